@@ -1,0 +1,214 @@
+"""Interaction logs as contiguous integer IDs: ID maps, duplicate handling, binarisation, k-core filtering.
+
+Everything downstream (splits, models, metrics) works on `Interactions`: users and items numbered
+``0..n_users-1`` and ``0..n_items-1``, with `IdMap`s that translate back to the IDs of the raw data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+COLUMNS = ("user", "item", "rating", "timestamp")
+DuplicatePolicy = Literal["last", "first", "max", "mean", "error"]
+
+
+@dataclass(frozen=True)
+class IdMap:
+    """A bijection between original IDs and contiguous indices ``0..len-1``.
+
+    Attributes:
+        ids: (n,) array of original IDs; ``ids[i]`` is the original ID of index ``i``.
+    """
+
+    ids: np.ndarray
+
+    def __post_init__(self) -> None:
+        if len(pd.unique(self.ids)) != len(self.ids):
+            raise ValueError("IdMap ids must be unique")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def to_index(self, original: object) -> np.ndarray:
+        """Map original IDs to indices.
+
+        Args:
+            original: a scalar or array-like of original IDs.
+
+        Returns:
+            (n,) int64 array of indices.
+
+        Raises:
+            KeyError: naming the IDs that are not in the map.
+        """
+        values = np.atleast_1d(np.asarray(original, dtype=self.ids.dtype))
+        index = pd.Index(self.ids).get_indexer(values)
+        if (index < 0).any():
+            missing = values[index < 0][:5].tolist()
+            raise KeyError(f"unknown IDs {missing} (the map holds {len(self)} IDs)")
+        return index.astype(np.int64)
+
+    def to_original(self, index: object) -> np.ndarray:
+        """Map indices back to original IDs: ``(n,) int -> (n,) original dtype``."""
+        idx = np.atleast_1d(np.asarray(index, dtype=np.int64))
+        if len(idx) and (idx.min() < 0 or idx.max() >= len(self)):
+            raise IndexError(f"indices must lie in [0, {len(self)}), got range [{idx.min()}, {idx.max()}]")
+        return self.ids[idx]
+
+
+@dataclass(frozen=True)
+class Interactions:
+    """A preprocessed interaction log with contiguous IDs.
+
+    Attributes:
+        frame: DataFrame with columns ``user`` (int64 in ``[0, n_users)``), ``item`` (int64 in
+            ``[0, n_items)``), ``rating`` (float32) and ``timestamp`` (int64), one row per (user, item).
+        user_map: original user IDs.
+        item_map: original item IDs.
+    """
+
+    frame: pd.DataFrame
+    user_map: IdMap
+    item_map: IdMap
+
+    @property
+    def n_users(self) -> int:
+        return len(self.user_map)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_map)
+
+    @property
+    def n_interactions(self) -> int:
+        return len(self.frame)
+
+    @property
+    def density(self) -> float:
+        return self.n_interactions / (self.n_users * self.n_items)
+
+    def to_csr(self, values: Literal["binary", "rating"] = "binary") -> sp.csr_matrix:
+        """The (n_users, n_items) interaction matrix, float32, with 1s or the ratings as values."""
+        return to_csr(self.frame, self.n_users, self.n_items, values)
+
+
+def to_csr(
+    frame: pd.DataFrame, n_users: int, n_items: int, values: Literal["binary", "rating"] = "binary"
+) -> sp.csr_matrix:
+    """Build a (n_users, n_items) float32 CSR matrix from a frame with ``user``/``item`` columns."""
+    data = np.ones(len(frame), np.float32) if values == "binary" else frame["rating"].to_numpy(np.float32)
+    mat = sp.csr_matrix(
+        (data, (frame["user"].to_numpy(), frame["item"].to_numpy())),
+        shape=(n_users, n_items),
+        dtype=np.float32,
+    )
+    mat.sum_duplicates()
+    mat.sort_indices()
+    return mat
+
+
+def check_columns(frame: pd.DataFrame, required: tuple[str, ...], source: str = "ratings") -> None:
+    """Raise a `ValueError` naming the missing columns and the ones that exist."""
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise ValueError(f"column(s) {missing} missing from {source}; found: {list(frame.columns)}")
+
+
+def drop_duplicates(frame: pd.DataFrame, policy: DuplicatePolicy = "last") -> pd.DataFrame:
+    """Keep one row per (user, item).
+
+    Args:
+        frame: raw interactions with columns ``user, item, rating, timestamp``.
+        policy: ``"last"``/``"first"`` keep the latest/earliest by timestamp, ``"max"`` the highest rating,
+            ``"mean"`` averages the ratings (keeping the latest timestamp), ``"error"`` raises if any exist.
+    """
+    dup = frame.duplicated(["user", "item"], keep=False)
+    if not dup.any():
+        return frame.reset_index(drop=True)
+    if policy == "error":
+        example = frame.loc[dup, ["user", "item"]].head(3).values.tolist()
+        raise ValueError(f"{int(dup.sum())} duplicate (user, item) rows, e.g. {example}")
+    if policy == "mean":
+        out = frame.groupby(["user", "item"], as_index=False, sort=False).agg(
+            rating=("rating", "mean"), timestamp=("timestamp", "max")
+        )
+        return out.astype({"rating": np.float32})
+    if policy == "max":
+        ordered = frame.sort_values(["rating", "timestamp"], kind="stable")
+        return ordered.drop_duplicates(["user", "item"], keep="last").sort_index().reset_index(drop=True)
+    if policy not in ("first", "last"):
+        raise ValueError(f"unknown duplicate policy {policy!r}; valid: last, first, max, mean, error")
+    ordered = frame.sort_values("timestamp", kind="stable")
+    return ordered.drop_duplicates(["user", "item"], keep=policy).sort_index().reset_index(drop=True)
+
+
+def k_core(frame: pd.DataFrame, min_user: int = 0, min_item: int = 0) -> pd.DataFrame:
+    """Iteratively drop users with fewer than `min_user` and items with fewer than `min_item` interactions.
+
+    Repeats until every remaining user and item meets its threshold (removing items can push users under
+    theirs and vice versa).
+    """
+    out = frame
+    while True:
+        users = out["user"].map(out["user"].value_counts()) >= min_user
+        items = out["item"].map(out["item"].value_counts()) >= min_item
+        keep = users & items
+        if keep.all():
+            return out.reset_index(drop=True)
+        out = out[keep]
+
+
+def preprocess(
+    ratings: pd.DataFrame,
+    *,
+    threshold: float | None = None,
+    min_user: int = 0,
+    min_item: int = 0,
+    duplicates: DuplicatePolicy = "last",
+) -> Interactions:
+    """Turn raw ratings into implicit feedback with contiguous IDs.
+
+    Args:
+        ratings: raw interactions with columns ``user, item, rating, timestamp`` (original IDs).
+        threshold: keep only rows with ``rating >= threshold`` (``None`` keeps every interaction as positive,
+            the protocol RecBole uses for ml-100k).
+        min_user: k-core threshold for users (applied after the rating threshold).
+        min_item: k-core threshold for items.
+        duplicates: how to handle repeated (user, item) rows, see `drop_duplicates`.
+
+    Returns:
+        `Interactions` sorted by (user, timestamp), users and items numbered in order of their original IDs.
+
+    Raises:
+        ValueError: on missing columns, or if nothing is left after filtering.
+    """
+    check_columns(ratings, COLUMNS)
+    frame = ratings.loc[:, list(COLUMNS)]
+    if frame[["user", "item"]].isna().any().any():
+        raise ValueError("ratings contain missing user or item IDs")
+    frame = drop_duplicates(frame, duplicates)
+    if threshold is not None:
+        frame = frame[frame["rating"] >= threshold]
+    frame = k_core(frame, min_user, min_item)
+    if frame.empty:
+        raise ValueError(
+            f"no interactions left after threshold={threshold}, min_user={min_user}, min_item={min_item}"
+        )
+    user_ids = np.sort(frame["user"].unique())
+    item_ids = np.sort(frame["item"].unique())
+    user_map, item_map = IdMap(user_ids), IdMap(item_ids)
+    encoded = pd.DataFrame(
+        {
+            "user": user_map.to_index(frame["user"].to_numpy()),
+            "item": item_map.to_index(frame["item"].to_numpy()),
+            "rating": frame["rating"].to_numpy(np.float32),
+            "timestamp": frame["timestamp"].to_numpy(np.int64),
+        }
+    )
+    encoded = encoded.sort_values(["user", "timestamp", "item"], kind="stable").reset_index(drop=True)
+    return Interactions(encoded, user_map, item_map)
