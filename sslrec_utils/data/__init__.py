@@ -10,14 +10,34 @@ from sslrec_utils.data.core import (
     preprocess,
     to_csr,
 )
+from sslrec_utils.data.download import ChecksumError, UnsafeArchiveError, download, safe_extract
+from sslrec_utils.data.files import dataset_info, load_interactions
+from sslrec_utils.data.movielens import (
+    DATASETS,
+    DataUnavailableError,
+    MovieLens,
+    default_data_dir,
+    load_movielens,
+)
 
 __all__ = [
     "COLUMNS",
+    "DATASETS",
+    "ChecksumError",
+    "DataUnavailableError",
     "IdMap",
     "Interactions",
+    "MovieLens",
+    "UnsafeArchiveError",
     "check_columns",
+    "dataset_info",
+    "default_data_dir",
+    "download",
     "drop_duplicates",
     "k_core",
+    "load_interactions",
+    "load_movielens",
     "preprocess",
+    "safe_extract",
     "to_csr",
 ]

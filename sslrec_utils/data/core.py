@@ -116,7 +116,9 @@ def check_columns(frame: pd.DataFrame, required: tuple[str, ...], source: str = 
     """Raise a `ValueError` naming the missing columns and the ones that exist."""
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise ValueError(f"column(s) {missing} missing from {source}; found: {list(frame.columns)}")
+        names = ", ".join(repr(c) for c in missing)
+        label = "column" if len(missing) == 1 else "columns"
+        raise ValueError(f"{label} {names} missing from {source}; found: {list(frame.columns)}")
 
 
 def drop_duplicates(frame: pd.DataFrame, policy: DuplicatePolicy = "last") -> pd.DataFrame:
@@ -127,6 +129,8 @@ def drop_duplicates(frame: pd.DataFrame, policy: DuplicatePolicy = "last") -> pd
         policy: ``"last"``/``"first"`` keep the latest/earliest by timestamp, ``"max"`` the highest rating,
             ``"mean"`` averages the ratings (keeping the latest timestamp), ``"error"`` raises if any exist.
     """
+    if policy not in ("last", "first", "max", "mean", "error"):
+        raise ValueError(f"unknown duplicate policy {policy!r}; valid: last, first, max, mean, error")
     dup = frame.duplicated(["user", "item"], keep=False)
     if not dup.any():
         return frame.reset_index(drop=True)
@@ -141,8 +145,6 @@ def drop_duplicates(frame: pd.DataFrame, policy: DuplicatePolicy = "last") -> pd
     if policy == "max":
         ordered = frame.sort_values(["rating", "timestamp"], kind="stable")
         return ordered.drop_duplicates(["user", "item"], keep="last").sort_index().reset_index(drop=True)
-    if policy not in ("first", "last"):
-        raise ValueError(f"unknown duplicate policy {policy!r}; valid: last, first, max, mean, error")
     ordered = frame.sort_values("timestamp", kind="stable")
     return ordered.drop_duplicates(["user", "item"], keep=policy).sort_index().reset_index(drop=True)
 

@@ -1,0 +1,148 @@
+"""Downloading a file with a progress bar and a checksum, and unpacking a zip archive safely.
+
+Only the standard library (`urllib`, `zipfile`, `hashlib`) and `tqdm` are used, so the package needs no HTTP client.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import tempfile
+import urllib.parse
+import urllib.request
+import zipfile
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from tqdm import tqdm
+
+CHUNK_BYTES = 1 << 16
+
+
+class ChecksumError(ValueError):
+    """The downloaded file does not have the expected checksum."""
+
+
+class UnsafeArchiveError(ValueError):
+    """An archive member would be written outside the destination, or is a link."""
+
+
+def as_url(url_or_path: str | os.PathLike[str]) -> str:
+    """Return `url_or_path` as a URL: an existing local path becomes a ``file://`` URL, anything else is kept."""
+    text = os.fspath(url_or_path)
+    if urllib.parse.urlparse(text).scheme in ("http", "https", "ftp", "file"):
+        return text
+    path = Path(text).expanduser()
+    return path.resolve().as_uri() if path.exists() else text
+
+
+def download(
+    url: str,
+    dest: str | os.PathLike[str],
+    *,
+    md5: str | None = None,
+    progress: bool = True,
+    timeout: float = 30.0,
+) -> str:
+    """Download `url` to `dest`, verifying its MD5, and return its SHA-256.
+
+    The bytes go to a temporary file next to `dest`, which is renamed to `dest` only once the download is
+    complete and verified, so `dest` never holds a partial or corrupt file.
+
+    Args:
+        url: an ``http(s)://`` or ``file://`` URL (a local path is accepted too).
+        dest: where to write the file; its folder is created if needed.
+        md5: the expected MD5 hex digest, or ``None`` to skip the check.
+        progress: show a tqdm progress bar on stderr.
+        timeout: seconds to wait for the server before giving up.
+
+    Returns:
+        The SHA-256 hex digest of the downloaded file.
+
+    Raises:
+        ChecksumError: if the MD5 differs from `md5`.
+        OSError: on network errors (`urllib.error.URLError`) and incomplete downloads.
+    """
+    url, dest = as_url(url), Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    md5_hash, sha256_hash = hashlib.md5(usedforsecurity=False), hashlib.sha256()
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            received = 0
+            with tqdm(
+                total=total,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                desc=dest.name,
+                disable=not progress,
+            ) as bar:
+                while chunk := response.read(CHUNK_BYTES):
+                    out.write(chunk)
+                    md5_hash.update(chunk)
+                    sha256_hash.update(chunk)
+                    received += len(chunk)
+                    bar.update(len(chunk))
+        if total is not None and received != total:
+            raise OSError(f"incomplete download of {url}: got {received} of {total} bytes")
+        if md5 is not None and md5_hash.hexdigest() != md5.lower():
+            raise ChecksumError(
+                f"MD5 mismatch for {url}: got {md5_hash.hexdigest()}, expected {md5.lower()} "
+                "(corrupt download or a changed file)"
+            )
+        os.replace(tmp_name, dest)
+    except BaseException:  # also on Ctrl-C: never leave a partial file behind
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return sha256_hash.hexdigest()
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 hex digest of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_member(info: zipfile.ZipInfo) -> None:
+    """Raise `UnsafeArchiveError` if `info` is an absolute path, climbs out with ``..``, or is a symlink."""
+    name = info.filename
+    posix, windows = PurePosixPath(name), PureWindowsPath(name)
+    if posix.is_absolute() or windows.is_absolute() or windows.drive or name.startswith(("/", "\\")):
+        raise UnsafeArchiveError(f"refusing to extract {name!r}: absolute path")
+    if ".." in posix.parts or ".." in windows.parts:
+        raise UnsafeArchiveError(f"refusing to extract {name!r}: '..' in the path")
+    if stat.S_ISLNK(info.external_attr >> 16):
+        raise UnsafeArchiveError(f"refusing to extract {name!r}: symbolic link")
+
+
+def safe_extract(zip_path: str | os.PathLike[str], dest: str | os.PathLike[str]) -> list[Path]:
+    """Extract a zip archive into `dest`, refusing absolute paths, ``..`` members and symlinks.
+
+    Every member is checked before anything is written, so a refused archive leaves `dest` untouched.
+
+    Args:
+        zip_path: the archive.
+        dest: the folder to extract into (created if needed).
+
+    Returns:
+        The paths of the extracted files.
+
+    Raises:
+        UnsafeArchiveError: naming the first offending member.
+        zipfile.BadZipFile: if `zip_path` is not a zip archive.
+    """
+    dest = Path(dest)
+    root = dest.resolve()
+    with zipfile.ZipFile(zip_path) as archive:
+        members = archive.infolist()
+        for info in members:
+            _check_member(info)
+            if not (root / info.filename).resolve().is_relative_to(root):
+                raise UnsafeArchiveError(f"refusing to extract {info.filename!r}: it leaves {dest}")
+        dest.mkdir(parents=True, exist_ok=True)
+        return [Path(archive.extract(info, dest)) for info in members if not info.is_dir()]

@@ -1,0 +1,156 @@
+"""A reader's own interaction log (CSV, TSV or Parquet) in the standard ``user, item, rating, timestamp`` layout."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sslrec_utils.data.core import COLUMNS, Interactions, check_columns
+
+SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
+PARQUET = (".parquet", ".pq")
+COMPRESSION = (".gz", ".bz2", ".xz", ".zst", ".zip")
+_CANONICAL_INT = re.compile(r"^-?(0|[1-9]\d*)$")
+
+
+def _format(path: Path) -> str:
+    """The lower-case extension of `path`, ignoring a compression suffix (``ratings.csv.gz`` -> ``.csv``)."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in COMPRESSION:
+        suffixes.pop()
+    return suffixes[-1] if suffixes else ""
+
+
+def _read(path: Path, sep: str | None) -> pd.DataFrame:
+    """Read `path` with every text column kept as strings, so IDs like ``"007"`` survive."""
+    ext = _format(path)
+    if sep is None and ext in PARQUET:
+        return pd.read_parquet(path)
+    if sep is None and ext not in SEPARATORS:
+        raise ValueError(
+            f"cannot tell the format of {path.name} from its extension; use .csv, .tsv or .parquet, "
+            "or give the separator (sep=... or --sep)"
+        )
+    sep = SEPARATORS[ext] if sep is None else sep
+    if len(sep) > 1:  # pandas reads a multi-character separator as a regex, with the python engine
+        return pd.read_csv(
+            path, sep=re.escape(sep), dtype=str, keep_default_na=False, na_values=[""], engine="python"
+        )
+    return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
+
+
+def _ids(values: pd.Series, what: str, source: str) -> pd.Series:
+    """IDs as int64 when every value is an integer (written without leading zeros), else as strings."""
+    if values.isna().any():
+        raise ValueError(
+            f"{int(values.isna().sum())} rows of {source} have no {what} ID (column {values.name!r})"
+        )
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return values.astype(np.int64)
+    text = values.astype(str)
+    if text.str.fullmatch(_CANONICAL_INT).all():
+        return text.astype(np.int64)
+    return text
+
+
+def _numbers(values: pd.Series, source: str) -> pd.Series:
+    """Parse a numeric column, naming the first bad value."""
+    parsed = pd.to_numeric(values, errors="coerce")
+    bad = parsed.isna()
+    if bad.any():
+        raise ValueError(f"column {values.name!r} of {source} must be numeric; found {values[bad].iloc[0]!r}")
+    return parsed
+
+
+def _timestamps(values: pd.Series, source: str) -> pd.Series:
+    """Unix seconds (int64) from numbers or date-time strings (naive ones are taken as UTC)."""
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return _numbers(values, source).astype(np.int64)
+    if not pd.api.types.is_datetime64_any_dtype(values.dtype):
+        numeric = pd.to_numeric(values, errors="coerce")
+        if numeric.notna().all():
+            return numeric.astype(np.int64)
+        try:
+            values = pd.to_datetime(values, utc=True, format="mixed")
+        except (ValueError, TypeError) as err:
+            raise ValueError(
+                f"column {values.name!r} of {source} holds neither numbers nor dates: {err}"
+            ) from err
+    if values.isna().any():
+        raise ValueError(f"{int(values.isna().sum())} rows of {source} have no time (column {values.name!r})")
+    if values.dt.tz is None:
+        values = values.dt.tz_localize("UTC")
+    return ((values - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).astype(np.int64)
+
+
+def load_interactions(
+    path: str | os.PathLike[str],
+    *,
+    user_col: str = "user",
+    item_col: str = "item",
+    rating_col: str | None = None,
+    time_col: str | None = None,
+    sep: str | None = None,
+) -> pd.DataFrame:
+    """Read an interaction log into the standard columns ``user, item, rating, timestamp``.
+
+    Args:
+        path: a ``.csv``, ``.tsv`` or ``.parquet`` file (text files may be compressed, e.g. ``.csv.gz``).
+        user_col: the column holding user IDs.
+        item_col: the column holding item IDs.
+        rating_col: the column holding ratings; ``None`` gives every row rating 1.0 (implicit feedback).
+        time_col: the column holding times, as Unix seconds or date-time strings; ``None`` gives 0.
+        sep: the field separator; overrides the extension (``"\\t"``, ``";"``, ``"::"``, ...).
+
+    Returns:
+        DataFrame ``user, item`` (int64 if all IDs are integers, else str), ``rating`` (float32),
+        ``timestamp`` (int64 Unix seconds), in file order.
+
+    Raises:
+        FileNotFoundError: if `path` does not exist.
+        ValueError: for a missing column, a missing ID, or a value that cannot be parsed.
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    if user_col == item_col:
+        raise ValueError(f"user_col and item_col are both {user_col!r}; they must name different columns")
+    frame = _read(path, sep).reset_index(drop=True)
+    wanted = tuple(c for c in (user_col, item_col, rating_col, time_col) if c is not None)
+    check_columns(frame, wanted, path.name)
+    n = len(frame)
+    rating = _numbers(frame[rating_col], path.name) if rating_col else pd.Series(np.ones(n))
+    timestamp = _timestamps(frame[time_col], path.name) if time_col else pd.Series(np.zeros(n, np.int64))
+    return pd.DataFrame(
+        {
+            "user": _ids(frame[user_col], "user", path.name),
+            "item": _ids(frame[item_col], "item", path.name),
+            "rating": rating.astype(np.float32),
+            "timestamp": timestamp.astype(np.int64),
+        },
+        columns=list(COLUMNS),
+    )
+
+
+def dataset_info(data: pd.DataFrame | Interactions) -> dict[str, float | int]:
+    """Counts and density of an interaction log.
+
+    Args:
+        data: a frame with ``user`` and ``item`` columns (e.g. `MovieLens.ratings`), or `Interactions`.
+
+    Returns:
+        ``{"users", "items", "interactions", "density"}``, density = interactions / (users * items).
+    """
+    frame = data.frame if isinstance(data, Interactions) else data
+    check_columns(frame, ("user", "item"), "the data")
+    users, items, rows = int(frame["user"].nunique()), int(frame["item"].nunique()), len(frame)
+    return {
+        "users": users,
+        "items": items,
+        "interactions": rows,
+        "density": rows / (users * items) if rows else 0.0,
+    }

@@ -1,0 +1,242 @@
+"""MovieLens from the fastest source that works: the local cache, RecBole's copy, or the official GroupLens zip.
+
+MovieLens is licensed by GroupLens (Harper and Konstan 2015, doi:10.1145/2827872) and is not redistributed by
+this project: `load_movielens` finds or downloads it and keeps a Parquet cache under the data folder.
+"""
+
+from __future__ import annotations
+
+import http.client
+import importlib.util
+import json
+import os
+import secrets
+import shutil
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from sslrec_utils.data.core import COLUMNS
+from sslrec_utils.data.download import as_url, download, safe_extract
+from sslrec_utils.data.grouplens import Frames, parse_ml1m, parse_ml20m, parse_ml100k, parse_recbole_ml100k
+
+SOURCES = ("cache", "recbole", "download")
+GROUPLENS_URL = "https://files.grouplens.org/datasets/movielens/{name}.zip"
+CACHE_FILES = ("ratings.parquet", "items.parquet", "users.parquet")
+# Errors that mean "this source did not work, try the next one" (network, files, checksums, parsing).
+SOURCE_ERRORS = (OSError, ValueError, KeyError, zipfile.BadZipFile, http.client.HTTPException)
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """How to get one MovieLens variant from GroupLens: the published MD5 of its zip and its parser."""
+
+    md5: str
+    parse: Callable[[Path], Frames]
+    first_file: str  # a file of the unpacked zip, used to find its folder
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    "ml-100k": DatasetSpec("0e33842e24a9c977be4e0107933c0723", parse_ml100k, "u.data"),
+    "ml-1m": DatasetSpec("c4d9eecfca2ab87c1945afe126590906", parse_ml1m, "ratings.dat"),
+    "ml-20m": DatasetSpec("cd245b17a1ae2cc31bb14903e1204af3", parse_ml20m, "ratings.csv"),
+}
+
+
+class DataUnavailableError(RuntimeError):
+    """No source (cache, RecBole, download) could provide the requested data set."""
+
+
+@dataclass(frozen=True, eq=False)
+class MovieLens:
+    """A MovieLens data set with original IDs.
+
+    Attributes:
+        name: ``"ml-100k"``, ``"ml-1m"`` or ``"ml-20m"``.
+        ratings: ``user:int64, item:int64, rating:float32, timestamp:int64``, one row per rating.
+        items: ``item:int64, title:str, year:Int64, genres:str`` (genres joined by ``|``).
+        users: ``user:int64, age:int64, gender:str, occupation:str, zip:str``, or ``None`` (ml-20m).
+        source: where the data came from this time: ``"cache"``, ``"recbole"`` or ``"download"``.
+        path: the cache folder that holds the data now.
+    """
+
+    name: str
+    ratings: pd.DataFrame
+    items: pd.DataFrame
+    users: pd.DataFrame | None
+    source: str
+    path: Path
+
+
+def default_data_dir() -> Path:
+    """The data folder: ``$SSLREC_DATA``, else ``<repo>/data`` in a checkout, else ``~/.cache/sslrec``."""
+    if env := os.environ.get("SSLREC_DATA"):
+        return Path(env).expanduser()
+    repo = Path(__file__).resolve().parents[2]
+    if (repo / "pyproject.toml").is_file():
+        return repo / "data"
+    return Path.home() / ".cache" / "sslrec"
+
+
+def recbole_ml100k_dir() -> Path | None:
+    """RecBole's ``dataset_example/ml-100k`` folder, found without importing RecBole (``None`` if absent)."""
+    spec = importlib.util.find_spec("recbole")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(spec.submodule_search_locations[0]) / "dataset_example" / "ml-100k"
+    return folder if (folder / "ml-100k.inter").is_file() else None
+
+
+def read_cache(folder: Path) -> tuple[Frames, dict[str, object]]:
+    """Read a cache folder written by `write_cache`.
+
+    Raises:
+        FileNotFoundError: if the folder is not a complete cache.
+        ValueError: if its ratings table does not have the standard columns.
+    """
+    meta_path = folder / "source.json"
+    if not meta_path.is_file():
+        raise FileNotFoundError(f"no cache in {folder}")
+    meta = json.loads(meta_path.read_text())
+    ratings = pd.read_parquet(folder / "ratings.parquet")
+    if tuple(ratings.columns) != COLUMNS:
+        raise ValueError(
+            f"{folder / 'ratings.parquet'} has columns {list(ratings.columns)}, expected {COLUMNS}"
+        )
+    items = pd.read_parquet(folder / "items.parquet")
+    users = pd.read_parquet(folder / "users.parquet") if (folder / "users.parquet").is_file() else None
+    return Frames(ratings, items, users), meta
+
+
+def write_cache(folder: Path, frames: Frames, meta: dict[str, object], *, replace: bool = False) -> None:
+    """Write `frames` and ``source.json`` to `folder` atomically: into a temporary folder, then one rename.
+
+    A failure leaves no half-written cache. If another process wrote `folder` in the meantime, its copy is kept,
+    unless `replace` (used when the existing cache is unreadable).
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.parent / f".{folder.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    tmp.mkdir()  # not mkdtemp: the cache should get the usual permissions, not 0700
+    try:
+        for table, file in zip(frames, CACHE_FILES, strict=True):
+            if table is not None:
+                table.to_parquet(tmp / file, index=False)
+        (tmp / "source.json").write_text(json.dumps(meta, indent=2) + "\n")
+        if replace and folder.exists():
+            stale = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=folder.parent))
+            os.replace(folder, stale / folder.name)
+            shutil.rmtree(stale, ignore_errors=True)
+        try:
+            os.rename(tmp, folder)
+        except OSError:
+            if not (folder / "source.json").is_file():  # not a concurrent writer that won the race
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _from_recbole(name: str) -> tuple[Frames, dict[str, object]]:
+    if name != "ml-100k":
+        raise FileNotFoundError(f"RecBole ships only ml-100k, not {name}")
+    folder = recbole_ml100k_dir()
+    if folder is None:
+        raise FileNotFoundError("RecBole is not installed")
+    return parse_recbole_ml100k(folder), {"path": str(folder)}
+
+
+def _from_download(name: str, url: str, md5: str, progress: bool) -> tuple[Frames, dict[str, object]]:
+    with tempfile.TemporaryDirectory(prefix=f"sslrec-{name}-") as tmp:
+        archive = Path(tmp) / f"{name}.zip"
+        sha256 = download(url, archive, md5=md5, progress=progress)
+        files = safe_extract(archive, Path(tmp) / "unpacked")
+        first = next((f for f in files if f.name == DATASETS[name].first_file), None)
+        if first is None:
+            raise FileNotFoundError(f"{url} holds no {DATASETS[name].first_file}; is it the {name} zip?")
+        return DATASETS[name].parse(first.parent), {"url": url, "md5": md5, "sha256": sha256}
+
+
+def _unavailable(name: str, folder: Path, url: str, tried: list[str]) -> DataUnavailableError:
+    fixes = [
+        f"download {url} yourself and pass its path (url=... or `sslrec data download {name} --url PATH`)",
+        f"set SSLREC_DATA (or data_dir=) to a folder holding a {name}/ cache (now {folder.parent})",
+        "check the network connection or proxy (HTTPS_PROXY)",
+    ]
+    if name == "ml-100k":
+        fixes.insert(
+            0, "run `pip install recbole==1.2.1 --no-deps` (it ships ml-100k; only its data files are used)"
+        )
+    return DataUnavailableError(
+        f"could not load {name}; tried: {'; '.join(tried)}. To fix: {', or '.join(fixes)}."
+    )
+
+
+def load_movielens(
+    name: str = "ml-100k",
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    url: str | None = None,
+    md5: str | None = None,
+    progress: bool = True,
+    sources: Sequence[str] = SOURCES,
+) -> MovieLens:
+    """Load a MovieLens data set, trying the cache, RecBole's copy (ml-100k only), then the GroupLens zip.
+
+    Whatever the source, the data ends up in the cache ``data_dir/<name>/`` (Parquet files and ``source.json``),
+    so the next load takes a fraction of a second.
+
+    Args:
+        name: ``"ml-100k"``, ``"ml-1m"`` or ``"ml-20m"``.
+        data_dir: the data folder; default `default_data_dir()`.
+        url: where to download the zip from (a URL or a local path); default the GroupLens address.
+        md5: the expected MD5 of the zip; default the checksum GroupLens publishes.
+        progress: show a download progress bar.
+        sources: the sources to try, in order, a subset of ``("cache", "recbole", "download")``.
+
+    Returns:
+        The `MovieLens` tables, with ``source`` saying where they came from.
+
+    Raises:
+        ValueError: for an unknown `name` or source.
+        DataUnavailableError: if no source works; its message lists what was tried and what to do.
+    """
+    if name not in DATASETS:
+        raise ValueError(f"unknown data set {name!r}; valid: {', '.join(DATASETS)}")
+    if unknown := [s for s in sources if s not in SOURCES]:
+        raise ValueError(f"unknown source(s) {unknown}; valid: {', '.join(SOURCES)}")
+    folder = (Path(data_dir).expanduser() if data_dir is not None else default_data_dir()) / name
+    url = as_url(url) if url is not None else GROUPLENS_URL.format(name=name)
+    md5 = md5 or DATASETS[name].md5
+    tried: list[str] = []
+    broken_cache = False
+    for source in sources:
+        try:
+            if source == "cache":
+                frames, meta = read_cache(folder)
+                return MovieLens(name, *frames, source="cache", path=folder)
+            frames, meta = (
+                _from_recbole(name) if source == "recbole" else _from_download(name, url, md5, progress)
+            )
+        except SOURCE_ERRORS as err:
+            tried.append(f"{source} ({err})")
+            broken_cache |= source == "cache" and folder.exists()
+            continue
+        meta = {
+            "name": name,
+            "source": source,
+            **meta,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        try:
+            write_cache(folder, frames, meta, replace=broken_cache)
+        except OSError as err:
+            warnings.warn(
+                f"could not write the cache {folder} ({err}); the next load will be slow", stacklevel=2
+            )
+        return MovieLens(name, *frames, source=source, path=folder)
+    raise _unavailable(name, folder, url, tried)

@@ -1,0 +1,329 @@
+"""Full-ranking top-K metrics, computed in batches over a score matrix and a sparse held-out matrix.
+
+Definitions follow RecBole 1.2.1 so that our figures compare with its. For one user with relevant set
+:math:`R` (``n_rel = |R|``) and hit indicators :math:`h_i` at ranks :math:`i = 1..K`:
+
+- Recall@K = sum(h) / n_rel, Precision@K = sum(h) / K, Hit@K = 1 if any h_i else 0;
+- MRR@K = 1 / (rank of the first hit), 0 when there is none;
+- NDCG@K = sum_i h_i / log2(i + 1), divided by the same sum over the first min(K, n_rel) ranks;
+- MAP@K = sum_i h_i * Precision@i, divided by min(K, n_rel).
+
+All metrics derive from one ``torch.topk`` at the largest K (`topk_hits`), so `evaluate` ranks each user once.
+Ties are broken by ``torch.topk``, as in RecBole; items scored ``-inf`` (excluded) never count as hits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import torch
+from tqdm.auto import tqdm
+
+METRICS = ("recall", "ndcg", "hit", "mrr", "precision", "map")
+
+
+class TopKHits(NamedTuple):
+    """The shared core of all metrics for one batch of users.
+
+    Attributes:
+        items: (n_users, k) int64 tensor, the top-k item indices, best first.
+        hits: (n_users, k) bool tensor, whether the item at each rank is relevant (and not excluded).
+        n_relevant: (n_users,) int64 tensor, the number of relevant items of each user.
+    """
+
+    items: torch.Tensor
+    hits: torch.Tensor
+    n_relevant: torch.Tensor
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """What `evaluate` returns.
+
+    Attributes:
+        summary: ``{"recall@10": mean over users, ..., "coverage@10": fraction of items recommended, ...}``.
+        per_user: one row per evaluated user (index ``user``), one column per ``metric@k``.
+        n_users: the number of evaluated users.
+    """
+
+    summary: dict[str, float]
+    per_user: pd.DataFrame
+    n_users: int
+
+
+def _as_binary_csr(matrix: sp.spmatrix | sp.sparray) -> sp.csr_matrix:
+    if not sp.issparse(matrix):
+        raise TypeError(f"expected a scipy sparse matrix, got {type(matrix).__name__}")
+    csr = sp.csr_matrix(matrix)
+    if not csr.has_canonical_format or (csr.data == 0).any():
+        csr = csr.copy()  # never modify the caller's matrix
+        csr.sum_duplicates()
+        csr.eliminate_zeros()
+    return csr
+
+
+def _check_k(k: int, n_items: int) -> None:
+    if isinstance(k, bool) or not isinstance(k, int | np.integer):
+        raise TypeError(f"k must be an int, got {k!r}")
+    if not 1 <= k <= n_items:
+        raise ValueError(f"k must lie in [1, n_items={n_items}], got {k}")
+
+
+def _check_names(names: Sequence[str]) -> None:
+    unknown = [n for n in names if n not in METRICS]
+    if unknown:
+        raise ValueError(f"unknown metric(s) {unknown}; valid: {list(METRICS)}")
+
+
+def _row_coords(csr: sp.csr_matrix, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """(row, column) index tensors of the stored entries of `csr`, on `device`."""
+    rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
+    return torch.from_numpy(rows).to(device), torch.from_numpy(csr.indices.astype(np.int64)).to(device)
+
+
+def topk_hits(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -> TopKHits:
+    """Rank once and mark which of the top-k items are relevant.
+
+    Args:
+        scores: (n_users, n_items) float tensor on any device; excluded items already ``-inf``.
+        heldout: (n_users, n_items) scipy sparse matrix; any stored non-zero marks a relevant item.
+        k: the cut-off, ``1 <= k <= n_items``.
+
+    Returns:
+        `TopKHits` with tensors on the device of `scores`.
+
+    Raises:
+        ValueError: on a shape mismatch, NaN scores, a bad `k`, or users with no relevant item.
+    """
+    if not isinstance(scores, torch.Tensor) or scores.ndim != 2 or not scores.is_floating_point():
+        raise TypeError(f"scores must be a 2-D float tensor, got {getattr(scores, 'shape', type(scores))}")
+    csr = _as_binary_csr(heldout)
+    if csr.shape != tuple(scores.shape):
+        raise ValueError(f"heldout has shape {csr.shape} but scores have shape {tuple(scores.shape)}")
+    _check_k(k, scores.shape[1])
+    n_relevant = np.diff(csr.indptr)
+    if (n_relevant == 0).any():
+        raise ValueError(
+            f"{int((n_relevant == 0).sum())} users have no held-out item (rows "
+            f"{np.flatnonzero(n_relevant == 0)[:5].tolist()}...); drop them before evaluating"
+        )
+    if torch.isnan(scores).any():
+        raise ValueError(f"scores contain NaN in {int(torch.isnan(scores).any(dim=1).sum())} rows")
+    top_scores, items = torch.topk(scores, k, dim=1)  # (B, k)
+    relevant = torch.zeros(scores.shape, dtype=torch.bool, device=scores.device)  # (B, n_items)
+    relevant[_row_coords(csr, scores.device)] = True
+    # When fewer than k items are allowed, excluded (-inf) items fill the tail; they are not recommendations.
+    hits = relevant.gather(1, items) & (top_scores > float("-inf"))
+    return TopKHits(items, hits, torch.from_numpy(n_relevant.astype(np.int64)).to(scores.device))
+
+
+def metrics_from_hits(
+    hits: torch.Tensor, n_relevant: torch.Tensor, ks: Sequence[int], names: Sequence[str] = METRICS
+) -> dict[str, torch.Tensor]:
+    """Every requested ``metric@k`` from one hit matrix.
+
+    Args:
+        hits: (n_users, K) bool tensor, ``hits[u, i]`` true when the item at rank ``i + 1`` is relevant;
+            ``K >= max(ks)``.
+        n_relevant: (n_users,) int tensor, the number of relevant items of each user (>= 1).
+        ks: cut-offs, each in ``[1, K]``.
+        names: metric names, a subset of `METRICS`.
+
+    Returns:
+        ``{"recall@10": (n_users,) float32 tensor, ...}``, ordered by name, then k.
+    """
+    _check_names(names)
+    if not ks:
+        raise ValueError("ks is empty")
+    for k in ks:
+        _check_k(k, hits.shape[1])
+    h = hits[:, : max(ks)].float()  # (B, K)
+    ranks = torch.arange(1, h.shape[1] + 1, device=h.device, dtype=h.dtype)  # (K,)
+    n_rel = n_relevant.to(h.device, h.dtype)  # (B,)
+    n_hits = h.cumsum(1)  # (B, K): hits within the top i
+    discount = 1.0 / torch.log2(ranks + 1)  # (K,)
+    dcg = (h * discount).cumsum(1)  # (B, K)
+    ideal = discount.cumsum(0)  # (K,): IDCG of a user with at least i relevant items
+    average_precision = (h * n_hits / ranks).cumsum(1)  # (B, K), not yet normalised
+    first_rank = torch.where(h.any(1), h.argmax(1).to(h.dtype) + 1, torch.inf)  # (B,)
+
+    def depth(k: int) -> torch.Tensor:  # min(k, n_rel): the most hits a top-k list can hold
+        return n_rel.clamp(max=k)
+
+    formulas: dict[str, Callable[[int], torch.Tensor]] = {  # each maps k to a (B,) tensor
+        "recall": lambda k: n_hits[:, k - 1] / n_rel,
+        "precision": lambda k: n_hits[:, k - 1] / k,
+        "hit": lambda k: (n_hits[:, k - 1] > 0).to(h.dtype),
+        "mrr": lambda k: torch.where(first_rank <= k, 1.0 / first_rank, 0.0),
+        "ndcg": lambda k: dcg[:, k - 1] / ideal[depth(k).long() - 1],
+        "map": lambda k: average_precision[:, k - 1] / depth(k),
+    }
+    return {f"{name}@{k}": formulas[name](k) for name in names for k in ks}
+
+
+def _metric(name: str, scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -> torch.Tensor:
+    top = topk_hits(scores, heldout, k)
+    return metrics_from_hits(top.hits, top.n_relevant, (k,), (name,))[f"{name}@{k}"]
+
+
+def recall_at_k(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -> torch.Tensor:
+    """Recall@k = hits in the top k / number of relevant items.
+
+    Args:
+        scores: (n_users, n_items) float tensor, excluded items already ``-inf``.
+        heldout: (n_users, n_items) scipy CSR of binary relevance, at least one relevant item per user.
+        k: the cut-off.
+
+    Returns:
+        (n_users,) float32 tensor on the device of `scores`.
+    """
+    return _metric("recall", scores, heldout, k)
+
+
+def precision_at_k(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -> torch.Tensor:
+    """Precision@k = hits in the top k / k. Arguments and shapes as `recall_at_k`."""
+    return _metric("precision", scores, heldout, k)
+
+
+def hit_at_k(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -> torch.Tensor:
+    """Hit@k = 1 if any relevant item is in the top k, else 0. Arguments and shapes as `recall_at_k`."""
+    return _metric("hit", scores, heldout, k)
+
+
+def mrr_at_k(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -> torch.Tensor:
+    """MRR@k = 1 / rank of the first relevant item in the top k (0 if none). As `recall_at_k`."""
+    return _metric("mrr", scores, heldout, k)
+
+
+def ndcg_at_k(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -> torch.Tensor:
+    """NDCG@k with binary gains and ``1 / log2(rank + 1)`` discounts; IDCG over min(k, n_relevant) ranks.
+
+    Arguments and shapes as `recall_at_k`.
+    """
+    return _metric("ndcg", scores, heldout, k)
+
+
+def map_at_k(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -> torch.Tensor:
+    """MAP@k = sum over ranks i <= k of Precision@i * rel_i, divided by min(k, n_relevant).
+
+    Arguments and shapes as `recall_at_k`.
+    """
+    return _metric("map", scores, heldout, k)
+
+
+def _covered(topk_items: torch.Tensor, n_items: int) -> torch.Tensor:
+    """(n_items,) bool tensor: which items appear in at least one row of `topk_items` (n_users, k)."""
+    seen = torch.zeros(n_items, dtype=torch.bool, device=topk_items.device)
+    seen[topk_items.reshape(-1)] = True
+    return seen
+
+
+def item_coverage_at_k(topk_items: torch.Tensor, n_items: int) -> float:
+    """Fraction of all `n_items` items that appear in at least one user's top-k list.
+
+    Args:
+        topk_items: (n_users, k) int tensor of recommended item indices.
+        n_items: the size of the catalogue.
+    """
+    return float(_covered(topk_items, n_items).float().mean())
+
+
+def evaluate(
+    score_fn: Callable[[np.ndarray], torch.Tensor],
+    users: np.ndarray,
+    heldout: sp.spmatrix | sp.sparray,
+    exclude: sp.spmatrix | sp.sparray | None = None,
+    *,
+    ks: Sequence[int] = (10, 20),
+    metrics: Sequence[str] = METRICS,
+    batch_size: int = 1024,
+    device: str | torch.device | None = None,
+    progress: bool = False,
+) -> EvalResult:
+    """Full-ranking evaluation of `users`, scored in batches of `batch_size`.
+
+    Args:
+        score_fn: maps ``(B,) int64`` user indices to a ``(B, n_items)`` float tensor on any device.
+        users: (n_eval,) distinct row indices into `heldout` and `exclude`.
+        heldout: (n_users_total, n_items) scipy CSR of relevant items; every evaluated user needs one.
+        exclude: (n_users_total, n_items) scipy CSR of items removed from the ranking (set to ``-inf``),
+            e.g. the training items; None keeps all items.
+        ks: cut-offs; all are computed from one top-``max(ks)``.
+        metrics: names from `METRICS`.
+        batch_size: users per call of `score_fn`; at most one batch of scores (plus its masked copy) is held.
+        device: where to rank; None ranks on the device `score_fn` returns.
+        progress: show a tqdm bar over batches.
+
+    Returns:
+        `EvalResult` with means, ``coverage@k`` for every k, and per-user values.
+    """
+    heldout = _as_binary_csr(heldout)
+    n_total, n_items = heldout.shape
+    if exclude is not None:
+        exclude = _as_binary_csr(exclude)
+        if exclude.shape != heldout.shape:
+            raise ValueError(f"exclude has shape {exclude.shape} but heldout has shape {heldout.shape}")
+    ks = tuple(dict.fromkeys([ks] if isinstance(ks, int) else ks))
+    if not ks:
+        raise ValueError("ks is empty")
+    for k in ks:
+        _check_k(k, n_items)
+    metrics = tuple(dict.fromkeys(metrics))
+    _check_names(metrics)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    users = np.asarray(users)
+    if users.ndim != 1 or len(users) == 0 or not np.issubdtype(users.dtype, np.integer):
+        raise ValueError(f"users must be a non-empty 1-D int array, got shape {users.shape} {users.dtype}")
+    if users.min() < 0 or users.max() >= n_total:
+        raise ValueError(f"users must lie in [0, {n_total}), got range [{users.min()}, {users.max()}]")
+    if len(np.unique(users)) != len(users):
+        raise ValueError(f"users contains {len(users) - len(np.unique(users))} duplicates")
+    users = users.astype(np.int64)
+    empty = users[np.diff(heldout.indptr)[users] == 0]
+    if len(empty):
+        raise ValueError(
+            f"{len(empty)} users have no held-out item (e.g. {empty[:5].tolist()}); drop them from `users`"
+        )
+
+    k_max = max(ks)
+    columns: dict[str, list[torch.Tensor]] = {f"{n}@{k}": [] for n in metrics for k in ks}
+    seen: dict[int, torch.Tensor] = {}
+    starts = range(0, len(users), batch_size)
+    with torch.inference_mode():
+        for start in tqdm(starts, desc="evaluate", unit="batch", disable=not progress):
+            batch = users[start : start + batch_size]  # (B,)
+            scores = score_fn(batch)
+            if not isinstance(scores, torch.Tensor) or tuple(scores.shape) != (len(batch), n_items):
+                got = tuple(scores.shape) if isinstance(scores, torch.Tensor) else type(scores).__name__
+                raise ValueError(f"score_fn must return a ({len(batch)}, {n_items}) tensor, got {got}")
+            if device is not None:
+                scores = scores.to(device)
+            if exclude is not None:
+                # Out of place: score_fn may return a view of a model's buffer (popularity.expand(B, -1)).
+                idx = _row_coords(exclude[batch], scores.device)
+                scores = scores.index_put(idx, scores.new_full((), -torch.inf))
+            top = topk_hits(scores, heldout[batch], k_max)
+            for key, value in metrics_from_hits(top.hits, top.n_relevant, ks, metrics).items():
+                columns[key].append(value.cpu())
+            for k in ks:
+                covered = _covered(top.items[:, :k], n_items).cpu()
+                seen[k] = covered if k not in seen else seen[k] | covered
+
+    per_user = pd.DataFrame(
+        {key: torch.cat(parts).double().numpy() for key, parts in columns.items()},
+        index=pd.Index(users, name="user"),
+    )
+    summary = {key: float(per_user[key].mean()) for key in per_user.columns}
+    summary.update({f"coverage@{k}": float(seen[k].double().mean()) for k in ks})
+    return EvalResult(summary=summary, per_user=per_user, n_users=len(users))
+
+
+def format_metrics(summary: dict[str, float], digits: int = 4) -> str:
+    """One line for logs and notebooks: ``"recall@10=0.1234  ndcg@10=0.0567"``."""
+    return "  ".join(f"{key}={value:.{digits}f}" for key, value in summary.items())

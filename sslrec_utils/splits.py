@@ -1,0 +1,411 @@
+"""Train/validation/test splits, each a pure function of (interactions, seed).
+
+Four protocols, each returning a `Split` with named parts (DataFrames of rows of ``Interactions.frame``),
+the ID maps, CSR matrices and padded sequences of any union of parts, and `Split.eval_plan(phase)`: which users
+are evaluated, which parts form the model's input, which items are excluded from the ranking and which are held
+out. `PLANS` below is the table of CONTRIBUTING.md; ``loo`` excludes nothing by default, as RecBole does for
+sequence models (``exclude_seen=True`` excludes the input items).
+
+Every plan evaluates the users with at least one held-out item *and* at least one input interaction: a user
+with no input cannot be scored by most models (in practice this only drops users of the ``time`` protocol who
+first appear after the cut).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from sslrec_utils.data.core import IdMap, Interactions, to_csr
+
+# protocol -> phase -> (input parts, parts excluded by default or None, held-out part)
+PLANS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...] | None, str]]] = {
+    "holdout": {"valid": (("train",), ("train",), "valid"), "test": (("train",), ("train", "valid"), "test")},
+    "loo": {"valid": (("train",), None, "valid"), "test": (("train", "valid"), None, "test")},
+    "strong": {
+        "valid": (("valid_in",), ("valid_in",), "valid_out"),
+        "test": (("test_in",), ("test_in",), "test_out"),
+    },
+    "time": {"valid": (("train",), ("train",), "valid"), "test": (("train",), ("train", "valid"), "test")},
+}
+PART_NAMES = {
+    "holdout": ("train", "valid", "test"),
+    "loo": ("train", "valid", "test"),
+    "strong": ("train", "valid_in", "valid_out", "test_in", "test_out"),
+    "time": ("train", "valid", "test"),
+}
+
+
+@dataclass(frozen=True)
+class Sequences:
+    """Ragged, time-ordered item lists, one per user (CSR-like layout).
+
+    Attributes:
+        indptr: (n_users + 1,) int64; user ``u``'s items are ``items[indptr[u]:indptr[u + 1]]``.
+        items: (nnz,) int64 item indices, each user's oldest first.
+    """
+
+    indptr: np.ndarray
+    items: np.ndarray
+
+    def lengths(self) -> np.ndarray:
+        """(n_users,) int64 number of items per user."""
+        return np.diff(self.indptr)
+
+
+@dataclass(frozen=True)
+class EvalPlan:
+    """What to evaluate in one phase of a split.
+
+    Attributes:
+        users: (n_eval,) int64 sorted users with >= 1 held-out item and >= 1 input interaction.
+        input_parts: the parts forming the model's input (history) for these users.
+        exclude: (n_users, n_items) float32 CSR of items to rank at ``-inf``, or ``None``.
+        heldout: (n_users, n_items) float32 CSR binary relevance; rows of users not in `users` are empty.
+    """
+
+    users: np.ndarray
+    input_parts: tuple[str, ...]
+    exclude: sp.csr_matrix | None
+    heldout: sp.csr_matrix
+
+
+@dataclass(frozen=True, eq=False)
+class Split:
+    """A split of an interaction log into named parts.
+
+    Attributes:
+        parts: part name -> DataFrame of rows of ``Interactions.frame`` (columns ``user, item, rating,
+            timestamp``, index = row number in that frame).
+        user_map: IDs of all users of the input (so every part's matrix has the same shape).
+        item_map: IDs of all items of the input.
+        protocol: ``"holdout"``, ``"loo"``, ``"strong"`` or ``"time"``.
+        seed: the seed used; ``None`` for the deterministic protocols (``loo``, ``time``).
+    """
+
+    parts: Mapping[str, pd.DataFrame]
+    user_map: IdMap
+    item_map: IdMap
+    protocol: str
+    seed: int | None
+    _cache: dict[tuple[str, ...], sp.csr_matrix] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.protocol not in PLANS:
+            raise ValueError(f"unknown protocol {self.protocol!r}; valid: {sorted(PLANS)}")
+        if set(self.parts) != set(PART_NAMES[self.protocol]):
+            raise ValueError(f"parts must be {PART_NAMES[self.protocol]}, got {list(self.parts)}")
+        object.__setattr__(self, "parts", MappingProxyType(dict(self.parts)))
+
+    @property
+    def n_users(self) -> int:
+        return len(self.user_map)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_map)
+
+    @property
+    def train(self) -> sp.csr_matrix:
+        """(n_users, n_items) binary training matrix (for ``strong``: the training users' full histories)."""
+        return self.matrix("train")
+
+    def _union(self, parts: tuple[str, ...]) -> pd.DataFrame:
+        if not parts:
+            raise ValueError(f"name at least one part; valid: {list(self.parts)}")
+        unknown = [p for p in parts if p not in self.parts]
+        if unknown:
+            raise ValueError(f"unknown part(s) {unknown}; valid: {list(self.parts)}")
+        return pd.concat([self.parts[p] for p in dict.fromkeys(parts)])
+
+    def matrix(self, *parts: str, values: Literal["binary", "rating"] = "binary") -> sp.csr_matrix:
+        """The union of `parts` as a (n_users, n_items) float32 CSR matrix.
+
+        Binary matrices are cached and shared between calls: treat them as read-only.
+        """
+        if values not in ("binary", "rating"):
+            raise ValueError(f"values must be 'binary' or 'rating', got {values!r}")
+        key = tuple(sorted(set(parts)))
+        if values == "binary" and key in self._cache:
+            return self._cache[key]
+        mat = to_csr(self._union(parts), self.n_users, self.n_items, values)
+        if values == "binary":
+            mat.data[:] = 1.0  # an (user, item) repeated across parts still counts once
+            self._cache[key] = mat
+        return mat
+
+    def sequences(self, *parts: str) -> Sequences:
+        """The union of `parts` as per-user item sequences ordered by (timestamp, original row order)."""
+        frame = self._union(parts)
+        users = frame["user"].to_numpy(np.int64)
+        order = np.lexsort((frame.index.to_numpy(), frame["timestamp"].to_numpy(), users))
+        indptr = np.zeros(self.n_users + 1, np.int64)
+        np.cumsum(np.bincount(users, minlength=self.n_users), out=indptr[1:])
+        return Sequences(indptr, frame["item"].to_numpy(np.int64)[order])
+
+    def eval_plan(self, phase: Literal["valid", "test"], exclude_seen: bool | None = None) -> EvalPlan:
+        """The users, input, exclusions and held-out items of `phase`.
+
+        Args:
+            phase: ``"valid"`` or ``"test"``.
+            exclude_seen: ``None`` follows the protocol's table (module docstring); ``True`` excludes the
+                protocol's seen items (for ``loo``: the input items); ``False`` excludes nothing.
+        """
+        if phase not in ("valid", "test"):
+            raise ValueError(f"phase must be 'valid' or 'test', got {phase!r}")
+        input_parts, exclude_parts, heldout_part = PLANS[self.protocol][phase]
+        if exclude_seen is True and exclude_parts is None:
+            exclude_parts = input_parts
+        elif exclude_seen is False:
+            exclude_parts = None
+        heldout = self.matrix(heldout_part)
+        has_input = self.matrix(*input_parts).getnnz(axis=1) > 0
+        keep = (heldout.getnnz(axis=1) > 0) & has_input
+        heldout = (sp.diags(keep.astype(np.float32)) @ heldout).tocsr()  # empty the rows of skipped users
+        heldout.eliminate_zeros()
+        exclude = None if exclude_parts is None else self.matrix(*exclude_parts)
+        return EvalPlan(np.flatnonzero(keep).astype(np.int64), input_parts, exclude, heldout)
+
+
+def _check_seed(seed: object, name: str, required: bool) -> int | None:
+    if seed is None:
+        if required:
+            raise ValueError(f"{name} needs an integer seed (>= 0) so that the split is reproducible")
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"{name}: seed must be a non-negative int or None, got {seed!r}")
+    return int(seed)
+
+
+def _check_ratios(ratios: tuple[float, ...], name: str) -> None:
+    if len(ratios) != 3:
+        raise ValueError(f"{name}: ratios must be (train, valid, test), got {ratios!r}")
+    if any(not (r > 0) for r in ratios) or not math.isclose(sum(ratios), 1.0, abs_tol=1e-6):
+        raise ValueError(f"{name}: ratios must be positive and sum to 1, got {ratios!r} (sum {sum(ratios)})")
+
+
+def ratio_sizes(n: np.ndarray, ratios: tuple[float, ...]) -> np.ndarray:
+    """Part sizes by RecBole 1.2.1's rule (``Dataset._calcu_split_ids``), vectorised over groups.
+
+    Every part but the first gets ``floor(ratio * n)``; the first gets the rest. Then, last part first, a
+    part whose ``ratio * n`` lies strictly in (0, 1) takes one row from the first part while that has more
+    than one. With (0.8, 0.1, 0.1): n=20 -> 16/2/2, n=5 -> 3/1/1, n=2 -> 1/0/1, n=1 -> 1/0/0.
+
+    Args:
+        n: (n_groups,) int group sizes.
+        ratios: (k,) part ratios, normalised as RecBole does.
+
+    Returns:
+        (n_groups, k) int64 sizes, each row summing to its ``n``.
+    """
+    n = np.asarray(n, np.int64)
+    total = sum(ratios)  # Python's sum and division, as RecBole, so the floats match bit for bit
+    norm = [r / total for r in ratios]
+    cnt = np.stack([(r * n).astype(np.int64) for r in norm], axis=1)
+    cnt[:, 0] = n - cnt[:, 1:].sum(axis=1)
+    for j in range(len(norm) - 1, 0, -1):
+        share = norm[j] * n
+        # RecBole breaks out of its loop once cnt[0] <= 1; cnt[0] never grows, so a mask is equivalent
+        bump = (cnt[:, 0] > 1) & (share > 0) & (share < 1)
+        cnt[:, j] += bump
+        cnt[:, 0] -= bump
+    return cnt
+
+
+def _rank_in_user(users: np.ndarray, key: np.ndarray, n_users: int) -> np.ndarray:
+    """(n_rows,) int64 rank of each row among its user's rows, ordered by `key` (ties by row order)."""
+    order = np.lexsort((np.arange(len(users)), key, users))
+    starts = np.zeros(n_users + 1, np.int64)
+    np.cumsum(np.bincount(users, minlength=n_users), out=starts[1:])
+    rank = np.empty(len(users), np.int64)
+    rank[order] = np.arange(len(users)) - starts[users[order]]
+    return rank
+
+
+def _make(inter: Interactions, label: np.ndarray, protocol: str, seed: int | None) -> Split:
+    """A split whose part ``PART_NAMES[protocol][k]`` holds the rows with ``label == k``."""
+    parts = {name: inter.frame[label == k] for k, name in enumerate(PART_NAMES[protocol])}
+    return Split(parts, inter.user_map, inter.item_map, protocol, seed)
+
+
+def holdout_split(
+    inter: Interactions, ratios: tuple[float, float, float] = (0.8, 0.1, 0.1), seed: int = 2020
+) -> Split:
+    """Per-user random holdout, RecBole's ``RS`` with ``group_by: user`` and ``order: RO``.
+
+    Each user's interactions are shuffled with `seed` and cut into train/valid/test with RecBole's sizes
+    (`ratio_sizes`), so a user with ``n`` interactions gets the same part sizes as in RecBole (the rows
+    drawn differ: RecBole shuffles with torch).
+
+    Args:
+        inter: the interaction log.
+        ratios: (train, valid, test) fractions, positive, summing to 1.
+        seed: seed of the shuffle.
+    """
+    _check_ratios(ratios, "holdout_split")
+    seed = _check_seed(seed, "holdout_split", required=True)
+    users = inter.frame["user"].to_numpy(np.int64)
+    rank = _rank_in_user(users, np.random.default_rng(seed).random(len(users)), inter.n_users)
+    sizes = ratio_sizes(np.bincount(users, minlength=inter.n_users), ratios)
+    cuts = np.cumsum(sizes, axis=1)[users]  # (n_rows, 3)
+    label = (rank[:, None] >= cuts[:, :2]).sum(axis=1)
+    return _make(inter, label, "holdout", seed)
+
+
+def loo_split(inter: Interactions, seed: int | None = None) -> Split:
+    """Leave-one-out by time: each user's latest interaction is test, the second latest valid.
+
+    Users with fewer than 3 interactions keep everything in train (and are not evaluated). Equal timestamps
+    are ordered by row order of ``inter.frame`` (sorted by user, timestamp, item).
+
+    Args:
+        inter: the interaction log.
+        seed: unused (the split is deterministic); accepted so that every protocol has the same signature.
+    """
+    _check_seed(seed, "loo_split", required=False)
+    users = inter.frame["user"].to_numpy(np.int64)
+    n = np.bincount(users, minlength=inter.n_users)[users]
+    # position from the end in (timestamp, row) order: 0 is the latest, 1 the second latest
+    from_end = n - 1 - _rank_in_user(users, inter.frame["timestamp"].to_numpy(np.int64), inter.n_users)
+    label = np.where((n >= 3) & (from_end <= 1), 2 - from_end, 0)
+    return _make(inter, label, "loo", None)
+
+
+def strong_split(
+    inter: Interactions, n_heldout: int | float = 0.1, fold_in: float = 0.8, seed: int = 2020
+) -> Split:
+    """Strong generalisation (Liang et al. 2018, Mult-VAE): held-out users never seen in training.
+
+    `n_heldout` validation users and `n_heldout` other test users are drawn at random among users with at
+    least 2 interactions; every other user's full history is ``train``. Each held-out user's history is split
+    at random into a fold-in part (``*_in``, the model's input) and an evaluation part (``*_out``) of
+    ``floor((1 - fold_in) * n)`` interactions as in Mult-VAE, clipped so that both parts are non-empty.
+
+    Args:
+        inter: the interaction log.
+        n_heldout: users per held-out set, an int >= 1 or a fraction of all users in (0, 0.5).
+        fold_in: fraction of a held-out user's history in the fold-in part, in (0, 1).
+        seed: seed for drawing users and fold-in rows.
+    """
+    seed = _check_seed(seed, "strong_split", required=True)
+    if not 0 < fold_in < 1:
+        raise ValueError(f"strong_split: fold_in must lie in (0, 1), got {fold_in!r}")
+    if isinstance(n_heldout, float):
+        if not 0 < n_heldout < 0.5:
+            raise ValueError(f"strong_split: a fractional n_heldout must lie in (0, 0.5), got {n_heldout!r}")
+        n_heldout = max(1, round(n_heldout * inter.n_users))
+    users = inter.frame["user"].to_numpy(np.int64)
+    counts = np.bincount(users, minlength=inter.n_users)
+    eligible = np.flatnonzero(counts >= 2)
+    if n_heldout < 1 or 2 * n_heldout > len(eligible) or 2 * n_heldout >= inter.n_users:
+        raise ValueError(
+            f"strong_split: n_heldout={n_heldout} needs 2 * n_heldout users with >= 2 interactions "
+            f"(there are {len(eligible)}) and at least one training user (of {inter.n_users})"
+        )
+    rng = np.random.default_rng(seed)
+    drawn = rng.permutation(eligible)
+    role = np.zeros(inter.n_users, np.int64)  # 0 train, 1 valid, 2 test
+    role[drawn[:n_heldout]], role[drawn[n_heldout : 2 * n_heldout]] = 1, 2
+    rank = _rank_in_user(users, rng.random(len(users)), inter.n_users)
+    n_out = np.clip(np.floor((1 - fold_in) * counts + 1e-9).astype(np.int64), 1, np.maximum(counts - 1, 1))
+    is_out = rank >= (counts - n_out)[users]
+    label = np.where(role[users] == 0, 0, 2 * role[users] - 1 + is_out)
+    return _make(inter, label, "strong", seed)
+
+
+def time_split(
+    inter: Interactions, ratios: tuple[float, float, float] = (0.8, 0.1, 0.1), seed: int | None = None
+) -> Split:
+    """Global time split: the oldest interactions train, the next valid, the latest test.
+
+    All interactions are sorted by timestamp and the cut positions follow `ratio_sizes` on the total count.
+    Equal timestamps stay in one part: a tie group that straddles a cut moves entirely to the later part,
+    so ``max(train timestamps) < min(valid timestamps)`` and likewise for valid and test.
+
+    Args:
+        inter: the interaction log.
+        ratios: (train, valid, test) fractions, positive, summing to 1.
+        seed: unused (the split is deterministic); accepted so that every protocol has the same signature.
+
+    Raises:
+        ValueError: if ties in the timestamps leave a part empty.
+    """
+    _check_ratios(ratios, "time_split")
+    _check_seed(seed, "time_split", required=False)
+    times = inter.frame["timestamp"].to_numpy(np.int64)
+    ordered = np.sort(times, kind="stable")
+    cuts = np.cumsum(ratio_sizes(np.array([len(times)]), ratios)[0])[:2]
+    bounds = ordered[np.minimum(cuts, len(times) - 1)]
+    label = np.searchsorted(bounds, times, side="right")
+    sizes = np.bincount(label, minlength=3)
+    if (sizes == 0).any():
+        raise ValueError(
+            f"time_split: equal timestamps leave a part empty (train/valid/test sizes {sizes.tolist()}); "
+            "use finer timestamps or other ratios"
+        )
+    return _make(inter, label, "time", None)
+
+
+SPLITTERS: dict[str, Callable[..., Split]] = {
+    "holdout": holdout_split,
+    "loo": loo_split,
+    "strong": strong_split,
+    "time": time_split,
+}
+
+
+def make_split(inter: Interactions, protocol: str, seed: int | None = 2020, **kwargs: object) -> Split:
+    """Split `inter` with the named protocol.
+
+    Args:
+        inter: the interaction log.
+        protocol: ``"holdout"``, ``"loo"``, ``"strong"`` or ``"time"``.
+        seed: passed on (ignored by the deterministic ``loo`` and ``time``).
+        **kwargs: the protocol's own options (e.g. ``ratios``, ``n_heldout``, ``fold_in``).
+
+    Raises:
+        ValueError: naming the valid protocols, or the unknown option and the valid ones.
+    """
+    if protocol not in SPLITTERS:
+        raise ValueError(f"unknown split protocol {protocol!r}; valid: {sorted(SPLITTERS)}")
+    fn = SPLITTERS[protocol]
+    valid = [p for p in inspect.signature(fn).parameters if p not in ("inter", "seed")]
+    unknown = sorted(set(kwargs) - set(valid))
+    if unknown:
+        raise ValueError(f"unknown option(s) {unknown} for the {protocol!r} split; valid: {valid}")
+    return fn(inter, seed=seed, **kwargs)
+
+
+def pad_sequences(seqs: Sequences, users: np.ndarray, max_len: int, pad: int) -> np.ndarray:
+    """Each user's most recent `max_len` items, right-aligned and left-padded.
+
+    Args:
+        seqs: per-user sequences, oldest first.
+        users: (B,) int user indices.
+        max_len: number of columns, >= 1.
+        pad: padding index (``n_items`` by convention).
+
+    Returns:
+        (B, max_len) int64; row ``b``'s last column holds user ``users[b]``'s latest item.
+    """
+    if max_len < 1:
+        raise ValueError(f"max_len must be >= 1, got {max_len}")
+    users = np.asarray(users, np.int64).reshape(-1)
+    n_users = len(seqs.indptr) - 1
+    if len(users) and (users.min() < 0 or users.max() >= n_users):
+        raise IndexError(f"users must lie in [0, {n_users}), got range [{users.min()}, {users.max()}]")
+    ends = seqs.indptr[users + 1]
+    keep = np.minimum(ends - seqs.indptr[users], max_len)  # (B,)
+    rows = np.repeat(np.arange(len(users)), keep)
+    within = np.arange(keep.sum()) - np.repeat(np.cumsum(keep) - keep, keep)
+    out = np.full((len(users), max_len), pad, np.int64)
+    out[rows, max_len - keep[rows] + within] = seqs.items[ends[rows] - keep[rows] + within]
+    return out

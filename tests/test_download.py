@@ -1,0 +1,306 @@
+"""The GroupLens download path, end to end, against an HTTP server on 127.0.0.1 started by the tests.
+
+The zips are synthetic but have the exact GroupLens layouts; no test touches the internet.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import json
+import socket
+import stat
+import threading
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sslrec_utils.data import (
+    ChecksumError,
+    DataUnavailableError,
+    UnsafeArchiveError,
+    download,
+    load_movielens,
+    safe_extract,
+)
+
+GENRES = [
+    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama",
+    "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+]  # fmt: skip
+NO_RECBOLE = ("cache", "download")
+
+
+def _flags(*names: str) -> str:
+    return "|".join("1" if g in names else "0" for g in GENRES)
+
+
+ML100K = {
+    "ml-100k/u.data": "1\t10\t5\t881250949\n1\t20\t3\t881250950\n2\t10\t4\t891717742\n",
+    "ml-100k/u.item": "".join(
+        [
+            "10|Café Society (1995)|01-Jan-1995||http://x|" + _flags("Comedy", "Drama") + "\n",
+            "20|Land Before Time III (1995) (V)|01-Jan-1995||http://y|"
+            + _flags("Animation", "Children's")
+            + "\n",
+            "30|unknown|||http://z|" + _flags("unknown") + "\n",
+        ]
+    ),
+    "ml-100k/u.genre": "".join(f"{g}|{i}\n" for i, g in enumerate(GENRES)) + "\n",
+    "ml-100k/u.user": "1|24|M|technician|85711\n2|53|F|other|00601\n",
+    "ml-100k/README": "synthetic\n",
+}
+
+
+def write_zip(path: Path, members: dict[str, str], encoding: str = "latin-1") -> str:
+    """Write `members` (name -> text) to a zip at `path` and return its MD5."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text.encode(encoding))
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # keep pytest's output clean
+        pass
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """An HTTP server on 127.0.0.1 serving the folder ``tmp_path / "www"``: yields (base URL, folder)."""
+    root = tmp_path / "www"
+    root.mkdir()
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", root
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_download_parses_caches_and_records_checksums(served: tuple[str, Path], tmp_path: Path) -> None:
+    base, root = served
+    md5 = write_zip(root / "ml-100k.zip", ML100K)
+    data_dir = tmp_path / "data"
+    url = f"{base}/ml-100k.zip"
+    data = load_movielens("ml-100k", data_dir, url=url, md5=md5, progress=False, sources=NO_RECBOLE)
+
+    assert data.source == "download" and data.name == "ml-100k" and data.path == data_dir / "ml-100k"
+    expected = pd.DataFrame(
+        {
+            "user": np.array([1, 1, 2], np.int64),
+            "item": np.array([10, 20, 10], np.int64),
+            "rating": np.array([5, 3, 4], np.float32),
+            "timestamp": np.array([881250949, 881250950, 891717742], np.int64),
+        }
+    )
+    pd.testing.assert_frame_equal(data.ratings, expected)
+    assert data.items["item"].tolist() == [10, 20, 30]
+    assert data.items["title"].tolist() == ["Café Society", "Land Before Time III (1995) (V)", "unknown"]
+    assert data.items["year"].tolist()[:2] == [1995, 1995] and pd.isna(data.items["year"].iloc[2])
+    assert str(data.items["year"].dtype) == "Int64"
+    assert data.items["genres"].tolist() == ["Comedy|Drama", "Animation|Children's", "unknown"]
+    assert data.users.to_dict("list") == {
+        "user": [1, 2],
+        "age": [24, 53],
+        "gender": ["M", "F"],
+        "occupation": ["technician", "other"],
+        "zip": ["85711", "00601"],
+    }
+
+    meta = json.loads((data_dir / "ml-100k" / "source.json").read_text())
+    assert meta["source"] == "download" and meta["url"] == url and meta["md5"] == md5
+    assert meta["sha256"] == hashlib.sha256((root / "ml-100k.zip").read_bytes()).hexdigest()
+    assert meta["created"].endswith("+00:00")
+    assert sorted(p.name for p in data_dir.iterdir()) == ["ml-100k"]  # no temporary folders left
+
+    (root / "ml-100k.zip").unlink()  # the second load must not need the server
+    again = load_movielens("ml-100k", data_dir, url=url, md5=md5, progress=False, sources=NO_RECBOLE)
+    assert again.source == "cache"
+    pd.testing.assert_frame_equal(again.ratings, data.ratings)
+    pd.testing.assert_frame_equal(again.items, data.items)
+    pd.testing.assert_frame_equal(again.users, data.users)
+
+
+def test_wrong_md5_raises_and_leaves_no_cache(served: tuple[str, Path], tmp_path: Path) -> None:
+    base, root = served
+    write_zip(root / "ml-100k.zip", ML100K)
+    data_dir = tmp_path / "data"
+    with pytest.raises(DataUnavailableError, match="MD5 mismatch") as info:
+        load_movielens(
+            "ml-100k", data_dir, url=f"{base}/ml-100k.zip", md5="0" * 32, progress=False, sources=NO_RECBOLE
+        )
+    assert "0" * 32 in str(info.value)
+    assert not (data_dir / "ml-100k").exists()
+    assert not data_dir.exists() or list(data_dir.iterdir()) == []
+
+
+def test_published_md5_is_the_default(served: tuple[str, Path], tmp_path: Path) -> None:
+    base, root = served
+    write_zip(root / "ml-100k.zip", ML100K)  # not the real file, so the GroupLens checksum must reject it
+    with pytest.raises(DataUnavailableError, match="expected 0e33842e24a9c977be4e0107933c0723"):
+        load_movielens(
+            "ml-100k", tmp_path / "d", url=f"{base}/ml-100k.zip", progress=False, sources=NO_RECBOLE
+        )
+
+
+@pytest.mark.parametrize(
+    "member", ["ml-100k/../evil", "../evil", "/etc/evil", "C:/evil", "ml-100k\\..\\evil"]
+)
+def test_unsafe_member_is_refused(served: tuple[str, Path], tmp_path: Path, member: str) -> None:
+    base, root = served
+    md5 = write_zip(root / "ml-100k.zip", {**ML100K, member: "pwned"})
+    data_dir = tmp_path / "data"
+    with pytest.raises(DataUnavailableError, match="refusing to extract"):
+        load_movielens(
+            "ml-100k", data_dir, url=f"{base}/ml-100k.zip", md5=md5, progress=False, sources=NO_RECBOLE
+        )
+    assert not (data_dir / "ml-100k").exists()
+    assert not (tmp_path / "evil").exists() and not (data_dir / "evil").exists()
+
+
+def test_safe_extract_refuses_before_writing_anything(tmp_path: Path) -> None:
+    archive = tmp_path / "a.zip"
+    write_zip(archive, {"ok/first.txt": "fine", "ok/../../evil": "pwned"})
+    with pytest.raises(UnsafeArchiveError, match=r"'\.\.' in the path"):
+        safe_extract(archive, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_safe_extract_refuses_symlinks(tmp_path: Path) -> None:
+    archive = tmp_path / "link.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        link = zipfile.ZipInfo("ml-100k/u.data")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        z.writestr(link, "/etc/passwd")
+    with pytest.raises(UnsafeArchiveError, match="symbolic link"):
+        safe_extract(archive, tmp_path / "out")
+
+
+def test_safe_extract_extracts_a_good_archive(tmp_path: Path) -> None:
+    archive = tmp_path / "good.zip"
+    write_zip(archive, {"d/a.txt": "A", "d/sub/b.txt": "B"})
+    files = safe_extract(archive, tmp_path / "out")
+    assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in files) == ["d/a.txt", "d/sub/b.txt"]
+    assert (tmp_path / "out" / "d" / "sub" / "b.txt").read_text() == "B"
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_url_gives_instructions(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/ml-100k.zip"
+    with pytest.raises(DataUnavailableError) as info:
+        load_movielens("ml-100k", tmp_path / "data", url=url, progress=False, sources=NO_RECBOLE)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith("could not load ml-100k; tried: cache (no cache in ")
+    assert f"download {url}" in message and "pip install recbole==1.2.1 --no-deps" in message
+    assert "SSLREC_DATA" in message and "network" in message
+    assert not (tmp_path / "data" / "ml-100k").exists()
+
+
+def test_http_error_is_reported(served: tuple[str, Path], tmp_path: Path) -> None:
+    base, _ = served
+    with pytest.raises(DataUnavailableError, match="404"):
+        load_movielens("ml-1m", tmp_path, url=f"{base}/missing.zip", progress=False, sources=NO_RECBOLE)
+
+
+def test_download_function_verifies_and_never_leaves_partial_files(
+    served: tuple[str, Path], tmp_path: Path
+) -> None:
+    base, root = served
+    payload = bytes(range(256)) * 1000
+    (root / "blob.bin").write_bytes(payload)
+    dest = tmp_path / "out" / "blob.bin"
+    sha = download(f"{base}/blob.bin", dest, md5=hashlib.md5(payload).hexdigest(), progress=False)
+    assert sha == hashlib.sha256(payload).hexdigest() and dest.read_bytes() == payload
+
+    other = tmp_path / "out" / "other.bin"
+    with pytest.raises(ChecksumError, match="MD5 mismatch"):
+        download(f"{base}/blob.bin", other, md5="f" * 32, progress=False)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["blob.bin"]
+
+
+def test_download_shows_progress(
+    served: tuple[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    base, root = served
+    (root / "blob.bin").write_bytes(b"x" * 5000)
+    download(f"{base}/blob.bin", tmp_path / "blob.bin", progress=True)
+    err = capsys.readouterr().err
+    assert "blob.bin" in err and "100%" in err
+
+
+def test_local_zip_path_works_as_url(tmp_path: Path) -> None:
+    md5 = write_zip(tmp_path / "ml-100k.zip", ML100K)
+    data = load_movielens(
+        "ml-100k", tmp_path / "d", url=str(tmp_path / "ml-100k.zip"), md5=md5, progress=False
+    )
+    assert data.source in ("recbole", "download")  # RecBole's copy wins when it is installed
+    only = load_movielens(
+        "ml-100k",
+        tmp_path / "e",
+        url=str(tmp_path / "ml-100k.zip"),
+        md5=md5,
+        progress=False,
+        sources=NO_RECBOLE,
+    )
+    assert only.source == "download" and len(only.ratings) == 3
+
+
+def test_ml1m_layout(tmp_path: Path) -> None:
+    members = {
+        "ml-1m/ratings.dat": "1::1193::5::978300760\n2::661::3::978302109\n",
+        "ml-1m/movies.dat": "1193::One Flew Over the Cuckoo's Nest (1975)::Drama\n661::Amélie (2001)::Comedy|Romance\n",
+        "ml-1m/users.dat": "1::F::1::10::48067\n2::M::56::16::70072\n",
+    }
+    md5 = write_zip(tmp_path / "ml-1m.zip", members)
+    data = load_movielens("ml-1m", tmp_path / "d", url=str(tmp_path / "ml-1m.zip"), md5=md5, progress=False)
+    assert data.source == "download"
+    assert data.ratings.to_dict("list") == {
+        "user": [1, 2],
+        "item": [1193, 661],
+        "rating": [5.0, 3.0],
+        "timestamp": [978300760, 978302109],
+    }
+    assert data.items["title"].tolist() == ["One Flew Over the Cuckoo's Nest", "Amélie"]
+    assert data.items["year"].tolist() == [1975, 2001]
+    assert data.items["genres"].tolist() == ["Drama", "Comedy|Romance"]
+    assert data.users["occupation"].tolist() == ["K-12 student", "self-employed"]
+    assert data.users["age"].tolist() == [1, 56] and data.users["zip"].tolist() == ["48067", "70072"]
+
+
+def test_ml20m_layout_has_no_users(tmp_path: Path) -> None:
+    members = {
+        "ml-20m/ratings.csv": "userId,movieId,rating,timestamp\n1,2,3.5,1112486027\n1,29,4.0,1112484676\n",
+        "ml-20m/movies.csv": 'movieId,title,genres\n2,Jumanji (1995),Adventure|Children\n29,"City, The (1995) ",'
+        "(no genres listed)\n",
+    }
+    md5 = write_zip(tmp_path / "ml-20m.zip", members, encoding="utf-8")
+    data = load_movielens("ml-20m", tmp_path / "d", url=str(tmp_path / "ml-20m.zip"), md5=md5, progress=False)
+    assert data.users is None and data.source == "download"
+    assert data.ratings["rating"].tolist() == [3.5, 4.0] and data.ratings["rating"].dtype == np.float32
+    assert data.items["title"].tolist() == ["Jumanji", "City, The"]
+    assert not (tmp_path / "d" / "ml-20m" / "users.parquet").exists()
+    again = load_movielens("ml-20m", tmp_path / "d", progress=False)
+    assert again.source == "cache" and again.users is None
+    pd.testing.assert_frame_equal(again.items, data.items)
+
+
+def test_zip_without_the_expected_files_is_reported(tmp_path: Path) -> None:
+    md5 = write_zip(tmp_path / "ml-1m.zip", {"other/readme.txt": "nothing here"})
+    with pytest.raises(DataUnavailableError, match="holds no ratings.dat"):
+        load_movielens("ml-1m", tmp_path / "d", url=str(tmp_path / "ml-1m.zip"), md5=md5, progress=False)

@@ -1,0 +1,386 @@
+"""Tests of `sslrec_utils.metrics`: hand-computed cases, a slow per-user reference, RecBole's formulas, properties."""
+
+from __future__ import annotations
+
+from math import log2
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sslrec_utils import metrics as M
+from sslrec_utils.metrics import (
+    METRICS,
+    evaluate,
+    format_metrics,
+    hit_at_k,
+    item_coverage_at_k,
+    map_at_k,
+    metrics_from_hits,
+    mrr_at_k,
+    ndcg_at_k,
+    precision_at_k,
+    recall_at_k,
+    topk_hits,
+)
+
+FUNCTIONS = {
+    "recall": recall_at_k,
+    "ndcg": ndcg_at_k,
+    "hit": hit_at_k,
+    "mrr": mrr_at_k,
+    "precision": precision_at_k,
+    "map": map_at_k,
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Hand-computed fixture: 3 users, 6 items.
+#   user 0 ranks items 0,1,2,3,4,5 and likes {0, 2}       -> hits at ranks 1 and 3       (n_rel = 2)
+#   user 1 ranks items 5,4,3,2,1,0 and likes {3, 2, 0}    -> hits at ranks 3, 4 and 6    (n_rel = 3)
+#   user 2 ranks items 0,1,2,3,4,5 and likes {0, 1, 2, 4} -> hits at ranks 1, 2, 3 and 5 (n_rel = 4 > k = 2, 3)
+# Discounts 1/log2(rank + 1): rank 1 -> 1, rank 2 -> 1/log2(3) = 0.6309, rank 3 -> 1/log2(4) = 0.5,
+# rank 4 -> 1/log2(5) = 0.4307.
+# ---------------------------------------------------------------------------------------------------------------
+HAND_SCORES = torch.tensor(
+    [
+        [0.9, 0.8, 0.7, 0.6, 0.5, 0.4],
+        [0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
+        [0.9, 0.8, 0.7, 0.6, 0.5, 0.4],
+    ]
+)
+HAND_HELDOUT = sp.csr_matrix(
+    np.array(
+        [
+            [1, 0, 1, 0, 0, 0],
+            [1, 0, 1, 1, 0, 0],
+            [1, 1, 1, 0, 1, 0],
+        ]
+    )
+)
+D1, D2, D3, D4 = 1.0, 1 / log2(3), 1 / log2(4), 1 / log2(5)
+HAND_EXPECTED = {
+    # k = 2: user 0 hits rank 1; user 1 no hit; user 2 hits ranks 1, 2.
+    ("recall", 2): [1 / 2, 0.0, 2 / 4],  # hits / n_rel
+    ("precision", 2): [1 / 2, 0.0, 2 / 2],  # hits / k
+    ("hit", 2): [1.0, 0.0, 1.0],
+    ("mrr", 2): [1.0, 0.0, 1.0],
+    # user 0: DCG = D1, IDCG over min(2, 2) = 2 ranks; user 2: DCG = IDCG = D1 + D2 although recall is 1/2.
+    ("ndcg", 2): [D1 / (D1 + D2), 0.0, 1.0],
+    # user 0: P@1 * 1 / min(2, 2); user 2: (P@1 + P@2) / min(2, 4) = (1 + 1) / 2.
+    ("map", 2): [1 / 2, 0.0, 1.0],
+    # k = 3: user 0 hits ranks 1, 3; user 1 hits rank 3 (first hit at rank 3); user 2 hits ranks 1, 2, 3.
+    ("recall", 3): [2 / 2, 1 / 3, 3 / 4],
+    ("precision", 3): [2 / 3, 1 / 3, 3 / 3],
+    ("hit", 3): [1.0, 1.0, 1.0],
+    ("mrr", 3): [1.0, 1 / 3, 1.0],
+    # user 0: (D1 + D3) / (D1 + D2) = 1.5 / 1.6309; user 1: D3 / (D1 + D2 + D3) with min(3, 3) = 3.
+    ("ndcg", 3): [(D1 + D3) / (D1 + D2), D3 / (D1 + D2 + D3), 1.0],
+    # user 0: (P@1 + P@3) / min(3, 2) = (1 + 2/3) / 2 = 5/6; user 1: P@3 / 3 = (1/3) / 3 = 1/9.
+    ("map", 3): [5 / 6, 1 / 9, 1.0],
+    # k = 4: user 1 hits ranks 3, 4; user 2 still hits ranks 1, 2, 3 (rank 4 is item 3).
+    ("recall", 4): [2 / 2, 2 / 3, 3 / 4],
+    ("precision", 4): [2 / 4, 2 / 4, 3 / 4],
+    ("hit", 4): [1.0, 1.0, 1.0],
+    ("mrr", 4): [1.0, 1 / 3, 1.0],
+    ("ndcg", 4): [(D1 + D3) / (D1 + D2), (D3 + D4) / (D1 + D2 + D3), (D1 + D2 + D3) / (D1 + D2 + D3 + D4)],
+    # user 1: (P@3 + P@4) / min(4, 3) = (1/3 + 2/4) / 3 = 5/18; user 2: (1 + 1 + 1) / min(4, 4) = 3/4.
+    ("map", 4): [5 / 6, 5 / 18, 3 / 4],
+}
+
+
+@pytest.mark.parametrize(("name", "k"), sorted(HAND_EXPECTED))
+def test_hand_computed(name: str, k: int) -> None:
+    got = FUNCTIONS[name](HAND_SCORES, HAND_HELDOUT, k)
+    assert got.shape == (3,) and got.dtype == torch.float32
+    torch.testing.assert_close(got, torch.tensor(HAND_EXPECTED[(name, k)]))
+
+
+def test_hand_computed_through_evaluate() -> None:
+    result = evaluate(lambda u: HAND_SCORES[torch.from_numpy(u)], np.arange(3), HAND_HELDOUT, ks=(2, 3, 4))
+    for (name, k), expected in HAND_EXPECTED.items():
+        np.testing.assert_allclose(result.per_user[f"{name}@{k}"].to_numpy(), expected, rtol=1e-6)
+        assert result.summary[f"{name}@{k}"] == pytest.approx(np.mean(expected), rel=1e-6)
+    # top-2 lists: {0, 1}, {5, 4}, {0, 1} -> 4 of 6 items; top-3 adds items 2 and 3 -> 6 of 6.
+    assert result.summary["coverage@2"] == pytest.approx(4 / 6)
+    assert result.summary["coverage@3"] == pytest.approx(1.0)
+    assert result.n_users == 3 and list(result.per_user.index) == [0, 1, 2]
+
+
+def test_excluded_items_never_count() -> None:
+    # Item 0 is relevant but excluded: even with k = n_items it sits in the top-k tail at -inf, not as a hit.
+    scores = torch.tensor([[-torch.inf, 0.5, 0.2]])
+    heldout = sp.csr_matrix(np.array([[1, 0, 0]]))
+    for fn in FUNCTIONS.values():
+        assert fn(scores, heldout, 3).item() == 0.0
+    # Through evaluate: item 0 scores highest but `exclude` removes it; the relevant item 2 then ranks second.
+    result = evaluate(
+        lambda u: torch.tensor([[0.9, 0.5, 0.2]]),
+        np.array([0]),
+        sp.csr_matrix(np.array([[0, 0, 1]])),
+        sp.csr_matrix(np.array([[1, 0, 0]])),
+        ks=(1, 2),
+    )
+    assert result.summary["hit@1"] == 0.0 and result.summary["mrr@2"] == pytest.approx(1 / 2)
+
+
+def test_relevance_is_any_stored_nonzero() -> None:
+    # Ratings as values count as relevant; an explicitly stored zero does not.
+    heldout = sp.csr_matrix((np.array([5.0, 0.0]), np.array([0, 1]), np.array([0, 2])), shape=(1, 3))
+    scores = torch.tensor([[0.1, 0.9, 0.5]])
+    assert recall_at_k(scores, heldout, 3).item() == 1.0  # n_rel = 1, not 2
+    assert mrr_at_k(scores, heldout, 3).item() == pytest.approx(1 / 3)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Random data and a slow, obviously correct per-user reference.
+# ---------------------------------------------------------------------------------------------------------------
+def random_problem(
+    seed: int, n_users: int = 60, n_items: int = 30, max_excluded: int = 25
+) -> tuple[torch.Tensor, sp.csr_matrix, sp.csr_matrix]:
+    """Random scores (no ties), relevant sets (1..n_items/3 items) and exclusions (may overlap the relevant)."""
+    rng = np.random.default_rng(seed)
+    heldout = np.zeros((n_users, n_items), dtype=np.float32)
+    exclude = np.zeros((n_users, n_items), dtype=np.float32)
+    for u in range(n_users):
+        heldout[u, rng.choice(n_items, rng.integers(1, n_items // 3 + 1), replace=False)] = 1
+        exclude[u, rng.choice(n_items, rng.integers(0, max_excluded + 1), replace=False)] = 1
+    scores = torch.from_numpy(rng.permuted(np.tile(np.arange(n_items), (n_users, 1)), axis=1)).float()
+    return scores, sp.csr_matrix(heldout), sp.csr_matrix(exclude)
+
+
+def masked(scores: torch.Tensor, exclude: sp.csr_matrix) -> torch.Tensor:
+    return scores.masked_fill(torch.from_numpy(exclude.toarray() > 0), -torch.inf)
+
+
+def reference(scores: torch.Tensor, heldout: sp.csr_matrix, k: int) -> dict[str, torch.Tensor]:
+    """One user at a time, straight from the definitions; -inf items are not ranked at all."""
+    out: dict[str, list[float]] = {name: [] for name in METRICS}
+    for u in range(scores.shape[0]):
+        row = scores[u].tolist()
+        relevant = set(heldout[u].indices.tolist())
+        ranking = sorted((i for i in range(len(row)) if row[i] != -np.inf), key=lambda i: -row[i])[:k]
+        hit_ranks = [r for r, item in enumerate(ranking, start=1) if item in relevant]
+        n_rel, depth = len(relevant), min(k, len(relevant))
+        out["recall"].append(len(hit_ranks) / n_rel)
+        out["precision"].append(len(hit_ranks) / k)
+        out["hit"].append(float(bool(hit_ranks)))
+        out["mrr"].append(1 / hit_ranks[0] if hit_ranks else 0.0)
+        dcg = sum(1 / log2(r + 1) for r in hit_ranks)
+        out["ndcg"].append(dcg / sum(1 / log2(r + 1) for r in range(1, depth + 1)))
+        precision_at = [sum(1 for h in hit_ranks if h <= r) / r for r in hit_ranks]
+        out["map"].append(sum(precision_at) / depth)
+    return {name: torch.tensor(values) for name, values in out.items()}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("k", [1, 3, 5, 10, 30])
+def test_agrees_with_slow_reference(seed: int, k: int) -> None:
+    scores, heldout, exclude = random_problem(seed)
+    scores = masked(scores, exclude)
+    expected = reference(scores, heldout, k)
+    for name, fn in FUNCTIONS.items():
+        torch.testing.assert_close(fn(scores, heldout, k), expected[name], msg=f"{name}@{k}")
+
+
+def recbole_formulas(pos_index: np.ndarray, pos_len: np.ndarray) -> dict[str, np.ndarray]:
+    """RecBole 1.2.1's `metric_info` of Recall, Precision, Hit, MRR, NDCG and MAP, re-typed in numpy 2.
+
+    pos_index: (n, K) bool, pos_len: (n,) int. Each result is (n, K): column j holds metric@(j + 1).
+    """
+    n_cols = pos_index.shape[1]
+    ranks = np.arange(1, n_cols + 1)
+    out = {
+        "recall": np.cumsum(pos_index, axis=1) / pos_len.reshape(-1, 1),
+        "precision": pos_index.cumsum(axis=1) / ranks,
+        "hit": (np.cumsum(pos_index, axis=1) > 0).astype(int),
+    }
+    mrr = np.zeros_like(pos_index, dtype=float)
+    for row, idx in enumerate(pos_index.argmax(axis=1)):
+        mrr[row, idx:] = 1 / (idx + 1) if pos_index[row, idx] > 0 else 0
+    out["mrr"] = mrr
+    idcg_len = np.where(pos_len > n_cols, n_cols, pos_len)
+    idcg = np.cumsum(1.0 / np.log2(np.tile(ranks, (len(pos_len), 1)) + 1), axis=1)
+    for row, idx in enumerate(idcg_len):
+        idcg[row, idx:] = idcg[row, idx - 1]
+    out["ndcg"] = np.cumsum(np.where(pos_index, 1.0 / np.log2(ranks + 1), 0), axis=1) / idcg
+    pre = pos_index.cumsum(axis=1) / ranks
+    sum_pre = np.cumsum(pre * pos_index.astype(float), axis=1)
+    mapk = np.zeros_like(pos_index, dtype=float)
+    for row, lens in enumerate(idcg_len):
+        ranges = np.arange(1, n_cols + 1)
+        ranges[lens:] = ranges[lens - 1]
+        mapk[row] = sum_pre[row] / ranges
+    out["map"] = mapk
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_agrees_with_recbole_formulas(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, k_max = 200, 20
+    pos_index = rng.random((n, k_max)) < rng.uniform(0.02, 0.6, size=(n, 1))
+    pos_len = pos_index.sum(1) + rng.integers(0, 25, size=n)  # relevant items outside the top-K too
+    pos_len = np.maximum(pos_len, 1)
+    expected = recbole_formulas(pos_index, pos_len)
+    ks = (1, 5, 10, 20)
+    got = metrics_from_hits(torch.from_numpy(pos_index), torch.from_numpy(pos_len), ks)
+    for name in METRICS:
+        for k in ks:
+            torch.testing.assert_close(
+                got[f"{name}@{k}"], torch.from_numpy(expected[name][:, k - 1]).float(), msg=f"{name}@{k}"
+            )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Properties
+# ---------------------------------------------------------------------------------------------------------------
+def test_perfect_ranking() -> None:
+    _, heldout, _ = random_problem(3)
+    rng = np.random.default_rng(3)
+    scores = torch.from_numpy(heldout.toarray() + 0.5 * rng.random(heldout.shape)).float()  # relevant first
+    n_rel = torch.from_numpy(np.diff(heldout.indptr)).float()
+    for k in (1, 5, 10):
+        for name in ("ndcg", "hit", "mrr", "map"):
+            torch.testing.assert_close(FUNCTIONS[name](scores, heldout, k), torch.ones(len(n_rel)))
+        fits = n_rel <= k
+        torch.testing.assert_close(recall_at_k(scores, heldout, k)[fits], torch.ones(int(fits.sum())))
+        torch.testing.assert_close(precision_at_k(scores, heldout, k), n_rel.clamp(max=k) / k)
+
+
+def run_eval(seed: int, batch_size: int, n_users: int = 40, ks: tuple[int, ...] = (1, 4, 10)) -> M.EvalResult:
+    scores, heldout, exclude = random_problem(seed, n_users=n_users)
+    users = np.random.default_rng(seed).permutation(n_users)[: n_users - 3]  # a shuffled subset
+    return evaluate(
+        lambda u: scores[torch.from_numpy(u)], users, heldout, exclude, ks=ks, batch_size=batch_size
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31), n_users=st.integers(4, 50), batch_size=st.integers(1, 60))
+def test_bounds_and_batch_size_invariance(seed: int, n_users: int, batch_size: int) -> None:
+    result = run_eval(seed, batch_size, n_users=n_users)
+    whole = run_eval(seed, n_users, n_users=n_users)
+    assert ((result.per_user >= 0) & (result.per_user <= 1)).all().all()
+    assert all(0 <= v <= 1 for v in result.summary.values())
+    assert result.summary == whole.summary
+    assert result.per_user.equals(whole.per_user)
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 1024])
+def test_batch_sizes_identical(batch_size: int) -> None:
+    reference_result = run_eval(5, 37)
+    result = run_eval(5, batch_size)
+    assert result.summary == reference_result.summary
+    assert result.per_user.equals(reference_result.per_user)
+
+
+def test_evaluate_equals_per_metric_functions() -> None:
+    scores, heldout, exclude = random_problem(7)
+    users = np.array([5, 0, 17, 42, 3, 59, 30])
+    calls: list[np.ndarray] = []
+
+    def score_fn(u: np.ndarray) -> torch.Tensor:
+        calls.append(u)
+        return scores[torch.from_numpy(u)]
+
+    result = evaluate(score_fn, users, heldout, exclude, ks=(3, 10), batch_size=3, progress=True)
+    assert [len(c) for c in calls] == [3, 3, 1] and all(c.dtype == np.int64 for c in calls)
+    assert list(result.per_user.columns) == [f"{n}@{k}" for n in METRICS for k in (3, 10)]
+    assert list(result.summary) == list(result.per_user.columns) + ["coverage@3", "coverage@10"]
+    sub_scores = masked(scores, exclude)[torch.from_numpy(users)]
+    for name, fn in FUNCTIONS.items():
+        for k in (3, 10):
+            expected = fn(sub_scores, heldout[users], k).double().numpy()
+            np.testing.assert_array_equal(result.per_user[f"{name}@{k}"].to_numpy(), expected)
+            assert result.summary[f"{name}@{k}"] == pytest.approx(expected.mean())
+    top = topk_hits(sub_scores, heldout[users], 10)
+    assert result.summary["coverage@10"] == pytest.approx(item_coverage_at_k(top.items, 30))
+    assert result.summary["coverage@3"] == pytest.approx(item_coverage_at_k(top.items[:, :3], 30))
+
+
+def test_evaluate_leaves_score_views_untouched() -> None:
+    # A popularity baseline returns an expanded view of one buffer; evaluate must not write -inf into it.
+    popularity = torch.tensor([3.0, 2.0, 1.0, 0.0])
+    heldout = sp.csr_matrix(np.array([[0, 0, 1, 0], [0, 0, 0, 1]]))
+    exclude = sp.csr_matrix(np.array([[1, 0, 0, 0], [0, 1, 0, 0]]))
+    result = evaluate(lambda u: popularity.expand(len(u), -1), np.arange(2), heldout, exclude, ks=(2,))
+    torch.testing.assert_close(popularity, torch.tensor([3.0, 2.0, 1.0, 0.0]))
+    # user 0 ranks 1, 2 -> hit at rank 2; user 1 ranks 0, 2 -> no hit in the top 2.
+    np.testing.assert_allclose(result.per_user["mrr@2"].to_numpy(), [1 / 2, 0.0])
+
+
+def test_item_coverage_hand_case() -> None:
+    # Items 0, 1, 2 are recommended to someone; items 3 and 4 to no one -> 3 / 5.
+    assert item_coverage_at_k(torch.tensor([[0, 1], [1, 2], [2, 0]]), 5) == pytest.approx(0.6)
+
+
+def test_format_metrics() -> None:
+    assert format_metrics({"recall@10": 0.123456, "ndcg@10": 0.5}) == "recall@10=0.1235  ndcg@10=0.5000"
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_matches_cpu() -> None:
+    scores, heldout, exclude = random_problem(11, n_users=100)
+    users = np.arange(100)
+    cpu = evaluate(lambda u: scores[torch.from_numpy(u)], users, heldout, exclude, batch_size=32, ks=(5, 10))
+    gpu = evaluate(
+        lambda u: scores[torch.from_numpy(u)].cuda(), users, heldout, exclude, batch_size=32, ks=(5, 10)
+    )
+    on_device = evaluate(
+        lambda u: scores[torch.from_numpy(u)],
+        users,
+        heldout,
+        exclude,
+        batch_size=32,
+        ks=(5, 10),
+        device="cuda",
+    )
+    for other in (gpu, on_device):
+        assert other.summary == pytest.approx(cpu.summary, rel=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------------------------------------------
+def test_bad_inputs_raise_clear_errors() -> None:
+    scores, heldout, exclude = random_problem(0, n_users=5, n_items=8, max_excluded=2)
+    fn = lambda u: scores[torch.from_numpy(u)]  # noqa: E731
+    users = np.arange(5)
+    with pytest.raises(ValueError, match=r"k must lie in \[1, n_items=8\], got 0"):
+        recall_at_k(scores, heldout, 0)
+    with pytest.raises(ValueError, match="got 9"):
+        evaluate(fn, users, heldout, ks=(5, 9))
+    with pytest.raises(ValueError, match=r"unknown metric\(s\) \['auc'\]; valid: \['recall', 'ndcg'"):
+        evaluate(fn, users, heldout, metrics=("recall", "auc"), ks=(3,))
+    with pytest.raises(ValueError, match=r"users must lie in \[0, 5\), got range \[0, 5\]"):
+        evaluate(fn, np.arange(6), heldout, ks=(3,))
+    with pytest.raises(ValueError, match="duplicates"):
+        evaluate(fn, np.array([0, 1, 1]), heldout, ks=(3,))
+    with pytest.raises(ValueError, match="1-D int"):
+        evaluate(fn, np.array([0.0, 1.0]), heldout, ks=(3,))
+    with pytest.raises(ValueError, match="heldout has shape .5, 8. but scores have shape .5, 7."):
+        ndcg_at_k(scores[:, :7], heldout, 3)
+    with pytest.raises(ValueError, match="exclude has shape"):
+        evaluate(fn, users, heldout, exclude[:4], ks=(3,))
+    with pytest.raises(ValueError, match=r"score_fn must return a \(5, 8\) tensor, got \(5, 7\)"):
+        evaluate(lambda u: scores[torch.from_numpy(u), :7], users, heldout, ks=(3,))
+    with pytest.raises(ValueError, match="batch_size"):
+        evaluate(fn, users, heldout, batch_size=0, ks=(3,))
+    nan_scores = scores.clone()
+    nan_scores[2, 3] = torch.nan
+    with pytest.raises(ValueError, match="NaN in 1 rows"):
+        hit_at_k(nan_scores, heldout, 3)
+
+    empty = heldout.tolil()
+    empty[1, :] = 0
+    empty[3, :] = 0
+    empty = empty.tocsr()
+    with pytest.raises(ValueError, match=r"2 users have no held-out item \(rows \[1, 3\]"):
+        map_at_k(scores, empty, 3)
+    with pytest.raises(ValueError, match=r"2 users have no held-out item \(e.g. \[1, 3\]\)"):
+        evaluate(fn, users, empty, ks=(3,))
+    assert evaluate(fn, np.array([0, 2, 4]), empty, ks=(3,)).n_users == 3  # dropping them works

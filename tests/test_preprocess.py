@@ -1,0 +1,133 @@
+"""`sslrec_utils.data.core`: duplicate policies, rating threshold, k-core filtering and ID maps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sslrec_utils.data import IdMap, drop_duplicates, k_core, preprocess
+
+
+def frame(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["user", "item", "rating", "timestamp"]).astype(
+        {"rating": np.float32, "timestamp": np.int64}
+    )
+
+
+# One (user, item) pair seen three times, plus an unrelated row.
+DUPLICATED = frame([(1, 1, 1.0, 10), (1, 1, 5.0, 5), (2, 1, 2.0, 7), (1, 1, 3.0, 20)])
+
+
+@pytest.mark.parametrize(
+    ("policy", "kept"),
+    [("last", (3.0, 20)), ("first", (5.0, 5)), ("max", (5.0, 5)), ("mean", (3.0, 20))],
+)
+def test_duplicate_policies(policy: str, kept: tuple[float, int]) -> None:
+    out = drop_duplicates(DUPLICATED, policy)
+    assert len(out) == 2
+    pair = out[(out["user"] == 1) & (out["item"] == 1)]
+    assert (float(pair["rating"].iloc[0]), int(pair["timestamp"].iloc[0])) == kept
+    assert out.loc[out["user"] == 2, ["rating", "timestamp"]].values.tolist() == [[2.0, 7]]
+
+
+def test_duplicate_policy_error_and_unknown_policy() -> None:
+    with pytest.raises(ValueError, match=r"3 duplicate \(user, item\) rows, e.g. \[\[1, 1\]"):
+        drop_duplicates(DUPLICATED, "error")
+    with pytest.raises(ValueError, match="unknown duplicate policy 'newest'"):
+        drop_duplicates(DUPLICATED.iloc[:1], "newest")  # rejected even when there are no duplicates
+
+
+def test_mean_rounds_into_float32() -> None:
+    out = drop_duplicates(frame([(1, 1, 1.0, 1), (1, 1, 2.0, 2)]), "mean")
+    assert out["rating"].dtype == np.float32 and out["rating"].tolist() == [1.5]
+
+
+def test_threshold_binarises() -> None:
+    ratings = frame([(1, 1, 5.0, 1), (1, 2, 3.0, 2), (2, 1, 4.0, 3), (2, 3, 1.0, 4)])
+    data = preprocess(ratings, threshold=4)
+    assert data.frame[["user", "item"]].values.tolist() == [[0, 0], [1, 0]]
+    assert data.user_map.ids.tolist() == [1, 2] and data.item_map.ids.tolist() == [1]
+    assert preprocess(ratings).n_interactions == 4  # no threshold: every interaction is a positive
+
+
+def test_k_core_cascades() -> None:
+    # Item 3 has one user; dropping it leaves user 2 with one item, which must go too at min_user=2.
+    ratings = frame([(1, 1, 1, 0), (1, 2, 1, 0), (2, 1, 1, 0), (2, 3, 1, 0), (3, 1, 1, 0), (3, 2, 1, 0)])
+    out = k_core(ratings, min_user=2, min_item=2)
+    assert sorted(map(tuple, out[["user", "item"]].values.tolist())) == [(1, 1), (1, 2), (3, 1), (3, 2)]
+
+
+def test_nothing_left_is_an_error() -> None:
+    with pytest.raises(ValueError, match="no interactions left after threshold=None, min_user=5"):
+        preprocess(frame([(1, 1, 1.0, 0)]), min_user=5)
+
+
+def test_missing_columns_and_ids() -> None:
+    with pytest.raises(
+        ValueError, match=r"columns 'rating', 'timestamp' missing from ratings; found: \['user'"
+    ):
+        preprocess(pd.DataFrame({"user": [1], "item": [2]}))
+    with pytest.raises(ValueError, match="missing user or item IDs"):
+        preprocess(frame([(1, None, 1.0, 0)]))
+
+
+pairs = st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8)), max_size=60)
+
+
+@settings(max_examples=150, deadline=None)
+@given(pairs=pairs, min_user=st.integers(0, 4), min_item=st.integers(0, 4))
+def test_k_core_meets_thresholds_and_is_idempotent(
+    pairs: list[tuple[int, int]], min_user: int, min_item: int
+) -> None:
+    ratings = frame([(u, i, 1.0, t) for t, (u, i) in enumerate(pairs)])
+    out = k_core(ratings, min_user, min_item)
+    assert (out["user"].value_counts() >= min_user).all()
+    assert (out["item"].value_counts() >= min_item).all()
+    assert set(out["timestamp"]) <= set(ratings["timestamp"])  # a subset of the input rows
+    pd.testing.assert_frame_equal(k_core(out, min_user, min_item), out)
+
+
+@settings(max_examples=100, deadline=None)
+@given(pairs=pairs.filter(bool), as_str=st.booleans())
+def test_ids_are_contiguous_and_round_trip(pairs: list[tuple[int, int]], as_str: bool) -> None:
+    ratings = frame([(f"u{u}" if as_str else u * 7, i * 3, 1.0, t) for t, (u, i) in enumerate(pairs)])
+    data = preprocess(ratings)
+    expected = ratings.drop_duplicates(["user", "item"], keep="last")
+    assert data.n_interactions == len(expected)
+    assert sorted(data.frame["user"].unique()) == list(range(data.n_users))
+    assert sorted(data.frame["item"].unique()) == list(range(data.n_items))
+    back = set(
+        zip(
+            data.user_map.to_original(data.frame["user"]).tolist(),
+            data.item_map.to_original(data.frame["item"]).tolist(),
+            strict=True,
+        )
+    )
+    assert back == set(zip(expected["user"], expected["item"], strict=True))
+    np.testing.assert_array_equal(data.user_map.to_index(data.user_map.ids), np.arange(data.n_users))
+    csr = data.to_csr()
+    assert csr.shape == (data.n_users, data.n_items) and csr.nnz == data.n_interactions and csr.max() == 1.0
+
+
+def test_id_map_errors_and_order() -> None:
+    ids = IdMap(np.array(["b", "a", "c"], dtype=object))
+    assert ids.to_index(["c", "b"]).tolist() == [2, 0] and ids.to_index("a").tolist() == [1]
+    assert ids.to_original([1, 2]).tolist() == ["a", "c"]
+    with pytest.raises(KeyError, match=r"unknown IDs \['z'\]"):
+        ids.to_index(["a", "z"])
+    with pytest.raises(IndexError, match=r"indices must lie in \[0, 3\)"):
+        ids.to_original([3])
+    with pytest.raises(ValueError, match="must be unique"):
+        IdMap(np.array([1, 1]))
+
+
+def test_preprocess_orders_by_user_then_time() -> None:
+    ratings = frame([(20, 5, 4.0, 3), (10, 6, 2.0, 9), (10, 5, 1.0, 1)])
+    data = preprocess(ratings)
+    assert data.frame.values.tolist() == [[0, 0, 1.0, 1], [0, 1, 2.0, 9], [1, 0, 4.0, 3]]
+    assert data.frame.dtypes.astype(str).tolist() == ["int64", "int64", "float32", "int64"]
+    assert data.density == pytest.approx(3 / 4)
+    assert data.to_csr("rating").toarray().tolist() == [[1.0, 2.0], [4.0, 0.0]]

@@ -1,0 +1,410 @@
+"""Tests for `sslrec_utils.splits`: hand cases, RecBole's size rule, and properties over random logs."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from sslrec_utils.data import COLUMNS, Interactions, preprocess
+from sslrec_utils.splits import (
+    PART_NAMES,
+    Sequences,
+    Split,
+    holdout_split,
+    loo_split,
+    make_split,
+    pad_sequences,
+    ratio_sizes,
+    strong_split,
+    time_split,
+)
+
+RANDOM = settings(max_examples=40, deadline=None)
+LOGS = st.lists(
+    st.tuples(st.integers(0, 6), st.integers(0, 12), st.integers(1, 5), st.integers(0, 15)),
+    min_size=1,
+    max_size=60,
+)
+SEEDS = st.integers(0, 2**32)
+# the table of CONTRIBUTING.md: protocol -> phase -> (input parts, excluded parts, held-out part)
+TABLE = {
+    "holdout": {"valid": (("train",), ("train",), "valid"), "test": (("train",), ("train", "valid"), "test")},
+    "loo": {"valid": (("train",), None, "valid"), "test": (("train", "valid"), None, "test")},
+    "strong": {
+        "valid": (("valid_in",), ("valid_in",), "valid_out"),
+        "test": (("test_in",), ("test_in",), "test_out"),
+    },
+    "time": {"valid": (("train",), ("train",), "valid"), "test": (("train",), ("train", "valid"), "test")},
+}
+
+
+def make_inter(rows: list[tuple[int, int, float, int]]) -> Interactions:
+    return preprocess(pd.DataFrame(rows, columns=list(COLUMNS)))
+
+
+def rows_of(matrix) -> list[list[int]]:
+    """Per-row sorted column indices of a CSR matrix."""
+    return [
+        sorted(matrix.indices[matrix.indptr[u] : matrix.indptr[u + 1]].tolist())
+        for u in range(matrix.shape[0])
+    ]
+
+
+def assert_partition(split: Split, inter: Interactions) -> None:
+    """Parts are disjoint and cover the input exactly, as row indices and as (user, item) pairs."""
+    index = np.concatenate([part.index.to_numpy() for part in split.parts.values()])
+    assert len(index) == inter.n_interactions
+    np.testing.assert_array_equal(np.sort(index), np.arange(inter.n_interactions))
+    pairs = [set(zip(p["user"], p["item"], strict=True)) for p in split.parts.values()]
+    assert sum(len(p) for p in pairs) == len(set().union(*pairs)) == inter.n_interactions
+    for part in split.parts.values():
+        pd.testing.assert_frame_equal(part, inter.frame.loc[part.index])
+    shapes = {split.matrix(name).shape for name in split.parts}
+    assert shapes == {(inter.n_users, inter.n_items)}
+
+
+def assert_same(a: Split, b: Split) -> None:
+    assert list(a.parts) == list(b.parts)
+    for name in a.parts:
+        pd.testing.assert_frame_equal(a.parts[name], b.parts[name])
+
+
+# --- RecBole's size rule --------------------------------------------------------------------------------------
+
+
+def test_ratio_sizes_by_hand() -> None:
+    # RecBole 1.2.1 _calcu_split_ids, ratios (0.8, 0.1, 0.1): cnt = [floor(r * n)], cnt[0] = n - cnt[1] - cnt[2];
+    # then for the test part, then the valid part: if cnt[0] > 1 and 0 < r * n < 1, move one row there.
+    # n=20: floor(2.0)=2, 2 -> cnt[0]=16; 2.0 is not in (0, 1)                    -> 16/2/2
+    # n=5:  floor(0.5)=0, 0 -> cnt[0]=5; test 0.5 in (0,1) -> 4/0/1; valid too    -> 3/1/1
+    # n=3:  [3,0,0] -> test: 2/0/1 -> valid: cnt[0]=2 > 1                          -> 1/1/1
+    # n=2:  [2,0,0] -> test: 1/0/1 -> valid: cnt[0]=1, stop                         -> 1/0/1
+    # n=1:  [1,0,0] -> cnt[0]=1, stop at once                                       -> 1/0/0
+    # n=15: floor(1.5)=1 each, 1.5 is not in (0, 1)                                 -> 13/1/1
+    sizes = ratio_sizes(np.array([20, 5, 3, 2, 1, 15]), (0.8, 0.1, 0.1))
+    assert sizes.tolist() == [[16, 2, 2], [3, 1, 1], [1, 1, 1], [1, 0, 1], [1, 0, 0], [13, 1, 1]]
+
+
+def recbole_calcu_split_ids():
+    """RecBole's own `_calcu_split_ids`, compiled from its source (importing RecBole needs missing deps)."""
+    spec = importlib.util.find_spec("recbole")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("recbole is not installed")
+    source = Path(spec.submodule_search_locations[0], "data", "dataset", "dataset.py").read_text()
+    tree = ast.parse(source)
+    fn = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "_calcu_split_ids")
+    namespace: dict = {"np": np}
+    exec(compile(ast.Module(body=[fn], type_ignores=[]), "dataset.py", "exec"), namespace)
+    return namespace["_calcu_split_ids"]
+
+
+@pytest.mark.parametrize("ratios", [(0.8, 0.1, 0.1), (0.7, 0.2, 0.1), (0.6, 0.2, 0.2), (0.9, 0.05, 0.05)])
+def test_ratio_sizes_match_recbole_source(ratios: tuple[float, float, float]) -> None:
+    calcu = recbole_calcu_split_ids()
+    norm = [r / sum(ratios) for r in ratios]  # as RecBole's split_by_ratio does before calling it
+    n = np.arange(0, 400)
+    expected = [np.diff([0, *calcu(None, tot=int(t), ratios=norm), int(t)]).tolist() for t in n]
+    assert ratio_sizes(n, ratios).tolist() == expected
+
+
+# --- holdout ----------------------------------------------------------------------------------------------------
+
+
+@RANDOM
+@given(LOGS, SEEDS)
+def test_holdout_properties(rows, seed: int) -> None:
+    inter = make_inter(rows)
+    split = holdout_split(inter, seed=seed)
+    assert_partition(split, inter)
+    counts = np.bincount(inter.frame["user"], minlength=inter.n_users)
+    sizes = np.stack(
+        [np.bincount(split.parts[p]["user"], minlength=inter.n_users) for p in ("train", "valid", "test")], 1
+    )
+    np.testing.assert_array_equal(sizes, ratio_sizes(counts, (0.8, 0.1, 0.1)))
+    assert_same(split, holdout_split(inter, seed=seed))
+
+
+def test_holdout_seed_changes_split() -> None:
+    rng = np.random.default_rng(0)
+    inter = make_inter([(u, i, 1.0, int(rng.integers(100))) for u in range(10) for i in range(20)])
+    splits = [holdout_split(inter, seed=s) for s in range(4)]
+    tests = {tuple(s.parts["test"].index) for s in splits}
+    assert len(tests) == 4
+
+
+# --- leave-one-out ----------------------------------------------------------------------------------------------
+
+# user 10: items 100..103 at t=1..4; user 20: 100 at 5, then 102 and 104 tied at 6; user 30: two items only
+LOO_ROWS = [
+    (10, 100, 5.0, 1),
+    (10, 101, 4.0, 2),
+    (10, 102, 3.0, 3),
+    (10, 103, 2.0, 4),
+    (20, 104, 1.0, 6),
+    (20, 102, 1.0, 6),
+    (20, 100, 1.0, 5),
+    (30, 101, 1.0, 7),
+    (30, 103, 1.0, 8),
+]
+
+
+def test_loo_by_hand() -> None:
+    split = loo_split(make_inter(LOO_ROWS))
+    assert rows_of(split.matrix("train")) == [[0, 1], [0], [1, 3]]
+    assert rows_of(split.matrix("valid")) == [[2], [2], []]
+    # the tie at t=6 is broken by row order of Interactions.frame (user, timestamp, item): 104 is the latest
+    assert rows_of(split.matrix("test")) == [[3], [4], []]
+    seqs = split.sequences("train", "valid", "test")
+    assert seqs.lengths().tolist() == [4, 3, 2]
+    assert seqs.items.tolist() == [0, 1, 2, 3, 0, 2, 4, 1, 3]
+    # order comes from (timestamp, row), not from the order the parts are named in
+    np.testing.assert_array_equal(split.sequences("test", "valid", "train").items, seqs.items)
+
+    valid = split.eval_plan("valid")
+    assert valid.users.tolist() == [0, 1] and valid.input_parts == ("train",) and valid.exclude is None
+    assert rows_of(valid.heldout) == [[2], [2], []]
+    test = split.eval_plan("test")
+    assert test.users.tolist() == [0, 1] and test.input_parts == ("train", "valid") and test.exclude is None
+    assert rows_of(test.heldout) == [[3], [4], []]
+    assert rows_of(split.eval_plan("test", exclude_seen=True).exclude) == [[0, 1, 2], [0, 2], [1, 3]]
+
+
+@RANDOM
+@given(LOGS)
+def test_loo_properties(rows) -> None:
+    inter = make_inter(rows)
+    split = loo_split(inter)
+    assert_partition(split, inter)
+    assert_same(split, loo_split(inter, seed=7))
+    frame = inter.frame  # sorted by (user, timestamp, item): each user's rows, latest last
+    for user, group in frame.groupby("user"):
+        if len(group) < 3:
+            assert set(group.index) <= set(split.parts["train"].index)
+            continue
+        assert split.parts["test"].index[split.parts["test"]["user"] == user].tolist() == [group.index[-1]]
+        assert split.parts["valid"].index[split.parts["valid"]["user"] == user].tolist() == [group.index[-2]]
+
+
+# --- strong generalisation --------------------------------------------------------------------------------------
+
+
+@RANDOM
+@given(LOGS, SEEDS, st.sampled_from([0.5, 0.8, 0.9]))
+def test_strong_properties(rows, seed: int, fold_in: float) -> None:
+    inter = make_inter(rows)
+    counts = np.bincount(inter.frame["user"], minlength=inter.n_users)
+    assume((counts >= 2).sum() >= 2 and inter.n_users >= 3)
+    split = strong_split(inter, n_heldout=1, fold_in=fold_in, seed=seed)
+    assert_partition(split, inter)
+    assert_same(split, strong_split(inter, n_heldout=1, fold_in=fold_in, seed=seed))
+    users = {name: set(part["user"]) for name, part in split.parts.items()}
+    assert users["valid_in"] == users["valid_out"] and users["test_in"] == users["test_out"]
+    assert len(users["valid_in"]) == len(users["test_in"]) == 1
+    assert not users["train"] & users["valid_in"] and not users["train"] & users["test_in"]
+    assert not users["valid_in"] & users["test_in"]
+    assert users["train"] | users["valid_in"] | users["test_in"] == set(range(inter.n_users))
+    for phase in ("valid", "test"):
+        (user,) = users[f"{phase}_in"]
+        n_out = len(split.parts[f"{phase}_out"])
+        assert n_out == min(max(int(np.floor((1 - fold_in) * counts[user] + 1e-9)), 1), counts[user] - 1)
+        assert len(split.parts[f"{phase}_in"]) + n_out == counts[user]
+
+
+def test_strong_sizes_and_errors() -> None:
+    inter = make_inter([(u, i, 1.0, i) for u in range(40) for i in range(10)])
+    split = strong_split(inter, seed=3)  # 10% of 40 users each, 2 of 10 items held out as in Mult-VAE
+    assert split.parts["valid_out"]["user"].nunique() == split.parts["test_out"]["user"].nunique() == 4
+    assert len(split.parts["valid_out"]) == len(split.parts["test_out"]) == 8
+    train_users = np.unique(split.parts["train"]["user"])
+    assert len(train_users) == 32 and (split.train[train_users].getnnz(axis=1) == 10).all()
+    with pytest.raises(ValueError, match="n_heldout"):
+        strong_split(inter, n_heldout=20)
+    with pytest.raises(ValueError, match="fold_in"):
+        strong_split(inter, fold_in=1.0)
+    with pytest.raises(ValueError, match="seed"):
+        strong_split(inter, seed=None)
+
+
+# --- global time split ------------------------------------------------------------------------------------------
+
+# ratios (0.6, 0.2, 0.2) of 10 rows cut after 6 and 8; the tie at t=7 straddles the first cut and goes to valid
+TIME_ROWS = [
+    (1, 1, 1.0, 1),
+    (1, 2, 1.0, 2),
+    (2, 1, 1.0, 3),
+    (2, 3, 1.0, 4),
+    (1, 3, 1.0, 5),
+    (2, 2, 1.0, 7),
+    (3, 1, 1.0, 7),
+    (1, 4, 1.0, 8),
+    (1, 5, 1.0, 9),
+    (3, 2, 1.0, 10),
+]
+
+
+def test_time_by_hand() -> None:
+    split = time_split(make_inter(TIME_ROWS), ratios=(0.6, 0.2, 0.2))
+    assert [len(p) for p in split.parts.values()] == [5, 3, 2]
+    valid = split.eval_plan("valid")
+    # user 3 (index 2) first appears after the cut: held-out items but no input, so not evaluated
+    assert valid.users.tolist() == [0, 1] and valid.input_parts == ("train",)
+    assert rows_of(valid.heldout) == [[3], [1], []]
+    assert rows_of(valid.exclude) == [[0, 1, 2], [0, 2], []]
+    test = split.eval_plan("test")
+    assert test.users.tolist() == [0] and test.input_parts == ("train",)
+    assert rows_of(test.heldout) == [[4], [], []]
+    assert rows_of(test.exclude) == [[0, 1, 2, 3], [0, 1, 2], [0]]
+    assert split.eval_plan("test", exclude_seen=False).exclude is None
+    with pytest.raises(ValueError, match="empty"):
+        time_split(make_inter([(u, i, 1.0, 5) for u in range(3) for i in range(4)]))
+
+
+@RANDOM
+@given(LOGS)
+def test_time_properties(rows) -> None:
+    inter = make_inter(rows)
+    try:
+        split = time_split(inter)
+    except ValueError:
+        assume(False)
+    assert_partition(split, inter)
+    times = [split.parts[p]["timestamp"] for p in ("train", "valid", "test")]
+    assert times[0].max() < times[1].min() and times[1].max() < times[2].min()
+    for phase in ("valid", "test"):
+        plan = split.eval_plan(phase)
+        assert (split.train[plan.users].getnnz(axis=1) > 0).all()
+
+
+# --- eval plans, matrices, sequences ----------------------------------------------------------------------------
+
+
+@RANDOM
+@given(LOGS, SEEDS, st.sampled_from(["holdout", "loo", "strong", "time"]))
+def test_eval_plans_follow_the_table(rows, seed: int, protocol: str) -> None:
+    inter = make_inter(rows)
+    try:
+        split = make_split(inter, protocol, seed=seed, **({"n_heldout": 1} if protocol == "strong" else {}))
+    except ValueError:
+        assume(False)
+    for phase in ("valid", "test"):
+        input_parts, exclude_parts, heldout_part = TABLE[protocol][phase]
+        plan = split.eval_plan(phase)
+        assert plan.input_parts == input_parts
+        full = split.matrix(heldout_part)
+        has_input = split.matrix(*input_parts).getnnz(axis=1) > 0
+        expected_users = np.flatnonzero((full.getnnz(axis=1) > 0) & has_input)
+        np.testing.assert_array_equal(plan.users, expected_users)
+        assert plan.users.dtype == np.int64
+        assert (
+            plan.heldout != full.multiply(np.isin(np.arange(inter.n_users), expected_users)[:, None])
+        ).nnz == 0
+        if exclude_parts is None:
+            assert plan.exclude is None
+        else:
+            assert (plan.exclude != split.matrix(*exclude_parts)).nnz == 0
+            assert plan.exclude.multiply(plan.heldout).nnz == 0  # nothing held out is excluded
+        seen = split.eval_plan(phase, exclude_seen=True).exclude
+        assert (
+            seen is not None
+            and seen.multiply(split.matrix(*input_parts)).nnz == split.matrix(*input_parts).nnz
+        )
+
+
+def test_holdout_plan_by_hand() -> None:
+    inter = make_inter(LOO_ROWS)
+    frame = inter.frame
+    parts = {"train": frame.iloc[[0, 1, 4, 7]], "valid": frame.iloc[[2, 5, 8]], "test": frame.iloc[[3, 6]]}
+    split = Split(parts, inter.user_map, inter.item_map, "holdout", 0)
+    valid = split.eval_plan("valid")
+    assert valid.users.tolist() == [0, 1, 2] and rows_of(valid.exclude) == [[0, 1], [0], [1]]
+    test = split.eval_plan("test")
+    assert test.users.tolist() == [0, 1] and test.input_parts == ("train",)
+    assert rows_of(test.exclude) == [[0, 1, 2], [0, 2], [1, 3]] and rows_of(test.heldout) == [[3], [4], []]
+
+
+def test_matrix_sequences_and_cache() -> None:
+    split = loo_split(make_inter(LOO_ROWS))
+    assert split.matrix("train", "valid") is split.matrix("valid", "train")
+    assert split.matrix("train").dtype == np.float32
+    assert split.matrix("train", values="rating").toarray()[0, :2].tolist() == [5.0, 4.0]
+    assert split.sequences("valid", "test").items.tolist() == [2, 3, 2, 4]
+    with pytest.raises(ValueError, match="unknown part"):
+        split.matrix("valid_in")
+    with pytest.raises(ValueError, match="phase"):
+        split.eval_plan("train")
+
+
+# --- make_split and validation ----------------------------------------------------------------------------------
+
+
+def test_make_split_dispatch_and_errors() -> None:
+    inter = make_inter(LOO_ROWS)
+    assert_same(make_split(inter, "holdout", seed=5), holdout_split(inter, seed=5))
+    assert make_split(inter, "loo").seed is None
+    assert make_split(inter, "time", ratios=(0.5, 0.25, 0.25)).protocol == "time"
+    for protocol, names in PART_NAMES.items():
+        split = make_split(inter, protocol, **({"n_heldout": 1} if protocol == "strong" else {}))
+        assert split.protocol == protocol and tuple(split.parts) == names
+    with pytest.raises(ValueError, match="valid: \\['holdout', 'loo', 'strong', 'time'\\]"):
+        make_split(inter, "random")
+    with pytest.raises(ValueError, match="unknown option.*'ratio'.*valid: \\['ratios'\\]"):
+        make_split(inter, "holdout", ratio=(0.8, 0.1, 0.1))
+    for bad in [(0.8, 0.2), (0.9, 0.1, 0.1), (1.0, 0.0, 0.0), (0.8, -0.1, 0.3)]:
+        with pytest.raises(ValueError, match="ratios"):
+            holdout_split(inter, ratios=bad)
+    for seed in [-1, 1.5, True, None]:
+        with pytest.raises(ValueError, match="seed"):
+            holdout_split(inter, seed=seed)
+
+
+# --- padded sequences -------------------------------------------------------------------------------------------
+
+
+def test_pad_sequences_by_hand() -> None:
+    seqs = Sequences(np.array([0, 3, 3, 8]), np.array([1, 2, 3, 4, 5, 6, 7, 8]))
+    out = pad_sequences(seqs, np.array([0, 1, 2, 0]), max_len=4, pad=9)
+    assert out.dtype == np.int64
+    assert out.tolist() == [[9, 1, 2, 3], [9, 9, 9, 9], [5, 6, 7, 8], [9, 1, 2, 3]]
+    assert pad_sequences(seqs, np.array([2]), max_len=1, pad=9).tolist() == [[8]]
+    with pytest.raises(IndexError):
+        pad_sequences(seqs, np.array([3]), max_len=2, pad=9)
+
+
+@RANDOM
+@given(LOGS, st.integers(1, 6))
+def test_pad_sequences_matches_loop(rows, max_len: int) -> None:
+    inter = make_inter(rows)
+    seqs = loo_split(inter).sequences("train", "valid", "test")
+    users = np.arange(inter.n_users)[::-1]
+    expected = []
+    for u in users:
+        items = seqs.items[seqs.indptr[u] : seqs.indptr[u + 1]][-max_len:].tolist()
+        expected.append([inter.n_items] * (max_len - len(items)) + items)
+    assert pad_sequences(seqs, users, max_len, inter.n_items).tolist() == expected
+
+
+# --- real data --------------------------------------------------------------------------------------------------
+
+
+def test_holdout_on_ml100k() -> None:
+    spec = importlib.util.find_spec("recbole")
+    path = spec and Path(spec.submodule_search_locations[0], "dataset_example", "ml-100k", "ml-100k.inter")
+    if not path or not path.exists():
+        pytest.skip("RecBole's ml-100k carrier file is absent")
+    ratings = pd.read_csv(path, sep="\t")
+    ratings.columns = list(COLUMNS)
+    inter = preprocess(ratings)
+    split = holdout_split(inter)
+    sizes = {name: len(part) for name, part in split.parts.items()}
+    print(f"ml-100k holdout sizes: {sizes}")
+    assert inter.n_users == 943 and sum(sizes.values()) == 100_000
+    assert sizes == {"train": 80_808, "valid": 9_596, "test": 9_596}
+    for phase in ("valid", "test"):
+        assert len(split.eval_plan(phase).users) == 943
