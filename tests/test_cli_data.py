@@ -1,0 +1,133 @@
+"""``sslrec data info`` and ``sslrec data download``: output, exit statuses and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sslrec_utils.cli import main
+from sslrec_utils.data import movielens
+
+needs_recbole = pytest.mark.skipif(
+    movielens.recbole_ml100k_dir() is None, reason="needs recbole==1.2.1 installed as the data carrier"
+)
+SSLREC = Path(sys.executable).with_name("sslrec")
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture) -> tuple[int, str, str]:
+    status = main(argv)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@needs_recbole
+def test_info_ml100k(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    status, out, _ = run(["data", "info", "ml-100k", "--data-dir", str(tmp_path), "-q"], capsys)
+    assert status == 0
+    assert out.splitlines() == [
+        "users         943",
+        "items         1682",
+        "interactions  100000",
+        "density       6.30%",
+    ]
+    status, out, _ = run(["data", "info", "ml-100k", "--data-dir", str(tmp_path), "--json"], capsys)
+    info = json.loads(out)
+    assert status == 0 and (info["users"], info["items"], info["interactions"]) == (943, 1682, 100000)
+    assert info["density"] == pytest.approx(100000 / (943 * 1682))
+
+
+def test_info_on_a_file_with_custom_columns(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "mine.tsv"
+    path.write_text("member\tbook\n1\ta\n1\tb\n2\ta\n")
+    status, out, err = run(["data", "info", str(path), "--user-col", "member", "--item-col", "book"], capsys)
+    assert (status, err) == (0, "")
+    assert out.splitlines() == [
+        "users         2",
+        "items         2",
+        "interactions  3",
+        "density       75.00%",
+    ]
+
+
+def test_info_on_a_user_table(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "users.csv"
+    path.write_text("user,age,zip\n1,24,85711\n2,53,94043\n3,24,85711\n")
+    status, out, _ = run(["data", "info", str(path), "--item-col", "zip", "--json"], capsys)
+    assert status == 0 and json.loads(out) == {"users": 3, "items": 2, "interactions": 3, "density": 0.5}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["data", "info", "ml-10k"], "'ml-10k' is neither a data set (ml-100k, ml-1m, ml-20m) nor a file"),
+        (
+            ["data", "info", "{csv}", "--item-col", "item_id"],
+            "column 'item_id' missing from log.csv; found: ['user",
+        ),
+        (["data", "info", "{csv}", "--rating-col", "user", "--item-col", "user"], "are both 'user'"),
+    ],
+)
+def test_user_errors_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture, argv: list[str], message: str
+) -> None:
+    (tmp_path / "log.csv").write_text("user,movie\n1,2\n")
+    argv = [a.replace("{csv}", str(tmp_path / "log.csv")) for a in argv]
+    status, out, err = run(argv, capsys)
+    assert status == 2 and out == ""
+    assert err.startswith("sslrec: error: ") and message in err and err.count("\n") == 1
+
+
+def test_no_source_is_one_line_with_instructions(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(movielens, "recbole_ml100k_dir", lambda: None)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    argv = [
+        "data",
+        "download",
+        "ml-100k",
+        "--data-dir",
+        str(tmp_path),
+        "--url",
+        f"http://127.0.0.1:{port}/x.zip",
+    ]
+    status, out, err = run(argv + ["-q"], capsys)
+    assert status == 2 and out == "" and err.count("\n") == 1
+    assert "could not load ml-100k" in err and "pip install recbole==1.2.1 --no-deps" in err
+
+
+@needs_recbole
+def test_download_fills_the_cache(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    status, out, _ = run(["data", "download", "ml-100k", "--data-dir", str(tmp_path), "-q"], capsys)
+    assert status == 0 and out == f"ml-100k: 100000 ratings in {tmp_path / 'ml-100k'} (source: recbole)\n"
+    status, out, _ = run(["data", "download", "ml-100k", "--data-dir", str(tmp_path)], capsys)
+    assert status == 0 and out.endswith("(source: cache)\n")
+
+
+def test_usage_errors_and_help(capsys: pytest.CaptureFixture) -> None:
+    assert main(["--help"]) == 0
+    assert "data" in capsys.readouterr().out
+    assert main([]) == 2
+    assert main(["data", "download", "ml-10k"]) == 2
+    assert "invalid choice: 'ml-10k'" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not SSLREC.exists(), reason="the sslrec console script is not installed next to python")
+def test_console_script(tmp_path: Path) -> None:
+    (tmp_path / "log.csv").write_text("user,item\n1,2\n")
+    env = {**os.environ, "SSLREC_DATA": str(tmp_path)}
+    ok = subprocess.run(
+        [SSLREC, "data", "info", str(tmp_path / "log.csv")], capture_output=True, text=True, env=env
+    )
+    assert ok.returncode == 0 and ok.stdout.splitlines()[0] == "users         1"
+    bad = subprocess.run([SSLREC, "data", "info", "nope"], capture_output=True, text=True, env=env)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr == "sslrec: error: 'nope' is neither a data set (ml-100k, ml-1m, ml-20m) nor a file\n"
