@@ -1,0 +1,113 @@
+"""Frozen dataclass configurations that reject unknown keys and parse ``key=value`` strings.
+
+Every model config and the training config derive from `Config`; a checkpoint stores ``config.to_dict()`` and
+``Config.from_dict`` rebuilds it, failing loudly on a misspelled key instead of silently using a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from collections.abc import Iterable, Mapping
+from typing import Any, Self
+
+
+class ConfigError(ValueError):
+    """A configuration key or value that cannot be used."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Base class: subclass with ``@dataclass(frozen=True)`` and typed fields with defaults."""
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> Self:
+        """Build a config from a mapping, rejecting unknown keys.
+
+        Raises:
+            ConfigError: naming the unknown keys and listing the valid ones.
+        """
+        unknown = sorted(set(values) - set(cls.field_names()))
+        if unknown:
+            raise ConfigError(f"unknown key(s) {unknown} for {cls.__name__}; valid keys: {cls.field_names()}")
+        hints = typing.get_type_hints(cls)
+        return cls(**{k: _coerce(v, hints[k], k) for k, v in values.items()})
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict of the fields (tuples kept), safe for JSON and ``torch.save``."""
+        return dataclasses.asdict(self)
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with some fields changed (unknown keys rejected, values coerced)."""
+        return type(self).from_dict({**self.to_dict(), **changes})
+
+    def with_overrides(self, assignments: Iterable[str]) -> Self:
+        """A copy with ``key=value`` strings applied; values are parsed as JSON when possible.
+
+        Example: ``cfg.with_overrides(["lr=0.01", "hidden_dims=[600,200]"])``.
+        """
+        changes: dict[str, Any] = {}
+        for item in assignments:
+            key, sep, raw = item.partition("=")
+            if not sep or not key.strip():
+                raise ConfigError(f"expected key=value, got {item!r}")
+            changes[key.strip()] = parse_value(raw.strip())
+        return self.replace(**changes)
+
+
+def parse_value(raw: str) -> Any:
+    """Parse a command-line value: JSON if it parses (numbers, lists, true/false/null), else the string."""
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return {"True": True, "False": False, "None": None}.get(raw, raw)
+
+
+def _coerce(value: Any, hint: Any, key: str) -> Any:
+    """Convert `value` to the annotated type where that is unambiguous, else raise ConfigError."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in (a for a in args if a is not type(None)):
+            try:
+                return _coerce(value, arg, key)
+            except ConfigError as err:
+                errors.append(str(err))
+        raise ConfigError(f"{key}={value!r} does not match {hint}")
+    if origin is typing.Literal:
+        if value not in args:
+            raise ConfigError(f"{key}={value!r} is not one of {list(args)}")
+        return value
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{key} expects a list, got {value!r}")
+        item_type = args[0] if args else Any
+        return tuple(_coerce(v, item_type, key) for v in value)
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key} expects true/false, got {value!r}")
+    if hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise ConfigError(f"{key} expects an integer, got {value!r}")
+    if hint is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise ConfigError(f"{key} expects a number, got {value!r}")
+    if hint is str:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(f"{key} expects a string, got {value!r}")
+    return value

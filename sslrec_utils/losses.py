@@ -1,0 +1,112 @@
+"""Loss terms as pure functions of tensors, and the schedules the trainer passes to them.
+
+Models return logits; the objective of each model is assembled from these terms in its ``training_loss``.
+Every function returns a scalar tensor averaged over the batch unless said otherwise.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def mse(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
+    """Mean squared error, optionally over observed entries only.
+
+    Args:
+        pred: (B, n) predictions.
+        target: (B, n) targets.
+        mask: (B, n) 0/1 weights; when given the mean is over the entries where it is 1 (AutoRec).
+
+    Returns:
+        Scalar: ``mean((pred - target)**2)`` over all (or the masked) entries.
+    """
+    sq = (pred - target) ** 2
+    if mask is None:
+        return sq.mean()
+    return (sq * mask).sum() / mask.sum().clamp_min(1.0)
+
+
+def multinomial_nll(logits: Tensor, x: Tensor) -> Tensor:
+    """Multinomial negative log-likelihood of Mult-DAE/Mult-VAE (Liang et al. 2018, eq. 2).
+
+    Args:
+        logits: (B, n_items) unnormalised scores.
+        x: (B, n_items) click counts (0/1).
+
+    Returns:
+        Scalar: ``-mean_u sum_i x_ui log softmax(logits_u)_i``.
+    """
+    return -(F.log_softmax(logits, dim=-1) * x).sum(dim=-1).mean()
+
+
+def gaussian_kl(mu: Tensor, logvar: Tensor) -> Tensor:
+    """KL divergence from N(mu, diag(exp(logvar))) to N(0, I), summed over dimensions, mean over the batch.
+
+    Args:
+        mu: (B, d) posterior means.
+        logvar: (B, d) posterior log-variances.
+
+    Returns:
+        Scalar: ``mean_u 0.5 * sum_j (exp(logvar) + mu^2 - 1 - logvar)``.
+    """
+    return 0.5 * (logvar.exp() + mu.pow(2) - 1.0 - logvar).sum(dim=-1).mean()
+
+
+def linear_anneal(step: int, total_steps: int, cap: float) -> float:
+    """KL weight beta growing linearly from 0 to `cap` over `total_steps` updates, then held at `cap`."""
+    if total_steps <= 0:
+        return cap
+    return min(cap, cap * step / total_steps)
+
+
+def bpr(pos_scores: Tensor, neg_scores: Tensor) -> Tensor:
+    """Bayesian personalised ranking loss (Rendle et al. 2009).
+
+    Args:
+        pos_scores: (B,) scores of observed items.
+        neg_scores: (B,) or (B, n_neg) scores of sampled unobserved items.
+
+    Returns:
+        Scalar: ``-mean log sigmoid(pos - neg)``.
+    """
+    if neg_scores.dim() == 2:
+        pos_scores = pos_scores.unsqueeze(-1)
+    return -F.logsigmoid(pos_scores - neg_scores).mean()
+
+
+def l2(*tensors: Tensor) -> Tensor:
+    """Half the squared L2 norm of the given tensors, divided by the batch size of the first (BPR-style reg)."""
+    batch = tensors[0].shape[0]
+    return sum(t.pow(2).sum() for t in tensors) / (2.0 * batch)
+
+
+def info_nce(a: Tensor, b: Tensor, temperature: float) -> Tensor:
+    """InfoNCE between two views: row i of `a` and row i of `b` are positives, other rows of `b` negatives.
+
+    Args:
+        a: (B, d) first view (normalised inside).
+        b: (B, d) second view.
+        temperature: softmax temperature tau > 0.
+
+    Returns:
+        Scalar: ``mean_i -log exp(s_ii / tau) / sum_j exp(s_ij / tau)`` with cosine similarities s.
+    """
+    a = F.normalize(a, dim=-1)
+    b = F.normalize(b, dim=-1)
+    logits = a @ b.T / temperature
+    return F.cross_entropy(logits, torch.arange(a.shape[0], device=a.device))
+
+
+def item_ce(logits: Tensor, targets: Tensor, ignore_index: int = -100) -> Tensor:
+    """Cross-entropy over all items for next-item or masked-item prediction.
+
+    Args:
+        logits: (N, n_items) scores for N predicted positions.
+        targets: (N,) target item indices; positions equal to `ignore_index` do not count.
+
+    Returns:
+        Scalar mean over counted positions.
+    """
+    return F.cross_entropy(logits, targets, ignore_index=ignore_index)

@@ -1,0 +1,38 @@
+"""Model zoo: one model per file, each a frozen `ModelConfig` (hyperparameters, ``build``) and a `Recommender`.
+
+``build_model("multvae", data, {"dropout": 0.3})`` builds any registered model from its name and overrides;
+``MODELS`` lists them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sslrec_utils.models import ae, pop
+from sslrec_utils.models.base import ModelConfig, Recommender, StepInfo, TrainData
+
+MODELS: dict[str, type[ModelConfig]] = {cfg.name: cfg for cfg in (pop.PopConfig, ae.AEConfig)}
+
+
+def model_config(name: str, overrides: Mapping[str, Any] | None = None) -> ModelConfig:
+    """The config of model `name` with `overrides` applied.
+
+    Raises:
+        ValueError: for an unknown model, listing the valid names.
+        ConfigError: for an unknown key or a bad value, listing the valid keys.
+    """
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; valid models: {sorted(MODELS)}")
+    return MODELS[name].from_dict(dict(overrides or {}))
+
+
+def build_model(
+    config: ModelConfig | str, data: TrainData, overrides: Mapping[str, Any] | None = None
+) -> Recommender:
+    """Build a model from its config (or name plus overrides) for the sizes of `data`."""
+    cfg = model_config(config, overrides) if isinstance(config, str) else config
+    return cfg.build(data)
+
+
+__all__ = ["MODELS", "ModelConfig", "Recommender", "StepInfo", "TrainData", "build_model", "model_config"]

@@ -1,0 +1,124 @@
+"""What every model shares: the training data it sees, the step information the trainer passes, and the
+`Recommender` interface the trainer, the metrics and `recommend` call.
+
+A model file holds one frozen `ModelConfig` subclass (hyperparameters, with ``build``) and one `Recommender`
+subclass whose constructor takes plain sizes. ``forward`` returns logits; ``training_loss`` assembles the
+objective from the pure functions in `sslrec_utils.losses`; ``score`` returns (B, n_items) ranking scores.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import ClassVar, NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from torch import Tensor, nn
+
+from sslrec_utils.config import Config
+from sslrec_utils.splits import Sequences, Split
+
+Batch = Mapping[str, Tensor]
+"""A training batch. Keys by batcher: ``users`` (B,), ``rows`` (B, n_items) float, ``items`` (B,),
+``pos``/``neg`` (B,), ``seqs`` (B, L) int64 padded with ``n_items``, ``targets`` (B, ...) int64."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainData:
+    """The training part of a split, in the forms models consume.
+
+    Attributes:
+        n_users: number of users (rows of every matrix).
+        n_items: number of items.
+        matrix: (n_users, n_items) binary float32 CSR of training interactions.
+        ratings: (n_users, n_items) float32 CSR of the raw ratings of the same interactions.
+        sequences: the training interactions per user in time order.
+    """
+
+    n_users: int
+    n_items: int
+    matrix: sp.csr_matrix
+    ratings: sp.csr_matrix
+    sequences: Sequences
+
+    @classmethod
+    def from_split(cls, split: Split, parts: tuple[str, ...] = ("train",)) -> TrainData:
+        return cls(
+            n_users=split.n_users,
+            n_items=split.n_items,
+            matrix=split.matrix(*parts),
+            ratings=split.matrix(*parts, values="rating"),
+            sequences=split.sequences(*parts),
+        )
+
+    @classmethod
+    def from_matrix(cls, matrix: sp.csr_matrix) -> TrainData:
+        """Training data from a bare (n_users, n_items) matrix (no time order: sequences follow item index)."""
+        binary = matrix.copy().astype(np.float32)
+        binary.data[:] = 1.0
+        return cls(
+            n_users=matrix.shape[0],
+            n_items=matrix.shape[1],
+            matrix=binary,
+            ratings=matrix.astype(np.float32),
+            sequences=Sequences(binary.indptr.astype(np.int64), binary.indices.astype(np.int64)),
+        )
+
+
+class StepInfo(NamedTuple):
+    """What the trainer tells a model about the current update (schedules are functions of it)."""
+
+    step: int  # updates done before this one
+    epoch: int  # 1-based
+    total_steps: int  # planned updates over the whole run
+    generator: torch.Generator  # for augmentations drawn inside training_loss (on the model's device)
+
+
+class ModelConfig(Config):
+    """Base of model hyperparameter configs. Subclasses set ``name`` and implement ``build``."""
+
+    name: ClassVar[str] = ""
+
+    def build(self, data: TrainData) -> Recommender:
+        raise NotImplementedError
+
+
+class Recommender(nn.Module):
+    """Interface of every model.
+
+    Class attributes tell the trainer what to feed:
+        batcher: name of the training batch builder in `sslrec_utils.batching` (``"none"``: closed form).
+        score_inputs: keys ``score`` needs: ``"users"`` (B,), ``"rows"`` (B, n_items) input interactions,
+            ``"seqs"`` (B, L) padded input sequences.
+    """
+
+    batcher: ClassVar[str] = "user_rows"
+    score_inputs: ClassVar[tuple[str, ...]] = ("rows",)
+
+    @property
+    def closed_form(self) -> bool:
+        return self.batcher == "none"
+
+    @property
+    def device(self) -> torch.device:
+        for t in (*self.parameters(), *self.buffers()):
+            return t.device
+        return torch.device("cpu")
+
+    def training_loss(self, batch: Batch, info: StepInfo) -> Tensor:
+        """Scalar loss for one batch (trainable models)."""
+        raise NotImplementedError(f"{type(self).__name__} is fitted in closed form, not trained by steps")
+
+    def fit(self, data: TrainData) -> None:
+        """Fit in closed form (closed-form models)."""
+        raise NotImplementedError(f"{type(self).__name__} is trained by gradient steps; use train.fit")
+
+    def score(self, inputs: Batch) -> Tensor:
+        """(B, n_items) ranking scores for a batch of users; higher is better."""
+        raise NotImplementedError
+
+    def item_embeddings(self) -> Tensor | None:
+        """(n_items, d) item representations used for item-item similarity, or None if the model has none."""
+        return None

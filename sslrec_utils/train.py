@@ -1,0 +1,274 @@
+"""The one training loop: mini-batch updates, validation by full ranking, early stopping, checkpoints.
+
+``fit(model, split, TrainConfig(...))`` trains a `Recommender` on ``split``'s training part, evaluates
+NDCG@10 (by default) on the validation part after every epoch, keeps the best weights, stops after `patience`
+evaluations without improvement and returns the history as a DataFrame. Closed-form models are fitted once.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import os
+import random
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor
+from tqdm import tqdm
+
+from sslrec_utils.batching import RowTable, make_batcher
+from sslrec_utils.config import Config, ConfigError
+from sslrec_utils.metrics import EvalResult, evaluate
+from sslrec_utils.models.base import Recommender, StepInfo, TrainData
+from sslrec_utils.splits import Split, pad_sequences
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` picks CUDA, then Apple MPS, then CPU; anything else is passed to `torch.device`."""
+    if str(device) != "auto":
+        return torch.device(device)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python's, NumPy's and PyTorch's (CPU and CUDA) generators, for weight init and dropout."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig(Config):
+    epochs: int = 100  # maximum number of passes over the training data
+    batch_size: int = 256  # users (autoencoders), interactions (BPR) or sequences per update
+    lr: float = 1e-3  # Adam learning rate
+    weight_decay: float = 0.0  # Adam's L2 penalty
+    patience: int = 10  # evaluations without improvement before stopping
+    eval_every: int = 1  # evaluate on validation every this many epochs
+    metric: str = "ndcg@10"  # validation metric that selects the best epoch
+    ks: tuple[int, ...] = (10, 20)  # cut-offs reported
+    eval_batch_size: int = 1024  # users scored at once
+    grad_clip: float | None = None  # max gradient norm, None for no clipping
+    amp: bool = True  # bfloat16 autocast on CUDA (ignored elsewhere)
+    seed: int = 2020  # seeds weights, dropout, shuffling and sampling
+    device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1", "mps"
+    progress: bool = True  # show a tqdm bar
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "patience", "eval_every", "eval_batch_size"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.lr <= 0:
+            raise ConfigError(f"lr must be > 0, got {self.lr}")
+        if "@" not in self.metric:
+            raise ConfigError(f"metric must look like 'ndcg@10', got {self.metric!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class FitResult:
+    """What `fit` returns. The model passed in holds the best weights afterwards."""
+
+    history: pd.DataFrame  # one row per evaluated epoch
+    best_epoch: int  # 0 for closed-form models
+    best_valid: dict[str, float]  # validation metrics at the best epoch
+    train_seconds: float  # wall time of the whole run, evaluation included
+    seconds_to_best: float  # wall time until the best epoch finished
+
+
+def make_score_fn(
+    model: Recommender,
+    split: Split,
+    phase: Literal["valid", "test"],
+    device: torch.device,
+    exclude_seen: bool | None = None,
+) -> tuple[Callable[[np.ndarray], Tensor], Any]:
+    """A function scoring users of `phase` from the inputs the split's evaluation plan prescribes.
+
+    Returns:
+        ``(score_fn, plan)``: ``score_fn(users (B,) int64) -> (B, n_items)`` and the `EvalPlan`.
+    """
+    plan = split.eval_plan(phase, exclude_seen)
+    need = model.score_inputs
+    if "users" in need and split.protocol == "strong":
+        raise ValueError(
+            f"{type(model).__name__} scores users by their learned ID, so it cannot rank the held-out users of a "
+            "strong-generalisation split; use --split holdout, or a model that folds in a history"
+        )
+    rows = RowTable(split.matrix(*plan.input_parts), device) if "rows" in need else None
+    seqs = split.sequences(*plan.input_parts) if "seqs" in need else None
+
+    def score_fn(users: np.ndarray) -> Tensor:
+        inputs: dict[str, Tensor] = {}
+        if "users" in need:
+            inputs["users"] = torch.as_tensor(users, device=device)
+        if rows is not None:
+            inputs["rows"] = rows(users)
+        if seqs is not None:
+            padded = pad_sequences(seqs, users, model.max_len, pad=split.n_items)
+            inputs["seqs"] = torch.as_tensor(padded, device=device)
+        return model.score(inputs).float()
+
+    return score_fn, plan
+
+
+@torch.no_grad()
+def evaluate_model(
+    model: Recommender,
+    split: Split,
+    phase: Literal["valid", "test"] = "test",
+    *,
+    ks: tuple[int, ...] = (10, 20),
+    batch_size: int = 1024,
+    exclude_seen: bool | None = None,
+    progress: bool = False,
+) -> EvalResult:
+    """Full-ranking metrics of `model` on the validation or test part of `split`."""
+    was_training = model.training
+    model.eval()
+    score_fn, plan = make_score_fn(model, split, phase, model.device, exclude_seen)
+    result = evaluate(
+        score_fn, plan.users, plan.heldout, plan.exclude, ks=ks, batch_size=batch_size, progress=progress
+    )
+    model.train(was_training)
+    return result
+
+
+def fit(model: Recommender, split: Split, cfg: TrainConfig, out_dir: str | Path | None = None) -> FitResult:
+    """Train `model` on ``split``'s training part, selecting the epoch by validation ``cfg.metric``.
+
+    Args:
+        model: a freshly built `Recommender`.
+        split: the data split; training uses its ``train`` part, selection its ``valid`` part.
+        cfg: training hyperparameters.
+        out_dir: if given, the best weights are written to ``out_dir/checkpoint.pt`` whenever they improve.
+
+    Returns:
+        A `FitResult`; `model` holds the best weights (on the training device).
+    """
+    set_seed(cfg.seed)
+    device = resolve_device(cfg.device)
+    model.to(device)
+    data = TrainData.from_split(split)
+    start = time.perf_counter()
+    evaluator = _Validator(model, split, cfg, device)
+    if model.closed_form:
+        model.fit(data)
+        valid = evaluator()
+        row = {"epoch": 0, "train_loss": float("nan"), **valid, "epoch_seconds": time.perf_counter() - start}
+        elapsed = time.perf_counter() - start
+        if out_dir is not None:
+            save_checkpoint(Path(out_dir) / "checkpoint.pt", model)
+        return FitResult(pd.DataFrame([row]), 0, valid, elapsed, elapsed)
+
+    batcher, n_batches = make_batcher(model.batcher, data, cfg.batch_size, device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    rng = np.random.default_rng(cfg.seed)
+    generator = torch.Generator(device=device).manual_seed(cfg.seed)
+    use_amp = cfg.amp and device.type == "cuda"
+    history: list[dict[str, float]] = []
+    best_score, best_epoch, best_state, best_valid, seconds_to_best = -np.inf, 0, None, {}, 0.0
+    step, bad_evals = 0, 0
+    bar = tqdm(range(1, cfg.epochs + 1), desc=type(model).__name__, disable=not cfg.progress, unit="epoch")
+    for epoch in bar:
+        model.train()
+        epoch_start, total_loss = time.perf_counter(), torch.zeros((), device=device)
+        for batch in batcher(rng):
+            info = StepInfo(step, epoch, cfg.epochs * n_batches, generator)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
+                loss = model.training_loss(batch, info)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.grad_clip is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            optimizer.step()
+            total_loss += loss.detach()
+            step += 1
+        train_loss = total_loss.item() / n_batches
+        if not np.isfinite(train_loss):
+            raise FloatingPointError(f"training loss became {train_loss} at epoch {epoch}; lower the lr")
+        if epoch % cfg.eval_every and epoch != cfg.epochs:
+            continue
+        valid = evaluator()
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": train_loss,
+                **valid,
+                "epoch_seconds": time.perf_counter() - epoch_start,
+                "elapsed_seconds": time.perf_counter() - start,
+            }
+        )
+        bar.set_postfix(loss=f"{train_loss:.4f}", **{cfg.metric: f"{valid[cfg.metric]:.4f}"})
+        if valid[cfg.metric] > best_score:
+            best_score, best_epoch, best_valid, bad_evals = valid[cfg.metric], epoch, valid, 0
+            best_state = copy.deepcopy(model.state_dict())
+            seconds_to_best = time.perf_counter() - start
+            if out_dir is not None:
+                save_checkpoint(Path(out_dir) / "checkpoint.pt", model)
+        else:
+            bad_evals += 1
+            if bad_evals >= cfg.patience:
+                break
+    bar.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return FitResult(
+        pd.DataFrame(history), best_epoch, best_valid, time.perf_counter() - start, seconds_to_best
+    )
+
+
+class _Validator:
+    """Validation scoring with inputs prepared once for the whole run."""
+
+    def __init__(self, model: Recommender, split: Split, cfg: TrainConfig, device: torch.device) -> None:
+        self.model, self.cfg = model, cfg
+        self.score_fn, self.plan = make_score_fn(model, split, "valid", device)
+
+    @torch.no_grad()
+    def __call__(self) -> dict[str, float]:
+        self.model.eval()
+        result = evaluate(
+            self.score_fn,
+            self.plan.users,
+            self.plan.heldout,
+            self.plan.exclude,
+            ks=self.cfg.ks,
+            batch_size=self.cfg.eval_batch_size,
+        )
+        self.model.train()
+        return {k: float(v) for k, v in result.summary.items()}
+
+
+def save_checkpoint(path: str | Path, model: Recommender, **extra: Any) -> None:
+    """Write ``{"state_dict": ..., **extra}`` atomically: to a temporary file, then renamed over `path`.
+
+    `extra` must hold only plain data (numbers, strings, lists, dicts, tensors) so that the file loads with
+    ``torch.load(weights_only=True)``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            torch.save({"state_dict": state, **extra}, fh)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load a checkpoint written by `save_checkpoint`, safely (``weights_only=True``: no pickled code)."""
+    return torch.load(Path(path), map_location=map_location, weights_only=True)

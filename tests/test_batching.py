@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+
+from sslrec_utils import batching
+from sslrec_utils.batching import RowTable, make_batcher, sample_negatives
+from sslrec_utils.models.base import TrainData
+from tests.helpers import clustered_interactions
+
+CPU = torch.device("cpu")
+
+
+def _data() -> TrainData:
+    return TrainData.from_matrix(clustered_interactions(n_users=30, n_items=24, per_user=8).to_csr())
+
+
+def test_negatives_are_never_positives():
+    rng = np.random.default_rng(0)
+    dense = np.random.default_rng(1).random((50, 12)) < 0.7
+    dense[:, 0] = False  # every user keeps at least one negative
+    matrix = sp.csr_matrix(dense.astype(np.float32))
+    users = rng.integers(0, 50, size=2000)
+    neg = sample_negatives(matrix, users, rng, n_neg=3)
+    assert neg.shape == (2000, 3)
+    assert not dense[users[:, None], neg].any()
+
+
+def test_user_with_every_item_is_an_error():
+    matrix = sp.csr_matrix(np.ones((2, 3), np.float32))
+    with pytest.raises(ValueError, match="user 1 interacted with every item"):
+        sample_negatives(matrix, np.array([1]), np.random.default_rng(0))
+
+
+def test_user_rows_covers_each_active_user_once_per_epoch():
+    data = _data()
+    batcher, n_batches = make_batcher("user_rows", data, 7, CPU)
+    batches = list(batcher(np.random.default_rng(0)))
+    assert len(batches) == n_batches == -(-30 // 7)
+    users = torch.cat([b["users"] for b in batches]).numpy()
+    assert sorted(users) == list(range(30))
+    rows = torch.cat([b["rows"] for b in batches]).numpy()
+    np.testing.assert_array_equal(rows, data.matrix[users].toarray())
+
+
+def test_bpr_triples_visit_every_interaction_once():
+    data = _data()
+    batcher, n_batches = make_batcher("bpr_triples", data, 50, CPU)
+    batches = list(batcher(np.random.default_rng(0)))
+    assert len(batches) == n_batches
+    users = torch.cat([b["users"] for b in batches]).numpy()
+    pos = torch.cat([b["pos"] for b in batches]).numpy()
+    neg = torch.cat([b["neg"] for b in batches]).numpy()
+    assert len(users) == data.matrix.nnz
+    assert sorted(zip(users, pos, strict=True)) == sorted(zip(*data.matrix.nonzero(), strict=True))
+    assert not data.matrix.toarray()[users, neg].any()
+
+
+def test_item_rows_carry_ratings_and_mask():
+    data = _data()
+    batcher, _ = make_batcher("item_rows", data, 5, CPU)
+    for batch in batcher(np.random.default_rng(0)):
+        items = batch["items"].numpy()
+        np.testing.assert_array_equal(batch["rows"].numpy(), data.ratings.T.tocsr()[items].toarray())
+        assert torch.equal(batch["mask"], (batch["rows"] != 0).float())
+
+
+def test_row_table_dense_and_sliced_agree(monkeypatch):
+    matrix = sp.random(40, 30, density=0.2, format="csr", random_state=3, dtype=np.float32)
+    rows = np.array([3, 0, 39, 3])
+    dense = RowTable(matrix, CPU)
+    monkeypatch.setattr(batching, "DENSE_LIMIT", 0)
+    sliced = RowTable(matrix, CPU)
+    assert dense.dense is not None and sliced.dense is None
+    torch.testing.assert_close(dense(rows), sliced(rows))
+    torch.testing.assert_close(dense(rows), torch.from_numpy(matrix[rows].toarray()))

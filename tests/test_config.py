@@ -1,0 +1,66 @@
+import dataclasses
+from typing import Literal
+
+import pytest
+
+from sslrec_utils.config import Config, ConfigError, parse_value
+from sslrec_utils.models import MODELS, model_config
+from sslrec_utils.train import TrainConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class Toy(Config):
+    lr: float = 0.1
+    dims: tuple[int, ...] = (600, 200)
+    mode: Literal["a", "b"] = "a"
+    clip: float | None = None
+    flag: bool = False
+
+
+def test_unknown_key_names_it_and_lists_valid_ones():
+    with pytest.raises(ConfigError) as err:
+        Toy.from_dict({"lrr": 0.2})
+    assert "'lrr'" in str(err.value) and "['lr', 'dims', 'mode', 'clip', 'flag']" in str(err.value)
+
+
+def test_overrides_are_parsed_and_coerced():
+    cfg = Toy().with_overrides(["lr=1", "dims=[64, 32]", "mode=b", "clip=null", "flag=true"])
+    assert cfg == Toy(lr=1.0, dims=(64, 32), mode="b", clip=None, flag=True)
+    assert isinstance(cfg.lr, float) and isinstance(cfg.dims, tuple)
+
+
+@pytest.mark.parametrize(
+    "assignment", ["mode=c", "lr=fast", "dims=3", "flag=1", "noequals", "=3"], ids=lambda s: s
+)
+def test_bad_values_are_rejected(assignment):
+    with pytest.raises(ConfigError):
+        Toy().with_overrides([assignment])
+
+
+def test_round_trip_through_dict_and_frozen():
+    cfg = Toy(dims=(8,), clip=1.5)
+    assert Toy.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.lr = 3.0  # type: ignore[misc]
+
+
+def test_parse_value():
+    assert parse_value("3") == 3 and parse_value("0.5") == 0.5 and parse_value("[1,2]") == [1, 2]
+    assert parse_value("relu") == "relu" and parse_value("True") is True and parse_value("None") is None
+
+
+def test_train_config_validates():
+    with pytest.raises(ConfigError, match="lr must be > 0"):
+        TrainConfig(lr=0)
+    with pytest.raises(ConfigError, match="epochs"):
+        TrainConfig().replace(epochs=0)
+    assert TrainConfig().with_overrides(["epochs=3", "ks=[5,10]"]).ks == (5, 10)
+
+
+def test_model_registry_errors_list_valid_names():
+    with pytest.raises(ValueError, match=r"unknown model 'nope'; valid models: \["):
+        model_config("nope")
+    with pytest.raises(ConfigError, match="valid keys"):
+        model_config("ae", {"hidden": 3})
+    assert set(MODELS) >= {"pop", "ae"}
+    assert model_config("ae", {"hidden_dim": 8}).hidden_dim == 8

@@ -1,0 +1,68 @@
+import math
+
+import torch
+import torch.nn.functional as F
+from torch.distributions import Normal, kl_divergence
+
+from sslrec_utils import losses
+
+
+def test_mse_masked_counts_only_observed_entries():
+    pred = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    target = torch.tensor([[0.0, 2.0], [5.0, 0.0]])
+    mask = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
+    assert losses.mse(pred, target, mask).item() == (1.0 + 4.0) / 2
+    assert losses.mse(pred, target).item() == (1 + 0 + 4 + 16) / 4
+
+
+def test_multinomial_nll_matches_hand_computation():
+    logits = torch.tensor([[0.0, math.log(3.0)]])  # softmax = [1/4, 3/4]
+    x = torch.tensor([[1.0, 1.0]])
+    expected = -(math.log(0.25) + math.log(0.75))
+    assert math.isclose(losses.multinomial_nll(logits, x).item(), expected, rel_tol=1e-6)
+
+
+def test_gaussian_kl_equals_torch_distributions():
+    g = torch.Generator().manual_seed(0)
+    mu, logvar = torch.randn(5, 4, generator=g), torch.randn(5, 4, generator=g)
+    q = Normal(mu, (0.5 * logvar).exp())
+    reference = kl_divergence(q, Normal(torch.zeros_like(mu), torch.ones_like(mu))).sum(-1).mean()
+    torch.testing.assert_close(losses.gaussian_kl(mu, logvar), reference)
+
+
+def test_linear_anneal_ramps_then_caps():
+    assert losses.linear_anneal(0, 100, 0.2) == 0.0
+    assert math.isclose(losses.linear_anneal(50, 100, 0.2), 0.1)
+    assert losses.linear_anneal(500, 100, 0.2) == 0.2
+    assert losses.linear_anneal(3, 0, 0.2) == 0.2
+
+
+def test_bpr_is_minus_log_sigmoid_of_margin():
+    pos, neg = torch.tensor([2.0, 0.0]), torch.tensor([1.0, 1.0])
+    expected = -(math.log(1 / (1 + math.exp(-1))) + math.log(1 / (1 + math.exp(1)))) / 2
+    assert math.isclose(losses.bpr(pos, neg).item(), expected, rel_tol=1e-6)
+    # several negatives per positive broadcast against the positive
+    torch.testing.assert_close(losses.bpr(pos, neg[:, None].repeat(1, 3)), losses.bpr(pos, neg))
+
+
+def test_info_nce_matches_a_loop():
+    g = torch.Generator().manual_seed(1)
+    a, b = torch.randn(6, 3, generator=g), torch.randn(6, 3, generator=g)
+    tau = 0.3
+    total = 0.0
+    for i in range(6):
+        sims = torch.stack([F.cosine_similarity(a[i], b[j], dim=0) for j in range(6)]) / tau
+        total += -(sims[i] - torch.logsumexp(sims, 0))
+    torch.testing.assert_close(losses.info_nce(a, b, tau), total / 6)
+
+
+def test_item_ce_ignores_padding_positions():
+    logits = torch.tensor([[2.0, 0.0], [0.0, 0.0]])
+    targets = torch.tensor([0, -100])
+    expected = -math.log(math.exp(2) / (math.exp(2) + 1))
+    assert math.isclose(losses.item_ce(logits, targets).item(), expected, rel_tol=1e-6)
+
+
+def test_l2_half_squared_norm_per_batch():
+    t = torch.ones(4, 2)
+    assert losses.l2(t, t).item() == (8 + 8) / (2 * 4)

@@ -1,0 +1,136 @@
+from typing import ClassVar
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from sslrec_utils.models import build_model
+from sslrec_utils.models.base import Recommender, TrainData
+from sslrec_utils.splits import holdout_split
+from sslrec_utils.train import (
+    TrainConfig,
+    evaluate_model,
+    fit,
+    load_checkpoint,
+    resolve_device,
+    save_checkpoint,
+    set_seed,
+)
+from tests.helpers import clustered_interactions
+
+QUIET = TrainConfig(progress=False, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def split():
+    return holdout_split(clustered_interactions(), seed=7)
+
+
+def test_resolve_device():
+    assert resolve_device("cpu") == torch.device("cpu")
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    if not torch.cuda.is_available() and torch.backends.mps.is_available():
+        expected = "mps"
+    assert resolve_device("auto").type == expected
+
+
+def test_set_seed_makes_weights_reproducible():
+    set_seed(3)
+    a = nn.Linear(4, 4).weight.detach().clone()
+    set_seed(3)
+    assert torch.equal(a, nn.Linear(4, 4).weight)
+
+
+def test_autoencoder_learns_clusters_and_beats_popularity(split):
+    data = TrainData.from_split(split)
+    ae = build_model("ae", data, {"hidden_dim": 8})
+    result = fit(ae, split, QUIET.replace(epochs=40, batch_size=16, lr=1e-2, patience=40))
+    history = result.history
+    assert history["train_loss"].iloc[-1] < 0.8 * history["train_loss"].iloc[0]
+    pop = build_model("pop", data)
+    fit(pop, split, QUIET)
+    ae_test = evaluate_model(ae, split, "test").summary["ndcg@10"]
+    pop_test = evaluate_model(pop, split, "test").summary["ndcg@10"]
+    # 90% of each user's items lie in their cluster's 20 items: a model that learns that beats popularity
+    assert ae_test > pop_test + 0.1, (ae_test, pop_test)
+    assert result.best_valid["ndcg@10"] == history["ndcg@10"].max()
+    assert result.best_epoch == int(history.loc[history["ndcg@10"].idxmax(), "epoch"])
+
+
+def test_same_seed_same_history(split):
+    data = TrainData.from_split(split)
+    cfg = QUIET.replace(epochs=3, batch_size=16)
+    h1 = fit(build_model("ae", data), split, cfg).history
+    h2 = fit(build_model("ae", data), split, cfg).history
+    np.testing.assert_array_equal(h1[["train_loss", "ndcg@10"]], h2[["train_loss", "ndcg@10"]])
+
+
+class Constant(Recommender):
+    """A model whose validation score cannot change: early stopping must end the run."""
+
+    score_inputs: ClassVar[tuple[str, ...]] = ("rows",)
+
+    def __init__(self, n_items: int) -> None:
+        super().__init__()
+        self.w = nn.Parameter(torch.zeros(n_items))
+
+    def training_loss(self, batch, info):
+        return (self.w - 1).pow(2).sum()
+
+    def score(self, inputs):
+        return torch.arange(self.w.shape[0], dtype=torch.float32).expand(inputs["rows"].shape[0], -1)
+
+
+def test_early_stopping_after_patience(split):
+    result = fit(Constant(split.n_items), split, QUIET.replace(epochs=50, patience=3))
+    assert list(result.history["epoch"]) == [1, 2, 3, 4]
+    assert result.best_epoch == 1
+
+
+def test_eval_every_and_last_epoch(split):
+    result = fit(Constant(split.n_items), split, QUIET.replace(epochs=5, eval_every=2, patience=10))
+    assert list(result.history["epoch"]) == [2, 4, 5]
+
+
+def test_closed_form_model_is_fitted_once(split):
+    result = fit(build_model("pop", TrainData.from_split(split)), split, QUIET)
+    assert list(result.history["epoch"]) == [0] and result.best_epoch == 0
+    assert 0 < result.best_valid["ndcg@10"] < 1
+
+
+def test_checkpoint_round_trip_reproduces_scores(split, tmp_path):
+    data = TrainData.from_split(split)
+    ae = build_model("ae", data)
+    fit(ae, split, QUIET.replace(epochs=2), out_dir=tmp_path)
+    state = load_checkpoint(tmp_path / "checkpoint.pt")
+    restored = build_model("ae", data)
+    restored.load_state_dict(state["state_dict"])
+    rows = {"rows": torch.from_numpy(split.matrix("train")[:5].toarray())}
+    torch.testing.assert_close(restored.score(rows), ae.score(rows))
+
+
+def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
+    model = nn.Linear(2, 2)
+    path = tmp_path / "ck.pt"
+    save_checkpoint(path, model, note="first")
+    before = path.read_bytes()
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", broken)
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint(path, model, note="second")
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["ck.pt"]
+    assert load_checkpoint(path)["note"] == "first"
+
+
+def test_nan_loss_is_reported(split):
+    class Diverging(Constant):
+        def training_loss(self, batch, info):
+            return self.w.sum() * float("nan")
+
+    with pytest.raises(FloatingPointError, match="epoch 1"):
+        fit(Diverging(split.n_items), split, QUIET.replace(epochs=2))
