@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -77,9 +77,19 @@ class StepInfo(NamedTuple):
 
 
 class ModelConfig(Config):
-    """Base of model hyperparameter configs. Subclasses set ``name`` and implement ``build``."""
+    """Base of model hyperparameter configs. Subclasses set ``name`` and implement ``build``.
+
+    Class attributes:
+        name: the registry name (``sslrec train --model NAME``).
+        train_defaults: `TrainConfig` values this model trains best with (e.g. ``{"batch_size": 500}``);
+            the user's settings override them.
+        search_space: hyperparameter -> candidate values, tried one grid point at a time and chosen by the
+            validation metric when the runner is asked to search (by default for closed-form models).
+    """
 
     name: ClassVar[str] = ""
+    train_defaults: ClassVar[Mapping[str, Any]] = {}
+    search_space: ClassVar[Mapping[str, tuple[Any, ...]]] = {}
 
     def build(self, data: TrainData) -> Recommender:
         raise NotImplementedError
