@@ -88,11 +88,131 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
+def _train(args: argparse.Namespace) -> int:
+    """Train one model with validation selection, test it, write the run directory, print a JSON summary."""
+    from sslrec_utils.experiment import DataSpec, run_experiment
+
+    spec = DataSpec(
+        dataset=args.dataset,
+        user_col=args.user_col,
+        item_col=args.item_col,
+        rating_col=args.rating_col,
+        time_col=args.time_col,
+        sep=args.sep,
+        threshold=args.threshold,
+        min_user=args.min_user,
+        min_item=args.min_item,
+        split=args.split,
+        seed=args.seed,
+        data_dir=args.data_dir,
+    )
+    record = run_experiment(
+        spec,
+        args.model,
+        settings=args.set,
+        epochs=args.epochs,
+        device=args.device,
+        search=args.search,
+        progress=not args.quiet,
+        out_dir=args.out,
+    )
+    summary = {k: v for k, v in record.items() if k not in ("test", "valid")}
+    print(json.dumps(summary))
+    return 0
+
+
+def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
+    """``sslrec train --model NAME ...``."""
+    from sslrec_utils.models import MODELS
+
+    train = subparsers.add_parser(
+        "train",
+        help="train a model, choose its epoch or hyperparameters on validation, evaluate on test",
+        description="Writes OUT/metrics.json, history.csv, checkpoint.pt and config.json; the last line on "
+        "stdout is one JSON object with the test metrics.",
+    )
+    train.add_argument("--model", required=True, help=f"one of: {', '.join(sorted(MODELS))}")
+    train.add_argument("--dataset", default="ml-100k", help="MovieLens name or CSV/TSV/Parquet path")
+    train.add_argument("--split", default="holdout", help="holdout | loo | strong | time (default holdout)")
+    train.add_argument("--seed", type=int, default=2020, help="seeds the split and training (default 2020)")
+    train.add_argument("--out", required=True, help="run directory to write")
+    train.add_argument("--epochs", type=int, default=None, help="maximum epochs (default: the model's)")
+    train.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps (default auto)")
+    train.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a model or training setting, e.g. --set lr=0.001 --set hidden_dims=[600,200] (repeatable)",
+    )
+    search = train.add_mutually_exclusive_group()
+    search.add_argument(
+        "--search", dest="search", action="store_true", default=None, help="search the model's grid"
+    )
+    search.add_argument("--no-search", dest="search", action="store_false", help="never search the grid")
+    train.add_argument("--threshold", type=float, default=None, help="keep ratings >= this (default: all)")
+    train.add_argument("--min-user", type=int, default=0, help="k-core threshold for users")
+    train.add_argument("--min-item", type=int, default=0, help="k-core threshold for items")
+    for col in ("user", "item"):
+        train.add_argument(f"--{col}-col", default=col, help=f"{col} column of a file")
+    train.add_argument("--rating-col", default=None, help="rating column of a file")
+    train.add_argument("--time-col", default=None, help="time column of a file")
+    train.add_argument("--sep", default=None, help="field separator of a file")
+    _add_data_options(train)
+    train.set_defaults(func=_train)
+
+
+def _recommend(args: argparse.Namespace) -> int:
+    """Print recommendations of a trained run: for users, for a new history, or similar items."""
+    from sslrec_utils.recommend import TrainedRecommender
+
+    chosen = sum(x is not None for x in (args.user, args.history, args.similar))
+    if chosen != 1:
+        raise ValueError("give exactly one of --user, --history or --similar")
+    rec = TrainedRecommender.load(args.run, device=args.device)
+    if args.user is not None:
+        table = rec.recommend(_id_list(args.user), k=args.k)
+    elif args.history is not None:
+        table = rec.recommend_for_history(_id_list(args.history), k=args.k)
+    else:
+        table = rec.similar_items(_id_list(args.similar)[0], k=args.k)
+    if args.json:
+        print(table.to_json(orient="records"))
+    else:
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    return 0
+
+
+def _id_list(text: str) -> list[object]:
+    """``"50,181,258"`` -> ``[50, 181, 258]`` (integers where every ID is one, else strings)."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        raise ValueError(f"no IDs in {text!r}")
+    return [int(p) for p in parts] if all(p.lstrip("-").isdigit() for p in parts) else parts
+
+
+def _add_recommend_parser(subparsers: argparse._SubParsersAction) -> None:
+    """``sslrec recommend --run DIR (--user U | --history I,J | --similar I)``."""
+    rec = subparsers.add_parser("recommend", help="top-N items from a trained run, with titles")
+    rec.add_argument("--run", required=True, help="run directory written by sslrec train")
+    rec.add_argument("--user", default=None, help="original user ID(s), comma-separated")
+    rec.add_argument(
+        "--history", default=None, help="item IDs of a new user's history, oldest first (fold-in)"
+    )
+    rec.add_argument("--similar", default=None, help="an item ID: list its most similar items")
+    rec.add_argument("-k", type=int, default=10, help="how many items (default 10)")
+    rec.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    rec.add_argument("--json", action="store_true", help="print JSON records instead of a table")
+    rec.set_defaults(func=_recommend)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``sslrec`` parser with every command."""
     parser = argparse.ArgumentParser(prog="sslrec", description="Tools of the SSL-Rec Book.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_data_parser(subparsers)
+    _add_train_parser(subparsers)
+    _add_recommend_parser(subparsers)
     return parser
 
 

@@ -111,6 +111,10 @@ class Recommender(nn.Module):
     def closed_form(self) -> bool:
         return self.batcher == "none"
 
+    def batcher_options(self) -> dict[str, Any]:
+        """Keyword arguments for this model's batcher beyond (data, batch_size, device), e.g. ``max_len``."""
+        return {}
+
     @property
     def device(self) -> torch.device:
         for t in (*self.parameters(), *self.buffers()):
@@ -132,3 +136,11 @@ class Recommender(nn.Module):
     def item_embeddings(self) -> Tensor | None:
         """(n_items, d) item representations used for item-item similarity, or None if the model has none."""
         return None
+
+    def item_similarity(self) -> Tensor | None:
+        """(n_items, n_items) item-item weights where the model has them (EASE, ItemKNN), else None."""
+        return None
+
+    def can_fold_in(self) -> bool:
+        """Whether `score` works from a history alone, for a user the model never saw (no learned user ID)."""
+        return "users" not in self.score_inputs

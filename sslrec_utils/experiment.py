@@ -1,0 +1,275 @@
+"""One experiment from names to numbers: load and split a data set, train a model chosen by validation,
+evaluate it on test, and write the run directory that `sslrec_utils.recommend` loads again.
+
+    spec = DataSpec(dataset="ml-100k", split="holdout", seed=2020)
+    result = run_experiment(spec, "multvae", out_dir="runs/multvae")
+
+A run directory holds ``config.json`` (data spec, model and training configs), ``checkpoint.pt``,
+``history.csv`` and ``metrics.json``. Splits are pure functions of (data, seed), so a run can be reloaded from
+its config alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sslrec_utils.config import Config, ConfigError, parse_value
+from sslrec_utils.data import Interactions, load_interactions, load_movielens, preprocess
+from sslrec_utils.data.movielens import DATASETS
+from sslrec_utils.models import MODELS, ModelConfig, Recommender, build_model, model_config
+from sslrec_utils.models.base import TrainData
+from sslrec_utils.splits import Split, make_split
+from sslrec_utils.train import FitResult, TrainConfig, evaluate_model, fit, save_checkpoint
+
+SUMMARY_KEYS = ("recall@10", "ndcg@10", "recall@20", "ndcg@20", "hit@10", "mrr@10")
+
+
+@dataclasses.dataclass(frozen=True)
+class DataSpec(Config):
+    dataset: str = "ml-100k"  # a MovieLens name (ml-100k, ml-1m, ml-20m) or a CSV/TSV/Parquet path
+    user_col: str = "user"  # column names, for a file
+    item_col: str = "item"
+    rating_col: str | None = None
+    time_col: str | None = None
+    sep: str | None = None  # field separator, for a file (default: from the extension)
+    threshold: float | None = None  # keep interactions with rating >= threshold (None: all are positives)
+    min_user: int = 0  # k-core: drop users with fewer interactions (repeated with min_item until stable)
+    min_item: int = 0  # k-core: drop items with fewer interactions
+    split: str = "holdout"  # holdout | loo | strong | time
+    seed: int = 2020  # seeds the split (and, by default, training)
+    data_dir: str | None = None  # MovieLens cache (default: $SSLREC_DATA or data/)
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.dataset in DATASETS
+
+
+def load_data(spec: DataSpec, progress: bool = False) -> tuple[Interactions, pd.DataFrame | None]:
+    """The preprocessed interactions of `spec` and, for MovieLens, its item table (titles, genres)."""
+    if spec.is_builtin:
+        movielens = load_movielens(spec.dataset, spec.data_dir, progress=progress)
+        ratings, items = movielens.ratings, movielens.items
+    else:
+        ratings = load_interactions(
+            spec.dataset,
+            user_col=spec.user_col,
+            item_col=spec.item_col,
+            rating_col=spec.rating_col,
+            time_col=spec.time_col,
+            sep=spec.sep,
+        )
+        items = None
+    inter = preprocess(ratings, threshold=spec.threshold, min_user=spec.min_user, min_item=spec.min_item)
+    return inter, items
+
+
+def load_split(spec: DataSpec, progress: bool = False) -> tuple[Split, pd.DataFrame | None]:
+    """The split `spec` describes, and the item table if there is one."""
+    inter, items = load_data(spec, progress)
+    return make_split(inter, spec.split, seed=spec.seed), items
+
+
+def resolve_configs(
+    model: str, settings: Mapping[str, Any] | Iterable[str] = (), **train_changes: Any
+) -> tuple[ModelConfig, TrainConfig]:
+    """Split ``key=value`` settings between the model's config and the training config.
+
+    Each key goes to the model config if it names one of its fields, otherwise to `TrainConfig`; the model's
+    ``train_defaults`` apply first, then `train_changes` (e.g. ``epochs=5``), then `settings`.
+
+    Raises:
+        ValueError: unknown model, listing the valid ones.
+        ConfigError: a key that neither config has, listing both sets of valid keys.
+    """
+    if model not in MODELS:
+        raise ValueError(f"unknown model {model!r}; valid models: {sorted(MODELS)}")
+    if not isinstance(settings, Mapping):
+        settings = dict(_split_assignment(s) for s in settings)
+    model_cls = MODELS[model]
+    model_keys, train_keys = set(model_cls.field_names()), set(TrainConfig.field_names())
+    unknown = sorted(set(settings) - model_keys - train_keys)
+    if unknown:
+        raise ConfigError(
+            f"unknown setting(s) {unknown} for model {model!r}; model keys: {sorted(model_keys)}; "
+            f"training keys: {sorted(train_keys)}"
+        )
+    model_cfg = model_config(model, {k: v for k, v in settings.items() if k in model_keys})
+    train_values = {**model_cls.train_defaults, **{k: v for k, v in train_changes.items() if v is not None}}
+    train_values.update({k: v for k, v in settings.items() if k in train_keys and k not in model_keys})
+    return model_cfg, TrainConfig.from_dict(train_values)
+
+
+def _split_assignment(item: str) -> tuple[str, Any]:
+    key, sep, raw = item.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"expected key=value, got {item!r}")
+    return key.strip(), parse_value(raw.strip())
+
+
+@dataclasses.dataclass
+class Trained:
+    """A model trained on a split, with what chose it."""
+
+    model: Recommender
+    model_config: ModelConfig
+    train_config: TrainConfig
+    fit: FitResult
+    search: pd.DataFrame | None  # one row per grid point tried, None without a search
+    search_seconds: float  # wall time of the whole search (equals fit.train_seconds without one)
+
+
+def search_grid(cfg: ModelConfig, fixed: Iterable[str] = ()) -> list[ModelConfig]:
+    """Every config of the model's ``search_space`` grid, leaving the `fixed` keys as they are in `cfg`."""
+    space = {k: v for k, v in type(cfg).search_space.items() if k not in set(fixed)}
+    if not space:
+        return [cfg]
+    return [
+        cfg.replace(**dict(zip(space, values, strict=True))) for values in itertools.product(*space.values())
+    ]
+
+
+def train_on_split(
+    split: Split,
+    model_cfg: ModelConfig,
+    train_cfg: TrainConfig,
+    *,
+    search: bool | None = None,
+    fixed: Iterable[str] = (),
+    out_dir: str | Path | None = None,
+) -> Trained:
+    """Train (or fit) a model on ``split``'s training part, choosing hyperparameters by validation.
+
+    Args:
+        split: the data split.
+        model_cfg: the model's config; the centre of the search when searching.
+        train_cfg: training settings.
+        search: try every point of the model's ``search_space`` and keep the best by validation
+            ``train_cfg.metric``; None searches for closed-form models only (they fit in seconds).
+        fixed: keys the user set explicitly, left out of the search.
+        out_dir: where the winning model's checkpoint is written.
+    """
+    data = TrainData.from_split(split)
+    probe = build_model(model_cfg, data)
+    if search is None:
+        search = probe.closed_form
+    grid = search_grid(model_cfg, fixed) if search else [model_cfg]
+    start, rows, best = time.perf_counter(), [], None
+    for cfg in grid:
+        model = probe if cfg is model_cfg and len(grid) == 1 else build_model(cfg, data)
+        result = fit(model, split, train_cfg)
+        score = result.best_valid[train_cfg.metric]
+        rows.append(
+            {**{k: getattr(cfg, k) for k in type(cfg).search_space}, f"valid_{train_cfg.metric}": score}
+        )
+        if best is None or score > best[2].best_valid[train_cfg.metric]:
+            best = (model, cfg, result)
+    assert best is not None
+    model, cfg, result = best
+    if out_dir is not None:
+        save_checkpoint(Path(out_dir) / "checkpoint.pt", model)
+    table = pd.DataFrame(rows) if len(grid) > 1 else None
+    return Trained(model, cfg, train_cfg, result, table, time.perf_counter() - start)
+
+
+def run_experiment(
+    spec: DataSpec,
+    model: str,
+    *,
+    settings: Mapping[str, Any] | Iterable[str] = (),
+    epochs: int | None = None,
+    device: str | None = None,
+    search: bool | None = None,
+    progress: bool = True,
+    out_dir: str | Path | None = None,
+    split: Split | None = None,
+) -> dict[str, Any]:
+    """Load, split, train with validation selection, test, and (with `out_dir`) write the run directory.
+
+    Args:
+        spec: data set and split.
+        model: registered model name.
+        settings: ``key=value`` strings or a mapping, for the model config or the training config.
+        epochs: maximum epochs (overrides the model's default).
+        device: ``"auto"``, ``"cpu"``, ``"cuda"``...
+        search: see `train_on_split`.
+        progress: progress bars.
+        out_dir: run directory to write (created; files inside are replaced).
+        split: a split already made from `spec` (skips loading; used by benchmarks over many models).
+
+    Returns:
+        The metrics record also written to ``metrics.json``: model, seed, test metrics (``recall@10``...),
+        ``valid`` metrics, ``epochs`` run, ``best_epoch``, ``train_seconds``, ``seconds_to_best``...
+    """
+    settings = settings if isinstance(settings, Mapping) else dict(_split_assignment(s) for s in settings)
+    model_cfg, train_cfg = resolve_configs(
+        model, settings, epochs=epochs, device=device, seed=spec.seed, progress=progress
+    )
+    if split is None:
+        split, _ = load_split(spec, progress=progress)
+    out = Path(out_dir) if out_dir is not None else None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    trained = train_on_split(split, model_cfg, train_cfg, search=search, fixed=settings, out_dir=out)
+    test = evaluate_model(trained.model, split, "test", ks=train_cfg.ks, batch_size=train_cfg.eval_batch_size)
+    history = trained.fit.history
+    record = {
+        "model": model,
+        "dataset": spec.dataset,
+        "split": spec.split,
+        "seed": spec.seed,
+        **{k: test.summary[k] for k in SUMMARY_KEYS if k in test.summary},
+        "epochs": int(history["epoch"].max()),
+        "best_epoch": trained.fit.best_epoch,
+        "train_seconds": trained.fit.train_seconds,
+        "seconds_to_best": trained.fit.seconds_to_best,
+        "search_seconds": trained.search_seconds,
+        "seconds_per_epoch": float(history["epoch_seconds"].mean()),
+        "test": test.summary,
+        "valid": trained.fit.best_valid,
+        "n_test_users": test.n_users,
+    }
+    if out is not None:
+        config = {
+            "data": spec.to_dict(),
+            "model": model,
+            "model_config": trained.model_config.to_dict(),
+            "train_config": train_cfg.to_dict(),
+        }
+        write_json(out / "config.json", config)
+        history.to_csv(out / "history.csv", index=False)
+        if trained.search is not None:
+            trained.search.to_csv(out / "search.csv", index=False)
+        write_json(out / "metrics.json", record)
+    return record
+
+
+def write_json(path: str | Path, obj: Any) -> None:
+    """Write JSON atomically (temporary file, then rename)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(obj, fh, indent=2, default=_jsonable)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _jsonable(obj: Any) -> Any:
+    if hasattr(obj, "item"):
+        return obj.item()
+    if isinstance(obj, tuple | set):
+        return list(obj)
+    raise TypeError(f"cannot write {type(obj).__name__} to JSON")

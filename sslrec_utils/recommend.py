@@ -1,0 +1,183 @@
+"""Recommendations from a trained model, in original IDs with titles: top-N for known users, similar items,
+and top-N for a new user's history (fold-in).
+
+    rec = TrainedRecommender.load("runs/multvae")  # or TrainedRecommender(model, split, items)
+    rec.recommend([196], k=10)                  # DataFrame: user, rank, item, score, title
+    rec.similar_items(50, k=10)
+    rec.recommend_for_history([50, 181, 258], k=10)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from sslrec_utils.batching import RowTable
+from sslrec_utils.experiment import DataSpec, load_split
+from sslrec_utils.models import Recommender, build_model, model_config
+from sslrec_utils.models.base import TrainData
+from sslrec_utils.splits import Sequences, Split, pad_sequences
+from sslrec_utils.train import load_checkpoint, resolve_device
+
+
+class TrainedRecommender:
+    """A trained model together with the split it learned from and the item table.
+
+    A user's history is everything the split knows about them (all parts), in time order; their history items
+    are never recommended back to them.
+
+    Args:
+        model: a trained `Recommender`.
+        split: the split the model was trained on.
+        items: item table with an ``item`` column of original IDs (and ``title``...), or None.
+    """
+
+    def __init__(self, model: Recommender, split: Split, items: pd.DataFrame | None = None) -> None:
+        self.model, self.split = model.eval(), split
+        self.items = items.set_index("item") if items is not None else None
+        parts = tuple(split.parts)
+        self.history = split.matrix(*parts)  # (n_users, n_items) everything known about each user
+        self.sequences = split.sequences(*parts)
+
+    @classmethod
+    def load(cls, run_dir: str | Path, device: str = "auto") -> TrainedRecommender:
+        """Rebuild the run's split from its config, the model from its config, and load its weights."""
+        run_dir = Path(run_dir)
+        config_path = run_dir / "config.json"
+        if not config_path.exists():
+            raise FileNotFoundError(
+                f"{config_path} not found: is {run_dir} a directory written by sslrec train?"
+            )
+        config = json.loads(config_path.read_text())
+        split, items = load_split(DataSpec.from_dict(config["data"]))
+        model = build_model(
+            model_config(config["model"], config["model_config"]), TrainData.from_split(split)
+        )
+        model.load_state_dict(load_checkpoint(run_dir / "checkpoint.pt")["state_dict"])
+        return cls(model.to(resolve_device(device)), split, items)
+
+    # -- scoring ------------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def _scores(self, users: np.ndarray | None, rows: sp.csr_matrix, seqs: Sequences) -> Tensor:
+        """(B, n_items) scores, history items at -inf."""
+        need, device = self.model.score_inputs, self.model.device
+        inputs: dict[str, Tensor] = {}
+        if users is not None and "users" in need:
+            inputs["users"] = torch.as_tensor(users, device=device)
+        dense = RowTable(rows, device)(np.arange(rows.shape[0]))
+        if "rows" in need:
+            inputs["rows"] = dense
+        if "seqs" in need:
+            padded = pad_sequences(seqs, np.arange(rows.shape[0]), self.model.max_len, pad=self.split.n_items)
+            inputs["seqs"] = torch.as_tensor(padded, device=device)
+        scores = self.model.score(inputs).float().clone()
+        return scores.masked_fill(dense > 0, -torch.inf)
+
+    def _table(self, users: Sequence[object], scores: Tensor, k: int) -> pd.DataFrame:
+        k = _check_k(k, self.split.n_items)
+        top = scores.topk(k, dim=1)
+        item_idx = top.indices.cpu().numpy()
+        frame = pd.DataFrame(
+            {
+                "user": np.repeat(np.asarray(users, dtype=object), k),
+                "rank": np.tile(np.arange(1, k + 1), len(users)),
+                "item": self.split.item_map.to_original(item_idx.ravel()),
+                "score": top.values.cpu().numpy().ravel(),
+            }
+        )
+        frame = frame[np.isfinite(frame["score"])]  # a user who has seen almost everything gets fewer
+        return self._with_titles(frame)
+
+    def _with_titles(self, frame: pd.DataFrame) -> pd.DataFrame:
+        if self.items is None:
+            return frame.reset_index(drop=True)
+        columns = [c for c in ("title", "year", "genres") if c in self.items.columns]
+        return frame.join(self.items[columns], on="item").reset_index(drop=True)
+
+    # -- public API ----------------------------------------------------------------------------------------
+    def recommend(self, users: Sequence[object] | object, k: int = 10) -> pd.DataFrame:
+        """Top-`k` unseen items for known users (original IDs).
+
+        Returns:
+            DataFrame with columns ``user, rank, item, score`` (+ ``title, year, genres`` when known).
+        """
+        users = list(np.atleast_1d(np.asarray(users, dtype=object)))
+        idx = self.split.user_map.to_index(np.asarray(users, dtype=self.split.user_map.ids.dtype))
+        rows = self.history[idx]
+        seqs = _select(self.sequences, idx)
+        return self._table(users, self._scores(idx, rows, seqs), k)
+
+    def recommend_for_history(self, item_ids: Sequence[object], k: int = 10) -> pd.DataFrame:
+        """Top-`k` items for a user unseen in training, from their history (oldest first), by fold-in.
+
+        Raises:
+            ValueError: if the model scores users only by a learned ID (e.g. BPR, LightGCN).
+            KeyError: for item IDs the model does not know.
+        """
+        if not self.model.can_fold_in():
+            raise ValueError(
+                f"{type(self.model).__name__} represents users by learned IDs and cannot fold in a new history; "
+                "use an autoencoder, EASE, ItemKNN or a sequence model"
+            )
+        if len(item_ids) == 0:
+            raise ValueError("the history is empty: give at least one item ID")
+        idx = self.split.item_map.to_index(np.asarray(item_ids, dtype=self.split.item_map.ids.dtype))
+        rows = sp.csr_matrix(
+            (np.ones(len(idx), np.float32), (np.zeros(len(idx), int), idx)), (1, self.split.n_items)
+        )
+        rows.data[:] = 1.0
+        seqs = Sequences(np.array([0, len(idx)], np.int64), idx.astype(np.int64))
+        return self._table(["new"], self._scores(None, rows, seqs), k).drop(columns="user")
+
+    def similar_items(self, item: object, k: int = 10) -> pd.DataFrame:
+        """The `k` items most similar to `item`: the model's item-item matrix where it has one (EASE,
+        ItemKNN), else cosine similarity of its item embeddings.
+
+        Raises:
+            ValueError: if the model has neither (e.g. popularity).
+        """
+        i = int(self.split.item_map.to_index(np.asarray([item], dtype=self.split.item_map.ids.dtype))[0])
+        sims = self.model.item_similarity()
+        if sims is not None:
+            row = sims[i].float().clone()
+        else:
+            emb = self.model.item_embeddings()
+            if emb is None:
+                raise ValueError(
+                    f"{type(self.model).__name__} has no item representation to compare items with"
+                )
+            emb = F.normalize(emb.detach().float(), dim=1)
+            row = emb @ emb[i]
+        row[i] = -torch.inf
+        k = _check_k(k, self.split.n_items - 1)
+        top = row.topk(k)
+        frame = pd.DataFrame(
+            {
+                "rank": np.arange(1, k + 1),
+                "item": self.split.item_map.to_original(top.indices.cpu().numpy()),
+                "similarity": top.values.cpu().numpy(),
+            }
+        )
+        return self._with_titles(frame)
+
+
+def _select(seqs: Sequences, users: np.ndarray) -> Sequences:
+    """The sequences of `users`, as a new ragged array in that order."""
+    lengths = np.diff(seqs.indptr)[users]
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    gather = np.repeat(seqs.indptr[users] - indptr[:-1], lengths) + np.arange(indptr[-1])
+    return Sequences(indptr, seqs.items[gather])
+
+
+def _check_k(k: int, limit: int) -> int:
+    if not isinstance(k, int | np.integer) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+    return int(min(k, limit))

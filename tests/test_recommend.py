@@ -1,0 +1,96 @@
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+from sslrec_utils.models import build_model
+from sslrec_utils.models.base import Recommender, TrainData
+from sslrec_utils.recommend import TrainedRecommender
+from sslrec_utils.splits import holdout_split, loo_split
+from sslrec_utils.train import TrainConfig, fit
+from tests.helpers import clustered_interactions
+
+
+@pytest.fixture(scope="module")
+def trained():
+    inter = clustered_interactions(n_users=90, n_items=45)
+    split = holdout_split(inter, seed=3)
+    model = build_model("ae", TrainData.from_split(split), {"hidden_dim": 8})
+    fit(model, split, TrainConfig(epochs=30, batch_size=16, lr=1e-2, progress=False, device="cpu"))
+    items = pd.DataFrame({"item": inter.item_map.ids, "title": [f"Film {i}" for i in inter.item_map.ids]})
+    return TrainedRecommender(model, split, items)
+
+
+def test_recommend_never_returns_a_seen_item_and_has_titles(trained):
+    users = list(trained.split.user_map.ids[:20])
+    table = trained.recommend(users, k=7)
+    assert list(table.columns) == ["user", "rank", "item", "score", "title"]
+    assert (
+        len(table) == 20 * 7 and (table.groupby("user")["rank"].apply(list) == [list(range(1, 8))] * 20).all()
+    )
+    seen = trained.history.toarray() > 0
+    u_idx = trained.split.user_map.to_index(table["user"].to_numpy(np.int64))
+    i_idx = trained.split.item_map.to_index(table["item"].to_numpy(np.int64))
+    assert not seen[u_idx, i_idx].any()
+    assert (table["title"] == "Film " + table["item"].astype(str)).all()
+    assert table.groupby("user")["score"].apply(lambda s: s.is_monotonic_decreasing).all()
+
+
+def test_fold_in_excludes_the_history_and_follows_its_cluster(trained):
+    history = [31, 33, 35, 37, 39, 41]  # items of cluster 2 (31..45)
+    table = trained.recommend_for_history(history, k=5)
+    assert not set(table["item"]) & set(history)
+    assert table["item"].between(31, 45).mean() >= 0.8
+
+
+def test_similar_items_from_embeddings(trained):
+    table = trained.similar_items(2, k=4)
+    assert list(table.columns) == ["rank", "item", "similarity", "title"]
+    assert 2 not in set(table["item"]) and table["similarity"].is_monotonic_decreasing
+    assert table["item"].between(1, 15).mean() >= 0.75  # neighbours from the same cluster
+
+
+def test_unknown_ids_and_bad_k(trained):
+    with pytest.raises(KeyError, match="unknown IDs"):
+        trained.recommend([10_000])
+    with pytest.raises(KeyError, match="unknown IDs"):
+        trained.recommend_for_history([1, 99_999])
+    with pytest.raises(ValueError, match="k must be a positive integer"):
+        trained.recommend([1], k=0)
+    with pytest.raises(ValueError, match="empty"):
+        trained.recommend_for_history([])
+
+
+class ById(Recommender):
+    score_inputs: ClassVar[tuple[str, ...]] = ("users",)
+
+    def __init__(self, n_users: int, n_items: int) -> None:
+        super().__init__()
+        self.emb = nn.Parameter(torch.randn(n_users, n_items))
+
+    def score(self, inputs):
+        return self.emb[inputs["users"]]
+
+
+def test_models_without_fold_in_or_item_representation_say_so(trained):
+    split = trained.split
+    by_id = TrainedRecommender(ById(split.n_users, split.n_items), split)
+    assert len(by_id.recommend([1], k=3)) == 3
+    with pytest.raises(ValueError, match="cannot fold in"):
+        by_id.recommend_for_history([1, 2])
+    pop = build_model("pop", TrainData.from_split(split))
+    fit(pop, split, TrainConfig(progress=False, device="cpu"))
+    with pytest.raises(ValueError, match="no item representation"):
+        TrainedRecommender(pop, split).similar_items(1)
+
+
+def test_k_larger_than_unseen_items_returns_what_is_left():
+    inter = clustered_interactions(n_users=12, n_items=15, n_clusters=1, per_user=10)
+    split = loo_split(inter)
+    pop = build_model("pop", TrainData.from_split(split))
+    fit(pop, split, TrainConfig(progress=False, device="cpu", ks=(5,)))
+    table = TrainedRecommender(pop, split).recommend([1], k=15)
+    assert len(table) == 5  # 15 items, 10 seen
