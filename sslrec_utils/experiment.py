@@ -15,6 +15,7 @@ import dataclasses
 import itertools
 import json
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import torch
 
 from sslrec_utils.config import Config, ConfigError, parse_value
 from sslrec_utils.data import Interactions, load_interactions, load_movielens, preprocess
@@ -29,7 +31,7 @@ from sslrec_utils.data.movielens import DATASETS
 from sslrec_utils.models import MODELS, ModelConfig, Recommender, build_model, model_config
 from sslrec_utils.models.base import TrainData
 from sslrec_utils.splits import Split, make_split
-from sslrec_utils.train import FitResult, TrainConfig, evaluate_model, fit, save_checkpoint
+from sslrec_utils.train import FitResult, TrainConfig, evaluate_model, fit, resolve_device, save_checkpoint
 
 SUMMARY_KEYS = ("recall@10", "ndcg@10", "recall@20", "ndcg@20", "hit@10", "mrr@10")
 
@@ -219,6 +221,9 @@ def run_experiment(
     out = Path(out_dir) if out_dir is not None else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
+    device_type = resolve_device(train_cfg.device).type
+    if device_type == "cuda":
+        torch.cuda.reset_peak_memory_stats()
     trained = train_on_split(split, model_cfg, train_cfg, search=search, fixed=settings, out_dir=out)
     test = evaluate_model(trained.model, split, "test", ks=train_cfg.ks, batch_size=train_cfg.eval_batch_size)
     history = trained.fit.history
@@ -237,6 +242,9 @@ def run_experiment(
         "test": test.summary,
         "valid": trained.fit.best_valid,
         "n_test_users": test.n_users,
+        "peak_rss_mb": peak_rss_mb(),
+        "peak_gpu_mb": torch.cuda.max_memory_allocated() / 2**20 if device_type == "cuda" else None,
+        "device": device_type,
     }
     if out is not None:
         config = {
@@ -251,6 +259,16 @@ def run_experiment(
             trained.search.to_csv(out / "search.csv", index=False)
         write_json(out / "metrics.json", record)
     return record
+
+
+def peak_rss_mb() -> float | None:
+    """This process's peak resident memory in MB so far (None where the OS does not report it)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, kilobytes on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
 
 
 def write_json(path: str | Path, obj: Any) -> None:

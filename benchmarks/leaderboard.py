@@ -1,0 +1,141 @@
+"""Train every model on the same split over several seeds and write a leaderboard (CSV and Markdown).
+
+Each (model, seed) runs as its own ``sslrec train`` process, so the peak memory it reports (its maximum
+resident set size, and peak CUDA memory on a GPU) and its wall time are its own. Usage:
+
+    python benchmarks/leaderboard.py                       # issue 3's models, seeds 2020-2022, ml-100k holdout
+    python benchmarks/leaderboard.py --models ease,multvae --seeds 2020 --out benchmarks/results/quick
+
+Writes ``OUT/runs.csv`` (one row per run), ``OUT/leaderboard.csv`` and ``OUT/leaderboard.md`` (mean ± std per
+model), and keeps each run directory under ``OUT/runs/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+# RecBole 1.2.1 on ml-100k, per-user random 80/10/10, full ranking, seed 2020, its default hyperparameters,
+# measured on a 2-core machine like ours (figures from the project's issues 3 and 4; not measured here).
+RECBOLE = {
+    "pop": (0.1033, 0.0810, 4.0),
+    "itemknn": (0.2834, 0.2470, 8.0),
+    "bpr": (0.2931, 0.2502, 37.0),
+    "ease": (0.3295, 0.2805, 6.0),
+    "multdae": (0.2857, 0.2432, 75.0),
+    "multvae": (0.2942, 0.2558, 63.0),
+    "cdae": (0.1429, 0.1045, 11.0),
+    "lightgcn": (0.2823, float("nan"), 187.0),
+    "sgl": (0.2637, float("nan"), 348.0),
+}
+ISSUE3_MODELS = ("pop", "itemknn", "ease", "bpr", "ae", "dae", "cdae", "multdae", "multvae", "autorec")
+METRICS = ("ndcg@10", "recall@10", "ndcg@20", "recall@20", "hit@10", "mrr@10")
+
+
+def run_one(model: str, seed: int, args: argparse.Namespace, run_dir: Path) -> dict[str, object]:
+    """One ``sslrec train`` process: its JSON summary plus the process's wall time."""
+    cmd = [sys.executable, "-m", "sslrec_utils.cli", "train", "--model", model, "--dataset", args.dataset]
+    cmd += ["--split", args.split, "--seed", str(seed), "--out", str(run_dir), "--device", args.device, "-q"]
+    if args.epochs is not None:
+        cmd += ["--epochs", str(args.epochs)]
+    for setting in args.set:
+        cmd += ["--set", setting]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout, stderr = proc.communicate()
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr[-2000:]}")
+    record = json.loads(stdout.strip().splitlines()[-1])
+    record["process_seconds"] = wall
+    return record
+
+
+def summarise(runs: pd.DataFrame) -> pd.DataFrame:
+    """Mean and std over seeds per model, with RecBole's figures beside them."""
+    numeric = [*METRICS, "epochs", "best_epoch", "seconds_to_best", "train_seconds", "seconds_per_epoch"]
+    numeric += ["process_seconds", "peak_rss_mb"]
+    numeric = [c for c in numeric if c in runs.columns]
+    grouped = runs.groupby("model", sort=False)[numeric]
+    table = grouped.mean().add_suffix("_mean").join(grouped.std(ddof=0).add_suffix("_std"))
+    table["seeds"] = runs.groupby("model", sort=False)["seed"].count()
+    table["recbole_ndcg@10"] = [RECBOLE.get(m, (float("nan"),) * 3)[0] for m in table.index]
+    table["recbole_seconds"] = [RECBOLE.get(m, (float("nan"),) * 3)[2] for m in table.index]
+    table["beats_recbole"] = table["ndcg@10_mean"] >= table["recbole_ndcg@10"]
+    table["within_third_of_recbole_time"] = table["seconds_to_best_mean"] <= table["recbole_seconds"] / 3
+    return table.sort_values("ndcg@10_mean", ascending=False)
+
+
+def markdown(table: pd.DataFrame, args: argparse.Namespace) -> str:
+    """The leaderboard as a Markdown table: metrics as mean ± std over seeds."""
+
+    def pm(row: pd.Series, key: str, digits: int) -> str:
+        return f"{row[f'{key}_mean']:.{digits}f} ± {row[f'{key}_std']:.{digits}f}"
+
+    lines = [
+        f"# Leaderboard: {args.dataset}, split {args.split}, seeds {', '.join(map(str, args.seeds))}",
+        "",
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, device {args.device}. "
+        "Test metrics of the epoch (or hyperparameters) chosen on validation NDCG@10; mean ± std over seeds. "
+        "RecBole columns: RecBole 1.2.1's figures for the same protocol (seed 2020), quoted, not measured here.",
+        "",
+        "| model | NDCG@10 | Recall@10 | NDCG@20 | Recall@20 | epochs | s to best | s/epoch | peak RSS MB "
+        "| RecBole NDCG@10 | RecBole s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for model, row in table.iterrows():
+        lines.append(
+            f"| {model} | {pm(row, 'ndcg@10', 4)} | {pm(row, 'recall@10', 4)} | {pm(row, 'ndcg@20', 4)} "
+            f"| {pm(row, 'recall@20', 4)} | {row['epochs_mean']:.0f} | {row['seconds_to_best_mean']:.1f} "
+            f"| {row['seconds_per_epoch_mean']:.2f} | {row.get('peak_rss_mb_mean', float('nan')):.0f} "
+            f"| {row['recbole_ndcg@10']:.4f} | {row['recbole_seconds']:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--models", default=",".join(ISSUE3_MODELS), help="comma-separated model names")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[2020, 2021, 2022])
+    parser.add_argument("--dataset", default="ml-100k")
+    parser.add_argument("--split", default="holdout")
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="cap epochs (quick runs); default: each model's"
+    )
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="passed to every run")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/ml-100k-holdout"))
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for model in [m.strip() for m in args.models.split(",") if m.strip()]:
+        for seed in args.seeds:
+            record = run_one(model, seed, args, args.out / "runs" / f"{model}-{seed}")
+            rows.append(record)
+            print(
+                f"{model:10s} seed {seed}: ndcg@10 {record['ndcg@10']:.4f}  recall@10 {record['recall@10']:.4f}  "
+                f"best epoch {record['best_epoch']}/{record['epochs']}  {record['seconds_to_best']:.1f} s to best  "
+                f"peak {record.get('peak_rss_mb', float('nan')):.0f} MB",
+                flush=True,
+            )
+    runs = pd.DataFrame(rows)
+    runs.to_csv(args.out / "runs.csv", index=False)
+    table = summarise(runs)
+    table.to_csv(args.out / "leaderboard.csv")
+    (args.out / "leaderboard.md").write_text(markdown(table, args))
+    print(markdown(table, args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
