@@ -28,6 +28,7 @@ import torch
 from sslrec_utils.config import Config, ConfigError, parse_value
 from sslrec_utils.data import Interactions, load_interactions, load_movielens, preprocess
 from sslrec_utils.data.movielens import DATASETS
+from sslrec_utils.data.synthetic import parse_synthetic, synthetic_interactions
 from sslrec_utils.models import MODELS, ModelConfig, Recommender, build_model, model_config
 from sslrec_utils.models.base import TrainData
 from sslrec_utils.splits import Split, make_split
@@ -38,7 +39,9 @@ SUMMARY_KEYS = ("recall@10", "ndcg@10", "recall@20", "ndcg@20", "hit@10", "mrr@1
 
 @dataclasses.dataclass(frozen=True)
 class DataSpec(Config):
-    dataset: str = "ml-100k"  # a MovieLens name (ml-100k, ml-1m, ml-20m) or a CSV/TSV/Parquet path
+    dataset: str = (
+        "ml-100k"  # MovieLens name (ml-100k, ml-1m, ml-20m), CSV/TSV/Parquet path, or synthetic:UxIxN
+    )
     user_col: str = "user"  # column names, for a file
     item_col: str = "item"
     rating_col: str | None = None
@@ -58,7 +61,10 @@ class DataSpec(Config):
 
 def load_data(spec: DataSpec, progress: bool = False) -> tuple[Interactions, pd.DataFrame | None]:
     """The preprocessed interactions of `spec` and, for MovieLens, its item table (titles, genres)."""
-    if spec.is_builtin:
+    shape = parse_synthetic(spec.dataset)
+    if shape is not None:
+        ratings, items = synthetic_interactions(*shape, seed=spec.seed), None
+    elif spec.is_builtin:
         movielens = load_movielens(spec.dataset, spec.data_dir, progress=progress)
         ratings, items = movielens.ratings, movielens.items
     else:

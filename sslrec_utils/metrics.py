@@ -24,6 +24,8 @@ import scipy.sparse as sp
 import torch
 from tqdm.auto import tqdm
 
+from sslrec_utils.data.core import sorted_unique
+
 METRICS = ("recall", "ndcg", "hit", "mrr", "precision", "map")
 
 
@@ -282,8 +284,9 @@ def evaluate(
         raise ValueError(f"users must be a non-empty 1-D int array, got shape {users.shape} {users.dtype}")
     if users.min() < 0 or users.max() >= n_total:
         raise ValueError(f"users must lie in [0, {n_total}), got range [{users.min()}, {users.max()}]")
-    if len(np.unique(users)) != len(users):
-        raise ValueError(f"users contains {len(users) - len(np.unique(users))} duplicates")
+    n_distinct = len(sorted_unique(users))
+    if n_distinct != len(users):
+        raise ValueError(f"users contains {len(users) - n_distinct} duplicates")
     users = users.astype(np.int64)
     empty = users[np.diff(heldout.indptr)[users] == 0]
     if len(empty):

