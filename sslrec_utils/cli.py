@@ -106,18 +106,28 @@ def _train(args: argparse.Namespace) -> int:
         seed=args.seed,
         data_dir=args.data_dir,
     )
-    record = run_experiment(
-        spec,
-        args.model,
-        settings=args.set,
-        epochs=args.epochs,
-        device=args.device,
-        search=args.search,
-        progress=not args.quiet,
-        out_dir=args.out,
-    )
-    summary = {k: v for k, v in record.items() if k not in ("test", "valid")}
-    print(json.dumps(summary))
+    dist = None
+    if args.distributed:
+        from sslrec_utils.distributed import init_distributed, shutdown
+
+        dist = init_distributed(args.device)
+    try:
+        record = run_experiment(
+            spec,
+            args.model,
+            settings=args.set,
+            epochs=args.epochs,
+            device=args.device,
+            search=args.search,
+            progress=not args.quiet,
+            out_dir=args.out,
+            dist=dist,
+        )
+    finally:
+        if dist is not None:
+            shutdown()
+    if record is not None:  # rank 0 (or a single process) reports
+        print(json.dumps({k: v for k, v in record.items() if k not in ("test", "valid")}))
     return 0
 
 
@@ -150,6 +160,11 @@ def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
         "--search", dest="search", action="store_true", default=None, help="search the model's grid"
     )
     search.add_argument("--no-search", dest="search", action="store_false", help="never search the grid")
+    train.add_argument(
+        "--distributed",
+        action="store_true",
+        help="data-parallel training across the processes torchrun starts (gloo on CPU, nccl on GPU)",
+    )
     train.add_argument("--threshold", type=float, default=None, help="keep ratings >= this (default: all)")
     train.add_argument("--min-user", type=int, default=0, help="k-core threshold for users")
     train.add_argument("--min-item", type=int, default=0, help="k-core threshold for items")

@@ -29,6 +29,7 @@ from sslrec_utils.config import Config, ConfigError, parse_value
 from sslrec_utils.data import Interactions, load_interactions, load_movielens, preprocess
 from sslrec_utils.data.movielens import DATASETS
 from sslrec_utils.data.synthetic import parse_synthetic, synthetic_interactions
+from sslrec_utils.distributed import DistContext
 from sslrec_utils.models import MODELS, ModelConfig, Recommender, build_model, model_config
 from sslrec_utils.models.base import TrainData
 from sslrec_utils.splits import Split, make_split
@@ -154,6 +155,7 @@ def train_on_split(
     search: bool | None = None,
     fixed: Iterable[str] = (),
     out_dir: str | Path | None = None,
+    dist: DistContext | None = None,
 ) -> Trained:
     """Train (or fit) a model on ``split``'s training part, choosing hyperparameters by validation.
 
@@ -165,16 +167,17 @@ def train_on_split(
             ``train_cfg.metric``; None searches for closed-form models only (they fit in seconds).
         fixed: keys the user set explicitly, left out of the search.
         out_dir: where the winning model's checkpoint is written.
+        dist: this process's place in a ``torchrun`` launch (see `sslrec_utils.distributed`), or None.
     """
     data = TrainData.from_split(split)
-    probe = build_model(model_cfg, data)
+    probe = build_model(model_cfg, data, seed=train_cfg.seed)
     if search is None:
         search = probe.closed_form
     grid = search_grid(model_cfg, fixed) if search else [model_cfg]
     start, rows, best = time.perf_counter(), [], None
     for cfg in grid:
-        model = probe if cfg is model_cfg and len(grid) == 1 else build_model(cfg, data)
-        result = fit(model, split, train_cfg)
+        model = probe if cfg is model_cfg and len(grid) == 1 else build_model(cfg, data, seed=train_cfg.seed)
+        result = fit(model, split, train_cfg, dist=dist)
         score = result.best_valid[train_cfg.metric]
         rows.append(
             {**{k: getattr(cfg, k) for k in type(cfg).search_space}, f"valid_{train_cfg.metric}": score}
@@ -183,7 +186,7 @@ def train_on_split(
             best = (model, cfg, result)
     assert best is not None
     model, cfg, result = best
-    if out_dir is not None:
+    if out_dir is not None and (dist is None or dist.is_main):
         save_checkpoint(Path(out_dir) / "checkpoint.pt", model)
     table = pd.DataFrame(rows) if len(grid) > 1 else None
     return Trained(model, cfg, train_cfg, result, table, time.perf_counter() - start)
@@ -200,7 +203,8 @@ def run_experiment(
     progress: bool = True,
     out_dir: str | Path | None = None,
     split: Split | None = None,
-) -> dict[str, Any]:
+    dist: DistContext | None = None,
+) -> dict[str, Any] | None:
     """Load, split, train with validation selection, test, and (with `out_dir`) write the run directory.
 
     Args:
@@ -213,10 +217,12 @@ def run_experiment(
         progress: progress bars.
         out_dir: run directory to write (created; files inside are replaced).
         split: a split already made from `spec` (skips loading; used by benchmarks over many models).
+        dist: this process's place in a ``torchrun`` launch; only rank 0 tests, writes and returns the record.
 
     Returns:
         The metrics record also written to ``metrics.json``: model, seed, test metrics (``recall@10``...),
-        ``valid`` metrics, ``epochs`` run, ``best_epoch``, ``train_seconds``, ``seconds_to_best``...
+        ``valid`` metrics, ``epochs`` run, ``best_epoch``, ``train_seconds``, ``seconds_to_best``...;
+        None on ranks other than 0.
     """
     settings = settings if isinstance(settings, Mapping) else dict(_split_assignment(s) for s in settings)
     model_cfg, train_cfg = resolve_configs(
@@ -227,10 +233,14 @@ def run_experiment(
     out = Path(out_dir) if out_dir is not None else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-    device_type = resolve_device(train_cfg.device).type
+    device_type = dist.device.type if dist is not None else resolve_device(train_cfg.device).type
     if device_type == "cuda":
         torch.cuda.reset_peak_memory_stats()
-    trained = train_on_split(split, model_cfg, train_cfg, search=search, fixed=settings, out_dir=out)
+    trained = train_on_split(
+        split, model_cfg, train_cfg, search=search, fixed=settings, out_dir=out, dist=dist
+    )
+    if dist is not None and not dist.is_main:
+        return None
     test = evaluate_model(trained.model, split, "test", ks=train_cfg.ks, batch_size=train_cfg.eval_batch_size)
     history = trained.fit.history
     record = {
@@ -251,6 +261,7 @@ def run_experiment(
         "peak_rss_mb": peak_rss_mb(),
         "peak_gpu_mb": torch.cuda.max_memory_allocated() / 2**20 if device_type == "cuda" else None,
         "device": device_type,
+        "world_size": dist.world_size if dist is not None else 1,
     }
     if out is not None:
         config = {

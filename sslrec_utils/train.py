@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from sslrec_utils.batching import RowTable, make_batcher
 from sslrec_utils.config import Config, ConfigError
+from sslrec_utils.distributed import DistContext, batches_per_rank, broadcast, mean_over_ranks, shard, wrap
 from sslrec_utils.metrics import EvalResult, evaluate
 from sslrec_utils.models.base import Recommender, StepInfo, TrainData
 from sslrec_utils.splits import Split, pad_sequences
@@ -144,7 +145,13 @@ def evaluate_model(
     return result
 
 
-def fit(model: Recommender, split: Split, cfg: TrainConfig, out_dir: str | Path | None = None) -> FitResult:
+def fit(
+    model: Recommender,
+    split: Split,
+    cfg: TrainConfig,
+    out_dir: str | Path | None = None,
+    dist: DistContext | None = None,
+) -> FitResult:
     """Train `model` on ``split``'s training part, selecting the epoch by validation ``cfg.metric``.
 
     Args:
@@ -152,41 +159,53 @@ def fit(model: Recommender, split: Split, cfg: TrainConfig, out_dir: str | Path 
         split: the data split; training uses its ``train`` part, selection its ``valid`` part.
         cfg: training hyperparameters.
         out_dir: if given, the best weights are written to ``out_dir/checkpoint.pt`` whenever they improve.
+        dist: in a ``torchrun`` launch, this process's `DistContext`: batches are sharded over ranks, gradients
+            averaged, and rank 0 alone validates, writes and decides when to stop (see `sslrec_utils.distributed`).
 
     Returns:
-        A `FitResult`; `model` holds the best weights (on the training device).
+        A `FitResult`; `model` holds the best weights (on the training device). On ranks other than 0 the
+        history is empty and the weights are the last ones.
     """
-    set_seed(cfg.seed)
-    device = resolve_device(cfg.device)
+    set_seed(cfg.seed + (dist.rank if dist is not None else 0))  # dropout and noise differ between ranks
+    device = dist.device if dist is not None else resolve_device(cfg.device)
+    main = dist is None or dist.is_main
     model.to(device)
     data = TrainData.from_split(split)
     start = time.perf_counter()
-    evaluator = _Validator(model, split, cfg, device)
+    evaluator = _Validator(model, split, cfg, device) if main else None
     if model.closed_form:
         model.fit(data)
-        valid = evaluator()
+        valid = evaluator() if evaluator is not None else {}
         row = {"epoch": 0, "train_loss": float("nan"), **valid, "epoch_seconds": time.perf_counter() - start}
         elapsed = time.perf_counter() - start
-        if out_dir is not None:
+        if out_dir is not None and main:
             save_checkpoint(Path(out_dir) / "checkpoint.pt", model)
-        return FitResult(pd.DataFrame([row]), 0, valid, elapsed, elapsed)
+        return FitResult(pd.DataFrame([row] if main else []), 0, valid, elapsed, elapsed)
 
-    batcher, n_batches = make_batcher(model.batcher, data, cfg.batch_size, device)
+    batcher, n_batches = make_batcher(model.batcher, data, cfg.batch_size, device, **model.batcher_options())
+    n_batches = batches_per_rank(n_batches, dist)
+    step_loss = wrap(
+        model, dist
+    )  # step_loss(batch, info) == model.training_loss(batch, info), DDP-synchronised
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    rng = np.random.default_rng(cfg.seed)
-    generator = torch.Generator(device=device).manual_seed(cfg.seed)
+    rng = np.random.default_rng(
+        cfg.seed
+    )  # the same on every rank: all ranks draw the same batches, then shard
+    generator = torch.Generator(device=device).manual_seed(cfg.seed + (dist.rank if dist is not None else 0))
     use_amp = cfg.amp and device.type == "cuda"
     history: list[dict[str, float]] = []
     best_score, best_epoch, best_state, best_valid, seconds_to_best = -np.inf, 0, None, {}, 0.0
     step, bad_evals = 0, 0
-    bar = tqdm(range(1, cfg.epochs + 1), desc=type(model).__name__, disable=not cfg.progress, unit="epoch")
+    bar = tqdm(
+        range(1, cfg.epochs + 1), desc=type(model).__name__, disable=not (cfg.progress and main), unit="epoch"
+    )
     for epoch in bar:
         model.train()
         epoch_start, total_loss = time.perf_counter(), torch.zeros((), device=device)
-        for batch in batcher(rng):
+        for batch in shard(batcher(rng), dist, n_batches):
             info = StepInfo(step, epoch, cfg.epochs * n_batches, generator)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-                loss = model.training_loss(batch, info)
+                loss = step_loss(batch, info)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if cfg.grad_clip is not None:
@@ -194,10 +213,15 @@ def fit(model: Recommender, split: Split, cfg: TrainConfig, out_dir: str | Path 
             optimizer.step()
             total_loss += loss.detach()
             step += 1
-        train_loss = total_loss.item() / n_batches
+        train_loss = mean_over_ranks(total_loss, dist).item() / n_batches
+        train_seconds = time.perf_counter() - epoch_start
         if not np.isfinite(train_loss):
             raise FloatingPointError(f"training loss became {train_loss} at epoch {epoch}; lower the lr")
         if epoch % cfg.eval_every and epoch != cfg.epochs:
+            continue
+        if evaluator is None:  # ranks other than 0 wait for rank 0's decision
+            if broadcast(None, dist):
+                break
             continue
         valid = evaluator()
         history.append(
@@ -206,6 +230,7 @@ def fit(model: Recommender, split: Split, cfg: TrainConfig, out_dir: str | Path 
                 "train_loss": train_loss,
                 **valid,
                 "epoch_seconds": time.perf_counter() - epoch_start,
+                "epoch_train_seconds": train_seconds,
                 "elapsed_seconds": time.perf_counter() - start,
             }
         )
@@ -215,14 +240,15 @@ def fit(model: Recommender, split: Split, cfg: TrainConfig, out_dir: str | Path 
             best_state = copy.deepcopy(model.state_dict())
             seconds_to_best = time.perf_counter() - start
             if out_dir is not None:
-                save_checkpoint(Path(out_dir) / "checkpoint.pt", model)
+                save_checkpoint(Path(out_dir) / "checkpoint.pt", model)  # only rank 0 gets here
         else:
             bad_evals += 1
-            if bad_evals >= cfg.patience:
-                break
+        if broadcast(bad_evals >= cfg.patience, dist):
+            break
     bar.close()
     if best_state is not None:
         model.load_state_dict(best_state)
+    best_epoch, best_valid = broadcast((best_epoch, best_valid), dist)
     return FitResult(
         pd.DataFrame(history), best_epoch, best_valid, time.perf_counter() - start, seconds_to_best
     )

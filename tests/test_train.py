@@ -35,6 +35,15 @@ def test_resolve_device():
     assert resolve_device("auto").type == expected
 
 
+def test_build_model_seed_fixes_the_init_and_leaves_the_global_generator():
+    data = TrainData.from_split(holdout_split(clustered_interactions(n_users=30), seed=1))
+    state = torch.random.get_rng_state()
+    a, b = build_model("ae", data, seed=3), build_model("ae", data, seed=3)
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert torch.equal(a.encoder.weight, b.encoder.weight)
+    assert not torch.equal(a.encoder.weight, build_model("ae", data, seed=4).encoder.weight)
+
+
 def test_set_seed_makes_weights_reproducible():
     set_seed(3)
     a = nn.Linear(4, 4).weight.detach().clone()
@@ -61,8 +70,8 @@ def test_autoencoder_learns_clusters_and_beats_popularity(split):
 def test_same_seed_same_history(split):
     data = TrainData.from_split(split)
     cfg = QUIET.replace(epochs=3, batch_size=16)
-    h1 = fit(build_model("ae", data), split, cfg).history
-    h2 = fit(build_model("ae", data), split, cfg).history
+    h1 = fit(build_model("ae", data, seed=5), split, cfg).history
+    h2 = fit(build_model("ae", data, seed=5), split, cfg).history
     np.testing.assert_array_equal(h1[["train_loss", "ndcg@10"]], h2[["train_loss", "ndcg@10"]])
 
 

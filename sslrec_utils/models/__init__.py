@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import torch
+
 from sslrec_utils.models import ae, pop
 from sslrec_utils.models.base import ModelConfig, Recommender, StepInfo, TrainData
 
@@ -28,11 +30,27 @@ def model_config(name: str, overrides: Mapping[str, Any] | None = None) -> Model
 
 
 def build_model(
-    config: ModelConfig | str, data: TrainData, overrides: Mapping[str, Any] | None = None
+    config: ModelConfig | str,
+    data: TrainData,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    seed: int | None = None,
 ) -> Recommender:
-    """Build a model from its config (or name plus overrides) for the sizes of `data`."""
+    """Build a model from its config (or name plus overrides) for the sizes of `data`.
+
+    Args:
+        config: a model config, or a registered name.
+        data: the training data (sizes, and the graph or statistics some models derive from it).
+        overrides: config changes when `config` is a name.
+        seed: seeds the weight initialisation (PyTorch's global generator is left as it was); None draws from
+            the global generator.
+    """
     cfg = model_config(config, overrides) if isinstance(config, str) else config
-    return cfg.build(data)
+    if seed is None:
+        return cfg.build(data)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return cfg.build(data)
 
 
 __all__ = ["MODELS", "ModelConfig", "Recommender", "StepInfo", "TrainData", "build_model", "model_config"]

@@ -1,0 +1,143 @@
+"""Data-parallel training with PyTorch DistributedDataParallel, launched by ``torchrun``.
+
+    torchrun --nproc_per_node=4 -m sslrec_utils.cli train --model multvae --out runs/ddp --distributed
+
+Every rank builds the same split and the same batches (same seeds) and trains on its share: rank r takes
+batches r, r + W, r + 2W, ... so one synchronised step sees W consecutive batches, the same users a single
+process would see with a batch W times larger. Gradients are averaged by DDP; rank 0 alone validates, decides
+early stopping for everyone, evaluates the test part and writes the run. Backend: NCCL on CUDA, Gloo on CPU.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator
+from typing import Any, TypeVar
+
+import torch
+import torch.distributed as dist
+from torch import Tensor, nn
+
+from sslrec_utils.models.base import Batch, Recommender, StepInfo
+
+T = TypeVar("T")
+
+
+class DistributedSetupError(ValueError):
+    """A distributed run was asked for in a way that cannot start (no torchrun environment, no GPU...)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class DistContext:
+    """Where this process stands in a distributed run."""
+
+    rank: int
+    world_size: int
+    local_rank: int
+    device: torch.device
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def init_distributed(device: str = "auto") -> DistContext:
+    """Join the process group ``torchrun`` describes in the environment (RANK, WORLD_SIZE, LOCAL_RANK,
+    MASTER_ADDR, MASTER_PORT).
+
+    Args:
+        device: ``"auto"`` uses ``cuda:LOCAL_RANK`` when CUDA is available, else the CPU; ``"cpu"`` forces Gloo
+            on CPU; ``"cuda"`` requires GPUs.
+
+    Raises:
+        DistributedSetupError: when not started by torchrun, or CUDA was asked for and is missing.
+    """
+    missing = [
+        v for v in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT") if v not in os.environ
+    ]
+    if missing:
+        raise DistributedSetupError(
+            f"--distributed needs the environment torchrun sets ({', '.join(missing)} missing); launch with "
+            "`torchrun --nproc_per_node=N -m sslrec_utils.cli train ... --distributed`"
+        )
+    local_rank = int(os.environ["LOCAL_RANK"])
+    use_cuda = device != "cpu" and torch.cuda.is_available()
+    if device.startswith("cuda") and not use_cuda:
+        raise DistributedSetupError("--device cuda was asked for but CUDA is not available")
+    if use_cuda:
+        torch.cuda.set_device(local_rank)
+    target = torch.device("cuda", local_rank) if use_cuda else torch.device("cpu")
+    if not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if use_cuda else "gloo")
+    return DistContext(dist.get_rank(), dist.get_world_size(), local_rank, target)
+
+
+def shutdown() -> None:
+    """Leave the process group (call once, at the end of the run, on every rank)."""
+    if dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def batches_per_rank(n_batches: int, ctx: DistContext | None) -> int:
+    """Synchronised steps per epoch: every rank must take the same number, so a remainder is dropped."""
+    if ctx is None:
+        return n_batches
+    if n_batches < ctx.world_size:
+        raise ValueError(
+            f"{n_batches} batches per epoch cannot feed {ctx.world_size} ranks; lower batch_size or the rank count"
+        )
+    return n_batches // ctx.world_size
+
+
+def shard(batches: Iterator[T], ctx: DistContext | None, per_rank: int) -> Iterator[T]:
+    """This rank's batches: numbers rank, rank + W, ... of the shared sequence, `per_rank` of them."""
+    if ctx is None:
+        yield from batches
+        return
+    taken = 0
+    for i, batch in enumerate(batches):
+        if taken == per_rank:
+            return
+        if i % ctx.world_size == ctx.rank:
+            taken += 1
+            yield batch
+
+
+def broadcast(obj: T, ctx: DistContext | None) -> T:
+    """Rank 0's `obj` on every rank (any picklable object)."""
+    if ctx is None:
+        return obj
+    box = [obj]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
+
+
+def mean_over_ranks(value: Tensor, ctx: DistContext | None) -> Tensor:
+    """The mean of a scalar tensor over ranks (for logging the training loss)."""
+    if ctx is None:
+        return value
+    value = value.detach().clone()
+    dist.all_reduce(value)
+    return value / ctx.world_size
+
+
+class LossModule(nn.Module):
+    """Wraps a model so that DDP sees ``training_loss`` as ``forward`` (DDP synchronises gradients only for
+    computations that pass through the wrapped module's forward)."""
+
+    def __init__(self, model: Recommender) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, batch: Batch, info: StepInfo) -> Tensor:
+        return self.model.training_loss(batch, info)
+
+
+def wrap(model: Recommender, ctx: DistContext | None) -> nn.Module:
+    """A module whose ``forward(batch, info)`` returns the loss: DDP-wrapped in a distributed run."""
+    module = LossModule(model)
+    if ctx is None:
+        return module
+    ids: Any = [ctx.device.index] if ctx.device.type == "cuda" else None
+    return nn.parallel.DistributedDataParallel(module, device_ids=ids)

@@ -1,0 +1,75 @@
+"""Data-parallel training: two CPU processes with Gloo on 127.0.0.1, launched by torchrun."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from sslrec_utils.distributed import DistContext, batches_per_rank, shard
+from tests.test_experiment import csv_spec  # noqa: F401  (fixture: a synthetic CSV log)
+
+TOLERANCE = 0.02  # |NDCG@10 difference| allowed between 2 ranks x batch B and 1 process x batch 2B
+
+
+def test_shard_gives_each_rank_its_interleaved_share():
+    ctx = [DistContext(r, 3, r, None) for r in range(3)]  # type: ignore[arg-type]
+    per_rank = batches_per_rank(10, ctx[0])
+    assert per_rank == 3  # the tenth batch is dropped: every rank takes the same number of steps
+    shares = [list(shard(iter(range(10)), c, per_rank)) for c in ctx]
+    assert shares == [[0, 3, 6], [1, 4, 7], [2, 5, 8]]
+    assert list(shard(iter(range(4)), None, 4)) == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match="cannot feed 3 ranks"):
+        batches_per_rank(2, ctx[0])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _train(spec, out, batch_size: int, nproc: int | None) -> dict:
+    args = ["train", "--model", "ae", "--dataset", spec.dataset, "--user-col", "who", "--item-col", "what"]
+    args += ["--rating-col", "stars", "--time-col", "ts", "--out", str(out), "--epochs", "8", "--device", "cpu"]
+    args += ["--set", "hidden_dim=8", "--set", "lr=0.01", "--set", f"batch_size={batch_size}", "-q"]
+    if nproc is None:
+        cmd = [sys.executable, "-m", "sslrec_utils.cli", *args]
+    else:
+        cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}", "--nnodes=1"]
+        cmd += ["--master_addr=127.0.0.1", f"--master_port={_free_port()}", "-m", "sslrec_utils.cli"]
+        cmd += [*args, "--distributed"]
+    env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == 1, done.stdout  # one result, written and printed by rank 0 only
+    return json.loads(lines[0])
+
+
+def test_two_gloo_ranks_match_one_process(csv_spec, tmp_path):  # noqa: F811
+    single = _train(csv_spec, tmp_path / "single", batch_size=16, nproc=None)
+    ddp = _train(csv_spec, tmp_path / "ddp", batch_size=8, nproc=2)
+    assert ddp["world_size"] == 2 and single["world_size"] == 1
+    assert abs(ddp["ndcg@10"] - single["ndcg@10"]) <= TOLERANCE, (ddp["ndcg@10"], single["ndcg@10"])
+    assert ddp["ndcg@10"] > 0.3  # the clustered log is learnable: both runs learned it
+    assert sorted(p.name for p in (tmp_path / "ddp").iterdir()) == [
+        "checkpoint.pt",
+        "config.json",
+        "history.csv",
+        "metrics.json",
+    ]
+
+
+def test_distributed_flag_without_torchrun_is_a_clear_error(csv_spec, tmp_path, capsys):  # noqa: F811
+    from sslrec_utils.cli import main
+
+    env = {k: os.environ.pop(k) for k in ("RANK", "WORLD_SIZE", "MASTER_ADDR") if k in os.environ}
+    try:
+        code = main(["train", "--model", "pop", "--dataset", csv_spec.dataset, "--out", str(tmp_path), "--distributed"])
+    finally:
+        os.environ.update(env)
+    assert code == 2
+    assert "torchrun --nproc_per_node=N" in capsys.readouterr().err
