@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# GPU check (under 8 minutes on one NVIDIA GPU): the test suite's GPU-marked tests, then one epoch of Mult-VAE,
+# SGL and SASRec on MovieLens-100K and on a synthetic data set with ML-20M's shape (138k users, 20k items,
+# 10M interactions), printing throughput and peak GPU memory.
+#
+#   bash benchmarks/gpu_check.sh            # uses .venv/bin/python, or PYTHON=/path/to/python
+#
+# The environment needs a CUDA build of torch (README: "On a CUDA machine"); the CPU build of the lock cannot
+# see the GPU.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-.venv/bin/python}
+OUT=${OUT:-benchmarks/results/gpu}
+mkdir -p "$OUT"
+
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || {
+  echo "gpu_check: nvidia-smi failed: no NVIDIA GPU here" >&2
+  exit 1
+}
+"$PYTHON" - <<'EOF'
+import sys, torch
+print(f"torch {torch.__version__}, CUDA {torch.version.cuda}, available: {torch.cuda.is_available()}")
+if not torch.cuda.is_available():
+    sys.exit("gpu_check: this torch cannot use the GPU; install a CUDA build (see README)")
+print("device:", torch.cuda.get_device_name(0))
+EOF
+
+echo "== GPU-marked tests"
+timeout 180 "$PYTHON" -m pytest -m gpu -q -p no:cacheprovider tests/
+
+echo "== one epoch each, ml-100k and an ML-20M-shaped synthetic log"
+timeout 360 "$PYTHON" benchmarks/epoch_throughput.py --device cuda --models multvae,sgl,sasrec \
+  --datasets ml-100k,synthetic:138000x20000x10000000 --out "$OUT/epoch_throughput.csv"
+echo "gpu_check: done; results in $OUT/epoch_throughput.csv"
