@@ -1,0 +1,135 @@
+# SSL-Rec Book: set-up, build and tests. The two commands of the README:
+#   make book   set up (.venv, pinned Python packages, mermaid-cli, chromium), execute every chapter, build _build/html
+#   make test   set up, then lint, unit tests, chapters via Papermill, nbval and a -W build of the executed book
+# Other targets: make setup | lab | lint | unit | notebooks | nbval | book-ci | strip | clean | help
+#
+# Set-up is idempotent: stamp files under .venv/ and node_modules/ record what is installed, so a second run
+# does nothing unless requirements/lock.txt, pyproject.toml or package-lock.json changed.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PIP := $(PY) -m pip --disable-pip-version-check
+LOCK := requirements/lock.txt
+RECBOLE := recbole==1.2.1
+CHROMIUM := /usr/bin/chromium
+XDIST ?= -n 2
+TIMED := bash scripts/timed.sh
+
+export PUPPETEER_SKIP_DOWNLOAD := 1
+export PIP_NO_INPUT := 1
+# silences debugpy's "frozen modules" warning in every kernel that executes a chapter
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: help setup book test lab lint unit notebooks nbval book-ci strip clean clean-book chromium
+
+help:
+	@sed -n '1,8p' Makefile | sed 's/^# \{0,1\}//'
+
+# ---- set-up ----------------------------------------------------------------------------------------------------
+
+setup: $(VENV)/.stamp-recbole $(VENV)/.stamp-editable node_modules/.stamp-npm chromium
+
+$(VENV)/.stamp-python:
+	@if [ -z "$(PYTHON)" ]; then echo "setup: no python3.11 on PATH; install Python 3.11 first" >&2; exit 1; fi
+	@if [ ! -x $(PY) ]; then \
+	  $(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' 2>/dev/null || \
+	    { echo "setup: $(PYTHON) is not Python 3.11; run: make setup PYTHON=/path/to/python3.11" >&2; exit 1; }; \
+	  echo "setup: creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); \
+	fi
+	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' || \
+	  { echo "setup: $(VENV) does not hold Python 3.11; remove it (rm -rf $(VENV)) and run make setup" >&2; exit 1; }
+	@touch $@
+
+$(VENV)/.stamp-lock: $(LOCK) $(VENV)/.stamp-python
+	@echo "setup: installing the pinned packages of $(LOCK)"
+	$(PIP) install -r $(LOCK)
+	@$(PY) -c 'import torch; print("setup: torch", torch.__version__, "(CUDA build)" if torch.version.cuda else "(CPU build)")'
+	@touch $@
+
+$(VENV)/.stamp-editable: pyproject.toml $(VENV)/.stamp-lock
+	@echo "setup: installing sslrec_utils in editable mode (no dependencies: they come from the lock)"
+	$(PIP) install --no-deps -e .
+	@touch $@
+
+# RecBole only carries MovieLens-100K here (the one offline source); its own dependencies conflict with the
+# lock (numpy < 2 and more), so they are never installed.
+$(VENV)/.stamp-recbole: $(VENV)/.stamp-lock
+	$(PIP) install --no-deps $(RECBOLE)
+	@touch $@
+
+node_modules/.stamp-npm: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "setup: npm not found; install Node.js 20 (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	@echo "setup: installing mermaid-cli from package-lock.json (no browser download: Debian's chromium is used)"
+	npm ci --no-audit --no-fund --loglevel=error
+	@test -x node_modules/.bin/mmdc
+	@touch $@
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo "setup: $(CHROMIUM) is missing; mermaid-cli needs it to render diagrams"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO=sudo; else \
+	    echo "setup: install it as root: apt-get install -y chromium fonts-liberation" >&2; exit 1; fi; \
+	  echo "setup: installing Debian's chromium with apt-get"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-liberation; \
+	fi
+	@test -x $(CHROMIUM) || { echo "setup: $(CHROMIUM) still missing after apt-get install chromium" >&2; exit 1; }
+
+# ---- the book ----------------------------------------------------------------------------------------------------
+
+book: setup
+	$(PY) scripts/build_book.py
+	@echo "book: open _build/html/index.html"
+
+lab: setup
+	cd notebooks && ../$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+# ---- tests ---------------------------------------------------------------------------------------------------------
+
+TEST_PHASES := lint unit notebooks nbval book-ci
+
+# every phase runs even if an earlier one failed, so one run reports every problem; the exit status is non-zero
+# if any failed
+test: setup
+	@rm -f _build/timings.txt; failed=""; \
+	for phase in $(TEST_PHASES); do $(TIMED) $$phase $(MAKE) $$phase || failed="$$failed $$phase"; done; \
+	echo "test: phase timings"; cat _build/timings.txt; \
+	if [ -n "$$failed" ]; then echo "test: FAILED:$$failed" >&2; exit 1; fi; \
+	echo "test: all phases passed"
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+unit:
+	$(PY) -m pytest tests/ -m "not notebooks" $(XDIST) --dist loadfile -q --durations=10
+
+# first execution of each chapter: small parameters, glued values asserted, copies in _build/executed/
+notebooks:
+	$(PY) -m pytest tests/test_notebooks.py -m notebooks $(XDIST) --dist load -q --durations=0
+
+# second execution: defaults, compared with the committed outputs of cells tagged nbval-check-output
+nbval:
+	$(PY) -m pytest --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg \
+	  notebooks/ $(XDIST) --dist loadfile -q -p no:cacheprovider
+
+# the book rendered from the Papermill outputs (no third execution), with -W and the offline check
+book-ci:
+	$(PY) scripts/build_book.py --from-executed _build/executed
+
+# ---- housekeeping ----------------------------------------------------------------------------------------------------
+
+strip:
+	$(PY) scripts/strip_notebooks.py
+
+clean-book:
+	rm -rf _build/html _build/jupyter_execute _build/.doctrees _build/ci-src _build/executed
+
+clean: clean-book
+	rm -rf _build

@@ -1,0 +1,62 @@
+"""Sphinx glue of the SSL-Rec Book: find the project's mermaid-cli and its configuration files.
+
+`_config.yml` names them relative to the project root (``node_modules/.bin/mmdc``,
+``book/puppeteer-config.json``, ``book/mermaid-config.json``). sphinxcontrib-mermaid runs the command from the current directory, so a build
+started elsewhere, or one of the staged copy under ``_build/ci-src`` that CI builds, would not find them. This
+extension resolves both against the source folder and its parents and fails early, with the command that fixes
+it, when mermaid-cli or chromium is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ExtensionError
+
+# mermaid-cli options whose value is a file
+PATH_FLAGS = ("-p", "--puppeteerConfigFile", "-c", "--configFile", "-C", "--cssFile")
+SETUP_HINT = "run `make setup` (installs mermaid-cli from package-lock.json and Debian's chromium)"
+
+
+def _find_upwards(start: Path, relative: str) -> Path | None:
+    for folder in (start, *start.parents):
+        candidate = folder / relative
+        if candidate.exists():
+            return candidate.resolve()
+    return None
+
+
+def _resolve(app: Sphinx, config: Config) -> None:
+    if config.mermaid_output_format == "raw":
+        return  # rendered in the browser: nothing to run at build time
+    srcdir = Path(app.srcdir)
+    cmd = config.mermaid_cmd
+    if isinstance(cmd, str) and not Path(cmd).is_absolute() and shutil.which(cmd) is None:
+        found = _find_upwards(srcdir, cmd)
+        if found is None:
+            raise ExtensionError(f"mermaid-cli not found: no {cmd} above {srcdir}; {SETUP_HINT}")
+        config.mermaid_cmd = str(found)
+
+    params = list(config.mermaid_params)
+    for i, value in enumerate(params[:-1]):
+        if value in PATH_FLAGS and not Path(params[i + 1]).is_absolute():
+            found = _find_upwards(srcdir, params[i + 1])
+            if found is None:
+                raise ExtensionError(f"mermaid_params: {value} {params[i + 1]} not found above {srcdir}")
+            params[i + 1] = str(found)
+        if value in ("-p", "--puppeteerConfigFile"):
+            browser = json.loads(Path(params[i + 1]).read_text()).get("executablePath")
+            if browser and not Path(browser).exists():
+                raise ExtensionError(
+                    f"{params[i + 1]} names the browser {browser}, which is missing; {SETUP_HINT}"
+                )
+    config.mermaid_params = params
+
+
+def setup(app: Sphinx) -> dict[str, object]:
+    app.connect("config-inited", _resolve, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,130 @@
+"""Build the book with warnings as errors, then check that the HTML works offline.
+
+    python scripts/build_book.py                    # execute every chapter (jupyter-cache) and build _build/html
+    python scripts/build_book.py --from-executed    # CI: render the notebooks Papermill already executed
+
+``--from-executed DIR`` (default ``_build/executed``, written by ``tests/test_notebooks.py``) stages a copy of the
+book sources under ``_build/ci-src/``: ``_config.yml`` with ``execute_notebooks: "off"``, ``_toc.yml``, ``book/``,
+``notebooks/`` with each chapter replaced by its executed copy, and links to the other top-level folders (the
+package, data) so relative paths resolve as in the real book. The build then renders the recorded outputs
+without executing anything again, so CI executes each chapter at most twice (Papermill, nbval). A chapter
+without an executed copy, or whose executed copy is older than its source cells, is an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGED = ("_config.yml", "_toc.yml", "book", "notebooks")
+NOT_LINKED = {"_build", "node_modules", *STAGED}
+
+
+def toc_files(toc: dict) -> list[str]:
+    """Every ``file:`` entry of a jb-book ``_toc.yml``, root first."""
+    found = [toc["root"]]
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if "file" in node:
+                found.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return found
+
+
+def _cells(path: Path) -> list[tuple[str, str]]:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        (c["cell_type"], "".join(c["source"]))
+        for c in nb["cells"]
+        if "injected-parameters" not in c.get("metadata", {}).get("tags", [])
+    ]
+
+
+def stage(executed: Path, dest: Path) -> None:
+    """Copy the book sources to `dest`, with the executed notebooks and execution switched off."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    problems = []
+    chapters = [ROOT / f"{f}.ipynb" for f in toc_files(toc) if (ROOT / f"{f}.ipynb").is_file()]
+    for source in chapters:
+        ran = executed / source.name
+        if not ran.is_file():
+            problems.append(
+                f"{source.relative_to(ROOT)}: no executed copy {ran} (run tests/test_notebooks.py)"
+            )
+        elif _cells(ran) != _cells(source):
+            problems.append(f"{ran} is stale: its cells differ from {source.relative_to(ROOT)}; run it again")
+    if problems:
+        raise SystemExit("build_book: " + "\n  ".join(["cannot stage the executed book:", *problems]))
+
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config.setdefault("execute", {})["execute_notebooks"] = "off"
+    (dest / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    shutil.copy2(ROOT / "_toc.yml", dest / "_toc.yml")
+    shutil.copytree(ROOT / "book", dest / "book")
+    shutil.copytree(
+        ROOT / "notebooks", dest / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints")
+    )
+    for source in chapters:
+        shutil.copy2(executed / source.name, dest / "notebooks" / source.name)
+    for entry in ROOT.iterdir():
+        if entry.name.startswith(".") or entry.name in NOT_LINKED:
+            continue
+        os.symlink(os.path.relpath(entry, dest), dest / entry.name)
+
+
+def build(source: Path) -> int:
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jupyter_book), "build", str(source), "-W", "--keep-going"]
+    print("build_book:", " ".join(cmd), flush=True)
+    rc = subprocess.call(cmd, cwd=ROOT)
+    if rc != 0:
+        print(f"build_book: jupyter-book failed (exit {rc}); the warnings above say why", file=sys.stderr)
+        return rc
+    check = [sys.executable, str(ROOT / "scripts" / "check_offline.py"), str(source / "_build" / "html")]
+    return subprocess.call(check, cwd=ROOT)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--from-executed",
+        nargs="?",
+        const="_build/executed",
+        metavar="DIR",
+        help="render the notebooks executed into DIR (default _build/executed) instead of executing them",
+    )
+    parser.add_argument(
+        "--stage-dir",
+        default="_build/ci-src",
+        help="where --from-executed stages the sources (default: %(default)s)",
+    )
+    args = parser.parse_args()
+    if args.from_executed is None:
+        return build(ROOT)
+    dest = (ROOT / args.stage_dir).resolve()
+    stage((ROOT / args.from_executed).resolve(), dest)
+    return build(dest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

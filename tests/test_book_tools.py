@@ -1,0 +1,109 @@
+"""The book's build helpers: the offline check of the HTML and the notebook stripper."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import check_offline  # noqa: E402
+import strip_notebooks  # noqa: E402
+
+GOOD_HEAD = (
+    '<script src="../_static/mathjax/tex-chtml.js"></script><link rel="stylesheet" href="../_static/a.css">'
+)
+
+
+def _site(tmp_path: Path, body: str, head: str = GOOD_HEAD) -> Path:
+    (tmp_path / "_static" / "mathjax").mkdir(parents=True)
+    (tmp_path / "_static" / "mathjax" / "tex-chtml.js").write_text("")
+    (tmp_path / "_static" / "a.css").write_text("body { color: black }")
+    (tmp_path / "_images").mkdir()
+    (tmp_path / "_images" / "mermaid-1.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "page.html").write_text(f"<html><head>{head}</head><body>{body}</body></html>")
+    return tmp_path
+
+
+def _problems(site: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    rc = check_offline.main(["check_offline", str(site)])
+    return rc, capsys.readouterr().err
+
+
+def test_offline_site_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    body = (
+        '<span class="math">\\(x\\)</span><object data="../_images/mermaid-1.svg" type="image/svg+xml"></object>'
+        '<a href="https://doi.org/10.1145/2827872">a link is fine</a>'
+    )
+    assert _problems(_site(tmp_path, body), capsys) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "message"),
+    [
+        (
+            GOOD_HEAD + '<script src="https://cdn.jsdelivr.net/npm/mermaid.js"></script>',
+            "",
+            "from the internet",
+        ),
+        (GOOD_HEAD + '<link rel="stylesheet" href="//fonts.googleapis.com/css">', "", "from the internet"),
+        (
+            '<script src="https://cdn.example.org/tex-chtml.js"></script>',
+            '<div class="math">x</div>',
+            "local",
+        ),
+        (GOOD_HEAD, '<pre class="mermaid">flowchart LR</pre>', "not rendered"),
+        (GOOD_HEAD, '<img src="../_images/missing.png">', "missing"),
+        (
+            GOOD_HEAD,
+            '<div class="cell_output docutils container"><div class="output error">x</div></div>',
+            "error",
+        ),
+        (GOOD_HEAD, "<style>@import url('https://fonts.example.org/a.css');</style>", "inline CSS"),
+    ],
+)
+def test_offline_check_finds_problems(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], head: str, body: str, message: str
+) -> None:
+    rc, err = _problems(_site(tmp_path, body, head), capsys)
+    assert rc == 1
+    assert message in err
+
+
+def test_strip_keeps_only_checked_outputs(tmp_path: Path) -> None:
+    out = {"output_type": "stream", "name": "stdout", "text": "x\n"}
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {"execution": {}},
+                "outputs": [out],
+                "execution_count": 3,
+                "source": "",
+            },
+            {
+                "cell_type": "code",
+                "metadata": {"tags": ["nbval-check-output"]},
+                "outputs": [out],
+                "execution_count": 4,
+                "source": "",
+            },
+            {"cell_type": "markdown", "metadata": {}, "source": "text"},
+        ],
+        "metadata": {"widgets": {}, "kernelspec": {"name": "python3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path = tmp_path / "n.ipynb"
+    path.write_text(json.dumps(nb))
+    strip_notebooks.main([str(path)])
+    clean = json.loads(path.read_text())
+    assert clean["cells"][0]["outputs"] == [] and clean["cells"][0]["execution_count"] is None
+    assert clean["cells"][0]["metadata"] == {}
+    assert clean["cells"][1]["outputs"] == [out] and clean["cells"][1]["execution_count"] == 4
+    assert "widgets" not in clean["metadata"]
