@@ -61,6 +61,27 @@ def linear_anneal(step: int, total_steps: int, cap: float) -> float:
     return min(cap, cap * step / total_steps)
 
 
+def bce(logits: Tensor, target: Tensor, weight: Tensor | None = None) -> Tensor:
+    """Binary cross-entropy of a reconstruction (DAE, CDAE), summed over items, mean over rows.
+
+    Args:
+        logits: (B, n_items) unnormalised scores; the reconstruction is ``sigmoid(logits)``.
+        target: (B, n_items) 0/1 interactions.
+        weight: (B, n_items) non-negative weight per entry (e.g. 0 for unobserved items not sampled as
+            negatives); None weighs every entry 1.
+
+    Returns:
+        Scalar: ``-mean_u sum_i w_ui [x_ui log s_ui + (1 - x_ui) log(1 - s_ui)]`` with ``s = sigmoid(logits)``.
+    """
+    per_entry = F.binary_cross_entropy_with_logits(logits, target, weight=weight, reduction="none")
+    return per_entry.sum(dim=-1).mean()
+
+
+def sq_norm(*tensors: Tensor) -> Tensor:
+    """Sum of the squared entries of all `tensors`: the weight penalty ``||W||^2`` (Mult-VAE, AutoRec)."""
+    return sum(t.pow(2).sum() for t in tensors)
+
+
 def bpr(pos_scores: Tensor, neg_scores: Tensor) -> Tensor:
     """Bayesian personalised ranking loss (Rendle et al. 2009).
 

@@ -11,10 +11,12 @@ from typing import Any
 
 import torch
 
-from sslrec_utils.models import ae, pop
+from sslrec_utils.models import ae, autorec, cdae, dae, multdae, multvae, pop
 from sslrec_utils.models.base import ModelConfig, Recommender, StepInfo, TrainData
 
 MODELS: dict[str, type[ModelConfig]] = {cfg.name: cfg for cfg in (pop.PopConfig, ae.AEConfig)}
+MODELS |= {cfg.name: cfg for cfg in (dae.DAEConfig, cdae.CDAEConfig, multdae.MultDAEConfig)}
+MODELS |= {cfg.name: cfg for cfg in (multvae.MultVAEConfig, autorec.AutoRecConfig)}
 
 
 def model_config(name: str, overrides: Mapping[str, Any] | None = None) -> ModelConfig:

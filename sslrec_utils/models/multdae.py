@@ -1,0 +1,93 @@
+"""Mult-DAE (Liang et al. 2018, "Variational Autoencoders for Collaborative Filtering"): a denoising autoencoder
+with a multinomial likelihood. The user's item vector is L2-normalised, corrupted by dropout, passed through tanh
+layers [n_items -> 600 -> 200 -> 600 -> n_items], and the softmax of the output is fitted to the clicks."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import ClassVar
+
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from sslrec_utils import losses
+from sslrec_utils.models.base import Batch, ModelConfig, Recommender, StepInfo, TrainData
+
+
+def mlp(dims: Sequence[int]) -> nn.Sequential:
+    """Linear layers ``dims[0] -> dims[1] -> ... -> dims[-1]`` with tanh between them (none after the last).
+
+    Weights are Xavier-uniform and biases zero, as in the authors' code (PyTorch's default init is narrower).
+    """
+    layers: list[nn.Module] = []
+    for i, (d_in, d_out) in enumerate(zip(dims[:-1], dims[1:], strict=True)):
+        linear = nn.Linear(d_in, d_out)
+        nn.init.xavier_uniform_(linear.weight)
+        nn.init.zeros_(linear.bias)
+        layers += [linear] if i == len(dims) - 2 else [linear, nn.Tanh()]
+    return nn.Sequential(*layers)
+
+
+def linear_weights(*modules: nn.Module) -> list[Tensor]:
+    """The weight matrices (not the biases) of the linear layers in `modules`: what the paper's L2 penalises."""
+    return [m.weight for module in modules for m in module.modules() if isinstance(m, nn.Linear)]
+
+
+@dataclasses.dataclass(frozen=True)
+class MultDAEConfig(ModelConfig):
+    """The paper's architecture and dropout. Training settings chosen on validation NDCG@10 (ml-100k holdout,
+    seeds 2020-2022) from (batch_size, lr) in {(500, 1e-3), (500, 3e-3), (500, 1e-2), (250, 3e-3), (128, 3e-3)}
+    and lam in {0, 0.01}: 0.250. Dropout 0.7 scored higher on validation (0.253), kept off the default so that
+    the default is the paper's model; ``--set dropout=0.7`` or a search over `search_space` uses it."""
+
+    name: ClassVar[str] = "multdae"
+    train_defaults: ClassVar[dict] = {"epochs": 200, "batch_size": 500, "lr": 3e-3, "patience": 20}
+    search_space: ClassVar[dict] = {"dropout": (0.5, 0.7)}
+    hidden_dims: tuple[int, ...] = (600, 200)  # encoder widths; the decoder mirrors them (paper)
+    dropout: float = 0.5  # probability of dropping each input entry (the corruption), as in the paper
+    lam: float = 0.0  # weight of the penalty lam * ||W||^2 on the weight matrices
+
+    def build(self, data: TrainData) -> MultDAE:
+        return MultDAE(data.n_items, self.hidden_dims, self.dropout, self.lam)
+
+
+class MultDAE(Recommender):
+    """x -> dropout(x / ||x||) -> tanh MLP -> code -> tanh MLP -> logits; loss ``-sum_i x_i log softmax_i``.
+
+    Args:
+        n_items: input and output width.
+        hidden_dims: encoder widths, the last one the code; the decoder mirrors them.
+        dropout: input dropout probability (training only).
+        lam: weight of the squared L2 norm of the weight matrices added to the loss.
+    """
+
+    batcher = "user_rows"
+    score_inputs = ("rows",)
+
+    def __init__(
+        self, n_items: int, hidden_dims: Sequence[int] = (600, 200), dropout: float = 0.5, lam: float = 0.0
+    ) -> None:
+        super().__init__()
+        dims = [n_items, *hidden_dims]
+        self.dropout, self.lam = dropout, lam
+        self.encoder = nn.Sequential(mlp(dims), nn.Tanh())  # the code is tanh'd too, as in the authors' DAE
+        self.decoder = mlp(dims[::-1])
+
+    def forward(self, x: Tensor) -> Tensor:
+        """(B, n_items) interactions -> (B, n_items) logits of the multinomial over items."""
+        h = F.dropout(F.normalize(x, dim=-1), self.dropout, self.training)
+        return self.decoder(self.encoder(h))
+
+    def training_loss(self, batch: Batch, info: StepInfo) -> Tensor:
+        x = batch["rows"]
+        loss = losses.multinomial_nll(self(x), x)
+        if self.lam:
+            loss = loss + self.lam * losses.sq_norm(*linear_weights(self.encoder, self.decoder))
+        return loss
+
+    def score(self, inputs: Batch) -> Tensor:
+        return self(inputs["rows"])
+
+    def item_embeddings(self) -> Tensor:
+        return self.decoder[-1].weight  # (n_items, hidden_dims[0]): each item's output weights
