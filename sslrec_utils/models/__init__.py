@@ -11,12 +11,13 @@ from typing import Any
 
 import torch
 
-from sslrec_utils.models import ae, autorec, cdae, dae, multdae, multvae, pop
+from sslrec_utils.models import ae, autorec, bpr, cdae, dae, ease, itemknn, multdae, multvae, pop
 from sslrec_utils.models.base import ModelConfig, Recommender, StepInfo, TrainData
 
 MODELS: dict[str, type[ModelConfig]] = {cfg.name: cfg for cfg in (pop.PopConfig, ae.AEConfig)}
 MODELS |= {cfg.name: cfg for cfg in (dae.DAEConfig, cdae.CDAEConfig, multdae.MultDAEConfig)}
 MODELS |= {cfg.name: cfg for cfg in (multvae.MultVAEConfig, autorec.AutoRecConfig)}
+MODELS |= {cfg.name: cfg for cfg in (ease.EASEConfig, itemknn.ItemKNNConfig, bpr.BPRConfig)}
 
 
 def model_config(name: str, overrides: Mapping[str, Any] | None = None) -> ModelConfig:

@@ -16,7 +16,10 @@ from sslrec_utils.models.base import Batch, ModelConfig, Recommender, StepInfo, 
 @dataclasses.dataclass(frozen=True)
 class AEConfig(ModelConfig):
     name: ClassVar[str] = "ae"
-    train_defaults: ClassVar[dict[str, object]] = {"batch_size": 32, "lr": 1e-3}  # the article: Adam, batch 32
+    train_defaults: ClassVar[dict[str, object]] = {
+        "batch_size": 32,
+        "lr": 1e-3,
+    }  # the article: Adam, batch 32
     hidden_dim: int = 32  # width of the code z = f_E(x), as in the article
 
     def build(self, data: TrainData) -> AE:
