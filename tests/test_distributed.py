@@ -33,7 +33,18 @@ def _free_port() -> int:
 
 def _train(spec, out, batch_size: int, nproc: int | None) -> dict:
     args = ["train", "--model", "ae", "--dataset", spec.dataset, "--user-col", "who", "--item-col", "what"]
-    args += ["--rating-col", "stars", "--time-col", "ts", "--out", str(out), "--epochs", "8", "--device", "cpu"]
+    args += [
+        "--rating-col",
+        "stars",
+        "--time-col",
+        "ts",
+        "--out",
+        str(out),
+        "--epochs",
+        "8",
+        "--device",
+        "cpu",
+    ]
     args += ["--set", "hidden_dim=8", "--set", "lr=0.01", "--set", f"batch_size={batch_size}", "-q"]
     if nproc is None:
         cmd = [sys.executable, "-m", "sslrec_utils.cli", *args]
@@ -68,7 +79,18 @@ def test_distributed_flag_without_torchrun_is_a_clear_error(csv_spec, tmp_path, 
 
     env = {k: os.environ.pop(k) for k in ("RANK", "WORLD_SIZE", "MASTER_ADDR") if k in os.environ}
     try:
-        code = main(["train", "--model", "pop", "--dataset", csv_spec.dataset, "--out", str(tmp_path), "--distributed"])
+        code = main(
+            [
+                "train",
+                "--model",
+                "pop",
+                "--dataset",
+                csv_spec.dataset,
+                "--out",
+                str(tmp_path),
+                "--distributed",
+            ]
+        )
     finally:
         os.environ.update(env)
     assert code == 2

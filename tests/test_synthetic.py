@@ -8,7 +8,12 @@ from sslrec_utils.experiment import DataSpec, load_data
 
 def test_sorted_unique_equals_numpy_unique():
     rng = np.random.default_rng(0)
-    for values in (rng.integers(0, 50, 300), rng.integers(0, 2**40, 1000), np.array([], np.int64), np.array([7])):
+    for values in (
+        rng.integers(0, 50, 300),
+        rng.integers(0, 2**40, 1000),
+        np.array([], np.int64),
+        np.array([7]),
+    ):
         np.testing.assert_array_equal(sorted_unique(values), np.unique(values))
 
 
