@@ -17,7 +17,6 @@ from sslrec_utils.models.autorec import AutoRec, rating_rmse
 from sslrec_utils.models.base import StepInfo, TrainData
 from sslrec_utils.splits import holdout_split
 from sslrec_utils.train import TrainConfig, evaluate_model, fit, load_checkpoint, save_checkpoint, set_seed
-from tests.helpers import clustered_interactions
 
 NAMES = ["dae", "cdae", "multdae", "multvae", "autorec"]
 SMALL = {  # small widths keep the tests fast
@@ -27,16 +26,6 @@ SMALL = {  # small widths keep the tests fast
     "multvae": {"hidden_dims": [32, 8], "total_anneal_steps": 10},
     "autorec": {"hidden_dim": 16},
 }
-
-
-@pytest.fixture(scope="module")
-def split():
-    return holdout_split(clustered_interactions(), seed=7)
-
-
-@pytest.fixture(scope="module")
-def data(split):
-    return TrainData.from_split(split)
 
 
 def build(name, data, seed=0, **overrides):

@@ -14,20 +14,9 @@ from sslrec_utils.models.ease import EASE, weight_users
 from sslrec_utils.models.itemknn import ItemKNN, topk_cosine
 from sslrec_utils.splits import holdout_split
 from sslrec_utils.train import TrainConfig, evaluate_model, fit, load_checkpoint, save_checkpoint
-from tests.helpers import clustered_interactions
 
 NAMES = ["ease", "itemknn", "bpr"]
 QUIET = TrainConfig(progress=False, device="cpu")
-
-
-@pytest.fixture(scope="module")
-def split():
-    return holdout_split(clustered_interactions(), seed=7)
-
-
-@pytest.fixture(scope="module")
-def data(split):
-    return TrainData.from_split(split)
 
 
 def random_matrix(n_users=40, n_items=9, density=0.3, seed=0):

@@ -22,11 +22,6 @@ from tests.helpers import clustered_interactions
 QUIET = TrainConfig(progress=False, device="cpu")
 
 
-@pytest.fixture(scope="module")
-def split():
-    return holdout_split(clustered_interactions(), seed=7)
-
-
 def test_resolve_device():
     assert resolve_device("cpu") == torch.device("cpu")
     expected = "cuda" if torch.cuda.is_available() else "cpu"

@@ -11,12 +11,35 @@ from typing import Any
 
 import torch
 
-from sslrec_utils.models import ae, autorec, bpr, cdae, dae, ease, itemknn, multdae, multvae, pop
+from sslrec_utils.models import (
+    ae,
+    autorec,
+    bert4rec,
+    bpr,
+    cdae,
+    cl4srec,
+    dae,
+    ease,
+    itemknn,
+    itemnext,
+    lightgcn,
+    multdae,
+    multvae,
+    pop,
+    sasrec,
+    sgl,
+    simgcl,
+    xsimgcl,
+)
 from sslrec_utils.models.base import ModelConfig, Recommender, StepInfo, TrainData
 
 MODELS: dict[str, type[ModelConfig]] = {cfg.name: cfg for cfg in (pop.PopConfig, ae.AEConfig)}
 MODELS |= {cfg.name: cfg for cfg in (dae.DAEConfig, cdae.CDAEConfig, multdae.MultDAEConfig)}
 MODELS |= {cfg.name: cfg for cfg in (multvae.MultVAEConfig, autorec.AutoRecConfig)}
+MODELS |= {cfg.name: cfg for cfg in (sasrec.SASRecConfig, bert4rec.BERT4RecConfig, cl4srec.CL4SRecConfig)}
+MODELS |= {itemnext.ItemNextConfig.name: itemnext.ItemNextConfig}
+MODELS |= {cfg.name: cfg for cfg in (lightgcn.LightGCNConfig, sgl.SGLConfig)}
+MODELS |= {cfg.name: cfg for cfg in (simgcl.SimGCLConfig, xsimgcl.XSimGCLConfig)}
 MODELS |= {cfg.name: cfg for cfg in (ease.EASEConfig, itemknn.ItemKNNConfig, bpr.BPRConfig)}
 
 

@@ -1,0 +1,140 @@
+"""CL4SRec (Xie et al. 2022): SASRec's next-item loss plus a contrastive loss between two augmented views.
+
+Each training window is augmented twice, each time by one of item crop, item mask or item reorder drawn at
+random per window; the encoder's state at the latest position of the two views form a positive pair and the
+other windows of the batch the negatives (InfoNCE). Loss = next-item CE + ``cl_weight`` * InfoNCE. The
+augmentations act on the whole batch at once, on its device, with the trainer's generator.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+import torch
+from torch import Tensor
+
+from sslrec_utils import losses
+from sslrec_utils.config import ConfigError
+from sslrec_utils.models.base import Batch, StepInfo, TrainData
+from sslrec_utils.models.sasrec import SASRec
+from sslrec_utils.models.transformer import TransformerConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class CL4SRecConfig(TransformerConfig):
+    name: ClassVar[str] = "cl4srec"
+    cl_weight: float = 0.1  # lambda: weight of the contrastive loss
+    temperature: float = 0.5  # InfoNCE temperature on cosine similarities
+    crop_rate: float = 0.6  # eta: a crop keeps this fraction of the items (a contiguous run)
+    mask_rate: float = 0.3  # gamma: a mask replaces this fraction of the items by [mask]
+    reorder_rate: float = 0.6  # beta: a reorder shuffles a contiguous run of this fraction of the items
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name in ("crop_rate", "mask_rate", "reorder_rate"):
+            if not 0 < getattr(self, name) <= 1:
+                raise ConfigError(f"{name} must lie in (0, 1], got {getattr(self, name)}")
+        if self.temperature <= 0 or self.cl_weight < 0:
+            raise ConfigError(
+                f"need temperature > 0 and cl_weight >= 0, got {self.temperature}, {self.cl_weight}"
+            )
+
+    def build(self, data: TrainData) -> CL4SRec:
+        rates = (self.crop_rate, self.mask_rate, self.reorder_rate)
+        return CL4SRec(
+            data.n_items, self.cl_weight, self.temperature, rates, self.windows, **self.encoder_sizes()
+        )
+
+
+def _draw(shape: tuple[int, ...], generator: torch.Generator, device: torch.device) -> Tensor:
+    return torch.rand(shape, generator=generator, device=device)
+
+
+def crop(seqs: Tensor, lengths: Tensor, rate: float, pad: int, generator: torch.Generator) -> Tensor:
+    """Keep a random contiguous run of ``max(1, floor(rate * n))`` of each row's n items, right-aligned.
+
+    Args:
+        seqs: (B, L) right-aligned item ids padded with `pad`.
+        lengths: (B,) number of items per row.
+    """
+    B, L = seqs.shape
+    keep = (rate * lengths).long().clamp(min=1)
+    start = (_draw((B,), generator, seqs.device) * (lengths - keep + 1).clamp(min=1)).long()
+    j = torch.arange(L, device=seqs.device)
+    src = j + (keep - lengths + start)[:, None]  # column L - keep shows item `start` of the row's items
+    return torch.where(j >= L - keep[:, None], seqs.gather(1, src.clamp(0, L - 1)), pad)
+
+
+def mask(
+    seqs: Tensor, lengths: Tensor, rate: float, pad: int, token: int, generator: torch.Generator
+) -> Tensor:
+    """Replace ``floor(rate * n)`` of each row's n items, chosen at random, by `token`."""
+    keys = _draw(seqs.shape, generator, seqs.device).masked_fill(seqs == pad, 2.0)  # padding is never chosen
+    rank = keys.argsort(1).argsort(1)
+    return seqs.masked_fill(rank < (rate * lengths).long()[:, None], token)
+
+
+def reorder(seqs: Tensor, lengths: Tensor, rate: float, generator: torch.Generator) -> Tensor:
+    """Shuffle a random contiguous run of ``floor(rate * n)`` of each row's n items; the rest stays in place."""
+    B, L = seqs.shape
+    run = (rate * lengths).long()
+    start = L - lengths + (_draw((B,), generator, seqs.device) * (lengths - run + 1)).long()
+    j = torch.arange(L, device=seqs.device)
+    inside = (j >= start[:, None]) & (j < (start + run)[:, None])
+    # sort keys: a column's own index outside the run, a random value within the run's index range inside it
+    keys = torch.where(
+        inside, start[:, None] + _draw((B, L), generator, seqs.device) * run[:, None], j.float()
+    )
+    return seqs.gather(1, keys.argsort(1))
+
+
+def augment(
+    seqs: Tensor, rates: tuple[float, float, float], pad: int, token: int, g: torch.Generator
+) -> Tensor:
+    """One augmented view: per row, crop, mask or reorder (chosen uniformly) at `rates` (crop, mask, reorder)."""
+    lengths = (seqs != pad).sum(1)
+    views = torch.stack(
+        [
+            crop(seqs, lengths, rates[0], pad, g),
+            mask(seqs, lengths, rates[1], pad, token, g),
+            reorder(seqs, lengths, rates[2], g),
+        ]
+    )  # (3, B, L)
+    choice = torch.randint(0, 3, (seqs.shape[0],), generator=g, device=seqs.device)
+    return views[choice, torch.arange(seqs.shape[0], device=seqs.device)]
+
+
+class CL4SRec(SASRec):
+    """SASRec with a [mask] token (index ``n_items + 1``) and a contrastive term on augmented views.
+
+    Args:
+        n_items: number of real items.
+        cl_weight, temperature: weight and temperature of the InfoNCE term.
+        rates: (crop, mask, reorder) rates.
+        windows: training windows (see `sslrec_utils.batching.next_item`).
+        **sizes: `TransformerEncoder` sizes.
+    """
+
+    def __init__(
+        self,
+        n_items: int,
+        cl_weight: float = 0.1,
+        temperature: float = 0.5,
+        rates: tuple[float, float, float] = (0.6, 0.3, 0.6),
+        windows: str = "all",
+        **sizes: Any,
+    ) -> None:
+        super().__init__(n_items, windows, n_special=1, **sizes)
+        self.cl_weight, self.temperature, self.rates = cl_weight, temperature, tuple(rates)
+
+    def training_loss(self, batch: Batch, info: StepInfo) -> Tensor:
+        seqs = batch["seqs"]
+        loss, _ = self.next_item_loss(seqs, batch["targets"])
+        if self.cl_weight == 0:
+            return loss
+        pad, token = self.n_items, self.n_items + 1
+        views = torch.cat([augment(seqs, self.rates, pad, token, info.generator) for _ in range(2)])
+        a, b = self(views)[:, -1].chunk(2)  # (B, d) each: both views in one pass
+        cl = 0.5 * (losses.info_nce(a, b, self.temperature) + losses.info_nce(b, a, self.temperature))
+        return loss + self.cl_weight * cl

@@ -1,0 +1,262 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+
+from sslrec_utils.batching import make_batcher
+from sslrec_utils.config import ConfigError
+from sslrec_utils.models import MODELS, build_model, model_config
+from sslrec_utils.models.base import StepInfo
+from sslrec_utils.models.graph import (
+    SymmetricSpMM,
+    batch_contrast,
+    drop_edges,
+    edge_ids,
+    layer_mean,
+    normalized_adjacency,
+    propagate,
+    sign_noise,
+)
+from sslrec_utils.train import TrainConfig, evaluate_model, fit, load_checkpoint, save_checkpoint, set_seed
+
+GRAPH_MODELS = ("lightgcn", "sgl", "simgcl", "xsimgcl")
+SMALL = {"embedding_dim": 16, "n_layers": 2}
+
+
+def dense_normalized(r: np.ndarray) -> np.ndarray:
+    """D^-1/2 A D^-1/2 of [[0, R], [R^T, 0]], isolated nodes left at 0, by hand."""
+    n_users, n_items = r.shape
+    a = np.zeros((n_users + n_items,) * 2)
+    a[:n_users, n_users:], a[n_users:, :n_users] = r, r.T
+    d = a.sum(1)
+    inv = np.divide(1.0, np.sqrt(d), out=np.zeros_like(d), where=d > 0)
+    return inv[:, None] * a * inv[None, :]
+
+
+def random_matrix(n_users: int, n_items: int, density: float, seed: int) -> sp.csr_matrix:
+    r = sp.random(n_users, n_items, density=density, random_state=seed, format="csr", dtype=np.float32)
+    r.data[:] = 1.0
+    return r
+
+
+def test_normalized_adjacency_is_the_hand_computed_matrix():
+    r = np.array(
+        [[1, 1, 0], [0, 1, 0], [0, 0, 0], [1, 1, 1]], dtype=np.float32
+    )  # user 2 and no item isolated
+    adj = normalized_adjacency(sp.csr_matrix(r))
+    assert adj.layout == torch.sparse_csr and adj.shape == (7, 7)
+    dense = adj.to_dense().double().numpy()
+    np.testing.assert_allclose(dense, dense_normalized(r), atol=1e-7)
+    np.testing.assert_allclose(dense, dense.T)
+    # entry (user 0, item 1): d_u = 2, d_i = 3
+    assert dense[0, 4 + 1] == pytest.approx(1 / np.sqrt(2 * 3))
+    assert adj._nnz() == 2 * int(r.sum())  # no zero entries stored
+
+
+def test_propagation_equals_matrix_powers():
+    r = random_matrix(9, 7, 0.35, seed=1)
+    adj = normalized_adjacency(r)
+    a = torch.from_numpy(dense_normalized(r.toarray())).float()
+    ego = torch.randn(16, 5)
+    layers = propagate(adj, ego, 3)
+    assert len(layers) == 4
+    powers = [torch.linalg.matrix_power(a, k) @ ego for k in range(4)]
+    for got, want in zip(layers, powers, strict=True):
+        torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(layer_mean(layers), sum(powers) / 4, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(layer_mean(layers, first=1), sum(powers[1:]) / 3, atol=1e-5, rtol=1e-5)
+
+
+def test_symmetric_product_has_the_dense_gradient():
+    r = random_matrix(12, 8, 0.3, seed=2)
+    adj = normalized_adjacency(r)
+    dense = adj.to_dense()
+    x = torch.randn(20, 4, requires_grad=True)
+    w = torch.randn(20, 4)
+    (got,) = torch.autograd.grad((SymmetricSpMM.apply(adj, x) * w).sum(), x)
+    (want,) = torch.autograd.grad((dense @ x * w).sum(), x)
+    torch.testing.assert_close(got, want)
+
+
+def test_edge_dropout_keeps_a_fraction_symmetric_renormalised_reproducible():
+    r = random_matrix(200, 120, 0.1, seed=3)
+    adj = normalized_adjacency(r)
+    ids = edge_ids(adj)
+    dropped = drop_edges(adj, ids, 0.3, torch.Generator().manual_seed(0)).to_dense().double().numpy()
+    np.testing.assert_allclose(dropped, dropped.T)
+    kept = dropped[:200, 200:] > 0
+    assert not (kept & (r.toarray() == 0)).any()  # only existing edges
+    assert kept.sum() / r.nnz == pytest.approx(0.7, abs=0.03)  # ~2400 edges: 0.03 is > 3 std
+    np.testing.assert_allclose(dropped, dense_normalized(kept.astype(float)), atol=1e-6)
+    again = drop_edges(adj, ids, 0.3, torch.Generator().manual_seed(0)).to_dense().double().numpy()
+    other = drop_edges(adj, ids, 0.3, torch.Generator().manual_seed(1)).to_dense().double().numpy()
+    np.testing.assert_array_equal(dropped, again)
+    assert not np.array_equal(dropped, other)
+    np.testing.assert_allclose(drop_edges(adj, ids, 0.0).to_dense(), adj.to_dense())
+    with pytest.raises(ValueError, match=r"\[0, 1\)"):
+        drop_edges(adj, ids, 1.0)
+
+
+def test_sign_noise_has_length_eps_and_the_sign_of_the_embedding():
+    x = torch.randn(50, 8)
+    noise = sign_noise(x, 0.1, torch.Generator().manual_seed(0))
+    torch.testing.assert_close(noise.norm(dim=1), torch.full((50,), 0.1))
+    assert ((noise * x) >= 0).all()
+
+
+def test_contrast_is_positive_and_lower_when_views_agree():
+    gen = torch.Generator().manual_seed(0)
+    users, items = torch.randn(30, 8, generator=gen), torch.randn(20, 8, generator=gen)
+    batch = {"users": torch.tensor([0, 1, 2, 2, 5, 9]), "pos": torch.tensor([3, 3, 4, 7, 8, 19])}
+    same = batch_contrast((users, items), (users, items), batch, 0.2)
+    close = batch_contrast((users, items), (users + 0.3 * torch.randn(30, 8), items), batch, 0.2)
+    unrelated = batch_contrast((users, items), (torch.randn(30, 8), torch.randn(20, 8)), batch, 0.2)
+    assert 0 < same < close < unrelated
+
+
+def test_registered_and_configs_reject_unknown_keys():
+    for name in GRAPH_MODELS:
+        assert name in MODELS
+        with pytest.raises(ConfigError, match="n_layer"):
+            model_config(name, {"n_layer": 2})
+    with pytest.raises(ConfigError, match="cl_layer"):
+        model_config("xsimgcl", {"n_layers": 2, "cl_layer": 3})
+
+
+def losses_at(model, batch, seed=0):
+    """(training loss with augmentations drawn from a fixed seed, BPR part alone): comparable across calls."""
+    info = StepInfo(0, 1, 1, torch.Generator().manual_seed(seed))
+    with torch.no_grad():
+        return model.training_loss(batch, info).item(), model.rec_loss(batch, *model()).item()
+
+
+@pytest.mark.parametrize("name", GRAPH_MODELS)
+def test_shapes_and_a_few_steps_lower_the_loss(name, data):
+    set_seed(0)
+    model = build_model(name, data, SMALL)
+    users = torch.tensor([0, 5, 7])
+    model.eval()
+    assert model.score({"users": users}).shape == (3, data.n_items)
+    assert model.item_embeddings().shape == (data.n_items, 16)
+    model.train()
+    batcher, _ = make_batcher("bpr_triples", data, 256, torch.device("cpu"))
+    batches = list(batcher(np.random.default_rng(0)))
+    before = losses_at(model, batches[0])
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
+    gen = torch.Generator().manual_seed(1)
+    for step in range(30):
+        loss = model.training_loss(batches[step % len(batches)], StepInfo(step, 1 + step // 5, 30, gen))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    after = losses_at(model, batches[0])
+    # the contrastive term falls fast to a plateau, the ranking term keeps falling
+    assert after[0] < before[0] and after[1] < 0.9 * before[1], (before, after)
+
+
+@pytest.mark.parametrize("name", GRAPH_MODELS)
+def test_checkpoint_holds_embeddings_only_and_round_trips(name, data, tmp_path):
+    set_seed(0)
+    model = build_model(name, data, SMALL)
+    assert list(model.state_dict()) == ["embedding"]  # the graph is rebuilt from the data, never saved
+    save_checkpoint(tmp_path / "ck.pt", model)
+    set_seed(1)
+    restored = build_model(name, data, SMALL)
+    restored.load_state_dict(load_checkpoint(tmp_path / "ck.pt")["state_dict"])
+    users = {"users": torch.arange(data.n_users)}
+    with torch.no_grad():
+        torch.testing.assert_close(restored.eval().score(users), model.eval().score(users), rtol=0, atol=0)
+
+
+def test_eval_cache_matches_fresh_propagation_and_is_invalidated(data):
+    set_seed(0)
+    model = build_model("lightgcn", data, SMALL).eval()
+    users = {"users": torch.arange(data.n_users)}
+
+    def fresh():
+        with torch.no_grad():
+            u, i = model()
+            return u @ i.T
+
+    with torch.no_grad():
+        first = model.score(users)
+        cached = model._cache
+        torch.testing.assert_close(first, fresh(), rtol=0, atol=0)
+        torch.testing.assert_close(model.score(users), first, rtol=0, atol=0)
+        assert model._cache is cached  # propagated once, reused
+    # a training step, then back to eval: new scores, equal to a fresh propagation
+    model.train()
+    batch = next(make_batcher("bpr_triples", data, 256, torch.device("cpu"))[0](np.random.default_rng(0)))
+    optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
+    model.training_loss(batch, StepInfo(0, 1, 1, torch.Generator())).backward()
+    optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        after = model.score(users)
+    assert not torch.equal(after, first)
+    torch.testing.assert_close(after, fresh(), rtol=0, atol=0)
+    # weights replaced while staying in eval mode (no train() call): the cache must notice
+    with torch.no_grad():
+        model.embedding.mul_(2.0)
+        torch.testing.assert_close(model.score(users), fresh(), rtol=0, atol=0)
+        torch.testing.assert_close(model.score(users), 4 * after, rtol=1e-5, atol=1e-6)
+    # with autograd on, nothing is cached (the result carries a graph)
+    assert model.score(users).requires_grad
+
+
+def test_sgl_draws_its_views_once_per_epoch(data):
+    model = build_model("sgl", data, SMALL)
+    gen = torch.Generator().manual_seed(0)
+    first = model.view_graphs(StepInfo(0, 1, 10, gen))
+    assert model.view_graphs(StepInfo(1, 1, 10, gen))[0] is first[0]
+    assert not torch.equal(first[0].values(), first[1].values())  # two different views
+    nxt = model.view_graphs(StepInfo(2, 2, 10, gen))
+    assert not torch.equal(nxt[0].values(), first[0].values())
+
+
+@pytest.mark.parametrize("name", ("lightgcn", "xsimgcl"))
+def test_learns_the_clusters(name, split, data):
+    set_seed(0)
+    model = build_model(name, data, SMALL)
+    cfg = TrainConfig(epochs=20, batch_size=256, lr=0.01, patience=20, progress=False, device="cpu")
+    fit(model, split, cfg)
+    pop = build_model("pop", data)
+    fit(pop, split, cfg)
+    got, base = (evaluate_model(m, split, "test").summary["ndcg@10"] for m in (model, pop))
+    assert got > base + 0.1, (got, base)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("name", GRAPH_MODELS)
+def test_one_step_on_cuda_matches_cpu(name, data):
+    """With augmentations switched off the CUDA loss equals the CPU loss; with them on, a step runs."""
+    off = {"drop_rate": 0.0} if name == "sgl" else {"eps": 0.0} if name != "lightgcn" else {}
+    set_seed(0)
+    cpu = build_model(name, data, {**SMALL, **off})
+    gpu = build_model(name, data, {**SMALL, **off}).cuda()
+    gpu.load_state_dict(cpu.state_dict())
+    batch = next(make_batcher("bpr_triples", data, 256, torch.device("cpu"))[0](np.random.default_rng(0)))
+    want = cpu.training_loss(batch, StepInfo(0, 1, 1, torch.Generator().manual_seed(0)))
+    cuda_batch = {k: v.cuda() for k, v in batch.items()}
+    got = gpu.training_loss(cuda_batch, StepInfo(0, 1, 1, torch.Generator("cuda").manual_seed(0)))
+    torch.testing.assert_close(got.cpu(), want, rtol=1e-4, atol=1e-5)
+    noisy = build_model(name, data, SMALL).cuda()
+    loss = noisy.training_loss(cuda_batch, StepInfo(0, 1, 1, torch.Generator("cuda").manual_seed(0)))
+    loss.backward()
+    assert torch.isfinite(loss) and noisy.embedding.grad.abs().sum() > 0
+    with torch.no_grad():
+        assert noisy.eval().score({"users": torch.arange(4, device="cuda")}).shape == (4, data.n_items)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_fit_on_cuda_with_autocast(split, data):
+    """The trainer's bfloat16 autocast must leave the sparse propagation in float32 and still learn."""
+    set_seed(0)
+    model = build_model("sgl", data, SMALL)
+    cfg = TrainConfig(epochs=3, batch_size=256, lr=0.01, progress=False, device="cuda", amp=True)
+    result = fit(model, split, cfg)
+    assert np.isfinite(result.history["train_loss"]).all()
+    assert model.device.type == "cuda" and model.adj.device.type == "cuda"
+    assert evaluate_model(model, split, "test").summary["ndcg@10"] > 0

@@ -1,0 +1,297 @@
+"""Sequence models (SASRec, BERT4Rec, CL4SRec, ItemNext), their batchers and augmentations."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+import torch
+
+from sslrec_utils.batching import make_batcher, sequence_windows
+from sslrec_utils.config import ConfigError
+from sslrec_utils.data import preprocess
+from sslrec_utils.models import MODELS, build_model, model_config
+from sslrec_utils.models.base import StepInfo, TrainData
+from sslrec_utils.models.cl4srec import augment, crop, mask, reorder
+from sslrec_utils.models.itemnext import transition_counts
+from sslrec_utils.models.transformer import attention_mask
+from sslrec_utils.splits import Sequences, loo_split
+from sslrec_utils.train import TrainConfig, evaluate_model, fit, load_checkpoint
+
+CPU = torch.device("cpu")
+TINY = {"max_len": 8, "hidden_dim": 16, "n_layers": 1, "n_heads": 2, "inner_dim": 32}
+SEQ_MODELS = ("sasrec", "bert4rec", "cl4srec")
+
+
+def cyclic_interactions(n_users: int = 90, cycle: int = 20, n_cycles: int = 3, seed: int = 0):
+    """Each user walks 8 to 15 steps around one of `n_cycles` item cycles from a random start: the next item
+    is a function of the last one, which popularity cannot see."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(n_users):
+        c, start, n = u % n_cycles, rng.integers(cycle), rng.integers(8, 16)
+        rows += [(u, c * cycle + (start + t) % cycle, 1.0, 100 * u + t) for t in range(n)]
+    return preprocess(pd.DataFrame(rows, columns=["user", "item", "rating", "timestamp"]))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """These models are tiny: on a busy 2-core machine a second intra-op thread costs 10x in waiting."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def split():
+    return loo_split(cyclic_interactions())
+
+
+def random_sequences(seed: int = 0, n_users: int = 40, n_items: int = 30) -> Sequences:
+    rng = np.random.default_rng(seed)
+    lens = rng.integers(0, 25, n_users)
+    lens[:3] = [0, 1, 2]
+    indptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    return Sequences(indptr, rng.integers(0, n_items, indptr[-1]).astype(np.int64))
+
+
+def windows_loop(seqs: Sequences, length: int, pad: int, stride: int | None) -> list[list[int]]:
+    """Slow reference of `sequence_windows`."""
+    out = []
+    for u in range(len(seqs.indptr) - 1):
+        items = list(seqs.items[seqs.indptr[u] : seqs.indptr[u + 1]])
+        end = len(items)
+        while end >= 2 and len(items) >= 2:
+            win = items[max(0, end - length) : end]
+            out.append([pad] * (length - len(win)) + win)
+            if stride is None:
+                break
+            end -= stride
+    return out
+
+
+@pytest.mark.parametrize("stride", [None, 4, 7])
+def test_sequence_windows_match_a_loop(stride):
+    seqs = random_sequences()
+    got = sequence_windows(seqs, 8, pad=99, stride=stride)
+    np.testing.assert_array_equal(got, np.array(windows_loop(seqs, 8, 99, stride)))
+
+
+@pytest.mark.parametrize("windows", ["all", "last"])
+def test_next_item_batches_are_shifted_windows(windows):
+    seqs = random_sequences(1)
+    data = TrainData(40, 30, None, None, seqs)
+    batcher, n_batches = make_batcher("next_item", data, 16, CPU, max_len=7, windows=windows)
+    batches = list(batcher(np.random.default_rng(0)))
+    assert len(batches) == n_batches
+    x = torch.cat([b["seqs"] for b in batches]).numpy()
+    y = torch.cat([b["targets"] for b in batches]).numpy()
+    assert x.shape == y.shape and x.shape[1] == 7
+    ref = np.array(windows_loop(seqs, 8, 30, 7 if windows == "all" else None))
+    order = np.lexsort(np.concatenate([x, y], 1).T[::-1])
+    ref_x, ref_y = ref[:, :-1], np.where((ref[:, 1:] == 30) | (ref[:, :-1] == 30), -100, ref[:, 1:])
+    ref_order = np.lexsort(np.concatenate([ref_x, ref_y], 1).T[::-1])
+    np.testing.assert_array_equal(x[order], ref_x[ref_order])
+    np.testing.assert_array_equal(y[order], ref_y[ref_order])
+    assert ((y == -100) == (x == 30)).all()  # a target wherever there is an input item, and only there
+    lens = seqs.lengths()
+    if windows == "all":  # every item but each user's first is a target exactly once per epoch
+        expected = np.concatenate([seqs.items[seqs.indptr[u] + 1 : seqs.indptr[u + 1]] for u in range(40)])
+        np.testing.assert_array_equal(np.sort(y[y != -100]), np.sort(expected))
+    else:
+        assert len(x) == (lens >= 2).sum()
+
+
+def test_cloze_batches_cover_each_window():
+    seqs = random_sequences(2)
+    batcher, n = make_batcher("cloze", TrainData(40, 30, None, None, seqs), 8, CPU, max_len=6)
+    rows = torch.cat([b["seqs"] for b in batcher(np.random.default_rng(0))]).numpy()
+    assert len(rows) == len(windows_loop(seqs, 6, 30, 6)) and rows.shape[1] == 6
+    assert (np.diff((rows != 30).astype(int), axis=1) >= 0).all()  # right-aligned: no padding after an item
+
+
+def test_attention_mask():
+    valid = torch.tensor([[False, True, True]])
+    causal = attention_mask(valid, causal=True)[0, 0]
+    assert causal.tolist() == [[True, False, False], [False, True, False], [False, True, True]]
+    assert attention_mask(valid, causal=False)[0, 0, 2].tolist() == [False, True, True]
+
+
+def test_sasrec_is_causal_and_ignores_padding(data):
+    model = build_model("sasrec", data, TINY).eval()
+    seqs = torch.randint(0, data.n_items, (4, 8))
+    seqs[:, :2] = data.n_items
+    out = model(seqs)
+    changed = seqs.clone()
+    changed[:, 5:] = (changed[:, 5:] + 1) % data.n_items
+    torch.testing.assert_close(model(changed)[:, :5], out[:, :5])
+    assert not torch.allclose(model(changed)[:, 5:], out[:, 5:])
+    # more left padding (shorter window) leaves the outputs at real items unchanged
+    torch.testing.assert_close(model(seqs[:, 1:])[:, 1:], out[:, 2:])
+
+
+def test_bert4rec_masks_at_the_rate_and_only_items(data):
+    model = build_model("bert4rec", data, {**TINY, "mask_prob": 0.3, "last_prob": 0.0})
+    seqs = torch.randint(0, data.n_items, (2000, 8))
+    seqs[:1000, :3] = data.n_items
+    gen = torch.Generator().manual_seed(0)
+    inputs, targets = model.mask(seqs, gen)
+    masked = inputs == model.mask_token
+    assert abs(masked[seqs != data.n_items].float().mean().item() - 0.3) < 0.01
+    assert not masked[seqs == data.n_items].any()
+    assert torch.equal(targets[masked], seqs[masked]) and (targets[~masked] == -100).all()
+    assert torch.equal(inputs[~masked], seqs[~masked])
+    model.last_prob = 1.0
+    seqs = torch.where(
+        torch.arange(8) >= torch.randint(0, 7, (500, 1)), 1000 + torch.randperm(500 * 8).view(500, 8), 999
+    )
+    model.n_items = 999  # distinct items: each target's place in its window is known
+    inputs, targets = model.mask(seqs, gen)
+    assert (inputs[:, -1] == model.mask_token).all() and (targets[:, :-1] == -100).all()
+    cuts = []
+    for row, inp, target in zip(seqs, inputs, targets[:, -1], strict=True):
+        q = int(torch.nonzero(row == target))  # the window was cut after item q; its history precedes it
+        cuts.append(7 - q)
+        history = inp[:-1][inp[:-1] != 999]
+        assert torch.equal(history, row[q - len(history) : q]) and len(history) == (row[:q] != 999).sum()
+    assert 0 in cuts and max(cuts) >= 5  # targets anywhere in the window, the latest item included
+
+
+def right_aligned(seqs: torch.Tensor, pad: int) -> bool:
+    return bool((torch.diff((seqs != pad).int(), dim=1) >= 0).all())
+
+
+def test_crop_keeps_a_contiguous_run():
+    pad, gen = 50, torch.Generator().manual_seed(0)
+    lengths = torch.randint(1, 11, (300,))
+    seqs = torch.where(torch.arange(10) >= 10 - lengths[:, None], torch.arange(10).expand(300, -1), pad)
+    out = crop(seqs, lengths, 0.6, pad, gen)
+    assert right_aligned(out, pad)
+    kept = (out != pad).sum(1)
+    assert torch.equal(kept, (0.6 * lengths).long().clamp(min=1))
+    for row, k, orig in zip(out, kept, seqs, strict=True):
+        run = row[-k:]
+        assert (torch.diff(run) == 1).all() and run[0] >= 10 - (orig != pad).sum()  # consecutive originals
+
+
+def test_mask_and_reorder_keep_sequences_valid():
+    pad, token, gen = 50, 51, torch.Generator().manual_seed(1)
+    lengths = torch.randint(1, 11, (300,))
+    seqs = torch.where(torch.arange(10) >= 10 - lengths[:, None], torch.randint(0, 50, (300, 10)), pad)
+    masked = mask(seqs, lengths, 0.3, pad, token, gen)
+    assert torch.equal((masked == token).sum(1), (0.3 * lengths).long())
+    keep = masked != token
+    assert torch.equal(masked[keep], seqs[keep]) and torch.equal(masked == pad, seqs == pad)
+    shuffled = reorder(seqs, lengths, 0.6, gen)
+    assert torch.equal(shuffled.sort(1).values, seqs.sort(1).values)  # a permutation of each row
+    for row, orig, n in zip(shuffled, seqs, lengths, strict=True):
+        moved = torch.nonzero(row != orig).ravel()
+        if len(moved):  # the moved columns lie within one run of floor(0.6 n) items
+            assert moved.max() - moved.min() < int(0.6 * n) and moved.min() >= 10 - n
+    views = augment(seqs, (0.6, 0.3, 0.6), pad, token, gen)
+    assert right_aligned(views, pad) and views.shape == seqs.shape
+
+
+@pytest.mark.parametrize("name", SEQ_MODELS)
+def test_shapes_steps_and_round_trip(name, data, split, tmp_path):
+    model = build_model(name, data, TINY)
+    assert model.score_inputs == ("seqs",) and model.max_len == 8
+    assert model.item_embeddings().shape == (data.n_items, 16)
+    torch.manual_seed(0)
+    batcher, _ = make_batcher(model.batcher, data, 32, CPU, **model.batcher_options())
+    batch = next(iter(batcher(np.random.default_rng(0))))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    gen = torch.Generator().manual_seed(0)
+    model.eval()  # no dropout, a fixed generator: the loss of the same batch before and after 10 steps
+    first = model.training_loss(batch, StepInfo(0, 1, 10, gen.manual_seed(0)))
+    for step in range(10):
+        loss = model.training_loss(batch, StepInfo(step, 1, 10, gen.manual_seed(0)))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert model.training_loss(batch, StepInfo(10, 1, 10, gen.manual_seed(0))) < 0.8 * first
+    scores = model.score({"seqs": batch["seqs"]})
+    assert scores.shape == (len(batch["seqs"]), data.n_items) and torch.isfinite(scores).all()
+    fit(model, split, TrainConfig(epochs=1, device="cpu", progress=False), out_dir=tmp_path)
+    restored = build_model(name, data, TINY)
+    restored.load_state_dict(load_checkpoint(tmp_path / "checkpoint.pt")["state_dict"])
+    restored.eval()
+    torch.testing.assert_close(
+        restored.score({"seqs": batch["seqs"]}), model.eval().score({"seqs": batch["seqs"]})
+    )
+
+
+@pytest.mark.parametrize("name", SEQ_MODELS)
+def test_learns_the_cycles_beyond_popularity(name, data, split):
+    model = build_model(name, data, {**TINY, "dropout": 0.0, "attn_dropout": 0.0})
+    epochs = 60 if name == "bert4rec" else 20  # the cloze task predicts the next item only indirectly
+    cfg = TrainConfig(epochs=epochs, batch_size=16, lr=1e-2, patience=epochs, device="cpu", progress=False)
+    fit(model, split, cfg)
+    pop = build_model("pop", data)
+    fit(pop, split, TrainConfig(device="cpu", progress=False))
+    got = evaluate_model(model, split, "test").summary["ndcg@10"]
+    assert got > evaluate_model(pop, split, "test").summary["ndcg@10"] + 0.3, got
+    assert got > 0.5
+
+
+def test_itemnext_by_hand():
+    # user 0: 0 -> 1 -> 2, user 1: 0 -> 1 -> 3, user 2: 2 -> 0
+    seqs = Sequences(np.array([0, 3, 6, 8]), np.array([0, 1, 2, 0, 1, 3, 2, 0]))
+    assert transition_counts(seqs.indptr, seqs.items, 4).toarray().tolist() == [
+        [0, 2, 0, 0],
+        [0, 0, 1, 1],
+        [1, 0, 0, 0],
+        [0, 0, 0, 0],
+    ]
+    matrix = sp.csr_matrix(
+        (np.ones(8, np.float32), (np.repeat([0, 1, 2], [3, 3, 2]), seqs.items)), shape=(3, 4)
+    )
+    model = build_model("itemnext", TrainData(3, 4, matrix, matrix, seqs), {"smoothing": 2.0})
+    model.fit(TrainData(3, 4, matrix, matrix, seqs))
+    scores = model.score({"seqs": torch.tensor([[1], [3], [4]])})  # latest item 1, 3, none (padding)
+    pop = np.array([3, 2, 2, 1]) / 8
+    np.testing.assert_allclose(scores[0], (np.array([0, 0, 1, 1]) + 2 * pop) / (2 + 2), rtol=1e-6)
+    np.testing.assert_allclose(scores[1], pop, rtol=1e-6)  # never followed by anything: popularity
+    np.testing.assert_allclose(scores[2], pop, rtol=1e-6)
+
+
+def test_itemnext_beats_pop_and_round_trips(data, split, tmp_path):
+    model = build_model("itemnext", data)
+    fit(model, split, TrainConfig(device="cpu", progress=False), out_dir=tmp_path)
+    restored = build_model("itemnext", data)
+    restored.load_state_dict(load_checkpoint(tmp_path / "checkpoint.pt")["state_dict"])
+    seqs = {"seqs": torch.arange(data.n_items + 1)[:, None]}
+    torch.testing.assert_close(restored.score(seqs), model.score(seqs))
+    assert evaluate_model(model, split, "test").summary["ndcg@10"] > 0.9  # cycles are first-order chains
+
+
+def test_registry_and_config_errors():
+    assert {"sasrec", "bert4rec", "cl4srec", "itemnext"} <= set(MODELS)
+    for name in (*SEQ_MODELS, "itemnext"):
+        with pytest.raises(ConfigError, match="unknown key"):
+            model_config(name, {"hidden": 3})
+    with pytest.raises(ConfigError, match="must divide"):
+        model_config("sasrec", {"hidden_dim": 10, "n_heads": 3})
+    with pytest.raises(ConfigError, match="windows"):
+        model_config("sasrec", {"windows": "some"})
+    with pytest.raises(ConfigError, match="crop_rate"):
+        model_config("cl4srec", {"crop_rate": 0.0})
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("name", SEQ_MODELS)
+def test_bf16_autocast_step_on_cuda(name, data):
+    device = torch.device("cuda")
+    model = build_model(name, data, TINY).to(device)
+    batcher, _ = make_batcher(model.batcher, data, 32, device, **model.batcher_options())
+    batch = next(iter(batcher(np.random.default_rng(0))))
+    gen = torch.Generator(device=device).manual_seed(0)
+    with torch.autocast("cuda", dtype=torch.bfloat16):
+        loss = model.training_loss(batch, StepInfo(0, 1, 1, gen))
+    loss.backward()
+    assert torch.isfinite(loss) and all(
+        torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None
+    )
+    with torch.no_grad():
+        assert model.score({"seqs": batch["seqs"]}).shape == (32, data.n_items)

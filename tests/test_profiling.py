@@ -1,0 +1,75 @@
+"""Time and memory measurements: exact tensor bytes, the fastest of several runs, and large allocations seen."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from sslrec_utils.profiling import MB, measure, rss_bytes, scaling_exponent, state_mb
+
+
+def test_state_mb_counts_parameters_buffers_and_optimizer_state_once() -> None:
+    model = torch.nn.Sequential(torch.nn.Linear(10, 5), torch.nn.BatchNorm1d(5))
+    params = (10 * 5 + 5 + 5 + 5) * 4  # weights, bias, BatchNorm weight and bias (float32)
+    buffers = (5 + 5) * 4 + 8  # running mean and variance, num_batches_tracked (int64)
+    assert state_mb(model) == pytest.approx((params + buffers) / MB)
+    weight = model[0].weight
+    assert state_mb(weight, [weight], {"w": weight}) == pytest.approx(50 * 4 / MB)  # one tensor, counted once
+
+    optimizer = torch.optim.Adam(model.parameters())
+    assert state_mb(optimizer) == 0.0  # Adam allocates its moments at the first step
+    model(torch.randn(4, 10)).sum().backward()
+    optimizer.step()
+    moments = 2 * params  # exp_avg and exp_avg_sq, one of each per parameter
+    steps = sum(s["step"].numel() * s["step"].element_size() for s in optimizer.state.values())
+    assert state_mb(optimizer) == pytest.approx((moments + steps) / MB)
+    assert state_mb(model, optimizer) == pytest.approx((params + buffers + moments + steps) / MB)
+
+
+def test_measure_returns_the_value_and_the_fastest_run() -> None:
+    delays = iter([0.05, 0.01, 0.03])
+
+    def work() -> str:
+        time.sleep(next(delays))
+        return "done"
+
+    run = measure(work, repeat=3)
+    assert run.value == "done"
+    assert 0.01 <= run.seconds < 0.03
+
+
+@pytest.mark.skipif(rss_bytes() is None, reason="resident set size needs /proc (Linux)")
+def test_measure_sees_a_large_cpu_allocation() -> None:
+    run = measure(lambda: torch.ones(2**24))  # 64 MiB, still held when the work returns
+    assert run.value.shape == (2**24,)
+    assert 48 <= run.peak_mb <= 200
+
+
+def test_measure_validates_repeat() -> None:
+    with pytest.raises(ValueError, match="repeat must be >= 1"):
+        measure(lambda: None, repeat=0)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_measure_reads_the_cuda_allocator_peak() -> None:
+    def work() -> float:
+        x = torch.ones(2**24, device="cuda")  # 64 MiB, freed before the work returns
+        return float(x.sum())
+
+    run = measure(work, device="cuda")
+    assert run.value == 2**24
+    assert 64 <= run.peak_mb < 80
+
+
+def test_scaling_exponent_recovers_a_power_law() -> None:
+    sizes = np.array([100, 200, 400, 800])
+    assert scaling_exponent(sizes, 3.0 * sizes**2.5) == pytest.approx(2.5)
+    assert scaling_exponent(sizes, 0.1 * sizes) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="two distinct sizes"):
+        scaling_exponent([100, 100], [1.0, 2.0])
+    with pytest.raises(ValueError, match="positive"):
+        scaling_exponent([100, 200], [1.0, 0.0])
