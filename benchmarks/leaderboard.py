@@ -128,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"peak {record.get('peak_rss_mb', float('nan')):.0f} MB",
                 flush=True,
             )
-    runs = pd.DataFrame(rows)
-    runs.to_csv(args.out / "runs.csv", index=False)
+            runs = pd.DataFrame(rows)
+            runs.to_csv(args.out / "runs.csv", index=False)  # after every run: a long sweep keeps what it did
     table = summarise(runs)
     table.to_csv(args.out / "leaderboard.csv")
     (args.out / "leaderboard.md").write_text(markdown(table, args))
