@@ -88,24 +88,40 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
+# options describing a user's file and its preprocessing, shared by train and report; None = not given (the
+# defaults of `experiment.DataSpec` apply)
+_FILE_OPTIONS = ("user_col", "item_col", "rating_col", "time_col", "sep", "threshold", "min_user", "min_item")
+
+
+def _add_file_options(parser: argparse.ArgumentParser) -> None:
+    for col, default in (("user", "user"), ("item", "item"), ("rating", "none"), ("time", "none")):
+        parser.add_argument(f"--{col}-col", default=None, help=f"{col} column of a file (default {default})")
+    parser.add_argument("--sep", default=None, help="field separator of a file (default: from the extension)")
+    parser.add_argument("--threshold", type=float, default=None, help="keep ratings >= this (default: all)")
+    parser.add_argument("--min-user", type=int, default=None, help="k-core threshold for users (default 0)")
+    parser.add_argument("--min-item", type=int, default=None, help="k-core threshold for items (default 0)")
+    parser.add_argument("--split", default=None, help="holdout | loo | strong | time (default holdout)")
+
+
+def _add_search_options(parser: argparse.ArgumentParser) -> None:
+    search = parser.add_mutually_exclusive_group()
+    search.add_argument(
+        "--search", dest="search", action="store_true", default=None, help="search the model's grid"
+    )
+    search.add_argument(
+        "--no-search",
+        dest="search",
+        action="store_false",
+        help="never search the grid (default: search closed-form models only)",
+    )
+
+
 def _train(args: argparse.Namespace) -> int:
     """Train one model with validation selection, test it, write the run directory, print a JSON summary."""
     from sslrec_utils.experiment import DataSpec, run_experiment
 
-    spec = DataSpec(
-        dataset=args.dataset,
-        user_col=args.user_col,
-        item_col=args.item_col,
-        rating_col=args.rating_col,
-        time_col=args.time_col,
-        sep=args.sep,
-        threshold=args.threshold,
-        min_user=args.min_user,
-        min_item=args.min_item,
-        split=args.split,
-        seed=args.seed,
-        data_dir=args.data_dir,
-    )
+    given = {key: getattr(args, key) for key in (*_FILE_OPTIONS, "split") if getattr(args, key) is not None}
+    spec = DataSpec(dataset=args.dataset, seed=args.seed, data_dir=args.data_dir, **given)
     dist = None
     if args.distributed:
         from sslrec_utils.distributed import init_distributed, shutdown
@@ -143,7 +159,6 @@ def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     train.add_argument("--model", required=True, help=f"one of: {', '.join(sorted(MODELS))}")
     train.add_argument("--dataset", default="ml-100k", help="MovieLens name or CSV/TSV/Parquet path")
-    train.add_argument("--split", default="holdout", help="holdout | loo | strong | time (default holdout)")
     train.add_argument("--seed", type=int, default=2020, help="seeds the split and training (default 2020)")
     train.add_argument("--out", required=True, help="run directory to write")
     train.add_argument("--epochs", type=int, default=None, help="maximum epochs (default: the model's)")
@@ -155,24 +170,13 @@ def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="KEY=VALUE",
         help="a model or training setting, e.g. --set lr=0.001 --set hidden_dims=[600,200] (repeatable)",
     )
-    search = train.add_mutually_exclusive_group()
-    search.add_argument(
-        "--search", dest="search", action="store_true", default=None, help="search the model's grid"
-    )
-    search.add_argument("--no-search", dest="search", action="store_false", help="never search the grid")
+    _add_search_options(train)
     train.add_argument(
         "--distributed",
         action="store_true",
         help="data-parallel training across the processes torchrun starts (gloo on CPU, nccl on GPU)",
     )
-    train.add_argument("--threshold", type=float, default=None, help="keep ratings >= this (default: all)")
-    train.add_argument("--min-user", type=int, default=0, help="k-core threshold for users")
-    train.add_argument("--min-item", type=int, default=0, help="k-core threshold for items")
-    for col in ("user", "item"):
-        train.add_argument(f"--{col}-col", default=col, help=f"{col} column of a file")
-    train.add_argument("--rating-col", default=None, help="rating column of a file")
-    train.add_argument("--time-col", default=None, help="time column of a file")
-    train.add_argument("--sep", default=None, help="field separator of a file")
+    _add_file_options(train)
     _add_data_options(train)
     train.set_defaults(func=_train)
 
@@ -221,6 +225,106 @@ def _add_recommend_parser(subparsers: argparse._SubParsersAction) -> None:
     rec.set_defaults(func=_recommend)
 
 
+# report parameters that have their own flag: flag destination -> notebook parameter
+_REPORT_FLAGS = {
+    "models": "MODELS",
+    "user_col": "USER_COL",
+    "item_col": "ITEM_COL",
+    "rating_col": "RATING_COL",
+    "time_col": "TIME_COL",
+    "sep": "SEP",
+    "threshold": "THRESHOLD",
+    "min_user": "MIN_USER",
+    "min_item": "MIN_ITEM",
+    "split": "SPLIT",
+    "ks": "KS",
+    "seeds": "SEEDS",
+    "epochs": "EPOCHS",
+    "search": "SEARCH",
+    "device": "DEVICE",
+    "examples": "N_EXAMPLE_USERS",
+    "title": "TITLE",
+    "data_dir": "DATA_DIR",
+}
+
+
+def _report(args: argparse.Namespace) -> int:
+    """Check every parameter, execute the report notebook, write OUT (notebook, HTML, metrics.json)."""
+    from sslrec_utils import reports
+
+    values: dict[str, str] = {"DATASET": args.data}
+    values |= {
+        name: getattr(args, dest) for dest, name in _REPORT_FLAGS.items() if getattr(args, dest) is not None
+    }
+    for item in args.param:
+        key, sep, raw = item.partition("=")
+        name = key.strip().upper()
+        if not sep or not name:
+            raise ValueError(f"expected --param NAME=VALUE, got {item!r}")
+        if name in values:
+            raise ValueError(f"{name} is given twice (by a flag and by --param); give it once")
+        values[name] = raw
+    params = reports.ReportParams.from_parameters(values)
+    if not args.quiet:
+        print(f"sslrec report: checking {args.data} and the parameters", file=sys.stderr)
+    try:
+        files = reports.run_report(
+            params,
+            args.out,
+            force=args.force,
+            keep_runs=args.keep_runs,
+            hide_code=args.hide_code,
+            progress=not args.quiet,
+            timeout_s=args.timeout,
+        )
+    except reports.ReportExecutionError as err:
+        print(f"sslrec: error: {err}\nsslrec: no report was written", file=sys.stderr)
+        return 1
+    print(f"report written to {files.directory}")
+    for path in (files.html, files.notebook, files.metrics):
+        print(f"  {path.name:<14} {path}")
+    return 0
+
+
+def _add_report_parser(subparsers: argparse._SubParsersAction) -> None:
+    """``sslrec report --data NAME_OR_PATH --out DIR [--models a,b] [--param NAME=VALUE ...]``."""
+    report = subparsers.add_parser(
+        "report",
+        help="compare models on a data set and write a report (executed notebook, HTML, metrics.json)",
+        description="Checks every parameter first (nothing is written if one is wrong), executes "
+        "notebooks/report.ipynb with Papermill and writes OUT/report.ipynb, OUT/report.html (opens without "
+        "internet) and OUT/metrics.json. A failed run leaves nothing behind and names the failing cell.",
+    )
+    report.add_argument(
+        "--data", required=True, metavar="NAME_OR_PATH", help="MovieLens name or CSV/TSV/Parquet"
+    )
+    report.add_argument("--out", required=True, help="report folder to create, e.g. reports/shop")
+    report.add_argument("--models", default=None, help="comma-separated, e.g. pop,ease,multvae")
+    report.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="any parameter of the report notebook, e.g. --param SEEDS=1,2,3 (repeatable)",
+    )
+    _add_file_options(report)
+    report.add_argument("--ks", default=None, help="metric cut-offs, e.g. 10,20; the first ranks the models")
+    report.add_argument("--seeds", default=None, help="comma-separated seeds, one split and run per seed")
+    report.add_argument("--epochs", default=None, help="maximum epochs of trainable models")
+    report.add_argument("--device", default=None, help="auto | cpu | cuda | cuda:N | mps (default auto)")
+    _add_search_options(report)
+    report.add_argument("--examples", default=None, help="how many users' recommendations to show")
+    report.add_argument("--title", default=None, help="the report's title")
+    report.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    report.add_argument("--keep-runs", action="store_true", help="keep each run (checkpoint) in OUT/runs/")
+    report.add_argument("--hide-code", action="store_true", help="leave the code out of the HTML file")
+    report.add_argument(
+        "--timeout", type=int, default=None, help="seconds one cell may run (default: no limit)"
+    )
+    _add_data_options(report)
+    report.set_defaults(func=_report)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``sslrec`` parser with every command."""
     parser = argparse.ArgumentParser(prog="sslrec", description="Tools of the SSL-Rec Book.")
@@ -228,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_parser(subparsers)
     _add_train_parser(subparsers)
     _add_recommend_parser(subparsers)
+    _add_report_parser(subparsers)
     return parser
 
 

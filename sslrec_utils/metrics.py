@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from sslrec_utils.data.core import sorted_unique
 

@@ -1,4 +1,5 @@
-"""Figures the book draws more than once: the popularity long tail, rating and activity distributions.
+"""Figures the book draws more than once: the popularity long tail, rating and activity distributions,
+training curves and model comparisons.
 
 Each function takes data and an optional matplotlib `Axes`, draws one figure with a title and labelled axes,
 and returns the `Axes`. Nothing here changes matplotlib's global style.
@@ -6,12 +7,13 @@ and returns the `Axes`. Nothing here changes matplotlib's global style.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import LogLocator, NullFormatter, PercentFormatter, ScalarFormatter
+from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter, PercentFormatter, ScalarFormatter
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.0)) -> Axes:
@@ -147,4 +149,188 @@ def activity_histogram(
     ax.set_ylabel(f"number of {who}s")
     ax.set_title(title or f"Interactions per {who}")
     ax.legend(loc="upper right")
+    return ax
+
+
+def training_curves(
+    histories: Mapping[str, pd.DataFrame],
+    *,
+    metric: str = "ndcg@10",
+    loss: bool = False,
+    best_epochs: Mapping[str, int] | None = None,
+    ax: Axes | Sequence[Axes] | None = None,
+    title: str = "Validation score per epoch",
+) -> Axes | tuple[Axes, Axes]:
+    """Validation `metric` per epoch, one line per model; optionally the training loss beside it.
+
+    A model fitted in closed form (EASE, ItemKNN, popularity) has a single history row at epoch 0; it is drawn
+    as a dashed horizontal line, so the trained models can be compared with it at every epoch.
+
+    Args:
+        histories: model name -> history table (a DataFrame with an ``epoch`` column and a `metric` column,
+            e.g. a run's ``history.csv`` or `FitResult.history`); with `loss`, trained models also need
+            ``train_loss``.
+        metric: the validation column to draw.
+        loss: also draw each trained model's training loss, in a panel to the left of the metric's.
+        best_epochs: model name -> the epoch the run kept (e.g. `FitResult.best_epoch`), marked by a dotted
+            vertical line (on both panels) and a star labelled with its score.
+        ax: the axes to draw on, two of them (loss, metric) with `loss`; a new figure is made if ``None``.
+        title: the figure title (the metric panel's title, or the whole figure's with `loss`).
+
+    Returns:
+        The metric's axes, or ``(loss_axes, metric_axes)`` with `loss`.
+    """
+    if not histories:
+        raise ValueError("histories is empty")
+    best_epochs = dict(best_epochs or {})
+    for name, history in histories.items():
+        trained = "epoch" in history.columns and (history["epoch"] > 0).any()
+        needed = ["epoch", metric] + (["train_loss"] if loss and trained else [])
+        if any(c not in history.columns for c in needed) or history.empty:
+            raise ValueError(
+                f"history of {name!r} needs rows and columns {needed}; found {list(history.columns)}"
+            )
+        if name in best_epochs and best_epochs[name] not in set(history["epoch"]):
+            raise ValueError(f"best_epoch {best_epochs[name]} of {name!r} is not among its history's epochs")
+    unknown = best_epochs.keys() - histories.keys()
+    if unknown:
+        raise ValueError(f"best_epochs names models without a history: {sorted(unknown)}")
+    if loss:
+        if ax is None:
+            fig, ax = plt.subplots(1, 2, figsize=(10.0, 3.8), layout="constrained")
+            fig.suptitle(title)
+            title = f"Validation {metric}"
+        loss_ax, metric_ax = ax
+    else:
+        loss_ax, metric_ax = None, _axes(ax)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, (name, history) in enumerate(histories.items()):
+        color = colors[i % len(colors)]
+        epochs = np.asarray(history["epoch"], dtype=np.float64)
+        values = np.asarray(history[metric], dtype=np.float64)
+        trained = epochs > 0
+        if not trained.any():
+            metric_ax.axhline(
+                values[-1], color=color, linestyle="--", linewidth=1.2, label=f"{name} (closed form)"
+            )
+            continue
+        marker = "o" if trained.sum() <= 30 else None
+        metric_ax.plot(epochs[trained], values[trained], color=color, marker=marker, markersize=3, label=name)
+        if loss_ax is not None:
+            train_loss = np.asarray(history["train_loss"], dtype=np.float64)[trained]
+            loss_ax.plot(epochs[trained], train_loss, color=color, marker=marker, markersize=3, label=name)
+        if name in best_epochs:
+            best = best_epochs[name]
+            best_value = float(values[epochs == best][0])
+            for panel in (loss_ax, metric_ax):
+                if panel is not None:
+                    panel.axvline(best, color=color, linestyle=":", linewidth=1.2)
+            label = f"{name} kept epoch {best}: {metric} {best_value:.4f}"
+            metric_ax.plot([best], [best_value], "*", color=color, markersize=12, label=label)
+    for panel in (loss_ax, metric_ax):
+        if panel is not None:
+            panel.xaxis.set_major_locator(MaxNLocator(integer=True))
+            panel.set_xlabel("epoch")
+    metric_ax.set_ylabel(f"validation {metric}")
+    metric_ax.set_title(title)
+    metric_ax.legend(loc="lower right")
+    if loss_ax is None:
+        return metric_ax
+    loss_ax.set_ylabel("training loss (mean over batches)")
+    loss_ax.set_title("Training loss")
+    return loss_ax, metric_ax
+
+
+def model_comparison(
+    models: Sequence[str],
+    means: Sequence[float] | np.ndarray,
+    stds: Sequence[float] | np.ndarray | None = None,
+    *,
+    metric: str = "ndcg@10",
+    ax: Axes | None = None,
+    title: str = "Test score by model",
+) -> Axes:
+    """One horizontal bar per model, in the order given (first at the top), with its value written next to it.
+
+    Args:
+        models: (n,) model names, e.g. a leaderboard's best first.
+        means: (n,) the metric of each model (mean over seeds).
+        stds: (n,) standard deviation over seeds, drawn as error bars; ``None`` or NaN entries draw none.
+        metric: the metric's name, for the axis label.
+        ax: the axes to draw on; a new figure is made if ``None``.
+        title: the figure title.
+
+    Returns:
+        The axes.
+    """
+    names = [str(m) for m in models]
+    values = np.asarray(means, dtype=np.float64).ravel()
+    if not names or len(names) != values.size:
+        raise ValueError(f"need one mean per model; got {len(names)} models and {values.size} means")
+    errors = None
+    if stds is not None:
+        spread = np.asarray(stds, dtype=np.float64).ravel()
+        if spread.size != values.size:
+            raise ValueError(f"need one std per model; got {spread.size} for {values.size} models")
+        errors = np.nan_to_num(spread, nan=0.0) if np.isfinite(spread).any() else None
+    ax = _axes(ax, figsize=(6.4, 0.5 * len(names) + 1.5))
+    rows = np.arange(len(names))[::-1]  # the first model at the top
+    bars = ax.barh(rows, values, xerr=errors, color="tab:blue", capsize=4 if errors is not None else 0)
+    ax.bar_label(bars, labels=[f"{v:.4f}" for v in values], padding=4)
+    ax.set_yticks(rows, names)
+    ax.set_xlim(0, max(values.max(), 1e-9) * 1.25)
+    ax.set_xlabel(f"test {metric}" + (" (mean ± std over seeds)" if errors is not None else ""))
+    ax.set_ylabel("model")
+    ax.set_title(title)
+    return ax
+
+
+def cost_curves(
+    sizes: Sequence[float] | np.ndarray,
+    costs: Mapping[str, Sequence[float] | np.ndarray],
+    *,
+    xlabel: str,
+    ylabel: str,
+    ax: Axes | None = None,
+    title: str = "Cost as the data grows",
+) -> Axes:
+    """Cost against size on log-log axes, one line per series, each labelled with its fitted exponent.
+
+    On log-log axes a power law ``cost ~ size**b`` is a straight line of slope b; the legend gives b as fitted
+    by `sslrec_utils.profiling.scaling_exponent`, and a dotted grey line of slope 1 is drawn for reference.
+
+    Args:
+        sizes: (n,) positive sizes, shared by every series (e.g. numbers of items).
+        costs: series name -> (n,) positive costs (seconds, MiB) at those sizes.
+        xlabel: the size axis label, with its unit.
+        ylabel: the cost axis label, with its unit.
+        ax: the axes to draw on; a new figure is made if ``None``.
+        title: the figure title.
+
+    Returns:
+        The axes.
+    """
+    from sslrec_utils.profiling import scaling_exponent
+
+    x = np.asarray(sizes, dtype=np.float64).ravel()
+    if not costs:
+        raise ValueError("costs is empty")
+    series = {name: np.asarray(values, dtype=np.float64).ravel() for name, values in costs.items()}
+    for name, y in series.items():
+        if y.size != x.size:
+            raise ValueError(f"series {name!r} has {y.size} costs for {x.size} sizes")
+    ax = _axes(ax)
+    for name, y in series.items():
+        ax.plot(x, y, marker="o", label=f"{name} (slope {scaling_exponent(x, y):.2f})")
+    # a slope-1 guide starting at half the lowest series' first cost, so that it stays visible
+    start = min(float(y[np.argmin(x)]) for y in series.values()) / 2
+    ax.plot(x, start * x / x.min(), linestyle=":", color="grey", label="slope 1 (linear)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(x, [f"{v:,.0f}" for v in x])  # the measured sizes, in plain numbers
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(loc="upper left")
     return ax

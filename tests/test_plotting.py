@@ -66,3 +66,97 @@ def test_activity_histogram_counts_everyone_and_marks_the_median() -> None:
     assert "user" in ax.get_xlabel() and "user" in ax.get_title().lower()
     with pytest.raises(ValueError, match="at least 1"):
         plotting.activity_histogram([0, 3])
+
+
+def test_training_curves_draw_loss_and_metric_and_mark_the_kept_epoch() -> None:
+    import pandas as pd
+
+    history = pd.DataFrame(
+        {"epoch": [1, 2, 3, 4], "train_loss": [0.5, 0.4, 0.35, 0.33], "ndcg@10": [0.10, 0.20, 0.25, 0.22]}
+    )
+    closed = pd.DataFrame({"epoch": [0], "ndcg@10": [0.30]})  # no train_loss: a closed form has none
+    loss_ax, metric_ax = plotting.training_curves(
+        {"ae": history, "ease": closed}, loss=True, best_epochs={"ae": 3}, title="Training ae"
+    )
+    assert _labelled(loss_ax) and _labelled(metric_ax)
+    assert "loss" in loss_ax.get_ylabel() and "ndcg@10" in metric_ax.get_ylabel()
+    assert metric_ax.figure.get_suptitle() == "Training ae"
+    np.testing.assert_allclose(loss_ax.get_lines()[0].get_ydata(), [0.5, 0.4, 0.35, 0.33])
+    np.testing.assert_allclose(metric_ax.get_lines()[0].get_ydata(), [0.10, 0.20, 0.25, 0.22])
+    # the kept epoch is marked on both panels, and named with its score in the legend
+    for ax in (loss_ax, metric_ax):
+        assert any(list(line.get_xdata()) == [3, 3] for line in ax.get_lines())
+    legend = [t.get_text() for t in metric_ax.get_legend().get_texts()]
+    assert legend == ["ae", "ae kept epoch 3: ndcg@10 0.2500", "ease (closed form)"]
+    # without best_epochs nothing is marked; given axes are drawn on and returned
+    _, axes = plt.subplots(1, 2)
+    assert plotting.training_curves({"ae": history}, loss=True, ax=axes) == tuple(axes)
+    assert all(line.get_xdata().size == 4 for ax in axes for line in ax.get_lines())
+
+
+def test_training_curves_validate_their_input() -> None:
+    import pandas as pd
+
+    history = pd.DataFrame({"epoch": [1, 2], "train_loss": [0.5, 0.4], "ndcg@10": [0.1, 0.2]})
+    with pytest.raises(ValueError, match="recall@20"):
+        plotting.training_curves({"ae": history}, metric="recall@20")
+    with pytest.raises(ValueError, match="train_loss"):
+        plotting.training_curves({"ae": history.drop(columns="train_loss")}, loss=True)
+    with pytest.raises(ValueError, match="needs rows"):
+        plotting.training_curves({"ae": history.iloc[:0]})
+    with pytest.raises(ValueError, match="best_epoch 7"):
+        plotting.training_curves({"ae": history}, best_epochs={"ae": 7})
+    with pytest.raises(ValueError, match="without a history"):
+        plotting.training_curves({"ae": history}, best_epochs={"vae": 1})
+
+
+def test_cost_curves_draws_log_log_lines_with_their_exponents() -> None:
+    sizes = np.array([100.0, 200.0, 400.0])
+    ax = plotting.cost_curves(
+        sizes, {"EASE": 1e-6 * sizes**3, "AE": 1e-3 * sizes}, xlabel="items", ylabel="seconds"
+    )
+    assert _labelled(ax) and ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["EASE (slope 3.00)", "AE (slope 1.00)", "slope 1 (linear)"]
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), 1e-6 * sizes**3)
+    guide = ax.get_lines()[2].get_ydata()
+    np.testing.assert_allclose(guide, [0.05, 0.1, 0.2])  # slope 1, from half of AE's first cost 0.1
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["100", "200", "400"]
+    with pytest.raises(ValueError, match="3 sizes"):
+        plotting.cost_curves(sizes, {"AE": [1.0, 2.0]}, xlabel="items", ylabel="seconds")
+    with pytest.raises(ValueError, match="empty"):
+        plotting.cost_curves(sizes, {}, xlabel="items", ylabel="seconds")
+
+
+def test_training_curves_draw_trained_models_as_lines_and_closed_form_ones_as_levels() -> None:
+    import pandas as pd
+
+    histories = {
+        "ease": pd.DataFrame({"epoch": [0], "ndcg@10": [0.30]}),
+        "multvae": pd.DataFrame({"epoch": [1, 2, 3], "ndcg@10": [0.10, 0.20, 0.25]}),
+    }
+    ax = plotting.training_curves(histories, metric="ndcg@10")
+    assert _labelled(ax) and "ndcg@10" in ax.get_ylabel()
+    level, curve = ax.get_lines()
+    assert list(level.get_ydata()) == [0.30, 0.30] and level.get_linestyle() == "--"
+    np.testing.assert_allclose(curve.get_xdata(), [1, 2, 3])
+    np.testing.assert_allclose(curve.get_ydata(), [0.10, 0.20, 0.25])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["ease (closed form)", "multvae"]
+    with pytest.raises(ValueError, match=r"needs rows and columns \['epoch', 'recall@20'\]"):
+        plotting.training_curves(histories, metric="recall@20")
+    with pytest.raises(ValueError, match="empty"):
+        plotting.training_curves({})
+
+
+def test_model_comparison_puts_the_first_model_on_top_with_error_bars() -> None:
+    ax = plotting.model_comparison(["ease", "pop"], [0.33, 0.14], [0.01, float("nan")], metric="ndcg@10")
+    assert _labelled(ax) and "mean ± std" in ax.get_xlabel()
+    labels = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}
+    assert labels["ease"] > labels["pop"]  # the first model is drawn at the top
+    widths = sorted((bar.get_y(), bar.get_width()) for bar in ax.patches)
+    assert [w for _, w in widths] == pytest.approx([0.14, 0.33])
+    assert [t.get_text() for t in ax.texts] == ["0.3300", "0.1400"]
+    single = plotting.model_comparison(["ease"], [0.3], [float("nan")])
+    assert "std" not in single.get_xlabel()  # one seed: no error bars
+    with pytest.raises(ValueError, match="one mean per model"):
+        plotting.model_comparison(["a", "b"], [0.1])

@@ -1,0 +1,229 @@
+"""The parameters of a report (`ReportParams`: one checked dataclass, parsed from notebook names or command-line
+strings) and the check of a data file that reads only its header. See `sslrec_utils.reports`."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+import typing
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sslrec_utils.config import Config, ConfigError, parse_value
+from sslrec_utils.data import DATASETS
+from sslrec_utils.data.files import PARQUET, SEPARATORS
+from sslrec_utils.data.files import _format as file_format
+from sslrec_utils.data.synthetic import parse_synthetic
+from sslrec_utils.experiment import DataSpec
+from sslrec_utils.models import MODELS
+from sslrec_utils.splits import SPLITTERS
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportParams(Config):
+    """The parameters of the report notebook; the notebook names them in upper case (``DATASET``...)."""
+
+    dataset: str = "ml-100k"  # MovieLens name, synthetic:UxIxN, or a CSV/TSV/Parquet path
+    user_col: str = "user"  # column names, for a file
+    item_col: str = "item"
+    rating_col: str | None = None  # None: every row is one interaction
+    time_col: str | None = None  # None: no time order
+    sep: str | None = None  # field separator (None: from the file extension)
+    threshold: float | None = None  # keep ratings >= threshold (None: keep all)
+    min_user: int = 0  # k-core: drop users with fewer interactions
+    min_item: int = 0  # k-core: drop items with fewer interactions
+    split: str = "holdout"  # evaluation protocol: holdout | loo | strong | time
+    models: tuple[str, ...] = ("pop", "ease", "multvae")  # models to compare
+    ks: tuple[int, ...] = (10, 20)  # metric cut-offs; the first selects epochs and ranks the models
+    seeds: tuple[int, ...] = (2020,)  # one split and one run per model and seed
+    epochs: int = 10  # maximum epochs of trainable models
+    search: bool | None = None  # hyperparameter grid: None for closed-form models only, True all, False none
+    device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
+    n_example_users: int = 3  # users whose recommendations are shown
+    title: str = "Recommendation report"
+    data_dir: str | None = None  # MovieLens cache (None: $SSLREC_DATA or data/)
+    runs_dir: str | None = None  # where run directories are written (None: a temporary folder)
+
+    def __post_init__(self) -> None:
+        if not self.models:
+            raise ConfigError(f"MODELS is empty; choose from {sorted(MODELS)}")
+        unknown = [m for m in self.models if m not in MODELS]
+        if unknown:
+            raise ConfigError(f"unknown model(s) {unknown} in MODELS; valid models: {sorted(MODELS)}")
+        _check_unique("MODELS", self.models)
+        if self.split not in SPLITTERS:
+            raise ConfigError(f"unknown SPLIT {self.split!r}; valid protocols: {sorted(SPLITTERS)}")
+        for name in ("ks", "seeds"):
+            values = getattr(self, name)
+            if not values:
+                raise ConfigError(f"{name.upper()} is empty; give at least one value")
+            _check_unique(name.upper(), values)
+        if min(self.ks) < 1:
+            raise ConfigError(f"KS must be >= 1, got {list(self.ks)}")
+        if min(self.seeds) < 0:
+            raise ConfigError(f"SEEDS must be >= 0, got {list(self.seeds)}")
+        for name, low in (("epochs", 1), ("min_user", 0), ("min_item", 0), ("n_example_users", 0)):
+            if getattr(self, name) < low:
+                raise ConfigError(f"{name.upper()} must be >= {low}, got {getattr(self, name)}")
+        if self.threshold is not None and not math.isfinite(self.threshold):
+            raise ConfigError(f"THRESHOLD must be a finite number or None, got {self.threshold}")
+        if self.user_col == self.item_col:
+            raise ConfigError(f"USER_COL and ITEM_COL are both {self.user_col!r}; they must differ")
+        if not self.title.strip():
+            raise ConfigError("TITLE is empty")
+        _check_device(self.device)
+
+    @classmethod
+    def from_parameters(cls, values: Mapping[str, Any]) -> ReportParams:
+        """Parameters from notebook names (``MODELS``; any case). Strings are parsed for the field's type:
+        ``"pop,ease"`` or ``'["pop","ease"]'`` for a list, ``"10"`` for a number, ``"None"`` for nothing.
+
+        Raises:
+            ConfigError: an unknown name (listing the valid ones) or a bad value.
+        """
+        hints = typing.get_type_hints(cls)
+        changes = {}
+        for name, value in values.items():
+            key = name.lower()
+            if key not in hints:
+                raise ConfigError(f"unknown report parameter {name!r}; valid: {', '.join(PARAMETER_NAMES)}")
+            changes[key] = _parse(value, hints[key], name.upper()) if isinstance(value, str) else value
+        try:
+            return cls.from_dict(changes)
+        except ConfigError as err:  # field names as the notebook spells them
+            upper = re.sub(
+                r"^\w+", lambda m: m.group().upper() if m.group() in hints else m.group(), str(err)
+            )
+            raise ConfigError(upper) from None
+
+    @property
+    def is_file(self) -> bool:
+        """Whether DATASET names a file (not a MovieLens name or a synthetic:UxIxN shape)."""
+        return is_file_dataset(self.dataset)
+
+    @property
+    def metric(self) -> str:
+        """The metric that selects each model's epoch and ranks the leaderboard."""
+        return f"ndcg@{self.ks[0]}"
+
+    def data_spec(self, seed: int | None = None) -> DataSpec:
+        """The `DataSpec` of this report for one seed (default: the first)."""
+        names = ("dataset", "user_col", "item_col", "rating_col", "time_col", "sep", "threshold")
+        return DataSpec(
+            **{n: getattr(self, n) for n in (*names, "min_user", "min_item", "split", "data_dir")},
+            seed=self.seeds[0] if seed is None else seed,
+        )
+
+    def to_notebook(self) -> dict[str, Any]:
+        """Papermill parameters: upper-case names, lists for tuples."""
+        return {k.upper(): list(v) if isinstance(v, tuple) else v for k, v in self.to_dict().items()}
+
+    def with_absolute_paths(self) -> ReportParams:
+        """Paths made absolute, since the notebook runs in the report folder, not in the caller's directory."""
+        paths = ["data_dir", "runs_dir"] + (["dataset"] if is_file_dataset(self.dataset) else [])
+        return self.replace(
+            **{
+                k: str(Path(getattr(self, k)).expanduser().resolve())
+                for k in paths
+                if getattr(self, k) is not None
+            }
+        )
+
+
+PARAMETER_NAMES = tuple(f.name.upper() for f in dataclasses.fields(ReportParams))
+
+
+def _check_unique(name: str, values: Sequence[object]) -> None:
+    repeated = sorted({str(v) for v in values if list(values).count(v) > 1})
+    if repeated:
+        raise ConfigError(f"{name} lists {repeated} more than once")
+
+
+def _check_device(device: str) -> None:
+    import torch
+
+    if device == "auto":
+        return
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, TypeError):
+        kind = None
+    if kind not in ("cpu", "cuda", "mps"):
+        raise ConfigError(f"DEVICE={device!r} is not a device; use auto, cpu, cuda, cuda:N or mps")
+    mps = getattr(torch.backends, "mps", None)
+    if (kind == "cuda" and not torch.cuda.is_available()) or (
+        kind == "mps" and not (mps and mps.is_available())
+    ):
+        raise ConfigError(f"DEVICE={device!r} but PyTorch sees no such device here; use auto or cpu")
+
+
+def _parse(raw: str, hint: Any, name: str) -> Any:
+    """A command-line string as a value of type `hint` (`name` is the parameter, for the error)."""
+    text = raw.strip()
+    optional = type(None) in typing.get_args(hint)
+    if optional and text in ("None", "none", "null", ""):
+        return None
+    if typing.get_origin(hint) is tuple:
+        value = parse_value(text)
+        if isinstance(value, list):
+            return value
+        return [parse_value(part.strip()) for part in text.split(",") if part.strip()]
+    if hint is str or (optional and str in typing.get_args(hint)):
+        return raw
+    value = parse_value(text)
+    if isinstance(value, str):
+        types = (hint, *typing.get_args(hint))
+        kind = "true or false" if bool in types else "an integer" if int in types else "a number"
+        raise ConfigError(f"{name} expects {kind}" + (" or None" if optional else "") + f", got {raw!r}")
+    return value
+
+
+def is_file_dataset(name: str) -> bool:
+    return name not in DATASETS and parse_synthetic(name) is None
+
+
+# ---- checks before anything runs ---------------------------------------------------------------------------
+
+
+def read_columns(path: str | Path, sep: str | None = None) -> list[str]:
+    """The column names of a CSV/TSV/Parquet file, reading only its header (or Parquet schema)."""
+    path = Path(path)
+    ext = file_format(path)
+    if sep is None and ext in PARQUET:
+        import pyarrow.parquet as pq
+
+        return [c for c in pq.read_schema(path).names if not c.startswith("__index_level_")]
+    if sep is None and ext not in SEPARATORS:
+        raise ValueError(
+            f"cannot tell the format of {path.name} from its extension; use .csv, .tsv or .parquet, or give SEP"
+        )
+    sep = SEPARATORS[ext] if sep is None else sep
+    if len(sep) > 1:
+        return list(pd.read_csv(path, sep=re.escape(sep), nrows=0, engine="python").columns)
+    return list(pd.read_csv(path, sep=sep, nrows=0).columns)
+
+
+def check_source(params: ReportParams) -> None:
+    """Check that the data source exists and, for a file, that its header holds every column named.
+
+    Raises:
+        FileNotFoundError: neither a built-in data set nor a file.
+        ValueError: a column missing from the file (listing the columns found).
+    """
+    if not is_file_dataset(params.dataset):
+        return
+    path = Path(params.dataset).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"DATASET {params.dataset!r} is neither a data set ({', '.join(DATASETS)}, synthetic:UxIxN) "
+            "nor an existing file"
+        )
+    columns = read_columns(path, params.sep)
+    for name in ("user_col", "item_col", "rating_col", "time_col"):
+        column = getattr(params, name)
+        if column is not None and column not in columns:
+            raise ValueError(f"column {column!r} ({name.upper()}) missing from {path.name}; found: {columns}")

@@ -1,0 +1,314 @@
+"""Parameterised reports on any interaction log: check every parameter, execute ``notebooks/report.ipynb`` with
+Papermill, and write the executed notebook, a standalone HTML file that needs no internet, and ``metrics.json``.
+
+    params = ReportParams.from_parameters({"DATASET": "shop.csv", "USER_COL": "customer", "MODELS": "pop,ease"})
+    run_report(params, "reports/shop")     # or: sslrec report --data shop.csv --user-col customer ...
+
+`run_report` checks the parameters against the data (columns, K, split) before anything runs, executes the
+notebook into a temporary folder, collects ``metrics.json`` from its glued values, exports the HTML without
+remote scripts, and moves the folder into place only when everything succeeded. The notebook uses the same
+module for its tables and its text (`data_summary`, `leaderboard`, `user_panel`, `neighbours`, `conclusion`,
+defined in `sslrec_utils.report_content`); `ReportParams` and the header check live in
+`sslrec_utils.report_params`. All are importable from here.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import json
+import os
+import re
+import shutil
+import tempfile
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sslrec_utils.experiment import load_data, write_json
+from sslrec_utils.models import MODELS
+from sslrec_utils.report_content import (
+    LEADERBOARD_METRICS,
+    conclusion,
+    data_summary,
+    describe,
+    example_users,
+    format_leaderboard,
+    item_labels,
+    leaderboard,
+    most_popular_item,
+    neighbours,
+    report_metrics,
+    summary_table,
+    user_panel,
+)
+from sslrec_utils.report_params import PARAMETER_NAMES, ReportParams, check_source, read_columns
+from sslrec_utils.splits import make_split
+
+__all__ = [
+    "LEADERBOARD_METRICS",
+    "METRICS_GLUE",
+    "NOTEBOOK",
+    "PARAMETER_NAMES",
+    "ReportExecutionError",
+    "ReportFiles",
+    "ReportParams",
+    "check_data",
+    "check_source",
+    "conclusion",
+    "data_summary",
+    "describe",
+    "example_users",
+    "export_html",
+    "format_leaderboard",
+    "glued_json",
+    "item_labels",
+    "leaderboard",
+    "most_popular_item",
+    "neighbours",
+    "read_columns",
+    "remote_resources",
+    "report_metrics",
+    "run_report",
+    "summary_table",
+    "user_panel",
+]
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "report.ipynb"
+METRICS_GLUE = "report_metrics"  # the glue key under which the notebook records what becomes metrics.json
+# nbconvert's lab template loads require.js, MathJax, Mermaid and the widget manager from CDNs; the report
+# needs none of them (its figures are embedded PNGs, its text has no math), so those blocks are emptied.
+OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+_REMOTE = re.compile(
+    r"""<(?:script|img|iframe|embed|source|audio|video)\b[^>]*?\bsrc\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)"""
+    r"""|<link\b[^>]*?\bhref\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)"""
+    r"""|(?:@import\s+(?:url\()?|url\()\s*["']?\s*((?:https?:)?//[^"')\s]+)"""
+    r"""|\bimport\(\s*["']((?:https?:)?//[^"']+)""",
+    re.IGNORECASE,
+)
+
+
+class ReportExecutionError(RuntimeError):
+    """A cell of the report notebook raised; the message names the cell, its first lines and the error."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportFiles:
+    """Where a finished report lies."""
+
+    directory: Path
+    notebook: Path  # the executed notebook
+    html: Path  # standalone HTML, images embedded, no remote resources
+    metrics: Path  # metrics.json
+
+
+def check_data(params: ReportParams) -> dict[str, float]:
+    """Load and preprocess the data, make the first seed's split, and check what depends on the data.
+
+    Returns:
+        `data_summary` of the preprocessed data.
+
+    Raises:
+        ValueError: values that cannot be parsed, no data left after filtering, a K larger than the number of
+            items, a split the data cannot make, or a model that cannot rank that split's users.
+    """
+    check_source(params)
+    inter, _ = load_data(params.data_spec())
+    if inter.n_interactions == 0:
+        raise ValueError("no interactions left after THRESHOLD, MIN_USER and MIN_ITEM; relax them")
+    if max(params.ks) > inter.n_items:
+        raise ValueError(f"KS={list(params.ks)} asks for more items than the data has ({inter.n_items})")
+    make_split(inter, params.split, seed=params.seeds[0])
+    if params.split == "strong":
+        by_id = [m for m in params.models if _scores_by_user_id(m)]
+        if by_id:
+            raise ValueError(
+                f"{by_id} score users by a learned ID and cannot rank the new users of the 'strong' split; "
+                "use another SPLIT or drop them from MODELS"
+            )
+    return data_summary(inter)
+
+
+def _scores_by_user_id(model: str) -> bool:
+    """Whether the model's class (the return type of its config's ``build``) needs a learned user ID."""
+    try:
+        cls = typing.get_type_hints(MODELS[model].build).get("return")
+    except Exception:  # an annotation that does not resolve: let training report it
+        return False
+    return "users" in getattr(cls, "score_inputs", ())
+
+
+def glued_json(nb: Mapping[str, Any], key: str = METRICS_GLUE) -> Any:
+    """The JSON string a notebook recorded with ``glue(key, json.dumps(...), display=False)``, decoded.
+
+    Raises:
+        KeyError: if no cell recorded `key`.
+    """
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            meta = output.get("metadata", {}).get("scrapbook", {})
+            if meta.get("name") != key:
+                continue
+            text = output["data"][meta.get("mime_prefix", "") + "text/plain"]
+            return json.loads(ast.literal_eval("".join(text) if isinstance(text, list) else text))
+    raise KeyError(f"the executed notebook recorded no {key!r}")
+
+
+def remote_resources(html: str) -> list[str]:
+    """URLs that a browser would fetch from another host while loading `html` (links one clicks are fine)."""
+    return [next(g for g in match.groups() if g) for match in _REMOTE.finditer(html)]
+
+
+def export_html(notebook: Path, html: Path, *, title: str | None = None, hide_code: bool = False) -> None:
+    """Write `notebook` as one HTML file: nbconvert's lab look, images as data URIs, no CDN scripts.
+
+    The glued values (invisible records for ``metrics.json`` and the tests) are left out, and `title`, if given,
+    becomes the page title and replaces the first heading.
+
+    Raises:
+        RuntimeError: if the page would still load something from the internet.
+    """
+    import nbformat
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="lab",
+        extra_loaders=[DictLoader({"sslrec_offline.html.j2": OFFLINE_TEMPLATE})],
+        template_file="sslrec_offline.html.j2",
+        embed_images=True,
+        exclude_input=hide_code,
+    )
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if "scrapbook" not in o.get("metadata", {})]
+    if title is not None:
+        nb.metadata["title"] = title
+        heading = next((c for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("# ")), None)
+        if heading is not None:
+            heading.source = "\n".join([f"# {title}", *heading.source.splitlines()[1:]])
+    body, _ = exporter.from_notebook_node(nb)
+    remote = remote_resources(body)
+    if remote:
+        raise RuntimeError(f"the HTML report would load {remote[0]} from the internet; nbconvert changed?")
+    html.write_text(body, encoding="utf-8")
+
+
+def _failure(err: Any, executed: Path) -> str:
+    """Which cell failed (index in the source notebook, without Papermill's injected cell), its head, the error."""
+    index = err.cell_index
+    try:
+        cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
+        injected = [i for i, c in enumerate(cells) if "injected-parameters" in c["metadata"].get("tags", [])]
+        index -= sum(1 for i in injected if i < err.cell_index)
+    except (OSError, ValueError, KeyError):
+        pass
+    head = err.source.strip().splitlines()[:5]
+    lines = [
+        f"the report notebook failed in cell {index} (execution count {err.exec_count}): "
+        f"{err.ename}: {err.evalue}",
+        "  the cell begins:",
+        *[f"    {line}" for line in head],
+    ]
+    return "\n".join(lines)
+
+
+def run_report(
+    params: ReportParams,
+    out: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    keep_runs: bool = False,
+    hide_code: bool = False,
+    progress: bool = True,
+    notebook: str | os.PathLike[str] = NOTEBOOK,
+    timeout_s: int | None = None,
+) -> ReportFiles:
+    """Check everything, execute the report notebook, and write ``out/`` (all or nothing).
+
+    Args:
+        params: the report's parameters.
+        out: the report folder to create: ``report.ipynb`` (executed), ``report.html``, ``metrics.json`` and,
+            with `keep_runs`, ``runs/<model>-seed<seed>/`` (loadable by ``sslrec recommend --run``).
+        force: replace `out` if it exists (only once the new report has succeeded).
+        keep_runs: keep each model's run directory (checkpoint, history, config).
+        hide_code: leave the code cells' input out of the HTML file.
+        progress: Papermill's progress bar on stderr.
+        notebook: the report notebook to execute.
+        timeout_s: seconds one cell may run (None: no limit).
+
+    Raises:
+        ValueError, FileNotFoundError: a bad parameter, a missing column, `out` exists without `force`...;
+            nothing is written.
+        ReportExecutionError: a cell failed; nothing is left behind.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    out = Path(out).expanduser().resolve()
+    if out.exists() and not (force and out.is_dir()):
+        raise ValueError(f"{out} exists; choose another --out, or pass --force to replace it")
+    notebook = Path(notebook)
+    if not notebook.is_file():
+        raise FileNotFoundError(f"report notebook {notebook} not found")
+    params = params.with_absolute_paths()
+    check_data(params)
+    missing = [p for p in reversed(out.parents) if not p.exists()]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        if keep_runs:  # relative to the folder the notebook runs in, which becomes `out`
+            params = params.replace(runs_dir="runs")
+        files = ReportFiles(out, out / "report.ipynb", out / "report.html", out / "metrics.json")
+        executed = tmp / files.notebook.name
+        try:
+            papermill.execute_notebook(
+                str(notebook),
+                str(executed),
+                parameters=params.to_notebook(),
+                kernel_name="python3",
+                cwd=str(tmp),
+                progress_bar=progress,
+                execution_timeout=timeout_s,
+                # the kernel's own log (e.g. ipykernel's note on unencrypted local TCP) is noise in a report run
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            )
+        except PapermillExecutionError as err:
+            raise ReportExecutionError(_failure(err, executed)) from err
+        except TimeoutError as err:  # nbclient's CellTimeoutError: papermill lets it through
+            head = "\n".join(f"    {line}" for line in str(err).strip().splitlines()[:8])
+            raise ReportExecutionError(
+                f"a cell ran longer than the timeout ({timeout_s} s):\n{head}"
+            ) from err
+        write_json(tmp / files.metrics.name, glued_json(json.loads(executed.read_text(encoding="utf-8"))))
+        export_html(executed, tmp / files.html.name, title=params.title, hide_code=hide_code)
+        umask = os.umask(0)  # mkdtemp and write_json create private files; a report is meant to be shared
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)
+        (tmp / files.metrics.name).chmod(0o666 & ~umask)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+            out.rename(old / out.name)
+            try:
+                tmp.rename(out)
+            except BaseException:
+                (old / out.name).rename(out)  # put the old report back
+                old.rmdir()
+                raise
+            shutil.rmtree(old)
+        else:
+            tmp.rename(out)
+        return files
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        for folder in reversed(missing):  # the parents this call created, deepest first
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        raise

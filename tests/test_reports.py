@@ -1,0 +1,415 @@
+"""``sslrec report`` and `sslrec_utils.reports`: parameter checks, the tables and the conclusion, and whole reports
+(executed notebook, offline HTML, metrics.json) on MovieLens-100K and on a CSV with unusual columns.
+
+The whole-report tests execute ``notebooks/report.ipynb`` with tiny parameters and are marked ``slow`` (each
+well under a minute on two cores); ``pytest -m "not slow"`` leaves them out.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import os
+import stat
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sslrec_utils import reports
+from sslrec_utils.cli import main
+from sslrec_utils.config import ConfigError
+from sslrec_utils.data import movielens
+from sslrec_utils.recommend import TrainedRecommender
+from tests.helpers import clustered_interactions
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import check_offline  # noqa: E402  (scripts/ is not a package)
+
+needs_ml100k = pytest.mark.skipif(
+    movielens.recbole_ml100k_dir() is None and not (movielens.default_data_dir() / "ml-100k").is_dir(),
+    reason="needs MovieLens-100K offline (the data cache or recbole==1.2.1 as the data carrier)",
+)
+SHOP_COLUMNS = ["--sep", ";", "--user-col", "customer", "--item-col", "product"]
+SHOP_COLUMNS += ["--rating-col", "stars", "--time-col", "when"]
+
+
+@pytest.fixture(scope="module")
+def shop_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small shop log: ``customer;product;stars;when``, string IDs, dates as text; customers in 3 clusters."""
+    frame = clustered_interactions(n_users=150, n_items=60, per_user=15, seed=1).frame
+    when = pd.Timestamp("2024-01-01") + pd.to_timedelta(frame["timestamp"], unit="s")
+    shop = pd.DataFrame(
+        {
+            "customer": [f"C{u:04d}" for u in frame["user"]],
+            "product": [f"P-{i:03d}" for i in frame["item"]],
+            "stars": frame["rating"],
+            "when": when.dt.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+    )
+    path = tmp_path_factory.mktemp("shop") / "shop.csv"
+    shop.to_csv(path, sep=";", index=False)
+    return path
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture) -> tuple[int, str, str]:
+    status = main(argv)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary report folders left next to the reports."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def assert_offline_html(path: Path) -> str:
+    """The page loads nothing from the internet (the book's own checker), embeds its figures, shows no error."""
+    html = path.read_text(encoding="utf-8")
+    scan = check_offline.PageScan()
+    scan.feed(html)
+    assert [u for u in scan.loads if check_offline.is_remote(u)] == []
+    assert [u for s in scan.inline_styles for u in check_offline.CSS_REMOTE.findall(s)] == []
+    assert scan.errors == [] and not scan.raw_mermaid
+    assert not scan.has_math, "the report has no math, so it must not need MathJax"
+    assert reports.remote_resources(html) == []
+    assert "cdnjs" not in html and "unpkg" not in html and "jsdelivr" not in html
+    assert html.count('src="data:image/png;base64,') == 3  # long tail and activity, leaderboard, curves
+    return html
+
+
+# ---- parameters (fast) -------------------------------------------------------------------------------------
+
+
+def test_dataclass_defaults_are_the_notebook_defaults() -> None:
+    nb = json.loads(reports.NOTEBOOK.read_text(encoding="utf-8"))
+    (cell,) = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
+    tree = ast.parse("".join(cell["source"]))
+    values = {node.targets[0].id: ast.literal_eval(node.value) for node in tree.body}
+    assert values == reports.ReportParams().to_notebook()
+    assert tuple(values) == reports.PARAMETER_NAMES
+
+
+def test_strings_are_parsed_for_each_parameter_type() -> None:
+    params = reports.ReportParams.from_parameters(
+        {"models": "pop, ease", "KS": "[5, 10]", "Seeds": "1,2,3", "EPOCHS": "3", "THRESHOLD": "4"}
+        | {"RATING_COL": "None", "DATASET": "2020.csv", "TITLE": "My shop", "SEP": ";"}
+    )
+    assert params.models == ("pop", "ease") and params.ks == (5, 10) and params.seeds == (1, 2, 3)
+    assert (params.epochs, params.threshold, params.rating_col) == (3, 4.0, None)
+    assert (params.dataset, params.title, params.sep) == ("2020.csv", "My shop", ";")
+    assert params.metric == "ndcg@5"
+    assert reports.ReportParams.from_parameters({"KS": "20"}).ks == (20,)
+    # values that are already typed (from the notebook's globals) pass as they are
+    assert reports.ReportParams.from_parameters({"MODELS": ["ease"], "EPOCHS": 2}).models == ("ease",)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"MODELS": "pop,foo"}, "unknown model(s) ['foo'] in MODELS; valid models: ['ae', 'autorec'"),
+        ({"MODELS": ""}, "MODELS is empty"),
+        ({"MODELS": "ease,ease"}, "MODELS lists ['ease'] more than once"),
+        ({"FOO": "1"}, "unknown report parameter 'FOO'; valid: DATASET, USER_COL, ITEM_COL"),
+        ({"EPOCHS": "0"}, "EPOCHS must be >= 1, got 0"),
+        ({"EPOCHS": "many"}, "EPOCHS expects an integer, got 'many'"),
+        ({"EPOCHS": "2.5"}, "EPOCHS expects an integer, got 2.5"),
+        ({"KS": "10,0"}, "KS must be >= 1"),
+        ({"SEEDS": "1,1"}, "SEEDS lists ['1'] more than once"),
+        (
+            {"SPLIT": "random"},
+            "unknown SPLIT 'random'; valid protocols: ['holdout', 'loo', 'strong', 'time']",
+        ),
+        ({"THRESHOLD": "high"}, "THRESHOLD expects a number or None, got 'high'"),
+        ({"MIN_USER": "-1"}, "MIN_USER must be >= 0"),
+        ({"DEVICE": "gpu"}, "DEVICE='gpu' is not a device"),
+        ({"SEARCH": "maybe"}, "SEARCH expects true or false or None, got 'maybe'"),
+        ({"USER_COL": "id", "ITEM_COL": "id"}, "USER_COL and ITEM_COL are both 'id'"),
+    ],
+)
+def test_bad_parameters_are_named(values: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        reports.ReportParams.from_parameters(values)
+    assert message in str(err.value)
+
+
+def test_read_columns_reads_only_the_header(tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text("customer;product\nC1;P1\n")
+    assert reports.read_columns(path, ";") == ["customer", "product"]
+    tsv = tmp_path / "log.tsv"
+    tsv.write_text("a\tb\tc\n1\t2\t3\n")
+    assert reports.read_columns(tsv) == ["a", "b", "c"]
+    parquet = tmp_path / "log.parquet"
+    pd.DataFrame({"u": [1], "i": [2]}).to_parquet(parquet)
+    assert reports.read_columns(parquet) == ["u", "i"]
+    with pytest.raises(ValueError, match="cannot tell the format of log.txt"):
+        reports.read_columns(tmp_path / "log.txt")
+
+
+# ---- tables and conclusion (fast) ----------------------------------------------------------------------
+
+
+def record(model: str, seed: int, ndcg: float, best_epoch: int = 0, epochs: int = 0) -> dict:
+    test = {"ndcg@10": ndcg, "recall@10": 2 * ndcg, "ndcg@20": ndcg + 0.01, "recall@20": 2 * ndcg + 0.1}
+    return {
+        "model": model,
+        "seed": seed,
+        "test": test,
+        "best_epoch": best_epoch,
+        "epochs": epochs,
+        "search_seconds": 1.0,
+        "n_test_users": 900,
+    }
+
+
+def test_leaderboard_means_stds_lift_and_order() -> None:
+    records = [
+        record("pop", 1, 0.10),
+        record("ease", 1, 0.30),
+        record("pop", 2, 0.12),
+        record("ease", 2, 0.34),
+    ]
+    board = reports.leaderboard(records, [10, 20])
+    assert board["model"].tolist() == ["ease", "pop"] and board["rank"].tolist() == [1, 2]
+    ease = board.iloc[0]
+    assert ease["ndcg@10_mean"] == pytest.approx(0.32) and ease["seeds"] == 2
+    assert ease["ndcg@10_std"] == pytest.approx(np.std([0.30, 0.34], ddof=1))
+    assert ease["recall@20_mean"] == pytest.approx(0.74)
+    assert ease["lift_over_pop"] == pytest.approx(0.32 / 0.11 - 1)
+    shown = reports.format_leaderboard(board)
+    assert shown.loc[1, "ndcg@10"] == "0.3200 ± 0.0283" and shown.loc[1, "vs pop"] == "+191%"
+    single = reports.leaderboard([record("ease", 1, 0.3)], [10])
+    assert math.isnan(single["ndcg@10_std"].iloc[0]) and math.isnan(single["lift_over_pop"].iloc[0])
+    assert reports.format_leaderboard(single).loc[1, "ndcg@10"] == "0.3000"
+
+
+def test_conclusion_is_written_from_the_numbers() -> None:
+    params = reports.ReportParams(models=("pop", "ease", "multvae"), seeds=(1, 2), epochs=5)
+    records = [record("pop", s, 0.10 + 0.01 * s) for s in (1, 2)]
+    records += [record("ease", s, 0.30 + 0.01 * s) for s in (1, 2)]
+    records += [record("multvae", s, 0.20, best_epoch=5, epochs=5) for s in (1, 2)]
+    text = reports.conclusion(reports.leaderboard(records, [10]), records, {}, params)
+    assert text.startswith("**ease** ranks first by NDCG@10 on 900 test users: 0.3150 ± 0.0071")
+    assert "so **ease** is +174% relative to popularity" in text
+    assert (
+        "runner-up, **multvae** (0.2000 ± 0.0000), is 0.1150, 16.3 times the larger seed-to-seed std" in text
+    )
+    assert "**multvae** still improved at the last allowed epoch (5)" in text
+    assert "With 900 test users" in text
+    # a tie, and no popularity baseline
+    tied = [record("ease", s, 0.30 + 0.02 * s) for s in (1, 2)] + [record("bpr", s, 0.325) for s in (1, 2)]
+    params = reports.ReportParams(models=("ease", "bpr"), seeds=(1, 2))
+    text = reports.conclusion(reports.leaderboard(tied, [10]), tied, {}, params)
+    assert "within the seed-to-seed std" in text and "No popularity baseline was run" in text
+    # popularity wins; one seed
+    params = reports.ReportParams(models=("pop", "ease"), seeds=(1,))
+    lost = [record("pop", 1, 0.2), record("ease", 1, 0.1)]
+    text = reports.conclusion(reports.leaderboard(lost, [10]), lost, {}, params)
+    assert "No model beat the popularity baseline" in text and "is 0.1000 (100% of its score)" in text
+    assert "with one seed the report cannot measure the spread" in text
+    close = [record("ease", 1, 0.300), record("multdae", 1, 0.295)]
+    text = reports.conclusion(reports.leaderboard(close, [10]), close, {}, params)
+    assert "is 0.0050 (2% of its score). With one seed the report cannot tell so small a lead" in text
+
+
+def test_metrics_are_json_safe_and_read_back_from_a_glue() -> None:
+    params = reports.ReportParams(models=("ease",))
+    board = reports.leaderboard([record("ease", 1, 0.3)], [10])
+    metrics = reports.report_metrics(params, {"n_users": np.int64(3)}, board, [record("ease", 1, 0.3)], "ok")
+    text = json.dumps(metrics, allow_nan=False)  # NaN stds became null
+    assert metrics["leaderboard"][0]["ndcg@10_std"] is None and metrics["data"]["n_users"] == 3
+    output = {
+        "output_type": "display_data",
+        "metadata": {"scrapbook": {"name": "report_metrics", "mime_prefix": "application/papermill.record/"}},
+        "data": {"application/papermill.record/text/plain": repr(text)},
+    }
+    nb = {"cells": [{"cell_type": "code", "outputs": [output]}]}
+    assert reports.glued_json(nb) == json.loads(text)
+    with pytest.raises(KeyError, match="recorded no 'other'"):
+        reports.glued_json(nb, "other")
+
+
+def test_remote_resources_finds_what_a_browser_would_fetch() -> None:
+    html = (
+        '<script src="https://cdn.example/require.js"></script><a href="https://doi.org/x">paper</a>'
+        "<link rel=stylesheet href=//fonts.example/a.css><img src='data:image/png;base64,AAAA'>"
+        '<style>@import url("https://x.example/b.css");</style>'
+        '<script type="module">await import("https://cdn.example/mermaid.mjs")</script>'
+    )
+    assert reports.remote_resources(html) == [
+        "https://cdn.example/require.js",
+        "//fonts.example/a.css",
+        "https://x.example/b.css",
+        "https://cdn.example/mermaid.mjs",
+    ]
+
+
+def test_export_html_is_standalone(tmp_path: Path) -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    figure = new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})
+    glued = new_output(
+        "display_data",
+        data={"application/papermill.record/text/plain": "0.5"},
+        metadata={"scrapbook": {"name": "x", "mime_prefix": "application/papermill.record/"}},
+    )
+    cells = [
+        new_markdown_cell("# Template title\n\nText."),
+        new_code_cell("plot_it()", outputs=[figure, glued]),
+    ]
+    source = tmp_path / "report.ipynb"
+    nbformat.write(new_notebook(cells=cells), source)
+    reports.export_html(source, tmp_path / "report.html", title="Shop <report>", hide_code=True)
+    html = (tmp_path / "report.html").read_text()
+    assert "<title>Shop &lt;report&gt;</title>" in html and "Template title" not in html
+    assert f'src="data:image/png;base64,{png}"' in html and "plot_it" not in html  # code hidden
+    assert "papermill.record" not in html and reports.remote_resources(html) == []
+
+
+# ---- the command line: rejected before anything runs (fast) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--models", "pop,nosuch"], "unknown model(s) ['nosuch'] in MODELS; valid models: ['ae'"),
+        (["--param", "LEARNING_RATE=0.1"], "unknown report parameter 'LEARNING_RATE'; valid: DATASET"),
+        (["--epochs", "0"], "EPOCHS must be >= 1, got 0"),
+        (
+            ["--user-col", "client"],
+            "column 'client' (USER_COL) missing from shop.csv; found: ['customer', 'produ",
+        ),
+        (["--time-col", "date"], "column 'date' (TIME_COL) missing from shop.csv; found: ['customer'"),
+        (["--ks", "100"], "KS=[100] asks for more items than the data has (60)"),
+        (["--rating-col", "customer"], "column 'customer' of shop.csv must be numeric; found 'C0000'"),
+        (["--split", "strong", "--models", "bpr"], "['bpr'] score users by a learned ID"),
+        (["--epochs", "2", "--param", "epochs=3"], "EPOCHS is given twice"),
+    ],
+)
+def test_bad_parameters_are_rejected_and_nothing_is_written(
+    shop_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture, extra: list[str], message: str
+) -> None:
+    argv = [
+        "report",
+        "--data",
+        str(shop_csv),
+        "--sep",
+        ";",
+        "--user-col",
+        "customer",
+        "--item-col",
+        "product",
+    ]
+    if "--user-col" in extra:
+        argv = argv[:5] + argv[7:]
+    out = tmp_path / "reports" / "shop"
+    status, stdout, err = run([*argv, "--out", str(out), "-q", *extra], capsys)
+    assert status == 2 and stdout == ""
+    assert err.startswith("sslrec: error: ") and message in err and err.count("\n") == 1
+    assert not (tmp_path / "reports").exists()
+
+
+def test_an_existing_report_is_kept_without_force(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "old"
+    out.mkdir()
+    (out / "metrics.json").write_text("{}")
+    status, _, err = run(["report", "--data", "ml-100k", "--out", str(out), "-q"], capsys)
+    assert status == 2 and "exists; choose another --out, or pass --force to replace it" in err
+    assert [p.name for p in out.iterdir()] == ["metrics.json"]
+
+
+# ---- whole reports (slow: the notebook executes) ---------------------------------------------------------
+
+
+@pytest.mark.slow
+@needs_ml100k
+def test_report_on_movielens(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "reports" / "ml"
+    argv = ["report", "--data", "ml-100k", "--models", "pop,ease", "--seeds", "2020", "--no-search"]
+    status, stdout, err = run([*argv, "--examples", "1", "--device", "cpu", "--out", str(out), "-q"], capsys)
+    assert status == 0, err
+    assert f"report written to {out}" in stdout
+    assert sorted(p.name for p in out.iterdir()) == ["metrics.json", "report.html", "report.ipynb"]
+    assert leftovers(out.parent) == []
+
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["data"]["n_users"] == 943 and metrics["data"]["n_interactions"] == 100_000
+    assert metrics["metric"] == "ndcg@10" and metrics["parameters"]["MODELS"] == ["pop", "ease"]
+    assert metrics["parameters"]["SEARCH"] is False and metrics["parameters"]["DEVICE"] == "cpu"
+    board = {row["model"]: row for row in metrics["leaderboard"]}
+    assert set(board) == {"pop", "ease"} and metrics["best_model"] == "ease"
+    assert 0.25 < board["ease"]["ndcg@10_mean"] < 0.40 and 0.10 < board["pop"]["ndcg@10_mean"] < 0.17
+    assert 0.15 < board["ease"]["recall@20_mean"] <= 1 and board["ease"]["ndcg@10_std"] is None
+    assert board["ease"]["lift_over_pop"] > 0.5
+    assert [r["model"] for r in metrics["runs"]] == ["pop", "ease"] and metrics["runs"][0]["seed"] == 2020
+    assert metrics["conclusion"].startswith("**ease** ranks first by NDCG@10")
+
+    html = assert_offline_html(out / "report.html")
+    assert "<title>Recommendation report</title>" in html and "The leaderboard" in html
+    assert "ndcg@10</th>" in html and "Star Wars (1977)" in html  # leaderboard table, titled items
+
+
+@pytest.mark.slow
+def test_report_on_a_csv_with_unusual_columns(shop_csv: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "shop"
+    argv = ["report", "--data", str(shop_csv), *SHOP_COLUMNS, "--models", "pop,ease,multdae", "--ks", "5,10"]
+    argv += ["--param", "EPOCHS=2", "--param", "TITLE=Shop report", "--keep-runs", "--device", "cpu"]
+    status, _, err = run([*argv, "--out", str(out), "-q"], capsys)
+    assert status == 0, err
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert (metrics["data"]["n_users"], metrics["data"]["n_items"]) == (150, 60)
+    assert metrics["metric"] == "ndcg@5" and metrics["parameters"]["USER_COL"] == "customer"
+    board = {row["model"]: row for row in metrics["leaderboard"]}
+    assert set(board) == {"pop", "ease", "multdae"}
+    for row in board.values():
+        assert 0 <= row["ndcg@5_mean"] <= row["ndcg@10_mean"] + 0.05 <= 1.05
+        assert 0 <= row["recall@5_mean"] <= row["recall@10_mean"] <= 1
+    # customers buy 90% from their cluster's products: any model that personalises beats popularity by far
+    assert board["ease"]["ndcg@5_mean"] > 2 * board["pop"]["ndcg@5_mean"]
+    assert next(r for r in metrics["runs"] if r["model"] == "multdae")["epochs"] == 2
+
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o777 & ~umask  # shareable, not mkdtemp's private 0o700
+    assert stat.S_IMODE((out / "metrics.json").stat().st_mode) == 0o666 & ~umask
+    html = assert_offline_html(out / "report.html")
+    assert "<title>Shop report</title>" in html and "User C0" in html and "P-0" in html
+    # --keep-runs: each run is a directory sslrec recommend can load (string IDs round-trip)
+    assert sorted(p.name for p in (out / "runs").iterdir()) == [
+        "ease-seed2020",
+        "multdae-seed2020",
+        "pop-seed2020",
+    ]
+    top = TrainedRecommender.load(out / "runs" / "ease-seed2020", device="cpu").recommend(["C0003"], k=3)
+    assert top["item"].str.startswith("P-").all()
+
+
+@pytest.mark.slow
+def test_a_failing_run_names_the_cell_and_leaves_the_old_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "metrics.json").write_text('{"old": true}')
+    # bypass the checks on this side, so that the notebook (another process) meets the bad split itself
+    monkeypatch.setattr(reports.ReportParams, "__post_init__", lambda self: None)
+    monkeypatch.setattr(reports, "check_data", lambda params: None)
+    argv = ["report", "--data", "ml-100k", "--models", "pop", "--split", "no-such-protocol", "--force"]
+    status, stdout, err = run([*argv, "--out", str(out), "-q"], capsys)
+    assert status == 1 and stdout == ""
+    assert err.startswith(
+        "sslrec: error: the report notebook failed in cell 6 (execution count 4): ConfigError: "
+        "unknown SPLIT 'no-such-protocol'; valid protocols:"
+    )
+    assert "  the cell begins:\n    params = reports.ReportParams.from_parameters(" in err
+    assert err.endswith("sslrec: no report was written\n")
+    assert [p.name for p in out.iterdir()] == ["metrics.json"]  # the old report is untouched
+    assert json.loads((out / "metrics.json").read_text()) == {"old": True}
+    assert leftovers(tmp_path) == []
