@@ -115,8 +115,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="passed to every run")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/ml-100k-holdout"))
+    parser.add_argument(
+        "--from-runs",
+        type=Path,
+        nargs="+",
+        default=None,
+        metavar="RUNS_CSV",
+        help="train nothing: merge these runs.csv files (of one data set and split) into OUT's tables",
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.from_runs:
+        runs = pd.concat([pd.read_csv(path) for path in args.from_runs], ignore_index=True)
+        runs = runs.drop_duplicates(subset=["model", "seed"], keep="last")
+        args.seeds = sorted(runs["seed"].unique().tolist())
+        write_tables(runs, args)
+        return 0
     rows = []
     for model in [m.strip() for m in args.models.split(",") if m.strip()]:
         for seed in args.seeds:
@@ -128,13 +142,18 @@ def main(argv: list[str] | None = None) -> int:
                 f"peak {record.get('peak_rss_mb', float('nan')):.0f} MB",
                 flush=True,
             )
-            runs = pd.DataFrame(rows)
-            runs.to_csv(args.out / "runs.csv", index=False)  # after every run: a long sweep keeps what it did
+            pd.DataFrame(rows).to_csv(args.out / "runs.csv", index=False)  # a long sweep keeps what it did
+    write_tables(pd.DataFrame(rows), args)
+    return 0
+
+
+def write_tables(runs: pd.DataFrame, args: argparse.Namespace) -> None:
+    """OUT/runs.csv, OUT/leaderboard.csv and OUT/leaderboard.md from one row per (model, seed) run."""
+    runs.to_csv(args.out / "runs.csv", index=False)
     table = summarise(runs)
     table.to_csv(args.out / "leaderboard.csv")
     (args.out / "leaderboard.md").write_text(markdown(table, args))
     print(markdown(table, args))
-    return 0
 
 
 if __name__ == "__main__":
