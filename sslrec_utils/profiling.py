@@ -174,4 +174,22 @@ def scaling_exponent(sizes: Sequence[float] | np.ndarray, costs: Sequence[float]
     return float(np.polyfit(np.log(x), np.log(y), 1)[0])
 
 
-__all__ = ["Measurement", "measure", "rss_bytes", "scaling_exponent", "state_mb"]
+def release_free_memory() -> bool:
+    """Hand memory that the C allocator holds but no longer uses back to the operating system (glibc's
+    ``malloc_trim``), so that the next CPU `measure` counts the work's own allocations again instead of reusing
+    what an earlier run freed. Returns False where this is not possible (not glibc: macOS, Windows, musl)."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return False
+    if trim is None:
+        return False
+    trim(0)
+    return True
+
+
+__all__ = ["Measurement", "measure", "release_free_memory", "rss_bytes", "scaling_exponent", "state_mb"]

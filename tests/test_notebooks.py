@@ -32,7 +32,8 @@ class Chapter:
 
     Attributes:
         parameters: values injected by Papermill (names from the chapter's ``parameters`` cell).
-        expected: glue key -> ``(low, high)`` inclusive range for numbers, or the exact value for anything else.
+        expected: glue key -> ``(low, high)`` inclusive range for numbers, a set of allowed values, or the exact
+            value for anything else.
         timeout_s: seconds one cell may run.
         env: environment variables for the kernel (e.g. ``OMP_NUM_THREADS``).
     """
@@ -44,6 +45,47 @@ class Chapter:
 
 
 CHAPTERS: dict[str, Chapter] = {
+    "ch01_why_self_supervision": Chapter(
+        parameters={"DATASET": "ml-100k", "EASE_REGS": [200.0, 500.0]},
+        expected={
+            "n_users": (943, 943),
+            "n_items": (1682, 1682),
+            "n_pairs": (1_586_126, 1_586_126),
+            "n_interactions": (100_000, 100_000),
+            "observed_share": (0.0630, 0.0631),
+            "missing_pairs": (1_486_126, 1_486_126),
+            "log_days": (214, 216),  # Sep 1997 to Apr 1998
+            "seconds_per_rating": (20, 45),  # within sessions of at most 30-minute pauses
+            "label_years": (1.0, 2.5),
+            "user_share_median": (0.035, 0.042),
+            "strong_share": (0.21, 0.215),  # five-star ratings
+            "dislike_share": (0.17, 0.18),  # one or two stars
+            "middle_share": (0.60, 0.62),
+            "first_median": (30, 60),  # interactions in a user's first session
+            "first_strong_median": (5, 15),
+            "first_no_dislike": (0.03, 0.2),
+            "train_all": (80_808, 80_808),
+            "train_strong": (16_500, 17_800),
+            "n_test_users": (600, 720),
+            "no_strong_input_share": (0.0, 0.02),
+            "ndcg_all": (0.24, 0.30),  # EASE on every training interaction, test five-star films
+            "ndcg_strong": (0.19, 0.26),  # EASE on the five-star training ratings only
+            "ndcg_gain": (0.05, 0.40),  # learning from every interaction helps on the strong labels' own task
+            "pairs_per_interaction": (15.8, 15.9),
+            "label_hours": (8_000, 20_000),
+            "user_share_max": (0.43, 0.44),
+            "strong_rating": (5.0, 5.0),
+            "dislike_rating": (2.0, 2.0),
+            "n_strong": (21_201, 21_201),
+            "first_share": (0.015, 0.04),
+            "first_dislike_median": (2, 10),
+            "first_no_strong": (0.02, 0.15),
+            "valid_all": (0.18, 0.26),
+            "valid_strong": (0.16, 0.25),
+        },
+        # small models: one thread avoids oversubscribing the cores when chapters run in parallel
+        env={"OMP_NUM_THREADS": "1"},
+    ),
     "ch02_core_concepts": Chapter(
         parameters={"DATASET": "ml-100k", "HEAD_FRACTION": 0.2, "POSITIVE_THRESHOLD": 4.0, "N_TOP_ITEMS": 5},
         expected={
@@ -73,6 +115,377 @@ CHAPTERS: dict[str, Chapter] = {
             "user_max": (737, 737),
             "user_mean": (106.0, 106.1),
         },
+    ),
+    "ch03_autoencoder_recipe": Chapter(
+        parameters={"EPOCHS": 6, "PATIENCE": 3, "COMPARE_EPOCHS": 2, "SGD_LRS": [0.001, 100.0]},
+        expected={
+            "n_train": (80_808, 80_808),
+            "n_valid": (9_596, 9_596),
+            "n_test": (9_596, 9_596),
+            "shared_pairs": (0, 0),  # leak-free: no (user, item) pair in two parts
+            "small_train": (16, 16),  # the least active user (20 ratings): 16/2/2
+            "small_valid": (2, 2),
+            "small_test": (2, 2),
+            "ae_params": (109_362, 109_362),  # 2 x 1682 x 32 weights + 32 + 1682 biases
+            "multdae_params": (2_261_482, 2_261_482),
+            "dropped_items": (10, 45),
+            "kept_value": (2.0, 2.0),  # 1 / (1 - 0.5)
+            "mse_nothing": (0.005, 0.1),
+            "mse_untrained": (0.2, 0.3),  # worse than predicting nothing
+            "grad_rms": (1e-6, 1e-3),
+            "lr_ratio": (100_000, 100_000),
+            "random_valid": (0.0, 0.02),
+            "sgd_small_valid": (0.0, 0.02),  # SGD at Adam's step size learns nothing
+            "sgd_small_last": (0.24, 0.26),
+            "adam_valid": (0.09, 0.2),
+            "sgd_large_valid": (0.09, 0.25),  # SGD at lr 100 trains
+            "epochs_run": (3, 6),
+            "best_valid": (0.14, 0.22),
+            "test_ndcg": (0.16, 0.26),
+            "pop_ndcg": (0.135, 0.145),
+            "gain_over_pop": (0.15, 1.0),  # the trained autoencoder beats popularity on test NDCG@10
+            "device": {"cpu", "cuda", "mps"},
+            "train_share": (0.808, 0.809),
+            "min_user_ratings": (20, 20),
+            "ae_code": (32, 32),
+            "train_interactions": (80_808, 80_808),
+            "user_items": (40, 70),  # the user of median activity
+            "kept_items": (10, 45),
+            "dropout": (0.5, 0.5),
+            "nll_untrained": (300, 500),
+            "zero_share": (0.96, 0.975),
+            "sgd_step": (1e-9, 1e-6),
+            "compare_epochs": (2, 2),
+            "sgd_small_lr": (0.001, 0.001),
+            "sgd_large_lr": (100.0, 100.0),
+            "sgd_small_first": (0.24, 0.26),
+            "adam_last": (0.03, 0.15),
+            "sgd_large_last": (0.02, 0.10),
+            "model": "ae",
+            "stop": {
+                "stopped at epoch 4, 3 epochs after the best one",
+                "stopped at epoch 5, 3 epochs after the best one",
+                "used all 6 epochs without running out of patience",
+            },
+            "best_epoch": (1, 6),
+            "fit_seconds": (0.0, 120.0),
+            "test_recall": (0.13, 0.22),
+            "pop_recall": (0.12, 0.13),
+        },
+        # small models: one thread avoids oversubscribing the cores when chapters run in parallel
+        env={"OMP_NUM_THREADS": "1"},
+    ),
+    "ch04_mathematics": Chapter(
+        parameters={"AE_EPOCHS": 5, "EASE_ITEMS": 200, "GD_STEPS": 500, "MC_SAMPLES": 50_000},
+        expected={
+            # section 1: shapes, and user embeddings from the encoder carry taste
+            "ae_epochs": (5, 5),
+            "emb_dim": (32, 32),
+            "n_items": (1682, 1682),
+            "jaccard_nearest": (0.12, 0.35),
+            "jaccard_random": (0.04, 0.10),
+            # section 2: sigmoid + MSE and BCE gradients, autograd vs formula (relative)
+            "mse_grad_err": (0.0, 1e-10),
+            "bce_grad_err": (0.0, 1e-10),
+            "grad_sq_at_m6": (0.0049, 0.0050),
+            "grad_ce_at_m6": (0.997, 0.998),
+            # section 3: the all-zeros predictor's tiny MSE vs its random ranking
+            "train_density": (0.050, 0.052),
+            "mse_zeros": (0.050, 0.052),
+            "mse_const": (0.0475, 0.0495),
+            "mse_pop": (0.043, 0.044),
+            "mse_ae": (0.040, 0.050),
+            "mse_gain_ae": (0.02, 0.30),
+            "random_recall_expected": (0.0060, 0.0067),
+            "recall_zeros": (0.002, 0.012),
+            "ndcg_zeros": (0.003, 0.016),
+            "ndcg_pop": (0.13, 0.15),
+            "ndcg_ae": (0.15, 0.30),  # the trained ae beats popularity on NDCG@10
+            "ndcg_ratio_ae": (10.0, 80.0),
+            "wmse_zeros": (0.4999, 0.5001),
+            "nsmse_zeros": (0.4999, 0.5001),
+            "wmse_ae": (0.30, 0.48),
+            # section 4: dropout keeps E[x_tilde] = x; expected denoising loss, enumeration vs formula
+            "dropout_dev_rescaled": (0.0, 0.1),
+            "dropout_dev_plain": (0.45, 0.55),
+            "denoise_loss_err": (0.0, 1e-10),
+            # section 5: multinomial NLL and its gradient n*pi - x
+            "mult_nll_err": (0.0, 1e-10),
+            "mult_grad_err": (0.0, 1e-10),
+            "mult_grad_rowsum": (0.0, 1e-10),
+            # section 6: KL closed form vs torch.distributions vs Monte Carlo; the package's ELBO
+            "kl_torch_err": (0.0, 1e-10),
+            "kl_mc_rel_err": (0.0, 0.01),
+            "kl_grad_mu_err": (0.0, 0.05),
+            "kl_grad_logvar_err": (0.0, 0.1),
+            "elbo_err": (0.0, 1e-5),
+            # section 7: EASE closed form (package, float32) vs formula vs gradient descent
+            "ease_formula_err": (0.0, 1e-5),
+            "ease_gd_err": (0.0, 1e-5),
+            "ease_gd_vs_formula": (0.0, 1e-8),
+            "ease_objective_gap": (-1e-12, 1e-9),
+            "ridge_diag_mean_small": (0.8, 1.0),
+            # section 8: InfoNCE vs a loop and cross-entropy; gradient; temperature
+            "infonce_pkg_err": (0.0, 1e-10),
+            "infonce_ce_err": (0.0, 1e-10),
+            "infonce_grad_err": (0.0, 1e-10),
+            "tau_eff_5": (1.0, 3.0),
+            "tau_eff_100": (200.0, 256.0),
+            "prob_at_m6": (0.0024, 0.0025),
+            "wmse_const": (0.45, 0.46),
+            "nsmse_const": (0.44, 0.46),
+            "recall_const": (0.002, 0.012),
+            "ndcg_const": (0.003, 0.016),
+            "wmse_pop": (0.36, 0.39),
+            "nsmse_pop": (0.36, 0.39),
+            "recall_pop": (0.12, 0.13),
+            "nsmse_ae": (0.30, 0.48),
+            "recall_ae": (0.12, 0.25),
+            "wmse_gain_ae": (0.04, 0.40),
+            "balanced_order": "the opposite order to",  # the balanced loss prefers popularity, NDCG the ae
+            "dropout_mc_se": (0.0158, 0.0159),
+            "kl_formula": (4.0, 4.15),
+            "kl_mc": (4.0, 4.15),
+            "kl_mc_se": (0.003, 0.01),
+            "mc_samples": (50_000, 50_000),
+            "elbo_beta": (0.0, 1.0),
+            # Mult-VAE's defaults may be retuned: only their plausibility is checked
+            "vae_batch_size": (16, 2048),
+            "vae_updates_per_epoch": (1, 60),
+            "paper_anneal_epochs": (3_000, 200_000),
+            "vae_anneal_steps": (1, 1_000_000),
+            "vae_anneal_epochs": (1, 1_000_000),
+            "ease_items": (200, 200),
+            "ease_lambda": (500.0, 500.0),
+            "ease_gd_steps": (500, 500),
+            "ridge_diag_mean": (0.1, 0.3),
+            "ridge_lambda": (500.0, 500.0),
+            "ridge_lambda_small": (5.0, 5.0),
+            "tau_eff_10": (3.0, 20.0),
+            "tau_eff_20": (60.0, 200.0),
+            "tau_eff_50": (200.0, 256.0),
+        },
+        # small matrices: one thread avoids oversubscribing the cores when chapters run in parallel
+        env={"OMP_NUM_THREADS": "1"},
+    ),
+    "ch05_project_practice": Chapter(
+        parameters={"ARTICLE_EPOCHS": 5, "EPOCHS": 10},
+        expected={
+            # the article's model, trained its way on the strong split's test users
+            "article_epochs": (5, 5),
+            "article_test_loss": (0.045, 0.066),  # real, and below the all-zeros predictor's loss
+            "zeros_mse": (0.0680, 0.0683),  # = the density of the test rows
+            "test_density": (0.0680, 0.0683),
+            "zeros_ndcg10": (0.0, 0.03),  # a constant ranks at random
+            "means_mse": (0.054, 0.056),
+            "means_ndcg10": (0.25, 0.27),
+            "article_ndcg10": (0.27, 0.42),
+            # raw 1-5 ratings behind a sigmoid: a loss floor, outputs capped at 1
+            "raw_floor": (0.52, 0.53),
+            "raw_mse": (0.53, 0.90),
+            "raw_max_output": (0.99, 1.0),
+            "binary_ndcg10": (0.27, 0.42),
+            # the package's trainer on the per-user holdout
+            "ndcg10_pop": (0.139, 0.140),
+            "ndcg10_ae": (0.17, 0.30),  # the article's model, trained on a ranking metric, beats popularity
+            "ae_over_pop": (1.2, 2.2),
+            "ndcg10_multvae": (0.17, 0.32),
+            "ndcg10_ease": (0.32, 0.34),
+            "recall20_ease": (0.36, 0.40),
+            "best_model": "ease",
+            # recommendations with titles
+            "user_n_rated": (39, 39),
+            "similar_source": "Star Wars",
+            "similar_first": "Return of the Jedi",
+            "foldin_changed": (1, 10),
+            "scifi_before": (3, 10),
+            "cli_ndcg10": (0.32, 0.34),  # sslrec train reproduces the notebook's EASE
+            "device": {"cpu", "cuda", "mps"},
+            "article_valid_loss": (0.045, 0.066),
+            "raw_ndcg10": (0.15, 0.40),
+            "scaled_ndcg10": (0.20, 0.42),
+            "recall10_pop": (0.12, 0.13),
+            "recall20_pop": (0.18, 0.19),
+            "ndcg20_pop": (0.145, 0.16),
+            "recall10_ae": (0.13, 0.25),
+            "recall20_ae": (0.20, 0.35),
+            "ndcg20_ae": (0.17, 0.32),
+            "recall10_multvae": (0.13, 0.28),
+            "recall20_multvae": (0.20, 0.38),
+            "ndcg20_multvae": (0.17, 0.34),
+            "recall10_ease": (0.26, 0.29),
+            "ndcg20_ease": (0.33, 0.355),
+            "best_epoch_ae": (1, 10),
+            "best_epoch_multvae": (1, 10),
+            "epochs": (10, 10),
+            "user": (196, 196),
+            "top_k": (10, 10),
+            "user_first_rec": "Fargo",
+            "history_titles": "Star Wars, Alien, Terminator, The",
+            "added_title": "Sleepless in Seattle",
+            "scifi_after": (3, 10),
+            "romance_before": (0, 3),
+            "romance_after": (0, 5),
+        },
+        env={"OMP_NUM_THREADS": "1"},
+    ),
+    "ch06_pros_and_cons": Chapter(
+        parameters={
+            "LABELLED_USERS": [25, None],
+            "N_DRAWS": 1,
+            "EPOCHS": 60,
+            "PATIENCE": 5,
+            "COST_USERS": [500, 1000, 2000],
+            "COST_ITEMS": [500, 1000, 2000],
+            "FIXED_ITEMS": 500,
+            "FIXED_USERS": 1000,
+        },
+        expected={
+            "liked_share": (0.553, 0.554),
+            "n_train_users": (754, 754),
+            "n_heldout_users": (94, 94),
+            "k_small": (25, 25),
+            "k_large": (754, 754),
+            "pretrained_test": (0.25, 0.36),  # no labels at all
+            "scratch_small": (0.12, 0.27),  # 25 labelled users, from scratch
+            "pretrain_gain_small": (0.03, 0.25),  # pre-training helps when labels are few
+            "scratch_large": (0.27, 0.35),
+            "pop_liked_test": (0.17, 0.18),
+            # cost: memory is counted exactly; time is noisy, so only EASE's steep growth in items is checked
+            "ae_memory_slope": (0.97, 1.01),
+            "ease_memory_slope": (1.98, 2.01),
+            "ease_items_slope": (1.3, 3.5),
+            "ml20m_ease_gib": (2.66, 2.67),
+            "liked_threshold": (4.0, 4.0),
+            "n_unlabelled": (80_000, 82_500),
+            "n_labelled_all": (43_500, 45_500),
+            "pretrain_seconds": (0.0, 300.0),
+            "pretrained_small": (0.25, 0.36),
+            "pretrained_large": (0.25, 0.36),
+            "kept_share": (0.0, 1.0),
+            "finetune_gain_large": (-0.06, 0.06),
+            "no_labels_vs_all": {"above", "below"},
+            # timings are noisy (shared machine, CPU or GPU): only loose plausibility
+            "ae_users_slope": (0.3, 2.0),
+            "ease_users_slope": (-0.5, 1.5),
+            "ae_items_slope": (0.2, 2.0),
+            "ease_max_seconds": (0.0, 60.0),
+            "ae_max_seconds": (0.0, 60.0),
+            "ease_max_peak": (1.0, 4000.0),
+            "cost_max_items": (1_900, 2_000),  # items never drawn are dropped
+            "ease_max_weights": (15.0, 15.3),  # cost_max_items^2 float32
+            "ml20m_items": (26_744, 26_744),
+            "device_type": {"cpu", "cuda", "mps"},
+        },
+        env={"OMP_NUM_THREADS": "1"},
+    ),
+    "ch07_contrastive_masked": Chapter(
+        parameters={"GRAPH_EPOCHS": 2, "MISTAKE_EPOCHS": 2, "SEQ_EPOCHS": 2},
+        expected={
+            # the augmentations
+            "n_graph_nodes": (2625, 2625),
+            "n_graph_edges": (80_808, 80_808),
+            "kept_share": (0.895, 0.905),  # edge dropout at rho = 0.1 keeps ~90% of the edges
+            "view_symmetric": (1, 1),
+            "noise_len_min": (0.0999, 0.1001),  # sign noise has length eps = 0.1
+            "noise_len_max": (0.0999, 0.1001),
+            "noise_same_sign": (1.0, 1.0),
+            # graph models, 2 epochs on the holdout split
+            "lightgcn_test": (0.11, 0.19),
+            "sgl_test": (0.13, 0.22),
+            "simgcl_test": (0.0, 0.10),  # SimGCL starts slowly (0.27 after the default 10 epochs)
+            "xsimgcl_test": (0.02, 0.12),
+            "nce_chance": (6.849, 6.850),  # log(943)
+            "nce_lightgcn": (5.0, 6.85),
+            "nce_sgl": (1.0, 4.5),  # SGL's users are recognisable across unseen edge-dropped views
+            # the paper's contrastive weight 0.1 stalls BPR on this small, dense graph
+            "mistake_paper_valid": (0.0, 0.03),
+            "mistake_default_valid": (0.11, 0.20),
+            "mistake_ratio": (5.0, 40.0),
+            # sequence models, 2 epochs on the leave-one-out split
+            "loo_test_users": (943, 943),
+            "example_history_len": (270, 270),
+            "cloze_masked": (1, 32),
+            "pop_test": (0.0121, 0.0122),
+            "itemnext_test": (0.055, 0.067),
+            "sasrec_test": (0.008, 0.045),
+            "bert4rec_test": (0.004, 0.035),
+            "cl4srec_test": (0.015, 0.055),
+            "seq_best_model": "itemnext",  # tiny transformers after 2 epochs do not beat the item-to-item baseline
+            "pop_test_excl": (0.0255, 0.0256),  # excluding seen items doubles popularity's score
+            "sasrec_test_excl": (0.02, 0.07),
+            "ssl_compared_here": (5, 5),
+            "ssl_better_here": (0, 5),
+            # the committed benchmark leaderboards, checked only once they exist
+            **(
+                {"bench_found": (2, 2), "bench_holdout_gain": (-0.1, 0.1), "bench_loo_gain": (-0.1, 0.1)}
+                if all(
+                    (ROOT / "benchmarks" / "results" / name / "leaderboard.csv").exists()
+                    for name in ("ml-100k-holdout", "ml-100k-holdout-graph", "ml-100k-loo")
+                )
+                else {}
+            ),
+        },
+        env={"OMP_NUM_THREADS": "1"},  # two threads on a busy 2-core machine made LightGCN ~20x slower
+    ),
+    "ch08_applications": Chapter(
+        parameters={"EMB_EPOCHS": 5, "COLD_ITEMS": 20},
+        expected={
+            # e-commerce: EASE's lists
+            "ease_ndcg": (0.32, 0.34),
+            "pop_ndcg": (0.139, 0.140),
+            "user": (196, 196),
+            "similar_source": "Star Wars",
+            "similar_first": "Return of the Jedi",
+            # social: neighbours by Mult-VAE user embeddings share more films than random users
+            "emb_dim": (200, 200),
+            "jaccard_lift_train": (1.5, 4.0),
+            "jaccard_lift_heldout": (1.3, 4.0),
+            "jaccard_random_train": (0.06, 0.075),
+            # music/video: next film on the leave-one-out split
+            "seq_model": "itemnext",
+            "seq_hit": (0.09, 0.13),
+            "pop_hit": (0.02, 0.04),
+            # advertising: look-alike audience of horror fans
+            "n_fans": (315, 315),
+            "n_hidden": (158, 158),
+            "prec_base": (0.20, 0.21),
+            "lookalike_lift": (1.3, 3.5),  # above the base rate of fans...
+            "combined_lift": (2.3, 3.5),  # ...and more with activity added
+            "prec_random": (0.1, 0.3),
+            # cold start from text: better than random ranking of users
+            "cold_items": (20, 20),
+            "auc_text": (0.7, 0.9),  # 0.5 is a random ranking of users
+        },
+        env={"OMP_NUM_THREADS": "1"},
+    ),
+    "ch09_challenges": Chapter(
+        parameters={
+            "COST_USERS": 500,
+            "COST_ITEMS": 300,
+            "COST_INTERACTIONS": [10_000, 20_000, 40_000],
+            "EPOCHS": 5,
+            "NOISE_RATES": [0.0, 1.0],
+            "DROP_SHARES": [0.8],
+        },
+        expected={
+            # compute: timings are noisy on shared CI machines, so only loose bounds
+            "bpr_time_slope": (0.2, 2.0),
+            "cost_max_interactions": (31_000, 33_000),
+            # interpretability: neighbours share genres more often than random films
+            "n_kept": (870, 890),
+            "emb_width": (600, 600),
+            "genre_agree_random": (0.30, 0.45),
+            "genre_agree_nn": (0.38, 0.80),
+            "pc1_popularity_corr": (0.0, 1.0),
+            "median_shuffled_corr": (0.05, 0.2),
+            # robustness: EASE degrades with noise and more with sparsity
+            "ease_clean": (0.32, 0.34),
+            "ease_noise_kept": (0.8, 1.0),
+            "ease_sparse_kept": (0.4, 0.7),  # dropping 80% of the data hurts more than noise
+            "multvae_clean": (0.15, 0.28),
+        },
+        env={"OMP_NUM_THREADS": "1"},
     ),
     "report": Chapter(
         # appendix A's report, tiny: EASE at its default regularisation, Mult-VAE for two epochs
@@ -225,6 +638,8 @@ def test_chapter_executes_and_records_expected_values(name: str, monkeypatch: py
         got = values[key]
         if isinstance(want, tuple):
             ok = isinstance(got, int | float) and want[0] <= got <= want[1]
+        elif isinstance(want, set):  # any of these values
+            ok = got in want
         else:
             ok = got == want
         if not ok:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from sslrec_utils.profiling import MB, measure, rss_bytes, scaling_exponent, state_mb
+from sslrec_utils.profiling import MB, measure, release_free_memory, rss_bytes, scaling_exponent, state_mb
 
 
 def test_state_mb_counts_parameters_buffers_and_optimizer_state_once() -> None:
@@ -73,3 +73,17 @@ def test_scaling_exponent_recovers_a_power_law() -> None:
         scaling_exponent([100, 100], [1.0, 2.0])
     with pytest.raises(ValueError, match="positive"):
         scaling_exponent([100, 200], [1.0, 0.0])
+
+
+@pytest.mark.skipif(rss_bytes() is None, reason="needs /proc (Linux)")
+def test_release_free_memory_lets_measure_count_a_repeated_allocation() -> None:
+    def work() -> int:
+        blocks = [
+            np.ones(2**14, dtype=np.uint8) for _ in range(4096)
+        ]  # 64 MiB in small blocks (heap, not mmap)
+        return len(blocks)
+
+    measure(work)  # the freed blocks may stay with the allocator...
+    if not release_free_memory():  # ...until they are handed back
+        pytest.skip("not glibc")
+    assert measure(work).peak_mb >= 32

@@ -1,7 +1,7 @@
 """Interaction logs as contiguous integer IDs: ID maps, duplicate handling, binarisation, k-core filtering.
 
 Everything downstream (splits, models, metrics) works on `Interactions`: users and items numbered
-``0..n_users-1`` and ``0..n_items-1``, with `IdMap`s that translate back to the IDs of the raw data.
+``0..n_users-1`` and ``0..n_items-1``, with `IdMap` objects that translate back to the IDs of the raw data.
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ class StepInfo(NamedTuple):
 class ModelConfig(Config):
     """Base of model hyperparameter configs. Subclasses set ``name`` and implement ``build``.
 
-    Class attributes:
+    Attributes:
         name: the registry name (``sslrec train --model NAME``).
         train_defaults: `TrainConfig` values this model trains best with (e.g. ``{"batch_size": 500}``);
             the user's settings override them.
@@ -98,7 +98,9 @@ class ModelConfig(Config):
 class Recommender(nn.Module):
     """Interface of every model.
 
-    Class attributes tell the trainer what to feed:
+    Class attributes tell the trainer what to feed.
+
+    Attributes:
         batcher: name of the training batch builder in `sslrec_utils.batching` (``"none"``: closed form).
         score_inputs: keys ``score`` needs: ``"users"`` (B,), ``"rows"`` (B, n_items) input interactions,
             ``"seqs"`` (B, L) padded input sequences.

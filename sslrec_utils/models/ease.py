@@ -6,6 +6,7 @@ EASE minimises ``||X - X B||_F^2 + lambda ||B||_F^2`` subject to ``diag(B) = 0``
 off the diagonal. A user's scores are ``x_u B``: any history row can be scored, so fold-in is free.
 
 Two optional extensions (both 0 gives Steck's EASE exactly):
+
 - ``user_weight`` gamma weights user u's squared error by ``n_u^-gamma`` (n_u: their training items), so heavy
   users dominate the co-occurrences less: ``X^T X`` becomes ``X^T W X``, the closed form is otherwise unchanged.
   The weights are normalised to average 1 over interactions, so lambda keeps its scale.

@@ -107,11 +107,13 @@ class SymmetricSpMM(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, adj: Tensor, x: Tensor) -> Tensor:  # type: ignore[override]
+        """``adj @ x``, keeping `adj` for the backward pass."""
         ctx.save_for_backward(adj)
         return adj @ x
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple[None, Tensor]:  # type: ignore[override]
+        """No gradient for `adj`; ``adj @ grad`` for `x` (`adj` is symmetric)."""
         (adj,) = ctx.saved_tensors
         return None, adj @ grad
 

@@ -1,0 +1,174 @@
+"""Small tools for the applications of chapter 8: nearest neighbours in an embedding space, look-alike audience
+expansion, taste overlap between users, and a transparent text representation of items for cold start.
+
+    idx, sim = cosine_neighbours(user_emb, [0, 5], k=10)   # (2, 10) nearest users of users 0 and 5
+    ranked, score = lookalike(user_emb, seed_users)         # every other user, most similar to the seed first
+    jaccard(matrix, [0, 0], [1, 2])                         # overlap of the item sets of users 0/1 and 0/2
+    features, vocab = tfidf(["toy story animation", ...])   # (n_docs, n_terms) L2-normalised TF-IDF rows
+    profile_scores(history, features, new_features)         # (n_users, n_new) cosine of user profile and new item
+    roc_auc(scores, positives)                              # chance that a positive outranks a negative
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def cosine_neighbours(
+    emb: Tensor | np.ndarray, queries: Sequence[int] | np.ndarray, k: int, *, exclude_self: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """The `k` rows of `emb` most cosine-similar to each query row.
+
+    Args:
+        emb: (n, d) embeddings (users or items).
+        queries: (q,) row indices to find neighbours for.
+        k: neighbours per query, 1 <= k < n.
+        exclude_self: leave the query row out of its own neighbours.
+
+    Returns:
+        ``(indices, similarities)``, each (q, k), most similar first.
+    """
+    x = F.normalize(torch.as_tensor(emb).detach().float(), dim=1)
+    q = torch.as_tensor(np.asarray(queries, dtype=np.int64))
+    if not 1 <= k < x.shape[0]:
+        raise ValueError(f"k must lie in [1, {x.shape[0] - 1}] for {x.shape[0]} rows, got {k}")
+    sims = x[q] @ x.T  # (q, n)
+    if exclude_self:
+        sims[torch.arange(len(q)), q] = -torch.inf
+    top = sims.topk(k, dim=1)
+    return top.indices.numpy(), top.values.numpy()
+
+
+def lookalike(emb: Tensor | np.ndarray, seeds: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Look-alike expansion: every non-seed row ranked by cosine similarity to the seed audience's centroid.
+
+    The centroid is the mean of the seeds' L2-normalised embeddings, so every seed counts equally.
+
+    Args:
+        emb: (n, d) user embeddings.
+        seeds: (s,) indices of the seed audience, at least one.
+
+    Returns:
+        ``(candidates, scores)``: (n - s,) indices of the other rows, best first, and their cosine scores.
+    """
+    x = F.normalize(torch.as_tensor(emb).detach().float(), dim=1)
+    seeds = np.unique(np.asarray(seeds, dtype=np.int64))
+    if seeds.size == 0:
+        raise ValueError("the seed audience is empty")
+    centroid = F.normalize(x[torch.as_tensor(seeds)].mean(dim=0), dim=0)
+    scores = (x @ centroid).numpy()
+    others = np.setdiff1d(np.arange(x.shape[0]), seeds)
+    order = others[np.argsort(-scores[others], kind="stable")]
+    return order, scores[order]
+
+
+def jaccard(
+    matrix: sp.csr_matrix, a: Sequence[int] | np.ndarray, b: Sequence[int] | np.ndarray
+) -> np.ndarray:
+    """Jaccard overlap ``|A & B| / |A | B|`` of the item sets of row pairs ``(a[i], b[i])`` (0 if both empty).
+
+    Args:
+        matrix: (n_users, n_items) interactions; any non-zero counts as present.
+        a: (p,) row indices.
+        b: (p,) row indices.
+
+    Returns:
+        (p,) float64 overlaps.
+    """
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have the same length, got {a.shape} and {b.shape}")
+    x = (sp.csr_matrix(matrix) != 0).astype(np.float64).tocsr()
+    both = np.asarray(x[a].multiply(x[b]).sum(axis=1)).ravel()
+    sizes = np.diff(x.indptr)
+    union = sizes[a] + sizes[b] - both
+    return np.divide(both, union, out=np.zeros_like(both), where=union > 0)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case word tokens of `text` (letters and digits; punctuation splits words)."""
+    return _TOKEN.findall(text.lower())
+
+
+def tfidf(docs: Sequence[str], *, min_df: int = 1) -> tuple[sp.csr_matrix, list[str]]:
+    """TF-IDF vectors of short documents, rows L2-normalised.
+
+    Term frequency is the raw count; ``idf(t) = log((1 + n) / (1 + df(t))) + 1`` (smoothed, as scikit-learn's
+    default), so a term in every document still counts a little.
+
+    Args:
+        docs: (n,) texts, tokenised by `tokenize`.
+        min_df: drop terms found in fewer documents.
+
+    Returns:
+        ``(features, vocabulary)``: (n, n_terms) float64 CSR and the terms in column order (sorted).
+    """
+    tokens = [tokenize(d) for d in docs]
+    df: dict[str, int] = {}
+    for toks in tokens:
+        for t in set(toks):
+            df[t] = df.get(t, 0) + 1
+    vocab = sorted(t for t, c in df.items() if c >= min_df)
+    column = {t: j for j, t in enumerate(vocab)}
+    rows, cols = [], []
+    for i, toks in enumerate(tokens):
+        kept = [column[t] for t in toks if t in column]
+        rows += [i] * len(kept)
+        cols += kept
+    counts = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(docs), len(vocab)))
+    counts.sum_duplicates()
+    idf = np.log((1 + len(docs)) / (1 + np.array([df[t] for t in vocab], dtype=np.float64))) + 1
+    weighted = counts @ sp.diags(idf)
+    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    return sp.csr_matrix(sp.diags(1 / np.maximum(norms, 1e-12)) @ weighted), vocab
+
+
+def profile_scores(
+    history: sp.csr_matrix, features: sp.csr_matrix, new_features: sp.csr_matrix
+) -> np.ndarray:
+    """Content-based scores of new items: cosine between each user's profile and each new item's features.
+
+    A user's profile is the sum of the feature rows of the items in their history.
+
+    Args:
+        history: (n_users, n_items) interactions (binary or weighted).
+        features: (n_items, n_terms) item features (e.g. `tfidf`).
+        new_features: (n_new, n_terms) features of items the history has never seen.
+
+    Returns:
+        (n_users, n_new) float64 cosine similarities (0 for users with an empty profile).
+    """
+    profiles = sp.csr_matrix(history, dtype=np.float64) @ features  # (n_users, n_terms)
+    norms = np.sqrt(np.asarray(profiles.multiply(profiles).sum(axis=1)).ravel())
+    new_norms = np.sqrt(np.asarray(new_features.multiply(new_features).sum(axis=1)).ravel())
+    dots = (profiles @ new_features.T).toarray()
+    return dots / np.maximum(norms, 1e-12)[:, None] / np.maximum(new_norms, 1e-12)[None, :]
+
+
+def roc_auc(scores: Sequence[float] | np.ndarray, positives: Sequence[bool] | np.ndarray) -> float:
+    """Area under the ROC curve: the chance that a random positive scores above a random negative (ties 1/2).
+
+    Args:
+        scores: (n,) scores.
+        positives: (n,) booleans, with at least one positive and one negative.
+    """
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    y = np.asarray(positives, dtype=bool).ravel()
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    if s.shape != y.shape or n_pos == 0 or n_neg == 0:
+        raise ValueError(f"need equal lengths and both classes; got {s.size} scores, {n_pos} positives")
+    _, inverse, counts = np.unique(s, return_inverse=True, return_counts=True)
+    ranks = (np.cumsum(counts) - (counts - 1) / 2)[inverse]  # average 1-based ranks, ties shared
+    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+__all__ = ["cosine_neighbours", "jaccard", "lookalike", "profile_scores", "roc_auc", "tfidf", "tokenize"]

@@ -1,0 +1,146 @@
+"""Perturbed training data, for measuring how a model degrades: random fake interactions (noise) and randomly
+dropped interactions (sparsity). Only the training part changes; validation and test stay clean, so every
+perturbed model is scored on the same held-out interactions.
+
+    noisy = with_noise(split, rate=0.2, seed=0)    # 20% more training rows, (user, item) pairs drawn at random
+    sparse = with_dropped(split, share=0.5, seed=0)  # half of the training rows removed
+    evaluate_perturbed(model, sparse, split)         # the clean test, nothing real recommended back
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from sslrec_utils.metrics import EvalResult, evaluate
+from sslrec_utils.models.base import Recommender
+from sslrec_utils.splits import Split
+from sslrec_utils.train import make_score_fn
+
+
+def _train_part(split: Split) -> str:
+    if "train" not in split.parts:
+        raise ValueError(f"the split has no 'train' part; parts: {list(split.parts)}")
+    return "train"
+
+
+def with_noise(split: Split, rate: float, seed: int) -> Split:
+    """`split` with ``round(rate * n_train)`` fake training interactions added.
+
+    Each fake row pairs a user drawn in proportion to their training activity (active users click more, including
+    by accident) with an item drawn uniformly among the items that user has in no part of the split; fake rows get
+    the median rating and a timestamp after the user's training rows, so sequence models see them last.
+
+    Args:
+        split: a split with a ``train`` part.
+        rate: fake rows per real training row, >= 0.
+        seed: seeds the draws.
+    """
+    if rate < 0:
+        raise ValueError(f"rate must be >= 0, got {rate}")
+    part = _train_part(split)
+    train = split.parts[part]
+    n_fake = int(round(rate * len(train)))
+    if n_fake == 0:
+        return split
+    rng = np.random.default_rng(seed)
+    counts = np.bincount(train["user"].to_numpy(np.int64), minlength=split.n_users).astype(np.float64)
+    users = rng.choice(split.n_users, size=n_fake, p=counts / counts.sum())
+    known = split.matrix(*split.parts)  # everything the split holds: fake rows never duplicate a real one
+    items = rng.integers(0, split.n_items, size=n_fake)
+    taken = np.asarray(known[users, items]).ravel() > 0
+    for _ in range(100):  # redraw collisions; users hold at most a small share of the catalogue
+        if not taken.any():
+            break
+        items[taken] = rng.integers(0, split.n_items, size=int(taken.sum()))
+        taken = np.asarray(known[users, items]).ravel() > 0
+    users, items = users[~taken], items[~taken]
+    pairs = np.unique(users * split.n_items + items)  # the same fake pair drawn twice counts once
+    last = train.groupby("user")["timestamp"].max()
+    fake = pd.DataFrame(
+        {
+            "user": pairs // split.n_items,
+            "item": pairs % split.n_items,
+            "rating": np.float32(train["rating"].median()),
+            "timestamp": last.reindex(pairs // split.n_items).fillna(0).to_numpy(np.int64) + 1,
+        }
+    ).astype(train.dtypes.to_dict())
+    start = max(int(p.index.max()) for p in split.parts.values() if len(p)) + 1
+    fake.index = pd.RangeIndex(start, start + len(fake))
+    return Split(
+        {**split.parts, part: pd.concat([train, fake])},
+        split.user_map,
+        split.item_map,
+        split.protocol,
+        split.seed,
+    )
+
+
+def with_dropped(split: Split, share: float, seed: int, *, min_per_user: int = 1) -> Split:
+    """`split` with a random `share` of the training interactions removed.
+
+    Args:
+        split: a split with a ``train`` part.
+        share: fraction of training rows to drop, in [0, 1).
+        seed: seeds the draw.
+        min_per_user: every user keeps at least this many training rows (if they had them), so every test user
+            still has a history to be scored from.
+    """
+    if not 0 <= share < 1:
+        raise ValueError(f"share must lie in [0, 1), got {share}")
+    part = _train_part(split)
+    train = split.parts[part]
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(train))
+    shuffled = train.iloc[order]
+    rank = shuffled.groupby("user").cumcount().to_numpy()  # a random rank of each row within its user
+    keep = rank < min_per_user  # the protected rows
+    n_drop = min(int(round(share * len(train))), int((~keep).sum()))
+    droppable = np.flatnonzero(~keep)
+    keep[droppable[n_drop:]] = True  # droppable rows are already in random order
+    kept = shuffled[keep].sort_index()
+    return Split({**split.parts, part: kept}, split.user_map, split.item_map, split.protocol, split.seed)
+
+
+def evaluate_perturbed(
+    model: Recommender,
+    perturbed: Split,
+    clean: Split,
+    phase: Literal["valid", "test"] = "test",
+    *,
+    ks: tuple[int, ...] = (10, 20),
+    batch_size: int = 1024,
+) -> EvalResult:
+    """Full-ranking metrics of a model trained on `perturbed`, on `clean`'s held-out interactions.
+
+    The model scores users from the perturbed input (what it would see when serving); the ranking excludes what
+    either split excludes, so an interaction dropped from training is not counted as a miss when the model ranks
+    it high (the user did have it), and a fake one is not recommended back.
+
+    Args:
+        model: a trained model.
+        perturbed: the split it was trained on (`with_noise`, `with_dropped`).
+        clean: the unperturbed split, with the same held-out parts.
+        phase: ``"valid"`` or ``"test"``.
+        ks: cut-offs.
+        batch_size: users scored at once.
+    """
+    was_training = model.training
+    model.eval()
+    score_fn, plan = make_score_fn(model, perturbed, phase, model.device)
+    clean_plan = clean.eval_plan(phase)
+    exclude = None
+    for part in (plan.exclude, clean_plan.exclude):
+        if part is not None:
+            exclude = part.copy() if exclude is None else exclude + part
+    if exclude is not None:
+        exclude.data[:] = 1.0
+    users = np.intersect1d(plan.users, clean_plan.users)
+    result = evaluate(score_fn, users, clean_plan.heldout, exclude, ks=ks, batch_size=batch_size)
+    model.train(was_training)
+    return result
+
+
+__all__ = ["evaluate_perturbed", "with_dropped", "with_noise"]
