@@ -23,7 +23,7 @@ class SGL(LightGCN):
     """LightGCN plus ``ssl_reg * InfoNCE`` between two edge-dropout views (users and items of the batch).
 
     Args:
-        n_users, n_items, adj, embedding_dim, n_layers, reg: as `LightGCN`.
+        *args, **kwargs: `LightGCN`'s (n_users, n_items, adj, embedding_dim, n_layers, reg).
         ssl_reg: weight of the contrastive term.
         ssl_temp: its temperature.
         drop_rate: edge drop probability of each view.
@@ -31,19 +31,15 @@ class SGL(LightGCN):
 
     def __init__(
         self,
-        n_users: int,
-        n_items: int,
-        adj: Tensor,
-        embedding_dim: int = 64,
-        n_layers: int = 3,
-        reg: float = 1e-3,
+        *args: Any,
         ssl_reg: float = 3e-3,
         ssl_temp: float = 0.2,
         drop_rate: float = 0.1,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(n_users, n_items, adj, embedding_dim, n_layers, reg)
+        super().__init__(*args, **kwargs)
         self.ssl_reg, self.ssl_temp, self.drop_rate = ssl_reg, ssl_temp, drop_rate
-        self.register_buffer("edge_id", edge_ids(adj), persistent=False)
+        self.register_buffer("edge_id", edge_ids(self.adj), persistent=False)
         self._views: tuple[tuple[Any, ...], list[Any]] | None = None
 
     def view_graphs(self, info: StepInfo) -> list[Tensor]:

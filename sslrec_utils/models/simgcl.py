@@ -23,7 +23,7 @@ class SimGCL(LightGCN):
     """LightGCN plus ``cl_weight * InfoNCE`` between two noisy passes over the same graph.
 
     Args:
-        n_users, n_items, adj, embedding_dim, n_layers, reg: as `LightGCN`.
+        *args, **kwargs: `LightGCN`'s (n_users, n_items, adj, embedding_dim, n_layers, reg).
         cl_weight: weight of the contrastive term.
         cl_temp: its temperature.
         eps: noise length per layer.
@@ -32,18 +32,14 @@ class SimGCL(LightGCN):
 
     def __init__(
         self,
-        n_users: int,
-        n_items: int,
-        adj: Tensor,
-        embedding_dim: int = 64,
-        n_layers: int = 3,
-        reg: float = 1e-3,
+        *args: Any,
         cl_weight: float = 1e-2,
         cl_temp: float = 0.2,
         eps: float = 0.1,
         skip_ego: bool = False,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(n_users, n_items, adj, embedding_dim, n_layers, reg)
+        super().__init__(*args, **kwargs)
         self.first_layer = 1 if skip_ego else 0
         self.cl_weight, self.cl_temp, self.eps = cl_weight, cl_temp, eps
 
