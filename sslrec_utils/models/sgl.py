@@ -23,7 +23,8 @@ class SGL(LightGCN):
     """LightGCN plus ``ssl_reg * InfoNCE`` between two edge-dropout views (users and items of the batch).
 
     Args:
-        *args, **kwargs: `LightGCN`'s (n_users, n_items, adj, embedding_dim, n_layers, reg).
+        *args: `LightGCN`'s arguments (n_users, n_items, adj, embedding_dim, n_layers, reg) by position.
+        **kwargs: the same by keyword.
         ssl_reg: weight of the contrastive term.
         ssl_temp: its temperature.
         drop_rate: edge drop probability of each view.

@@ -23,7 +23,8 @@ class SimGCL(LightGCN):
     """LightGCN plus ``cl_weight * InfoNCE`` between two noisy passes over the same graph.
 
     Args:
-        *args, **kwargs: `LightGCN`'s (n_users, n_items, adj, embedding_dim, n_layers, reg).
+        *args: `LightGCN`'s arguments (n_users, n_items, adj, embedding_dim, n_layers, reg) by position.
+        **kwargs: the same by keyword.
         cl_weight: weight of the contrastive term.
         cl_temp: its temperature.
         eps: noise length per layer.
