@@ -1,7 +1,8 @@
 # SSL-Rec Book: set-up, build and tests. The two commands of the README:
 #   make book   set up (.venv, pinned Python packages, mermaid-cli, chromium), execute every chapter, build _build/html
-#   make test   set up, then lint, unit tests, chapters via Papermill, nbval and a -W build of the executed book
-# Other targets: make setup | lab | lint | unit | notebooks | nbval | book-ci | strip | clean | help
+#   make test   set up, then lint, unit tests, chapters via Papermill, nbval, a -W build of the executed book and
+#               a check of every built page in headless Chromium with the network cut off
+# Other targets: make setup | lab | lint | unit | notebooks | nbval | book-ci | browser | strip | clean | help
 #
 # Set-up is idempotent: stamp files under .venv/ and node_modules/ record what is installed, so a second run
 # does nothing unless requirements/lock.txt, pyproject.toml or package-lock.json changed.
@@ -27,7 +28,7 @@ export PIP_NO_INPUT := 1
 # silences debugpy's "frozen modules" warning in every kernel that executes a chapter
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup book test lab lint unit notebooks nbval book-ci strip clean clean-book chromium
+.PHONY: help setup book test lab lint unit notebooks nbval book-ci browser strip clean clean-book chromium
 
 help:
 	@sed -n '1,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -92,7 +93,7 @@ lab: setup
 
 # ---- tests ---------------------------------------------------------------------------------------------------------
 
-TEST_PHASES := lint unit notebooks nbval book-ci
+TEST_PHASES := lint unit notebooks nbval book-ci browser
 
 # every phase runs even if an earlier one failed, so one run reports every problem; the exit status is non-zero
 # if any failed
@@ -122,6 +123,13 @@ nbval:
 # the book rendered from the Papermill outputs (no third execution), with -W and the offline check
 book-ci:
 	$(PY) scripts/build_book.py --from-executed _build/executed
+
+# every page that book-ci built, opened in headless Chromium with the network cut off (127.0.0.1 only): no error
+# output, every image loads, math typeset by MathJax, the Mermaid diagram an SVG (scripts/browser_check.py).
+# After `make book`: make browser HTML=_build/html
+HTML ?= _build/ci-src/_build/html
+browser:
+	$(PY) scripts/browser_check.py $(HTML)
 
 # ---- housekeeping ----------------------------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ LOADING_ATTRS = {
     ("script", "src"),
     ("img", "src"),
     ("img", "srcset"),
+    ("source", "srcset"),
     ("iframe", "src"),
     ("embed", "src"),
     ("object", "data"),
@@ -53,6 +54,32 @@ def is_remote(url: str) -> bool:
     return url.startswith("//") or urlsplit(url).scheme in {"http", "https", "ftp"}
 
 
+def srcset_urls(value: str) -> list[str]:
+    """The URLs of a ``srcset`` attribute: comma-separated candidates, each a URL and optional descriptors.
+
+    Follows the HTML parsing rules: a URL is a run of non-whitespace characters (so a ``data:`` URI keeps its
+    commas), trailing commas end a candidate without descriptors, and descriptors run to the next comma.
+    """
+    urls, i, n = [], 0, len(value)
+    while i < n:
+        while i < n and (value[i].isspace() or value[i] == ","):
+            i += 1
+        start = i
+        while i < n and not value[i].isspace():
+            i += 1
+        url = value[start:i]
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            depth = 0
+            while i < n and not (value[i] == "," and depth == 0):
+                depth += {"(": 1, ")": -1}.get(value[i], 0)
+                i += 1
+        if url:
+            urls.append(url)
+    return urls
+
+
 class PageScan(HTMLParser):
     """Collects what one HTML page loads and what it shows."""
 
@@ -70,8 +97,9 @@ class PageScan(HTMLParser):
         a = {k: (v or "") for k, v in attrs}
         classes = set(a.get("class", "").split())
         for attr, value in a.items():
-            if (tag, attr) in LOADING_ATTRS and value:
-                self.loads.extend(u.split()[0] for u in value.split(",") if u.strip())
+            if (tag, attr) in LOADING_ATTRS and value.strip():
+                # only srcset lists several URLs; any other value is one URL, commas and all (data: URIs)
+                self.loads.extend(srcset_urls(value) if attr == "srcset" else [value.strip()])
         if tag == "link" and a.get("href"):
             rels = set(a.get("rel", "").lower().split())
             if rels & LINK_RELS_THAT_LOAD:

@@ -1,6 +1,14 @@
-import pandas as pd
+import json
+import shutil
+from pathlib import Path
 
-from benchmarks import leaderboard
+import nbformat
+import pandas as pd
+import pytest
+
+from benchmarks import book_build_time, leaderboard
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_leaderboard_runs_models_over_seeds_and_writes_tables(tmp_path):
@@ -36,3 +44,97 @@ def test_leaderboard_merges_runs_without_training(tmp_path):
     assert abs(table.loc["lightgcn", "ndcg@10_mean"] - (0.30 + 0.34 + 0.36) / 3) < 1e-12
     assert table.loc["lightgcn", "beats_recbole"]  # RecBole's LightGCN: 0.2823
     assert "seeds 2020, 2021, 2022" in (out / "leaderboard.md").read_text()
+
+
+def test_epoch_throughput_writes_one_row_per_model(tmp_path):
+    from benchmarks import epoch_throughput
+
+    out = tmp_path / "throughput.csv"
+    args = ["--datasets", "synthetic:300x200x5000", "--models", "multvae", "--device", "cpu", "--epochs", "1"]
+    assert epoch_throughput.main([*args, "--set", "hidden_dims=[32,8]", "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert list(table.columns) == [
+        "dataset",
+        "model",
+        "users",
+        "items",
+        "train_interactions",
+        "device",
+        "epoch_train_s",
+        "validation_s",
+        "interactions_per_s",
+        "valid_ndcg@10",
+        "peak_gpu_mb",
+    ]
+    assert len(table) == 1
+    row = table.iloc[0]
+    assert (row["dataset"], row["model"], row["device"]) == ("synthetic:300x200x5000", "multvae", "cpu")
+    assert (row["users"], row["items"]) == (300, 200)
+    # the holdout split trains on about 80% of the 5000 interactions
+    assert 3500 < row["train_interactions"] < 4500
+    assert row["epoch_train_s"] > 0 and row["validation_s"] >= 0
+    assert row["interactions_per_s"] == pytest.approx(row["train_interactions"] / row["epoch_train_s"])
+    assert row["interactions_per_s"] > 0
+    assert 0 <= row["valid_ndcg@10"] <= 1
+    assert pd.isna(row["peak_gpu_mb"])  # measured on CUDA only
+
+
+def _tiny_book(src: Path) -> None:
+    """A book project of three pages with the real _config.yml (and what it needs: book/_ext, mermaid-cli)."""
+    (src / "book" / "_ext").mkdir(parents=True)
+    (src / "notebooks").mkdir()
+    shutil.copy2(ROOT / "_config.yml", src / "_config.yml")
+    for name in ("_ext/sslrec_book.py", "puppeteer-config.json", "mermaid-config.json", "references.bib"):
+        shutil.copy2(ROOT / "book" / name, src / "book" / name)
+    (src / "node_modules").symlink_to(ROOT / "node_modules")
+    (src / "book" / "index.md").write_text("# Tiny book\n\nA formula, $x^2$, and {doc}`../notebooks/tiny`.\n")
+    (src / "book" / "left_out.md").write_text("# Left out\n\nNot in the subset.\n")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Tiny chapter"), nbformat.v4.new_code_cell("print(6 * 7)")]
+    nbformat.write(nb, src / "notebooks" / "tiny.ipynb")
+    toc = "format: jb-book\nroot: book/index\nchapters:\n- file: notebooks/tiny\n- file: book/left_out\n"
+    (src / "_toc.yml").write_text(toc)
+
+
+def test_book_build_subset_toc_keeps_order_and_rejects_unknown_files():
+    toc = {
+        "format": "jb-book",
+        "root": "book/preface",
+        "parts": [{"caption": "A", "chapters": [{"file": "notebooks/ch01"}, {"file": "notebooks/ch02"}]}],
+    }
+    assert book_build_time.subset_toc(toc, ["notebooks/ch02", "book/preface"]) == {
+        "format": "jb-book",
+        "root": "book/preface",
+        "chapters": [{"file": "notebooks/ch02"}],
+    }
+    with pytest.raises(SystemExit, match="notebooks/ch09"):
+        book_build_time.subset_toc(toc, ["book/preface", "notebooks/ch09"])
+
+
+@pytest.mark.skipif(
+    not (ROOT / "node_modules" / ".bin" / "mmdc").exists() or not Path("/usr/bin/chromium").exists(),
+    reason="the book's _config.yml needs mermaid-cli and chromium (make setup)",
+)
+def test_book_build_time_cold_then_warm_on_a_tiny_book(tmp_path, capsys):
+    src = tmp_path / "src"
+    _tiny_book(src)
+    out = tmp_path / "results"
+    argv = ["--source", str(src), "--only", "book/index", "notebooks/tiny", "--out", str(out)]
+    assert book_build_time.main([*argv, "--workdir", str(tmp_path / "work"), "--keep"]) == 0
+    row = pd.read_csv(out / "book_build_times.csv").iloc[0]
+    assert (row["pages"], row["notebooks"], row["subset"]) == (2, 1, "book/index notebooks/tiny")
+    assert (row["cold_executed"], row["warm_executed"], row["warm_cached"]) == (1, 0, 1)
+    assert row["cold_s"] > 0 and row["warm_s"] > 0 and bool(row["ok"])
+    assert row["cold_over_target"] == pytest.approx(row["cold_s"] / 600, abs=1e-3)
+    (record_file,) = out.glob("book_build_*_subset.json")
+    record = json.loads(record_file.read_text())
+    assert record["cold"]["executed"][0]["notebook"] == "tiny.ipynb"
+    assert record["offline_check_rc"] == 0
+    html = tmp_path / "work" / "book" / "_build" / "html"
+    assert "42" in (html / "notebooks" / "tiny.html").read_text()  # executed, not merely copied
+    assert not (html / "book" / "left_out.html").exists()
+    assert "x the 10-minute target" in capsys.readouterr().out
+    # a second cold build needs a fresh folder
+    with pytest.raises(SystemExit, match="not empty"):
+        book_build_time.main([*argv, "--workdir", str(tmp_path / "work")])

@@ -75,6 +75,49 @@ def test_offline_check_finds_problems(
     assert message in err
 
 
+# a 1x1 PNG; its base64 text holds no comma, but the data: URI does (after "base64")
+PNG_DATA_URI = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
+
+
+def test_data_uris_with_commas_pass(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # only srcset is a comma-separated list; a data: URI in src/data is one URL (it used to be split at its
+    # commas, and the piece after the comma reported as a missing file)
+    body = (
+        f'<img src="{PNG_DATA_URI}" alt="dot">'
+        '<object data="data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22 width=%221,5%22/%3E" '
+        'type="image/svg+xml"></object>'
+        f'<img src="../_images/mermaid-1.svg" srcset="{PNG_DATA_URI} 1x, ../_images/mermaid-1.svg 2x">'
+    )
+    assert _problems(_site(tmp_path, body), capsys) == (0, "")
+
+
+def test_remote_srcset_entry_is_flagged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    body = (
+        '<picture><source srcset="../_images/mermaid-1.svg"><img src="../_images/mermaid-1.svg" '
+        'srcset="../_images/mermaid-1.svg 1x,https://cdn.example.org/fig@2x.png 2x, ../_images/gone.png 3x">'
+        "</picture>"
+    )
+    rc, err = _problems(_site(tmp_path, body), capsys)
+    assert rc == 1
+    assert "loads https://cdn.example.org/fig@2x.png from the internet" in err
+    assert "references ../_images/gone.png, which is missing" in err
+    assert "mermaid-1.svg" not in err
+
+
+@pytest.mark.parametrize(
+    ("srcset", "urls"),
+    [
+        ("a.png", ["a.png"]),
+        ("a.png 1x, b.png 2x", ["a.png", "b.png"]),
+        ("a.png 480w,b.png 800w", ["a.png", "b.png"]),
+        (f"{PNG_DATA_URI} 1x, //cdn.example.org/b.png 2x", [PNG_DATA_URI, "//cdn.example.org/b.png"]),
+        (" a.png, b.png,", ["a.png", "b.png"]),
+    ],
+)
+def test_srcset_urls(srcset: str, urls: list[str]) -> None:
+    assert check_offline.srcset_urls(srcset) == urls
+
+
 def test_strip_keeps_only_checked_outputs(tmp_path: Path) -> None:
     out = {"output_type": "stream", "name": "stdout", "text": "x\n"}
     nb = {

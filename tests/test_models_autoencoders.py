@@ -280,7 +280,13 @@ def test_multvae_on_ml100k_reaches_its_floor():
     cfg = MODELS["multvae"]()
     set_seed(2020)  # fit seeds dropout and shuffling; the initial weights are drawn here
     model = build_model(cfg, TrainData.from_split(split))
-    fit(model, split, TrainConfig(progress=False, seed=2020).replace(**cfg.train_defaults))
+    # 20 of the default 200 epochs (about 1 s each on a CPU, validation included) keep the test short; the full
+    # schedule (best epoch ~62, 150 s under load) reaches 0.2965 (seeds 2020-2022: 0.2996 +- 0.0030; RecBole
+    # 1.2.1's MultiVAE: 0.2942). Test NDCG@10 after 5/10/20/30 epochs, seed 2020: 0.183/0.221/0.266/0.289
+    # (seeds 2021, 2022 at 20: 0.272, 0.261); popularity on this split: 0.139.
+    train_cfg = TrainConfig(progress=False, seed=2020).replace(**{**cfg.train_defaults, "epochs": 20})
+    result = fit(model, split, train_cfg)
     ndcg = evaluate_model(model, split, "test").summary["ndcg@10"]
-    # measured 0.2965 (seeds 2020-2022: 0.2996 +- 0.0030); RecBole 1.2.1's MultiVAE: 0.2942
-    assert ndcg > 0.28, ndcg
+    assert ndcg > 0.24, ndcg  # far above popularity and above where 10 epochs get
+    curve = result.history["ndcg@10"]
+    assert curve.max() > curve.iloc[0] + 0.05, curve.tolist()  # validation NDCG climbed during training

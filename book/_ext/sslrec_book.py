@@ -57,6 +57,30 @@ def _resolve(app: Sphinx, config: Config) -> None:
     config.mermaid_params = params
 
 
+def _drop_duplicate_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """List each script once. Built with Jupyter Book 1 (Sphinx 7.4), every page listed the inline scripts of
+    sphinx-togglebutton and sphinx-thebe twice (Sphinx compares a script's filename, and inline ones are
+    recorded with ``None`` or ``""``); the second ``const THEBE_JS_URL = ...`` raised "Identifier
+    'THEBE_JS_URL' has already been declared" in the browser on every page (scripts/browser_check.py fails
+    on JavaScript errors)."""
+    scripts = context.get("script_files")
+    if not isinstance(scripts, list):
+        return
+    seen, unique = set(), []
+    for js in scripts:
+        attributes = getattr(js, "attributes", {})
+        key = (
+            getattr(js, "filename", js) or "",
+            getattr(js, "priority", None),
+            tuple(sorted(attributes.items())),
+        )
+        if key not in seen:
+            seen.add(key)
+            unique.append(js)
+    scripts[:] = unique
+
+
 def setup(app: Sphinx) -> dict[str, object]:
     app.connect("config-inited", _resolve, priority=900)
+    app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
