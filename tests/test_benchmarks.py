@@ -138,3 +138,9 @@ def test_book_build_time_cold_then_warm_on_a_tiny_book(tmp_path, capsys):
     # a second cold build needs a fresh folder
     with pytest.raises(SystemExit, match="not empty"):
         book_build_time.main([*argv, "--workdir", str(tmp_path / "work")])
+
+
+def test_recbole_figures_only_beside_the_holdout_split():
+    runs = pd.DataFrame({"model": ["pop"], "seed": [2020], "ndcg@10": [0.01], "seconds_to_best": [0.1]})
+    assert leaderboard.summarise(runs, "holdout").loc["pop", "recbole_ndcg@10"] == 0.1033
+    assert pd.isna(leaderboard.summarise(runs, "loo").loc["pop", "recbole_ndcg@10"])
