@@ -418,7 +418,13 @@ CHAPTERS: dict[str, Chapter] = {
             "ssl_better_here": (0, 5),
             # the committed benchmark leaderboards, checked only once they exist
             **(
-                {"bench_found": (2, 2), "bench_holdout_gain": (-0.1, 0.1), "bench_loo_gain": (-0.1, 0.1)}
+                {
+                    "bench_found": (2, 2),
+                    # read from the committed CSVs: best SSL graph model - LightGCN, best of BERT4Rec and
+                    # CL4SRec - SASRec (benchmarks/results/README.md)
+                    "bench_holdout_gain": (0.0003, 0.0005),
+                    "bench_loo_gain": (-0.0190, -0.0188),
+                }
                 if all(
                     (ROOT / "benchmarks" / "results" / name / "leaderboard.csv").exists()
                     for name in ("ml-100k-holdout", "ml-100k-holdout-graph", "ml-100k-loo")
