@@ -151,6 +151,7 @@ def fit(
     cfg: TrainConfig,
     out_dir: str | Path | None = None,
     dist: DistContext | None = None,
+    monitor: Callable[[Recommender], dict[str, float]] | None = None,
 ) -> FitResult:
     """Train `model` on ``split``'s training part, selecting the epoch by validation ``cfg.metric``.
 
@@ -161,6 +162,9 @@ def fit(
         out_dir: if given, the best weights are written to ``out_dir/checkpoint.pt`` whenever they improve.
         dist: in a ``torchrun`` launch, this process's `DistContext`: batches are sharded over ranks, gradients
             averaged, and rank 0 alone validates, writes and decides when to stop (see `sslrec_utils.distributed`).
+        monitor: called with the model after each validation (rank 0 only); what it returns joins that epoch's
+            history row, and the time it takes is left out of every time `fit` reports. It only watches: it
+            never influences training or selection (benchmarks use it to time when test quality is reached).
 
     Returns:
         A `FitResult`; `model` holds the best weights (on the training device). On ranks other than 0 the
@@ -226,11 +230,18 @@ def fit(
                 break
             continue
         valid = evaluator()
+        watched: dict[str, float] = {}
+        if monitor is not None:
+            paused = time.perf_counter()
+            watched = monitor(model)
+            paused = time.perf_counter() - paused
+            start, epoch_start = start + paused, epoch_start + paused  # the clock skips the monitor
         history.append(
             {
                 "epoch": epoch,
                 "train_loss": train_loss,
                 **valid,
+                **watched,
                 "epoch_seconds": time.perf_counter() - epoch_start,
                 "epoch_train_seconds": train_seconds,
                 "elapsed_seconds": time.perf_counter() - start,

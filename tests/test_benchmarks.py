@@ -79,6 +79,52 @@ def test_epoch_throughput_writes_one_row_per_model(tmp_path):
     assert pd.isna(row["peak_gpu_mb"])  # measured on CUDA only
 
 
+def test_tune_grid_expands_tied_keys_and_bracketed_values():
+    from benchmarks import tune
+
+    points = tune.parse_grid(["dropout,attn_dropout=0.1,0.3", "hidden_dims=[600,200],[200]"])
+    assert len(points) == 4
+    assert points[0] == (("dropout", "0.1"), ("attn_dropout", "0.1"), ("hidden_dims", "[600,200]"))
+    assert points[3] == (("dropout", "0.3"), ("attn_dropout", "0.3"), ("hidden_dims", "[200]"))
+    assert tune.parse_grid([]) == [()]
+    assert tune.parse_point("mask_prob=0.2 lr=1e-3") == (("mask_prob", "0.2"), ("lr", "1e-3"))
+    assert tune.parse_point("") == ()
+    with pytest.raises(ValueError, match="k1=v1"):
+        tune.parse_point("mask_prob 0.2")
+    with pytest.raises(ValueError, match="KEYS=V1"):
+        tune.parse_grid(["reg"])
+
+
+def test_tune_ranks_grid_points_by_validation_only(tmp_path):
+    from benchmarks import tune
+
+    args = ["--model", "ease", "--grid", "reg=50", "--point", "reg=800", "--seeds", "2020", "--jobs", "2"]
+    args += ["--out", str(tmp_path)]
+    assert tune.main(args) == 0
+    runs = pd.read_csv(tmp_path / "tuning_runs.csv")
+    assert sorted(runs["reg"]) == [50, 800] and len(runs) == 2
+    assert not [c for c in runs.columns if "test" in c]  # test figures are never read
+    assert runs["valid_ndcg@10"].between(0.15, 0.40).all()  # EASE on ml-100k's validation part (10%)
+    table = pd.read_csv(tmp_path / "tuning.csv", index_col=0)
+    assert table["valid_ndcg@10_mean"].is_monotonic_decreasing
+    best = runs.loc[runs["valid_ndcg@10"].idxmax(), "point"]
+    assert table.index[0] == best and best in (tmp_path / "tuning.md").read_text()
+
+
+def test_time_to_target_finds_the_first_epoch_at_the_target():
+    from benchmarks import time_to_target as ttt
+    from sslrec_utils.experiment import DataSpec, load_split
+
+    split, _ = load_split(DataSpec(dataset="ml-100k", split="holdout", seed=2020))
+    easy = ttt.time_to_target("multdae", split, 2020, target=0.05, epochs=4)
+    assert easy["target_epoch"] is not None and 1 <= easy["target_epoch"] <= 4
+    assert easy["best_test_ndcg@10"] >= 0.05 and 0 < easy["seconds_to_target"] <= easy["train_seconds"]
+    never = ttt.time_to_target("multdae", split, 2020, target=0.99, epochs=2)
+    assert never["target_epoch"] is None and pd.isna(never["seconds_to_target"]) and never["epochs"] == 2
+    closed = ttt.time_to_target("pop", split, 2020, target=0.1033)  # RecBole's Pop figure
+    assert closed["target_epoch"] == 0 and closed["best_test_ndcg@10"] >= 0.1033
+
+
 def _tiny_book(src: Path) -> None:
     """A book project of three pages with the real _config.yml (and what it needs: book/_ext, mermaid-cli)."""
     (src / "book" / "_ext").mkdir(parents=True)

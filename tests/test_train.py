@@ -70,6 +70,29 @@ def test_same_seed_same_history(split):
     np.testing.assert_array_equal(h1[["train_loss", "ndcg@10"]], h2[["train_loss", "ndcg@10"]])
 
 
+def test_monitor_watches_without_changing_training_or_the_clock(split, monkeypatch):
+    import sslrec_utils.train as train_module
+
+    data = TrainData.from_split(split)
+    cfg = QUIET.replace(epochs=3, batch_size=16)
+    plain = fit(build_model("ae", data, seed=5), split, cfg)
+    offset = [0.0]  # a clock the monitor moves 1000 s forward each time it runs
+    real = train_module.time.perf_counter
+    monkeypatch.setattr(train_module.time, "perf_counter", lambda: real() + offset[0])
+
+    def monitor(model: Recommender) -> dict[str, float]:
+        offset[0] += 1000.0
+        return {"test_ndcg@10": evaluate_model(model, split, "test").summary["ndcg@10"]}
+
+    watched = fit(build_model("ae", data, seed=5), split, cfg, monitor=monitor)
+    cols = ["train_loss", "ndcg@10"]
+    np.testing.assert_array_equal(plain.history[cols], watched.history[cols])
+    assert watched.history["test_ndcg@10"].between(0, 1).all() and len(watched.history) == 3
+    # the monitor's 3000 "seconds" are left out of every reported time
+    assert watched.history["elapsed_seconds"].max() < 1000 and watched.train_seconds < 1000
+    assert watched.seconds_to_best < 1000 and watched.history["epoch_seconds"].max() < 1000
+
+
 class Constant(Recommender):
     """A model whose validation score cannot change: early stopping must end the run."""
 

@@ -1,0 +1,138 @@
+"""Seconds until each model first reaches RecBole's test NDCG@10, against RecBole's wall time (issue 3's target).
+
+    python -m benchmarks.time_to_target                                  # issue 3's models, seed 2020
+    python -m benchmarks.time_to_target --models bpr,multvae --seeds 2020 2021 2022
+
+Each trainable model trains as ``sslrec train`` would (its defaults, validation selecting the epoch) while a
+monitor computes its test NDCG@10 after every epoch; the monitor only watches, and its time is left out. The
+time to target is the training-and-validation time until the end of the first epoch whose test NDCG@10 is at
+least RecBole 1.2.1's figure on the same protocol; ``setup_seconds`` (loading and splitting the data, building
+the batches' inputs) is reported beside it, since RecBole's wall time includes its own. Closed-form models
+(Pop, ItemKNN, EASE) count the whole fit, their hyperparameter search on validation included. The target is
+``ratio <= 1/3``. Writes ``OUT/time_to_target.csv`` and ``OUT/time_to_target.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from benchmarks.leaderboard import RECBOLE
+from sslrec_utils.experiment import DataSpec, load_split, resolve_configs, train_on_split
+from sslrec_utils.models import build_model
+from sslrec_utils.models.base import Recommender, TrainData
+from sslrec_utils.splits import Split
+from sslrec_utils.train import evaluate_model, fit
+
+DEFAULT_MODELS = ("pop", "itemknn", "ease", "bpr", "multdae", "multvae", "cdae")
+
+
+def time_to_target(
+    model_name: str, split: Split, seed: int, target: float, device: str = "cpu", epochs: int | None = None
+) -> dict[str, object]:
+    """Train `model_name` with its defaults (at most `epochs`, if given); report when its test NDCG@10 first
+    reached `target`: the epoch (None if never) and the seconds until then (NaN if never)."""
+    model_cfg, train_cfg = resolve_configs(
+        model_name, seed=seed, device=device, progress=False, epochs=epochs
+    )
+    probe = build_model(model_cfg, TrainData.from_split(split), seed=seed)
+    if probe.closed_form:
+        trained = train_on_split(split, model_cfg, train_cfg)
+        ndcg = evaluate_model(trained.model, split, "test").summary["ndcg@10"]
+        reached = trained.search_seconds if ndcg >= target else float("nan")
+        return {
+            "epochs": 0,
+            "target_epoch": 0 if ndcg >= target else None,
+            "seconds_to_target": reached,
+            "best_test_ndcg@10": ndcg,
+            "train_seconds": trained.search_seconds,
+        }
+
+    def test_ndcg(model: Recommender) -> dict[str, float]:
+        return {"test_ndcg@10": evaluate_model(model, split, "test").summary["ndcg@10"]}
+
+    result = fit(probe, split, train_cfg.replace(eval_every=1), monitor=test_ndcg)
+    history = result.history
+    hit = history[history["test_ndcg@10"] >= target]
+    first = hit.iloc[0] if len(hit) else None
+    return {
+        "epochs": int(history["epoch"].iloc[-1]),
+        "target_epoch": int(first["epoch"]) if first is not None else None,
+        "seconds_to_target": float(first["elapsed_seconds"]) if first is not None else float("nan"),
+        "best_test_ndcg@10": float(history["test_ndcg@10"].max()),
+        "train_seconds": result.train_seconds,
+    }
+
+
+def markdown(table: pd.DataFrame) -> str:
+    lines = [
+        "# Time to RecBole's NDCG@10 (ml-100k, per-user random 80/10/10, full ranking)",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, device cpu, load average at start "
+        f"{table.attrs.get('load', float('nan')):.2f}. Seconds of training and validation until the end of the "
+        "first epoch whose test NDCG@10 reaches RecBole 1.2.1's figure (closed-form models: the whole fit and "
+        "its search); setup (loading, splitting) apart. Target: ratio to RecBole's wall time at most 1/3.",
+        "",
+        "| model | seed | RecBole NDCG@10 | reached at epoch | s to target | setup s | RecBole s | ratio "
+        "| best test NDCG@10 | epochs run |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for _, r in table.iterrows():
+        epoch = "never" if pd.isna(r["target_epoch"]) else f"{int(r['target_epoch'])}"
+        lines.append(
+            f"| {r['model']} | {r['seed']} | {r['recbole_ndcg@10']:.4f} | {epoch} | {r['seconds_to_target']:.2f} "
+            f"| {r['setup_seconds']:.2f} | {r['recbole_seconds']:.0f} | {r['ratio']:.3f} "
+            f"| {r['best_test_ndcg@10']:.4f} | {r['epochs']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--models", default=",".join(DEFAULT_MODELS), help="comma-separated model names")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[2020])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/time_to_target"))
+    args = parser.parse_args(argv)
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    unknown = [m for m in models if m not in RECBOLE]
+    if unknown:
+        parser.error(f"no RecBole figure for {unknown}; models with one: {sorted(RECBOLE)}")
+    load = os.getloadavg()[0]
+    rows = []
+    for seed in args.seeds:
+        start = time.perf_counter()
+        split, _ = load_split(DataSpec(dataset="ml-100k", split="holdout", seed=seed))
+        setup = time.perf_counter() - start
+        for model in models:
+            target, _, recbole_seconds = RECBOLE[model]
+            row = {"model": model, "seed": seed, "recbole_ndcg@10": target, "setup_seconds": setup}
+            row.update(time_to_target(model, split, seed, target, args.device))
+            row["recbole_seconds"] = recbole_seconds
+            row["ratio"] = (row["seconds_to_target"] + setup) / recbole_seconds
+            rows.append(row)
+            print(
+                f"{model:8s} seed {seed}: target {target:.4f} reached at epoch {row['target_epoch']} after "
+                f"{row['seconds_to_target']:.2f} s (+{setup:.2f} s setup; RecBole {recbole_seconds:.0f} s, "
+                f"ratio {row['ratio']:.3f})",
+                flush=True,
+            )
+    table = pd.DataFrame(rows)
+    table.attrs["load"] = load
+    args.out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out / "time_to_target.csv", index=False)
+    (args.out / "time_to_target.md").write_text(markdown(table))
+    print(markdown(table))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

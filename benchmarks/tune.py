@@ -1,0 +1,200 @@
+"""Grid search of one model's hyperparameters on the validation part only; several runs at once.
+
+Each grid point and seed runs as its own ``sslrec train`` process (one thread each), ``--jobs`` of them at a
+time (on a GPU they share the device). A run keeps the epoch with the best validation NDCG@10; the grid point
+with the best mean of that over seeds wins. Test metrics are never read: choose on validation, then measure the
+winner with ``benchmarks/leaderboard.py``. Usage:
+
+    python benchmarks/tune.py --model bert4rec --split loo --seeds 2020 2021 --jobs 4 \\
+        --grid mask_prob=0.2,0.4,0.6 --grid dropout,attn_dropout=0.1,0.3 --out benchmarks/results/tune-bert4rec
+
+``--grid KEYS=V1,V2`` adds a grid axis; ``KEYS`` may name several settings joined by commas, which then take the
+same value (tied dropouts). ``--point "K1=V1 K2=V2"`` adds one explicit point beside the grid's (one-at-a-time
+designs around the defaults); an empty string stands for the defaults. Writes ``OUT/tuning_runs.csv`` after every run (one row per run) and, at the end,
+``OUT/tuning.csv`` (one row per grid point, best first) and ``OUT/tuning.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+import pandas as pd
+
+Point = tuple[tuple[str, str], ...]  # ((key, value), ...) as given on the command line
+
+
+def parse_grid(axes: list[str]) -> list[Point]:
+    """Every point of the product of ``KEYS=V1,V2`` axes, as ``((key, value), ...)``.
+
+    Raises:
+        ValueError: an axis without ``=`` or without values.
+    """
+    expanded: list[list[Point]] = []
+    for axis in axes:
+        keys, sep, values = axis.partition("=")
+        if not sep or not keys.strip() or not values.strip():
+            raise ValueError(f"expected KEYS=V1,V2,..., got {axis!r}")
+        names = [k.strip() for k in keys.split(",")]
+        expanded.append([tuple((k, v.strip()) for k in names) for v in _split_values(values)])
+    return [tuple(pair for part in combo for pair in part) for combo in itertools.product(*expanded)]
+
+
+def parse_point(text: str) -> Point:
+    """One explicit grid point from ``"k1=v1 k2=v2"``.
+
+    Raises:
+        ValueError: a part without ``=``.
+    """
+    pairs = [part.partition("=") for part in text.split()]
+    bad = [k for k, sep, _ in pairs if not sep or not k]
+    if bad:
+        raise ValueError(f"expected 'k1=v1 k2=v2', got {text!r}")
+    return tuple((k, v) for k, _, v in pairs)
+
+
+def _split_values(values: str) -> list[str]:
+    """Split on commas outside brackets, so that ``[600,200],[200]`` gives two list values."""
+    parts, depth, current = [], 0, ""
+    for ch in values:
+        depth += ch == "["
+        depth -= ch == "]"
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    return [p for p in [*parts, current] if p.strip()]
+
+
+def label(point: Point) -> str:
+    """``k1=v1 k2=v2``: a grid point's name in tables."""
+    return " ".join(f"{k}={v}" for k, v in point) or "(defaults)"
+
+
+def run_point(point: Point, seed: int, args: argparse.Namespace, run_dir: Path) -> dict[str, object]:
+    """Train one grid point with one seed; return its best validation metrics, epochs and times."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "sslrec_utils.cli",
+        "train",
+        "--model",
+        args.model,
+        "--dataset",
+        args.dataset,
+    ]
+    cmd += ["--split", args.split, "--seed", str(seed), "--out", str(run_dir), "--device", args.device, "-q"]
+    if args.epochs is not None:
+        cmd += ["--epochs", str(args.epochs)]
+    for key, value in (*(tuple(s.split("=", 1)) for s in args.set), *point):
+        cmd += ["--set", f"{key}={value}"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    return {
+        "point": label(point),
+        **dict(point),
+        "seed": seed,
+        **{f"valid_{k}": v for k, v in metrics["valid"].items()},
+        "epochs": metrics["epochs"],
+        "best_epoch": metrics["best_epoch"],
+        "seconds_per_epoch": metrics["seconds_per_epoch"],
+        "process_seconds": time.perf_counter() - start,
+    }
+
+
+def summarise(runs: pd.DataFrame, metric: str = "valid_ndcg@10") -> pd.DataFrame:
+    """Mean and std of the validation metric per grid point over seeds, best first."""
+    grouped = runs.groupby("point", sort=False)
+    table = grouped[metric].agg(["mean", "std", "count"]).rename(columns=lambda c: f"{metric}_{c}")
+    table["best_epoch_mean"] = grouped["best_epoch"].mean()
+    table["seconds_per_epoch_mean"] = grouped["seconds_per_epoch"].mean()
+    return table.sort_values(f"{metric}_mean", ascending=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--grid", action="append", default=[], metavar="KEYS=V1,V2", help="a grid axis")
+    parser.add_argument(
+        "--point",
+        action="append",
+        default=[],
+        metavar="'K1=V1 K2=V2'",
+        help="an explicit point (beside the grid)",
+    )
+    parser.add_argument("--seeds", type=int, nargs="+", default=[2020, 2021])
+    parser.add_argument("--dataset", default="ml-100k")
+    parser.add_argument("--split", default="holdout")
+    parser.add_argument("--epochs", type=int, default=None, help="cap epochs; default: the model's")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="fixed for every run")
+    parser.add_argument("--jobs", type=int, default=1, help="runs at once (one thread each)")
+    parser.add_argument("--runs-dir", type=Path, default=None, help="run directories (default: a temp dir)")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    if any("=" not in s for s in args.set):
+        parser.error(f"--set takes KEY=VALUE, got {args.set}")
+    points = (parse_grid(args.grid) if args.grid else []) + [parse_point(p) for p in args.point]
+    points = points or [()]  # neither: the model's defaults alone
+    args.out.mkdir(parents=True, exist_ok=True)
+    runs_dir = args.runs_dir or Path(tempfile.mkdtemp(prefix=f"tune-{args.model}-"))
+    jobs = [(p, s) for p in points for s in args.seeds]
+    print(
+        f"{args.model}: {len(points)} grid points x {len(args.seeds)} seeds, {args.jobs} at a time",
+        flush=True,
+    )
+    rows, lock = [], threading.Lock()
+    with ThreadPoolExecutor(args.jobs) as pool:
+        futures = {
+            pool.submit(run_point, p, s, args, runs_dir / f"{i:03d}-{s}"): (p, s)
+            for i, (p, s) in enumerate(jobs)
+        }
+        for future in as_completed(futures):
+            point, seed = futures[future]
+            try:
+                row = future.result()
+            except RuntimeError as err:  # one failed point must not lose the others
+                print(f"FAILED {label(point)} seed {seed}: {err}", file=sys.stderr, flush=True)
+                continue
+            with lock:
+                rows.append(row)
+                pd.DataFrame(rows).to_csv(args.out / "tuning_runs.csv", index=False)
+            print(
+                f"[{len(rows)}/{len(jobs)}] {row['point']} seed {seed}: valid ndcg@10 "
+                f"{row['valid_ndcg@10']:.4f} (best epoch {row['best_epoch']}/{row['epochs']}, "
+                f"{row['process_seconds']:.0f} s)",
+                flush=True,
+            )
+    if not rows:
+        print("no run finished", file=sys.stderr)
+        return 1
+    table = summarise(pd.DataFrame(rows))
+    table.to_csv(args.out / "tuning.csv")
+    fixed = " ".join(args.set) or "none"
+    header = (
+        f"# Tuning {args.model} on {args.dataset} ({args.split}), validation only\n\n"
+        f"Seeds {', '.join(map(str, args.seeds))}; device {args.device}; fixed settings: {fixed}.\n\n"
+    )
+    (args.out / "tuning.md").write_text(header + table.to_markdown(floatfmt=".4f") + "\n")
+    print(table.to_string(float_format=lambda x: f"{x:.4f}"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
