@@ -27,6 +27,7 @@ from benchmarks.leaderboard import RECBOLE
 from sslrec_utils.experiment import DataSpec, load_split, resolve_configs, train_on_split
 from sslrec_utils.models import build_model
 from sslrec_utils.models.base import Recommender, TrainData
+from sslrec_utils.profiling import reuse_freed_memory
 from sslrec_utils.splits import Split
 from sslrec_utils.train import evaluate_model, fit
 
@@ -106,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [m for m in models if m not in RECBOLE]
     if unknown:
         parser.error(f"no RecBole figure for {unknown}; models with one: {sorted(RECBOLE)}")
+    reuse_freed_memory()  # as `sslrec train` does for its process
     load = os.getloadavg()[0]
     rows = []
     for seed in args.seeds:

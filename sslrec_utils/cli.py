@@ -119,7 +119,9 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
 def _train(args: argparse.Namespace) -> int:
     """Train one model with validation selection, test it, write the run directory, print a JSON summary."""
     from sslrec_utils.experiment import DataSpec, run_experiment
+    from sslrec_utils.profiling import reuse_freed_memory
 
+    reuse_freed_memory()  # a training process: reuse freed pages between steps (see its docstring)
     given = {key: getattr(args, key) for key in (*_FILE_OPTIONS, "split") if getattr(args, key) is not None}
     spec = DataSpec(dataset=args.dataset, seed=args.seed, data_dir=args.data_dir, **given)
     dist = None

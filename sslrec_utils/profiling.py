@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import torch
@@ -174,22 +174,52 @@ def scaling_exponent(sizes: Sequence[float] | np.ndarray, costs: Sequence[float]
     return float(np.polyfit(np.log(x), np.log(y), 1)[0])
 
 
-def release_free_memory() -> bool:
-    """Hand memory that the C allocator holds but no longer uses back to the operating system (glibc's
-    ``malloc_trim``), so that the next CPU `measure` counts the work's own allocations again instead of reusing
-    what an earlier run freed. Returns False where this is not possible (not glibc: macOS, Windows, musl)."""
+def _glibc() -> Any:
+    """The C library through ctypes if it is glibc (it has ``malloc_trim`` and ``mallopt``), else None."""
     import ctypes
     import ctypes.util
 
     name = ctypes.util.find_library("c")
     try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
+
+
+def release_free_memory() -> bool:
+    """Hand memory that the C allocator holds but no longer uses back to the operating system (glibc's
+    ``malloc_trim``), so that the next CPU `measure` counts the work's own allocations again instead of reusing
+    what an earlier run freed. Returns False where this is not possible (not glibc: macOS, Windows, musl)."""
+    libc = _glibc()
+    if libc is None:
         return False
-    if trim is None:
-        return False
-    trim(0)
+    libc.malloc_trim(0)
     return True
 
 
-__all__ = ["Measurement", "measure", "release_free_memory", "rss_bytes", "scaling_exponent", "state_mb"]
+def reuse_freed_memory() -> bool:
+    """Let this process reuse the memory it frees instead of handing it back to the operating system at once.
+
+    By default glibc maps blocks above 128 KiB afresh and unmaps them when freed, so each training step's
+    (batch, dim) temporaries fault their pages in again: on the project's 2-core machine about 1000 page faults
+    per BPR step, a fifth of its time. Raising ``M_MMAP_THRESHOLD`` to 32 MiB and ``M_TRIM_THRESHOLD`` to 1 GiB
+    (``mallopt``) keeps such blocks in the heap for the next step. Process-wide, so the command line calls it
+    for the process it runs, not the library for its caller. Returns False where not possible (not glibc).
+    """
+    libc = _glibc()
+    if libc is None:
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's <malloc.h>
+    return bool(libc.mallopt(m_mmap_threshold, 32 * 2**20)) and bool(libc.mallopt(m_trim_threshold, 2**30))
+
+
+__all__ = [
+    "Measurement",
+    "measure",
+    "release_free_memory",
+    "reuse_freed_memory",
+    "rss_bytes",
+    "scaling_exponent",
+    "state_mb",
+]
