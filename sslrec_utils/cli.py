@@ -145,7 +145,9 @@ def _train(args: argparse.Namespace) -> int:
         if dist is not None:
             shutdown()
     if record is not None:  # rank 0 (or a single process) reports
-        print(json.dumps({k: v for k, v in record.items() if k not in ("test", "valid")}))
+        summary = {k: v for k, v in record.items() if k not in ("test", "valid")}
+        summary["valid_ndcg@10"] = record["valid"].get("ndcg@10")  # the figure that chose the epoch
+        print(json.dumps(summary))
     return 0
 
 

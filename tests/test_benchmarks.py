@@ -17,6 +17,7 @@ def test_leaderboard_runs_models_over_seeds_and_writes_tables(tmp_path):
     assert list(runs["seed"]) == [2020, 2021] and set(runs["model"]) == {"pop"}
     # popularity on ml-100k's per-user holdout: well above random (~0.006), well below personalised models
     assert runs["ndcg@10"].between(0.10, 0.20).all()
+    assert runs["valid_ndcg@10"].between(0.05, 0.20).all()  # the figure that chose the run, beside the test's
     assert (runs["peak_rss_mb"] > 50).all()
     table = pd.read_csv(tmp_path / "leaderboard.csv", index_col=0)
     assert table.loc["pop", "seeds"] == 2
