@@ -63,7 +63,7 @@ def summarise(runs: pd.DataFrame, split: str = "holdout") -> pd.DataFrame:
     """Mean and std over seeds per model, with RecBole's figures beside them (holdout split only: they were
     measured on it)."""
     numeric = [*METRICS, "epochs", "best_epoch", "seconds_to_best", "train_seconds", "seconds_per_epoch"]
-    numeric += ["process_seconds", "peak_rss_mb"]
+    numeric += ["process_seconds", "peak_rss_mb", "valid_ndcg@10"]
     numeric = [c for c in numeric if c in runs.columns]
     grouped = runs.groupby("model", sort=False)[numeric]
     table = grouped.mean().add_suffix("_mean").join(grouped.std(ddof=0).add_suffix("_std"))
