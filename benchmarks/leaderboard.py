@@ -19,6 +19,7 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -40,21 +41,32 @@ ISSUE3_MODELS = ("pop", "itemknn", "ease", "bpr", "ae", "dae", "cdae", "multdae"
 METRICS = ("ndcg@10", "recall@10", "ndcg@20", "recall@20", "hit@10", "mrr@10")
 
 
-def run_one(model: str, seed: int, args: argparse.Namespace, run_dir: Path) -> dict[str, object]:
-    """One ``sslrec train`` process: its JSON summary plus the process's wall time."""
+def run_one(
+    model: str,
+    seed: int,
+    args: argparse.Namespace,
+    run_dir: Path,
+    settings: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+) -> dict[str, object]:
+    """One ``sslrec train`` process (``args``: dataset, split, device, epochs, set; then `settings`, in `env`):
+    its JSON summary plus the process's wall time.
+
+    Raises:
+        RuntimeError: the process failed; the message ends with its stderr.
+    """
     cmd = [sys.executable, "-m", "sslrec_utils.cli", "train", "--model", model, "--dataset", args.dataset]
     cmd += ["--split", args.split, "--seed", str(seed), "--out", str(run_dir), "--device", args.device, "-q"]
     if args.epochs is not None:
         cmd += ["--epochs", str(args.epochs)]
-    for setting in args.set:
+    for setting in (*args.set, *settings):
         cmd += ["--set", setting]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    stdout, stderr = proc.communicate()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=None if env is None else dict(env))
     wall = time.perf_counter() - start
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr[-2000:]}")
-    record = json.loads(stdout.strip().splitlines()[-1])
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    record = json.loads(proc.stdout.strip().splitlines()[-1])
     record["process_seconds"] = wall
     return record
 

@@ -5,7 +5,7 @@ time (on a GPU they share the device). A run keeps the epoch with the best valid
 with the best mean of that over seeds wins. Test metrics are never read: choose on validation, then measure the
 winner with ``benchmarks/leaderboard.py``. Usage:
 
-    python benchmarks/tune.py --model bert4rec --split loo --seeds 2020 2021 --jobs 4 \\
+    python -m benchmarks.tune --model bert4rec --split loo --seeds 2020 2021 --jobs 4 \\
         --grid mask_prob=0.2,0.4,0.6 --grid dropout,attn_dropout=0.1,0.3 --out benchmarks/results/tune-bert4rec
 
 ``--grid KEYS=V1,V2`` adds a grid axis; ``KEYS`` may name several settings joined by commas, which then take the
@@ -20,15 +20,15 @@ import argparse
 import itertools
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import pandas as pd
+
+from benchmarks.leaderboard import run_one
 
 Point = tuple[tuple[str, str], ...]  # ((key, value), ...) as given on the command line
 
@@ -83,36 +83,18 @@ def label(point: Point) -> str:
 
 def run_point(point: Point, seed: int, args: argparse.Namespace, run_dir: Path) -> dict[str, object]:
     """Train one grid point with one seed; return its best validation metrics, epochs and times."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "sslrec_utils.cli",
-        "train",
-        "--model",
-        args.model,
-        "--dataset",
-        args.dataset,
-    ]
-    cmd += ["--split", args.split, "--seed", str(seed), "--out", str(run_dir), "--device", args.device, "-q"]
-    if args.epochs is not None:
-        cmd += ["--epochs", str(args.epochs)]
-    for key, value in (*(tuple(s.split("=", 1)) for s in args.set), *point):
-        cmd += ["--set", f"{key}={value}"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    record = run_one(args.model, seed, args, run_dir, [f"{k}={v}" for k, v in point], env)
     metrics = json.loads((run_dir / "metrics.json").read_text())
     return {
         "point": label(point),
         **dict(point),
         "seed": seed,
         **{f"valid_{k}": v for k, v in metrics["valid"].items()},
-        "epochs": metrics["epochs"],
-        "best_epoch": metrics["best_epoch"],
-        "seconds_per_epoch": metrics["seconds_per_epoch"],
-        "process_seconds": time.perf_counter() - start,
+        "epochs": record["epochs"],
+        "best_epoch": record["best_epoch"],
+        "seconds_per_epoch": record["seconds_per_epoch"],
+        "process_seconds": record["process_seconds"],
     }
 
 

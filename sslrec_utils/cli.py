@@ -146,7 +146,7 @@ def _train(args: argparse.Namespace) -> int:
             shutdown()
     if record is not None:  # rank 0 (or a single process) reports
         summary = {k: v for k, v in record.items() if k not in ("test", "valid")}
-        summary["valid_ndcg@10"] = record["valid"].get("ndcg@10")  # the figure that chose the epoch
+        summary["valid_ndcg@10"] = record["valid"].get("ndcg@10")  # validation NDCG@10 of the chosen epoch
         print(json.dumps(summary))
     return 0
 
