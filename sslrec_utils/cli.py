@@ -206,6 +206,66 @@ def _recommend(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    """Score a trained run again on its own split: validation or test, seen items excluded as its protocol
+    does or as asked; print one JSON object or a table."""
+    from sslrec_utils.recommend import TrainedRecommender
+    from sslrec_utils.train import evaluate_model
+
+    ks = _cutoffs(args.ks)
+    rec = TrainedRecommender.load(args.run, device=args.device)
+    exclude = {"protocol": None, "yes": True, "no": False}[args.exclude_seen]
+    result = evaluate_model(
+        rec.model, rec.split, args.phase, ks=ks, exclude_seen=exclude, progress=not args.quiet
+    )
+    model = json.loads((Path(args.run) / "config.json").read_text())["model"]
+    record = {"run": str(args.run), "model": model, "phase": args.phase, "exclude_seen": args.exclude_seen}
+    record |= {"n_users": result.n_users, **result.summary}
+    if args.json:
+        print(json.dumps(record))
+    else:
+        width = max(map(len, record))
+        for key, value in record.items():
+            print(f"{key:<{width}}  {value:.4f}" if isinstance(value, float) else f"{key:<{width}}  {value}")
+    return 0
+
+
+def _cutoffs(text: str) -> tuple[int, ...]:
+    """``"10,20"`` -> ``(10, 20)``.
+
+    Raises:
+        ValueError: an entry that is not a positive integer.
+    """
+    parts = [p.strip() for p in text.split(",")]
+    if not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise ValueError(f"--ks takes positive integers separated by commas, e.g. 10,20; got {text!r}")
+    return tuple(int(p) for p in parts)
+
+
+def _add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:
+    """``sslrec evaluate --run DIR [--phase test] [--exclude-seen yes]``."""
+    ev = subparsers.add_parser(
+        "evaluate",
+        help="score a trained run again: validation or test, with or without the seen items",
+        description="Rebuilds the run's split and model from its directory and computes full-ranking metrics. "
+        "--exclude-seen yes removes the items of each user's input from the ranking, no keeps them, protocol "
+        "(default) does what sslrec train did (loo keeps them, as RecBole does for sequence models).",
+    )
+    ev.add_argument("--run", required=True, help="run directory written by sslrec train")
+    ev.add_argument("--phase", choices=("test", "valid"), default="test", help="which part (default test)")
+    ev.add_argument(
+        "--exclude-seen",
+        choices=("protocol", "yes", "no"),
+        default="protocol",
+        help="rank the user's input items too (no), not (yes), or as the split's protocol does (default)",
+    )
+    ev.add_argument("--ks", default="10,20", help="metric cut-offs (default 10,20)")
+    ev.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
+    ev.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    ev.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    ev.set_defaults(func=_evaluate)
+
+
 def _id_list(text: str) -> list[object]:
     """``"50,181,258"`` -> ``[50, 181, 258]`` (integers where every ID is one, else strings)."""
     parts = [p.strip() for p in text.split(",") if p.strip()]
@@ -335,6 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_data_parser(subparsers)
     _add_train_parser(subparsers)
+    _add_evaluate_parser(subparsers)
     _add_recommend_parser(subparsers)
     _add_report_parser(subparsers)
     return parser

@@ -3,10 +3,12 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 
 from benchmarks import book_build_time, leaderboard
+from sslrec_utils.recommend import TrainedRecommender
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -191,3 +193,33 @@ def test_recbole_figures_only_beside_the_holdout_split():
     runs = pd.DataFrame({"model": ["pop"], "seed": [2020], "ndcg@10": [0.01], "seconds_to_best": [0.1]})
     assert leaderboard.summarise(runs, "holdout").loc["pop", "recbole_ndcg@10"] == 0.1033
     assert pd.isna(leaderboard.summarise(runs, "loo").loc["pop", "recbole_ndcg@10"])
+
+
+def test_rescore_reproduces_saved_runs_and_excludes_seen_items(tmp_path):
+    from benchmarks import rescore
+    from sslrec_utils.experiment import DataSpec, run_experiment
+
+    spec = DataSpec(dataset="synthetic:60x80x1500", split="loo")
+    dirs = []
+    for seed in (1, 2):
+        dirs.append(tmp_path / f"pop-{seed}")
+        run_experiment(spec.replace(seed=seed), "pop", progress=False, out_dir=dirs[-1])
+    out = tmp_path / "out"
+    assert rescore.main([*map(str, dirs), "--out", str(out)]) == 0
+    runs = pd.read_csv(out / "rescored_runs.csv")
+    assert list(runs["seed"]) == [1, 2] and set(runs["model"]) == {"pop"}
+    assert (runs["ndcg@10_protocol"] - runs["ndcg@10_saved"]).abs().max() < 1e-9
+    # popularity keeps recommending what the user has seen: excluding it can only move the held-out item up
+    assert (runs["recall@10_seen_excluded"] >= runs["recall@10_protocol"]).all()
+    assert (runs["ndcg@10_seen_excluded"] > runs["ndcg@10_protocol"]).any()
+    md = (out / "rescored.md").read_text()
+    assert "| pop |" in md and "2 saved runs" in md
+    # popularity's top 10 is one list for everyone: the share is that of users whose latest item is on it
+    rec = TrainedRecommender.load(dirs[0], device="cpu")
+    counts = rec.model.counts.numpy()
+    tenth = np.sort(counts)[-10]  # items above it are surely in the list, items at it may be (ties)
+    plan = rec.split.eval_plan("test")
+    seqs = rec.split.sequences(*plan.input_parts)
+    latest = counts[seqs.items[seqs.indptr[plan.users + 1] - 1]]
+    assert (latest > tenth).mean() <= runs.loc[0, "latest_in_top10"] <= (latest >= tenth).mean()
+    assert runs.loc[0, "latest_in_top10"] > 0

@@ -101,3 +101,39 @@ def test_load_split_is_a_pure_function_of_the_spec(csv_spec):
 
 def test_train_config_defaults_are_untouched_by_runs():
     assert TrainConfig().batch_size == 256 and np.isclose(TrainConfig().lr, 1e-3)
+
+
+def test_sslrec_evaluate_rescores_a_run_with_and_without_seen_items(csv_spec, tmp_path, capsys):
+    from sslrec_utils.cli import main
+    from sslrec_utils.train import make_score_fn
+
+    spec = dataclasses.replace(csv_spec, split="loo")
+    tiny = ["hidden_dim=8", "inner_dim=16", "n_layers=1", "n_heads=1", "max_len=10", "lr=0.01"]
+    record = run_experiment(spec, "sasrec", settings=tiny, epochs=3, progress=False, out_dir=tmp_path)
+
+    def evaluate(*extra: str) -> dict:
+        assert main(["evaluate", "--run", str(tmp_path), "--json", "-q", "--device", "cpu", *extra]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    as_trained = evaluate()
+    assert as_trained["model"] == "sasrec" and as_trained["n_users"] == 90
+    assert as_trained["ndcg@10"] == pytest.approx(record["ndcg@10"], abs=1e-9)  # loo keeps the seen items
+    assert evaluate("--exclude-seen", "no")["ndcg@10"] == pytest.approx(record["ndcg@10"], abs=1e-9)
+    excluded = evaluate("--exclude-seen", "yes", "--ks", "5")
+    assert "ndcg@10" not in excluded and "ndcg@5" in excluded
+    # the same figure by hand: the held-out item's rank among the items outside the user's input history
+    rec = TrainedRecommender.load(tmp_path, device="cpu")
+    score_fn, plan = make_score_fn(rec.model, rec.split, "test", rec.model.device)
+    scores = score_fn(plan.users).detach().numpy()
+    seen = rec.split.matrix(*plan.input_parts)[plan.users].toarray() > 0
+    scores[seen] = -np.inf
+    target = plan.heldout[plan.users].indices
+    rank = (scores > scores[np.arange(len(target)), target][:, None]).sum(1)
+    assert excluded["ndcg@5"] == pytest.approx(
+        np.mean(np.where(rank < 5, 1 / np.log2(rank + 2), 0)), abs=1e-6
+    )
+    # bad input: one line, exit status 2
+    assert main(["evaluate", "--run", str(tmp_path), "--ks", "10,x"]) == 2
+    assert main(["evaluate", "--run", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err
+    assert "--ks takes positive integers" in err and "written by sslrec train" in err
