@@ -108,10 +108,25 @@ def test_tune_ranks_grid_points_by_validation_only(tmp_path):
     assert sorted(runs["reg"]) == [50, 800] and len(runs) == 2
     assert not [c for c in runs.columns if "test" in c]  # test figures are never read
     assert runs["valid_ndcg@10"].between(0.15, 0.40).all()  # EASE on ml-100k's validation part (10%)
+    assert (runs["valid_ndcg@10_last10"] == runs["valid_ndcg@10"]).all()  # closed form: one validation
     table = pd.read_csv(tmp_path / "tuning.csv", index_col=0)
     assert table["valid_ndcg@10_mean"].is_monotonic_decreasing
     best = runs.loc[runs["valid_ndcg@10"].idxmax(), "point"]
     assert table.index[0] == best and best in (tmp_path / "tuning.md").read_text()
+
+
+def test_tune_reports_the_level_a_noisy_curve_settled_at(tmp_path):
+    from benchmarks import tune
+
+    curve = [0.01 * e for e in range(1, 9)] + [0.05, 0.09, 0.05, 0.05, 0.06, 0.04, 0.05, 0.05, 0.05, 0.05]
+    pd.DataFrame({"epoch": range(1, 19), "ndcg@10": curve}).to_csv(tmp_path / "history.csv", index=False)
+    metrics = {"valid": {"ndcg@10": 0.09}, "epochs": 18, "best_epoch": 10, "seconds_per_epoch": 1.5}
+    (tmp_path / "metrics.json").write_text(json.dumps(metrics))
+    row = tune.collect((("lr", "0.01"),), 2020, tmp_path, 30.0)
+    assert row["valid_ndcg@10"] == 0.09 and row["lr"] == "0.01" and row["point"] == "lr=0.01"
+    assert row["valid_ndcg@10_last10"] == pytest.approx(0.054)  # epochs 9-18: the spike at 10 counts once
+    table = tune.summarise(pd.DataFrame([row, {**row, "seed": 2021, "valid_ndcg@10_last10": 0.056}]))
+    assert table.loc["lr=0.01", "valid_ndcg@10_last10_mean"] == pytest.approx(0.055)
 
 
 def test_time_to_target_finds_the_first_epoch_at_the_target():
