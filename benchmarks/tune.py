@@ -10,13 +10,17 @@ winner with ``benchmarks/leaderboard.py``. Usage:
 
 ``--grid KEYS=V1,V2`` adds a grid axis; ``KEYS`` may name several settings joined by commas, which then take the
 same value (tied dropouts). ``--point "K1=V1 K2=V2"`` adds one explicit point beside the grid's (one-at-a-time
-designs around the defaults); an empty string stands for the defaults. Writes ``OUT/tuning_runs.csv`` after every run (one row per run) and, at the end,
-``OUT/tuning.csv`` (one row per grid point, best first) and ``OUT/tuning.md``.
+designs around the defaults); an empty string stands for the defaults. Writes ``OUT/tuning_runs.csv`` after
+every run (one row per run) and, at the end, ``OUT/tuning.csv`` (one row per grid point, best first) and
+``OUT/tuning.md``. Beside the best epoch's figure, each run reports the level its validation curve settled at
+(the mean of its last 10 validations): on a noisy curve the best epoch is partly luck. ``--from-dirs RUN_DIR ...``
+tabulates finished run directories (of this script or of ``sslrec train``) without training.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
 import os
@@ -29,9 +33,11 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks.leaderboard import run_one
+from sslrec_utils.experiment import resolve_configs
 
 Point = tuple[tuple[str, str], ...]  # ((key, value), ...) as given on the command line
 LATE = 10  # validations averaged for the level a run's curve settled at
+RUN_ONLY = ("seed", "device", "progress")  # config keys that say how a run ran, not what was tried
 
 
 def parse_grid(axes: list[str]) -> list[Point]:
@@ -109,6 +115,23 @@ def collect(point: Point, seed: int, run_dir: Path, process_seconds: float) -> d
     }
 
 
+def point_of(run_dir: Path) -> tuple[Point, int]:
+    """The settings in which a run directory's config differs from its model's defaults, and its seed."""
+    config = json.loads((run_dir / "config.json").read_text())
+    model_cfg, train_cfg = resolve_configs(config["model"])  # the defaults of the code as it is now
+    defaults = {**dataclasses.asdict(model_cfg), **dataclasses.asdict(train_cfg)}
+    given = {**config["model_config"], **config["train_config"]}
+    changed = [k for k in given if k not in RUN_ONLY and json.dumps(given[k]) != json.dumps(defaults.get(k))]
+    point = tuple(
+        (k, v if isinstance(v, str) else json.dumps(v)) for k, v in ((k, given[k]) for k in changed)
+    )
+    return point, int(config["train_config"]["seed"])
+
+
+def _run_model(run_dir: Path) -> str:
+    return json.loads((run_dir / "config.json").read_text())["model"]
+
+
 def summarise(runs: pd.DataFrame, metric: str = "valid_ndcg@10") -> pd.DataFrame:
     """Mean and std of the validation metric per grid point over seeds, best first."""
     grouped = runs.groupby("point", sort=False)
@@ -143,9 +166,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="runs at once (one thread each)")
     parser.add_argument("--runs-dir", type=Path, default=None, help="run directories (default: a temp dir)")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--from-dirs",
+        type=Path,
+        nargs="+",
+        default=None,
+        metavar="RUN_DIR",
+        help="train nothing: tabulate these run directories (each point is what its config changed)",
+    )
     args = parser.parse_args(argv)
     if any("=" not in s for s in args.set):
         parser.error(f"--set takes KEY=VALUE, got {args.set}")
+    if args.from_dirs:
+        unfinished = [str(d) for d in args.from_dirs if not (d / "metrics.json").exists()]
+        if unfinished:
+            parser.error(f"not finished runs of sslrec train (no metrics.json): {', '.join(unfinished)}")
+        others = [str(d) for d in args.from_dirs if _run_model(d) != args.model]
+        if others:
+            parser.error(f"runs of another model than {args.model}: {', '.join(others)}")
+        rows = [collect(*point_of(d), d, float("nan")) for d in args.from_dirs]
+        args.seeds = sorted({int(r["seed"]) for r in rows})
+        args.out.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(rows).to_csv(args.out / "tuning_runs.csv", index=False)
+        return write_tables(rows, args)
     points = (parse_grid(args.grid) if args.grid else []) + [parse_point(p) for p in args.point]
     points = points or [()]  # neither: the model's defaults alone
     args.out.mkdir(parents=True, exist_ok=True)
@@ -177,6 +220,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"{row['process_seconds']:.0f} s)",
                 flush=True,
             )
+    return write_tables(rows, args)
+
+
+def write_tables(rows: list[dict[str, object]], args: argparse.Namespace) -> int:
+    """OUT/tuning.csv and OUT/tuning.md from the runs' rows; 1 if there is none."""
     if not rows:
         print("no run finished", file=sys.stderr)
         return 1

@@ -238,3 +238,36 @@ def test_rescore_reproduces_saved_runs_and_excludes_seen_items(tmp_path):
     latest = counts[seqs.items[seqs.indptr[plan.users + 1] - 1]]
     assert (latest > tenth).mean() <= runs.loc[0, "latest_in_top10"] <= (latest >= tenth).mean()
     assert runs.loc[0, "latest_in_top10"] > 0
+
+
+def test_tune_tabulates_finished_run_directories(tmp_path):
+    from benchmarks import tune
+    from sslrec_utils.experiment import DataSpec, run_experiment
+
+    spec = DataSpec(dataset="synthetic:60x80x1500", split="loo")
+    tiny = ["hidden_dim=8", "inner_dim=16", "n_layers=1", "n_heads=1", "max_len=10"]
+    dirs = []
+    for seed, lr in ((1, "0.01"), (2, "0.01"), (1, "0.02")):
+        dirs.append(tmp_path / f"run-{seed}-{lr}")
+        run_experiment(
+            spec.replace(seed=seed), "sasrec", settings=[*tiny, f"lr={lr}"], epochs=2, out_dir=dirs[-1]
+        )
+    sizes = (("max_len", "10"), ("hidden_dim", "8"), ("n_layers", "1"), ("n_heads", "1"), ("inner_dim", "16"))
+    assert tune.point_of(dirs[1]) == ((*sizes, ("epochs", "2"), ("lr", "0.01")), 2)
+    out = tmp_path / "table"
+    assert (
+        tune.main(["--model", "sasrec", "--split", "loo", "--from-dirs", *map(str, dirs), "--out", str(out)])
+        == 0
+    )
+    table = pd.read_csv(out / "tuning.csv", index_col=0)
+    assert sorted(table["valid_ndcg@10_count"]) == [1, 2]
+    assert table["valid_ndcg@10_last10_mean"].between(0, 1).all()
+    assert "Seeds 1, 2" in (out / "tuning.md").read_text()
+    with pytest.raises(
+        SystemExit
+    ):  # a directory that is not a finished run: one clear error, nothing written
+        tune.main(["--model", "sasrec", "--from-dirs", str(tmp_path), "--out", str(tmp_path / "none")])
+    assert not (tmp_path / "none").exists()
+    with pytest.raises(SystemExit):  # runs of another model
+        tune.main(["--model", "bert4rec", "--from-dirs", str(dirs[0]), "--out", str(tmp_path / "none")])
+    assert not (tmp_path / "none").exists()
