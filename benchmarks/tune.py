@@ -29,6 +29,7 @@ import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -97,8 +98,9 @@ def run_point(point: Point, seed: int, args: argparse.Namespace, run_dir: Path) 
 
 def collect(point: Point, seed: int, run_dir: Path, process_seconds: float) -> dict[str, object]:
     """One run's row: the validation metrics of its best epoch, and ``valid_ndcg@10_last10``, the mean
-    validation NDCG@10 of its last `LATE` validations (a closed-form model's one validation). The best epoch's figure is the highest of a noisy curve;
-    the late mean shows the level the curve settled at, which is what a point really changes."""
+    validation NDCG@10 of its last `LATE` validations (a closed-form model's one validation). The best
+    epoch's figure is the highest of a noisy curve; the late mean shows the level the curve settled at,
+    which is what a point really changes."""
     metrics = json.loads((run_dir / "metrics.json").read_text())
     history = pd.read_csv(run_dir / "history.csv")
     curve = history["ndcg@10"].dropna() if "ndcg@10" in history.columns else pd.Series(dtype=float)
@@ -117,7 +119,7 @@ def collect(point: Point, seed: int, run_dir: Path, process_seconds: float) -> d
 
 def point_of(run_dir: Path) -> tuple[Point, int]:
     """The settings in which a run directory's config differs from its model's defaults, and its seed."""
-    config = json.loads((run_dir / "config.json").read_text())
+    config = _config(run_dir)
     model_cfg, train_cfg = resolve_configs(config["model"])  # the defaults of the code as it is now
     defaults = {**dataclasses.asdict(model_cfg), **dataclasses.asdict(train_cfg)}
     given = {**config["model_config"], **config["train_config"]}
@@ -128,8 +130,9 @@ def point_of(run_dir: Path) -> tuple[Point, int]:
     return point, int(config["train_config"]["seed"])
 
 
-def _run_model(run_dir: Path) -> str:
-    return json.loads((run_dir / "config.json").read_text())["model"]
+def _config(run_dir: Path) -> dict[str, Any]:
+    """The ``config.json`` that ``sslrec train`` wrote in `run_dir`."""
+    return json.loads((run_dir / "config.json").read_text())
 
 
 def summarise(runs: pd.DataFrame, metric: str = "valid_ndcg@10") -> pd.DataFrame:
@@ -181,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         unfinished = [str(d) for d in args.from_dirs if not (d / "metrics.json").exists()]
         if unfinished:
             parser.error(f"not finished runs of sslrec train (no metrics.json): {', '.join(unfinished)}")
-        others = [str(d) for d in args.from_dirs if _run_model(d) != args.model]
+        others = [str(d) for d in args.from_dirs if _config(d)["model"] != args.model]
         if others:
             parser.error(f"runs of another model than {args.model}: {', '.join(others)}")
         rows = [collect(*point_of(d), d, float("nan")) for d in args.from_dirs]
