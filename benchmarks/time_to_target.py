@@ -28,7 +28,7 @@ from benchmarks.leaderboard import RECBOLE
 from sslrec_utils.experiment import DataSpec, load_split, resolve_configs, train_on_split
 from sslrec_utils.models import build_model
 from sslrec_utils.models.base import Recommender, TrainData
-from sslrec_utils.profiling import reuse_freed_memory
+from sslrec_utils.profiling import measure, reuse_freed_memory
 from sslrec_utils.splits import Split
 from sslrec_utils.train import evaluate_model, fit
 
@@ -76,12 +76,7 @@ def startup_seconds(repeats: int = 3) -> float:
     """Seconds a fresh Python process takes to import torch and the package (the fastest of `repeats`): the
     start-up an ``sslrec train`` process pays before its setup, which RecBole's wall time also contains."""
     code = "import torch, sslrec_utils.experiment, sslrec_utils.cli"
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True)
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return measure(lambda: subprocess.run([sys.executable, "-c", code], check=True), repeat=repeats).seconds
 
 
 def markdown(table: pd.DataFrame) -> str:

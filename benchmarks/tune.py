@@ -123,9 +123,10 @@ def point_of(run_dir: Path) -> tuple[Point, int]:
     model_cfg, train_cfg = resolve_configs(config["model"])  # the defaults of the code as it is now
     defaults = {**dataclasses.asdict(model_cfg), **dataclasses.asdict(train_cfg)}
     given = {**config["model_config"], **config["train_config"]}
-    changed = [k for k in given if k not in RUN_ONLY and json.dumps(given[k]) != json.dumps(defaults.get(k))]
     point = tuple(
-        (k, v if isinstance(v, str) else json.dumps(v)) for k, v in ((k, given[k]) for k in changed)
+        (k, v if isinstance(v, str) else json.dumps(v))
+        for k, v in given.items()
+        if k not in RUN_ONLY and json.dumps(v) != json.dumps(defaults.get(k))
     )
     return point, int(config["train_config"]["seed"])
 
