@@ -221,12 +221,16 @@ def cloze(
     *,
     max_len: int = 50,
     windows: Literal["all", "last"] = "all",
+    stride: int | None = None,
 ) -> tuple[Batcher, int]:
     """Windows of ``max_len`` items for masked-item models (BERT4Rec): ``seqs`` (B, max_len), right-aligned;
-    the model draws the masks itself (on its device, from the trainer's generator). ``windows="all"`` tiles
-    each user's history without overlap, ``"last"`` keeps each user's latest window; users with fewer than 2
-    items are skipped."""
-    stride = max_len if windows == "all" else None
+    the model draws the masks itself (on its device, from the trainer's generator). ``windows="all"`` ends a
+    window every `stride` items back from each user's latest (``None``: every ``max_len``, tiling the history
+    without overlap; smaller strides overlap, up to one window per item with 1, as RecBole's prefixes),
+    ``"last"`` keeps each user's latest window; users with fewer than 2 items are skipped."""
+    if stride is not None and stride < 1:
+        raise ValueError(f"stride must be >= 1, got {stride}")
+    stride = (stride or max_len) if windows == "all" else None
     wins = sequence_windows(data.sequences, max_len, data.n_items, stride)
     return _window_batches(wins, batch_size, device, lambda rows: {"seqs": rows})
 

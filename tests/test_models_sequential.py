@@ -102,12 +102,23 @@ def test_next_item_batches_are_shifted_windows(windows):
         assert len(x) == (lens >= 2).sum()
 
 
-def test_cloze_batches_cover_each_window():
+@pytest.mark.parametrize("stride", [None, 1, 4])
+def test_cloze_batches_cover_each_window(stride):
     seqs = random_sequences(2)
-    batcher, n = make_batcher("cloze", TrainData(40, 30, None, None, seqs), 8, CPU, max_len=6)
+    data = TrainData(40, 30, None, None, seqs)
+    batcher, n = make_batcher("cloze", data, 8, CPU, max_len=6, stride=stride)
     rows = torch.cat([b["seqs"] for b in batcher(np.random.default_rng(0))]).numpy()
-    assert len(rows) == len(windows_loop(seqs, 6, 30, 6)) and rows.shape[1] == 6
+    ref = np.array(windows_loop(seqs, 6, 30, stride or 6))
+    assert rows.shape == ref.shape
+    np.testing.assert_array_equal(np.unique(rows, axis=0), np.unique(ref, axis=0))
     assert (np.diff((rows != 30).astype(int), axis=1) >= 0).all()  # right-aligned: no padding after an item
+
+
+def test_cloze_stride_must_be_positive(data):
+    with pytest.raises(ConfigError, match="stride"):
+        build_model("bert4rec", data, {"stride": 0})
+    with pytest.raises(ValueError, match="stride"):
+        make_batcher("cloze", data, 8, CPU, max_len=6, stride=0)
 
 
 def test_attention_mask():

@@ -38,6 +38,7 @@ class BERT4RecConfig(TransformerConfig):
     mask_prob: float = 0.4  # probability that an item of a training window is masked
     last_prob: float = 0.8  # fraction of training windows that mask only their latest item
     dropout: float = 0.1  # as in TransformerConfig, lower here
+    stride: int | None = None  # windows="all": a window ends every `stride` items (None: max_len, no overlap)
     attn_dropout: float = 0.1  # as in TransformerConfig, lower here
 
     def __post_init__(self) -> None:
@@ -46,10 +47,12 @@ class BERT4RecConfig(TransformerConfig):
             raise ConfigError(
                 f"need 0 < mask_prob < 1 and 0 <= last_prob <= 1, got {self.mask_prob}, {self.last_prob}"
             )
+        if self.stride is not None and self.stride < 1:
+            raise ConfigError(f"stride must be >= 1 or None, got {self.stride}")
 
     def build(self, data: TrainData) -> BERT4Rec:
         sizes = self.encoder_sizes()
-        return BERT4Rec(data.n_items, self.mask_prob, self.last_prob, self.windows, **sizes)
+        return BERT4Rec(data.n_items, self.mask_prob, self.last_prob, self.windows, self.stride, **sizes)
 
 
 class BERT4Rec(Recommender):
@@ -60,6 +63,7 @@ class BERT4Rec(Recommender):
         mask_prob: cloze masking probability.
         last_prob: fraction of windows with only the latest item masked.
         windows: training windows, ``"all"`` or ``"last"`` (see `sslrec_utils.batching.cloze`).
+        stride: items between the ends of consecutive windows with ``windows="all"`` (None: ``max_len``).
         **sizes: `TransformerEncoder` sizes (``max_len`` counts the [MASK] slot at scoring time).
     """
 
@@ -67,11 +71,17 @@ class BERT4Rec(Recommender):
     score_inputs = ("seqs",)
 
     def __init__(
-        self, n_items: int, mask_prob: float = 0.4, last_prob: float = 0.8, windows: str = "all", **sizes: Any
+        self,
+        n_items: int,
+        mask_prob: float = 0.4,
+        last_prob: float = 0.8,
+        windows: str = "all",
+        stride: int | None = None,
+        **sizes: Any,
     ) -> None:
         super().__init__()
         self.n_items, self.mask_token = n_items, n_items + 1
-        self.mask_prob, self.last_prob, self.windows = mask_prob, last_prob, windows
+        self.mask_prob, self.last_prob, self.windows, self.stride = mask_prob, last_prob, windows, stride
         self.encoder = TransformerEncoder(n_items + 2, pad=n_items, causal=False, **sizes)
         self.max_len = self.encoder.max_len
         d = self.encoder.item_emb.embedding_dim
@@ -80,7 +90,7 @@ class BERT4Rec(Recommender):
         self.bias = nn.Parameter(torch.zeros(n_items))
 
     def batcher_options(self) -> dict[str, Any]:
-        return {"max_len": self.max_len, "windows": self.windows}
+        return {"max_len": self.max_len, "windows": self.windows, "stride": self.stride}
 
     def forward(self, seqs: Tensor) -> Tensor:
         """(B, L) item ids (with [MASK]s) -> (B, L, n_items) logits of the item at each position."""
