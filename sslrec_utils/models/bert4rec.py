@@ -38,8 +38,8 @@ class BERT4RecConfig(TransformerConfig):
     }
     mask_prob: float = 0.4  # probability that an item of a training window is masked
     last_prob: float = 0.8  # fraction of training windows that mask only their latest item
-    dropout: float = 0.1  # as in TransformerConfig, lower here
     stride: int | None = None  # windows="all": a window ends every `stride` items (None: max_len, no overlap)
+    dropout: float = 0.1  # as in TransformerConfig, lower here
     attn_dropout: float = 0.1  # as in TransformerConfig, lower here
 
     def __post_init__(self) -> None:
