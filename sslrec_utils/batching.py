@@ -163,6 +163,8 @@ def sequence_windows(
         (n_windows, length) int64, windows grouped by user (latest window first); built by fancy indexing,
         without a Python loop over users.
     """
+    if stride is not None and stride < 1:
+        raise ValueError(f"stride must be >= 1, got {stride}")
     lens = seqs.lengths()
     users = np.flatnonzero(lens >= min_len)
     n_win = np.ones(len(users), np.int64) if stride is None else (lens[users] - min_len) // stride + 1
@@ -228,9 +230,10 @@ def cloze(
     window every `stride` items back from each user's latest (``None``: every ``max_len``, tiling the history
     without overlap; smaller strides overlap, up to one window per item with 1, as RecBole's prefixes),
     ``"last"`` keeps each user's latest window; users with fewer than 2 items are skipped."""
-    if stride is not None and stride < 1:
-        raise ValueError(f"stride must be >= 1, got {stride}")
-    stride = (stride or max_len) if windows == "all" else None
+    if windows == "last":
+        stride = None
+    elif stride is None:
+        stride = max_len
     wins = sequence_windows(data.sequences, max_len, data.n_items, stride)
     return _window_batches(wins, batch_size, device, lambda rows: {"seqs": rows})
 

@@ -263,9 +263,8 @@ def test_tune_tabulates_finished_run_directories(tmp_path):
     assert sorted(table["valid_ndcg@10_count"]) == [1, 2]
     assert table["valid_ndcg@10_last10_mean"].between(0, 1).all()
     assert "Seeds 1, 2" in (out / "tuning.md").read_text()
-    with pytest.raises(
-        SystemExit
-    ):  # a directory that is not a finished run: one clear error, nothing written
+    # a directory that is not a finished run: one clear error, nothing written
+    with pytest.raises(SystemExit):
         tune.main(["--model", "sasrec", "--from-dirs", str(tmp_path), "--out", str(tmp_path / "none")])
     assert not (tmp_path / "none").exists()
     with pytest.raises(SystemExit):  # runs of another model

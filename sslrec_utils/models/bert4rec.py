@@ -30,8 +30,8 @@ class BERT4RecConfig(TransformerConfig):
     # (benchmarks/results/tuning/bert4rec): last_prob 0.5 -> 0.8 raised it from 0.0590 to 0.0635; with
     # last_prob 0.8, mask_prob 0.2 / 0.6 gave 0.0595 / 0.0634, dropout 0.2 0.0614, lr 1e-3 0.0627; a 600-epoch
     # budget, batches of 256 or 1024 windows, twice the width and four layers left the level the validation
-    # curve settles at unchanged; stride 5 for 200 epochs raised it from 0.0598 to 0.0673 at 8 times the cost
-    # per epoch, its test figure not yet measured (benchmarks/results/tuning/bert4rec-levels)
+    # curve settles at unchanged; stride 5 (8.2 times the windows per epoch) for 200 epochs raised it from at
+    # most 0.0602 to 0.0673, its test figure not yet measured (benchmarks/results/tuning/bert4rec-levels)
     train_defaults: ClassVar[dict[str, Any]] = {
         **TransformerConfig.train_defaults,
         "eval_every": 2,  # the cloze task learns next-item ranking slowly: validate every other epoch
