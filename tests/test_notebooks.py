@@ -408,6 +408,8 @@ CHAPTERS: dict[str, Chapter] = {
             "cloze_masked": (1, 32),
             "bert_mask_prob": (0.4, 0.4),  # the package's defaults, chosen on validation
             "bert_last_prob": (0.8, 0.8),
+            "bert_stride": (5, 5),
+            "bert_windows_per_item": (10, 10),  # max_len 50 / stride 5
             "pop_test": (0.0121, 0.0122),
             "itemnext_test": (0.055, 0.067),
             "sasrec_test": (0.008, 0.045),
