@@ -177,13 +177,21 @@ def train_on_split(
     start, rows, best = time.perf_counter(), [], None
     for cfg in grid:
         model = probe if cfg is model_cfg and len(grid) == 1 else build_model(cfg, data, seed=train_cfg.seed)
-        result = fit(model, split, train_cfg, dist=dist)
+        try:
+            result = fit(model, split, train_cfg, dist=dist)
+        except KeyboardInterrupt:  # before this point's first validation: keep the points already tried
+            if best is None or dist is not None:
+                raise
+            best = (*best[:2], dataclasses.replace(best[2], interrupted=True))
+            break
         score = result.best_valid[train_cfg.metric]
         rows.append(
             {**{k: getattr(cfg, k) for k in type(cfg).search_space}, f"valid_{train_cfg.metric}": score}
         )
         if best is None or score > best[2].best_valid[train_cfg.metric]:
             best = (model, cfg, result)
+        if result.interrupted:  # Ctrl-C also ends the search: keep the best point tried so far
+            break
     assert best is not None
     model, cfg, result = best
     if out_dir is not None and (dist is None or dist.is_main):
@@ -262,6 +270,7 @@ def run_experiment(
         "peak_gpu_mb": torch.cuda.max_memory_allocated() / 2**20 if device_type == "cuda" else None,
         "device": device_type,
         "world_size": dist.world_size if dist is not None else 1,
+        "interrupted": trained.fit.interrupted,
     }
     if out is not None:
         config = {

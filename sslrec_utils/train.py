@@ -3,6 +3,7 @@
 ``fit(model, split, TrainConfig(...))`` trains a `Recommender` on ``split``'s training part, evaluates
 NDCG@10 (by default) on the validation part after every epoch, keeps the best weights, stops after `patience`
 evaluations without improvement and returns the history as a DataFrame. Closed-form models are fitted once.
+Ctrl-C stops a long run early without losing it: the best epoch so far is kept, tested and written as usual.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import copy
 import dataclasses
 import os
 import random
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -85,6 +87,7 @@ class FitResult:
     best_valid: dict[str, float]  # validation metrics at the best epoch
     train_seconds: float  # wall time of the whole run, evaluation included
     seconds_to_best: float  # wall time until the best epoch finished
+    interrupted: bool = False  # stopped by Ctrl-C (KeyboardInterrupt) before early stopping or the last epoch
 
 
 def make_score_fn(
@@ -168,7 +171,9 @@ def fit(
 
     Returns:
         A `FitResult`; `model` holds the best weights (on the training device). On ranks other than 0 the
-        history is empty and the weights are the last ones.
+        history is empty and the weights are the last ones. Ctrl-C (KeyboardInterrupt) after the first
+        validation ends training there and returns the best epoch so far, with ``interrupted`` set; before it,
+        or in a distributed run, it propagates.
     """
     set_seed(cfg.seed + (dist.rank if dist is not None else 0))  # dropout and noise differ between ranks
     device = dist.device if dist is not None else resolve_device(cfg.device)
@@ -205,65 +210,83 @@ def fit(
     bar = tqdm(
         range(1, cfg.epochs + 1), desc=type(model).__name__, disable=not (cfg.progress and main), unit="epoch"
     )
-    for epoch in bar:
-        model.train()
-        epoch_start, total_loss = time.perf_counter(), torch.zeros((), device=device)
-        for batch in shard(batcher(rng), dist, n_batches):
-            info = StepInfo(step, epoch, cfg.epochs * n_batches, generator)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-                loss = step_loss(batch, info)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if cfg.grad_clip is not None:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            optimizer.step()
-            total_loss += loss.detach()
-            step += 1
-        train_loss = mean_over_ranks(total_loss, dist).item() / n_batches
-        train_seconds = time.perf_counter() - epoch_start
-        if not np.isfinite(train_loss):
-            raise FloatingPointError(f"training loss became {train_loss} at epoch {epoch}; lower the lr")
-        if epoch % cfg.eval_every and epoch != cfg.epochs:
-            continue
-        if evaluator is None:  # ranks other than 0 wait for rank 0's decision
-            if broadcast(None, dist):
+    interrupted = False
+    try:
+        for epoch in bar:
+            model.train()
+            epoch_start, total_loss = time.perf_counter(), torch.zeros((), device=device)
+            for batch in shard(batcher(rng), dist, n_batches):
+                info = StepInfo(step, epoch, cfg.epochs * n_batches, generator)
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
+                    loss = step_loss(batch, info)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if cfg.grad_clip is not None:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+                optimizer.step()
+                total_loss += loss.detach()
+                step += 1
+            train_loss = mean_over_ranks(total_loss, dist).item() / n_batches
+            train_seconds = time.perf_counter() - epoch_start
+            if not np.isfinite(train_loss):
+                raise FloatingPointError(f"training loss became {train_loss} at epoch {epoch}; lower the lr")
+            if epoch % cfg.eval_every and epoch != cfg.epochs:
+                continue
+            if evaluator is None:  # ranks other than 0 wait for rank 0's decision
+                if broadcast(None, dist):
+                    break
+                continue
+            valid = evaluator()
+            watched: dict[str, float] = {}
+            if monitor is not None:
+                paused = time.perf_counter()
+                watched = monitor(model)
+                paused = time.perf_counter() - paused
+                start, epoch_start = start + paused, epoch_start + paused  # the clock skips the monitor
+            history.append(
+                {
+                    "epoch": epoch,
+                    "train_loss": train_loss,
+                    **valid,
+                    **watched,
+                    "epoch_seconds": time.perf_counter() - epoch_start,
+                    "epoch_train_seconds": train_seconds,
+                    "elapsed_seconds": time.perf_counter() - start,
+                }
+            )
+            bar.set_postfix(loss=f"{train_loss:.4f}", **{cfg.metric: f"{valid[cfg.metric]:.4f}"})
+            if valid[cfg.metric] > best_score:
+                best_score, best_epoch, best_valid, bad_evals = valid[cfg.metric], epoch, valid, 0
+                best_state = copy.deepcopy(model.state_dict())
+                seconds_to_best = time.perf_counter() - start
+                if out_dir is not None:
+                    save_checkpoint(Path(out_dir) / "checkpoint.pt", model)  # only rank 0 gets here
+            else:
+                bad_evals += 1
+            if broadcast(bad_evals >= cfg.patience, dist):
                 break
-            continue
-        valid = evaluator()
-        watched: dict[str, float] = {}
-        if monitor is not None:
-            paused = time.perf_counter()
-            watched = monitor(model)
-            paused = time.perf_counter() - paused
-            start, epoch_start = start + paused, epoch_start + paused  # the clock skips the monitor
-        history.append(
-            {
-                "epoch": epoch,
-                "train_loss": train_loss,
-                **valid,
-                **watched,
-                "epoch_seconds": time.perf_counter() - epoch_start,
-                "epoch_train_seconds": train_seconds,
-                "elapsed_seconds": time.perf_counter() - start,
-            }
+    except KeyboardInterrupt:
+        # Ctrl-C keeps what was learnt: stop here and return the best epoch so far. A distributed run cannot
+        # agree on that across ranks, and with no validation yet there is nothing to keep, so both re-raise.
+        if dist is not None or best_state is None:
+            raise
+        interrupted = True
+        tqdm.write(
+            f"interrupted at epoch {epoch}: keeping the best epoch so far, {best_epoch} "
+            f"({cfg.metric} {best_score:.4f} on validation)",
+            file=sys.stderr,
         )
-        bar.set_postfix(loss=f"{train_loss:.4f}", **{cfg.metric: f"{valid[cfg.metric]:.4f}"})
-        if valid[cfg.metric] > best_score:
-            best_score, best_epoch, best_valid, bad_evals = valid[cfg.metric], epoch, valid, 0
-            best_state = copy.deepcopy(model.state_dict())
-            seconds_to_best = time.perf_counter() - start
-            if out_dir is not None:
-                save_checkpoint(Path(out_dir) / "checkpoint.pt", model)  # only rank 0 gets here
-        else:
-            bad_evals += 1
-        if broadcast(bad_evals >= cfg.patience, dist):
-            break
     bar.close()
     if best_state is not None:
         model.load_state_dict(best_state)
     best_epoch, best_valid = broadcast((best_epoch, best_valid), dist)
     return FitResult(
-        pd.DataFrame(history), best_epoch, best_valid, time.perf_counter() - start, seconds_to_best
+        pd.DataFrame(history),
+        best_epoch,
+        best_valid,
+        time.perf_counter() - start,
+        seconds_to_best,
+        interrupted,
     )
 
 

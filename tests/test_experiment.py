@@ -84,6 +84,40 @@ def test_run_experiment_on_a_csv_writes_a_reloadable_run(csv_spec, tmp_path):
     assert top["item"].between(1, 15).mean() >= 0.8  # u001 is in cluster 0 (items 1..15)
 
 
+def _ctrl_c_at_validation(monkeypatch, n: int) -> None:
+    """Make every `fit` of `run_experiment` receive Ctrl-C during its process's `n`-th validation."""
+    import sslrec_utils.experiment as experiment
+
+    real_fit, calls = experiment.fit, [0]
+
+    def monitor(model) -> dict[str, float]:
+        calls[0] += 1
+        if calls[0] == n:
+            raise KeyboardInterrupt
+        return {}
+
+    monkeypatch.setattr(experiment, "fit", lambda *a, **kw: real_fit(*a, monitor=monitor, **kw))
+
+
+def test_ctrl_c_ends_a_run_that_is_still_tested_and_written(csv_spec, tmp_path, monkeypatch):
+    _ctrl_c_at_validation(monkeypatch, 3)
+    record = run_experiment(csv_spec, "ae", epochs=10, progress=False, out_dir=tmp_path)
+    saved = json.loads((tmp_path / "metrics.json").read_text())
+    assert saved["interrupted"] is True and saved["epochs"] == 2 and saved["best_epoch"] in (1, 2)
+    assert saved["ndcg@10"] == pytest.approx(record["ndcg@10"]) and 0 < record["ndcg@10"] < 1
+    assert len(pd.read_csv(tmp_path / "history.csv")) == 2
+    assert run_experiment(csv_spec, "pop", progress=False)["interrupted"] is False
+
+
+def test_ctrl_c_during_a_search_keeps_the_points_tried(csv_spec, tmp_path, monkeypatch):
+    # dae searches dropout over (0.5, 0.7): Ctrl-C comes at the second point's first validation
+    _ctrl_c_at_validation(monkeypatch, 2)
+    record = run_experiment(csv_spec, "dae", epochs=1, search=True, progress=False, out_dir=tmp_path)
+    assert record["interrupted"] is True and record["epochs"] == 1 and 0 < record["ndcg@10"] < 1
+    assert pd.read_csv(tmp_path / "search.csv")["dropout"].tolist() == [0.5]
+    assert json.loads((tmp_path / "config.json").read_text())["model_config"]["dropout"] == 0.5
+
+
 def test_closed_form_models_fit_once(csv_spec):
     record = run_experiment(csv_spec, "pop", progress=False)
     assert record["epochs"] == 0 and record["best_epoch"] == 0

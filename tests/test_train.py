@@ -93,6 +93,38 @@ def test_monitor_watches_without_changing_training_or_the_clock(split, monkeypat
     assert watched.seconds_to_best < 1000 and watched.history["epoch_seconds"].max() < 1000
 
 
+def test_ctrl_c_keeps_the_best_epoch_so_far(split, tmp_path):
+    data = TrainData.from_split(split)
+    cfg = QUIET.replace(epochs=6, batch_size=16)
+    calls = [0]
+
+    def monitor(model: Recommender) -> dict[str, float]:  # Ctrl-C pressed during epoch 3's validation
+        calls[0] += 1
+        if calls[0] == 3:
+            raise KeyboardInterrupt
+        return {}
+
+    cut = build_model("ae", data, seed=5)
+    result = fit(cut, split, cfg, out_dir=tmp_path, monitor=monitor)
+    assert result.interrupted and list(result.history["epoch"]) == [1, 2]
+    # what is kept is exactly the best of a run that had stopped after epoch 2
+    plain = build_model("ae", data, seed=5)
+    two = fit(plain, split, cfg.replace(epochs=2))
+    assert not two.interrupted and result.best_epoch == two.best_epoch
+    for name, value in plain.state_dict().items():
+        torch.testing.assert_close(cut.state_dict()[name], value)
+        torch.testing.assert_close(load_checkpoint(tmp_path / "checkpoint.pt")["state_dict"][name], value)
+
+
+def test_ctrl_c_before_the_first_validation_propagates(split):
+    class Interrupted(Constant):
+        def training_loss(self, batch, info):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(Interrupted(split.n_items), split, QUIET.replace(epochs=3))
+
+
 class Constant(Recommender):
     """A model whose validation score cannot change: early stopping must end the run."""
 
