@@ -13,8 +13,11 @@ same value (tied dropouts). ``--point "K1=V1 K2=V2"`` adds one explicit point be
 designs around the defaults); an empty string stands for the defaults. Writes ``OUT/tuning_runs.csv`` after
 every run (one row per run) and, at the end, ``OUT/tuning.csv`` (one row per grid point, best first) and
 ``OUT/tuning.md``. Beside the best epoch's figure, each run reports the level its validation curve settled at
-(the mean of its last 10 validations): on a noisy curve the best epoch is partly luck. ``--from-dirs RUN_DIR ...``
-tabulates finished run directories (of this script or of ``sslrec train``) without training.
+(the mean of its last 10 validations): on a noisy curve the best epoch is partly luck. ``OUT/curves.csv`` and
+``OUT/curves.png`` hold every run's validation curve against the training examples it had seen (epochs times
+the examples of one epoch: windows, users or interactions), which compares points whose epochs differ in
+length. ``--from-dirs RUN_DIR ...`` tabulates finished run directories (of this script or of ``sslrec train``)
+without training.
 """
 
 from __future__ import annotations
@@ -31,10 +34,17 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
+import torch
 
 from benchmarks.leaderboard import run_one
-from sslrec_utils.experiment import resolve_configs
+from sslrec_utils.batching import make_batcher
+from sslrec_utils.experiment import DataSpec, load_split, resolve_configs
+from sslrec_utils.models import build_model, model_config
+from sslrec_utils.models.base import TrainData
+from sslrec_utils.plotting import training_curves
 
 Point = tuple[tuple[str, str], ...]  # ((key, value), ...) as given on the command line
 LATE = 10  # validations averaged for the level a run's curve settled at
@@ -136,6 +146,83 @@ def _config(run_dir: Path) -> dict[str, Any]:
     return json.loads((run_dir / "config.json").read_text())
 
 
+def examples_per_epoch(run_dir: Path) -> int:
+    """The training examples (windows, users or interactions) one epoch of a run draws, counted by re-making
+    its batcher from its ``config.json`` on its split and drawing one epoch; 0 for a closed-form model."""
+    config = _config(run_dir)
+    split, _ = load_split(DataSpec.from_dict(config["data"]), progress=False)
+    data = TrainData.from_split(split)
+    model = build_model(model_config(config["model"], config["model_config"]), data)
+    if model.closed_form:
+        return 0
+    batch_size = config["train_config"]["batch_size"]
+    batcher, _ = make_batcher(model.batcher, data, batch_size, torch.device("cpu"), **model.batcher_options())
+    return sum(len(next(iter(batch.values()))) for batch in batcher(np.random.default_rng(0)))
+
+
+def curves(run_dirs: list[Path], labels: dict[Path, str] | None = None) -> pd.DataFrame:
+    """Every run's validation curve: one row per validation, with the run's point (its label in `labels`, else
+    what its config changed), seed, epoch, ``examples_seen`` (epoch times `examples_per_epoch`) and validation
+    NDCG@10."""
+    frames, per_epoch = [], {}
+    for run_dir in run_dirs:
+        point, seed = point_of(run_dir)
+        config = _config(run_dir)
+        fields = {f.name for f in dataclasses.fields(model_config(config["model"]))}
+        missing = sorted(fields - config["model_config"].keys())
+        if missing:  # its epochs cannot be re-made: those settings' defaults may have changed since
+            print(f"{run_dir}: left out of the curves, its config predates {missing}", file=sys.stderr)
+            continue
+        key = json.dumps(
+            [config["data"], config["model"], config["model_config"], config["train_config"]["batch_size"]]
+        )
+        if key not in per_epoch:  # runs differing only in seed or budget draw as many examples per epoch
+            per_epoch[key] = examples_per_epoch(run_dir)
+        history = pd.read_csv(run_dir / "history.csv")
+        frames.append(
+            pd.DataFrame(
+                {
+                    "point": (labels or {}).get(run_dir, label(point)),
+                    "seed": seed,
+                    "epoch": history["epoch"],
+                    "examples_seen": history["epoch"] * per_epoch[key],
+                    "valid_ndcg@10": history["ndcg@10"],
+                }
+            )
+        )
+    columns = ["point", "seed", "epoch", "examples_seen", "valid_ndcg@10"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def write_curves(
+    run_dirs: list[Path], args: argparse.Namespace, labels: dict[Path, str] | None = None
+) -> None:
+    """OUT/curves.csv (every run's curve) and OUT/curves.png: per point, validation NDCG@10 averaged over its
+    seeds at each epoch all of them validated, against the examples seen (millions)."""
+    table = curves(run_dirs, labels)
+    table.to_csv(args.out / "curves.csv", index=False)
+    if table.empty:
+        return
+    histories = {}
+    for point, runs in table.groupby("point", sort=False):
+        n_seeds = runs["seed"].nunique()
+        mean = runs.groupby("epoch").agg(
+            examples_seen=("examples_seen", "first"), ndcg=("valid_ndcg@10", "mean"), n=("seed", "nunique")
+        )
+        mean = mean[mean["n"] == n_seeds].reset_index()
+        mean["million examples seen"] = mean["examples_seen"] / 1e6
+        name = f"{point}, mean of {n_seeds} seeds" if n_seeds > 1 else f"{point}, seed {runs['seed'].iloc[0]}"
+        histories[name] = mean.rename(columns={"ndcg": "ndcg@10"})
+    ax = training_curves(
+        histories,
+        x="million examples seen",
+        title=f"Validation curves of {args.model} on {args.dataset} ({args.split})",
+    )
+    ax.figure.set_size_inches(8.0, 4.8)
+    ax.figure.savefig(args.out / "curves.png", dpi=120, bbox_inches="tight")
+    plt.close(ax.figure)
+
+
 def summarise(runs: pd.DataFrame, metric: str = "valid_ndcg@10") -> pd.DataFrame:
     """Mean and std of the validation metric per grid point over seeds, best first."""
     grouped = runs.groupby("point", sort=False)
@@ -192,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         args.seeds = sorted({int(r["seed"]) for r in rows})
         args.out.mkdir(parents=True, exist_ok=True)
         pd.DataFrame(rows).to_csv(args.out / "tuning_runs.csv", index=False)
+        write_curves(args.from_dirs, args)
         return write_tables(rows, args)
     points = (parse_grid(args.grid) if args.grid else []) + [parse_point(p) for p in args.point]
     points = points or [()]  # neither: the model's defaults alone
@@ -224,6 +312,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{row['process_seconds']:.0f} s)",
                 flush=True,
             )
+    labels = {runs_dir / f"{i:03d}-{s}": label(p) for i, (p, s) in enumerate(jobs)}
+    finished = [d for d in labels if (d / "metrics.json").exists()]
+    if finished:
+        write_curves(finished, args, labels)
     return write_tables(rows, args)
 
 

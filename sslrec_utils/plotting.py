@@ -160,6 +160,7 @@ def training_curves(
     best_epochs: Mapping[str, int] | None = None,
     ax: Axes | Sequence[Axes] | None = None,
     title: str = "Validation score per epoch",
+    x: str = "epoch",
 ) -> Axes | tuple[Axes, Axes]:
     """Validation `metric` per epoch, one line per model; optionally the training loss beside it.
 
@@ -176,6 +177,8 @@ def training_curves(
             vertical line (on both panels) and a star labelled with its score.
         ax: the axes to draw on, two of them (loss, metric) with `loss`; a new figure is made if ``None``.
         title: the figure title (the metric panel's title, or the whole figure's with `loss`).
+        x: the history column on the horizontal axis, e.g. ``"examples_seen"`` to compare runs whose epochs
+            differ in length (the ``epoch`` column still names the best epochs).
 
     Returns:
         The metric's axes, or ``(loss_axes, metric_axes)`` with `loss`.
@@ -185,7 +188,7 @@ def training_curves(
     best_epochs = dict(best_epochs or {})
     for name, history in histories.items():
         trained = "epoch" in history.columns and (history["epoch"] > 0).any()
-        needed = ["epoch", metric] + (["train_loss"] if loss and trained else [])
+        needed = list(dict.fromkeys(["epoch", x, metric] + (["train_loss"] if loss and trained else [])))
         if any(c not in history.columns for c in needed) or history.empty:
             raise ValueError(
                 f"history of {name!r} needs rows and columns {needed}; found {list(history.columns)}"
@@ -207,6 +210,7 @@ def training_curves(
     for i, (name, history) in enumerate(histories.items()):
         color = colors[i % len(colors)]
         epochs = np.asarray(history["epoch"], dtype=np.float64)
+        xs = np.asarray(history[x], dtype=np.float64)
         values = np.asarray(history[metric], dtype=np.float64)
         trained = epochs > 0
         if not trained.any():
@@ -215,22 +219,23 @@ def training_curves(
             )
             continue
         marker = "o" if trained.sum() <= 30 else None
-        metric_ax.plot(epochs[trained], values[trained], color=color, marker=marker, markersize=3, label=name)
+        metric_ax.plot(xs[trained], values[trained], color=color, marker=marker, markersize=3, label=name)
         if loss_ax is not None:
             train_loss = np.asarray(history["train_loss"], dtype=np.float64)[trained]
-            loss_ax.plot(epochs[trained], train_loss, color=color, marker=marker, markersize=3, label=name)
+            loss_ax.plot(xs[trained], train_loss, color=color, marker=marker, markersize=3, label=name)
         if name in best_epochs:
             best = best_epochs[name]
-            best_value = float(values[epochs == best][0])
+            best_x, best_value = float(xs[epochs == best][0]), float(values[epochs == best][0])
             for panel in (loss_ax, metric_ax):
                 if panel is not None:
-                    panel.axvline(best, color=color, linestyle=":", linewidth=1.2)
+                    panel.axvline(best_x, color=color, linestyle=":", linewidth=1.2)
             label = f"{name} kept epoch {best}: {metric} {best_value:.4f}"
-            metric_ax.plot([best], [best_value], "*", color=color, markersize=12, label=label)
+            metric_ax.plot([best_x], [best_value], "*", color=color, markersize=12, label=label)
     for panel in (loss_ax, metric_ax):
         if panel is not None:
-            panel.xaxis.set_major_locator(MaxNLocator(integer=True))
-            panel.set_xlabel("epoch")
+            if x == "epoch":
+                panel.xaxis.set_major_locator(MaxNLocator(integer=True))
+            panel.set_xlabel(x.replace("_", " "))
     metric_ax.set_ylabel(f"validation {metric}")
     metric_ax.set_title(title)
     metric_ax.legend(loc="lower right")

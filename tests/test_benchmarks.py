@@ -113,6 +113,8 @@ def test_tune_ranks_grid_points_by_validation_only(tmp_path):
     assert table["valid_ndcg@10_mean"].is_monotonic_decreasing
     best = runs.loc[runs["valid_ndcg@10"].idxmax(), "point"]
     assert table.index[0] == best and best in (tmp_path / "tuning.md").read_text()
+    curves = pd.read_csv(tmp_path / "curves.csv")  # closed form: one validation each, before any example
+    assert sorted(curves["point"]) == ["reg=50", "reg=800"] and (curves["examples_seen"] == 0).all()
 
 
 def test_tune_reports_the_level_a_noisy_curve_settled_at(tmp_path):
@@ -240,9 +242,10 @@ def test_rescore_reproduces_saved_runs_and_excludes_seen_items(tmp_path):
     assert runs.loc[0, "latest_in_top10"] > 0
 
 
-def test_tune_tabulates_finished_run_directories(tmp_path):
+def test_tune_tabulates_finished_run_directories(tmp_path, capsys):
     from benchmarks import tune
-    from sslrec_utils.experiment import DataSpec, run_experiment
+    from sslrec_utils.experiment import DataSpec, load_split, run_experiment
+    from sslrec_utils.models.base import TrainData
 
     spec = DataSpec(dataset="synthetic:60x80x1500", split="loo")
     tiny = ["hidden_dim=8", "inner_dim=16", "n_layers=1", "n_heads=1", "max_len=10"]
@@ -263,6 +266,24 @@ def test_tune_tabulates_finished_run_directories(tmp_path):
     assert sorted(table["valid_ndcg@10_count"]) == [1, 2]
     assert table["valid_ndcg@10_last10_mean"].between(0, 1).all()
     assert "Seeds 1, 2" in (out / "tuning.md").read_text()
+    # validation curves against the examples seen: SASRec tiles each history of n >= 2 training items with
+    # windows of max_len + 1 = 11 items overlapping by one, ceil((n - 1) / 10) of them
+    curves = pd.read_csv(out / "curves.csv")
+    assert len(curves) == 6 and not [c for c in curves.columns if "test" in c]
+    split, _ = load_split(spec.replace(seed=1))
+    n = np.diff(TrainData.from_split(split).sequences.indptr)
+    windows = int(np.ceil((n[n >= 2] - 1) / 10).sum())
+    first = curves[curves["seed"] == 1].iloc[:2]
+    assert list(first["examples_seen"]) == [windows, 2 * windows]
+    assert (out / "curves.png").stat().st_size > 10_000
+    # a run whose config predates a setting cannot have its epochs re-made: left out, and said so
+    old = tmp_path / "old"
+    shutil.copytree(dirs[0], old)
+    config = json.loads((old / "config.json").read_text())
+    del config["model_config"]["windows"]
+    (old / "config.json").write_text(json.dumps(config))
+    assert tune.curves([old, dirs[1]])["seed"].tolist() == [2, 2]
+    assert "predates ['windows']" in capsys.readouterr().err
     # a directory that is not a finished run: one clear error, nothing written
     with pytest.raises(SystemExit):
         tune.main(["--model", "sasrec", "--from-dirs", str(tmp_path), "--out", str(tmp_path / "none")])

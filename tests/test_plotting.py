@@ -92,6 +92,14 @@ def test_training_curves_draw_loss_and_metric_and_mark_the_kept_epoch() -> None:
     _, axes = plt.subplots(1, 2)
     assert plotting.training_curves({"ae": history}, loss=True, ax=axes) == tuple(axes)
     assert all(line.get_xdata().size == 4 for ax in axes for line in ax.get_lines())
+    # another column on the horizontal axis (runs whose epochs differ in length); the kept epoch follows it
+    seen = history.assign(examples_seen=history["epoch"] * 1000)
+    ax = plotting.training_curves({"ae": seen}, x="examples_seen", best_epochs={"ae": 3})
+    np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [1000, 2000, 3000, 4000])
+    assert any(list(line.get_xdata()) == [3000, 3000] for line in ax.get_lines())
+    assert ax.get_xlabel() == "examples seen"
+    with pytest.raises(ValueError, match="examples_seen"):
+        plotting.training_curves({"ae": history}, x="examples_seen")
 
 
 def test_training_curves_validate_their_input() -> None:
