@@ -18,7 +18,7 @@ from tests.helpers import clustered_interactions
 def trained():
     inter = clustered_interactions(n_users=90, n_items=45)
     split = holdout_split(inter, seed=3)
-    model = build_model("ae", TrainData.from_split(split), {"hidden_dim": 8})
+    model = build_model("ae", TrainData.from_split(split), {"hidden_dim": 8}, seed=0)  # fixed: order-proof
     fit(model, split, TrainConfig(epochs=30, batch_size=16, lr=1e-2, progress=False, device="cpu"))
     items = pd.DataFrame({"item": inter.item_map.ids, "title": [f"Film {i}" for i in inter.item_map.ids]})
     return TrainedRecommender(model, split, items)
