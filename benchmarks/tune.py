@@ -173,10 +173,8 @@ def curves(run_dirs: list[Path], labels: dict[Path, str] | None = None) -> pd.Da
         if missing:  # its epochs cannot be re-made: those settings' defaults may have changed since
             print(f"{run_dir}: left out of the curves, its config predates {missing}", file=sys.stderr)
             continue
-        key = json.dumps(
-            [config["data"], config["model"], config["model_config"], config["train_config"]["batch_size"]]
-        )
-        if key not in per_epoch:  # runs differing only in seed or budget draw as many examples per epoch
+        key = json.dumps([config["data"], config["model"], config["model_config"]])
+        if key not in per_epoch:  # shared by runs differing in training settings only (batch size included)
             per_epoch[key] = examples_per_epoch(run_dir)
         history = pd.read_csv(run_dir / "history.csv")
         frames.append(
