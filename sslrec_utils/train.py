@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 import os
 import random
 import sys
@@ -51,12 +52,32 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+LR_SCHEDULES = ("constant", "linear", "cosine")
+
+
+def lr_factor(schedule: str, progress: float) -> float:
+    """The multiplier of the learning rate after a fraction `progress` (0 to 1) of all planned steps.
+
+    ``"linear"`` falls from 1 to 0 in a straight line (BERT's and BERT4Rec's schedule, without warm-up),
+    ``"cosine"`` along half a cosine wave; ``"constant"`` stays 1.
+    """
+    if schedule == "constant":
+        return 1.0
+    progress = min(max(progress, 0.0), 1.0)
+    if schedule == "linear":
+        return 1.0 - progress
+    if schedule == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * progress))
+    raise ValueError(f"unknown lr_schedule {schedule!r}; choose from {LR_SCHEDULES}")
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainConfig(Config):
     epochs: int = 100  # maximum number of passes over the training data
     batch_size: int = 256  # users (autoencoders), interactions (BPR) or sequences per update
     lr: float = 1e-3  # Adam learning rate
     weight_decay: float = 0.0  # Adam's L2 penalty
+    lr_schedule: str = "constant"  # "constant", or "linear" / "cosine": decay to 0 over `epochs` (per step)
     patience: int = 10  # evaluations without improvement before stopping
     eval_every: int = 1  # evaluate on validation every this many epochs
     metric: str = "ndcg@10"  # validation metric that selects the best epoch
@@ -74,6 +95,8 @@ class TrainConfig(Config):
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.lr <= 0:
             raise ConfigError(f"lr must be > 0, got {self.lr}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ConfigError(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
         if "@" not in self.metric:
             raise ConfigError(f"metric must look like 'ndcg@10', got {self.metric!r}")
 
@@ -200,6 +223,11 @@ def fit(
     # step_loss(batch, info) == model.training_loss(batch, info), DDP-synchronised in a distributed run
     step_loss = wrap(model, dist)
     assert optimizer is not None
+    total_steps = cfg.epochs * n_batches
+    # the schedule is planned over the whole budget: early stopping ends it before the lr reaches 0
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: lr_factor(cfg.lr_schedule, s / total_steps)
+    )
     # the same on every rank: all ranks draw the same batches, then each takes its share
     rng = np.random.default_rng(cfg.seed)
     generator = torch.Generator(device=device).manual_seed(cfg.seed + (dist.rank if dist is not None else 0))
@@ -216,7 +244,7 @@ def fit(
             model.train()
             epoch_start, total_loss = time.perf_counter(), torch.zeros((), device=device)
             for batch in shard(batcher(rng), dist, n_batches):
-                info = StepInfo(step, epoch, cfg.epochs * n_batches, generator)
+                info = StepInfo(step, epoch, total_steps, generator)
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
                     loss = step_loss(batch, info)
                 optimizer.zero_grad(set_to_none=True)
@@ -224,6 +252,7 @@ def fit(
                 if cfg.grad_clip is not None:
                     torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
                 optimizer.step()
+                scheduler.step()
                 total_loss += loss.detach()
                 step += 1
             train_loss = mean_over_ranks(total_loss, dist).item() / n_batches
@@ -247,6 +276,7 @@ def fit(
                 {
                     "epoch": epoch,
                     "train_loss": train_loss,
+                    "lr": optimizer.param_groups[0]["lr"],
                     **valid,
                     **watched,
                     "epoch_seconds": time.perf_counter() - epoch_start,

@@ -5,6 +5,7 @@ import pytest
 import torch
 from torch import nn
 
+from sslrec_utils.config import ConfigError
 from sslrec_utils.models import build_model
 from sslrec_utils.models.base import Recommender, TrainData
 from sslrec_utils.splits import holdout_split
@@ -13,6 +14,7 @@ from sslrec_utils.train import (
     evaluate_model,
     fit,
     load_checkpoint,
+    lr_factor,
     resolve_device,
     save_checkpoint,
     set_seed,
@@ -68,6 +70,21 @@ def test_same_seed_same_history(split):
     h1 = fit(build_model("ae", data, seed=5), split, cfg).history
     h2 = fit(build_model("ae", data, seed=5), split, cfg).history
     np.testing.assert_array_equal(h1[["train_loss", "ndcg@10"]], h2[["train_loss", "ndcg@10"]])
+
+
+def test_lr_schedules_decay_over_the_whole_budget(split):
+    assert [lr_factor("linear", p) for p in (0, 0.25, 1, 1.5)] == [1, 0.75, 0, 0]
+    assert lr_factor("cosine", 0) == 1 and lr_factor("cosine", 0.5) == pytest.approx(0.5)
+    assert lr_factor("cosine", 1) == pytest.approx(0) and lr_factor("constant", 0.9) == 1
+    with pytest.raises(ConfigError, match="lr_schedule"):
+        QUIET.replace(lr_schedule="step")
+    data = TrainData.from_split(split)
+    cfg = QUIET.replace(epochs=4, batch_size=16, lr=1e-2, lr_schedule="linear")
+    lrs = fit(build_model("ae", data, seed=5), split, cfg).history["lr"]
+    # recorded after each epoch's last step: 3/4, 2/4, 1/4 and none of the lr left
+    np.testing.assert_allclose(lrs, [7.5e-3, 5e-3, 2.5e-3, 0.0], atol=1e-12)
+    constant = fit(build_model("ae", data, seed=5), split, cfg.replace(lr_schedule="constant")).history
+    assert (constant["lr"] == 1e-2).all()
 
 
 def test_monitor_watches_without_changing_training_or_the_clock(split, monkeypatch):
