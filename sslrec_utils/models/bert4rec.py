@@ -35,7 +35,8 @@ class BERT4RecConfig(TransformerConfig):
     # seeds 2020-2022 from 0.0627 to 0.0769 (benchmarks/results/tuning/bert4rec-levels, ml-100k-loo,
     # ml-100k-loo-bert4rec-tiled); `--set stride=None --set patience=15` restores the former tiling, about 6
     # times less time per epoch. Stride 1 (one window per prefix, 4.9 times the windows) was level with stride 5
-    # at the same number of windows seen, over seeds 2020-2022 (benchmarks/results/tuning/bert4rec-stride)
+    # at the same number of windows seen, over seeds 2020-2022 (benchmarks/results/tuning/bert4rec-stride), and
+    # so was a learning rate decaying linearly to 0 over 120 epochs (tuning/bert4rec-lr-schedule)
     train_defaults: ClassVar[dict[str, Any]] = {
         **TransformerConfig.train_defaults,
         "eval_every": 2,  # the cloze task learns next-item ranking slowly: validate every other epoch
