@@ -72,13 +72,13 @@ def run_one(
 
 
 def summarise(runs: pd.DataFrame, split: str = "holdout") -> pd.DataFrame:
-    """Mean and std over seeds per model, with RecBole's figures beside them (holdout split only: they were
-    measured on it)."""
+    """Mean and sample standard deviation (ddof=1, as everywhere in the book) over seeds per model, with
+    RecBole's figures beside them (holdout split only: they were measured on it)."""
     numeric = [*METRICS, "epochs", "best_epoch", "seconds_to_best", "train_seconds", "seconds_per_epoch"]
     numeric += ["process_seconds", "peak_rss_mb", "valid_ndcg@10"]
     numeric = [c for c in numeric if c in runs.columns]
     grouped = runs.groupby("model", sort=False)[numeric]
-    table = grouped.mean().add_suffix("_mean").join(grouped.std(ddof=0).add_suffix("_std"))
+    table = grouped.mean().add_suffix("_mean").join(grouped.std().add_suffix("_std"))
     table["seeds"] = runs.groupby("model", sort=False)["seed"].count()
     recbole = RECBOLE if split == "holdout" else {}
     table["recbole_ndcg@10"] = [recbole.get(m, (float("nan"),) * 3)[0] for m in table.index]
@@ -92,13 +92,16 @@ def markdown(table: pd.DataFrame, args: argparse.Namespace) -> str:
     """The leaderboard as a Markdown table: metrics as mean ± std over seeds."""
 
     def pm(row: pd.Series, key: str, digits: int) -> str:
-        return f"{row[f'{key}_mean']:.{digits}f} ± {row[f'{key}_std']:.{digits}f}"
+        mean, std = row[f"{key}_mean"], row[f"{key}_std"]
+        # a single seed has no std
+        return f"{mean:.{digits}f}" if pd.isna(std) else f"{mean:.{digits}f} ± {std:.{digits}f}"
 
     lines = [
         f"# Leaderboard: {args.dataset}, split {args.split}, seeds {', '.join(map(str, args.seeds))}",
         "",
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, device {args.device}. "
-        "Test metrics of the epoch (or hyperparameters) chosen on validation NDCG@10; mean ± std over seeds. "
+        "Test metrics of the epoch (or hyperparameters) chosen on validation NDCG@10; "
+        "mean ± sample std over seeds. "
         "RecBole columns: RecBole 1.2.1's figures for the same protocol (seed 2020), quoted, not measured here.",
         "",
         "| model | NDCG@10 | Recall@10 | NDCG@20 | Recall@20 | epochs | s to best | s/epoch | peak RSS MB "

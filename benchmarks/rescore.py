@@ -65,14 +65,14 @@ def markdown(runs: pd.DataFrame) -> str:
     """Mean ± std over seeds per model, best protocol figure first, and the reproduction check."""
     columns = [*(f"{m}_{t}" for t in TREATMENTS for m in METRICS), "latest_in_top10"]
     grouped = runs.groupby("model", sort=False)
-    mean, std = grouped[columns].mean(), grouped[columns].std(ddof=0)
+    mean, std = grouped[columns].mean(), grouped[columns].std()  # sample std (ddof=1)
     mean = mean.sort_values("ndcg@10_protocol", ascending=False)
     gap = (runs["ndcg@10_protocol"] - runs["ndcg@10_saved"]).abs().max()
     lines = [
         "# Test metrics with the seen items kept (protocol) and excluded",
         "",
         f"{len(runs)} saved runs scored again; seeds {', '.join(map(str, sorted(runs['seed'].unique())))}; "
-        "mean ± std over seeds. Largest difference between a protocol figure and the one its run saved: "
+        "mean ± sample std over seeds. Largest difference between a protocol figure and the one its run saved: "
         f"{gap:.1e}.",
         "",
         "| model | NDCG@10 (protocol) | Recall@10 (protocol) | NDCG@10 (seen excluded) "

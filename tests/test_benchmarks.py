@@ -1,3 +1,4 @@
+import argparse
 import json
 import shutil
 from pathlib import Path
@@ -210,6 +211,18 @@ def test_recbole_figures_only_beside_the_holdout_split():
     runs = pd.DataFrame({"model": ["pop"], "seed": [2020], "ndcg@10": [0.01], "seconds_to_best": [0.1]})
     assert leaderboard.summarise(runs, "holdout").loc["pop", "recbole_ndcg@10"] == 0.1033
     assert pd.isna(leaderboard.summarise(runs, "loo").loc["pop", "recbole_ndcg@10"])
+
+
+def test_leaderboard_reports_the_sample_std_and_no_std_for_one_seed(tmp_path):
+    metrics = {m: [0.30, 0.34] for m in leaderboard.METRICS[:4]}
+    runs = pd.DataFrame({"model": ["ease", "ease"], "seed": [2020, 2021], **metrics, "epochs": [0, 0]})
+    runs["seconds_to_best"] = runs["seconds_per_epoch"] = [0.5, 0.7]
+    args = argparse.Namespace(dataset="ml-100k", split="holdout", seeds=[2020, 2021], device="cpu")
+    table = leaderboard.summarise(runs, "holdout")
+    assert table.loc["ease", "ndcg@10_std"] == pytest.approx(np.std([0.30, 0.34], ddof=1))  # 0.0283, not 0.02
+    assert "0.3200 ± 0.0283" in leaderboard.markdown(table, args)
+    one = leaderboard.markdown(leaderboard.summarise(runs.iloc[:1], "holdout"), args)
+    assert "| ease | 0.3000 | 0.3000 |" in one and "± nan" not in one
 
 
 def test_rescore_reproduces_saved_runs_and_excludes_seen_items(tmp_path):
