@@ -56,7 +56,18 @@ def run_one(
         RuntimeError: the process failed; the message ends with its stderr.
     """
     cmd = [sys.executable, "-m", "sslrec_utils.cli", "train", "--model", model, "--dataset", args.dataset]
-    cmd += ["--split", args.split, "--seed", str(seed), "--out", str(run_dir), "--device", args.device, "-q"]
+    cmd += [
+        "--split",
+        args.split,
+        "--seed",
+        str(seed),
+        "--out",
+        str(run_dir),
+        "--force",
+        "--device",
+        args.device,
+        "-q",
+    ]
     if args.epochs is not None:
         cmd += ["--epochs", str(args.epochs)]
     for setting in (*args.set, *settings):

@@ -8,13 +8,16 @@ cause (an unknown data set, a missing column, no data source) print one line to 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 
 from sslrec_utils.data import DATASETS, DataUnavailableError, dataset_info, load_interactions, load_movielens
 
 USAGE_ERROR = 2
+BROKEN_PIPE = 141  # 128 + SIGPIPE, the status a shell reports for a command whose reader went away
 # Exceptions that mean "the user asked for something that cannot be done", reported without a traceback.
 USER_ERRORS: tuple[type[Exception], ...] = (DataUnavailableError, ValueError, FileNotFoundError, KeyError)
 
@@ -55,7 +58,12 @@ def _data_download(args: argparse.Namespace) -> int:
 
 def _add_data_parser(subparsers: argparse._SubParsersAction) -> None:
     """``sslrec data info|download``."""
-    data = subparsers.add_parser("data", help="inspect and fetch data sets")
+    data = subparsers.add_parser(
+        "data",
+        help="inspect and fetch data sets",
+        description="info prints the size of a MovieLens data set or an interaction file; download fetches a "
+        "MovieLens data set into the cache (RecBole's copy or GroupLens, MD5-checked).",
+    )
     commands = data.add_subparsers(dest="data_command", required=True, metavar="{info,download}")
 
     info = commands.add_parser("info", help="print users, items, interactions and density")
@@ -118,29 +126,35 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
 
 def _train(args: argparse.Namespace) -> int:
     """Train one model with validation selection, test it, write the run directory, print a JSON summary."""
-    from sslrec_utils.experiment import DataSpec, run_experiment
+    from sslrec_utils.experiment import RUN_FILES, DataSpec, run_experiment
+    from sslrec_utils.outdir import check_out, staged
     from sslrec_utils.profiling import reuse_freed_memory
 
     reuse_freed_memory()  # a training process: reuse freed pages between steps (see its docstring)
     given = {key: getattr(args, key) for key in (*_FILE_OPTIONS, "split") if getattr(args, key) is not None}
     spec = DataSpec(dataset=args.dataset, seed=args.seed, data_dir=args.data_dir, **given)
+    out = Path(args.out).expanduser()
+    check_out(out, args.force, RUN_FILES)
     dist = None
     if args.distributed:
         from sslrec_utils.distributed import init_distributed, shutdown
 
-        dist = init_distributed(args.device)
+        dist = init_distributed(args.device or "auto")
+    # rank 0 (or the only process) writes the run into a temporary folder that becomes OUT once it succeeds
+    folder = staged(out) if dist is None or dist.is_main else contextlib.nullcontext(None)
     try:
-        record = run_experiment(
-            spec,
-            args.model,
-            settings=args.set,
-            epochs=args.epochs,
-            device=args.device,
-            search=args.search,
-            progress=not args.quiet,
-            out_dir=args.out,
-            dist=dist,
-        )
+        with folder as out_dir:
+            record = run_experiment(
+                spec,
+                args.model,
+                settings=args.set,
+                epochs=args.epochs,
+                device=args.device,
+                search=args.search,
+                progress=not args.quiet,
+                out_dir=out_dir,
+                dist=dist,
+            )
     finally:
         if dist is not None:
             shutdown()
@@ -158,15 +172,17 @@ def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
     train = subparsers.add_parser(
         "train",
         help="train a model, choose its epoch or hyperparameters on validation, evaluate on test",
-        description="Writes OUT/metrics.json, history.csv, checkpoint.pt and config.json; the last line on "
-        "stdout is one JSON object with the test metrics.",
+        description="Writes OUT/metrics.json, history.csv, checkpoint.pt and config.json (OUT appears when "
+        "the run ends; a failed run leaves nothing); the last line on stdout is one JSON object with the test "
+        "metrics.",
     )
     train.add_argument("--model", required=True, help=f"one of: {', '.join(sorted(MODELS))}")
     train.add_argument("--dataset", default="ml-100k", help="MovieLens name or CSV/TSV/Parquet path")
     train.add_argument("--seed", type=int, default=2020, help="seeds the split and training (default 2020)")
-    train.add_argument("--out", required=True, help="run directory to write")
+    train.add_argument("--out", required=True, help="run directory to create (must be new or empty)")
+    train.add_argument("--force", action="store_true", help="replace the run already in OUT")
     train.add_argument("--epochs", type=int, default=None, help="maximum epochs (default: the model's)")
-    train.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps (default auto)")
+    train.add_argument("--device", default=None, help="auto | cpu | cuda | cuda:N | mps (default auto)")
     train.add_argument(
         "--set",
         action="append",
@@ -260,7 +276,7 @@ def _add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:
         help="rank the user's input items too (no), not (yes), or as the split's protocol does (default)",
     )
     ev.add_argument("--ks", default="10,20", help="metric cut-offs (default 10,20)")
-    ev.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
+    ev.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps (default auto)")
     ev.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     ev.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     ev.set_defaults(func=_evaluate)
@@ -276,7 +292,13 @@ def _id_list(text: str) -> list[object]:
 
 def _add_recommend_parser(subparsers: argparse._SubParsersAction) -> None:
     """``sslrec recommend --run DIR (--user U | --history I,J | --similar I)``."""
-    rec = subparsers.add_parser("recommend", help="top-N items from a trained run, with titles")
+    rec = subparsers.add_parser(
+        "recommend",
+        help="top-N items from a trained run, with titles",
+        description="Loads a run written by sslrec train and prints the top items for known users (--user), "
+        "for a new history folded in without retraining (--history), or the items most similar to one item "
+        "(--similar). Items a user has already interacted with are left out.",
+    )
     rec.add_argument("--run", required=True, help="run directory written by sslrec train")
     rec.add_argument("--user", default=None, help="original user ID(s), comma-separated")
     rec.add_argument(
@@ -284,7 +306,7 @@ def _add_recommend_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     rec.add_argument("--similar", default=None, help="an item ID: list its most similar items")
     rec.add_argument("-k", type=int, default=10, help="how many items (default 10)")
-    rec.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    rec.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps (default auto)")
     rec.add_argument("--json", action="store_true", help="print JSON records instead of a table")
     rec.set_defaults(func=_recommend)
 
@@ -414,6 +436,11 @@ def main(argv: list[str] | None = None) -> int:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"sslrec: error: {message}", file=sys.stderr)
         return USAGE_ERROR
+    except (
+        BrokenPipeError
+    ):  # the reader of stdout stopped early (`sslrec ... | head`): quietly, as SIGPIPE would
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        return BROKEN_PIPE
 
 
 if __name__ == "__main__":

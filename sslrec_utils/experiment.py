@@ -12,6 +12,7 @@ its config alone.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
 import json
 import os
@@ -22,11 +23,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import torch
 
 from sslrec_utils.config import Config, ConfigError, parse_value
 from sslrec_utils.data import Interactions, load_interactions, load_movielens, preprocess
+from sslrec_utils.data.core import check_split_size
 from sslrec_utils.data.movielens import DATASETS
 from sslrec_utils.data.synthetic import parse_synthetic, synthetic_interactions
 from sslrec_utils.distributed import DistContext
@@ -40,6 +43,17 @@ SUMMARY_KEYS = ("recall@10", "ndcg@10", "recall@20", "ndcg@20", "hit@10", "mrr@1
 
 @dataclasses.dataclass(frozen=True)
 class DataSpec(Config):
+    """What data to load, how to preprocess it and how to split it; `load_split` turns it into a `Split`.
+
+    For a file, ``threshold`` needs ``rating_col`` and ``split="time"`` needs ``time_col``. Without
+    ``time_col`` every timestamp is 0, so ``split="loo"`` holds out each user's interactions with the largest
+    item IDs (the order of the preprocessed log: user, timestamp, item), not the last rows of the file; give
+    ``time_col`` for a leave-one-out by time.
+
+    Raises:
+        ConfigError: ``threshold`` without ``rating_col``, or ``split="time"`` without ``time_col``, for a file.
+    """
+
     dataset: str = (
         "ml-100k"  # MovieLens name (ml-100k, ml-1m, ml-20m), CSV/TSV/Parquet path, or synthetic:UxIxN
     )
@@ -55,13 +69,33 @@ class DataSpec(Config):
     seed: int = 2020  # seeds the split (and, by default, training)
     data_dir: str | None = None  # MovieLens cache (default: $SSLREC_DATA or data/)
 
+    def __post_init__(self) -> None:
+        if not self.is_file:
+            return
+        if self.threshold is not None and self.rating_col is None:
+            raise ConfigError(
+                f"threshold={self.threshold} needs a rating column: pass --rating-col (rating_col=...)"
+            )
+        if self.split == "time" and self.time_col is None:
+            raise ConfigError("split='time' needs a time column: pass --time-col (time_col=...)")
+
     @property
     def is_builtin(self) -> bool:
         return self.dataset in DATASETS
 
+    @property
+    def is_file(self) -> bool:
+        """Whether `dataset` names a file (not a MovieLens name or a ``synthetic:UxIxN`` shape)."""
+        return not self.is_builtin and not self.dataset.startswith("synthetic:")
+
 
 def load_data(spec: DataSpec, progress: bool = False) -> tuple[Interactions, pd.DataFrame | None]:
-    """The preprocessed interactions of `spec` and, for MovieLens, its item table (titles, genres)."""
+    """The preprocessed interactions of `spec` and, for MovieLens, its item table (titles, genres).
+
+    Raises:
+        ValueError: the data cannot be read, nothing is left after filtering, or what is left is too small for
+            ``spec.split`` (see `check_split_size`).
+    """
     shape = parse_synthetic(spec.dataset)
     if shape is not None:
         ratings, items = synthetic_interactions(*shape, seed=spec.seed), None
@@ -79,6 +113,7 @@ def load_data(spec: DataSpec, progress: bool = False) -> tuple[Interactions, pd.
         )
         items = None
     inter = preprocess(ratings, threshold=spec.threshold, min_user=spec.min_user, min_item=spec.min_item)
+    check_split_size(inter, spec.split)
     return inter, items
 
 
@@ -98,7 +133,8 @@ def resolve_configs(
 
     Raises:
         ValueError: unknown model, listing the valid ones.
-        ConfigError: a key that neither config has, listing both sets of valid keys.
+        ConfigError: a key that neither config has, listing both sets of valid keys; or a key given both in
+            `train_changes` (not None) and in `settings`.
     """
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; valid models: {sorted(MODELS)}")
@@ -112,6 +148,9 @@ def resolve_configs(
             f"unknown setting(s) {unknown} for model {model!r}; model keys: {sorted(model_keys)}; "
             f"training keys: {sorted(train_keys)}"
         )
+    twice = sorted(k for k, v in train_changes.items() if v is not None and k in settings)
+    if twice:
+        raise ConfigError(f"{twice} given twice (by an option and as a setting); give each once")
     model_cfg = model_config(model, {k: v for k, v in settings.items() if k in model_keys})
     train_values = {**model_cls.train_defaults, **{k: v for k, v in train_changes.items() if v is not None}}
     train_values.update({k: v for k, v in settings.items() if k in train_keys and k not in model_keys})
@@ -200,6 +239,10 @@ def train_on_split(
     return Trained(model, cfg, train_cfg, result, table, time.perf_counter() - start)
 
 
+# what `run_experiment` writes in a run directory
+RUN_FILES = ("config.json", "metrics.json", "history.csv", "checkpoint.pt", "search.csv")
+
+
 def run_experiment(
     spec: DataSpec,
     model: str,
@@ -236,12 +279,18 @@ def run_experiment(
     model_cfg, train_cfg = resolve_configs(
         model, settings, epochs=epochs, device=device, seed=spec.seed, progress=progress
     )
+    # an unusable device fails here, before the data is loaded
+    device_type = dist.device.type if dist is not None else resolve_device(train_cfg.device).type
     if split is None:
         split, _ = load_split(spec, progress=progress)
-    out = Path(out_dir) if out_dir is not None else None
+    if max(train_cfg.ks) > len(split.item_map):
+        raise ConfigError(
+            f"ks={list(train_cfg.ks)} but the data has {len(split.item_map)} items: every cut-off must be at most "
+            "the number of items"
+        )
+    out = Path(out_dir) if out_dir is not None and (dist is None or dist.is_main) else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-    device_type = dist.device.type if dist is not None else resolve_device(train_cfg.device).type
     if device_type == "cuda":
         torch.cuda.reset_peak_memory_stats()
     trained = train_on_split(
@@ -275,6 +324,7 @@ def run_experiment(
     if out is not None:
         config = {
             "data": spec.to_dict(),
+            "split_fingerprint": split_fingerprint(split),
             "model": model,
             "model_config": trained.model_config.to_dict(),
             "train_config": train_cfg.to_dict(),
@@ -285,6 +335,21 @@ def run_experiment(
             trained.search.to_csv(out / "search.csv", index=False)
         write_json(out / "metrics.json", record)
     return record
+
+
+def split_fingerprint(split: Split) -> str:
+    """A short hash of a split: its users' and items' original IDs and each part's (user, item) pairs.
+
+    ``config.json`` records it, so that a run reloaded on data that has changed since (rows added, removed or
+    renamed) is refused rather than scored on a different split.
+    """
+    digest = hashlib.sha256()
+    for ids in (split.user_map.ids, split.item_map.ids):
+        digest.update(pd.util.hash_array(np.asarray(ids, dtype=object)).tobytes())
+    for name, part in split.parts.items():
+        digest.update(name.encode())
+        digest.update(part[["user", "item"]].to_numpy(np.int64).tobytes())
+    return digest.hexdigest()[:16]
 
 
 def peak_rss_mb() -> float | None:

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sslrec_utils.batching import RowTable
-from sslrec_utils.experiment import DataSpec, load_split
+from sslrec_utils.experiment import DataSpec, load_split, split_fingerprint
 from sslrec_utils.models import Recommender, build_model, model_config
 from sslrec_utils.models.base import TrainData
 from sslrec_utils.splits import Sequences, Split, pad_sequences
@@ -48,21 +48,31 @@ class TrainedRecommender:
         self.sequences = split.sequences(*parts)
 
     @classmethod
-    def load(cls, run_dir: str | Path, device: str = "auto") -> TrainedRecommender:
+    def load(cls, run_dir: str | Path, device: str | torch.device = "auto") -> TrainedRecommender:
         """Rebuild the run's split from its config, the model from its config, and load its weights."""
-        run_dir = Path(run_dir)
-        config_path = run_dir / "config.json"
-        if not config_path.exists():
-            raise FileNotFoundError(
-                f"{config_path} not found: is {run_dir} a directory written by sslrec train?"
-            )
-        config = json.loads(config_path.read_text())
+        run_dir, device = Path(run_dir), resolve_device(device)  # an unusable device fails first
+        config_path, checkpoint = run_dir / "config.json", run_dir / "checkpoint.pt"
+        for path in (config_path, checkpoint):
+            if not path.exists():
+                raise FileNotFoundError(
+                    f"{path} not found: is {run_dir} a directory written by sslrec train?"
+                )
+        try:
+            config = json.loads(config_path.read_text())
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{config_path} is not valid JSON ({err}); was it edited by hand?") from None
         split, items = load_split(DataSpec.from_dict(config["data"]))
+        recorded = config.get("split_fingerprint")  # absent in runs written before it was recorded
+        if recorded is not None and recorded != split_fingerprint(split):
+            raise ValueError(
+                f"the data of {run_dir} has changed since it was trained ({config['data']['dataset']} no longer "
+                "gives the same split): restore that data, or train again"
+            )
         model = build_model(
             model_config(config["model"], config["model_config"]), TrainData.from_split(split)
         )
-        model.load_state_dict(load_checkpoint(run_dir / "checkpoint.pt")["state_dict"])
-        return cls(model.to(resolve_device(device)), split, items)
+        model.load_state_dict(load_checkpoint(checkpoint)["state_dict"])
+        return cls(model.to(device), split, items)
 
     # -- scoring ------------------------------------------------------------------------------------------
     @torch.no_grad()

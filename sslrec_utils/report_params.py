@@ -15,7 +15,7 @@ import pandas as pd
 
 from sslrec_utils.config import Config, ConfigError, parse_value
 from sslrec_utils.data import DATASETS
-from sslrec_utils.data.files import PARQUET, SEPARATORS
+from sslrec_utils.data.files import PARQUET, SEPARATORS, parse_sep
 from sslrec_utils.data.files import _format as file_format
 from sslrec_utils.data.synthetic import parse_synthetic
 from sslrec_utils.experiment import DataSpec
@@ -144,21 +144,12 @@ def _check_unique(name: str, values: Sequence[object]) -> None:
 
 
 def _check_device(device: str) -> None:
-    import torch
+    from sslrec_utils.train import resolve_device
 
-    if device == "auto":
-        return
     try:
-        kind = torch.device(device).type
-    except (RuntimeError, TypeError):
-        kind = None
-    if kind not in ("cpu", "cuda", "mps"):
-        raise ConfigError(f"DEVICE={device!r} is not a device; use auto, cpu, cuda, cuda:N or mps")
-    mps = getattr(torch.backends, "mps", None)
-    if (kind == "cuda" and not torch.cuda.is_available()) or (
-        kind == "mps" and not (mps and mps.is_available())
-    ):
-        raise ConfigError(f"DEVICE={device!r} but PyTorch sees no such device here; use auto or cpu")
+        resolve_device(device)
+    except ConfigError as err:
+        raise ConfigError(f"DEVICE: {err}") from None
 
 
 def _parse(raw: str, hint: Any, name: str) -> Any:
@@ -191,7 +182,7 @@ def is_file_dataset(name: str) -> bool:
 
 def read_columns(path: str | Path, sep: str | None = None) -> list[str]:
     """The column names of a CSV/TSV/Parquet file, reading only its header (or Parquet schema)."""
-    path = Path(path)
+    path, sep = Path(path), parse_sep(sep)
     ext = file_format(path)
     if sep is None and ext in PARQUET:
         import pyarrow.parquet as pq

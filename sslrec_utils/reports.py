@@ -19,8 +19,6 @@ import dataclasses
 import json
 import os
 import re
-import shutil
-import tempfile
 import typing
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +26,7 @@ from typing import Any
 
 from sslrec_utils.experiment import load_data, write_json
 from sslrec_utils.models import MODELS
+from sslrec_utils.outdir import check_out, staged
 from sslrec_utils.report_content import (
     LEADERBOARD_METRICS,
     conclusion,
@@ -76,6 +75,8 @@ __all__ = [
 ]
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "report.ipynb"
+# what a report folder holds; `--force` replaces only a folder with nothing else in it
+REPORT_FILES = ("report.ipynb", "report.html", "metrics.json", "runs")
 METRICS_GLUE = "report_metrics"  # the glue key under which the notebook records what becomes metrics.json
 # nbconvert's lab template loads require.js, MathJax, Mermaid and the widget manager from CDNs; the report
 # needs none of them (its figures are embedded PNGs, its text has no math), so those blocks are emptied.
@@ -253,17 +254,13 @@ def run_report(
     from papermill.exceptions import PapermillExecutionError
 
     out = Path(out).expanduser().resolve()
-    if out.exists() and not (force and out.is_dir()):
-        raise ValueError(f"{out} exists; choose another --out, or pass --force to replace it")
+    check_out(out, force, REPORT_FILES)
     notebook = Path(notebook)
     if not notebook.is_file():
         raise FileNotFoundError(f"report notebook {notebook} not found")
     params = params.with_absolute_paths()
     check_data(params)
-    missing = [p for p in reversed(out.parents) if not p.exists()]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
+    with staged(out) as tmp:
         if keep_runs:  # relative to the folder the notebook runs in, which becomes `out`
             params = params.replace(runs_dir="runs")
         files = ReportFiles(out, out / "report.ipynb", out / "report.html", out / "metrics.json")
@@ -289,26 +286,4 @@ def run_report(
             ) from err
         write_json(tmp / files.metrics.name, glued_json(json.loads(executed.read_text(encoding="utf-8"))))
         export_html(executed, tmp / files.html.name, title=params.title, hide_code=hide_code)
-        umask = os.umask(0)  # mkdtemp and write_json create private files; a report is meant to be shared
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)
-        (tmp / files.metrics.name).chmod(0o666 & ~umask)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-            out.rename(old / out.name)
-            try:
-                tmp.rename(out)
-            except BaseException:
-                (old / out.name).rename(out)  # put the old report back
-                old.rmdir()
-                raise
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
-        return files
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        for folder in reversed(missing):  # the parents this call created, deepest first
-            if folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
-        raise
+    return files

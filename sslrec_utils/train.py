@@ -29,15 +29,35 @@ from tqdm import tqdm
 from sslrec_utils.batching import RowTable, make_batcher
 from sslrec_utils.config import Config, ConfigError
 from sslrec_utils.distributed import DistContext, batches_per_rank, broadcast, mean_over_ranks, shard, wrap
-from sslrec_utils.metrics import EvalResult, evaluate
+from sslrec_utils.metrics import METRICS, EvalResult, evaluate
 from sslrec_utils.models.base import Recommender, StepInfo, TrainData
 from sslrec_utils.splits import Split, pad_sequences
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` picks CUDA, then Apple MPS, then CPU; anything else is passed to `torch.device`."""
+    """``"auto"`` picks CUDA, then Apple MPS, then CPU; anything else names a device that must exist here.
+
+    Raises:
+        ConfigError: `device` is not a CPU, CUDA or MPS device, or this machine (or this build of PyTorch)
+            has no such device.
+    """
     if str(device) != "auto":
-        return torch.device(device)
+        try:
+            chosen = torch.device(device)
+        except (RuntimeError, TypeError):
+            chosen = None
+        if chosen is None or chosen.type not in ("cpu", "cuda", "mps"):
+            raise ConfigError(f"device {str(device)!r} is not a device; use auto, cpu, cuda, cuda:N or mps")
+        mps = getattr(torch.backends, "mps", None)
+        n_cuda = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if (chosen.type == "cuda" and (chosen.index or 0) >= n_cuda) or (
+            chosen.type == "mps" and not (mps is not None and mps.is_available())
+        ):
+            found = f"{n_cuda} CUDA device(s)" if chosen.type == "cuda" else "no MPS device"
+            raise ConfigError(
+                f"device {str(device)!r} is not available here (PyTorch sees {found}); use auto or cpu"
+            )
+        return chosen
     if torch.cuda.is_available():
         return torch.device("cuda")
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
@@ -97,8 +117,14 @@ class TrainConfig(Config):
             raise ConfigError(f"lr must be > 0, got {self.lr}")
         if self.lr_schedule not in LR_SCHEDULES:
             raise ConfigError(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
-        if "@" not in self.metric:
-            raise ConfigError(f"metric must look like 'ndcg@10', got {self.metric!r}")
+        if not self.ks or any(not isinstance(k, int) or k < 1 for k in self.ks):
+            raise ConfigError(f"ks must be positive integers, e.g. [10, 20]; got {list(self.ks)}")
+        name, _, k = self.metric.partition("@")
+        if name not in (*METRICS, "coverage") or not k.isdigit() or int(k) not in self.ks:
+            raise ConfigError(
+                f"metric must be one of {[*METRICS, 'coverage']} at a cut-off in ks={list(self.ks)}, "
+                f"e.g. 'ndcg@{self.ks[0] if self.ks else 10}'; got {self.metric!r}"
+            )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -93,6 +93,43 @@ def test_cache_is_read_without_recbole(tmp_path: Path, monkeypatch: pytest.Monke
     pd.testing.assert_frame_equal(data.items, items)
 
 
+def test_missing_local_url_is_named(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from sslrec_utils.cli import main
+
+    with pytest.raises(FileNotFoundError, match="^no such file: /nonexistent/file.zip$"):
+        load_movielens("ml-1m", tmp_path, url="/nonexistent/file.zip", progress=False)
+    argv = ["data", "download", "ml-100k", "--data-dir", str(tmp_path), "--url", "/nonexistent/file.zip"]
+    assert main([*argv, "--md5", "0" * 32, "-q"]) == 2
+    assert capsys.readouterr().err == "sslrec: error: no such file: /nonexistent/file.zip\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_explicit_url_is_honoured_over_another_source(tmp_path: Path) -> None:
+    from tests.test_download import ML100K, write_zip
+
+    zip_path = tmp_path / "ml-100k.zip"
+    md5 = write_zip(zip_path, ML100K)  # 3 ratings
+    ratings = pd.DataFrame({"user": [7], "item": [9], "rating": [4.0], "timestamp": [5]}).astype(
+        RATING_DTYPES
+    )
+    items = pd.DataFrame({"item": [9], "title": ["X"]})
+    data_dir = tmp_path / "data"
+    movielens.write_cache(data_dir / "ml-100k", Frames(ratings, items, None), {"source": "recbole"})
+    with pytest.raises(
+        DataUnavailableError, match=r"cache \(filled from recbole, not from file://.*MD5 mismatch"
+    ):
+        load_movielens("ml-100k", data_dir, url=str(zip_path), md5="0" * 32, progress=False)
+    assert (
+        len(load_movielens("ml-100k", data_dir, sources=("cache",)).ratings) == 1
+    )  # a bad url changes nothing
+
+    data = load_movielens("ml-100k", data_dir, url=str(zip_path), md5=md5, progress=False)
+    assert data.source == "download" and len(data.ratings) == 3  # neither the old cache nor RecBole's copy
+    again = load_movielens("ml-100k", data_dir, url=str(zip_path), md5=md5.upper(), progress=False)
+    assert again.source == "cache" and len(again.ratings) == 3  # the cache now comes from this url
+    assert load_movielens("ml-100k", data_dir, progress=False).source == "cache"
+
+
 def test_failed_cache_write_leaves_nothing(tmp_path: Path) -> None:
     ratings = pd.DataFrame({"user": [1], "item": [2], "rating": [1.0], "timestamp": [0]})
     unwritable = pd.DataFrame({"item": [1, 2], "title": [object(), "x"]})  # pyarrow cannot store object()
@@ -181,6 +218,39 @@ def test_sep_overrides_the_extension(tmp_path: Path) -> None:
         tmp_path / "head.dat", user_col="u", item_col="i", rating_col="r", time_col="t", sep="::"
     )
     assert frame.values.tolist() == [[1, 1193, 5.0, 978300760]]
+
+
+@pytest.mark.parametrize("sep", ["\t", "\\t", "tab", "TAB"])
+def test_tab_separator_by_name(tmp_path: Path, sep: str) -> None:
+    (tmp_path / "log.txt").write_text("user\titem\n1\t2\n")
+    assert load_interactions(tmp_path / "log.txt", sep=sep)[["user", "item"]].values.tolist() == [[1, 2]]
+
+
+def test_empty_separator_is_named(tmp_path: Path) -> None:
+    (tmp_path / "log.csv").write_text("user,item\n1,2\n")
+    with pytest.raises(
+        ValueError, match="^the separator is empty: pass a field separator such as --sep , or"
+    ):
+        load_interactions(tmp_path / "log.csv", sep="")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "sep", "hint"),
+    [
+        ("log.csv", "user\titem\trating\n1\t2\t3\n", None, "tab-separated: pass --sep tab (sep='\\t')"),
+        ("log.tsv", "user,item\n1,2\n", None, "comma-separated: pass --sep comma (sep=',')"),
+        ("log.csv", "user;item\n1;2\n", ",", "semicolon-separated: pass --sep semicolon (sep=';')"),
+    ],
+)
+def test_missing_columns_suggest_the_separator(
+    tmp_path: Path, name: str, text: str, sep: str | None, hint: str
+) -> None:
+    (tmp_path / name).write_text(text)
+    with pytest.raises(ValueError) as info:
+        load_interactions(tmp_path / name, sep=sep)
+    message = str(info.value)
+    assert message.startswith(f"columns 'user', 'item' missing from {name}; found: [")
+    assert message.endswith(f"; the file looks {hint}")
 
 
 def test_compressed_csv(tmp_path: Path) -> None:

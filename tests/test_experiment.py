@@ -1,5 +1,7 @@
 import dataclasses
 import json
+import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -133,6 +135,46 @@ def test_load_split_is_a_pure_function_of_the_spec(csv_spec):
     assert a.user_map.ids[0] == "u001"
 
 
+def test_a_file_spec_needs_the_columns_its_options_use(csv_spec, tmp_path, capsys):
+    from sslrec_utils.cli import main
+
+    with pytest.raises(ConfigError, match=r"^threshold=4.0 needs a rating column: pass --rating-col \("):
+        csv_spec.replace(rating_col=None, threshold=4.0)
+    with pytest.raises(ConfigError, match=r"^split='time' needs a time column: pass --time-col \("):
+        csv_spec.replace(time_col=None, split="time")
+    assert DataSpec(dataset="ml-100k", threshold=4.0, split="time").threshold == 4.0  # MovieLens has both
+    assert DataSpec(dataset="synthetic:9x9x40", threshold=4.0, split="time").split == "time"
+    data = ["--dataset", csv_spec.dataset, "--user-col", "who", "--item-col", "what", "--threshold", "4"]
+    assert main(["train", "--model", "pop", *data, "--out", str(tmp_path / "run"), "-q"]) == 2
+    assert capsys.readouterr().err.startswith("sslrec: error: threshold=4.0 needs a rating column")
+    # loo without a time column works, holding out the largest item IDs (documented in DataSpec)
+    (tmp_path / "log.csv").write_text("user,item\n1,30\n1,10\n1,20\n1,5\n")
+    loo, _ = load_split(DataSpec(dataset=str(tmp_path / "log.csv"), split="loo"))
+    held_out = [loo.item_map.to_original(loo.parts[p]["item"]).tolist() for p in ("valid", "test")]
+    assert held_out == [[20], [30]]
+
+
+@pytest.mark.parametrize(
+    ("split", "text", "needs"),
+    [
+        ("holdout", "1,1,0\n", "1 user(s), 1 item(s) and 1 interaction(s)"),
+        ("loo", "1,1,0\n1,2,1\n2,1,2\n2,3,3\n3,4,4\n", "3 user(s), 4 item(s) and 5 interaction(s)"),
+        ("time", "1,1,0\n2,2,1\n3,3,2\n", "3 user(s), 3 item(s) and 3 interaction(s)"),
+        ("strong", "1,1,0\n1,2,1\n2,1,2\n2,2,3\n", "2 user(s), 2 item(s) and 4 interaction(s)"),
+    ],
+)
+def test_data_too_small_to_split_is_named(tmp_path, split, text, needs):
+    (tmp_path / "log.csv").write_text("user,item,t\n" + text)
+    spec = DataSpec(dataset=str(tmp_path / "log.csv"), time_col="t", split=split)
+    with pytest.raises(ValueError) as info:
+        load_split(spec)
+    assert str(info.value).startswith(f"the data has {needs} after filtering: too small to split into train")
+    # one more user with 3 interactions is enough: every part and every phase has users
+    (tmp_path / "log.csv").write_text("user,item,t\n" + text + "9,1,10\n9,2,11\n9,3,12\n")
+    split_, _ = load_split(spec)
+    assert all(len(split_.eval_plan(phase).users) for phase in ("valid", "test"))
+
+
 def test_train_config_defaults_are_untouched_by_runs():
     assert TrainConfig().batch_size == 256 and np.isclose(TrainConfig().lr, 1e-3)
 
@@ -171,3 +213,90 @@ def test_sslrec_evaluate_rescores_a_run_with_and_without_seen_items(csv_spec, tm
     assert main(["evaluate", "--run", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err
     assert "--ks takes positive integers" in err and "written by sslrec train" in err
+
+
+def test_sslrec_train_writes_all_or_nothing_and_never_clobbers(csv_spec, tmp_path, capsys):
+    from sslrec_utils.cli import main
+
+    data = ["--dataset", csv_spec.dataset, "--user-col", "who", "--item-col", "what", "--time-col", "ts"]
+    run = tmp_path / "runs" / "r"
+
+    def train(*extra: str, out=run) -> int:
+        return main(["train", "--model", "pop", *data, "--out", str(out), "-q", "--device", "cpu", *extra])
+
+    # a failed run leaves no folder behind, not even the parents it created
+    assert train("--set", "metric=foo@10") == 2
+    assert "metric must be one of" in capsys.readouterr().err and not (tmp_path / "runs").exists()
+    assert train() == 0
+    names = sorted(p.name for p in run.iterdir())
+    assert names == ["checkpoint.pt", "config.json", "history.csv", "metrics.json"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert {p.stat().st_mode & 0o777 for p in run.iterdir()} == {0o666 & ~umask}  # shareable, as history.csv
+    first = (run / "metrics.json").read_text()
+    # an existing run is replaced only with --force, and a failed replacement keeps it
+    assert train() == 2
+    assert "pass --force" in capsys.readouterr().err
+    assert train("--force", "--set", "ks=[0]") == 2 and (run / "metrics.json").read_text() == first
+    (run / "search.csv").write_text("stale\n")  # a file an earlier run (with a search) wrote
+    assert train("--force", "--seed", "7") == 0
+    assert "search.csv" not in {p.name for p in run.iterdir()}
+    assert json.loads((run / "metrics.json").read_text())["seed"] == 7
+    # a folder holding anything else is never replaced, and a file is not a folder
+    (run / "thesis.tex").write_text("months of work\n")
+    assert train("--force") == 2
+    assert "did not write (thesis.tex)" in capsys.readouterr().err and (run / "thesis.tex").exists()
+    assert train(out=run / "thesis.tex") == 2
+    assert "is a file" in capsys.readouterr().err
+    # an option and a setting naming the same thing
+    assert train("--epochs", "3", "--set", "epochs=1", out=tmp_path / "twice") == 2
+    assert "given twice" in capsys.readouterr().err and not (tmp_path / "twice").exists()
+
+
+def test_an_unavailable_device_is_a_clear_error_before_any_work(csv_spec, tmp_path, capsys):
+    import torch
+
+    from sslrec_utils.cli import main
+    from sslrec_utils.train import resolve_device
+
+    with pytest.raises(ConfigError, match="'gpu' is not a device"):
+        resolve_device("gpu")
+    assert resolve_device("cpu") == torch.device("cpu")
+    absent = f"cuda:{torch.cuda.device_count()}"  # one past the last GPU, on any machine
+    with pytest.raises(ConfigError, match=f"'{absent}' is not available here"):
+        resolve_device(absent)
+    data = ["--dataset", csv_spec.dataset, "--user-col", "who", "--item-col", "what"]
+    out = tmp_path / "run"
+    assert main(["train", "--model", "pop", *data, "--out", str(out), "-q", "--device", absent]) == 2
+    assert "is not available here" in capsys.readouterr().err and not out.exists()
+
+
+def test_a_run_reloaded_on_changed_data_is_refused(csv_spec, tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(Path(csv_spec.dataset).read_text())
+    spec = dataclasses.replace(csv_spec, dataset=str(path))
+    run_experiment(spec, "pop", progress=False, out_dir=tmp_path / "run")
+    assert (
+        TrainedRecommender.load(tmp_path / "run", device="cpu").split.protocol == "holdout"
+    )  # unchanged: fine
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines[:-40]) + "\n")  # the file loses its last 40 interactions
+    with pytest.raises(ValueError, match="has changed since it was trained"):
+        TrainedRecommender.load(tmp_path / "run", device="cpu")
+    (tmp_path / "run" / "config.json").write_text("{'data': 1")
+    with pytest.raises(ValueError, match=r"config.json is not valid JSON"):
+        TrainedRecommender.load(tmp_path / "run", device="cpu")
+    (tmp_path / "run" / "checkpoint.pt").unlink()
+    with pytest.raises(FileNotFoundError, match="checkpoint.pt not found: is .* written by sslrec train"):
+        TrainedRecommender.load(tmp_path / "run", device="cpu")
+
+
+def test_cut_offs_beyond_the_number_of_items_are_named(tmp_path):
+    path = tmp_path / "three.csv"
+    path.write_text("user,item\n" + "".join(f"{u},{i}\n" for u in (1, 2, 3) for i in "abc"))
+    with pytest.raises(ConfigError, match=r"ks=\[10, 20\] but the data has 3 items"):
+        run_experiment(DataSpec(dataset=str(path)), "pop", progress=False)
+    record = run_experiment(
+        DataSpec(dataset=str(path)), "pop", settings=["ks=[1]", "metric=ndcg@1"], progress=False
+    )
+    assert 0 <= record["test"]["ndcg@1"] <= 1

@@ -91,6 +91,6 @@ def test_k_larger_than_unseen_items_returns_what_is_left():
     inter = clustered_interactions(n_users=12, n_items=15, n_clusters=1, per_user=10)
     split = loo_split(inter)
     pop = build_model("pop", TrainData.from_split(split))
-    fit(pop, split, TrainConfig(progress=False, device="cpu", ks=(5,)))
+    fit(pop, split, TrainConfig(progress=False, device="cpu", ks=(5,), metric="ndcg@5"))
     table = TrainedRecommender(pop, split).recommend([1], k=15)
     assert len(table) == 5  # 15 items, 10 seen

@@ -126,7 +126,7 @@ def test_strings_are_parsed_for_each_parameter_type() -> None:
         ),
         ({"THRESHOLD": "high"}, "THRESHOLD expects a number or None, got 'high'"),
         ({"MIN_USER": "-1"}, "MIN_USER must be >= 0"),
-        ({"DEVICE": "gpu"}, "DEVICE='gpu' is not a device"),
+        ({"DEVICE": "gpu"}, "DEVICE: device 'gpu' is not a device"),
         ({"SEARCH": "maybe"}, "SEARCH expects true or false or None, got 'maybe'"),
         ({"USER_COL": "id", "ITEM_COL": "id"}, "USER_COL and ITEM_COL are both 'id'"),
     ],
@@ -321,8 +321,13 @@ def test_an_existing_report_is_kept_without_force(tmp_path: Path, capsys: pytest
     out.mkdir()
     (out / "metrics.json").write_text("{}")
     status, _, err = run(["report", "--data", "ml-100k", "--out", str(out), "-q"], capsys)
-    assert status == 2 and "exists; choose another --out, or pass --force to replace it" in err
+    assert status == 2 and "is not empty; choose another --out, or pass --force to replace it" in err
     assert [p.name for p in out.iterdir()] == ["metrics.json"]
+    # --force replaces a report, never a folder that holds anything else
+    (out / "thesis.tex").write_text("months of work")
+    status, _, err = run(["report", "--data", "ml-100k", "--out", str(out), "-q", "--force"], capsys)
+    assert status == 2 and "holds files this command did not write (thesis.tex)" in err
+    assert sorted(p.name for p in out.iterdir()) == ["metrics.json", "thesis.tex"]
 
 
 # ---- whole reports (slow: the notebook executes) ---------------------------------------------------------

@@ -28,12 +28,19 @@ class UnsafeArchiveError(ValueError):
 
 
 def as_url(url_or_path: str | os.PathLike[str]) -> str:
-    """Return `url_or_path` as a URL: an existing local path becomes a ``file://`` URL, anything else is kept."""
+    """Return `url_or_path` as a URL: an ``http(s)``, ``ftp`` or ``file`` URL is kept, a local path becomes a
+    ``file://`` URL.
+
+    Raises:
+        FileNotFoundError: if `url_or_path` is neither such a URL nor an existing file.
+    """
     text = os.fspath(url_or_path)
     if urllib.parse.urlparse(text).scheme in ("http", "https", "ftp", "file"):
         return text
     path = Path(text).expanduser()
-    return path.resolve().as_uri() if path.exists() else text
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: {text}")
+    return path.resolve().as_uri()
 
 
 def download(
@@ -61,6 +68,7 @@ def download(
 
     Raises:
         ChecksumError: if the MD5 differs from `md5`.
+        FileNotFoundError: if `url` is a local path that does not exist.
         OSError: on network errors (`urllib.error.URLError`) and incomplete downloads.
     """
     url, dest = as_url(url), Path(dest)

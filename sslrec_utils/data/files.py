@@ -12,6 +12,8 @@ import pandas as pd
 from sslrec_utils.data.core import COLUMNS, Interactions, check_columns
 
 SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
+# separators by name, so that a shell user can type them (``--sep tab``; ``\t`` as typed, a backslash and a t)
+SEPARATOR_NAMES = {"tab": "\t", "\\t": "\t", "space": " ", "comma": ",", "semicolon": ";", "pipe": "|"}
 PARQUET = (".parquet", ".pq")
 COMPRESSION = (".gz", ".bz2", ".xz", ".zst", ".zip")
 _CANONICAL_INT = re.compile(r"^-?(0|[1-9]\d*)$")
@@ -25,8 +27,37 @@ def _format(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
+def parse_sep(sep: str | None) -> str | None:
+    """The field separator `sep` stands for: a name of `SEPARATOR_NAMES` (``"tab"``, ``"\\t"``...) or itself.
+
+    Raises:
+        ValueError: if `sep` is empty.
+    """
+    if sep is None:
+        return None
+    if not sep:
+        raise ValueError(
+            "the separator is empty: pass a field separator such as --sep , or --sep tab (sep=...)"
+        )
+    return SEPARATOR_NAMES.get(sep.lower(), sep)
+
+
+def _sep_hint(columns: pd.Index) -> str:
+    """A hint for a header read as one column whose name holds a separator, e.g. ``user\\titem``."""
+    if len(columns) != 1:
+        return ""
+    name = str(columns[0])
+    counts = {sep: name.count(sep) for sep in ("\t", ";", ",", "|")}
+    sep = max(counts, key=counts.__getitem__)
+    if not counts[sep]:
+        return ""
+    word = next(k for k, v in SEPARATOR_NAMES.items() if v == sep)
+    return f"; the file looks {word}-separated: pass --sep {word} (sep={sep!r})"
+
+
 def _read(path: Path, sep: str | None) -> pd.DataFrame:
     """Read `path` with every text column kept as strings, so IDs like ``"007"`` survive."""
+    sep = parse_sep(sep)
     ext = _format(path)
     if sep is None and ext in PARQUET:
         return pd.read_parquet(path)
@@ -104,7 +135,9 @@ def load_interactions(
         item_col: the column holding item IDs.
         rating_col: the column holding ratings; ``None`` gives every row rating 1.0 (implicit feedback).
         time_col: the column holding times, as Unix seconds or date-time strings; ``None`` gives 0.
-        sep: the field separator; overrides the extension (``"\\t"``, ``";"``, ``"::"``, ...).
+        sep: the field separator; overrides the extension (``"\\t"``, ``";"``, ``"::"``, ...). The names
+            ``"tab"`` (or ``"\\\\t"``, as typed in a shell), ``"space"``, ``"comma"``, ``"semicolon"`` and
+            ``"pipe"`` stand for their character.
 
     Returns:
         DataFrame ``user, item`` (int64 if all IDs are integers, else str), ``rating`` (float32),
@@ -112,7 +145,8 @@ def load_interactions(
 
     Raises:
         FileNotFoundError: if `path` does not exist.
-        ValueError: for a missing column, a missing ID, or a value that cannot be parsed.
+        ValueError: for an empty `sep`, a missing column (suggesting `sep` when the header looks like one
+            column holding separators), a missing ID, or a value that cannot be parsed.
     """
     path = Path(path).expanduser()
     if not path.is_file():
@@ -121,7 +155,10 @@ def load_interactions(
         raise ValueError(f"user_col and item_col are both {user_col!r}; they must name different columns")
     frame = _read(path, sep).reset_index(drop=True)
     wanted = tuple(c for c in (user_col, item_col, rating_col, time_col) if c is not None)
-    check_columns(frame, wanted, path.name)
+    try:
+        check_columns(frame, wanted, path.name)
+    except ValueError as err:
+        raise ValueError(f"{err}{_sep_hint(frame.columns)}") from None
     n = len(frame)
     rating = _numbers(frame[rating_col], path.name) if rating_col else pd.Series(np.ones(n))
     timestamp = _timestamps(frame[time_col], path.name) if time_col else pd.Series(np.zeros(n, np.int64))

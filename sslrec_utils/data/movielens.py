@@ -188,7 +188,9 @@ def load_movielens(
     """Load a MovieLens data set, trying the cache, RecBole's copy (ml-100k only), then the GroupLens zip.
 
     Whatever the source, the data ends up in the cache ``data_dir/<name>/`` (Parquet files and ``source.json``),
-    so the next load takes a fraction of a second.
+    so the next load takes a fraction of a second. An explicit `url` is honoured: RecBole's copy is skipped, and
+    the cache is used only if it was filled from `url` with the same MD5; otherwise the zip is fetched from
+    `url`, checked and replaces the cache.
 
     Args:
         name: ``"ml-100k"``, ``"ml-1m"`` or ``"ml-20m"``.
@@ -203,6 +205,7 @@ def load_movielens(
 
     Raises:
         ValueError: for an unknown `name` or source.
+        FileNotFoundError: if `url` is a local path that does not exist.
         DataUnavailableError: if no source works; its message lists what was tried and what to do.
     """
     if name not in DATASETS:
@@ -210,14 +213,19 @@ def load_movielens(
     if unknown := [s for s in sources if s not in SOURCES]:
         raise ValueError(f"unknown source(s) {unknown}; valid: {', '.join(SOURCES)}")
     folder = (Path(data_dir).expanduser() if data_dir is not None else default_data_dir()) / name
+    explicit = url is not None
+    if explicit:
+        sources = [s for s in sources if s != "recbole"]  # RecBole's copy did not come from `url`
     url = as_url(url) if url is not None else GROUPLENS_URL.format(name=name)
-    md5 = md5 or DATASETS[name].md5
+    md5 = (md5 or DATASETS[name].md5).lower()
     tried: list[str] = []
     broken_cache = False
     for source in sources:
         try:
             if source == "cache":
                 frames, meta = read_cache(folder)
+                if explicit and (meta.get("url"), meta.get("md5")) != (url, md5):
+                    raise ValueError(f"filled from {meta.get('url') or meta.get('source')}, not from {url}")
                 return MovieLens(name, *frames, source="cache", path=folder)
             frames, meta = (
                 _from_recbole(name) if source == "recbole" else _from_download(name, url, md5, progress)
