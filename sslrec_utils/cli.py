@@ -350,6 +350,8 @@ def _report(args: argparse.Namespace) -> int:
         if name in values:
             raise ValueError(f"{name} is given twice (by a flag and by --param); give it once")
         values[name] = raw
+    if args.timeout is not None and args.timeout < 1:
+        raise ValueError(f"--timeout takes a positive number of seconds, got {args.timeout}")
     params = reports.ReportParams.from_parameters(values)
     if not args.quiet:
         print(f"sslrec report: checking {args.data} and the parameters", file=sys.stderr)

@@ -45,13 +45,13 @@ SUMMARY_KEYS = ("recall@10", "ndcg@10", "recall@20", "ndcg@20", "hit@10", "mrr@1
 class DataSpec(Config):
     """What data to load, how to preprocess it and how to split it; `load_split` turns it into a `Split`.
 
-    For a file, ``threshold`` needs ``rating_col`` and ``split="time"`` needs ``time_col``. Without
-    ``time_col`` every timestamp is 0, so ``split="loo"`` holds out each user's interactions with the largest
-    item IDs (the order of the preprocessed log: user, timestamp, item), not the last rows of the file; give
-    ``time_col`` for a leave-one-out by time.
+    For a file, ``threshold`` needs ``rating_col``, and the splits by time (``"time"``, and ``"loo"``, which
+    holds out each user's latest interactions) need ``time_col``: without it every timestamp is 0 and there is
+    no "latest".
 
     Raises:
-        ConfigError: ``threshold`` without ``rating_col``, or ``split="time"`` without ``time_col``, for a file.
+        ConfigError: ``threshold`` without ``rating_col``, or a split by time without ``time_col``, for a file;
+            column names or a separator for a MovieLens or synthetic data set; a negative k-core threshold.
     """
 
     dataset: str = (
@@ -70,14 +70,26 @@ class DataSpec(Config):
     data_dir: str | None = None  # MovieLens cache (default: $SSLREC_DATA or data/)
 
     def __post_init__(self) -> None:
+        if self.min_user < 0 or self.min_item < 0:
+            raise ConfigError(f"min_user and min_item must be >= 0, got {self.min_user} and {self.min_item}")
         if not self.is_file:
+            defaults = DataSpec.__dataclass_fields__
+            given = [
+                f"{name}={getattr(self, name)!r}"
+                for name in ("user_col", "item_col", "rating_col", "time_col", "sep")
+                if getattr(self, name) != defaults[name].default
+            ]
+            if given:
+                raise ConfigError(f"{', '.join(given)} describe a file, but {self.dataset!r} is not one")
             return
         if self.threshold is not None and self.rating_col is None:
             raise ConfigError(
                 f"threshold={self.threshold} needs a rating column: pass --rating-col (rating_col=...)"
             )
-        if self.split == "time" and self.time_col is None:
-            raise ConfigError("split='time' needs a time column: pass --time-col (time_col=...)")
+        if self.split in ("time", "loo") and self.time_col is None:
+            raise ConfigError(
+                f"split={self.split!r} is by time and needs a time column: pass --time-col (time_col=...)"
+            )
 
     @property
     def is_builtin(self) -> bool:
@@ -85,8 +97,13 @@ class DataSpec(Config):
 
     @property
     def is_file(self) -> bool:
-        """Whether `dataset` names a file (not a MovieLens name or a ``synthetic:UxIxN`` shape)."""
-        return not self.is_builtin and not self.dataset.startswith("synthetic:")
+        """Whether `dataset` names a file (see `is_file_dataset`)."""
+        return is_file_dataset(self.dataset)
+
+
+def is_file_dataset(name: str) -> bool:
+    """Whether a data set name is a file path: not a MovieLens name nor a ``synthetic:UxIxN`` shape."""
+    return name not in DATASETS and parse_synthetic(name) is None
 
 
 def load_data(spec: DataSpec, progress: bool = False) -> tuple[Interactions, pd.DataFrame | None]:

@@ -17,8 +17,7 @@ from sslrec_utils.config import Config, ConfigError, parse_value
 from sslrec_utils.data import DATASETS
 from sslrec_utils.data.files import PARQUET, SEPARATORS, parse_sep
 from sslrec_utils.data.files import _format as file_format
-from sslrec_utils.data.synthetic import parse_synthetic
-from sslrec_utils.experiment import DataSpec
+from sslrec_utils.experiment import DataSpec, is_file_dataset
 from sslrec_utils.models import MODELS
 from sslrec_utils.splits import SPLITTERS
 
@@ -171,10 +170,6 @@ def _parse(raw: str, hint: Any, name: str) -> Any:
         kind = "true or false" if bool in types else "an integer" if int in types else "a number"
         raise ConfigError(f"{name} expects {kind}" + (" or None" if optional else "") + f", got {raw!r}")
     return value
-
-
-def is_file_dataset(name: str) -> bool:
-    return name not in DATASETS and parse_synthetic(name) is None
 
 
 # ---- checks before anything runs ---------------------------------------------------------------------------

@@ -140,18 +140,23 @@ def test_a_file_spec_needs_the_columns_its_options_use(csv_spec, tmp_path, capsy
 
     with pytest.raises(ConfigError, match=r"^threshold=4.0 needs a rating column: pass --rating-col \("):
         csv_spec.replace(rating_col=None, threshold=4.0)
-    with pytest.raises(ConfigError, match=r"^split='time' needs a time column: pass --time-col \("):
-        csv_spec.replace(time_col=None, split="time")
+    for split in ("time", "loo"):
+        with pytest.raises(
+            ConfigError, match=rf"^split='{split}' is by time and needs a time column: pass --time"
+        ):
+            csv_spec.replace(time_col=None, split=split)
     assert DataSpec(dataset="ml-100k", threshold=4.0, split="time").threshold == 4.0  # MovieLens has both
     assert DataSpec(dataset="synthetic:9x9x40", threshold=4.0, split="time").split == "time"
     data = ["--dataset", csv_spec.dataset, "--user-col", "who", "--item-col", "what", "--threshold", "4"]
     assert main(["train", "--model", "pop", *data, "--out", str(tmp_path / "run"), "-q"]) == 2
     assert capsys.readouterr().err.startswith("sslrec: error: threshold=4.0 needs a rating column")
-    # loo without a time column works, holding out the largest item IDs (documented in DataSpec)
-    (tmp_path / "log.csv").write_text("user,item\n1,30\n1,10\n1,20\n1,5\n")
-    loo, _ = load_split(DataSpec(dataset=str(tmp_path / "log.csv"), split="loo"))
-    held_out = [loo.item_map.to_original(loo.parts[p]["item"]).tolist() for p in ("valid", "test")]
-    assert held_out == [[20], [30]]
+    # column options describe a file; k-core thresholds are counts
+    with pytest.raises(
+        ConfigError, match=r"^user_col='who', sep=';' describe a file, but 'ml-100k' is not one"
+    ):
+        DataSpec(dataset="ml-100k", user_col="who", sep=";")
+    with pytest.raises(ConfigError, match="min_user and min_item must be >= 0"):
+        DataSpec(min_user=-5)
 
 
 @pytest.mark.parametrize(
