@@ -16,7 +16,7 @@ every run (one row per run) and, at the end, ``OUT/tuning.csv`` (one row per gri
 (the mean of its last 10 validations): on a noisy curve the best epoch is partly luck. ``OUT/curves.csv`` and
 ``OUT/curves.png`` hold every run's validation curve against the training examples it had seen (epochs times
 the examples of one epoch: windows, users or interactions), which compares points whose epochs differ in
-length. ``--from-dirs RUN_DIR ...`` tabulates finished run directories (of this script or of ``sslrec train``)
+length; closed-form models have no curve and get neither file. ``--from-dirs RUN_DIR ...`` tabulates finished run directories (of this script or of ``sslrec train``)
 without training.
 """
 
@@ -196,8 +196,11 @@ def write_curves(
     run_dirs: list[Path], args: argparse.Namespace, labels: dict[Path, str] | None = None
 ) -> None:
     """OUT/curves.csv (every run's curve) and OUT/curves.png: per point, validation NDCG@10 averaged over its
-    seeds at each epoch all of them validated, against the examples seen (millions)."""
+    seeds at each epoch all of them validated, against the examples seen (millions). Nothing for closed-form
+    models, which have no curve."""
     table = curves(run_dirs, labels)
+    if not table.empty and (table["epoch"] == 0).all():
+        return
     table.to_csv(args.out / "curves.csv", index=False)
     if table.empty:
         return

@@ -274,8 +274,9 @@ def run_report(
                 cwd=str(tmp),
                 progress_bar=progress,
                 execution_timeout=timeout_s,
-                # the kernel's own log (e.g. ipykernel's note on unencrypted local TCP) is noise in a report run
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                # the kernel's own log is noise in a report run (ipykernel's note on unencrypted local TCP, the
+                # traceback it logs when a cell past the timeout is cut off); a cell's errors are in its outputs
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             )
         except PapermillExecutionError as err:
             raise ReportExecutionError(_failure(err, executed)) from err

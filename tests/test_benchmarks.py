@@ -114,8 +114,7 @@ def test_tune_ranks_grid_points_by_validation_only(tmp_path):
     assert table["valid_ndcg@10_mean"].is_monotonic_decreasing
     best = runs.loc[runs["valid_ndcg@10"].idxmax(), "point"]
     assert table.index[0] == best and best in (tmp_path / "tuning.md").read_text()
-    curves = pd.read_csv(tmp_path / "curves.csv")  # closed form: one validation each, before any example
-    assert sorted(curves["point"]) == ["reg=50", "reg=800"] and (curves["examples_seen"] == 0).all()
+    assert not list(tmp_path.glob("curves.*"))  # closed form: no curve to draw
 
 
 def test_tune_reports_the_level_a_noisy_curve_settled_at(tmp_path):
