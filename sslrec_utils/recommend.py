@@ -120,7 +120,7 @@ class TrainedRecommender:
             DataFrame with columns ``user, rank, item, score`` (+ ``title, year, genres`` when known).
         """
         users = list(np.atleast_1d(np.asarray(users, dtype=object)))
-        idx = self.split.user_map.to_index(np.asarray(users, dtype=self.split.user_map.ids.dtype))
+        idx = self.split.user_map.to_index(users)
         rows = self.history[idx]
         seqs = _select(self.sequences, idx)
         return self._table(users, self._scores(idx, rows, seqs), k)
@@ -139,7 +139,7 @@ class TrainedRecommender:
             )
         if len(item_ids) == 0:
             raise ValueError("the history is empty: give at least one item ID")
-        idx = self.split.item_map.to_index(np.asarray(item_ids, dtype=self.split.item_map.ids.dtype))
+        idx = self.split.item_map.to_index(item_ids)
         rows = sp.csr_matrix(
             (np.ones(len(idx), np.float32), (np.zeros(len(idx), int), idx)), (1, self.split.n_items)
         )
@@ -154,7 +154,7 @@ class TrainedRecommender:
         Raises:
             ValueError: if the model has neither (e.g. popularity).
         """
-        i = int(self.split.item_map.to_index(np.asarray([item], dtype=self.split.item_map.ids.dtype))[0])
+        i = int(self.split.item_map.to_index([item])[0])
         sims = self.model.item_similarity()
         if sims is not None:
             row = sims[i].float().clone()

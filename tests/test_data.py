@@ -328,3 +328,9 @@ def test_dataset_info_ml100k(tmp_path: Path) -> None:
     info = dataset_info(load_movielens("ml-100k", tmp_path, progress=False).ratings)
     assert info["users"] == 943 and info["items"] == 1682 and info["interactions"] == 100_000
     assert f"{info['density']:.2%}" == "6.30%"
+
+
+def test_an_empty_file_is_named(tmp_path):
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(ValueError, match="empty.csv is empty: not even a header line"):
+        load_interactions(tmp_path / "empty.csv")

@@ -94,3 +94,12 @@ def test_k_larger_than_unseen_items_returns_what_is_left():
     fit(pop, split, TrainConfig(progress=False, device="cpu", ks=(5,), metric="ndcg@5"))
     table = TrainedRecommender(pop, split).recommend([1], k=15)
     assert len(table) == 5  # 15 items, 10 seen
+
+
+def test_ids_of_the_wrong_type_are_unknown_ids():
+    from sslrec_utils.data.core import IdMap
+
+    ids = IdMap(np.array([196, 186, 22]))
+    assert ids.to_index(["186", 22]).tolist() == [1, 2]  # strings of integers are the same IDs
+    with pytest.raises(KeyError, match=r"unknown IDs \['abc'\] \(the map holds 3 IDs of type int64\)"):
+        ids.to_index(["abc"])

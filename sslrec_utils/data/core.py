@@ -46,7 +46,13 @@ class IdMap:
         Raises:
             KeyError: naming the IDs that are not in the map.
         """
-        values = np.atleast_1d(np.asarray(original, dtype=self.ids.dtype))
+        try:
+            values = np.atleast_1d(np.asarray(original, dtype=self.ids.dtype))
+        except (TypeError, ValueError):  # e.g. "abc" for integer IDs: not in the map either
+            shown = np.atleast_1d(np.asarray(original, dtype=object))[:5].tolist()
+            raise KeyError(
+                f"unknown IDs {shown} (the map holds {len(self)} IDs of type {self.ids.dtype})"
+            ) from None
         index = pd.Index(self.ids).get_indexer(values)
         if (index < 0).any():
             missing = values[index < 0][:5].tolist()

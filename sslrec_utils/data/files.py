@@ -67,11 +67,13 @@ def _read(path: Path, sep: str | None) -> pd.DataFrame:
             "or give the separator (sep=... or --sep)"
         )
     sep = SEPARATORS[ext] if sep is None else sep
+    options: dict[str, object] = {"dtype": str, "keep_default_na": False, "na_values": [""]}
     if len(sep) > 1:  # pandas reads a multi-character separator as a regex, with the python engine
-        return pd.read_csv(
-            path, sep=re.escape(sep), dtype=str, keep_default_na=False, na_values=[""], engine="python"
-        )
-    return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
+        sep, options["engine"] = re.escape(sep), "python"
+    try:
+        return pd.read_csv(path, sep=sep, **options)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path.name} is empty: not even a header line") from None
 
 
 def _ids(values: pd.Series, what: str, source: str) -> pd.Series:
