@@ -231,10 +231,11 @@ def train_on_split(
         search = probe.closed_form
     grid = search_grid(model_cfg, fixed) if search else [model_cfg]
     start, rows, best = time.perf_counter(), [], None
-    for cfg in grid:
+    for i, cfg in enumerate(grid, 1):
         model = probe if cfg is model_cfg and len(grid) == 1 else build_model(cfg, data, seed=train_cfg.seed)
+        label = f"{type(model).__name__} {i}/{len(grid)}" if len(grid) > 1 else None  # where the search is
         try:
-            result = fit(model, split, train_cfg, dist=dist)
+            result = fit(model, split, train_cfg, dist=dist, label=label)
         except KeyboardInterrupt:  # before this point's first validation: keep the points already tried
             if best is None or dist is not None:
                 raise

@@ -204,6 +204,7 @@ def fit(
     out_dir: str | Path | None = None,
     dist: DistContext | None = None,
     monitor: Callable[[Recommender], dict[str, float]] | None = None,
+    label: str | None = None,
 ) -> FitResult:
     """Train `model` on ``split``'s training part, selecting the epoch by validation ``cfg.metric``.
 
@@ -217,6 +218,7 @@ def fit(
         monitor: called with the model after each validation (rank 0 only); what it returns joins that epoch's
             history row, and the time it takes is left out of every time `fit` reports. It only watches: it
             never influences training or selection (benchmarks use it to time when test quality is reached).
+        label: the progress bar's name (default: the model's class; a search adds "2/6").
 
     Returns:
         A `FitResult`; `model` holds the best weights (on the training device). On ranks other than 0 the
@@ -262,7 +264,10 @@ def fit(
     best_score, best_epoch, best_state, best_valid, seconds_to_best = -np.inf, 0, None, {}, 0.0
     step, bad_evals = 0, 0
     bar = tqdm(
-        range(1, cfg.epochs + 1), desc=type(model).__name__, disable=not (cfg.progress and main), unit="epoch"
+        range(1, cfg.epochs + 1),
+        desc=label or type(model).__name__,
+        disable=not (cfg.progress and main),
+        unit="epoch",
     )
     interrupted = False
     try:
