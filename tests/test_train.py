@@ -169,6 +169,11 @@ def test_eval_every_and_last_epoch(split):
     assert list(result.history["epoch"]) == [2, 4, 5]
 
 
+def test_the_progress_bar_takes_a_label(split, capsys):
+    fit(Constant(split.n_items), split, QUIET.replace(epochs=1, progress=True), label="Constant 2/6")
+    assert "Constant 2/6" in capsys.readouterr().err
+
+
 def test_closed_form_model_is_fitted_once(split):
     result = fit(build_model("pop", TrainData.from_split(split)), split, QUIET)
     assert list(result.history["epoch"]) == [0] and result.best_epoch == 0
