@@ -31,13 +31,22 @@ class Config:
         """Build a config from a mapping, rejecting unknown keys.
 
         Raises:
-            ConfigError: naming the unknown keys and listing the valid ones.
+            ConfigError: naming the unknown keys and listing the valid ones; or a size (a field named ``dim``
+                or ending in ``_dim`` or ``_dims``) that is not a positive integer.
         """
         unknown = sorted(set(values) - set(cls.field_names()))
         if unknown:
             raise ConfigError(f"unknown key(s) {unknown} for {cls.__name__}; valid keys: {cls.field_names()}")
         hints = typing.get_type_hints(cls)
-        return cls(**{k: _coerce(v, hints[k], k) for k, v in values.items()})
+        coerced = {k: _coerce(v, hints[k], k) for k, v in values.items()}
+        for key, value in coerced.items():
+            sizes = value if isinstance(value, tuple) else (value,)
+            is_size = key == "dim" or key.endswith(("_dim", "_dims"))
+            if is_size and (
+                not sizes or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in sizes)
+            ):
+                raise ConfigError(f"{key} must be positive integers (sizes of layers), got {value!r}")
+        return cls(**coerced)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict of the fields (tuples kept), safe for JSON and ``torch.save``."""

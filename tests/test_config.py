@@ -37,6 +37,22 @@ def test_bad_values_are_rejected(assignment):
         Toy().with_overrides([assignment])
 
 
+def test_sizes_must_be_positive():
+    from sslrec_utils.models import model_config
+
+    with pytest.raises(
+        ConfigError, match=r"hidden_dims must be positive integers \(sizes of layers\), got \(0,\)"
+    ):
+        model_config("multvae", {"hidden_dims": [0]})
+    for key, value in (("hidden_dims", []), ("dim", -1), ("hidden_dim", 0), ("embedding_dim", 0)):
+        with pytest.raises(ConfigError, match=f"{key} must be positive"):
+            model_config(
+                {"hidden_dims": "multvae", "dim": "bpr", "hidden_dim": "dae"}.get(key, "lightgcn"),
+                {key: value},
+            )
+    assert model_config("multvae", {"hidden_dims": [64]}).hidden_dims == (64,)
+
+
 def test_round_trip_through_dict_and_frozen():
     cfg = Toy(dims=(8,), clip=1.5)
     assert Toy.from_dict(cfg.to_dict()) == cfg
