@@ -99,13 +99,16 @@ def summarise(runs: pd.DataFrame, split: str = "holdout") -> pd.DataFrame:
     return table.sort_values("ndcg@10_mean", ascending=False)
 
 
+def plus_minus(mean: float, std: float, digits: int = 4) -> str:
+    """``"0.0733 ± 0.0014"``; the mean alone when there is no std (a single seed)."""
+    return f"{mean:.{digits}f}" if pd.isna(std) else f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
 def markdown(table: pd.DataFrame, args: argparse.Namespace) -> str:
     """The leaderboard as a Markdown table: metrics as mean ± std over seeds."""
 
     def pm(row: pd.Series, key: str, digits: int) -> str:
-        mean, std = row[f"{key}_mean"], row[f"{key}_std"]
-        # a single seed has no std
-        return f"{mean:.{digits}f}" if pd.isna(std) else f"{mean:.{digits}f} ± {std:.{digits}f}"
+        return plus_minus(row[f"{key}_mean"], row[f"{key}_std"], digits)
 
     lines = [
         f"# Leaderboard: {args.dataset}, split {args.split}, seeds {', '.join(map(str, args.seeds))}",

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from benchmarks.leaderboard import plus_minus
 from sslrec_utils.recommend import TrainedRecommender
 from sslrec_utils.train import evaluate_model, make_score_fn
 
@@ -80,7 +81,7 @@ def markdown(runs: pd.DataFrame) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for model in mean.index:
-        cells = [f"{mean.at[model, c]:.4f} ± {std.at[model, c]:.4f}" for c in columns]
+        cells = [plus_minus(mean.at[model, c], std.at[model, c]) for c in columns]
         lines.append(f"| {model} | {' | '.join(cells)} | {grouped.size()[model]} |")
     return "\n".join(lines) + "\n"
 

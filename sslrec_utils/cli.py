@@ -133,7 +133,7 @@ def _train(args: argparse.Namespace) -> int:
     reuse_freed_memory()  # a training process: reuse freed pages between steps (see its docstring)
     given = {key: getattr(args, key) for key in (*_FILE_OPTIONS, "split") if getattr(args, key) is not None}
     spec = DataSpec(dataset=args.dataset, seed=args.seed, data_dir=args.data_dir, **given)
-    out = Path(args.out).expanduser()
+    out = Path(args.out).expanduser().resolve()  # a symlink: the folder it points to
     check_out(out, args.force, RUN_FILES)
     dist = None
     if args.distributed:
@@ -141,7 +141,12 @@ def _train(args: argparse.Namespace) -> int:
 
         dist = init_distributed(args.device or "auto")
     # rank 0 (or the only process) writes the run into a temporary folder that becomes OUT once it succeeds
-    folder = staged(out) if dist is None or dist.is_main else contextlib.nullcontext(None)
+    # (an interrupted run that saved a checkpoint keeps it there, and says where)
+    folder = (
+        staged(out, args.force, RUN_FILES, keep_on_failure=("checkpoint.pt",))
+        if dist is None or dist.is_main
+        else contextlib.nullcontext(None)
+    )
     try:
         with folder as out_dir:
             record = run_experiment(

@@ -151,7 +151,8 @@ def resolve_configs(
     Raises:
         ValueError: unknown model, listing the valid ones.
         ConfigError: a key that neither config has, listing both sets of valid keys; or a key given both in
-            `train_changes` (not None) and in `settings`.
+            `train_changes` (not None) and in `settings` (but ``seed`` and ``progress``, which a setting may
+            change).
     """
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; valid models: {sorted(MODELS)}")
@@ -165,7 +166,12 @@ def resolve_configs(
             f"unknown setting(s) {unknown} for model {model!r}; model keys: {sorted(model_keys)}; "
             f"training keys: {sorted(train_keys)}"
         )
-    twice = sorted(k for k, v in train_changes.items() if v is not None and k in settings)
+    # seed and progress come from the data spec and the caller's defaults: a setting may refine them
+    twice = sorted(
+        k
+        for k, v in train_changes.items()
+        if v is not None and k in settings and k not in ("seed", "progress")
+    )
     if twice:
         raise ConfigError(f"{twice} given twice (by an option and as a setting); give each once")
     model_cfg = model_config(model, {k: v for k, v in settings.items() if k in model_keys})
@@ -362,11 +368,15 @@ def split_fingerprint(split: Split) -> str:
     renamed) is refused rather than scored on a different split.
     """
     digest = hashlib.sha256()
-    for ids in (split.user_map.ids, split.item_map.ids):
-        digest.update(pd.util.hash_array(np.asarray(ids, dtype=object)).tobytes())
-    for name, part in split.parts.items():
+    for ids in (
+        split.user_map.ids,
+        split.item_map.ids,
+    ):  # as text: the same in every version of every library
+        digest.update("\n".join(map(str, ids.tolist())).encode() + b"\n\n")
+    for name, part in sorted(split.parts.items()):
         digest.update(name.encode())
-        digest.update(part[["user", "item"]].to_numpy(np.int64).tobytes())
+        for column in ("user", "item"):
+            digest.update(memoryview(np.ascontiguousarray(part[column].to_numpy(), dtype="<i8")))
     return digest.hexdigest()[:16]
 
 

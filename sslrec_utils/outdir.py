@@ -1,9 +1,10 @@
 """Result folders written all or nothing: a run directory of ``sslrec train``, a report of ``sslrec report``.
 
 The work is written into a hidden temporary folder beside the target, which becomes the target only when the
-work has succeeded; a failure leaves nothing behind and an existing folder untouched. Replacing an existing
-folder needs ``force``, and even then only a folder that holds nothing but what the command itself writes:
-a mistyped ``--out`` must never delete a user's files.
+work has succeeded; a failed work leaves nothing behind (unless it got far enough to keep something worth
+keeping, such as a trained checkpoint) and an existing folder untouched. Replacing an existing folder needs
+``force``, and even then only a folder that holds nothing but what the command itself writes: a mistyped
+``--out`` must never delete a user's files. The check runs before the work and again just before the swap.
 """
 
 from __future__ import annotations
@@ -11,9 +12,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Collection, Iterator
 from pathlib import Path
+
+# files that editors and systems add to any folder; they do not make a result folder someone else's
+IGNORED = (".DS_Store", "Thumbs.db", "desktop.ini", ".ipynb_checkpoints")
 
 
 def check_out(out: Path, force: bool, owned: Collection[str]) -> None:
@@ -22,20 +27,25 @@ def check_out(out: Path, force: bool, owned: Collection[str]) -> None:
     Args:
         out: the folder to create or replace.
         force: whether an existing, non-empty folder may be replaced.
-        owned: the names the command writes inside `out`; a folder holding anything else is never replaced.
+        owned: the names the command writes inside `out`; a folder holding anything else is never replaced
+            (besides `IGNORED` names and the hidden ``.NAME.*.tmp`` files of an interrupted atomic write).
 
     Raises:
-        ValueError: `out` is a file; or a non-empty folder without `force`; or holds foreign files.
+        ValueError: `out` is a file, the current folder or one above it; or a non-empty folder without
+            `force`; or a folder holding foreign files.
     """
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out} is a file; --out takes a folder")
+    here = Path.cwd().resolve()
+    if out.resolve() in (here, *here.parents):
+        raise ValueError(f"--out {out} is the current folder or one above it; give a folder of its own")
     if not out.is_dir() or not any(out.iterdir()):
         return
     if not force:
         raise ValueError(
             f"{out} exists and is not empty; choose another --out, or pass --force to replace it"
         )
-    foreign = sorted(p.name for p in out.iterdir() if p.name not in owned)
+    foreign = sorted(p.name for p in out.iterdir() if not _owned(p.name, owned))
     if foreign:
         shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
         raise ValueError(
@@ -43,38 +53,74 @@ def check_out(out: Path, force: bool, owned: Collection[str]) -> None:
         )
 
 
-@contextlib.contextmanager
-def staged(out: Path) -> Iterator[Path]:
-    """Yield an empty temporary folder beside `out`; on success it replaces `out`, on failure it is removed.
+def _owned(name: str, owned: Collection[str]) -> bool:
+    if name in owned or name in IGNORED:
+        return True
+    return name.startswith(".") and name.endswith(".tmp") and any(name.startswith(f".{o}.") for o in owned)
 
-    Call `check_out` first. Folders and files inside get the permissions the umask gives (temporary files are
-    otherwise private), and parents of `out` that this call created are removed again after a failure.
+
+@contextlib.contextmanager
+def staged(
+    out: Path, force: bool, owned: Collection[str], keep_on_failure: Collection[str] = ()
+) -> Iterator[Path]:
+    """Yield an empty temporary folder beside `out`; once the work succeeds it replaces `out`.
+
+    Call `check_out` first (it is called again just before the swap, in case `out` changed meanwhile). On a
+    failure of the work the temporary folder is removed, with the parents of `out` this call created, unless
+    it holds one of `keep_on_failure` (e.g. a checkpoint saved by hours of training): then it stays and its
+    path is printed. If the swap itself fails (`out` changed, or cannot be renamed: a mount point...), the
+    finished work stays in the temporary folder, which the error names. Folders and files inside get the
+    permissions the umask gives (temporary files are otherwise private).
+
+    Raises:
+        ValueError: `out`'s parent cannot hold the temporary folder, or the swap failed.
     """
-    out = out.expanduser().absolute()
+    out = out.expanduser().resolve()
     missing = [p for p in reversed(out.parents) if not p.exists()]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    except OSError as err:
+        raise ValueError(
+            f"cannot write beside {out} ({err.strerror}): --out needs a writable parent folder"
+        ) from None
     try:
         yield tmp
-        _share(tmp)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-            out.rename(old / out.name)
-            try:
-                tmp.rename(out)
-            except BaseException:
-                (old / out.name).rename(out)  # put the old folder back
-                old.rmdir()
-                raise
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        for folder in reversed(missing):  # deepest first
-            if folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
+        if any((tmp / name).exists() for name in keep_on_failure):
+            print(f"the unfinished result is kept in {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+            for folder in reversed(missing):  # deepest first
+                if folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
         raise
+    _share(tmp)
+    try:
+        check_out(out, force, owned)
+        _swap(tmp, out)
+    except (OSError, ValueError) as err:
+        raise ValueError(f"the result is complete in {tmp} but could not become {out}: {err}") from None
+
+
+def _swap(tmp: Path, out: Path) -> None:
+    """Rename `tmp` to `out`, replacing `out` if it exists (put back if the rename fails)."""
+    if not out.exists():
+        tmp.rename(out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+    try:
+        out.rename(old / out.name)
+    except OSError:
+        old.rmdir()
+        raise
+    try:
+        tmp.rename(out)
+    except OSError:
+        (old / out.name).rename(out)  # put the old folder back
+        old.rmdir()
+        raise
+    shutil.rmtree(old)
 
 
 def _share(folder: Path) -> None:

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sslrec_utils.batching import RowTable
+from sslrec_utils.config import ConfigError
 from sslrec_utils.experiment import DataSpec, load_split, split_fingerprint
 from sslrec_utils.models import Recommender, build_model, model_config
 from sslrec_utils.models.base import TrainData
@@ -61,7 +62,13 @@ class TrainedRecommender:
             config = json.loads(config_path.read_text())
         except json.JSONDecodeError as err:
             raise ValueError(f"{config_path} is not valid JSON ({err}); was it edited by hand?") from None
-        split, items = load_split(DataSpec.from_dict(config["data"]))
+        try:
+            spec = DataSpec.from_dict(config["data"])
+        except ConfigError as err:  # options an earlier version accepted
+            raise ValueError(
+                f"{run_dir} was trained with data options this version refuses ({err}); train it again"
+            ) from None
+        split, items = load_split(spec)
         recorded = config.get("split_fingerprint")  # absent in runs written before it was recorded
         if recorded is not None and recorded != split_fingerprint(split):
             raise ValueError(

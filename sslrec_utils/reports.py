@@ -260,7 +260,7 @@ def run_report(
         raise FileNotFoundError(f"report notebook {notebook} not found")
     params = params.with_absolute_paths()
     check_data(params)
-    with staged(out) as tmp:
+    with staged(out, force, REPORT_FILES) as tmp:
         if keep_runs:  # relative to the folder the notebook runs in, which becomes `out`
             params = params.replace(runs_dir="runs")
         files = ReportFiles(out, out / "report.ipynb", out / "report.html", out / "metrics.json")

@@ -49,7 +49,7 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
         if chosen is None or chosen.type not in ("cpu", "cuda", "mps"):
             raise ConfigError(f"device {str(device)!r} is not a device; use auto, cpu, cuda, cuda:N or mps")
         mps = getattr(torch.backends, "mps", None)
-        n_cuda = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        n_cuda = torch.cuda.device_count() if chosen.type == "cuda" and torch.cuda.is_available() else 0
         if (chosen.type == "cuda" and (chosen.index or 0) >= n_cuda) or (
             chosen.type == "mps" and not (mps is not None and mps.is_available())
         ):

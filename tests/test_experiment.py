@@ -305,3 +305,43 @@ def test_cut_offs_beyond_the_number_of_items_are_named(tmp_path):
         DataSpec(dataset=str(path)), "pop", settings=["ks=[1]", "metric=ndcg@1"], progress=False
     )
     assert 0 <= record["test"]["ndcg@1"] <= 1
+
+
+def test_the_split_fingerprint_is_the_same_in_another_process_and_optional(csv_spec, tmp_path):
+    import subprocess
+    import sys
+
+    from sslrec_utils.experiment import split_fingerprint
+
+    mine = split_fingerprint(load_split(csv_spec)[0])
+    code = (
+        "import sys; from sslrec_utils.experiment import DataSpec, load_split, split_fingerprint; "
+        "print(split_fingerprint(load_split(DataSpec.from_dict(eval(sys.argv[1])))[0]))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "123"}  # str hashes differ between processes: not used
+    other = subprocess.run(
+        [sys.executable, "-c", code, repr(csv_spec.to_dict())],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert other.stdout.strip() == mine and len(mine) == 16
+    assert split_fingerprint(load_split(csv_spec.replace(seed=7))[0]) != mine
+    # a run written before fingerprints were recorded still loads
+    run_experiment(csv_spec, "pop", progress=False, out_dir=tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config.pop("split_fingerprint") == mine
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    assert (
+        TrainedRecommender.load(tmp_path, device="cpu")
+        .split.parts["test"]
+        .equals(load_split(csv_spec)[0].parts["test"])
+    )
+
+
+def test_a_setting_may_refine_the_seed_and_progress_but_not_repeat_an_option():
+    _, cfg = resolve_configs("ae", ["seed=7", "progress=false"], seed=2020, progress=True, epochs=None)
+    assert cfg.seed == 7 and cfg.progress is False
+    with pytest.raises(ConfigError, match=r"\['epochs'\] given twice"):
+        resolve_configs("ae", ["epochs=1"], epochs=3)

@@ -1,0 +1,85 @@
+"""Result folders written all or nothing (`sslrec_utils.outdir`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sslrec_utils import outdir
+from sslrec_utils.outdir import check_out, staged
+
+OWNED = ("metrics.json", "checkpoint.pt")
+
+
+def hidden(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_success_replaces_the_folder_and_failure_leaves_nothing(tmp_path):
+    out = tmp_path / "new" / "run"
+    with pytest.raises(RuntimeError), staged(out, False, OWNED) as tmp:
+        (tmp / "metrics.json").write_text("{}")
+        raise RuntimeError("the work failed")
+    assert not (tmp_path / "new").exists()  # nor the parent it created
+    with staged(out, False, OWNED) as tmp:
+        (tmp / "metrics.json").write_text('{"a": 1}')
+    assert (out / "metrics.json").read_text() == '{"a": 1}' and hidden(out.parent) == []
+    with staged(out, True, OWNED) as tmp:
+        (tmp / "checkpoint.pt").write_text("w")
+    assert sorted(p.name for p in out.iterdir()) == ["checkpoint.pt"] and hidden(out.parent) == []
+
+
+def test_a_failure_after_a_checkpoint_keeps_it_and_says_where(tmp_path, capsys):
+    out = tmp_path / "run"
+    with (
+        pytest.raises(KeyboardInterrupt),
+        staged(out, False, OWNED, keep_on_failure=["checkpoint.pt"]) as tmp,
+    ):
+        (tmp / "checkpoint.pt").write_text("hours of training")
+        raise KeyboardInterrupt
+    assert not out.exists() and (tmp / "checkpoint.pt").exists()
+    assert f"the unfinished result is kept in {tmp}" in capsys.readouterr().err
+
+
+def test_a_folder_that_changed_during_the_work_is_left_alone(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    with pytest.raises(ValueError, match=r"the result is complete in .* but could not become .*thesis.tex"):
+        with staged(out, True, OWNED) as tmp:
+            (tmp / "metrics.json").write_text("{}")
+            (out / "thesis.tex").write_text("written meanwhile")
+    assert (out / "thesis.tex").exists() and (tmp / "metrics.json").exists()  # both kept
+
+
+def test_a_failed_swap_keeps_the_finished_work(tmp_path, monkeypatch):
+    def refuse(tmp: Path, out: Path) -> None:
+        raise OSError(16, "Device or resource busy")
+
+    monkeypatch.setattr(outdir, "_swap", refuse)
+    with (
+        pytest.raises(ValueError, match="complete in .* but could not become"),
+        staged(tmp_path / "run", False, OWNED) as tmp,
+    ):
+        (tmp / "metrics.json").write_text("{}")
+    assert (tmp / "metrics.json").exists()
+
+
+def test_check_out_refusals_and_what_it_ignores(tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    out.mkdir()
+    for junk in (".DS_Store", ".ipynb_checkpoints", ".metrics.json.x1y2.tmp", "metrics.json"):
+        (out / junk).write_text("")
+    check_out(out, True, OWNED)  # editor and system files, and an interrupted atomic write, are not foreign
+    with pytest.raises(ValueError, match="not empty; choose another --out, or pass --force"):
+        check_out(out, False, OWNED)
+    monkeypatch.chdir(out)
+    with pytest.raises(ValueError, match="is the current folder or one above it"):
+        check_out(Path("."), True, OWNED)
+    with pytest.raises(ValueError, match="is the current folder or one above it"):
+        check_out(tmp_path, True, OWNED)
+    with pytest.raises(ValueError, match="is a file; --out takes a folder"):
+        check_out(out / "metrics.json", True, OWNED)
+    with pytest.raises(ValueError, match="--out needs a writable parent folder"):
+        with staged(out / "metrics.json" / "run", False, OWNED):
+            pass
