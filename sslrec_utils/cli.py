@@ -443,9 +443,8 @@ def main(argv: list[str] | None = None) -> int:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"sslrec: error: {message}", file=sys.stderr)
         return USAGE_ERROR
-    except (
-        BrokenPipeError
-    ):  # the reader of stdout stopped early (`sslrec ... | head`): quietly, as SIGPIPE would
+    except BrokenPipeError:
+        # the reader of stdout stopped early (`sslrec ... | head`): end quietly, as SIGPIPE would
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
         return BROKEN_PIPE
 

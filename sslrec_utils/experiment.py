@@ -368,10 +368,8 @@ def split_fingerprint(split: Split) -> str:
     renamed) is refused rather than scored on a different split.
     """
     digest = hashlib.sha256()
-    for ids in (
-        split.user_map.ids,
-        split.item_map.ids,
-    ):  # as text: the same in every version of every library
+    # the IDs as text: the same bytes in every version of every library
+    for ids in (split.user_map.ids, split.item_map.ids):
         digest.update("\n".join(map(str, ids.tolist())).encode() + b"\n\n")
     for name, part in sorted(split.parts.items()):
         digest.update(name.encode())
