@@ -334,3 +334,6 @@ def test_an_empty_file_is_named(tmp_path):
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(ValueError, match="empty.csv is empty: not even a header line"):
         load_interactions(tmp_path / "empty.csv")
+    (tmp_path / "header.csv").write_text("user,item\n")
+    with pytest.raises(ValueError, match=r"header.csv has no rows: only a header line \['user', 'item'\]"):
+        load_interactions(tmp_path / "header.csv")

@@ -57,6 +57,14 @@ def _sep_hint(columns: pd.Index) -> str:
 
 def _read(path: Path, sep: str | None) -> pd.DataFrame:
     """Read `path` with every text column kept as strings, so IDs like ``"007"`` survive."""
+    frame = _read_any(path, sep)
+    if frame.empty:
+        raise ValueError(f"{path.name} has no rows: only a header line {list(map(str, frame.columns))}")
+    return frame
+
+
+def _read_any(path: Path, sep: str | None) -> pd.DataFrame:
+    """`_read` without the check that the file holds rows."""
     sep = parse_sep(sep)
     ext = _format(path)
     if sep is None and ext in PARQUET:
