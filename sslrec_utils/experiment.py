@@ -47,7 +47,7 @@ class DataSpec(Config):
 
     For a file, ``threshold`` needs ``rating_col``, and the splits by time (``"time"``, and ``"loo"``, which
     holds out each user's latest interactions) need ``time_col``: without it every timestamp is 0 and there is
-    no "latest".
+    no "latest". A ``synthetic:UxIxN`` data set is one fixed log per shape; ``seed`` varies its split only.
 
     Raises:
         ConfigError: ``threshold`` without ``rating_col``, or a split by time without ``time_col``, for a file;
@@ -115,7 +115,9 @@ def load_data(spec: DataSpec, progress: bool = False) -> tuple[Interactions, pd.
     """
     shape = parse_synthetic(spec.dataset)
     if shape is not None:
-        ratings, items = synthetic_interactions(*shape, seed=spec.seed), None
+        # one log per shape, whatever spec.seed: the seed varies the split, not the data set, so that a run
+        # trained with any seed reloads the log it was trained on
+        ratings, items = synthetic_interactions(*shape, seed=0), None
     elif spec.is_builtin:
         movielens = load_movielens(spec.dataset, spec.data_dir, progress=progress)
         ratings, items = movielens.ratings, movielens.items

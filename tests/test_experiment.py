@@ -8,10 +8,19 @@ import pandas as pd
 import pytest
 
 from sslrec_utils.config import ConfigError
-from sslrec_utils.experiment import DataSpec, load_split, resolve_configs, run_experiment, search_grid
+from sslrec_utils.experiment import (
+    DataSpec,
+    load_data,
+    load_split,
+    resolve_configs,
+    run_experiment,
+    search_grid,
+    split_fingerprint,
+)
 from sslrec_utils.models.ae import AEConfig
 from sslrec_utils.models.base import ModelConfig
 from sslrec_utils.recommend import TrainedRecommender
+from sslrec_utils.splits import make_split
 from sslrec_utils.train import TrainConfig, evaluate_model
 from tests.helpers import clustered_interactions
 
@@ -294,6 +303,17 @@ def test_a_run_reloaded_on_changed_data_is_refused(csv_spec, tmp_path):
     (tmp_path / "run" / "checkpoint.pt").unlink()
     with pytest.raises(FileNotFoundError, match="checkpoint.pt not found: is .* written by sslrec train"):
         TrainedRecommender.load(tmp_path / "run", device="cpu")
+
+
+def test_a_synthetic_run_of_a_later_seed_reloads(tmp_path):
+    # as the report does: one log loaded once, split and trained once per seed
+    spec = DataSpec(dataset="synthetic:60x40x900")
+    inter, _ = load_data(spec)
+    split = make_split(inter, "holdout", seed=2021)
+    run_experiment(spec.replace(seed=2021), "pop", split=split, progress=False, out_dir=tmp_path / "run")
+    assert split_fingerprint(TrainedRecommender.load(tmp_path / "run", device="cpu").split) == (
+        split_fingerprint(split)
+    )
 
 
 def test_cut_offs_beyond_the_number_of_items_are_named(tmp_path):
