@@ -134,7 +134,10 @@ def _train(args: argparse.Namespace) -> int:
     given = {key: getattr(args, key) for key in (*_FILE_OPTIONS, "split") if getattr(args, key) is not None}
     spec = DataSpec(dataset=args.dataset, seed=args.seed, data_dir=args.data_dir, **given)
     out = Path(args.out).expanduser().resolve()  # a symlink: the folder it points to
-    check_out(out, args.force, RUN_FILES)
+    # only rank 0 writes OUT, so only it checks: across nodes without a shared file system, another node's
+    # folder of that name is not the run's (torchrun stops the other ranks when rank 0 fails)
+    if not args.distributed or os.environ.get("RANK", "0") == "0":
+        check_out(out, args.force, RUN_FILES)
     dist = None
     if args.distributed:
         from sslrec_utils.distributed import init_distributed, shutdown

@@ -95,3 +95,28 @@ def test_distributed_flag_without_torchrun_is_a_clear_error(csv_spec, tmp_path, 
         os.environ.update(env)
     assert code == 2
     assert "torchrun --nproc_per_node=N" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("rank", ["0", "1"])
+def test_only_rank_0_checks_the_output_folder(csv_spec, tmp_path, monkeypatch, capsys, rank):  # noqa: F811
+    import sslrec_utils.distributed
+    from sslrec_utils.cli import main
+
+    def joined(device):  # stands in for the process group: records that this rank got past the folder check
+        raise sslrec_utils.distributed.DistributedSetupError(f"rank {rank} joins the group")
+
+    monkeypatch.setattr(sslrec_utils.distributed, "init_distributed", joined)
+    for key, value in {"RANK": rank, "LOCAL_RANK": rank, "WORLD_SIZE": "2", "MASTER_PORT": "1"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "notes.txt").write_text("a folder on this node that is not a run")
+    args = ["train", "--model", "pop", "--dataset", csv_spec.dataset, "--out", str(out), "--distributed"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    if rank == "0":  # the rank that writes refuses the folder before joining
+        assert "exists and is not empty" in err and "joins the group" not in err
+    else:  # another rank's local folder is not its business
+        assert "rank 1 joins the group" in err
+    assert (out / "notes.txt").exists()
