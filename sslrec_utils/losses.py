@@ -97,6 +97,19 @@ def bpr(pos_scores: Tensor, neg_scores: Tensor) -> Tensor:
     return -F.logsigmoid(pos_scores - neg_scores).mean()
 
 
+def sampled_bce(pos_scores: Tensor, neg_scores: Tensor) -> Tensor:
+    """Binary cross-entropy of observed items against sampled ones (SASRec's original loss).
+
+    Args:
+        pos_scores: (N,) scores of observed items (labels 1).
+        neg_scores: (N,) scores of sampled items (labels 0).
+
+    Returns:
+        Scalar: ``-mean [log sigmoid(pos) + log(1 - sigmoid(neg))]``.
+    """
+    return -(F.logsigmoid(pos_scores) + F.logsigmoid(-neg_scores)).mean()
+
+
 def l2(*tensors: Tensor) -> Tensor:
     """Half the squared L2 norm of the given tensors, divided by the batch size of the first (BPR-style reg)."""
     batch = tensors[0].shape[0]

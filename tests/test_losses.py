@@ -45,6 +45,13 @@ def test_bpr_is_minus_log_sigmoid_of_margin():
     torch.testing.assert_close(losses.bpr(pos, neg[:, None].repeat(1, 3)), losses.bpr(pos, neg))
 
 
+def test_sampled_bce_by_hand():
+    pos, neg = torch.tensor([2.0, 0.0]), torch.tensor([1.0, -1.0])
+    sig = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    expected = -(math.log(sig(2)) + math.log(1 - sig(1)) + math.log(sig(0)) + math.log(1 - sig(-1))) / 2
+    assert math.isclose(losses.sampled_bce(pos, neg).item(), expected, rel_tol=1e-6)
+
+
 def test_info_nce_matches_a_loop():
     g = torch.Generator().manual_seed(1)
     a, b = torch.randn(6, 3, generator=g), torch.randn(6, 3, generator=g)

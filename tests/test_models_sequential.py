@@ -13,6 +13,7 @@ from sslrec_utils.models import MODELS, build_model, model_config
 from sslrec_utils.models.base import StepInfo, TrainData
 from sslrec_utils.models.cl4srec import augment, crop, mask, reorder
 from sslrec_utils.models.itemnext import transition_counts
+from sslrec_utils.models.sasrec import other_items
 from sslrec_utils.models.transformer import attention_mask
 from sslrec_utils.splits import Sequences, loo_split
 from sslrec_utils.train import TrainConfig, evaluate_model, fit, load_checkpoint
@@ -243,6 +244,25 @@ def test_learns_the_cycles_beyond_popularity(name, data, split):
     got = evaluate_model(model, split, "test").summary["ndcg@10"]
     assert got > evaluate_model(pop, split, "test").summary["ndcg@10"] + 0.3, got
     assert got > 0.5
+
+
+def test_sampled_negatives_are_uniform_over_the_other_items():
+    targets = torch.tensor([0, 3, 4] * 20_000)
+    neg = other_items(targets, 5, torch.Generator().manual_seed(0))
+    assert (neg != targets).all() and neg.min() >= 0 and neg.max() <= 4
+    for t in (0, 3, 4):  # each of the four other items about a quarter of the time
+        counts = torch.bincount(neg[targets == t], minlength=5).float() / 20_000
+        assert counts[t] == 0 and torch.allclose(counts[counts > 0], torch.full((4,), 0.25), atol=0.015)
+
+
+def test_sasrec_with_the_papers_sampled_loss_learns_the_cycles(data, split):
+    model = build_model("sasrec", data, {**TINY, "dropout": 0.0, "attn_dropout": 0.0, "loss": "bce"})
+    fit(
+        model,
+        split,
+        TrainConfig(epochs=20, batch_size=16, lr=1e-2, patience=20, device="cpu", progress=False),
+    )
+    assert evaluate_model(model, split, "test").summary["ndcg@10"] > 0.5
 
 
 def test_itemnext_by_hand():

@@ -2,13 +2,18 @@
 
 Every position t of a window predicts item t + 1 from items <= t; the loss is the cross-entropy over all items
 (a full softmax, RecBole's ``loss_type: CE``) with logits ``h_t @ E.T`` against the shared item table ``E``.
+``loss="bce"`` trains as the paper did instead: the binary cross-entropy of the next item against one item drawn
+at random per position (`losses.sampled_bce`); the paper draws among the items the user never had, this draws
+among all items but the next one. The book keeps it to measure what the full softmax is worth
+(Klenitskiy & Vasilev 2023).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
+import torch
 from torch import Tensor
 
 from sslrec_utils import losses
@@ -16,12 +21,19 @@ from sslrec_utils.models.base import Batch, Recommender, StepInfo, TrainData
 from sslrec_utils.models.transformer import TransformerConfig, TransformerEncoder
 
 
+def other_items(targets: Tensor, n_items: int, generator: torch.Generator) -> Tensor:
+    """(N,) item ids -> (N,) items drawn uniformly among the `n_items` - 1 others, one per target."""
+    draw = torch.randint(0, n_items - 1, targets.shape, generator=generator, device=targets.device)
+    return draw + (draw >= targets).long()  # skipping the target keeps the draw uniform over the rest
+
+
 @dataclasses.dataclass(frozen=True)
 class SASRecConfig(TransformerConfig):
     name: ClassVar[str] = "sasrec"
+    loss: Literal["ce", "bce"] = "ce"  # full softmax over all items, or the paper's one sampled negative
 
     def build(self, data: TrainData) -> SASRec:
-        return SASRec(data.n_items, windows=self.windows, **self.encoder_sizes())
+        return SASRec(data.n_items, windows=self.windows, loss=self.loss, **self.encoder_sizes())
 
 
 class SASRec(Recommender):
@@ -30,6 +42,7 @@ class SASRec(Recommender):
     Args:
         n_items: number of real items; ``n_items`` is the padding index, extra tokens follow it.
         windows: training windows, ``"all"`` or ``"last"`` (see `sslrec_utils.batching.next_item`).
+        loss: ``"ce"`` (cross-entropy over all items) or ``"bce"`` (one sampled negative per position).
         n_special: extra token rows after the padding row (CL4SRec's [mask]).
         **sizes: `TransformerEncoder` sizes (``max_len``, ``hidden_dim``, ...).
     """
@@ -37,9 +50,11 @@ class SASRec(Recommender):
     batcher = "next_item"
     score_inputs = ("seqs",)
 
-    def __init__(self, n_items: int, windows: str = "all", n_special: int = 0, **sizes: Any) -> None:
+    def __init__(
+        self, n_items: int, windows: str = "all", loss: str = "ce", n_special: int = 0, **sizes: Any
+    ) -> None:
         super().__init__()
-        self.n_items, self.windows = n_items, windows
+        self.n_items, self.windows, self.loss = n_items, windows, loss
         self.encoder = TransformerEncoder(n_items + 1 + n_special, pad=n_items, causal=True, **sizes)
         self.max_len = self.encoder.max_len
 
@@ -60,7 +75,18 @@ class SASRec(Recommender):
         keep = targets != -100  # only these positions need the (N, n_items) logits
         return losses.item_ce(self.logits(hidden[keep]), targets[keep]), hidden
 
+    def sampled_loss(self, seqs: Tensor, targets: Tensor, generator: torch.Generator) -> Tensor:
+        """Binary cross-entropy of the next item against one other item drawn uniformly, at every position."""
+        hidden = self(seqs)
+        keep = targets != -100
+        h, pos = hidden[keep], targets[keep]  # (N, d), (N,)
+        neg = other_items(pos, self.n_items, generator)
+        emb = self.item_embeddings()
+        return losses.sampled_bce((h * emb[pos]).sum(-1), (h * emb[neg]).sum(-1))
+
     def training_loss(self, batch: Batch, info: StepInfo) -> Tensor:
+        if self.loss == "bce":
+            return self.sampled_loss(batch["seqs"], batch["targets"], info.generator)
         return self.next_item_loss(batch["seqs"], batch["targets"])[0]
 
     def score(self, inputs: Batch) -> Tensor:
