@@ -29,7 +29,6 @@ import torch
 
 from sslrec_utils.config import Config, ConfigError, parse_value
 from sslrec_utils.data import Interactions, load_interactions, load_movielens, preprocess
-from sslrec_utils.data.core import check_split_size
 from sslrec_utils.data.movielens import DATASETS
 from sslrec_utils.data.synthetic import parse_synthetic, synthetic_interactions
 from sslrec_utils.distributed import DistContext
@@ -110,8 +109,7 @@ def load_data(spec: DataSpec, progress: bool = False) -> tuple[Interactions, pd.
     """The preprocessed interactions of `spec` and, for MovieLens, its item table (titles, genres).
 
     Raises:
-        ValueError: the data cannot be read, nothing is left after filtering, or what is left is too small for
-            ``spec.split`` (see `check_split_size`).
+        ValueError: the data cannot be read, or nothing is left after filtering.
     """
     shape = parse_synthetic(spec.dataset)
     if shape is not None:
@@ -132,12 +130,15 @@ def load_data(spec: DataSpec, progress: bool = False) -> tuple[Interactions, pd.
         )
         items = None
     inter = preprocess(ratings, threshold=spec.threshold, min_user=spec.min_user, min_item=spec.min_item)
-    check_split_size(inter, spec.split)
     return inter, items
 
 
 def load_split(spec: DataSpec, progress: bool = False) -> tuple[Split, pd.DataFrame | None]:
-    """The split `spec` describes, and the item table if there is one."""
+    """The split `spec` describes, and the item table if there is one.
+
+    Raises:
+        ValueError: as `load_data`, or the data is too small for the split (`sslrec_utils.splits.make_split`).
+    """
     inter, items = load_data(spec, progress)
     return make_split(inter, spec.split, seed=spec.seed), items
 

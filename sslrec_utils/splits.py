@@ -354,6 +354,38 @@ def time_split(
     return _make(inter, label, "time", None)
 
 
+# what a protocol's default options need of the data so that both phases have a user to evaluate
+MINIMUM = {
+    "holdout": "a user with at least 3 interactions (one each for train, valid and test)",
+    "loo": "a user with at least 3 interactions (one each for train, valid and test)",
+    "time": "a user with interactions on both sides of a cut",
+    "strong": "3 users, 2 of them with at least 2 interactions",  # strong_split names it itself
+}
+
+
+def check_evaluable(split: Split) -> None:
+    """Raise a `ValueError` unless each phase of `split` has a user with input and held-out interactions.
+
+    Raises:
+        ValueError: naming the data's size, the phase without a user, each part's rows and what the protocol
+            needs.
+    """
+    for phase in ("valid", "test"):
+        input_parts, _, heldout_part = PLANS[split.protocol][phase]
+        has_input = np.zeros(split.n_users, bool)
+        for part in input_parts:
+            has_input[split.parts[part]["user"].to_numpy(np.int64)] = True
+        if not has_input[split.parts[heldout_part]["user"].to_numpy(np.int64)].any():
+            rows = ", ".join(f"{name} {len(frame)}" for name, frame in split.parts.items())
+            total = sum(len(frame) for frame in split.parts.values())
+            raise ValueError(
+                f"the data has {split.n_users} user(s), {split.n_items} item(s) and {total} interaction(s): "
+                f"too small to split into train, validation and test: no {phase} user has both input and "
+                f"held-out interactions (rows: {rows}); split={split.protocol!r} needs "
+                f"{MINIMUM[split.protocol]}"
+            )
+
+
 SPLITTERS: dict[str, Callable[..., Split]] = {
     "holdout": holdout_split,
     "loo": loo_split,
@@ -363,7 +395,7 @@ SPLITTERS: dict[str, Callable[..., Split]] = {
 
 
 def make_split(inter: Interactions, protocol: str, seed: int | None = 2020, **kwargs: object) -> Split:
-    """Split `inter` with the named protocol.
+    """Split `inter` with the named protocol, checking that each phase has a user to evaluate.
 
     Args:
         inter: the interaction log.
@@ -372,7 +404,8 @@ def make_split(inter: Interactions, protocol: str, seed: int | None = 2020, **kw
         **kwargs: the protocol's own options (e.g. ``ratios``, ``n_heldout``, ``fold_in``).
 
     Raises:
-        ValueError: naming the valid protocols, or the unknown option and the valid ones.
+        ValueError: naming the valid protocols, or the unknown option and the valid ones; or the data is too
+            small for the protocol (`check_evaluable`).
     """
     if protocol not in SPLITTERS:
         raise ValueError(f"unknown split protocol {protocol!r}; valid: {sorted(SPLITTERS)}")
@@ -381,7 +414,9 @@ def make_split(inter: Interactions, protocol: str, seed: int | None = 2020, **kw
     unknown = sorted(set(kwargs) - set(valid))
     if unknown:
         raise ValueError(f"unknown option(s) {unknown} for the {protocol!r} split; valid: {valid}")
-    return fn(inter, seed=seed, **kwargs)
+    split = fn(inter, seed=seed, **kwargs)
+    check_evaluable(split)
+    return split
 
 
 def pad_sequences(seqs: Sequences, users: np.ndarray, max_len: int, pad: int) -> np.ndarray:

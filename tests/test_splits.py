@@ -348,6 +348,11 @@ def test_make_split_dispatch_and_errors() -> None:
     inter = make_inter(LOO_ROWS)
     assert_same(make_split(inter, "holdout", seed=5), holdout_split(inter, seed=5))
     assert make_split(inter, "loo").seed is None
+    # in time order user 30's items come last: no valid or test user has input (training interactions) ...
+    assert not len(time_split(inter).eval_plan("valid").users)
+    with pytest.raises(ValueError, match=r"no valid user has both input and held-out interactions"):
+        make_split(inter, "time")
+    inter = make_inter([*LOO_ROWS, (30, 100, 1.0, 2)])  # ... until one of its items is early
     assert make_split(inter, "time", ratios=(0.5, 0.25, 0.25)).protocol == "time"
     for protocol, names in PART_NAMES.items():
         split = make_split(inter, protocol, **({"n_heldout": 1} if protocol == "strong" else {}))

@@ -232,35 +232,3 @@ def preprocess(
     )
     encoded = encoded.sort_values(["user", "timestamp", "item"], kind="stable").reset_index(drop=True)
     return Interactions(encoded, user_map, item_map)
-
-
-def check_split_size(inter: Interactions, protocol: str) -> None:
-    """Raise a `ValueError` if `inter` is too small for the `protocol` split of `sslrec_utils.splits`.
-
-    The minimums give each part rows and each phase a user to evaluate (one with input and held-out items) under
-    the default options: ``holdout`` and ``loo`` need a user with 3 interactions (one each for train, valid and
-    test); ``time`` needs 3 interactions and a user with 2 (one before a cut, one after); ``strong`` needs 3
-    users, 2 of them with 2 interactions (a validation and a test user with fold-in and held-out items, and a
-    training user). The splits check the rest themselves (e.g. ties in the timestamps of ``time``); an
-    unknown protocol is left to `make_split`.
-
-    Raises:
-        ValueError: naming the counts and what the protocol needs.
-    """
-    per_user = np.bincount(inter.frame["user"].to_numpy(np.int64), minlength=inter.n_users)
-    if protocol in ("holdout", "loo"):
-        ok, needs = bool((per_user >= 3).any()), "a user with at least 3 interactions"
-    elif protocol == "time":
-        ok = inter.n_interactions >= 3 and bool((per_user >= 2).any())
-        needs = "3 interactions and a user with at least 2"
-    elif protocol == "strong":
-        ok = inter.n_users >= 3 and int((per_user >= 2).sum()) >= 2
-        needs = "3 users, 2 of them with at least 2 interactions"
-    else:
-        return
-    if not ok:
-        raise ValueError(
-            f"the data has {inter.n_users} user(s), {inter.n_items} item(s) and {inter.n_interactions} "
-            f"interaction(s) after filtering: too small to split into train, validation and test "
-            f"(split={protocol!r} needs {needs})"
-        )
