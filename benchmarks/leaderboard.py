@@ -104,8 +104,9 @@ def plus_minus(mean: float, std: float, digits: int = 4) -> str:
     return f"{mean:.{digits}f}" if pd.isna(std) else f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
-def markdown(table: pd.DataFrame, args: argparse.Namespace) -> str:
-    """The leaderboard as a Markdown table: metrics as mean ± std over seeds."""
+def markdown(table: pd.DataFrame, args: argparse.Namespace, options: Mapping[str, str] | None = None) -> str:
+    """The leaderboard as a Markdown table: metrics as mean ± std over seeds; `options`: model -> the options
+    its runs had beyond the model's defaults (listed above the table)."""
 
     def pm(row: pd.Series, key: str, digits: int) -> str:
         return plus_minus(row[f"{key}_mean"], row[f"{key}_std"], digits)
@@ -122,6 +123,11 @@ def markdown(table: pd.DataFrame, args: argparse.Namespace) -> str:
         "| RecBole NDCG@10 | RecBole s |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    if options:
+        lines[3:3] = [
+            "",
+            "Options beyond each model's defaults: " + "; ".join(f"{m}: `{o}`" for m, o in options.items()),
+        ]
     for model, row in table.iterrows():
         lines.append(
             f"| {model} | {pm(row, 'ndcg@10', 4)} | {pm(row, 'recall@10', 4)} | {pm(row, 'ndcg@20', 4)} "
@@ -160,13 +166,21 @@ def main(argv: list[str] | None = None) -> int:
         runs = pd.concat([pd.read_csv(path) for path in args.from_runs], ignore_index=True)
         runs = runs.drop_duplicates(subset=["model", "seed"], keep="last")
         args.seeds = sorted(runs["seed"].unique().tolist())
+        for key in ("dataset", "split", "device"):  # the runs say what they were, not this command's defaults
+            values = sorted(runs[key].dropna().astype(str).unique()) if key in runs else []
+            if len(values) > 1 and key != "device":
+                parser.error(f"the runs mix {key}s {values}: merge one {key} at a time")
+            if values:
+                setattr(args, key, ", ".join(values))
         write_tables(runs, args)
         return 0
+    cap = [f"--epochs {args.epochs}"] if args.epochs is not None else []
+    options = " ".join(cap + [f"--set {setting}" for setting in args.set])  # recorded with each run
     rows = []
     for model in [m.strip() for m in args.models.split(",") if m.strip()]:
         for seed in args.seeds:
             record = run_one(model, seed, args, args.out / "runs" / f"{model}-{seed}")
-            rows.append(record)
+            rows.append({**record, "options": options})
             print(
                 f"{model:10s} seed {seed}: ndcg@10 {record['ndcg@10']:.4f}  recall@10 {record['recall@10']:.4f}  "
                 f"best epoch {record['best_epoch']}/{record['epochs']}  {record['seconds_to_best']:.1f} s to best  "
@@ -183,8 +197,14 @@ def write_tables(runs: pd.DataFrame, args: argparse.Namespace) -> None:
     runs.to_csv(args.out / "runs.csv", index=False)
     table = summarise(runs, args.split)
     table.to_csv(args.out / "leaderboard.csv")
-    (args.out / "leaderboard.md").write_text(markdown(table, args))
-    print(markdown(table, args))
+    options = {}  # model -> its runs' options (runs.csv files older than the column have none)
+    for model, values in runs.groupby("model", sort=False)["options"] if "options" in runs else ():
+        given = values.fillna("").unique()
+        if any(given):
+            options[model] = " | ".join(o or "(none)" for o in given)
+    text = markdown(table, args, options)
+    (args.out / "leaderboard.md").write_text(text)
+    print(text)
 
 
 if __name__ == "__main__":

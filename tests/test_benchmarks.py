@@ -18,6 +18,7 @@ def test_leaderboard_runs_models_over_seeds_and_writes_tables(tmp_path):
     assert leaderboard.main(["--models", "pop", "--seeds", "2020", "2021", "--out", str(tmp_path)]) == 0
     runs = pd.read_csv(tmp_path / "runs.csv")
     assert list(runs["seed"]) == [2020, 2021] and set(runs["model"]) == {"pop"}
+    assert runs["options"].isna().all()  # defaults: nothing beyond them
     # popularity on ml-100k's per-user holdout: well above random (~0.006), well below personalised models
     assert runs["ndcg@10"].between(0.10, 0.20).all()
     assert runs["valid_ndcg@10"].between(0.05, 0.20).all()  # the figure that chose the run, beside the test's
@@ -48,6 +49,22 @@ def test_leaderboard_merges_runs_without_training(tmp_path):
     assert abs(table.loc["lightgcn", "ndcg@10_mean"] - (0.30 + 0.34 + 0.36) / 3) < 1e-12
     assert table.loc["lightgcn", "beats_recbole"]  # RecBole's LightGCN: 0.2823
     assert "seeds 2020, 2021, 2022" in (out / "leaderboard.md").read_text()
+
+
+def test_merged_runs_say_their_split_and_options(tmp_path):
+    cols = {m: [0.1, 0.2] for m in (*leaderboard.METRICS, "epochs", "best_epoch", "seconds_to_best")}
+    cols |= {"seconds_per_epoch": [1.0, 1.0], "dataset": "ml-100k", "device": "cpu"}
+    runs = pd.DataFrame({"model": ["sasrec", "bert4rec"], "seed": [2020, 2020], "split": "loo", **cols})
+    runs["options"] = ["--set loss=bce", None]  # a default run: no options
+    runs.to_csv(tmp_path / "runs.csv", index=False)
+    out = tmp_path / "merged"
+    assert leaderboard.main(["--from-runs", str(tmp_path / "runs.csv"), "--out", str(out)]) == 0
+    md = (out / "leaderboard.md").read_text()
+    assert md.startswith("# Leaderboard: ml-100k, split loo, seeds 2020\n") and "device cpu." in md
+    assert "Options beyond each model's defaults: sasrec: `--set loss=bce`\n" in md
+    runs.assign(split=["loo", "holdout"]).to_csv(tmp_path / "mixed.csv", index=False)
+    with pytest.raises(SystemExit):
+        leaderboard.main(["--from-runs", str(tmp_path / "mixed.csv"), "--out", str(out)])
 
 
 def test_epoch_throughput_writes_one_row_per_model(tmp_path):
