@@ -5,7 +5,7 @@
 
 Graph and autoencoder models use the per-user holdout split, sequence models leave-one-out. Throughput is
 training interactions processed per second of the epoch's training phase (validation timed apart). Results are
-printed as a table and written as CSV with ``--out``.
+printed as a table and written as CSV with ``--out``, rewritten after each model.
 """
 
 from __future__ import annotations
@@ -84,17 +84,18 @@ def main(argv: list[str] | None = None) -> int:
                 splits[protocol] = make_split(inter, protocol, seed=2020 if protocol == "holdout" else None)
             row = {"dataset": dataset, **measure(model, splits[protocol], args.device, args.epochs, args.set)}
             rows.append(row)
+            if (
+                args.out is not None
+            ):  # after every model, so that a run stopped by a time limit keeps its rows
+                args.out.parent.mkdir(parents=True, exist_ok=True)
+                pd.DataFrame(rows).to_csv(args.out, index=False)
             print(
                 f"  {model:9s} {row['device']}: epoch {row['epoch_train_s']:.2f} s "
                 f"({row['interactions_per_s']:,.0f} interactions/s), validation {row['validation_s']:.2f} s, "
                 f"peak GPU {row['peak_gpu_mb']:.0f} MB",
                 flush=True,
             )
-    table = pd.DataFrame(rows)
-    print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(args.out, index=False)
+    print(pd.DataFrame(rows).to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     return 0
 
 

@@ -98,6 +98,12 @@ def test_epoch_throughput_writes_one_row_per_model(tmp_path):
     assert row["interactions_per_s"] > 0
     assert 0 <= row["valid_ndcg@10"] <= 1
     assert pd.isna(row["peak_gpu_mb"])  # measured on CUDA only
+    # a run that stops part way (here an unknown model; on the GPU machine a time limit) keeps its rows
+    out.unlink()
+    args[3] = "multvae,no-such-model"
+    with pytest.raises(Exception, match="no-such-model"):
+        epoch_throughput.main([*args, "--set", "hidden_dims=[32,8]", "--out", str(out)])
+    assert list(pd.read_csv(out)["model"]) == ["multvae"]
 
 
 def test_tune_grid_expands_tied_keys_and_bracketed_values():
