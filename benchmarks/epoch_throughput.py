@@ -84,11 +84,13 @@ def main(argv: list[str] | None = None) -> int:
                 splits[protocol] = make_split(inter, protocol, seed=2020 if protocol == "holdout" else None)
             row = {"dataset": dataset, **measure(model, splits[protocol], args.device, args.epochs, args.set)}
             rows.append(row)
-            if (
-                args.out is not None
-            ):  # after every model, so that a run stopped by a time limit keeps its rows
+            # after every model, so that a run stopped by a time limit keeps its rows (a rename cannot be cut
+            # short half way)
+            if args.out is not None:
                 args.out.parent.mkdir(parents=True, exist_ok=True)
-                pd.DataFrame(rows).to_csv(args.out, index=False)
+                partial = args.out.with_name(f".{args.out.name}.part")
+                pd.DataFrame(rows).to_csv(partial, index=False)
+                partial.replace(args.out)
             print(
                 f"  {model:9s} {row['device']}: epoch {row['epoch_train_s']:.2f} s "
                 f"({row['interactions_per_s']:,.0f} interactions/s), validation {row['validation_s']:.2f} s, "

@@ -105,8 +105,13 @@ def plus_minus(mean: float, std: float, digits: int = 4) -> str:
 
 
 def markdown(table: pd.DataFrame, args: argparse.Namespace, options: Mapping[str, str] | None = None) -> str:
-    """The leaderboard as a Markdown table: metrics as mean ± std over seeds; `options`: model -> the options
-    its runs had beyond the model's defaults (listed above the table)."""
+    """The leaderboard as a Markdown table: metrics as mean ± std over seeds.
+
+    Args:
+        table: `summarise`'s table, one row per model.
+        args: the command's arguments (data set, split, seeds, device).
+        options: model -> the options its runs had beyond the model's defaults, listed above the table.
+    """
 
     def pm(row: pd.Series, key: str, digits: int) -> str:
         return plus_minus(row[f"{key}_mean"], row[f"{key}_std"], digits)
@@ -164,6 +169,13 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     if args.from_runs:
         runs = pd.concat([pd.read_csv(path) for path in args.from_runs], ignore_index=True)
+        if "options" in runs:  # one row per model: runs with other options belong in another leaderboard
+            mixed = runs.groupby("model")["options"].agg(lambda o: o.fillna("").nunique())
+            if (mixed > 1).any():
+                parser.error(
+                    f"the runs of {sorted(mixed.index[mixed > 1])} have different options: merge runs with "
+                    "the same options (see their options column)"
+                )
         runs = runs.drop_duplicates(subset=["model", "seed"], keep="last")
         args.seeds = sorted(runs["seed"].unique().tolist())
         for key in ("dataset", "split", "device"):  # the runs say what they were, not this command's defaults
@@ -201,7 +213,7 @@ def write_tables(runs: pd.DataFrame, args: argparse.Namespace) -> None:
     for model, values in runs.groupby("model", sort=False)["options"] if "options" in runs else ():
         given = values.fillna("").unique()
         if any(given):
-            options[model] = " | ".join(o or "(none)" for o in given)
+            options[model] = " | ".join(o or "(none)" for o in given)  # a sweep changed options mid-way
     text = markdown(table, args, options)
     (args.out / "leaderboard.md").write_text(text)
     print(text)

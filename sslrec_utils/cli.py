@@ -135,7 +135,8 @@ def _train(args: argparse.Namespace) -> int:
     spec = DataSpec(dataset=args.dataset, seed=args.seed, data_dir=args.data_dir, **given)
     out = Path(args.out).expanduser().resolve()  # a symlink: the folder it points to
     # only rank 0 writes OUT, so only it checks: across nodes without a shared file system, another node's
-    # folder of that name is not the run's (torchrun stops the other ranks when rank 0 fails)
+    # folder of that name is not the run's (torchrun stops the other ranks when rank 0 fails). The rank comes
+    # from torchrun's RANK, as dist.is_main below, because the check runs before the process group is joined
     if not args.distributed or os.environ.get("RANK", "0") == "0":
         check_out(out, args.force, RUN_FILES)
     dist = None

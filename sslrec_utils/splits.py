@@ -354,12 +354,12 @@ def time_split(
     return _make(inter, label, "time", None)
 
 
-# what a protocol's default options need of the data so that both phases have a user to evaluate
+# what a protocol's default options need of the data so that both phases have a user to evaluate (strong_split
+# draws its held-out users among those it can evaluate, and says itself when there are too few)
 MINIMUM = {
     "holdout": "a user with at least 3 interactions (one each for train, valid and test)",
     "loo": "a user with at least 3 interactions (one each for train, valid and test)",
     "time": "a user with interactions on both sides of a cut",
-    "strong": "3 users, 2 of them with at least 2 interactions",  # strong_split names it itself
 }
 
 
@@ -382,7 +382,7 @@ def check_evaluable(split: Split) -> None:
                 f"the data has {split.n_users} user(s), {split.n_items} item(s) and {total} interaction(s): "
                 f"too small to split into train, validation and test: no {phase} user has both input and "
                 f"held-out interactions (rows: {rows}); split={split.protocol!r} needs "
-                f"{MINIMUM[split.protocol]}"
+                f"{MINIMUM.get(split.protocol, 'more users')}"
             )
 
 

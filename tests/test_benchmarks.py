@@ -65,6 +65,11 @@ def test_merged_runs_say_their_split_and_options(tmp_path):
     runs.assign(split=["loo", "holdout"]).to_csv(tmp_path / "mixed.csv", index=False)
     with pytest.raises(SystemExit):
         leaderboard.main(["--from-runs", str(tmp_path / "mixed.csv"), "--out", str(out)])
+    # the same model and seed at the defaults: one would silently replace the other
+    runs.assign(model="sasrec", options=[None, "--set loss=bce"]).to_csv(tmp_path / "two.csv", index=False)
+    with pytest.raises(SystemExit):
+        leaderboard.main(["--from-runs", str(tmp_path / "two.csv"), "--out", str(out)])
+    assert "sasrec: `--set loss=bce`" in (out / "leaderboard.md").read_text()  # the first merge, unchanged
 
 
 def test_epoch_throughput_writes_one_row_per_model(tmp_path):

@@ -335,5 +335,8 @@ def test_an_empty_file_is_named(tmp_path):
     with pytest.raises(ValueError, match="empty.csv is empty: not even a header line"):
         load_interactions(tmp_path / "empty.csv")
     (tmp_path / "header.csv").write_text("user,item\n")
-    with pytest.raises(ValueError, match=r"header.csv has no rows: only a header line \['user', 'item'\]"):
+    with pytest.raises(ValueError, match=r"header.csv has no rows, only the columns \['user', 'item'\]"):
         load_interactions(tmp_path / "header.csv")
+    pd.DataFrame({"user": [], "item": []}).to_parquet(tmp_path / "none.parquet")
+    with pytest.raises(ValueError, match=r"none.parquet has no rows, only the columns \['user', 'item'\]"):
+        load_interactions(tmp_path / "none.parquet")

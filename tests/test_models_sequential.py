@@ -6,6 +6,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 
+from sslrec_utils import losses
 from sslrec_utils.batching import make_batcher, sequence_windows
 from sslrec_utils.config import ConfigError
 from sslrec_utils.data import preprocess
@@ -13,7 +14,7 @@ from sslrec_utils.models import MODELS, build_model, model_config
 from sslrec_utils.models.base import StepInfo, TrainData
 from sslrec_utils.models.cl4srec import augment, crop, mask, reorder
 from sslrec_utils.models.itemnext import transition_counts
-from sslrec_utils.models.sasrec import other_items
+from sslrec_utils.models.sasrec import SASRec, other_items
 from sslrec_utils.models.transformer import attention_mask
 from sslrec_utils.splits import Sequences, loo_split
 from sslrec_utils.train import TrainConfig, evaluate_model, fit, load_checkpoint
@@ -257,6 +258,19 @@ def test_sampled_negatives_are_uniform_over_the_other_items():
 
 def test_sasrec_with_the_papers_sampled_loss_learns_the_cycles(data, split):
     model = build_model("sasrec", data, {**TINY, "dropout": 0.0, "attn_dropout": 0.0, "loss": "bce"})
+    batcher, _ = make_batcher(model.batcher, data, 16, CPU, **model.batcher_options())
+    batch = next(iter(batcher(np.random.default_rng(0))))
+    got = model.training_loss(batch, StepInfo(0, 1, 1, torch.Generator().manual_seed(3)))
+    hidden, keep = model(batch["seqs"]), batch["targets"] != -100
+    pos = batch["targets"][keep]
+    neg = other_items(pos, data.n_items, torch.Generator().manual_seed(3))
+    emb = model.item_embeddings()
+    scores = [(hidden[keep] * emb[items]).sum(-1) for items in (pos, neg)]
+    torch.testing.assert_close(got, losses.sampled_bce(*scores))  # the paper's loss, not the full softmax
+    with pytest.raises(ValueError, match="needs 2 items, got 1"):
+        SASRec(1, loss="bce")
+    with pytest.raises(ValueError, match="loss must be 'ce' or 'bce'"):
+        SASRec(5, loss="BCE")
     fit(
         model,
         split,

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sslrec_utils.data import COLUMNS, Interactions, preprocess
 from sslrec_utils.splits import (
     PART_NAMES,
+    SPLITTERS,
     Sequences,
     Split,
     holdout_split,
@@ -289,8 +290,8 @@ def test_time_properties(rows) -> None:
 @given(LOGS, SEEDS, st.sampled_from(["holdout", "loo", "strong", "time"]))
 def test_eval_plans_follow_the_table(rows, seed: int, protocol: str) -> None:
     inter = make_inter(rows)
-    try:
-        split = make_split(inter, protocol, seed=seed, **({"n_heldout": 1} if protocol == "strong" else {}))
+    try:  # the splitter itself: make_split refuses splits with a phase without users, which these cover too
+        split = SPLITTERS[protocol](inter, seed=seed, **({"n_heldout": 1} if protocol == "strong" else {}))
     except ValueError:
         assume(False)
     for phase in ("valid", "test"):
@@ -342,6 +343,33 @@ def test_matrix_sequences_and_cache() -> None:
 
 
 # --- make_split and validation ----------------------------------------------------------------------------------
+
+
+@RANDOM
+@given(LOGS, SEEDS, st.sampled_from(["holdout", "loo", "strong", "time"]))
+def test_make_split_refuses_exactly_the_splits_with_a_phase_without_users(rows, seed, protocol) -> None:
+    inter = make_inter(rows)
+    options = {"n_heldout": 1} if protocol == "strong" else {}
+    try:
+        split = SPLITTERS[protocol](inter, seed=seed, **options)
+    except ValueError:
+        assume(False)
+    empty = [phase for phase in ("valid", "test") if not len(split.eval_plan(phase).users)]
+    if empty:
+        with pytest.raises(ValueError, match=f"no {empty[0]} user has both input and held-out interactions"):
+            make_split(inter, protocol, seed=seed, **options)
+    else:
+        assert_same(make_split(inter, protocol, seed=seed, **options), split)
+
+
+def test_a_test_phase_without_users_is_named() -> None:
+    # user 1 fills train and valid; the one test interaction is user 2's first and only
+    inter = make_inter([(1, i, 1.0, i) for i in range(1, 9)] + [(2, 1, 1.0, 9)])
+    assert len(time_split(inter).eval_plan("valid").users) == 1
+    with pytest.raises(
+        ValueError, match=r"no test user has both input .* \(rows: train 7, valid 1, test 1\)"
+    ):
+        make_split(inter, "time")
 
 
 def test_make_split_dispatch_and_errors() -> None:

@@ -56,32 +56,32 @@ def _sep_hint(columns: pd.Index) -> str:
 
 
 def _read(path: Path, sep: str | None) -> pd.DataFrame:
-    """Read `path` with every text column kept as strings, so IDs like ``"007"`` survive."""
-    frame = _read_any(path, sep)
-    if frame.empty:
-        raise ValueError(f"{path.name} has no rows: only a header line {list(map(str, frame.columns))}")
-    return frame
+    """Read `path` with every text column kept as strings, so IDs like ``"007"`` survive.
 
-
-def _read_any(path: Path, sep: str | None) -> pd.DataFrame:
-    """`_read` without the check that the file holds rows."""
+    Raises:
+        ValueError: the format is unknown, or the file holds no rows.
+    """
     sep = parse_sep(sep)
     ext = _format(path)
     if sep is None and ext in PARQUET:
-        return pd.read_parquet(path)
-    if sep is None and ext not in SEPARATORS:
+        frame = pd.read_parquet(path)
+    elif sep is None and ext not in SEPARATORS:
         raise ValueError(
             f"cannot tell the format of {path.name} from its extension; use .csv, .tsv or .parquet, "
             "or give the separator (sep=... or --sep)"
         )
-    sep = SEPARATORS[ext] if sep is None else sep
-    options: dict[str, object] = {"dtype": str, "keep_default_na": False, "na_values": [""]}
-    if len(sep) > 1:  # pandas reads a multi-character separator as a regex, with the python engine
-        sep, options["engine"] = re.escape(sep), "python"
-    try:
-        return pd.read_csv(path, sep=sep, **options)
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{path.name} is empty: not even a header line") from None
+    else:
+        sep = SEPARATORS[ext] if sep is None else sep
+        options: dict[str, object] = {"dtype": str, "keep_default_na": False, "na_values": [""]}
+        if len(sep) > 1:  # pandas reads a multi-character separator as a regex, with the python engine
+            sep, options["engine"] = re.escape(sep), "python"
+        try:
+            frame = pd.read_csv(path, sep=sep, **options)
+        except pd.errors.EmptyDataError:
+            raise ValueError(f"{path.name} is empty: not even a header line") from None
+    if frame.empty:
+        raise ValueError(f"{path.name} has no rows, only the columns {list(map(str, frame.columns))}")
+    return frame
 
 
 def _ids(values: pd.Series, what: str, source: str) -> pd.Series:

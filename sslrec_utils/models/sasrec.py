@@ -22,7 +22,16 @@ from sslrec_utils.models.transformer import TransformerConfig, TransformerEncode
 
 
 def other_items(targets: Tensor, n_items: int, generator: torch.Generator) -> Tensor:
-    """(N,) item ids -> (N,) items drawn uniformly among the `n_items` - 1 others, one per target."""
+    """One item per target, drawn uniformly among the `n_items` - 1 items other than it.
+
+    Args:
+        targets: (N,) int64 item ids in ``[0, n_items)``.
+        n_items: number of items, at least 2.
+        generator: on the device of `targets`.
+
+    Returns:
+        (N,) int64 item ids, none equal to its target.
+    """
     draw = torch.randint(0, n_items - 1, targets.shape, generator=generator, device=targets.device)
     return draw + (draw >= targets).long()  # skipping the target keeps the draw uniform over the rest
 
@@ -51,8 +60,19 @@ class SASRec(Recommender):
     score_inputs = ("seqs",)
 
     def __init__(
-        self, n_items: int, windows: str = "all", loss: str = "ce", n_special: int = 0, **sizes: Any
+        self,
+        n_items: int,
+        windows: str = "all",
+        loss: Literal["ce", "bce"] = "ce",
+        n_special: int = 0,
+        **sizes: Any,
     ) -> None:
+        if loss not in ("ce", "bce"):
+            raise ValueError(f"loss must be 'ce' or 'bce', got {loss!r}")
+        if loss == "bce" and n_items < 2:
+            raise ValueError(
+                f"loss='bce' draws an item other than the next one: it needs 2 items, got {n_items}"
+            )
         super().__init__()
         self.n_items, self.windows, self.loss = n_items, windows, loss
         self.encoder = TransformerEncoder(n_items + 1 + n_special, pad=n_items, causal=True, **sizes)
