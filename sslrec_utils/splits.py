@@ -371,11 +371,7 @@ def check_evaluable(split: Split) -> None:
             needs.
     """
     for phase in ("valid", "test"):
-        input_parts, _, heldout_part = PLANS[split.protocol][phase]
-        has_input = np.zeros(split.n_users, bool)
-        for part in input_parts:
-            has_input[split.parts[part]["user"].to_numpy(np.int64)] = True
-        if not has_input[split.parts[heldout_part]["user"].to_numpy(np.int64)].any():
+        if not len(split.eval_plan(phase).users):  # its matrices are cached for the evaluation to come
             rows = ", ".join(f"{name} {len(frame)}" for name, frame in split.parts.items())
             total = sum(len(frame) for frame in split.parts.values())
             raise ValueError(
