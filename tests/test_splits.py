@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sslrec_utils.data import COLUMNS, Interactions, preprocess
@@ -27,7 +27,10 @@ from sslrec_utils.splits import (
     time_split,
 )
 
-RANDOM = settings(max_examples=40, deadline=None)
+# Small random logs often cannot be split (too few users for strong, ties at a time cut): those are filtered out
+# on purpose, sometimes more than Hypothesis's health check allows (test_strong_properties threw away about 52
+# logs for 40 kept and failed it now and then); every kept log still goes through every assertion.
+RANDOM = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 LOGS = st.lists(
     st.tuples(st.integers(0, 6), st.integers(0, 12), st.integers(1, 5), st.integers(0, 15)),
     min_size=1,
