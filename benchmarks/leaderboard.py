@@ -209,11 +209,12 @@ def write_tables(runs: pd.DataFrame, args: argparse.Namespace) -> None:
     runs.to_csv(args.out / "runs.csv", index=False)
     table = summarise(runs, args.split)
     table.to_csv(args.out / "leaderboard.csv")
-    options = {}  # model -> its runs' options (runs.csv files older than the column have none)
-    for model, values in runs.groupby("model", sort=False)["options"] if "options" in runs else ():
-        given = values.fillna("").unique()
-        if any(given):
-            options[model] = " | ".join(o or "(none)" for o in given)  # a sweep changed options mid-way
+    # model -> its runs' options beyond the defaults, one string per model (a sweep gives all its runs the
+    # same; --from-runs refuses a mix); runs.csv files older than the column have none
+    options = {}
+    if "options" in runs:
+        given = runs[runs["options"].fillna("") != ""]
+        options = dict(zip(given["model"], given["options"], strict=True))
     text = markdown(table, args, options)
     (args.out / "leaderboard.md").write_text(text)
     print(text)

@@ -28,6 +28,7 @@ def test_leaderboard_runs_models_over_seeds_and_writes_tables(tmp_path):
     assert table.loc["pop", "ndcg@10_mean"] == runs["ndcg@10"].mean()
     md = (tmp_path / "leaderboard.md").read_text()
     assert "| pop |" in md and "±" in md
+    assert "Options beyond" not in md  # runs at the defaults list no options
     assert (tmp_path / "runs" / "pop-2020" / "metrics.json").exists()
 
 
