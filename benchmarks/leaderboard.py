@@ -41,6 +41,11 @@ ISSUE3_MODELS = ("pop", "itemknn", "ease", "bpr", "ae", "dae", "cdae", "multdae"
 METRICS = ("ndcg@10", "recall@10", "ndcg@20", "recall@20", "hit@10", "mrr@10")
 
 
+def this_machine() -> str:
+    """The machine a run ran on, as recorded in runs.csv's ``machine`` column: ``"x86_64, 2 CPUs"``."""
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs"
+
+
 def run_one(
     model: str,
     seed: int,
@@ -104,13 +109,19 @@ def plus_minus(mean: float, std: float, digits: int = 4) -> str:
     return f"{mean:.{digits}f}" if pd.isna(std) else f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
-def markdown(table: pd.DataFrame, args: argparse.Namespace, options: Mapping[str, str] | None = None) -> str:
+def markdown(
+    table: pd.DataFrame,
+    args: argparse.Namespace,
+    options: Mapping[str, str] | None = None,
+    machine: str | None = None,
+) -> str:
     """The leaderboard as a Markdown table: metrics as mean ± std over seeds.
 
     Args:
         table: `summarise`'s table, one row per model.
         args: the command's arguments (data set, split, seeds, device).
         options: model -> the options its runs had beyond the model's defaults, listed above the table.
+        machine: the machine(s) the runs ran on; None for runs that did not record it.
     """
 
     def pm(row: pd.Series, key: str, digits: int) -> str:
@@ -119,7 +130,7 @@ def markdown(table: pd.DataFrame, args: argparse.Namespace, options: Mapping[str
     lines = [
         f"# Leaderboard: {args.dataset}, split {args.split}, seeds {', '.join(map(str, args.seeds))}",
         "",
-        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, device {args.device}. "
+        f"Machine: {machine or 'not recorded'}, device {args.device}. "
         "Test metrics of the epoch (or hyperparameters) chosen on validation NDCG@10; "
         "mean ± sample std over seeds. "
         "RecBole columns: RecBole 1.2.1's figures for the same protocol (seed 2020), quoted, not measured here.",
@@ -192,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     for model in [m.strip() for m in args.models.split(",") if m.strip()]:
         for seed in args.seeds:
             record = run_one(model, seed, args, args.out / "runs" / f"{model}-{seed}")
-            rows.append({**record, "options": options})
+            rows.append({**record, "options": options, "machine": this_machine()})
             print(
                 f"{model:10s} seed {seed}: ndcg@10 {record['ndcg@10']:.4f}  recall@10 {record['recall@10']:.4f}  "
                 f"best epoch {record['best_epoch']}/{record['epochs']}  {record['seconds_to_best']:.1f} s to best  "
@@ -215,7 +226,9 @@ def write_tables(runs: pd.DataFrame, args: argparse.Namespace) -> None:
     if "options" in runs:
         given = runs[runs["options"].fillna("") != ""]
         options = dict(zip(given["model"], given["options"], strict=True))
-    text = markdown(table, args, options)
+    # the machine(s) the runs ran on, not the one merging them; runs.csv files older than the column have none
+    machines = sorted(runs["machine"].dropna().unique()) if "machine" in runs else []
+    text = markdown(table, args, options, "; ".join(machines) or None)
     (args.out / "leaderboard.md").write_text(text)
     print(text)
 

@@ -29,6 +29,7 @@ def test_leaderboard_runs_models_over_seeds_and_writes_tables(tmp_path):
     md = (tmp_path / "leaderboard.md").read_text()
     assert "| pop |" in md and "±" in md
     assert "Options beyond" not in md  # runs at the defaults list no options
+    assert (runs["machine"] == leaderboard.this_machine()).all() and f"Machine: {runs['machine'][0]}," in md
     assert (tmp_path / "runs" / "pop-2020" / "metrics.json").exists()
 
 
@@ -57,11 +58,16 @@ def test_merged_runs_say_their_split_and_options(tmp_path):
     cols |= {"seconds_per_epoch": [1.0, 1.0], "dataset": "ml-100k", "device": "cpu"}
     runs = pd.DataFrame({"model": ["sasrec", "bert4rec"], "seed": [2020, 2020], "split": "loo", **cols})
     runs["options"] = ["--set loss=bce", None]  # a default run: no options
+    runs["machine"] = "gpu-box, 64 CPUs"  # where the runs ran, not where they are merged
     runs.to_csv(tmp_path / "runs.csv", index=False)
     out = tmp_path / "merged"
     assert leaderboard.main(["--from-runs", str(tmp_path / "runs.csv"), "--out", str(out)]) == 0
     md = (out / "leaderboard.md").read_text()
-    assert md.startswith("# Leaderboard: ml-100k, split loo, seeds 2020\n") and "device cpu." in md
+    assert md.startswith("# Leaderboard: ml-100k, split loo, seeds 2020\n")
+    assert "Machine: gpu-box, 64 CPUs, device cpu." in md
+    runs.drop(columns="machine").to_csv(tmp_path / "old.csv", index=False)  # runs.csv from before the column
+    assert leaderboard.main(["--from-runs", str(tmp_path / "old.csv"), "--out", str(tmp_path / "old")]) == 0
+    assert "Machine: not recorded, device cpu." in (tmp_path / "old" / "leaderboard.md").read_text()
     assert "Options beyond each model's defaults: sasrec: `--set loss=bce`\n" in md
     runs.assign(split=["loo", "holdout"]).to_csv(tmp_path / "mixed.csv", index=False)
     with pytest.raises(SystemExit):
