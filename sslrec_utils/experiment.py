@@ -32,6 +32,7 @@ from sslrec_utils.data import Interactions, load_interactions, load_movielens, p
 from sslrec_utils.data.movielens import DATASETS
 from sslrec_utils.data.synthetic import parse_synthetic, synthetic_interactions
 from sslrec_utils.distributed import DistContext
+from sslrec_utils.metrics import check_k
 from sslrec_utils.models import MODELS, ModelConfig, Recommender, build_model, model_config
 from sslrec_utils.models.base import TrainData
 from sslrec_utils.splits import Split, make_split
@@ -310,11 +311,13 @@ def run_experiment(
     device_type = dist.device.type if dist is not None else resolve_device(train_cfg.device).type
     if split is None:
         split, _ = load_split(spec, progress=progress)
-    if max(train_cfg.ks) > len(split.item_map):
-        raise ConfigError(
-            f"ks={list(train_cfg.ks)} but the data has {len(split.item_map)} items: every cut-off must be at most "
-            "the number of items"
-        )
+    for k in train_cfg.ks:  # evaluation's own check, made before training rather than after it
+        try:
+            check_k(k, len(split.item_map))
+        except ValueError as err:
+            raise ConfigError(
+                f"ks={list(train_cfg.ks)} but the data has {len(split.item_map)} items: {err}"
+            ) from err
     out = Path(out_dir) if out_dir is not None and (dist is None or dist.is_main) else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)

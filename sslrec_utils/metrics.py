@@ -69,7 +69,8 @@ def _as_binary_csr(matrix: sp.spmatrix | sp.sparray) -> sp.csr_matrix:
     return csr
 
 
-def _check_k(k: int, n_items: int) -> None:
+def check_k(k: int, n_items: int) -> None:
+    """Reject a cut-off that is not an int in ``[1, n_items]`` (TypeError, ValueError)."""
     if isinstance(k, bool) or not isinstance(k, int | np.integer):
         raise TypeError(f"k must be an int, got {k!r}")
     if not 1 <= k <= n_items:
@@ -107,7 +108,7 @@ def topk_hits(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -
     csr = _as_binary_csr(heldout)
     if csr.shape != tuple(scores.shape):
         raise ValueError(f"heldout has shape {csr.shape} but scores have shape {tuple(scores.shape)}")
-    _check_k(k, scores.shape[1])
+    check_k(k, scores.shape[1])
     n_relevant = np.diff(csr.indptr)
     if (n_relevant == 0).any():
         raise ValueError(
@@ -143,7 +144,7 @@ def metrics_from_hits(
     if not ks:
         raise ValueError("ks is empty")
     for k in ks:
-        _check_k(k, hits.shape[1])
+        check_k(k, hits.shape[1])
     h = hits[:, : max(ks)].float()  # (B, K)
     ranks = torch.arange(1, h.shape[1] + 1, device=h.device, dtype=h.dtype)  # (K,)
     n_rel = n_relevant.to(h.device, h.dtype)  # (B,)
@@ -274,7 +275,7 @@ def evaluate(
     if not ks:
         raise ValueError("ks is empty")
     for k in ks:
-        _check_k(k, n_items)
+        check_k(k, n_items)
     metrics = tuple(dict.fromkeys(metrics))
     _check_names(metrics)
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:

@@ -338,7 +338,9 @@ def test_a_synthetic_run_of_a_later_seed_reloads(tmp_path):
 def test_cut_offs_beyond_the_number_of_items_are_named(tmp_path):
     path = tmp_path / "three.csv"
     path.write_text("user,item\n" + "".join(f"{u},{i}\n" for u in (1, 2, 3) for i in "abc"))
-    with pytest.raises(ConfigError, match=r"ks=\[10, 20\] but the data has 3 items"):
+    with pytest.raises(
+        ConfigError, match=r"ks=\[10, 20\] but the data has 3 items: k must lie in \[1, n_items=3\], got 10"
+    ):
         run_experiment(DataSpec(dataset=str(path)), "pop", progress=False)
     record = run_experiment(
         DataSpec(dataset=str(path)), "pop", settings=["ks=[1]", "metric=ndcg@1"], progress=False
