@@ -6,8 +6,9 @@ resident set size, and peak CUDA memory on a GPU) and its wall time are its own.
     python benchmarks/leaderboard.py                       # issue 3's models, seeds 2020-2022, ml-100k holdout
     python benchmarks/leaderboard.py --models ease,multvae --seeds 2020 --out benchmarks/results/quick
 
-Writes ``OUT/runs.csv`` (one row per run), ``OUT/leaderboard.csv`` and ``OUT/leaderboard.md`` (mean ± std per
-model), and keeps each run directory under ``OUT/runs/``.
+Writes ``OUT/runs.csv`` (one row per run, with the ``options`` it had beyond the model's defaults and the
+``machine`` it ran on), ``OUT/leaderboard.csv`` and ``OUT/leaderboard.md`` (mean ± std per model), and keeps each
+run directory under ``OUT/runs/``. ``--from-runs`` merges runs.csv files, from other machines too, without training.
 """
 
 from __future__ import annotations
