@@ -16,8 +16,8 @@ every run (one row per run) and, at the end, ``OUT/tuning.csv`` (one row per gri
 (the mean of its last 10 validations): on a noisy curve the best epoch is partly luck. ``OUT/curves.csv`` and
 ``OUT/curves.png`` hold every run's validation curve against the training examples it had seen (epochs times
 the examples of one epoch: windows, users or interactions), which compares points whose epochs differ in
-length; closed-form models have no curve and get neither file. ``--from-dirs RUN_DIR ...`` tabulates finished run directories (of this script or of ``sslrec train``)
-without training.
+length; closed-form models have no curve and get neither file. ``--from-dirs RUN_DIR ...`` tabulates finished
+run directories (of this script or of ``sslrec train``) without training.
 """
 
 from __future__ import annotations
