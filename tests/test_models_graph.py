@@ -109,8 +109,8 @@ def test_contrast_is_positive_and_lower_when_views_agree():
     users, items = torch.randn(30, 8, generator=gen), torch.randn(20, 8, generator=gen)
     batch = {"users": torch.tensor([0, 1, 2, 2, 5, 9]), "pos": torch.tensor([3, 3, 4, 7, 8, 19])}
     same = batch_contrast((users, items), (users, items), batch, 0.2)
-    # a small perturbation can lower InfoNCE (it may push negatives apart), so "close" is not close: at noise 0.5
-    # the order held on 499 of 500 seeds, and every draw comes from `gen`, so the test does not depend on test order
+    # a small perturbation can lower InfoNCE (it may push the negatives apart), so the noise is not tiny: at 0.5
+    # the order held on 499 of 500 seeds; every draw comes from `gen`, so the result does not depend on test order
     noisy = (users + 0.5 * torch.randn(30, 8, generator=gen), items + 0.5 * torch.randn(20, 8, generator=gen))
     close = batch_contrast((users, items), noisy, batch, 0.2)
     unrelated = batch_contrast(
