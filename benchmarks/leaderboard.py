@@ -143,7 +143,8 @@ def markdown(
     if options:
         lines[3:3] = [
             "",
-            "Options beyond each model's defaults: " + "; ".join(f"{m}: `{o}`" for m, o in options.items()),
+            "Options beyond each model's defaults when its runs were made: "
+            + "; ".join(f"{m}: `{o}`" for m, o in options.items()),
         ]
     for model, row in table.iterrows():
         lines.append(
@@ -229,6 +230,9 @@ def write_tables(runs: pd.DataFrame, args: argparse.Namespace) -> None:
         options = dict(zip(given["model"], given["options"], strict=True))
     # the machine(s) the runs ran on, not the one merging them; runs.csv files older than the column have none
     machines = sorted(runs["machine"].dropna().unique()) if "machine" in runs else []
+    unknown = int(runs["machine"].isna().sum()) if machines else 0
+    if unknown:  # a merge of newer and older runs
+        machines.append(f"not recorded for {unknown} of the {len(runs)} runs")
     text = markdown(table, args, options, "; ".join(machines) or None)
     (args.out / "leaderboard.md").write_text(text)
     print(text)

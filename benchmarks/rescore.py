@@ -10,6 +10,8 @@ film just watched) is among the top 10 when seen items are kept. Nothing is trai
     python -m benchmarks.rescore RUN_DIR [RUN_DIR ...] --out benchmarks/results/ml-100k-loo-seen-excluded
 
 Writes ``OUT/rescored_runs.csv`` (one row per run) and ``OUT/rescored.md`` (mean ± std over seeds per model).
+``--keep EARLIER_CSV`` adds the rows of an earlier ``rescored_runs.csv`` whose model and seed were not scored
+now: a leaderboard's row replaced by new runs is rescored without the run directories of the others.
 """
 
 from __future__ import annotations
@@ -93,12 +95,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("runs", type=Path, nargs="+", help="run directories written by sslrec train")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="EARLIER_CSV",
+        help="keep this file's rows for the (model, seed) not scored now",
+    )
     args = parser.parse_args(argv)
+    earlier = pd.read_csv(args.keep) if args.keep else None  # read first: it may be the file written below
     rows = []
     for run_dir in args.runs:
         rows.append(rescore(run_dir, args.device))
         print(f"{run_dir}: " + "  ".join(f"{k} {v:.4f}" for k, v in rows[-1].items() if isinstance(v, float)))
     runs = pd.DataFrame(rows)
+    if earlier is not None:
+        scored = set(zip(runs["model"], runs["seed"], strict=True))
+        kept = [(m, s) not in scored for m, s in zip(earlier["model"], earlier["seed"], strict=True)]
+        runs = pd.concat([earlier[kept], runs], ignore_index=True)
     args.out.mkdir(parents=True, exist_ok=True)
     runs.to_csv(args.out / "rescored_runs.csv", index=False)
     (args.out / "rescored.md").write_text(markdown(runs))

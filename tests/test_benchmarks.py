@@ -68,7 +68,13 @@ def test_merged_runs_say_their_split_and_options(tmp_path):
     runs.drop(columns="machine").to_csv(tmp_path / "old.csv", index=False)  # runs.csv from before the column
     assert leaderboard.main(["--from-runs", str(tmp_path / "old.csv"), "--out", str(tmp_path / "old")]) == 0
     assert "Machine: not recorded, device cpu." in (tmp_path / "old" / "leaderboard.md").read_text()
-    assert "Options beyond each model's defaults: sasrec: `--set loss=bce`\n" in md
+    assert "Options beyond each model's defaults when its runs were made: sasrec: `--set loss=bce`\n" in md
+    pd.concat([runs, runs.drop(columns="machine").assign(seed=2021)]).to_csv(
+        tmp_path / "some.csv", index=False
+    )
+    assert leaderboard.main(["--from-runs", str(tmp_path / "some.csv"), "--out", str(tmp_path / "some")]) == 0
+    some = (tmp_path / "some" / "leaderboard.md").read_text()
+    assert "Machine: gpu-box, 64 CPUs; not recorded for 2 of the 4 runs, device cpu." in some
     runs.assign(split=["loo", "holdout"]).to_csv(tmp_path / "mixed.csv", index=False)
     with pytest.raises(SystemExit):
         leaderboard.main(["--from-runs", str(tmp_path / "mixed.csv"), "--out", str(out)])
@@ -287,6 +293,14 @@ def test_rescore_reproduces_saved_runs_and_excludes_seen_items(tmp_path):
     latest = counts[seqs.items[seqs.indptr[plan.users + 1] - 1]]
     assert (latest > tenth).mean() <= runs.loc[0, "latest_in_top10"] <= (latest >= tenth).mean()
     assert runs.loc[0, "latest_in_top10"] > 0
+    # seed 2 rescored again in place, keeping seed 1's row from the earlier file
+    earlier = runs.assign(**{"ndcg@10_seen_excluded": -1.0})  # marks the rows taken from the earlier file
+    earlier.to_csv(out / "rescored_runs.csv", index=False)
+    argv = [str(dirs[1]), "--out", str(out), "--keep", str(out / "rescored_runs.csv")]
+    assert rescore.main(argv) == 0
+    merged = pd.read_csv(out / "rescored_runs.csv")
+    assert list(merged["seed"]) == [1, 2] and list(merged["ndcg@10_seen_excluded"] == -1.0) == [True, False]
+    assert merged.loc[1, "ndcg@10_seen_excluded"] == runs.loc[1, "ndcg@10_seen_excluded"]
 
 
 def test_tune_tabulates_finished_run_directories(tmp_path, capsys):
