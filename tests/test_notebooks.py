@@ -410,6 +410,7 @@ CHAPTERS: dict[str, Chapter] = {
             "bert_last_prob": (0.8, 0.8),
             "bert_stride": (5, 5),
             "bert_windows_per_item": (10, 10),  # max_len 50 / stride 5
+            "bert_dropout": (0.0, 0.0),  # chosen on validation (tuning/bert4rec-dropout0-200)
             "pop_test": (0.0121, 0.0122),
             "itemnext_test": (0.055, 0.067),
             "sasrec_test": (0.008, 0.045),
