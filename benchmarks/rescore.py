@@ -108,10 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(rescore(run_dir, args.device))
         print(f"{run_dir}: " + "  ".join(f"{k} {v:.4f}" for k, v in rows[-1].items() if isinstance(v, float)))
     runs = pd.DataFrame(rows)
-    if earlier is not None:
-        scored = set(zip(runs["model"], runs["seed"], strict=True))
-        kept = [(m, s) not in scored for m, s in zip(earlier["model"], earlier["seed"], strict=True)]
-        runs = pd.concat([earlier[kept], runs], ignore_index=True)
+    if earlier is not None:  # as leaderboard --from-runs: a (model, seed) scored now replaces its earlier row
+        runs = pd.concat([earlier, runs], ignore_index=True)
+        runs = runs.drop_duplicates(subset=["model", "seed"], keep="last").reset_index(drop=True)
     args.out.mkdir(parents=True, exist_ok=True)
     runs.to_csv(args.out / "rescored_runs.csv", index=False)
     (args.out / "rescored.md").write_text(markdown(runs))
