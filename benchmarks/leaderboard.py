@@ -43,8 +43,24 @@ METRICS = ("ndcg@10", "recall@10", "ndcg@20", "recall@20", "hit@10", "mrr@10")
 
 
 def this_machine() -> str:
-    """The machine a run ran on, as recorded in runs.csv's ``machine`` column: ``"x86_64, 2 CPUs"``."""
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs"
+    """The machine a run ran on, as recorded in runs.csv's ``machine`` column: ``"AMD EPYC, 2 CPUs"``.
+
+    The processor's model name where the system tells it (Linux), else its architecture (``"x86_64"``): two
+    processors can round the same computation differently, and a transformer's run amplifies that.
+    """
+    return f"{processor_name()}, {os.cpu_count()} CPUs"
+
+
+def processor_name() -> str:
+    """The CPU's model name from ``/proc/cpuinfo``, else `platform`'s processor or architecture."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and value.strip():
+                return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def run_one(
@@ -233,6 +249,10 @@ def write_tables(runs: pd.DataFrame, args: argparse.Namespace) -> None:
     unknown = int(runs["machine"].isna().sum()) if machines else 0
     if unknown:  # a merge of newer and older runs
         machines.append(f"not recorded for {unknown} of the {len(runs)} runs")
+    if machines and "threads" in runs and runs["threads"].notna().any():  # the runs' own torch threads
+        machines.append(
+            f"threads per run {', '.join(str(int(t)) for t in sorted(runs['threads'].dropna().unique()))}"
+        )
     text = markdown(table, args, options, "; ".join(machines) or None)
     (args.out / "leaderboard.md").write_text(text)
     print(text)

@@ -349,6 +349,7 @@ def run_experiment(
         "peak_gpu_mb": torch.cuda.max_memory_allocated() / 2**20 if device_type == "cuda" else None,
         "device": device_type,
         "world_size": dist.world_size if dist is not None else 1,
+        "threads": torch.get_num_threads(),  # CPU threads change the rounding, so a long run's figures too
         "interrupted": trained.fit.interrupted,
     }
     if out is not None:

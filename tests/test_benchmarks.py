@@ -29,7 +29,8 @@ def test_leaderboard_runs_models_over_seeds_and_writes_tables(tmp_path):
     md = (tmp_path / "leaderboard.md").read_text()
     assert "| pop |" in md and "±" in md
     assert "Options beyond" not in md  # runs at the defaults list no options
-    assert (runs["machine"] == leaderboard.this_machine()).all() and f"Machine: {runs['machine'][0]}," in md
+    assert (runs["machine"] == leaderboard.this_machine()).all() and f"Machine: {runs['machine'][0]};" in md
+    assert (runs["threads"] >= 1).all() and f"threads per run {runs['threads'][0]}, device" in md
     assert (tmp_path / "runs" / "pop-2020" / "metrics.json").exists()
 
 
