@@ -353,3 +353,79 @@ def test_tune_tabulates_finished_run_directories(tmp_path, capsys):
     with pytest.raises(SystemExit):  # runs of another model
         tune.main(["--model", "bert4rec", "--from-dirs", str(dirs[0]), "--out", str(tmp_path / "none")])
     assert not (tmp_path / "none").exists()
+
+
+def test_paired_compares_models_user_by_user(tmp_path, capsys):
+    from benchmarks import paired
+    from sslrec_utils.experiment import DataSpec, run_experiment
+
+    spec = DataSpec(dataset="synthetic:60x80x1500", split="loo")
+    dirs = {}
+    for model in ("pop", "itemnext"):
+        for seed in (1, 2):
+            dirs[model, seed] = tmp_path / f"{model}-{seed}"
+            run_experiment(spec.replace(seed=seed), model, progress=False, out_dir=dirs[model, seed])
+    out = tmp_path / "out"
+    assert paired.main([*map(str, dirs.values()), "--reference", "pop", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "paired_runs.csv", dtype={"seed": str})
+    assert set(table["model"]) == {"itemnext"} and sorted(set(table["seed"])) == ["1", "2", "mean"]
+    assert len(table) == 6  # seeds 1, 2 and their mean, for the test figure and the fall from validation
+    assert (table["low"] <= table["difference"]).all() and (table["difference"] <= table["high"]).all()
+    # the per-seed test difference is that of the runs' own test figures (both rank the same users)
+    for seed in (1, 2):
+        saved = {m: json.loads((dirs[m, seed] / "metrics.json").read_text()) for m in ("pop", "itemnext")}
+        row = table[(table["seed"] == str(seed)) & (table["quantity"] == "test")].iloc[0]
+        assert row["difference"] == pytest.approx(
+            saved["itemnext"]["ndcg@10"] - saved["pop"]["ndcg@10"], abs=1e-9
+        )
+        assert row["level"] == pytest.approx(saved["itemnext"]["ndcg@10"], abs=1e-9)
+        assert row["n_users"] == saved["itemnext"]["n_test_users"]
+    md = (out / "paired.md").read_text()
+    assert "| itemnext | mean |" in md and "Seeds 1, 2" in md and "## Test NDCG@10 against pop (" in md
+    # two references: each is compared with the other, with the sign reversed
+    assert paired.main([*map(str, dirs.values()), "--reference", "pop,itemnext", "--out", str(out)]) == 0
+    both = pd.read_csv(out / "paired_runs.csv", dtype={"seed": str})
+    both = both.set_index(["reference", "seed", "quantity"]).sort_index()
+    assert len(both) == 12 and set(both["model"]) == {"pop", "itemnext"}
+    assert np.allclose(both.loc["pop", "difference"], -both.loc["itemnext", "difference"])
+    assert "## Test NDCG@10 against itemnext (" in (out / "paired.md").read_text()
+    # runs of one seed on different data are refused
+    other = tmp_path / "pop-1-other"
+    run_experiment(
+        DataSpec(dataset="synthetic:60x80x1400", split="loo", seed=1), "pop", progress=False, out_dir=other
+    )
+    with pytest.raises(SystemExit):
+        paired.main(
+            [str(other), str(dirs["itemnext", 1]), "--reference", "pop", "--out", str(tmp_path / "bad")]
+        )
+    assert "the runs of seed 1 were trained on different splits" in capsys.readouterr().err
+    # every seed needs a reference run, and one run per model and seed
+    with pytest.raises(SystemExit):
+        paired.main(
+            [
+                str(dirs["itemnext", 1]),
+                str(dirs["itemnext", 2]),
+                str(dirs["pop", 1]),
+                "--reference",
+                "pop",
+                "--out",
+                str(tmp_path / "bad"),
+            ]
+        )
+    assert "no run of the reference 'pop' for seed(s) [2]" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        paired.main(
+            [str(dirs["pop", 1]), str(dirs["pop", 1]), "--reference", "pop", "--out", str(tmp_path / "bad")]
+        )
+    assert "two runs of pop with seed 1" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
+
+
+def test_paired_interval_is_the_normal_interval_over_users():
+    from benchmarks import paired
+
+    assert paired.interval(np.full(5, 0.25)) == (0.25, 0.25, 0.25)
+    diffs = np.array([0.0, 1.0, 0.0, 1.0])  # mean 0.5, sample std 1/sqrt(3)
+    mean, low, high = paired.interval(diffs)
+    half = 1.96 / np.sqrt(3) / 2
+    assert mean == 0.5 and low == pytest.approx(0.5 - half) and high == pytest.approx(0.5 + half)

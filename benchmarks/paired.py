@@ -1,0 +1,203 @@
+"""Compare saved runs user by user: is a difference between two models larger than the test users' noise?
+
+A leaderboard's ± is the spread over seeds; it says nothing about how much a figure would move on other
+users. This script reloads run directories written by ``sslrec train`` (nothing is trained, nothing chosen),
+scores each user's held-out item on validation and on test, and compares every model with one or more
+reference models of the same seed on the same users:
+
+- ``test``: the paired difference of test NDCG@10, model minus reference;
+- ``drop``: the paired difference of the fall from validation to test (validation NDCG@10 minus test
+  NDCG@10, per user), model minus reference. The validation figure is the one the best epoch was chosen on,
+  so it is optimistic; a model whose figure falls further than the reference's has a noisier validation
+  curve, or ranks the test item worse than the validation item for another reason.
+
+Each difference comes with a 95% interval over users, ``mean ± 1.96 * std / sqrt(n)``: per seed, and for the
+mean over seeds (each user's differences averaged over the seeds first). Those intervals measure the
+sampling error of the users, not the spread between seeds, which the per-seed rows show. Usage:
+
+    python -m benchmarks.paired RUN_DIR [RUN_DIR ...] --reference sasrec,itemnext --out DIR
+
+Writes ``OUT/paired_runs.csv`` (one row per model, seed and quantity) and ``OUT/paired.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sslrec_utils.recommend import TrainedRecommender
+from sslrec_utils.train import evaluate_model
+
+METRIC = "ndcg@10"
+Z95 = 1.96
+
+
+def per_user(run_dir: Path, device: str = "cpu") -> tuple[str, int, str, pd.DataFrame]:
+    """``(model, seed, split fingerprint, frame)`` of one saved run; the frame has one row per user evaluated
+    in both phases (index ``user``) and the columns ``valid`` and ``test`` (NDCG@10).
+
+    Raises:
+        FileNotFoundError: `run_dir` lacks ``config.json`` or ``checkpoint.pt``.
+    """
+    rec = TrainedRecommender.load(run_dir, device=device)
+    config = json.loads((run_dir / "config.json").read_text())
+    phases = {
+        phase: evaluate_model(rec.model, rec.split, phase).per_user[METRIC] for phase in ("valid", "test")
+    }
+    frame = pd.DataFrame(phases).dropna()
+    return config["model"], config["data"]["seed"], config.get("split_fingerprint", ""), frame
+
+
+def interval(diffs: np.ndarray) -> tuple[float, float, float]:
+    """``(mean, low, high)``: the mean of (n,) paired differences with its 95% normal interval."""
+    mean = float(diffs.mean())
+    half = Z95 * float(diffs.std(ddof=1)) / np.sqrt(len(diffs)) if len(diffs) > 1 else float("nan")
+    return mean, mean - half, mean + half
+
+
+def compare(frames: dict[tuple[str, int], pd.DataFrame], reference: str) -> pd.DataFrame:
+    """One row per (model, seed or ``"mean"``, quantity): the paired difference to `reference` of that seed.
+
+    Args:
+        frames: ``(model, seed) -> per-user frame`` from `per_user`.
+        reference: the model every other one is compared with; it needs a run for each seed.
+    """
+    seeds = sorted({seed for _, seed in frames})
+    missing = [seed for seed in seeds if (reference, seed) not in frames]
+    if missing:
+        raise ValueError(f"no run of the reference {reference!r} for seed(s) {missing}")
+    rows = []
+    for model in dict.fromkeys(m for m, _ in frames):
+        if model == reference:
+            continue
+        diffs: dict[str, list[pd.Series]] = {"test": [], "drop": []}
+        for seed in seeds:
+            if (model, seed) not in frames:
+                continue
+            mine, ref = frames[model, seed], frames[reference, seed]
+            users = mine.index.intersection(ref.index)
+            mine, ref = mine.loc[users], ref.loc[users]
+            diffs["test"].append(mine["test"] - ref["test"])
+            diffs["drop"].append((mine["valid"] - mine["test"]) - (ref["valid"] - ref["test"]))
+            for quantity, series in diffs.items():
+                level = (mine["test"] if quantity == "test" else mine["valid"] - mine["test"]).mean()
+                rows.append(_row(model, reference, seed, quantity, level, series[-1].to_numpy()))
+        for quantity, series in diffs.items():
+            if len(series) > 1:  # each user's differences averaged over the seeds that scored them
+                pooled = pd.concat(series, axis=1).mean(axis=1).to_numpy()
+                level = np.mean(
+                    [r["level"] for r in rows if r["model"] == model and r["quantity"] == quantity]
+                )
+                rows.append(_row(model, reference, "mean", quantity, level, pooled))
+    return pd.DataFrame(rows)
+
+
+def _row(model: str, reference: str, seed: int | str, quantity: str, level: float, diffs: np.ndarray) -> dict:
+    mean, low, high = interval(diffs)
+    verdict = "above" if low > 0 else "below" if high < 0 else "level"
+    return {
+        "model": model,
+        "reference": reference,
+        "seed": seed,
+        "quantity": quantity,
+        "level": float(level),
+        "difference": mean,
+        "low": low,
+        "high": high,
+        "verdict": verdict,
+        "n_users": len(diffs),
+    }
+
+
+def levels(frames: dict[tuple[str, int], pd.DataFrame], model: str) -> dict[str, float]:
+    """`model`'s test NDCG@10 and its fall from validation, each averaged over users and then over seeds."""
+    mine = [frame for (m, _), frame in frames.items() if m == model]
+    return {
+        "test": float(np.mean([f["test"].mean() for f in mine])),
+        "drop": float(np.mean([(f["valid"] - f["test"]).mean() for f in mine])),
+    }
+
+
+def markdown(table: pd.DataFrame, frames: dict[tuple[str, int], pd.DataFrame]) -> str:
+    """The comparisons as Markdown: per reference and quantity one table, each model's mean over seeds first."""
+    seeds = sorted({s for s in table["seed"] if s != "mean"})
+    lines = [
+        "# Paired comparisons, user by user",
+        "",
+        f"Seeds {', '.join(map(str, seeds))}. Difference = model minus reference on the same users; 95% interval "
+        "over users (mean ± 1.96 std / sqrt(n)); `mean` averages each user's differences over the seeds first. "
+        "The intervals measure the users' sampling error, not the spread between seeds.",
+    ]
+    name = METRIC.upper()
+    for reference in dict.fromkeys(table["reference"]):
+        level = levels(frames, reference)
+        titles = {
+            "test": f"Test {name} against {reference} ({level['test']:.4f} averaged over seeds)",
+            "drop": f"Fall from validation to test {name} against {reference}'s ({level['drop']:.4f})",
+        }
+        for quantity, title in titles.items():
+            lines += [
+                "",
+                f"## {title}",
+                "",
+                "| model | seed | level | difference | 95% interval | verdict | users |",
+            ]
+            lines.append("|---|---|---|---|---|---|---|")
+            part = table[(table["quantity"] == quantity) & (table["reference"] == reference)]
+            for model in dict.fromkeys(part["model"]):
+                mine = part[part["model"] == model]
+                for _, r in pd.concat(
+                    [mine[mine["seed"] == "mean"], mine[mine["seed"] != "mean"]]
+                ).iterrows():
+                    lines.append(
+                        f"| {model} | {r['seed']} | {r['level']:.4f} | {r['difference']:+.4f} "
+                        f"| [{r['low']:+.4f}, {r['high']:+.4f}] | {r['verdict']} | {r['n_users']} |"
+                    )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("runs", type=Path, nargs="+", help="run directories written by sslrec train")
+    parser.add_argument(
+        "--reference", required=True, help="the model(s) the others are compared with, comma-separated"
+    )
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args(argv)
+    references = [r.strip() for r in args.reference.split(",") if r.strip()]
+    frames, fingerprints = {}, {}
+    for run_dir in args.runs:
+        model, seed, fingerprint, frame = per_user(run_dir, args.device)
+        if (model, seed) in frames:
+            parser.error(f"two runs of {model} with seed {seed}: give one per model and seed ({run_dir})")
+        frames[model, seed], fingerprints[model, seed] = frame, fingerprint
+        print(
+            f"{run_dir}: {model} seed {seed}, valid {frame['valid'].mean():.4f}, test {frame['test'].mean():.4f}"
+        )
+    for seed in {seed for _, seed in fingerprints}:  # each seed's runs must rank the same users' items
+        if len({f for (_, s), f in fingerprints.items() if s == seed and f}) > 1:
+            parser.error(
+                f"the runs of seed {seed} were trained on different splits: compare one data set and split"
+            )
+    try:
+        table = pd.concat([compare(frames, reference) for reference in references], ignore_index=True)
+    except ValueError as err:
+        parser.error(str(err))
+    args.out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out / "paired_runs.csv", index=False)
+    text = markdown(table, frames)
+    (args.out / "paired.md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
