@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from benchmarks import book_build_time, leaderboard
+from sslrec_utils.data import movielens
 from sslrec_utils.recommend import TrainedRecommender
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -429,3 +430,47 @@ def test_paired_interval_is_the_normal_interval_over_users():
     mean, low, high = paired.interval(diffs)
     half = 1.96 / np.sqrt(3) / 2
     assert mean == 0.5 and low == pytest.approx(0.5 - half) and high == pytest.approx(0.5 + half)
+
+
+def test_random_ties_breaks_only_ties_and_keeps_the_order_of_seconds():
+    from benchmarks import random_ties
+
+    rng = np.random.default_rng(0)
+    ratings = pd.DataFrame(
+        {"user": rng.integers(0, 5, 400), "item": np.arange(400), "timestamp": rng.integers(0, 20, 400)}
+    )
+    out = random_ties.break_ties(ratings, seed=1)
+    assert out["item"].tolist() == ratings["item"].tolist()  # same rows, same order
+    assert (out["timestamp"] // 1000 == ratings["timestamp"]).all()  # still in their second
+    assert not out.duplicated(["user", "timestamp"]).any()  # every tie broken
+    assert out.equals(random_ties.break_ties(ratings, seed=1))
+    # the order within a tie is drawn: across seeds, items of one second come in different orders
+    orders = {
+        tuple(random_ties.break_ties(ratings, seed=s).sort_values(["user", "timestamp"])["item"])
+        for s in (1, 2)
+    }
+    assert len(orders) == 2
+    with pytest.raises(ValueError, match="1000 rows in one second"):
+        random_ties.break_ties(pd.DataFrame({"user": [0] * 1000, "timestamp": [5] * 1000}), seed=0)
+
+
+@pytest.mark.skipif(
+    movielens.recbole_ml100k_dir() is None, reason="needs recbole==1.2.1 installed as the data carrier"
+)
+def test_random_ties_writes_a_copy_the_loo_split_reads(tmp_path, capsys):
+    from benchmarks import random_ties
+    from sslrec_utils.experiment import DataSpec, load_split
+
+    out = tmp_path / "ties.parquet"
+    assert random_ties.main(["--data-dir", str(tmp_path / "data"), "--out", str(out)]) == 0
+    assert "100000 rows, 75.8% of them share their second" in capsys.readouterr().out
+    spec = DataSpec(dataset=str(out), rating_col="rating", time_col="timestamp", split="loo")
+    split, _ = load_split(spec)
+    plain, _ = load_split(DataSpec(dataset="ml-100k", split="loo", data_dir=str(tmp_path / "data")))
+    assert (split.n_users, split.n_items) == (plain.n_users, plain.n_items)
+    # only the order within a second changed: some users' test film changed, and none moved to another second
+    test, plain_test = split.parts["test"].set_index("user"), plain.parts["test"].set_index("user")
+    assert (test["timestamp"] // 1000 == plain_test["timestamp"]).all()
+    assert 0 < (test["item"] != plain_test["item"]).sum() < split.n_users
+    with pytest.raises(SystemExit):
+        random_ties.main(["--data-dir", str(tmp_path / "data"), "--out", str(tmp_path / "ties.txt")])
