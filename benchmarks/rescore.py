@@ -12,6 +12,9 @@ film just watched) is among the top 10 when seen items are kept. Nothing is trai
 Writes ``OUT/rescored_runs.csv`` (one row per run) and ``OUT/rescored.md`` (mean ± std over seeds per model).
 ``--keep EARLIER_CSV`` adds the rows of an earlier ``rescored_runs.csv`` whose model and seed were not scored
 now: a leaderboard's row replaced by new runs is rescored without the run directories of the others.
+``--retest-on FILE`` also scores each run, as trained, on the split of the same protocol made from another copy
+of its log with the same users and items (a file with the columns ``user``, ``item``, ``rating`` and
+``timestamp``, such as ``benchmarks/random_ties.py`` writes): columns ``*_retest``.
 """
 
 from __future__ import annotations
@@ -26,18 +29,27 @@ import pandas as pd
 import torch
 
 from benchmarks.leaderboard import plus_minus
+from sslrec_utils.experiment import DataSpec, load_split
 from sslrec_utils.recommend import TrainedRecommender
+from sslrec_utils.splits import Split
 from sslrec_utils.train import evaluate_model, make_score_fn
 
 METRICS = ("ndcg@10", "recall@10")
 TREATMENTS = {"protocol": None, "seen_excluded": True}
+LABELS = {"ndcg@10": "NDCG@10", "recall@10": "Recall@10"}
 
 
-def rescore(run_dir: Path, device: str = "cpu") -> dict[str, object]:
+def rescore(run_dir: Path, device: str = "cpu", retest_on: Path | None = None) -> dict[str, object]:
     """Test metrics of one saved run under each treatment of seen items, with the figure it saved.
+
+    Args:
+        run_dir: a run directory written by ``sslrec train``.
+        device: where to score.
+        retest_on: another copy of the run's log (see the module docstring); None scores the run's own only.
 
     Raises:
         FileNotFoundError: `run_dir` lacks ``config.json``, ``checkpoint.pt`` or ``metrics.json``.
+        ValueError: `retest_on` does not have the run's users and items.
     """
     rec = TrainedRecommender.load(run_dir, device=device)
     saved = json.loads((run_dir / "metrics.json").read_text())
@@ -47,7 +59,28 @@ def rescore(run_dir: Path, device: str = "cpu") -> dict[str, object]:
         row |= {f"{metric}_{label}": summary[metric] for metric in METRICS}
     row["ndcg@10_saved"] = saved["ndcg@10"]
     row["latest_in_top10"] = latest_item_share(rec)
+    if retest_on is not None:
+        other = retest_split(rec, retest_on)
+        summary = evaluate_model(rec.model, other, "test").summary
+        row |= {f"{metric}_retest": summary[metric] for metric in METRICS}
     return row
+
+
+def retest_split(rec: TrainedRecommender, path: Path) -> Split:
+    """The split of `rec`'s protocol and seed made from the log in `path`, checked to have `rec`'s users and items.
+
+    Raises:
+        ValueError: the users or items differ (the model's indices would point at other ones).
+    """
+    spec = DataSpec(dataset=str(path), rating_col="rating", time_col="timestamp", split=rec.split.protocol)
+    split, _ = load_split(spec.replace(seed=rec.split.seed if rec.split.seed is not None else spec.seed))
+    for name in ("user_map", "item_map"):
+        mine, theirs = getattr(rec.split, name).ids, getattr(split, name).ids
+        if len(mine) != len(theirs) or (mine != theirs).any():
+            raise ValueError(
+                f"{path} does not have the run's {name.split('_')[0]}s: it is not a copy of its log"
+            )
+    return split
 
 
 @torch.no_grad()
@@ -67,6 +100,8 @@ def latest_item_share(rec: TrainedRecommender, k: int = 10, batch_size: int = 10
 def markdown(runs: pd.DataFrame) -> str:
     """Mean ± std over seeds per model, best protocol figure first, and the reproduction check."""
     columns = [*(f"{m}_{t}" for t in TREATMENTS for m in METRICS), "latest_in_top10"]
+    retest = [f"{m}_retest" for m in METRICS if f"{m}_retest" in runs]  # present with --retest-on
+    columns += retest
     grouped = runs.groupby("model", sort=False)
     mean, std = grouped[columns].mean(), grouped[columns].std()  # sample std (ddof=1)
     mean = mean.sort_values("ndcg@10_protocol", ascending=False)
@@ -79,8 +114,10 @@ def markdown(runs: pd.DataFrame) -> str:
         f"{gap:.1e}.",
         "",
         "| model | NDCG@10 (protocol) | Recall@10 (protocol) | NDCG@10 (seen excluded) "
-        "| Recall@10 (seen excluded) | latest item in top 10 (protocol) | runs |",
-        "|---|---|---|---|---|---|---|",
+        "| Recall@10 (seen excluded) | latest item in top 10 (protocol) |"
+        + "".join(f" {LABELS[c.removesuffix('_retest')]} (other log) |" for c in retest)
+        + " runs |",
+        "|" + "---|" * (len(columns) + 2),
     ]
     for model in mean.index:
         cells = [plus_minus(mean.at[model, c], std.at[model, c]) for c in columns]
@@ -101,11 +138,20 @@ def main(argv: list[str] | None = None) -> int:
         metavar="EARLIER_CSV",
         help="keep this file's rows for the (model, seed) not scored now",
     )
+    parser.add_argument(
+        "--retest-on",
+        type=Path,
+        metavar="FILE",
+        help="also score each run on the same protocol's split of this copy of its log",
+    )
     args = parser.parse_args(argv)
     earlier = pd.read_csv(args.keep) if args.keep else None  # read first: it may be the file written below
     rows = []
     for run_dir in args.runs:
-        rows.append(rescore(run_dir, args.device))
+        try:
+            rows.append(rescore(run_dir, args.device, args.retest_on))
+        except ValueError as err:
+            parser.error(str(err))
         print(f"{run_dir}: " + "  ".join(f"{k} {v:.4f}" for k, v in rows[-1].items() if isinstance(v, float)))
     runs = pd.DataFrame(rows)
     if earlier is not None:  # as leaderboard --from-runs: a (model, seed) scored now replaces its earlier row

@@ -474,3 +474,44 @@ def test_random_ties_writes_a_copy_the_loo_split_reads(tmp_path, capsys):
     assert 0 < (test["item"] != plain_test["item"]).sum() < split.n_users
     with pytest.raises(SystemExit):
         random_ties.main(["--data-dir", str(tmp_path / "data"), "--out", str(tmp_path / "ties.txt")])
+
+
+def test_rescore_retests_runs_on_another_copy_of_their_log(tmp_path, capsys):
+    from benchmarks import random_ties, rescore
+    from sslrec_utils.experiment import DataSpec, run_experiment
+
+    rng = np.random.default_rng(0)
+    n = 3000  # 60 users, 80 items, timestamps in 200 seconds: many ties
+    log = pd.DataFrame(
+        {
+            "user": rng.integers(1, 61, n),
+            "item": rng.integers(1, 81, n),
+            "rating": 4.0,
+            "timestamp": rng.integers(0, 200, n),
+        }
+    ).drop_duplicates(["user", "item"])
+    log.to_csv(tmp_path / "log.csv", index=False)
+    random_ties.break_ties(log, seed=0).to_csv(tmp_path / "ties.csv", index=False)
+    spec = DataSpec(dataset=str(tmp_path / "log.csv"), rating_col="rating", time_col="timestamp", split="loo")
+    run_experiment(spec, "itemnext", progress=False, out_dir=tmp_path / "run")
+    out = tmp_path / "out"
+    assert (
+        rescore.main([str(tmp_path / "run"), "--out", str(out), "--retest-on", str(tmp_path / "ties.csv")])
+        == 0
+    )
+    runs = pd.read_csv(out / "rescored_runs.csv")
+    assert runs["ndcg@10_retest"].between(0, 1).all() and runs["recall@10_retest"].between(0, 1).all()
+    assert (runs["ndcg@10_protocol"] - runs["ndcg@10_saved"]).abs().max() < 1e-9
+    assert "NDCG@10 (other log)" in (out / "rescored.md").read_text()
+    # the same log read again reproduces the run's own figure
+    assert (
+        rescore.main([str(tmp_path / "run"), "--out", str(out), "--retest-on", str(tmp_path / "log.csv")])
+        == 0
+    )
+    again = pd.read_csv(out / "rescored_runs.csv")
+    assert again.loc[0, "ndcg@10_retest"] == pytest.approx(again.loc[0, "ndcg@10_protocol"], abs=1e-12)
+    # a log with other users is refused: the model's indices would point at other users
+    log[log["user"] != 1].to_csv(tmp_path / "fewer.csv", index=False)
+    with pytest.raises(SystemExit):
+        rescore.main([str(tmp_path / "run"), "--out", str(out), "--retest-on", str(tmp_path / "fewer.csv")])
+    assert "does not have the run's users" in capsys.readouterr().err
