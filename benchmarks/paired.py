@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sslrec_utils.experiment import split_fingerprint
 from sslrec_utils.recommend import TrainedRecommender
 from sslrec_utils.train import evaluate_model
 
@@ -45,12 +46,12 @@ def per_user(run_dir: Path, device: str = "cpu") -> tuple[str, int, str, pd.Data
         FileNotFoundError: `run_dir` lacks ``config.json`` or ``checkpoint.pt``.
     """
     rec = TrainedRecommender.load(run_dir, device=device)
-    config = json.loads((run_dir / "config.json").read_text())
+    config = json.loads((run_dir / "config.json").read_text())  # names the model and seed
     phases = {
         phase: evaluate_model(rec.model, rec.split, phase).per_user[METRIC] for phase in ("valid", "test")
     }
     frame = pd.DataFrame(phases).dropna()
-    return config["model"], config["data"]["seed"], config.get("split_fingerprint", ""), frame
+    return config["model"], config["data"]["seed"], split_fingerprint(rec.split), frame
 
 
 def interval(diffs: np.ndarray) -> tuple[float, float, float]:
@@ -76,24 +77,27 @@ def compare(frames: dict[tuple[str, int], pd.DataFrame], reference: str) -> pd.D
         if model == reference:
             continue
         diffs: dict[str, list[pd.Series]] = {"test": [], "drop": []}
+        means: dict[str, list[float]] = {"test": [], "drop": []}  # the model's own level per seed
         for seed in seeds:
             if (model, seed) not in frames:
                 continue
             mine, ref = frames[model, seed], frames[reference, seed]
             users = mine.index.intersection(ref.index)
             mine, ref = mine.loc[users], ref.loc[users]
-            diffs["test"].append(mine["test"] - ref["test"])
-            diffs["drop"].append((mine["valid"] - mine["test"]) - (ref["valid"] - ref["test"]))
-            for quantity, series in diffs.items():
-                level = (mine["test"] if quantity == "test" else mine["valid"] - mine["test"]).mean()
-                rows.append(_row(model, reference, seed, quantity, level, series[-1].to_numpy()))
+            pairs = {
+                "test": (mine["test"], ref["test"]),
+                "drop": (mine["valid"] - mine["test"], ref["valid"] - ref["test"]),
+            }
+            for quantity, (own, other) in pairs.items():
+                diffs[quantity].append(own - other)
+                means[quantity].append(float(own.mean()))
+                rows.append(
+                    _row(model, reference, seed, quantity, means[quantity][-1], (own - other).to_numpy())
+                )
         for quantity, series in diffs.items():
             if len(series) > 1:  # each user's differences averaged over the seeds that scored them
                 pooled = pd.concat(series, axis=1).mean(axis=1).to_numpy()
-                level = np.mean(
-                    [r["level"] for r in rows if r["model"] == model and r["quantity"] == quantity]
-                )
-                rows.append(_row(model, reference, "mean", quantity, level, pooled))
+                rows.append(_row(model, reference, "mean", quantity, float(np.mean(means[quantity])), pooled))
     return pd.DataFrame(rows)
 
 
@@ -183,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{run_dir}: {model} seed {seed}, valid {frame['valid'].mean():.4f}, test {frame['test'].mean():.4f}"
         )
     for seed in {seed for _, seed in fingerprints}:  # each seed's runs must rank the same users' items
-        if len({f for (_, s), f in fingerprints.items() if s == seed and f}) > 1:
+        if len({f for (_, s), f in fingerprints.items() if s == seed}) > 1:
             parser.error(
                 f"the runs of seed {seed} were trained on different splits: compare one data set and split"
             )

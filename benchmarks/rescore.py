@@ -72,14 +72,14 @@ def retest_split(rec: TrainedRecommender, path: Path) -> Split:
     Raises:
         ValueError: the users or items differ (the model's indices would point at other ones).
     """
-    spec = DataSpec(dataset=str(path), rating_col="rating", time_col="timestamp", split=rec.split.protocol)
-    split, _ = load_split(spec.replace(seed=rec.split.seed if rec.split.seed is not None else spec.seed))
-    for name in ("user_map", "item_map"):
-        mine, theirs = getattr(rec.split, name).ids, getattr(split, name).ids
-        if len(mine) != len(theirs) or (mine != theirs).any():
-            raise ValueError(
-                f"{path} does not have the run's {name.split('_')[0]}s: it is not a copy of its log"
-            )
+    seed = {} if rec.split.seed is None else {"seed": rec.split.seed}  # None: a deterministic protocol
+    spec = DataSpec(
+        dataset=str(path), rating_col="rating", time_col="timestamp", split=rec.split.protocol, **seed
+    )
+    split, _ = load_split(spec)
+    for name in ("user", "item"):
+        if not np.array_equal(getattr(rec.split, f"{name}_map").ids, getattr(split, f"{name}_map").ids):
+            raise ValueError(f"{path} does not have the run's {name}s: it is not a copy of its log")
     return split
 
 
