@@ -63,10 +63,10 @@ def tie_stats(ratings: pd.DataFrame) -> dict[str, float]:
     pairs = user[1:] == user[:-1]
     tied = pairs & (time[1:] == time[:-1])
     rising = pairs & (item[1:] > item[:-1])
-    counts = log["item"].map(log["item"].value_counts())
+    per_item = log["item"].value_counts()  # item ID -> its number of rows
+    counts = log["item"].map(per_item)
     in_tie = log.duplicated(["user", "timestamp"], keep=False)
     top = log["item"] == log.groupby(["user", "timestamp"])["item"].transform("max")
-    per_item = log["item"].value_counts()
     return {
         "rows_in_ties": float(in_tie.mean()),
         "tied_pairs": float(tied.sum() / pairs.sum()),
