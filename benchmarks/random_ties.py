@@ -5,7 +5,7 @@ such ties by item index, so within a second the film with the higher ID always c
 the order within each (user, second) random instead: timestamps become milliseconds, and the ties of a second
 get the offsets 1, 2, ... in an order drawn with `--seed`. The order between different seconds is unchanged.
 Train on the copy to measure how much a model's figures owe to the item-index order. The script also prints
-`tie_stats` of the original log. Usage:
+`sslrec_utils.data.tie_stats` of the original log. Usage:
 
     python -m benchmarks.random_ties --dataset ml-100k --out /tmp/ml-100k-random-ties.parquet --seed 0
     sslrec train --model sasrec --split loo --dataset /tmp/ml-100k-random-ties.parquet \\
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sslrec_utils.data import DATASETS, load_movielens
+from sslrec_utils.data import DATASETS, load_movielens, tie_stats
 
 
 def break_ties(ratings: pd.DataFrame, seed: int) -> pd.DataFrame:
@@ -42,42 +42,6 @@ def break_ties(ratings: pd.DataFrame, seed: int) -> pd.DataFrame:
     if len(offset) and offset.max() >= 1000:
         raise ValueError(f"a user has {offset.max()} rows in one second; at most 999 fit in its milliseconds")
     return ratings.assign(timestamp=ratings["timestamp"].astype(np.int64) * 1000 + offset)
-
-
-def tie_stats(ratings: pd.DataFrame) -> dict[str, float]:
-    """How much the item-index order of ties says, in a log ordered as the splits order it.
-
-    Args:
-        ratings: a log with the columns ``user``, ``item`` and ``timestamp``.
-
-    Returns:
-        ``rows_in_ties``: share of rows sharing their second with another row of their user;
-        ``tied_pairs``: share of consecutive pairs of a user's history (ordered by time, then item) in one second;
-        ``rising_pairs`` and ``rising_untied_pairs``: share of those pairs, and of those in different seconds,
-        whose second item has the higher ID; ``id_count_spearman``: rank correlation of an item's ID with its
-        number of rows; ``top_of_tie_count`` and ``rest_of_tie_count``: mean number of rows of the highest-ID
-        item of a tie (the one the order puts last) and of the other items of ties.
-    """
-    log = ratings.sort_values(["user", "timestamp", "item"], kind="stable")
-    user, time, item = (log[c].to_numpy() for c in ("user", "timestamp", "item"))
-    pairs = user[1:] == user[:-1]
-    tied = pairs & (time[1:] == time[:-1])
-    rising = pairs & (item[1:] > item[:-1])
-    per_item = log["item"].value_counts()  # item ID -> its number of rows
-    counts = log["item"].map(per_item)
-    in_tie = log.duplicated(["user", "timestamp"], keep=False)
-    top = log["item"] == log.groupby(["user", "timestamp"])["item"].transform("max")
-    return {
-        "rows_in_ties": float(in_tie.mean()),
-        "tied_pairs": float(tied.sum() / pairs.sum()),
-        "rising_pairs": float(rising.sum() / pairs.sum()),
-        "rising_untied_pairs": float((rising & ~tied).sum() / (pairs & ~tied).sum()),
-        "id_count_spearman": float(
-            pd.Series(per_item.index).corr(pd.Series(per_item.values), method="spearman")
-        ),
-        "top_of_tie_count": float(counts[in_tie & top].mean()),
-        "rest_of_tie_count": float(counts[in_tie & ~top].mean()),
-    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -515,16 +515,3 @@ def test_rescore_retests_runs_on_another_copy_of_their_log(tmp_path, capsys):
     with pytest.raises(SystemExit):
         rescore.main([str(tmp_path / "run"), "--out", str(out), "--retest-on", str(tmp_path / "fewer.csv")])
     assert "does not have the run's users" in capsys.readouterr().err
-
-
-def test_tie_stats_measures_the_item_order_of_ties():
-    from benchmarks import random_ties
-
-    # user 1: items 5 and 3 in second 10 (ordered 3, 5), then item 1 in second 20; users 2 and 3: one item each
-    log = pd.DataFrame({"user": [1, 1, 1, 2, 3], "item": [5, 3, 1, 9, 3], "timestamp": [10, 10, 20, 30, 40]})
-    stats = random_ties.tie_stats(log)
-    assert stats["rows_in_ties"] == 0.4  # user 1's items 3 and 5
-    assert stats["tied_pairs"] == 0.5  # of user 1's pairs (3, 5) and (5, 1)
-    assert stats["rising_pairs"] == 0.5 and stats["rising_untied_pairs"] == 0.0
-    assert stats["top_of_tie_count"] == 1.0 and stats["rest_of_tie_count"] == 2.0  # item 5 once, item 3 twice
-    assert -1.0 <= stats["id_count_spearman"] <= 1.0

@@ -9,6 +9,7 @@ from sslrec_utils.data.core import (
     k_core,
     preprocess,
     sorted_unique,
+    tie_stats,
     to_csr,
 )
 from sslrec_utils.data.download import ChecksumError, UnsafeArchiveError, download, safe_extract
@@ -40,6 +41,7 @@ __all__ = [
     "load_movielens",
     "preprocess",
     "sorted_unique",
+    "tie_stats",
     "safe_extract",
     "to_csr",
 ]

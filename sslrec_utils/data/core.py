@@ -232,3 +232,42 @@ def preprocess(
     )
     encoded = encoded.sort_values(["user", "timestamp", "item"], kind="stable").reset_index(drop=True)
     return Interactions(encoded, user_map, item_map)
+
+
+def tie_stats(ratings: pd.DataFrame) -> dict[str, float]:
+    """How much the item-index order of ties in time says, in a log ordered as `preprocess` orders it.
+
+    MovieLens records seconds; `preprocess` sorts each user's rows by (timestamp, item), so within a second the
+    item with the higher ID always comes later, a regularity a sequence model can learn.
+
+    Args:
+        ratings: a log with the columns ``user``, ``item`` and ``timestamp``.
+
+    Returns:
+        ``rows_in_ties``: share of rows sharing their second with another row of their user;
+        ``tied_pairs``: share of consecutive pairs of a user's history (ordered by time, then item) in one second;
+        ``rising_pairs`` and ``rising_untied_pairs``: share of those pairs, and of those in different seconds,
+        whose second item has the higher ID; ``id_count_spearman``: rank correlation of an item's ID with its
+        number of rows; ``top_of_tie_count`` and ``rest_of_tie_count``: mean number of rows of the highest-ID
+        item of a tie (the one the order puts last) and of the other items of ties.
+    """
+    log = ratings.sort_values(["user", "timestamp", "item"], kind="stable")
+    user, time, item = (log[c].to_numpy() for c in ("user", "timestamp", "item"))
+    pairs = user[1:] == user[:-1]
+    tied = pairs & (time[1:] == time[:-1])
+    rising = pairs & (item[1:] > item[:-1])
+    per_item = log["item"].value_counts()  # item ID -> its number of rows
+    counts = log["item"].map(per_item)
+    in_tie = log.duplicated(["user", "timestamp"], keep=False)
+    top = log["item"] == log.groupby(["user", "timestamp"])["item"].transform("max")
+    return {
+        "rows_in_ties": float(in_tie.mean()),
+        "tied_pairs": float(tied.sum() / pairs.sum()),
+        "rising_pairs": float(rising.sum() / pairs.sum()),
+        "rising_untied_pairs": float((rising & ~tied).sum() / (pairs & ~tied).sum()),
+        "id_count_spearman": float(
+            pd.Series(per_item.index).corr(pd.Series(per_item.values), method="spearman")
+        ),
+        "top_of_tie_count": float(counts[in_tie & top].mean()),
+        "rest_of_tie_count": float(counts[in_tie & ~top].mean()),
+    }
