@@ -14,7 +14,14 @@ import os
 import sys
 from pathlib import Path
 
-from sslrec_utils.data import DATASETS, DataUnavailableError, dataset_info, load_interactions, load_movielens
+from sslrec_utils.data import (
+    DATASETS,
+    TIE_ORDERS,
+    DataUnavailableError,
+    dataset_info,
+    load_interactions,
+    load_movielens,
+)
 
 USAGE_ERROR = 2
 BROKEN_PIPE = 141  # 128 + SIGPIPE, the status a shell reports for a command whose reader went away
@@ -131,7 +138,8 @@ def _train(args: argparse.Namespace) -> int:
     from sslrec_utils.profiling import reuse_freed_memory
 
     reuse_freed_memory()  # a training process: reuse freed pages between steps (see its docstring)
-    given = {key: getattr(args, key) for key in (*_FILE_OPTIONS, "split") if getattr(args, key) is not None}
+    data_keys = (*_FILE_OPTIONS, "split", "ties", "tie_seed")
+    given = {key: getattr(args, key) for key in data_keys if getattr(args, key) is not None}
     spec = DataSpec(dataset=args.dataset, seed=args.seed, data_dir=args.data_dir, **given)
     out = Path(args.out).expanduser().resolve()  # a symlink: the folder it points to
     # only rank 0 writes OUT, so only it checks: across nodes without a shared file system, another node's
@@ -206,6 +214,15 @@ def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
         help="data-parallel training across the processes torchrun starts (gloo on CPU, nccl on GPU)",
     )
     _add_file_options(train)
+    train.add_argument(
+        "--ties",
+        default=None,
+        choices=TIE_ORDERS,
+        help="order of a user's interactions in one timestamp: random (default), row (the file's) or item (ID)",
+    )
+    train.add_argument(
+        "--tie-seed", type=int, default=None, help="seed of the random order of ties (default 0)"
+    )
     _add_data_options(train)
     train.set_defaults(func=_train)
 

@@ -28,7 +28,7 @@ import pandas as pd
 import torch
 
 from sslrec_utils.config import Config, ConfigError, parse_value
-from sslrec_utils.data import Interactions, load_interactions, load_movielens, preprocess
+from sslrec_utils.data import TIE_ORDERS, Interactions, load_interactions, load_movielens, preprocess
 from sslrec_utils.data.movielens import DATASETS
 from sslrec_utils.data.synthetic import parse_synthetic, synthetic_interactions
 from sslrec_utils.distributed import DistContext
@@ -65,6 +65,8 @@ class DataSpec(Config):
     threshold: float | None = None  # keep interactions with rating >= threshold (None: all are positives)
     min_user: int = 0  # k-core: drop users with fewer interactions (repeated with min_item until stable)
     min_item: int = 0  # k-core: drop items with fewer interactions
+    ties: str = "random"  # order of a user's rows with equal timestamps: random | row (the log's) | item (ID)
+    tie_seed: int = 0  # seeds the random order of ties
     split: str = "holdout"  # holdout | loo | strong | time
     seed: int = 2020  # seeds the split (and, by default, training)
     data_dir: str | None = None  # MovieLens cache (default: $SSLREC_DATA or data/)
@@ -72,6 +74,8 @@ class DataSpec(Config):
     def __post_init__(self) -> None:
         if self.min_user < 0 or self.min_item < 0:
             raise ConfigError(f"min_user and min_item must be >= 0, got {self.min_user} and {self.min_item}")
+        if self.ties not in TIE_ORDERS:
+            raise ConfigError(f"unknown ties={self.ties!r}; valid: {', '.join(TIE_ORDERS)}")
         if not self.is_file:
             defaults = DataSpec.__dataclass_fields__
             given = [
@@ -130,7 +134,14 @@ def load_data(spec: DataSpec, progress: bool = False) -> tuple[Interactions, pd.
             sep=spec.sep,
         )
         items = None
-    inter = preprocess(ratings, threshold=spec.threshold, min_user=spec.min_user, min_item=spec.min_item)
+    inter = preprocess(
+        ratings,
+        threshold=spec.threshold,
+        min_user=spec.min_user,
+        min_item=spec.min_item,
+        ties=spec.ties,  # type: ignore[arg-type]  # checked by DataSpec
+        tie_seed=spec.tie_seed,
+    )
     return inter, items
 
 

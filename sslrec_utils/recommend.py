@@ -63,7 +63,8 @@ class TrainedRecommender:
         except json.JSONDecodeError as err:
             raise ValueError(f"{config_path} is not valid JSON ({err}); was it edited by hand?") from None
         try:
-            spec = DataSpec.from_dict(config["data"])
+            # a run written before the tie order was an option had its ties ordered by item ID
+            spec = DataSpec.from_dict({"ties": "item", **config["data"]})
         except ConfigError as err:  # options an earlier version accepted
             raise ValueError(
                 f"{run_dir} was trained with data options this version refuses ({err}); train it again"

@@ -230,6 +230,18 @@ def _rank_in_user(users: np.ndarray, key: np.ndarray, n_users: int) -> np.ndarra
     return rank
 
 
+def _random_keys(inter: Interactions, rng: np.random.Generator) -> np.ndarray:
+    """(n_rows,) uniform numbers, drawn in (user, timestamp, item) order whatever the order of ``inter.frame``,
+    so that a random split does not depend on how the log orders ties in time (`preprocess`'s ``ties``)."""
+    frame = inter.frame
+    canonical = np.lexsort(
+        (frame["item"].to_numpy(), frame["timestamp"].to_numpy(), frame["user"].to_numpy())
+    )
+    keys = np.empty(len(frame))
+    keys[canonical] = rng.random(len(frame))
+    return keys
+
+
 def _make(inter: Interactions, label: np.ndarray, protocol: str, seed: int | None) -> Split:
     """A split whose part ``PART_NAMES[protocol][k]`` holds the rows with ``label == k``."""
     parts = {name: inter.frame[label == k] for k, name in enumerate(PART_NAMES[protocol])}
@@ -253,7 +265,7 @@ def holdout_split(
     _check_ratios(ratios, "holdout_split")
     seed = _check_seed(seed, "holdout_split", required=True)
     users = inter.frame["user"].to_numpy(np.int64)
-    rank = _rank_in_user(users, np.random.default_rng(seed).random(len(users)), inter.n_users)
+    rank = _rank_in_user(users, _random_keys(inter, np.random.default_rng(seed)), inter.n_users)
     sizes = ratio_sizes(np.bincount(users, minlength=inter.n_users), ratios)
     cuts = np.cumsum(sizes, axis=1)[users]  # (n_rows, 3)
     label = (rank[:, None] >= cuts[:, :2]).sum(axis=1)
@@ -264,7 +276,8 @@ def loo_split(inter: Interactions, seed: int | None = None) -> Split:
     """Leave-one-out by time: each user's latest interaction is test, the second latest valid.
 
     Users with fewer than 3 interactions keep everything in train (and are not evaluated). Equal timestamps
-    are ordered by row order of ``inter.frame`` (sorted by user, timestamp, item).
+    are ordered by row order of ``inter.frame``, which `preprocess` sorts by (user, timestamp, its ``ties``
+    order: by default random within each second).
 
     Args:
         inter: the interaction log.
@@ -314,7 +327,7 @@ def strong_split(
     drawn = rng.permutation(eligible)
     role = np.zeros(inter.n_users, np.int64)  # 0 train, 1 valid, 2 test
     role[drawn[:n_heldout]], role[drawn[n_heldout : 2 * n_heldout]] = 1, 2
-    rank = _rank_in_user(users, rng.random(len(users)), inter.n_users)
+    rank = _rank_in_user(users, _random_keys(inter, rng), inter.n_users)
     n_out = np.clip(np.floor((1 - fold_in) * counts + 1e-9).astype(np.int64), 1, np.maximum(counts - 1, 1))
     is_out = rank >= (counts - n_out)[users]
     label = np.where(role[users] == 0, 0, 2 * role[users] - 1 + is_out)

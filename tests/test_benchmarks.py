@@ -466,12 +466,17 @@ def test_random_ties_writes_a_copy_the_loo_split_reads(tmp_path, capsys):
     assert "100000 rows, 75.8% of them share their second" in capsys.readouterr().out
     spec = DataSpec(dataset=str(out), rating_col="rating", time_col="timestamp", split="loo")
     split, _ = load_split(spec)
-    plain, _ = load_split(DataSpec(dataset="ml-100k", split="loo", data_dir=str(tmp_path / "data")))
-    assert (split.n_users, split.n_items) == (plain.n_users, plain.n_items)
+    ml100k = DataSpec(dataset="ml-100k", split="loo", data_dir=str(tmp_path / "data"))
+    by_item, _ = load_split(ml100k.replace(ties="item"))
+    assert (split.n_users, split.n_items) == (by_item.n_users, by_item.n_items)
     # only the order within a second changed: some users' test film changed, and none moved to another second
-    test, plain_test = split.parts["test"].set_index("user"), plain.parts["test"].set_index("user")
-    assert (test["timestamp"] // 1000 == plain_test["timestamp"]).all()
-    assert 0 < (test["item"] != plain_test["item"]).sum() < split.n_users
+    test, item_test = split.parts["test"].set_index("user"), by_item.parts["test"].set_index("user")
+    assert (test["timestamp"] // 1000 == item_test["timestamp"]).all()
+    assert 0 < (test["item"] != item_test["item"]).sum() < split.n_users
+    # the copy of seed 0 is the default split, row for row: preprocess draws the same number for each row
+    default, _ = load_split(ml100k)
+    for name, part in default.parts.items():
+        assert part[["user", "item"]].equals(split.parts[name][["user", "item"]]), name
     with pytest.raises(SystemExit):
         random_ties.main(["--data-dir", str(tmp_path / "data"), "--out", str(tmp_path / "ties.txt")])
 

@@ -386,3 +386,35 @@ def test_a_setting_may_refine_the_seed_and_progress_but_not_repeat_an_option():
     assert cfg.seed == 7 and cfg.progress is False
     with pytest.raises(ConfigError, match=r"\['epochs'\] given twice"):
         resolve_configs("ae", ["epochs=1"], epochs=3)
+
+
+def test_the_order_of_ties_is_a_data_option_and_older_runs_reload_with_theirs(tmp_path):
+    from sslrec_utils.cli import main
+
+    with pytest.raises(ConfigError, match="unknown ties='time'; valid: random, row, item"):
+        DataSpec(ties="time")
+    # 40 users: twenty films apart, then three in one second, written highest ID first
+    films = [(20 + k, k - 20) for k in range(20)] + [(9, 3), (8, 3), (7, 3)]
+    rows = [(u, i, 1.0, t) for u in range(40) for i, t in films]
+    path = tmp_path / "log.csv"
+    pd.DataFrame(rows, columns=["user", "item", "rating", "timestamp"]).to_csv(path, index=False)
+    spec = DataSpec(dataset=str(path), time_col="timestamp", split="loo")
+    tests = {ties: load_split(spec.replace(ties=ties))[0].parts["test"]["item"] for ties in ("row", "item")}
+    assert set(tests["row"]) == {0} and set(tests["item"]) == {2}  # the indices of films 7 and 9
+    data = ["--dataset", str(path), "--time-col", "timestamp", "--split", "loo", "-q"]
+    assert main(["train", "--model", "pop", *data, "--ties", "row", "--out", str(tmp_path / "row")]) == 0
+    assert json.loads((tmp_path / "row" / "config.json").read_text())["data"]["ties"] == "row"
+    # a run written before the option existed had its ties ordered by item ID, and reloads so
+    for ties, reloads in (("item", True), ("random", False)):
+        out = tmp_path / ties
+        run_experiment(spec.replace(ties=ties), "pop", progress=False, out_dir=out)
+        config = json.loads((out / "config.json").read_text())
+        del config["data"]["ties"]
+        (out / "config.json").write_text(json.dumps(config))
+        if reloads:
+            assert (
+                TrainedRecommender.load(out, device="cpu").split.parts["test"]["item"].equals(tests["item"])
+            )
+        else:
+            with pytest.raises(ValueError, match="has changed since it was trained"):
+                TrainedRecommender.load(out, device="cpu")

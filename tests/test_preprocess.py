@@ -131,3 +131,41 @@ def test_preprocess_orders_by_user_then_time() -> None:
     assert data.frame.dtypes.astype(str).tolist() == ["int64", "int64", "float32", "int64"]
     assert data.density == pytest.approx(3 / 4)
     assert data.to_csr("rating").toarray().tolist() == [[1.0, 2.0], [4.0, 0.0]]
+
+
+# user 1 rates items 30, 10 and 20 in one second, then 5; user 2 rates 7 and 3 in one second
+TIED = frame([(1, 30, 1.0, 100), (1, 10, 1.0, 100), (2, 7, 1.0, 50), (1, 20, 1.0, 100), (1, 5, 1.0, 200)])
+TIED = pd.concat([TIED, frame([(2, 3, 1.0, 50)])], ignore_index=True)
+
+
+def order(data, user: int) -> list[int]:
+    """Original IDs of a user's items in the order of ``data.frame``."""
+    rows = data.frame[data.frame["user"] == user]
+    return data.item_map.to_original(rows["item"]).tolist()
+
+
+def test_ties_in_time_are_ordered_as_asked() -> None:
+    assert order(preprocess(TIED, ties="item"), 0) == [10, 20, 30, 5]
+    assert order(preprocess(TIED, ties="row"), 0) == [30, 10, 20, 5]
+    assert order(preprocess(TIED, ties="row"), 1) == [7, 3]
+    draws = {tuple(order(preprocess(TIED, tie_seed=seed), 0)) for seed in range(30)}
+    assert all(sorted(d[:3]) == [10, 20, 30] and d[3] == 5 for d in draws)  # only within the second
+    assert len(draws) == 6  # every order of the three tied items comes up
+    assert order(preprocess(TIED, tie_seed=4), 0) == order(preprocess(TIED, tie_seed=4), 0)  # seeded
+    assert order(preprocess(TIED), 0) == order(preprocess(TIED, ties="random", tie_seed=0), 0)  # the default
+    with pytest.raises(ValueError, match="unknown tie order 'time'; valid: random, row, item"):
+        preprocess(TIED, ties="time")  # type: ignore[arg-type]
+
+
+@settings(max_examples=50, deadline=None)
+@given(pairs=pairs.filter(bool), seed=st.integers(0, 2**32 - 1))
+def test_every_tie_order_keeps_the_rows_and_the_time_order(pairs: list[tuple[int, int]], seed: int) -> None:
+    ratings = frame([(u, i, 1.0, (u * i) % 3) for u, i in pairs])  # many ties
+    reference = preprocess(ratings, ties="item").frame
+    for ties in ("random", "row"):
+        out = preprocess(ratings, ties=ties, tie_seed=seed).frame
+        pd.testing.assert_frame_equal(
+            out.sort_values(["user", "timestamp", "item"]).reset_index(drop=True), reference
+        )
+        key = out["user"].to_numpy() * 10 + out["timestamp"].to_numpy()  # timestamps lie in [0, 3)
+        assert (np.diff(key) >= 0).all()

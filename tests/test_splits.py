@@ -49,8 +49,10 @@ TABLE = {
 }
 
 
-def make_inter(rows: list[tuple[int, int, float, int]]) -> Interactions:
-    return preprocess(pd.DataFrame(rows, columns=list(COLUMNS)))
+def make_inter(
+    rows: list[tuple[int, int, float, int]], ties: str = "random", tie_seed: int = 0
+) -> Interactions:
+    return preprocess(pd.DataFrame(rows, columns=list(COLUMNS)), ties=ties, tie_seed=tie_seed)
 
 
 def rows_of(matrix) -> list[list[int]]:
@@ -160,10 +162,17 @@ LOO_ROWS = [
 
 
 def test_loo_by_hand() -> None:
-    split = loo_split(make_inter(LOO_ROWS))
+    # the tie at t=6 is broken by row order of Interactions.frame: in the log's order 102 is the latest
+    by_row = loo_split(make_inter(LOO_ROWS, ties="row"))
+    assert rows_of(by_row.matrix("valid")) == [[2], [4], []] and rows_of(by_row.matrix("test")) == [
+        [3],
+        [2],
+        [],
+    ]
+    # by item ID (the order before ties were random by default), 104 is
+    split = loo_split(make_inter(LOO_ROWS, ties="item"))
     assert rows_of(split.matrix("train")) == [[0, 1], [0], [1, 3]]
     assert rows_of(split.matrix("valid")) == [[2], [2], []]
-    # the tie at t=6 is broken by row order of Interactions.frame (user, timestamp, item): 104 is the latest
     assert rows_of(split.matrix("test")) == [[3], [4], []]
     seqs = split.sequences("train", "valid", "test")
     assert seqs.lengths().tolist() == [4, 3, 2]
@@ -187,13 +196,26 @@ def test_loo_properties(rows) -> None:
     split = loo_split(inter)
     assert_partition(split, inter)
     assert_same(split, loo_split(inter, seed=7))
-    frame = inter.frame  # sorted by (user, timestamp, item): each user's rows, latest last
+    frame = inter.frame  # sorted by (user, timestamp, a random order of ties): each user's rows, latest last
     for user, group in frame.groupby("user"):
         if len(group) < 3:
             assert set(group.index) <= set(split.parts["train"].index)
             continue
         assert split.parts["test"].index[split.parts["test"]["user"] == user].tolist() == [group.index[-1]]
         assert split.parts["valid"].index[split.parts["valid"]["user"] == user].tolist() == [group.index[-2]]
+
+
+@RANDOM
+@given(LOGS, SEEDS, st.sampled_from(["holdout", "strong"]))
+def test_random_splits_do_not_depend_on_the_order_of_ties(rows, seed: int, protocol: str) -> None:
+    def parts(ties: str) -> dict[str, list[tuple[int, int]]]:
+        try:
+            split = make_split(make_inter(rows, ties=ties, tie_seed=seed % 7), protocol, seed=seed)
+        except ValueError:  # too small for the protocol, whatever the order
+            return {}
+        return {name: sorted(zip(p["user"], p["item"], strict=True)) for name, p in split.parts.items()}
+
+    assert parts("random") == parts("item") == parts("row")
 
 
 # --- strong generalisation --------------------------------------------------------------------------------------
@@ -322,7 +344,7 @@ def test_eval_plans_follow_the_table(rows, seed: int, protocol: str) -> None:
 
 
 def test_holdout_plan_by_hand() -> None:
-    inter = make_inter(LOO_ROWS)
+    inter = make_inter(LOO_ROWS, ties="item")  # rows picked by position below
     frame = inter.frame
     parts = {"train": frame.iloc[[0, 1, 4, 7]], "valid": frame.iloc[[2, 5, 8]], "test": frame.iloc[[3, 6]]}
     split = Split(parts, inter.user_map, inter.item_map, "holdout", 0)
@@ -334,7 +356,7 @@ def test_holdout_plan_by_hand() -> None:
 
 
 def test_matrix_sequences_and_cache() -> None:
-    split = loo_split(make_inter(LOO_ROWS))
+    split = loo_split(make_inter(LOO_ROWS, ties="item"))
     assert split.matrix("train", "valid") is split.matrix("valid", "train")
     assert split.matrix("train").dtype == np.float32
     assert split.matrix("train", values="rating").toarray()[0, :2].tolist() == [5.0, 4.0]

@@ -2,6 +2,7 @@
 
 from sslrec_utils.data.core import (
     COLUMNS,
+    TIE_ORDERS,
     IdMap,
     Interactions,
     check_columns,
@@ -25,6 +26,7 @@ from sslrec_utils.data.movielens import (
 __all__ = [
     "COLUMNS",
     "DATASETS",
+    "TIE_ORDERS",
     "ChecksumError",
     "DataUnavailableError",
     "IdMap",

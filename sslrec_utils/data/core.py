@@ -15,6 +15,8 @@ import scipy.sparse as sp
 
 COLUMNS = ("user", "item", "rating", "timestamp")
 DuplicatePolicy = Literal["last", "first", "max", "mean", "error"]
+TieOrder = Literal["random", "row", "item"]
+TIE_ORDERS = ("random", "row", "item")
 
 
 @dataclass(frozen=True)
@@ -190,8 +192,18 @@ def preprocess(
     min_user: int = 0,
     min_item: int = 0,
     duplicates: DuplicatePolicy = "last",
+    ties: TieOrder = "random",
+    tie_seed: int = 0,
 ) -> Interactions:
-    """Turn raw ratings into implicit feedback with contiguous IDs.
+    """Turn raw ratings into implicit feedback with contiguous IDs, each user's rows in time order.
+
+    Logs often record seconds, and a user may rate several items in one second (three rows in four on
+    ml-100k). `ties` orders them, and the order matters to everything that reads a history in sequence: which
+    item the leave-one-out split holds out, and the sequences a sequence model trains on. ``"random"`` (the
+    default) orders each tie by a number drawn with `tie_seed` for every row left after filtering, in the
+    log's order; ``"row"`` keeps the log's order, right when the log was written as events happened;
+    ``"item"`` orders by item ID, the order before the default changed: on MovieLens, where higher IDs are
+    newer and rarer films, it puts a learnable regularity into the histories (`tie_stats`).
 
     Args:
         ratings: raw interactions with columns ``user, item, rating, timestamp`` (original IDs).
@@ -200,13 +212,18 @@ def preprocess(
         min_user: k-core threshold for users (applied after the rating threshold).
         min_item: k-core threshold for items.
         duplicates: how to handle repeated (user, item) rows, see `drop_duplicates`.
+        ties: how to order a user's rows with equal timestamps: ``"random"``, ``"row"`` or ``"item"``.
+        tie_seed: seed of the ``"random"`` order.
 
     Returns:
-        `Interactions` sorted by (user, timestamp), users and items numbered in order of their original IDs.
+        `Interactions` sorted by (user, timestamp, tie order), users and items numbered in order of their
+        original IDs.
 
     Raises:
-        ValueError: on missing columns, or if nothing is left after filtering.
+        ValueError: on missing columns, an unknown `ties`, or if nothing is left after filtering.
     """
+    if ties not in TIE_ORDERS:
+        raise ValueError(f"unknown tie order {ties!r}; valid: {', '.join(TIE_ORDERS)}")
     check_columns(ratings, COLUMNS)
     frame = ratings.loc[:, list(COLUMNS)]
     if frame[["user", "item"]].isna().any().any():
@@ -230,15 +247,20 @@ def preprocess(
             "timestamp": frame["timestamp"].to_numpy(np.int64),
         }
     )
-    encoded = encoded.sort_values(["user", "timestamp", "item"], kind="stable").reset_index(drop=True)
-    return Interactions(encoded, user_map, item_map)
+    if ties == "random":
+        tie_key = np.random.default_rng(tie_seed).random(len(encoded))
+    else:
+        tie_key = encoded["item"].to_numpy() if ties == "item" else np.arange(len(encoded))
+    order = np.lexsort((tie_key, encoded["timestamp"].to_numpy(), encoded["user"].to_numpy()))
+    return Interactions(encoded.iloc[order].reset_index(drop=True), user_map, item_map)
 
 
 def tie_stats(ratings: pd.DataFrame) -> dict[str, float]:
-    """How much the item-index order of ties in time says, in a log ordered as `preprocess` orders it.
+    """How much the item-ID order of ties in time would say, in a log ordered as ``preprocess(ties="item")``.
 
-    MovieLens records seconds; `preprocess` sorts each user's rows by (timestamp, item), so within a second the
-    item with the higher ID always comes later, a regularity a sequence model can learn.
+    MovieLens records seconds; ordering each user's rows by (timestamp, item), as `preprocess` did before its
+    default became a random order within each second, puts the item with the higher ID always later, a
+    regularity a sequence model can learn.
 
     Args:
         ratings: a log with the columns ``user``, ``item`` and ``timestamp``.
