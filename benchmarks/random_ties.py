@@ -1,11 +1,13 @@
 """Write a copy of an interaction log whose ties in time are broken at random.
 
-MovieLens records seconds, and a user often rates several films in one second. The leave-one-out split orders
-such ties by item index, so within a second the film with the higher ID always comes later. This script makes
-the order within each (user, second) random instead: timestamps become milliseconds, and the ties of a second
-get the offsets 1, 2, ... in an order drawn with `--seed`. The order between different seconds is unchanged.
-Train on the copy to measure how much a model's figures owe to the item-index order. The script also prints
-`sslrec_utils.data.tie_stats` of the original log. Usage:
+MovieLens records seconds, and a user often rates several films in one second. The splits by time first ordered
+such ties by item index, so within a second the film with the higher ID always came later; `preprocess` now
+orders them at random by default (``ties="random"``). This script writes that order into a file: timestamps
+become milliseconds, and the ties of a second get the offsets 1, 2, ... in an order drawn with `--seed`, the
+order ``preprocess(ties="random", tie_seed=seed)`` gives the unfiltered log (a test checks it). The order
+between different seconds is unchanged. It served to measure how much the models' figures owed to the
+item-index order, and serves tools that read a file, such as ``benchmarks/rescore.py --retest-on``. The script
+also prints `sslrec_utils.data.tie_stats` of the original log. Usage:
 
     python -m benchmarks.random_ties --dataset ml-100k --out /tmp/ml-100k-random-ties.parquet --seed 0
     sslrec train --model sasrec --split loo --dataset /tmp/ml-100k-random-ties.parquet \\
