@@ -202,8 +202,8 @@ def preprocess(
     item the leave-one-out split holds out, and the sequences a sequence model trains on. ``"random"`` (the
     default) orders each tie by a number drawn with `tie_seed` for every row left after filtering, in the
     log's order; ``"row"`` keeps the log's order, right when the log was written as events happened;
-    ``"item"`` orders by item ID, the order before the default changed: on MovieLens, where higher IDs are
-    newer and rarer films, it puts a learnable regularity into the histories (`tie_stats`).
+    ``"item"`` orders by item ID, the order before the default changed: on MovieLens, where films with higher
+    IDs have fewer ratings on the whole, it puts a learnable regularity into the histories (`tie_stats`).
 
     Args:
         ratings: raw interactions with columns ``user, item, rating, timestamp`` (original IDs).

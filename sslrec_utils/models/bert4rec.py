@@ -26,13 +26,14 @@ from sslrec_utils.models.transformer import TransformerConfig, TransformerEncode
 @dataclasses.dataclass(frozen=True)
 class BERT4RecConfig(TransformerConfig):
     name: ClassVar[str] = "bert4rec"
-    # chosen on ml-100k (loo) validation NDCG@10, seed 2020 (RecBole: mask 0.2, dropout 0.2); the search
+    # chosen on ml-100k (loo, ties in time ordered by item ID as before 2026-12-01) validation NDCG@10, seed
+    # 2020 (RecBole: mask 0.2, dropout 0.2); the search
     # (benchmarks/results/tuning/bert4rec): last_prob 0.5 -> 0.8 raised it from 0.0590 to 0.0635; with
     # last_prob 0.8, mask_prob 0.2 / 0.6 gave 0.0595 / 0.0634, dropout 0.2 0.0614, lr 1e-3 0.0627; a 600-epoch
     # budget, batches of 256 or 1024 windows, twice the width and four layers left the level the validation
     # curve settles at unchanged; overlapping windows (stride 5: 8.2 times the windows per epoch) with a
     # patience of 40 validations raised it from at most 0.0602 to 0.0673, and the best validation figure over
-    # seeds 2020-2022 from 0.0627 to 0.0769 (benchmarks/results/tuning/bert4rec-levels, ml-100k-loo,
+    # seeds 2020-2022 from 0.0627 to 0.0769 (benchmarks/results/tuning/bert4rec-levels, ml-100k-loo-id-ties,
     # ml-100k-loo-bert4rec-tiled); `--set stride=None --set patience=15` restores the former tiling, about 6
     # times less time per epoch. Stride 1 (one window per prefix, 4.9 times the windows) was level with stride 5
     # at the same number of windows seen, over seeds 2020-2022 (benchmarks/results/tuning/bert4rec-stride), and
