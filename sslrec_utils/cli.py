@@ -116,6 +116,15 @@ def _add_file_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-user", type=int, default=None, help="k-core threshold for users (default 0)")
     parser.add_argument("--min-item", type=int, default=None, help="k-core threshold for items (default 0)")
     parser.add_argument("--split", default=None, help="holdout | loo | strong | time (default holdout)")
+    parser.add_argument(
+        "--ties",
+        default=None,
+        choices=TIE_ORDERS,
+        help="order of a user's interactions in one timestamp: random (default), row (the file's) or item (ID)",
+    )
+    parser.add_argument(
+        "--tie-seed", type=int, default=None, help="seed of the random order of ties (default 0)"
+    )
 
 
 def _add_search_options(parser: argparse.ArgumentParser) -> None:
@@ -214,15 +223,6 @@ def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
         help="data-parallel training across the processes torchrun starts (gloo on CPU, nccl on GPU)",
     )
     _add_file_options(train)
-    train.add_argument(
-        "--ties",
-        default=None,
-        choices=TIE_ORDERS,
-        help="order of a user's interactions in one timestamp: random (default), row (the file's) or item (ID)",
-    )
-    train.add_argument(
-        "--tie-seed", type=int, default=None, help="seed of the random order of ties (default 0)"
-    )
     _add_data_options(train)
     train.set_defaults(func=_train)
 
@@ -349,6 +349,8 @@ _REPORT_FLAGS = {
     "min_user": "MIN_USER",
     "min_item": "MIN_ITEM",
     "split": "SPLIT",
+    "ties": "TIES",
+    "tie_seed": "TIE_SEED",
     "ks": "KS",
     "seeds": "SEEDS",
     "epochs": "EPOCHS",

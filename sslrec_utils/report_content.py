@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sslrec_utils.data import Interactions, dataset_info
-from sslrec_utils.report_params import ReportParams
+from sslrec_utils.report_params import ReportParams, score_inputs
 
 LEADERBOARD_METRICS = ("ndcg", "recall")  # reported at every K, mean and std over seeds
 
@@ -185,10 +185,18 @@ def describe(params: ReportParams) -> str:
     return (
         f"**{params.title}.** Data: `{Path(params.dataset).name}`"
         + (f" ({', '.join(filters)})" if filters else "")
-        + f"; protocol: `{params.split}`; models: {', '.join(f'`{m}`' for m in params.models)}; "
+        + f"; protocol: `{params.split}`{_ties(params)}; models: {', '.join(f'`{m}`' for m in params.models)}; "
         f"seeds: {seeds}; at most {params.epochs} epochs; metrics at K = {', '.join(map(str, params.ks))}, "
         f"models ranked by {params.metric.upper()} on the test users."
     )
+
+
+def _ties(params: ReportParams) -> str:
+    """How equal timestamps were ordered, where it matters: a protocol or a model that orders by time."""
+    if params.split != "loo" and not any("seqs" in score_inputs(m) for m in params.models):
+        return ""
+    order = {"random": f"at random (tie seed {params.tie_seed})", "row": "by file row", "item": "by item ID"}
+    return f" (a user's interactions with equal timestamps ordered {order[params.ties]})"
 
 
 def conclusion(

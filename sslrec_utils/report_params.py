@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from sslrec_utils.config import Config, ConfigError, parse_value
-from sslrec_utils.data import DATASETS
+from sslrec_utils.data import DATASETS, TIE_ORDERS
 from sslrec_utils.data.files import PARQUET, SEPARATORS, parse_sep
 from sslrec_utils.data.files import _format as file_format
 from sslrec_utils.experiment import DataSpec, is_file_dataset
@@ -36,6 +36,10 @@ class ReportParams(Config):
     min_user: int = 0  # k-core: drop users with fewer interactions
     min_item: int = 0  # k-core: drop items with fewer interactions
     split: str = "holdout"  # evaluation protocol: holdout | loo | strong | time
+    ties: str = (
+        "random"  # order of a user's rows with equal timestamps: random | row (the file's) | item (ID)
+    )
+    tie_seed: int = 0  # seeds the random order of ties
     models: tuple[str, ...] = ("pop", "ease", "multvae")  # models to compare
     ks: tuple[int, ...] = (10, 20)  # metric cut-offs; the first selects epochs and ranks the models
     seeds: tuple[int, ...] = (2020,)  # one split and one run per model and seed
@@ -56,6 +60,8 @@ class ReportParams(Config):
         _check_unique("MODELS", self.models)
         if self.split not in SPLITTERS:
             raise ConfigError(f"unknown SPLIT {self.split!r}; valid protocols: {sorted(SPLITTERS)}")
+        if self.ties not in TIE_ORDERS:
+            raise ConfigError(f"unknown TIES {self.ties!r}; valid orders: {', '.join(TIE_ORDERS)}")
         for name in ("ks", "seeds"):
             values = getattr(self, name)
             if not values:
@@ -65,7 +71,13 @@ class ReportParams(Config):
             raise ConfigError(f"KS must be >= 1, got {list(self.ks)}")
         if min(self.seeds) < 0:
             raise ConfigError(f"SEEDS must be >= 0, got {list(self.seeds)}")
-        for name, low in (("epochs", 1), ("min_user", 0), ("min_item", 0), ("n_example_users", 0)):
+        for name, low in (
+            ("epochs", 1),
+            ("min_user", 0),
+            ("min_item", 0),
+            ("tie_seed", 0),
+            ("n_example_users", 0),
+        ):
             if getattr(self, name) < low:
                 raise ConfigError(f"{name.upper()} must be >= {low}, got {getattr(self, name)}")
         if self.threshold is not None and not math.isfinite(self.threshold):
@@ -113,7 +125,10 @@ class ReportParams(Config):
         """The `DataSpec` of this report for one seed (default: the first)."""
         names = ("dataset", "user_col", "item_col", "rating_col", "time_col", "sep", "threshold")
         return DataSpec(
-            **{n: getattr(self, n) for n in (*names, "min_user", "min_item", "split", "data_dir")},
+            **{
+                n: getattr(self, n)
+                for n in (*names, "min_user", "min_item", "split", "ties", "tie_seed", "data_dir")
+            },
             seed=self.seeds[0] if seed is None else seed,
         )
 
@@ -134,6 +149,16 @@ class ReportParams(Config):
 
 
 PARAMETER_NAMES = tuple(f.name.upper() for f in dataclasses.fields(ReportParams))
+
+
+def score_inputs(model: str) -> tuple[str, ...]:
+    """What the model's class (the return type of its config's ``build``) scores from: ``"users"`` (a learned
+    user ID), ``"rows"`` (interaction rows) or ``"seqs"`` (time-ordered sequences); () if unknown."""
+    try:
+        cls = typing.get_type_hints(MODELS[model].build).get("return")
+    except Exception:  # an annotation that does not resolve: let training report it
+        return ()
+    return tuple(getattr(cls, "score_inputs", ()))
 
 
 def _check_unique(name: str, values: Sequence[object]) -> None:

@@ -19,13 +19,11 @@ import dataclasses
 import json
 import os
 import re
-import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from sslrec_utils.experiment import load_data, write_json
-from sslrec_utils.models import MODELS
 from sslrec_utils.outdir import check_out, staged
 from sslrec_utils.report_content import (
     LEADERBOARD_METRICS,
@@ -42,7 +40,7 @@ from sslrec_utils.report_content import (
     summary_table,
     user_panel,
 )
-from sslrec_utils.report_params import PARAMETER_NAMES, ReportParams, check_source, read_columns
+from sslrec_utils.report_params import PARAMETER_NAMES, ReportParams, check_source, read_columns, score_inputs
 from sslrec_utils.splits import make_split
 
 __all__ = [
@@ -127,22 +125,13 @@ def check_data(params: ReportParams) -> dict[str, float]:
         raise ValueError(f"KS={list(params.ks)} asks for more items than the data has ({inter.n_items})")
     make_split(inter, params.split, seed=params.seeds[0])
     if params.split == "strong":
-        by_id = [m for m in params.models if _scores_by_user_id(m)]
+        by_id = [m for m in params.models if "users" in score_inputs(m)]
         if by_id:
             raise ValueError(
                 f"{by_id} score users by a learned ID and cannot rank the new users of the 'strong' split; "
                 "use another SPLIT or drop them from MODELS"
             )
     return data_summary(inter)
-
-
-def _scores_by_user_id(model: str) -> bool:
-    """Whether the model's class (the return type of its config's ``build``) needs a learned user ID."""
-    try:
-        cls = typing.get_type_hints(MODELS[model].build).get("return")
-    except Exception:  # an annotation that does not resolve: let training report it
-        return False
-    return "users" in getattr(cls, "score_inputs", ())
 
 
 def glued_json(nb: Mapping[str, Any], key: str = METRICS_GLUE) -> Any:

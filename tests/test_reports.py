@@ -126,6 +126,8 @@ def test_strings_are_parsed_for_each_parameter_type() -> None:
         ),
         ({"THRESHOLD": "high"}, "THRESHOLD expects a number or None, got 'high'"),
         ({"MIN_USER": "-1"}, "MIN_USER must be >= 0"),
+        ({"TIES": "time"}, "unknown TIES 'time'; valid orders: random, row, item"),
+        ({"TIE_SEED": "-1"}, "TIE_SEED must be >= 0, got -1"),
         ({"DEVICE": "gpu"}, "DEVICE: device 'gpu' is not a device"),
         ({"SEARCH": "maybe"}, "SEARCH expects true or false or None, got 'maybe'"),
         ({"USER_COL": "id", "ITEM_COL": "id"}, "USER_COL and ITEM_COL are both 'id'"),
@@ -135,6 +137,38 @@ def test_bad_parameters_are_named(values: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError) as err:
         reports.ReportParams.from_parameters(values)
     assert message in str(err.value)
+
+
+def test_the_order_of_ties_reaches_the_data_and_the_description() -> None:
+    params = reports.ReportParams.from_parameters({"TIES": "row", "TIE_SEED": "3", "SPLIT": "loo"})
+    spec = params.data_spec(seed=7)
+    assert (spec.ties, spec.tie_seed, spec.split, spec.seed) == ("row", 3, "loo", 7)
+    assert "with equal timestamps ordered by file row" in reports.describe(params)
+    default = reports.ReportParams(split="time", models=("pop", "sasrec"))
+    assert (default.data_spec().ties, default.data_spec().tie_seed) == ("random", 0)
+    assert "ordered at random (tie seed 0)" in reports.describe(default)
+    # the holdout, strong and time splits do not depend on the order of ties, nor do models without sequences
+    for split in ("holdout", "strong", "time"):
+        assert "equal timestamps" not in reports.describe(reports.ReportParams(split=split, ties="item"))
+
+
+def test_the_tie_flags_of_report_become_its_parameters(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    seen = []
+
+    def fake_run_report(params: reports.ReportParams, out: str, **_: object) -> None:
+        seen.append(params)
+        raise reports.ReportExecutionError("stopped by the test")
+
+    monkeypatch.setattr(reports, "check_data", lambda params: None)
+    monkeypatch.setattr(reports, "run_report", fake_run_report)
+    argv = ["report", "--data", "ml-100k", "--split", "loo", "--ties", "item", "--tie-seed", "5"]
+    status, _, err = run([*argv, "--out", str(tmp_path / "r"), "-q"], capsys)
+    assert status == 1 and "stopped by the test" in err
+    assert (seen[0].ties, seen[0].tie_seed) == ("item", 5)
+    status, _, err = run([*argv[:5], "--ties", "time", "--out", str(tmp_path / "r"), "-q"], capsys)
+    assert status == 2 and "argument --ties: invalid choice: 'time'" in err
 
 
 def test_read_columns_reads_only_the_header(tmp_path: Path) -> None:
