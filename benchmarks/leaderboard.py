@@ -9,11 +9,13 @@ resident set size, and peak CUDA memory on a GPU) and its wall time are its own.
 Writes ``OUT/runs.csv`` (one row per run, with the ``options`` it had beyond the model's defaults and the
 ``machine`` it ran on), ``OUT/leaderboard.csv`` and ``OUT/leaderboard.md`` (mean ± std per model), and keeps each
 run directory under ``OUT/runs/``. ``--from-runs`` merges runs.csv files, from other machines too, without training.
+``--from-dirs`` adds finished run directories (of ``sslrec train`` or ``benchmarks/tune.py``) the same way.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -22,6 +24,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -40,6 +43,8 @@ RECBOLE = {
 }
 ISSUE3_MODELS = ("pop", "itemknn", "ease", "bpr", "ae", "dae", "cdae", "multdae", "multvae", "autorec")
 METRICS = ("ndcg@10", "recall@10", "ndcg@20", "recall@20", "hit@10", "mrr@10")
+Point = tuple[tuple[str, str], ...]  # ((key, value), ...) as given on the command line
+RUN_ONLY = ("seed", "device", "progress")  # config keys that say how a run ran, not what was tried
 
 
 def this_machine() -> str:
@@ -102,6 +107,40 @@ def run_one(
     record = json.loads(proc.stdout.strip().splitlines()[-1])
     record["process_seconds"] = wall
     return record
+
+
+def point_of(run_dir: Path) -> tuple[Point, int]:
+    """The settings in which a run directory's config differs from its model's defaults, and its seed."""
+    from sslrec_utils.experiment import resolve_configs  # imports torch: only where a run is read
+
+    config = run_config(run_dir)
+    model_cfg, train_cfg = resolve_configs(config["model"])  # the defaults of the code as it is now
+    defaults = {**dataclasses.asdict(model_cfg), **dataclasses.asdict(train_cfg)}
+    given = {**config["model_config"], **config["train_config"]}
+    point = tuple(
+        (k, v if isinstance(v, str) else json.dumps(v))
+        for k, v in given.items()
+        if k not in RUN_ONLY and json.dumps(v) != json.dumps(defaults.get(k))
+    )
+    return point, int(config["train_config"]["seed"])
+
+
+def run_config(run_dir: Path) -> dict[str, Any]:
+    """The ``config.json`` that ``sslrec train`` wrote in `run_dir`."""
+    return json.loads((run_dir / "config.json").read_text())
+
+
+def row_of(run_dir: Path, machine: str | None = None) -> dict[str, object]:
+    """A runs.csv row from a finished run directory (of ``sslrec train`` or ``benchmarks/tune.py``): the
+    summary ``sslrec train`` prints, read back from its ``metrics.json``; ``options``, the settings in which it
+    differs from the model's current defaults, as ``--set`` flags (for a run that searched its grid, that
+    includes the values the search chose); the `machine` it ran on if known. The process's wall time is not
+    kept in the folder (NaN)."""
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    row = {k: v for k, v in metrics.items() if k not in ("test", "valid")}
+    row["valid_ndcg@10"] = metrics["valid"].get("ndcg@10")  # as sslrec train's summary has it
+    options = " ".join(f"--set {k}={v}" for k, v in point_of(run_dir)[0])
+    return row | {"process_seconds": float("nan"), "options": options, "machine": machine}
 
 
 def summarise(runs: pd.DataFrame, split: str = "holdout") -> pd.DataFrame:
@@ -194,12 +233,31 @@ def main(argv: list[str] | None = None) -> int:
         metavar="RUNS_CSV",
         help="train nothing: merge these runs.csv files (of one data set and split) into OUT's tables",
     )
+    parser.add_argument(
+        "--from-dirs",
+        type=Path,
+        nargs="+",
+        default=None,
+        metavar="RUN_DIR",
+        help="train nothing: add finished run directories (after any --from-runs; a later run of the same "
+        "model and seed replaces an earlier one)",
+    )
+    parser.add_argument(
+        "--machine", default=None, help="with --from-dirs: the machine the directories' runs ran on, if known"
+    )
     args = parser.parse_args(argv)
+    if args.machine is not None and not args.from_dirs:
+        parser.error("--machine describes the runs of --from-dirs; give it with --from-dirs")
     args.out.mkdir(parents=True, exist_ok=True)
-    if args.from_runs:
-        runs = pd.concat([pd.read_csv(path) for path in args.from_runs], ignore_index=True)
+    if args.from_runs or args.from_dirs:
+        unfinished = [str(d) for d in args.from_dirs or [] if not (d / "metrics.json").is_file()]
+        if unfinished:
+            parser.error(f"no metrics.json in {unfinished}: not finished run directories")
+        tables = [pd.read_csv(path) for path in args.from_runs or []]
+        tables += [pd.DataFrame([row_of(d, args.machine) for d in args.from_dirs or []])]
+        runs = pd.concat([t for t in tables if len(t)], ignore_index=True)
         if "options" in runs:  # one row per model: runs with other options belong in another leaderboard
-            mixed = runs.groupby("model")["options"].agg(lambda o: o.fillna("").nunique())
+            mixed = runs.groupby("model")["options"].agg(lambda o: o.astype(object).fillna("").nunique())
             if (mixed > 1).any():
                 parser.error(
                     f"the runs of {sorted(mixed.index[mixed > 1])} have different options: merge runs with "
@@ -242,7 +300,7 @@ def write_tables(runs: pd.DataFrame, args: argparse.Namespace) -> None:
     # same; --from-runs refuses a mix); runs.csv files older than the column have none
     options = {}
     if "options" in runs:
-        given = runs[runs["options"].fillna("") != ""]
+        given = runs[runs["options"].astype(object).fillna("") != ""]
         options = dict(zip(given["model"], given["options"], strict=True))
     # the machine(s) the runs ran on, not the one merging them; runs.csv files older than the column have none
     machines = sorted(runs["machine"].dropna().unique()) if "machine" in runs else []

@@ -32,23 +32,20 @@ import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
 
-from benchmarks.leaderboard import run_one
+from benchmarks.leaderboard import Point, point_of, run_config, run_one
 from sslrec_utils.batching import make_batcher
-from sslrec_utils.experiment import DataSpec, load_split, resolve_configs
+from sslrec_utils.experiment import DataSpec, load_split
 from sslrec_utils.models import build_model, model_config
 from sslrec_utils.models.base import TrainData
 from sslrec_utils.plotting import training_curves
 
-Point = tuple[tuple[str, str], ...]  # ((key, value), ...) as given on the command line
 LATE = 10  # validations averaged for the level a run's curve settled at
-RUN_ONLY = ("seed", "device", "progress")  # config keys that say how a run ran, not what was tried
 
 
 def parse_grid(axes: list[str]) -> list[Point]:
@@ -127,29 +124,10 @@ def collect(point: Point, seed: int, run_dir: Path, process_seconds: float) -> d
     }
 
 
-def point_of(run_dir: Path) -> tuple[Point, int]:
-    """The settings in which a run directory's config differs from its model's defaults, and its seed."""
-    config = _config(run_dir)
-    model_cfg, train_cfg = resolve_configs(config["model"])  # the defaults of the code as it is now
-    defaults = {**dataclasses.asdict(model_cfg), **dataclasses.asdict(train_cfg)}
-    given = {**config["model_config"], **config["train_config"]}
-    point = tuple(
-        (k, v if isinstance(v, str) else json.dumps(v))
-        for k, v in given.items()
-        if k not in RUN_ONLY and json.dumps(v) != json.dumps(defaults.get(k))
-    )
-    return point, int(config["train_config"]["seed"])
-
-
-def _config(run_dir: Path) -> dict[str, Any]:
-    """The ``config.json`` that ``sslrec train`` wrote in `run_dir`."""
-    return json.loads((run_dir / "config.json").read_text())
-
-
 def examples_per_epoch(run_dir: Path) -> int:
     """The training examples (windows, users or interactions) one epoch of a run draws, counted by re-making
     its batcher from its ``config.json`` on its split and drawing one epoch; 0 for a closed-form model."""
-    config = _config(run_dir)
+    config = run_config(run_dir)
     split, _ = load_split(DataSpec.from_dict(config["data"]), progress=False)
     data = TrainData.from_split(split)
     model = build_model(model_config(config["model"], config["model_config"]), data)
@@ -167,7 +145,7 @@ def curves(run_dirs: list[Path], labels: dict[Path, str] | None = None) -> pd.Da
     frames, per_epoch = [], {}
     for run_dir in run_dirs:
         point, seed = point_of(run_dir)
-        config = _config(run_dir)
+        config = run_config(run_dir)
         fields = {f.name for f in dataclasses.fields(model_config(config["model"]))}
         missing = sorted(fields - config["model_config"].keys())
         if missing:  # its epochs cannot be re-made: those settings' defaults may have changed since
@@ -273,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         unfinished = [str(d) for d in args.from_dirs if not (d / "metrics.json").exists()]
         if unfinished:
             parser.error(f"not finished runs of sslrec train (no metrics.json): {', '.join(unfinished)}")
-        others = [str(d) for d in args.from_dirs if _config(d)["model"] != args.model]
+        others = [str(d) for d in args.from_dirs if run_config(d)["model"] != args.model]
         if others:
             parser.error(f"runs of another model than {args.model}: {', '.join(others)}")
         rows = [collect(*point_of(d), d, float("nan")) for d in args.from_dirs]

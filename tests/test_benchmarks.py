@@ -338,6 +338,7 @@ def test_tune_tabulates_finished_run_directories(tmp_path, capsys):
     windows = int(np.ceil((n[n >= 2] - 1) / 10).sum())
     first = curves[curves["seed"] == 1].iloc[:2]
     assert list(first["examples_seen"]) == [windows, 2 * windows]
+
     assert (out / "curves.png").stat().st_size > 10_000
     # a run whose config predates a setting cannot have its epochs re-made: left out, and said so
     old = tmp_path / "old"
@@ -354,6 +355,48 @@ def test_tune_tabulates_finished_run_directories(tmp_path, capsys):
     with pytest.raises(SystemExit):  # runs of another model
         tune.main(["--model", "bert4rec", "--from-dirs", str(dirs[0]), "--out", str(tmp_path / "none")])
     assert not (tmp_path / "none").exists()
+
+
+def test_leaderboard_reads_finished_run_directories(tmp_path, capsys):
+    from sslrec_utils.experiment import DataSpec, run_experiment
+
+    spec = DataSpec(dataset="synthetic:60x80x1500", split="loo")
+    dirs = []
+    for seed, lr in ((1, "0.01"), (2, "0.01"), (1, "0.02")):
+        dirs.append(tmp_path / f"run-{seed}-{lr}")
+        run_experiment(spec.replace(seed=seed), "pop", out_dir=dirs[-1])
+        if lr == "0.02":  # a run whose config differs from the defaults
+            config = json.loads((dirs[-1] / "config.json").read_text())
+            config["train_config"]["lr"] = 0.02
+            (dirs[-1] / "config.json").write_text(json.dumps(config))
+    out = tmp_path / "board"
+    argv = ["--from-dirs", *map(str, dirs[:2]), "--machine", "a test machine", "--out", str(out)]
+    assert leaderboard.main(argv) == 0
+    runs = pd.read_csv(out / "runs.csv")
+    for (_, row), run_dir in zip(runs.iterrows(), dirs[:2], strict=True):
+        metrics = json.loads((run_dir / "metrics.json").read_text())
+        assert row["ndcg@10"] == metrics["ndcg@10"] and row["valid_ndcg@10"] == metrics["valid"]["ndcg@10"]
+        assert row["seed"] == metrics["seed"] and np.isnan(row["process_seconds"])
+    assert runs["options"].isna().all() and (runs["machine"] == "a test machine").all()
+    assert "a test machine" in (out / "leaderboard.md").read_text()
+    # added after a runs.csv, a directory replaces that file's run of the same model and seed
+    argv = ["--from-runs", str(out / "runs.csv"), "--from-dirs", str(dirs[0]), "--out", str(tmp_path / "b2")]
+    assert leaderboard.main(argv) == 0
+    merged = pd.read_csv(tmp_path / "b2" / "runs.csv")
+    assert sorted(merged["seed"]) == [1, 2] and merged["machine"].isna().sum() == 1
+    # a run at other settings names them, and does not merge with runs at the defaults
+    assert leaderboard.row_of(dirs[2])["options"] == "--set lr=0.02"
+    with pytest.raises(SystemExit):
+        leaderboard.main(["--from-dirs", *map(str, dirs), "--out", str(tmp_path / "b3")])
+    assert "have different options" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        leaderboard.main(["--from-dirs", str(tmp_path), "--out", str(tmp_path / "b4")])
+    assert "not finished run directories" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        leaderboard.main(
+            ["--machine", "x", "--from-runs", str(out / "runs.csv"), "--out", str(tmp_path / "b5")]
+        )
+    assert "give it with --from-dirs" in capsys.readouterr().err
 
 
 def test_paired_compares_models_user_by_user(tmp_path, capsys):
