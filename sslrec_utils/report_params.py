@@ -36,9 +36,7 @@ class ReportParams(Config):
     min_user: int = 0  # k-core: drop users with fewer interactions
     min_item: int = 0  # k-core: drop items with fewer interactions
     split: str = "holdout"  # evaluation protocol: holdout | loo | strong | time
-    ties: str = (
-        "random"  # order of a user's rows with equal timestamps: random | row (the file's) | item (ID)
-    )
+    ties: str = "random"  # order of a user's equal timestamps: random | row (the file's) | item (ID)
     tie_seed: int = 0  # seeds the random order of ties
     models: tuple[str, ...] = ("pop", "ease", "multvae")  # models to compare
     ks: tuple[int, ...] = (10, 20)  # metric cut-offs; the first selects epochs and ranks the models
