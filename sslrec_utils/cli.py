@@ -11,7 +11,9 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from sslrec_utils.data import (
@@ -140,6 +142,15 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _restore_ctrl_c() -> None:
+    """Let SIGINT stop training as Ctrl-C does (keeping the best epoch so far) in a process that inherited it
+    ignored: a non-interactive shell starts background jobs (``nohup sslrec train ... &``, and the runs of
+    ``benchmarks/tune.py`` started so) with SIGINT ignored, so ``kill -INT`` would do nothing."""
+    if threading.current_thread() is threading.main_thread():
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def _train(args: argparse.Namespace) -> int:
     """Train one model with validation selection, test it, write the run directory, print a JSON summary."""
     from sslrec_utils.experiment import RUN_FILES, DataSpec, run_experiment
@@ -147,6 +158,7 @@ def _train(args: argparse.Namespace) -> int:
     from sslrec_utils.profiling import reuse_freed_memory
 
     reuse_freed_memory()  # a training process: reuse freed pages between steps (see its docstring)
+    _restore_ctrl_c()
     data_keys = (*_FILE_OPTIONS, "split", "ties", "tie_seed")
     given = {key: getattr(args, key) for key in data_keys if getattr(args, key) is not None}
     spec = DataSpec(dataset=args.dataset, seed=args.seed, data_dir=args.data_dir, **given)

@@ -1,6 +1,7 @@
 import dataclasses
 import json
 import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -118,6 +119,19 @@ def test_ctrl_c_ends_a_run_that_is_still_tested_and_written(csv_spec, tmp_path, 
     assert saved["ndcg@10"] == pytest.approx(record["ndcg@10"]) and 0 < record["ndcg@10"] < 1
     assert len(pd.read_csv(tmp_path / "history.csv")) == 2
     assert run_experiment(csv_spec, "pop", progress=False)["interrupted"] is False
+
+
+def test_train_listens_to_sigint_even_when_started_with_it_ignored(csv_spec, tmp_path):
+    from sslrec_utils.cli import main
+
+    # nohup ... & from a script starts the process with SIGINT ignored; sslrec train restores Ctrl-C's handler
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        data = ["--dataset", csv_spec.dataset, "--user-col", "who", "--item-col", "what"]
+        assert main(["train", "--model", "pop", *data, "--out", str(tmp_path / "run"), "-q"]) == 0
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def test_ctrl_c_during_a_search_keeps_the_points_tried(csv_spec, tmp_path, monkeypatch):
