@@ -146,9 +146,9 @@ def _restore_ctrl_c() -> None:
     """Let SIGINT stop training as Ctrl-C does (keeping the best epoch so far) in a process that inherited it
     ignored: a non-interactive shell starts background jobs (``nohup sslrec train ... &``, and the runs of
     ``benchmarks/tune.py`` started so) with SIGINT ignored, so ``kill -INT`` would do nothing."""
-    if threading.current_thread() is threading.main_thread():
-        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+    on_main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    if on_main_thread and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _train(args: argparse.Namespace) -> int:
