@@ -8,7 +8,8 @@ resident set size, and peak CUDA memory on a GPU) and its wall time are its own.
 
 Writes ``OUT/runs.csv`` (one row per run, with the ``options`` it had beyond the model's defaults and the
 ``machine`` it ran on), ``OUT/leaderboard.csv`` and ``OUT/leaderboard.md`` (mean ± std per model), and keeps each
-run directory under ``OUT/runs/``. ``--from-runs`` merges runs.csv files, from other machines too, without training.
+run directory under ``OUT/runs/``, beside its progress log (``OUT/runs/MODEL-SEED.log``: ``tail`` it to follow
+a long run). ``--from-runs`` merges runs.csv files, from other machines too, without training.
 ``--from-dirs`` adds finished run directories (of ``sslrec train`` or ``benchmarks/tune.py``) the same way.
 """
 
@@ -79,8 +80,11 @@ def run_one(
     """One ``sslrec train`` process (``args``: dataset, split, device, epochs, set; then `settings`, in `env`):
     its JSON summary plus the process's wall time.
 
+    The process's progress bar and messages go to `log_path` (``RUN_DIR.log``, beside the run directory, which
+    appears only when the run ends), so that a long run can be followed while it trains.
+
     Raises:
-        RuntimeError: the process failed; the message ends with its stderr.
+        RuntimeError: the process failed; the message ends with the end of its log.
     """
     cmd = [sys.executable, "-m", "sslrec_utils.cli", "train", "--model", model, "--dataset", args.dataset]
     cmd += [
@@ -93,20 +97,30 @@ def run_one(
         "--force",
         "--device",
         args.device,
-        "-q",
     ]
     if args.epochs is not None:
         cmd += ["--epochs", str(args.epochs)]
     for setting in (*args.set, *settings):
         cmd += ["--set", setting]
+    log = log_path(run_dir)
+    log.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=None if env is None else dict(env))
+    with log.open("w") as stderr:
+        proc = subprocess.run(
+            cmd, stdout=subprocess.PIPE, stderr=stderr, text=True, env=None if env is None else dict(env)
+        )
     wall = time.perf_counter() - start
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+        end = log.read_text(errors="replace")[-2000:].replace("\r", "\n")  # a progress bar redraws with \r
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}); the end of {log}:\n{end}")
     record = json.loads(proc.stdout.strip().splitlines()[-1])
     record["process_seconds"] = wall
     return record
+
+
+def log_path(run_dir: Path) -> Path:
+    """Where `run_one` writes a run's progress: ``RUN_DIR.log``, beside the run directory."""
+    return run_dir.with_name(run_dir.name + ".log")
 
 
 def point_of(run_dir: Path) -> tuple[Point, int]:
@@ -278,7 +292,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for model in [m.strip() for m in args.models.split(",") if m.strip()]:
         for seed in args.seeds:
-            record = run_one(model, seed, args, args.out / "runs" / f"{model}-{seed}")
+            run_dir = args.out / "runs" / f"{model}-{seed}"
+            print(f"{model:10s} seed {seed}: training (progress: tail {log_path(run_dir)})", flush=True)
+            record = run_one(model, seed, args, run_dir)
             rows.append({**record, "options": options, "machine": this_machine()})
             print(
                 f"{model:10s} seed {seed}: ndcg@10 {record['ndcg@10']:.4f}  recall@10 {record['recall@10']:.4f}  "

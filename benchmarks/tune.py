@@ -1,8 +1,8 @@
 """Grid search of one model's hyperparameters on the validation part only; several runs at once.
 
 Each grid point and seed runs as its own ``sslrec train`` process (one thread each), ``--jobs`` of them at a
-time (on a GPU they share the device). A run keeps the epoch with the best validation NDCG@10; the grid point
-with the best mean of that over seeds wins. Test metrics are never read: choose on validation, then measure the
+time (on a GPU they share the device), each writing its progress bar to ``RUNS_DIR/NNN-SEED.log``. A run keeps
+the epoch with the best validation NDCG@10; the grid point with the best mean of that over seeds wins. Test metrics are never read: choose on validation, then measure the
 winner with ``benchmarks/leaderboard.py``. Usage:
 
     python -m benchmarks.tune --model bert4rec --split loo --seeds 2020 2021 --jobs 4 \\
@@ -266,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     runs_dir = args.runs_dir or Path(tempfile.mkdtemp(prefix=f"tune-{args.model}-"))
     jobs = [(p, s) for p in points for s in args.seeds]
     print(
-        f"{args.model}: {len(points)} grid points x {len(args.seeds)} seeds, {args.jobs} at a time",
+        f"{args.model}: {len(points)} grid points x {len(args.seeds)} seeds, {args.jobs} at a time; "
+        f"runs in {runs_dir}, each one's progress in NNN-SEED.log there",
         flush=True,
     )
     rows, lock = [], threading.Lock()

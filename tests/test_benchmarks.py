@@ -33,6 +33,18 @@ def test_leaderboard_runs_models_over_seeds_and_writes_tables(tmp_path):
     assert (runs["machine"] == leaderboard.this_machine()).all() and f"Machine: {runs['machine'][0]};" in md
     assert (runs["threads"] >= 1).all() and f"threads per run {runs['threads'][0]}, device" in md
     assert (tmp_path / "runs" / "pop-2020" / "metrics.json").exists()
+    assert (tmp_path / "runs" / "pop-2020.log").exists()  # each run's progress, beside its folder
+
+
+def test_a_run_writes_its_progress_beside_its_folder_and_a_failure_quotes_it(tmp_path):
+    args = argparse.Namespace(dataset="ml-100k", split="holdout", device="cpu", epochs=1, set=[])
+    record = leaderboard.run_one("multvae", 2020, args, tmp_path / "runs" / "multvae-2020")
+    assert record["epochs"] == 1 and (tmp_path / "runs" / "multvae-2020" / "metrics.json").exists()
+    log = (tmp_path / "runs" / "multvae-2020.log").read_text()
+    assert "1/1" in log and "ndcg@10=" in log  # the epoch bar, with the loss and the validation figure
+    with pytest.raises(RuntimeError, match=r"(?s)bad\.log.*unknown setting.*nosuch"):
+        leaderboard.run_one("multvae", 2020, args, tmp_path / "runs" / "bad", ["nosuch=1"])
+    assert not (tmp_path / "runs" / "bad").exists()
 
 
 def test_leaderboard_merges_runs_without_training(tmp_path):
