@@ -617,6 +617,12 @@ def test_parameters_cell(path: Path) -> None:
     assert all(n.isupper() for n in names), f"parameter names must be UPPER_CASE: {names}"
     unknown = CHAPTERS[path.stem].parameters.keys() - set(names)
     assert not unknown, f"CHAPTERS passes {sorted(unknown)}, which the parameters cell does not define"
+    # Papermill reads the cell with its own line parser, which an "=" in a comment defeats: it then warns that
+    # the name is an unknown parameter whenever a value is passed for it
+    import papermill
+
+    unparsed = set(names) - set(papermill.inspect_notebook(str(path)))
+    assert not unparsed, f"Papermill cannot parse the lines of {sorted(unparsed)} (an '=' in a comment?)"
 
 
 # ---- executed by Papermill (minutes) ---------------------------------------------------------------------------
