@@ -245,7 +245,7 @@ def test_conclusion_is_written_from_the_numbers() -> None:
     lost = [record("pop", 1, 0.2), record("ease", 1, 0.1)]
     text = reports.conclusion(reports.leaderboard(lost, [10]), lost, {}, params)
     assert "No model beat the popularity baseline" in text and "is 0.1000 (100% of its score)" in text
-    assert "with one seed the report cannot measure the spread" in text
+    assert "With one seed the report cannot measure how much the choice of seed moves the scores" in text
     close = [record("ease", 1, 0.300), record("multdae", 1, 0.295)]
     text = reports.conclusion(reports.leaderboard(close, [10]), close, {}, params)
     assert "is 0.0050 (2% of its score). With one seed the report cannot tell so small a lead" in text
