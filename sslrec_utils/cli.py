@@ -198,7 +198,8 @@ def _train(args: argparse.Namespace) -> int:
             shutdown()
     if record is not None:  # rank 0 (or a single process) reports
         summary = {k: v for k, v in record.items() if k not in ("test", "valid")}
-        summary["valid_ndcg@10"] = record["valid"].get("ndcg@10")  # validation NDCG@10 of the chosen epoch
+        metric = record["metric"]  # the chosen epoch's validation figure (ndcg@10 by default)
+        summary[f"valid_{metric}"] = record["valid"].get(metric)
         print(json.dumps(summary))
     return 0
 

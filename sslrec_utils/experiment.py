@@ -19,7 +19,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,11 @@ from sslrec_utils.models.base import TrainData
 from sslrec_utils.splits import Split, make_split
 from sslrec_utils.train import FitResult, TrainConfig, evaluate_model, fit, resolve_device, save_checkpoint
 
-SUMMARY_KEYS = ("recall@10", "ndcg@10", "recall@20", "ndcg@20", "hit@10", "mrr@10")
+
+def summary_keys(ks: Sequence[int]) -> list[str]:
+    """The test metrics a run's record repeats at its top level: recall and NDCG at every cut-off, then hit rate
+    and MRR at the first (``recall@10, ndcg@10, recall@20, ndcg@20, hit@10, mrr@10`` at the default ks)."""
+    return [f"{m}@{k}" for k in ks for m in ("recall", "ndcg")] + [f"hit@{ks[0]}", f"mrr@{ks[0]}"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -310,8 +314,8 @@ def run_experiment(
         dist: this process's place in a ``torchrun`` launch; only rank 0 tests, writes and returns the record.
 
     Returns:
-        The metrics record also written to ``metrics.json``: model, seed, test metrics (``recall@10``...),
-        ``valid`` metrics, ``epochs`` run, ``best_epoch``, ``train_seconds``, ``seconds_to_best``...;
+        The metrics record also written to ``metrics.json``: model, seed, test metrics (``recall@10``...,
+        `summary_keys`), the selection ``metric``, ``valid`` metrics, ``epochs`` run, ``best_epoch``, ``train_seconds``, ``seconds_to_best``...;
         None on ranks other than 0.
     """
     settings = settings if isinstance(settings, Mapping) else dict(_split_assignment(s) for s in settings)
@@ -346,7 +350,8 @@ def run_experiment(
         "dataset": spec.dataset,
         "split": spec.split,
         "seed": spec.seed,
-        **{k: test.summary[k] for k in SUMMARY_KEYS if k in test.summary},
+        **{k: test.summary[k] for k in summary_keys(train_cfg.ks) if k in test.summary},
+        "metric": train_cfg.metric,  # the validation metric that chose the epoch
         "epochs": int(history["epoch"].max()),
         "best_epoch": trained.fit.best_epoch,
         "train_seconds": trained.fit.train_seconds,

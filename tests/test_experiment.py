@@ -134,6 +134,20 @@ def test_train_listens_to_sigint_even_when_started_with_it_ignored(csv_spec, tmp
         signal.signal(signal.SIGINT, before)
 
 
+def test_the_summary_line_follows_the_cut_offs_and_the_selection_metric(csv_spec, tmp_path, capsys):
+    from sslrec_utils.cli import main
+
+    data = ["--dataset", csv_spec.dataset, "--user-col", "who", "--item-col", "what", "-q"]
+    settings = ["--set", "ks=[3,5]", "--set", "metric=recall@5"]
+    assert main(["train", "--model", "pop", *data, *settings, "--out", str(tmp_path / "run")]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    keys = ["recall@3", "ndcg@3", "recall@5", "ndcg@5", "hit@3", "mrr@3"]
+    assert [k for k in summary if "@" in k] == [*keys, "valid_recall@5"]
+    assert all(summary[k] == metrics["test"][k] for k in keys)
+    assert summary["metric"] == "recall@5" and summary["valid_recall@5"] == metrics["valid"]["recall@5"]
+
+
 def test_ctrl_c_during_a_search_keeps_the_points_tried(csv_spec, tmp_path, monkeypatch):
     # dae searches dropout over (0.5, 0.7): Ctrl-C comes at the second point's first validation
     _ctrl_c_at_validation(monkeypatch, 2)
