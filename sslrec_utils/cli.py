@@ -267,14 +267,20 @@ def _evaluate(args: argparse.Namespace) -> int:
     from sslrec_utils.recommend import TrainedRecommender
     from sslrec_utils.train import evaluate_model
 
-    ks = _cutoffs(args.ks)
+    ks = _cutoffs(args.ks) if args.ks is not None else None
     rec = TrainedRecommender.load(args.run, device=args.device)
+    config = json.loads((Path(args.run) / "config.json").read_text())
+    ks = ks or tuple(config["train_config"].get("ks", (10, 20)))  # the run's own cut-offs by default
     exclude = {"protocol": None, "yes": True, "no": False}[args.exclude_seen]
     result = evaluate_model(
         rec.model, rec.split, args.phase, ks=ks, exclude_seen=exclude, progress=not args.quiet
     )
-    model = json.loads((Path(args.run) / "config.json").read_text())["model"]
-    record = {"run": str(args.run), "model": model, "phase": args.phase, "exclude_seen": args.exclude_seen}
+    record = {
+        "run": str(args.run),
+        "model": config["model"],
+        "phase": args.phase,
+        "exclude_seen": args.exclude_seen,
+    }
     record |= {"n_users": result.n_users, **result.summary}
     if args.json:
         print(json.dumps(record))
@@ -314,7 +320,7 @@ def _add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:
         default="protocol",
         help="rank the user's input items too (no), not (yes), or as the split's protocol does (default)",
     )
-    ev.add_argument("--ks", default="10,20", help="metric cut-offs (default 10,20)")
+    ev.add_argument("--ks", default=None, help="metric cut-offs, e.g. 5,10 (default: the run's own)")
     ev.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps (default auto)")
     ev.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     ev.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

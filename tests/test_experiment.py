@@ -146,6 +146,10 @@ def test_the_summary_line_follows_the_cut_offs_and_the_selection_metric(csv_spec
     assert [k for k in summary if "@" in k] == [*keys, "valid_recall@5"]
     assert all(summary[k] == metrics["test"][k] for k in keys)
     assert summary["metric"] == "recall@5" and summary["valid_recall@5"] == metrics["valid"]["recall@5"]
+    # sslrec evaluate scores at the run's own cut-offs unless told otherwise
+    assert main(["evaluate", "--run", str(tmp_path / "run"), "--json", "-q", "--device", "cpu"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert {k: again[k] for k in keys} == {k: metrics["test"][k] for k in keys} and "ndcg@10" not in again
 
 
 def test_ctrl_c_during_a_search_keeps_the_points_tried(csv_spec, tmp_path, monkeypatch):
