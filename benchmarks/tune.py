@@ -2,8 +2,8 @@
 
 Each grid point and seed runs as its own ``sslrec train`` process (one thread each), ``--jobs`` of them at a
 time (on a GPU they share the device), each writing its progress bar to ``RUNS_DIR/NNN-SEED.log``. A run keeps
-the epoch with the best validation NDCG@10; the grid point with the best mean of that over seeds wins. Test metrics are never read: choose on validation, then measure the
-winner with ``benchmarks/leaderboard.py``. Usage:
+the epoch with the best validation NDCG@10; the grid point with the best mean of that over seeds wins. Test
+metrics are never read: choose on validation, then measure the winner with ``benchmarks/leaderboard.py``. Usage:
 
     python -m benchmarks.tune --model bert4rec --split loo --seeds 2020 2021 --jobs 4 \\
         --grid mask_prob=0.2,0.4,0.6 --grid dropout,attn_dropout=0.1,0.3 --out benchmarks/results/tune-bert4rec
