@@ -388,7 +388,10 @@ def split_fingerprint(split: Split) -> str:
     """A short hash of a split: its users' and items' original IDs and each part's (user, item) pairs.
 
     ``config.json`` records it, so that a run reloaded on data that has changed since (rows added, removed or
-    renamed) is refused rather than scored on a different split.
+    renamed) is refused rather than scored on a different split. It hashes each part in its row order (each
+    user's rows in time order, ties as `preprocess` ordered them), so the same rows read from a file in another
+    row order are refused too, even where the split holds the same pairs: on the safe side, since a random order
+    of ties is drawn in the file's row order and can give other sequences.
     """
     digest = hashlib.sha256()
     # the IDs as text: the same bytes in every version of every library

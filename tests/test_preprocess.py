@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -155,6 +157,17 @@ def test_ties_in_time_are_ordered_as_asked() -> None:
     assert order(preprocess(TIED), 0) == order(preprocess(TIED, ties="random", tie_seed=0), 0)  # the default
     with pytest.raises(ValueError, match="unknown tie order 'time'; valid: random, row, item"):
         preprocess(TIED, ties="time")  # type: ignore[arg-type]
+    # the random draws follow the rows as given (the README says so): with one seed, the same rows in another
+    # order give other orders of the tie, and one order of rows always gives the same
+    tied_rows = [0, 1, 3]  # user 1's three items rated in second 100
+    by_row_order = {
+        tuple(order(preprocess(TIED.iloc[[*p, 2, 4, 5]], tie_seed=0), 0))
+        for p in itertools.permutations(tied_rows)
+    }
+    assert len(by_row_order) > 1
+    assert all(sorted(d[:3]) == [10, 20, 30] for d in by_row_order)
+    shuffled = TIED.iloc[[3, 5, 0, 2, 1, 4]]
+    assert order(preprocess(shuffled, tie_seed=0), 0) == order(preprocess(shuffled.copy(), tie_seed=0), 0)
 
 
 @settings(max_examples=50, deadline=None)
