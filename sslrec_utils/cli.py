@@ -125,7 +125,10 @@ def _add_file_options(parser: argparse.ArgumentParser) -> None:
         help="order of a user's interactions in one timestamp: random (default), row (the file's) or item (ID)",
     )
     parser.add_argument(
-        "--tie-seed", type=int, default=None, help="seed of the random order of ties (default 0)"
+        "--tie-seed",
+        type=int,
+        default=None,
+        help="seed of the random order of ties, drawn in the file's row order (default 0)",
     )
 
 
