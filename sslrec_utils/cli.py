@@ -270,10 +270,11 @@ def _evaluate(args: argparse.Namespace) -> int:
     from sslrec_utils.recommend import TrainedRecommender
     from sslrec_utils.train import evaluate_model
 
-    ks = _cutoffs(args.ks) if args.ks is not None else None
+    ks = _cutoffs(args.ks) if args.ks is not None else None  # a bad --ks fails before the run is loaded
     rec = TrainedRecommender.load(args.run, device=args.device)
     config = json.loads((Path(args.run) / "config.json").read_text())
-    ks = ks or tuple(config["train_config"].get("ks", (10, 20)))  # the run's own cut-offs by default
+    if ks is None:  # the run's own cut-offs
+        ks = tuple(config["train_config"].get("ks", (10, 20)))
     exclude = {"protocol": None, "yes": True, "no": False}[args.exclude_seen]
     result = evaluate_model(
         rec.model, rec.split, args.phase, ks=ks, exclude_seen=exclude, progress=not args.quiet
