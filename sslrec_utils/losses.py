@@ -141,6 +141,10 @@ def item_ce(logits: Tensor, targets: Tensor, ignore_index: int = -100) -> Tensor
         targets: (N,) target item indices; positions equal to `ignore_index` do not count.
 
     Returns:
-        Scalar mean over counted positions.
+        Scalar mean over counted positions; 0 when none counts (a BERT4Rec batch of short windows can draw
+        no mask), still attached to `logits`' graph so that a backward pass works on every rank.
     """
-    return F.cross_entropy(logits, targets, ignore_index=ignore_index)
+    # sum / count, not reduction="mean": the mean of no position is NaN. Bit-identical to the mean otherwise,
+    # and the count stays on the device (no host synchronisation).
+    total = F.cross_entropy(logits, targets, ignore_index=ignore_index, reduction="sum")
+    return total / (targets != ignore_index).sum().clamp(min=1)

@@ -70,6 +70,15 @@ def test_item_ce_ignores_padding_positions():
     assert math.isclose(losses.item_ce(logits, targets).item(), expected, rel_tol=1e-6)
 
 
+def test_item_ce_of_no_counted_position_is_zero_and_differentiable():
+    # A BERT4Rec batch of short windows can draw no mask at all: the loss must not be the NaN mean of nothing.
+    for logits in (torch.randn(3, 5, requires_grad=True), torch.randn(0, 5, requires_grad=True)):
+        loss = losses.item_ce(logits, torch.full((len(logits),), -100))
+        assert loss.item() == 0.0
+        loss.backward()
+        assert logits.grad is not None and not logits.grad.any()
+
+
 def test_l2_half_squared_norm_per_batch():
     t = torch.ones(4, 2)
     assert losses.l2(t, t).item() == (8 + 8) / (2 * 4)

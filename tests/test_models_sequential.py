@@ -170,6 +170,20 @@ def test_bert4rec_masks_at_the_rate_and_only_items(data):
     assert 0 in cuts and max(cuts) >= 5  # targets anywhere in the window, the latest item included
 
 
+def test_bert4rec_batch_without_a_mask_trains_nothing_and_stays_finite(data):
+    # Two-item windows masked item by item (last_prob 0) with mask_prob 0.4 draw no mask 36% of the time.
+    model = build_model("bert4rec", data, {**TINY, "last_prob": 0.0})
+    seqs = torch.full((1, 8), data.n_items)
+    seqs[0, -2:] = torch.tensor([3, 4])
+    unmasked = 0
+    for s in range(30):
+        gen = torch.Generator().manual_seed(s)
+        unmasked += int((model.mask(seqs, torch.Generator().manual_seed(s))[1] == -100).all())
+        loss = model.training_loss({"seqs": seqs}, StepInfo(0, 1, 1, gen))
+        assert torch.isfinite(loss)
+    assert unmasked > 0  # the case did occur
+
+
 def right_aligned(seqs: torch.Tensor, pad: int) -> bool:
     return bool((torch.diff((seqs != pad).int(), dim=1) >= 0).all())
 
