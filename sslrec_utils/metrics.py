@@ -36,11 +36,14 @@ class TopKHits(NamedTuple):
         items: (n_users, k) int64 tensor, the top-k item indices, best first.
         hits: (n_users, k) bool tensor, whether the item at each rank is relevant (and not excluded).
         n_relevant: (n_users,) int64 tensor, the number of relevant items of each user.
+        allowed: (n_users, k) bool tensor, false where an excluded (-inf) item fills the tail of a list
+            because fewer than k items were allowed: such an item is not a recommendation.
     """
 
     items: torch.Tensor
     hits: torch.Tensor
     n_relevant: torch.Tensor
+    allowed: torch.Tensor
 
 
 @dataclass(frozen=True)
@@ -121,8 +124,9 @@ def topk_hits(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -
     relevant = torch.zeros(scores.shape, dtype=torch.bool, device=scores.device)  # (B, n_items)
     relevant[_row_coords(csr, scores.device)] = True
     # When fewer than k items are allowed, excluded (-inf) items fill the tail; they are not recommendations.
-    hits = relevant.gather(1, items) & (top_scores > float("-inf"))
-    return TopKHits(items, hits, torch.from_numpy(n_relevant.astype(np.int64)).to(scores.device))
+    allowed = top_scores > float("-inf")
+    hits = relevant.gather(1, items) & allowed
+    return TopKHits(items, hits, torch.from_numpy(n_relevant.astype(np.int64)).to(scores.device), allowed)
 
 
 def metrics_from_hits(
@@ -219,21 +223,23 @@ def map_at_k(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) ->
     return _metric("map", scores, heldout, k)
 
 
-def _covered(topk_items: torch.Tensor, n_items: int) -> torch.Tensor:
-    """(n_items,) bool tensor: which items appear in at least one row of `topk_items` (n_users, k)."""
+def _covered(topk_items: torch.Tensor, n_items: int, allowed: torch.Tensor | None = None) -> torch.Tensor:
+    """(n_items,) bool tensor: which items appear in at least one row of `topk_items` (n_users, k), counting
+    only the ranks where `allowed` (n_users, k) is true when it is given."""
     seen = torch.zeros(n_items, dtype=torch.bool, device=topk_items.device)
-    seen[topk_items.reshape(-1)] = True
+    seen[topk_items.reshape(-1) if allowed is None else topk_items[allowed]] = True
     return seen
 
 
-def item_coverage_at_k(topk_items: torch.Tensor, n_items: int) -> float:
+def item_coverage_at_k(topk_items: torch.Tensor, n_items: int, allowed: torch.Tensor | None = None) -> float:
     """Fraction of all `n_items` items that appear in at least one user's top-k list.
 
     Args:
         topk_items: (n_users, k) int tensor of recommended item indices.
         n_items: the size of the catalogue.
+        allowed: optional (n_users, k) bool tensor (`TopKHits.allowed`): only these ranks count.
     """
-    return float(_covered(topk_items, n_items).float().mean())
+    return float(_covered(topk_items, n_items, allowed).float().mean())
 
 
 def evaluate(
@@ -316,7 +322,7 @@ def evaluate(
             for key, value in metrics_from_hits(top.hits, top.n_relevant, ks, metrics).items():
                 columns[key].append(value.cpu())
             for k in ks:
-                covered = _covered(top.items[:, :k], n_items).cpu()
+                covered = _covered(top.items[:, :k], n_items, top.allowed[:, :k]).cpu()
                 seen[k] = covered if k not in seen else seen[k] | covered
 
     per_user = pd.DataFrame(

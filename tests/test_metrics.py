@@ -297,8 +297,11 @@ def test_evaluate_equals_per_metric_functions() -> None:
             np.testing.assert_array_equal(result.per_user[f"{name}@{k}"].to_numpy(), expected)
             assert result.summary[f"{name}@{k}"] == pytest.approx(expected.mean())
     top = topk_hits(sub_scores, heldout[users], 10)
-    assert result.summary["coverage@10"] == pytest.approx(item_coverage_at_k(top.items, 30))
-    assert result.summary["coverage@3"] == pytest.approx(item_coverage_at_k(top.items[:, :3], 30))
+    assert not top.allowed.all()  # some users have fewer than 10 items left: their -inf tail is not covered
+    assert result.summary["coverage@10"] == pytest.approx(item_coverage_at_k(top.items, 30, top.allowed))
+    assert result.summary["coverage@3"] == pytest.approx(
+        item_coverage_at_k(top.items[:, :3], 30, top.allowed[:, :3])
+    )
 
 
 def test_evaluate_leaves_score_views_untouched() -> None:
@@ -315,6 +318,20 @@ def test_evaluate_leaves_score_views_untouched() -> None:
 def test_item_coverage_hand_case() -> None:
     # Items 0, 1, 2 are recommended to someone; items 3 and 4 to no one -> 3 / 5.
     assert item_coverage_at_k(torch.tensor([[0, 1], [1, 2], [2, 0]]), 5) == pytest.approx(0.6)
+
+
+def test_coverage_ignores_excluded_items_that_fill_a_list() -> None:
+    # One user of 4 items has seen all but item 3: the top 2 holds item 3 and an excluded item at -inf, which is
+    # not a recommendation, so the coverage is 1 / 4, not 2 / 4.
+    result = evaluate(
+        lambda u: torch.tensor([[0.9, 0.5, 0.2, 0.1]]),
+        np.array([0]),
+        sp.csr_matrix(np.array([[0, 0, 0, 1]])),
+        sp.csr_matrix(np.array([[1, 1, 1, 0]])),
+        ks=(2,),
+    )
+    assert result.summary["coverage@2"] == pytest.approx(0.25)
+    assert result.summary["hit@2"] == 1.0
 
 
 def test_format_metrics() -> None:
