@@ -244,7 +244,11 @@ def _random_keys(inter: Interactions, rng: np.random.Generator) -> np.ndarray:
 
 def _make(inter: Interactions, label: np.ndarray, protocol: str, seed: int | None) -> Split:
     """A split whose part ``PART_NAMES[protocol][k]`` holds the rows with ``label == k``."""
-    parts = {name: inter.frame[label == k] for k, name in enumerate(PART_NAMES[protocol])}
+    frame = inter.frame
+    if not frame.index.equals(pd.RangeIndex(len(frame))):
+        # `Split.sequences` orders ties in time by the index, the splits by row position: make them one
+        frame = frame.reset_index(drop=True)
+    parts = {name: frame[label == k] for k, name in enumerate(PART_NAMES[protocol])}
     return Split(parts, inter.user_map, inter.item_map, protocol, seed)
 
 

@@ -189,6 +189,17 @@ def test_loo_by_hand() -> None:
     assert rows_of(split.eval_plan("test", exclude_seen=True).exclude) == [[0, 1, 2], [0, 2], [1, 3]]
 
 
+def test_sequences_follow_row_order_whatever_the_frame_index() -> None:
+    # Four films in one second, ties kept in row order; the frame reversed keeps its old index (3, 2, 1, 0).
+    # The split takes the last rows as validation and test: the test input must end with the validation film.
+    inter = preprocess(
+        pd.DataFrame({"user": 1, "item": [10, 11, 12, 13], "rating": 1.0, "timestamp": 5}), ties="row"
+    )
+    split = loo_split(Interactions(inter.frame.iloc[::-1], inter.user_map, inter.item_map))
+    assert split.parts["valid"]["item"].tolist() == [1] and split.parts["test"]["item"].tolist() == [0]
+    assert split.sequences("train", "valid").items.tolist() == [3, 2, 1]
+
+
 @RANDOM
 @given(LOGS)
 def test_loo_properties(rows) -> None:
