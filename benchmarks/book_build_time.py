@@ -156,8 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     source = args.source.resolve()
-    workdir = Path(tempfile.mkdtemp(prefix="book-build-")) if args.workdir is None else args.workdir.resolve()
+    own_workdir = args.workdir is None  # only a folder this script made is removed whole
+    workdir = Path(tempfile.mkdtemp(prefix="book-build-")) if own_workdir else args.workdir.resolve()
     dest = workdir / "book"
+    if dest.is_dir() and any(dest.iterdir()):  # refused before anything is staged, so nothing is removed
+        raise SystemExit(f"book_build_time: {dest} is not empty; a cold build needs a fresh folder")
     stamp = dt.datetime.now().astimezone()
     args.out.mkdir(parents=True, exist_ok=True)
     try:
@@ -179,8 +182,12 @@ def main(argv: list[str] | None = None) -> int:
             ]
             check_rc = subprocess.call(check, cwd=ROOT)
     finally:
-        if not args.keep:
+        if not args.keep and own_workdir:
             shutil.rmtree(workdir, ignore_errors=True)
+        elif not args.keep:  # a folder the user named: remove what was staged in it, nothing else
+            shutil.rmtree(dest, ignore_errors=True)
+            for log in ("cold.log", "warm.log"):
+                (workdir / log).unlink(missing_ok=True)
 
     target_s = args.target_min * 60
     cache_hit = not warm["executed"] and warm["cached"] == len(notebooks)
