@@ -84,7 +84,8 @@ def run_one(
     appears only when the run ends), so that a long run can be followed while it trains.
 
     Raises:
-        RuntimeError: the process failed; the message ends with the end of its log.
+        RuntimeError: the process failed (the message ends with the end of its log), or it was interrupted
+            (its record says so: a run cut short must not enter a mean).
     """
     cmd = [sys.executable, "-m", "sslrec_utils.cli", "train", "--model", model, "--dataset", args.dataset]
     cmd += [
@@ -114,6 +115,10 @@ def run_one(
         end = log.read_text(errors="replace")[-2000:].replace("\r", "\n")  # a progress bar redraws with \r
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}); the end of {log}:\n{end}")
     record = json.loads(proc.stdout.strip().splitlines()[-1])
+    if record.get("interrupted"):  # stopped by a signal before its budget ended: not a finished run
+        raise RuntimeError(
+            f"{' '.join(cmd)} was interrupted at epoch {record.get('epochs')}; its run is kept"
+        )
     record["process_seconds"] = wall
     return record
 
@@ -144,6 +149,24 @@ def run_config(run_dir: Path) -> dict[str, Any]:
     return json.loads((run_dir / "config.json").read_text())
 
 
+def data_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A run's data set, preprocessing and split protocol: its config's ``data`` without the seed (which
+    varies the split, not the protocol) and the cache folder."""
+    return {k: v for k, v in config["data"].items() if k not in ("seed", "data_dir")}
+
+
+def data_conflicts(settings: Sequence[Mapping[str, Any]]) -> list[str]:
+    """``["split: holdout, loo", ...]``: the `data_settings` keys on which runs differ, so that their figures
+    must not be averaged over seeds. Keys that some runs lack (configs older than the key) are not compared."""
+    common = set.intersection(*(set(s) for s in settings)) if settings else set()
+    conflicts = []
+    for key in sorted(common):
+        values = sorted({json.dumps(s[key]) for s in settings})
+        if len(values) > 1:
+            conflicts.append(f"{key}: {', '.join(values)}")
+    return conflicts
+
+
 def row_of(run_dir: Path, machine: str | None = None) -> dict[str, object]:
     """A runs.csv row from a finished run directory (of ``sslrec train`` or ``benchmarks/tune.py``): the
     summary ``sslrec train`` prints, read back from its ``metrics.json``; ``options``, the settings in which it
@@ -154,23 +177,32 @@ def row_of(run_dir: Path, machine: str | None = None) -> dict[str, object]:
     row = {k: v for k, v in metrics.items() if k not in ("test", "valid")}
     row["valid_ndcg@10"] = metrics["valid"].get("ndcg@10")  # as sslrec train's summary has it
     options = " ".join(f"--set {k}={v}" for k, v in point_of(run_dir)[0])
-    return row | {"process_seconds": float("nan"), "options": options, "machine": machine}
+    data = json.dumps(data_settings(run_config(run_dir)), sort_keys=True)
+    return row | {"process_seconds": float("nan"), "options": options, "machine": machine, "data": data}
 
 
-def summarise(runs: pd.DataFrame, split: str = "holdout") -> pd.DataFrame:
+def summarise(runs: pd.DataFrame, split: str = "holdout", dataset: str = "ml-100k") -> pd.DataFrame:
     """Mean and sample standard deviation (ddof=1, as everywhere in the book) over seeds per model, with
-    RecBole's figures beside them (holdout split only: they were measured on it)."""
-    numeric = [*METRICS, "epochs", "best_epoch", "seconds_to_best", "train_seconds", "seconds_per_epoch"]
-    numeric += ["process_seconds", "peak_rss_mb", "valid_ndcg@10"]
+    RecBole's figures beside them (ml-100k's holdout split only: they were measured on it).
+
+    ``seconds_to_model`` is the time until the model that is tested was known: the best epoch's, or for a
+    closed-form model (0 epochs), whose hyperparameters a validation search chooses, the whole search."""
+    runs = runs.copy()
+    runs["seconds_to_model"] = runs["seconds_to_best"]
+    if "search_seconds" in runs and "epochs" in runs:
+        closed = (runs["epochs"] == 0) & runs["search_seconds"].notna()
+        runs.loc[closed, "seconds_to_model"] = runs.loc[closed, "search_seconds"]
+    numeric = [*METRICS, "epochs", "best_epoch", "seconds_to_best", "seconds_to_model", "train_seconds"]
+    numeric += ["seconds_per_epoch", "process_seconds", "peak_rss_mb", "valid_ndcg@10"]
     numeric = [c for c in numeric if c in runs.columns]
     grouped = runs.groupby("model", sort=False)[numeric]
     table = grouped.mean().add_suffix("_mean").join(grouped.std().add_suffix("_std"))
-    table["seeds"] = runs.groupby("model", sort=False)["seed"].count()
-    recbole = RECBOLE if split == "holdout" else {}
+    table["seeds"] = runs.groupby("model", sort=False)["ndcg@10"].count()  # seeds with a test figure
+    recbole = RECBOLE if (split, dataset) == ("holdout", "ml-100k") else {}
     table["recbole_ndcg@10"] = [recbole.get(m, (float("nan"),) * 3)[0] for m in table.index]
     table["recbole_seconds"] = [recbole.get(m, (float("nan"),) * 3)[2] for m in table.index]
     table["beats_recbole"] = table["ndcg@10_mean"] >= table["recbole_ndcg@10"]
-    table["within_third_of_recbole_time"] = table["seconds_to_best_mean"] <= table["recbole_seconds"] / 3
+    table["within_third_of_recbole_time"] = table["seconds_to_model_mean"] <= table["recbole_seconds"] / 3
     return table.sort_values("ndcg@10_mean", ascending=False)
 
 
@@ -184,6 +216,7 @@ def markdown(
     args: argparse.Namespace,
     options: Mapping[str, str] | None = None,
     machine: str | None = None,
+    metric: str = "ndcg@10",
 ) -> str:
     """The leaderboard as a Markdown table: metrics as mean ± std over seeds.
 
@@ -192,6 +225,8 @@ def markdown(
         args: the command's arguments (data set, split, seeds, device).
         options: model -> the options its runs had beyond the model's defaults, listed above the table.
         machine: the machine(s) the runs ran on; None for runs that did not record it.
+        metric: the validation metric the runs chose their epoch by (``"recall@20"``...), or several,
+            comma-separated.
     """
 
     def pm(row: pd.Series, key: str, digits: int) -> str:
@@ -201,8 +236,9 @@ def markdown(
         f"# Leaderboard: {args.dataset}, split {args.split}, seeds {', '.join(map(str, args.seeds))}",
         "",
         f"Machine: {machine or 'not recorded'}, device {args.device}. "
-        "Test metrics of the epoch (or hyperparameters) chosen on validation NDCG@10; "
-        "mean ± sample std over seeds. "
+        f"Test metrics of the epoch (or hyperparameters) chosen on validation {metric.upper()}; "
+        "mean ± sample std over seeds. s to best: until the best epoch, or for a closed-form model (0 epochs) "
+        "the whole validation search that chose it. "
         "RecBole columns: RecBole 1.2.1's figures for the same protocol (seed 2020), quoted, not measured here.",
         "",
         "| model | NDCG@10 | Recall@10 | NDCG@20 | Recall@20 | epochs | s to best | s/epoch | peak RSS MB "
@@ -215,10 +251,18 @@ def markdown(
             "Options beyond each model's defaults when its runs were made: "
             + "; ".join(f"{m}: `{o}`" for m, o in options.items()),
         ]
+    short = {m: int(n) for m, n in table["seeds"].items() if n < len(args.seeds)}
+    if short:  # their means cover fewer seeds (on a random split, fewer splits) than the others'
+        lines[3:3] = [
+            "",
+            f"**Fewer seeds than {len(args.seeds)}:** "
+            + ", ".join(f"{m} ({n} of {len(args.seeds)})" for m, n in short.items())
+            + "; their means are not over the same splits as the others'.",
+        ]
     for model, row in table.iterrows():
         lines.append(
             f"| {model} | {pm(row, 'ndcg@10', 4)} | {pm(row, 'recall@10', 4)} | {pm(row, 'ndcg@20', 4)} "
-            f"| {pm(row, 'recall@20', 4)} | {row['epochs_mean']:.0f} | {row['seconds_to_best_mean']:.1f} "
+            f"| {pm(row, 'recall@20', 4)} | {row['epochs_mean']:.0f} | {row['seconds_to_model_mean']:.1f} "
             f"| {row['seconds_per_epoch_mean']:.2f} | {row.get('peak_rss_mb_mean', float('nan')):.0f} "
             f"| {row['recbole_ndcg@10']:.4f} | {row['recbole_seconds']:.0f} |"
         )
@@ -259,6 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--machine", default=None, help="with --from-dirs: the machine the directories' runs ran on, if known"
     )
+    parser.add_argument(
+        "--force", action="store_true", help="train even if OUT holds the tables of earlier runs (replaced)"
+    )
     args = parser.parse_args(argv)
     if args.machine is not None and not args.from_dirs:
         parser.error("--machine describes the runs of --from-dirs; give it with --from-dirs")
@@ -277,6 +324,10 @@ def main(argv: list[str] | None = None) -> int:
                     f"the runs of {sorted(mixed.index[mixed > 1])} have different options: merge runs with "
                     "the same options (see their options column)"
                 )
+        data = runs["data"].dropna().unique() if "data" in runs else []  # runs.csv files older than it: none
+        conflicts = data_conflicts([json.loads(d) for d in data])
+        if conflicts:
+            parser.error(f"the runs were made on different data or preprocessing ({'; '.join(conflicts)})")
         runs = runs.drop_duplicates(subset=["model", "seed"], keep="last")
         args.seeds = sorted(runs["seed"].unique().tolist())
         for key in ("dataset", "split", "device"):  # the runs say what they were, not this command's defaults
@@ -287,6 +338,11 @@ def main(argv: list[str] | None = None) -> int:
                 setattr(args, key, ", ".join(values))
         write_tables(runs, args)
         return 0
+    if (args.out / "runs.csv").exists() and not args.force:
+        parser.error(
+            f"{args.out} holds the tables of earlier runs ({args.out / 'runs.csv'}), which this sweep would "
+            "replace: give another --out, merge with --from-runs, or add --force"
+        )
     cap = [f"--epochs {args.epochs}"] if args.epochs is not None else []
     options = " ".join(cap + [f"--set {setting}" for setting in args.set])  # recorded with each run
     rows = []
@@ -310,7 +366,10 @@ def main(argv: list[str] | None = None) -> int:
 def write_tables(runs: pd.DataFrame, args: argparse.Namespace) -> None:
     """OUT/runs.csv, OUT/leaderboard.csv and OUT/leaderboard.md from one row per (model, seed) run."""
     runs.to_csv(args.out / "runs.csv", index=False)
-    table = summarise(runs, args.split)
+    table = summarise(runs, args.split, args.dataset)
+    for model, n in table["seeds"].items():
+        if n < len(args.seeds):
+            print(f"leaderboard: {model} has {n} of {len(args.seeds)} seeds", file=sys.stderr)
     table.to_csv(args.out / "leaderboard.csv")
     # model -> its runs' options beyond the defaults, one string per model (a sweep gives all its runs the
     # same; --from-runs refuses a mix); runs.csv files older than the column have none
@@ -327,7 +386,8 @@ def write_tables(runs: pd.DataFrame, args: argparse.Namespace) -> None:
         machines.append(
             f"threads per run {', '.join(str(int(t)) for t in sorted(runs['threads'].dropna().unique()))}"
         )
-    text = markdown(table, args, options, "; ".join(machines) or None)
+    metrics = sorted(runs["metric"].dropna().unique()) if "metric" in runs else []  # older runs: NDCG@10
+    text = markdown(table, args, options, "; ".join(machines) or None, ", ".join(metrics) or "ndcg@10")
     (args.out / "leaderboard.md").write_text(text)
     print(text)
 

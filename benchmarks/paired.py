@@ -23,13 +23,13 @@ Writes ``OUT/paired_runs.csv`` (one row per model, seed and quantity) and ``OUT/
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from benchmarks.leaderboard import data_conflicts, data_settings, run_config
 from sslrec_utils.experiment import split_fingerprint
 from sslrec_utils.recommend import TrainedRecommender
 from sslrec_utils.train import evaluate_model
@@ -46,7 +46,7 @@ def per_user(run_dir: Path, device: str = "cpu") -> tuple[str, int, str, pd.Data
         FileNotFoundError: `run_dir` lacks ``config.json`` or ``checkpoint.pt``.
     """
     rec = TrainedRecommender.load(run_dir, device=device)
-    config = json.loads((run_dir / "config.json").read_text())  # names the model and seed
+    config = run_config(run_dir)  # names the model and seed
     phases = {
         phase: evaluate_model(rec.model, rec.split, phase).per_user[METRIC] for phase in ("valid", "test")
     }
@@ -177,6 +177,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args(argv)
     references = [r.strip() for r in args.reference.split(",") if r.strip()]
+    missing = [str(d) for d in args.runs if not (d / "config.json").is_file()]
+    if missing:
+        parser.error(f"not run directories of sslrec train (no config.json): {', '.join(missing)}")
+    conflicts = data_conflicts([data_settings(run_config(d)) for d in args.runs])
+    if conflicts:  # the mean over seeds pairs user i of every seed: one data set and protocol only
+        parser.error(f"the runs were made on different data or preprocessing ({'; '.join(conflicts)})")
     frames, fingerprints = {}, {}
     for run_dir in args.runs:
         model, seed, fingerprint, frame = per_user(run_dir, args.device)

@@ -30,6 +30,7 @@ import os
 import sys
 import tempfile
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
@@ -38,7 +39,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from benchmarks.leaderboard import Point, point_of, run_config, run_one
+from benchmarks.leaderboard import Point, data_conflicts, data_settings, point_of, run_config, run_one
 from sslrec_utils.batching import make_batcher
 from sslrec_utils.experiment import DataSpec, load_split
 from sslrec_utils.models import build_model, model_config
@@ -251,9 +252,15 @@ def main(argv: list[str] | None = None) -> int:
         unfinished = [str(d) for d in args.from_dirs if not (d / "metrics.json").exists()]
         if unfinished:
             parser.error(f"not finished runs of sslrec train (no metrics.json): {', '.join(unfinished)}")
-        others = [str(d) for d in args.from_dirs if run_config(d)["model"] != args.model]
+        configs = [run_config(d) for d in args.from_dirs]
+        others = [str(d) for d, c in zip(args.from_dirs, configs, strict=True) if c["model"] != args.model]
         if others:
             parser.error(f"runs of another model than {args.model}: {', '.join(others)}")
+        conflicts = data_conflicts([data_settings(c) for c in configs])
+        if conflicts:  # a point's mean over seeds must not mix data sets, preprocessings or splits
+            parser.error(f"the runs were made on different data or preprocessing ({'; '.join(conflicts)})")
+        # the runs say what they were, not this command's defaults
+        args.dataset, args.split = configs[0]["data"]["dataset"], configs[0]["data"]["split"]
         rows = [collect(*point_of(d), d, float("nan")) for d in args.from_dirs]
         args.seeds = sorted({int(r["seed"]) for r in rows})
         args.out.mkdir(parents=True, exist_ok=True)
@@ -270,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         f"runs in {runs_dir}, each one's progress in NNN-SEED.log there",
         flush=True,
     )
-    rows, lock = [], threading.Lock()
+    rows, failed, lock = [], [], threading.Lock()
     with ThreadPoolExecutor(args.jobs) as pool:
         futures = {
             pool.submit(run_point, p, s, args, runs_dir / f"{i:03d}-{s}"): (p, s)
@@ -282,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
                 row = future.result()
             except RuntimeError as err:  # one failed point must not lose the others
                 print(f"FAILED {label(point)} seed {seed}: {err}", file=sys.stderr, flush=True)
+                failed.append((label(point), seed))
                 continue
             with lock:
                 rows.append(row)
@@ -296,11 +304,14 @@ def main(argv: list[str] | None = None) -> int:
     finished = [d for d in labels if (d / "metrics.json").exists()]
     if finished:
         write_curves(finished, args, labels)
-    return write_tables(rows, args)
+    return write_tables(rows, args, failed)
 
 
-def write_tables(rows: list[dict[str, object]], args: argparse.Namespace) -> int:
-    """OUT/tuning.csv and OUT/tuning.md from the runs' rows; 1 if there is none."""
+def write_tables(
+    rows: list[dict[str, object]], args: argparse.Namespace, failed: Sequence[tuple[str, int]] = ()
+) -> int:
+    """OUT/tuning.csv and OUT/tuning.md from the runs' rows; 1 if there is none or a run `failed` (point,
+    seed), whose point is then ranked on fewer seeds than the others (tuning.md names them)."""
     if not rows:
         print("no run finished", file=sys.stderr)
         return 1
@@ -311,9 +322,14 @@ def write_tables(rows: list[dict[str, object]], args: argparse.Namespace) -> int
         f"# Tuning {args.model} on {args.dataset} ({args.split}), validation only\n\n"
         f"Seeds {', '.join(map(str, args.seeds))}; device {args.device}; fixed settings: {fixed}.\n\n"
     )
+    if failed:
+        runs = ", ".join(f"{point} seed {seed}" for point, seed in failed)
+        header += f"**Failed runs, left out of the means:** {runs} (their logs are in the runs folder).\n\n"
     (args.out / "tuning.md").write_text(header + table.to_markdown(floatfmt=".4f") + "\n")
     print(table.to_string(float_format=lambda x: f"{x:.4f}"))
-    return 0
+    if failed:
+        print(f"{len(failed)} run(s) failed; tuning.md names them", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

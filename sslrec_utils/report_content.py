@@ -259,6 +259,12 @@ def conclusion(
             )
         elif noise > 0 and gap > noise:
             text.append(f"{lead}, between one and two seed-to-seed stds ({noise:.4f}): likely, not settled.")
+        elif gap > 0 and not noise > 0:  # e.g. a leave-one-out split and closed-form models: nothing random
+            text.append(
+                f"{lead} ({relative:.0%} of its score). The {n_seeds} seeds gave both models the same scores, so "
+                "the spread over seeds cannot judge the lead; how much it would move on other users is not "
+                "measured here."
+            )
         else:
             text.append(f"{lead}, within the seed-to-seed std ({noise:.4f}): call it a tie on this data.")
     caveats = [

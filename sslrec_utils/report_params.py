@@ -89,7 +89,8 @@ class ReportParams(Config):
     @classmethod
     def from_parameters(cls, values: Mapping[str, Any]) -> ReportParams:
         """Parameters from notebook names (``MODELS``; any case). Strings are parsed for the field's type:
-        ``"pop,ease"`` or ``'["pop","ease"]'`` for a list, ``"10"`` for a number, ``"None"`` for nothing.
+        ``"pop,ease"`` or ``'["pop","ease"]'`` for a list, ``"10"`` for a number, ``"None"`` for nothing; a
+        number is read as its text, so ``SEEDS=2021`` is one seed and ``TITLE=2024`` a title.
 
         Raises:
             ConfigError: an unknown name (listing the valid ones) or a bad value.
@@ -100,6 +101,8 @@ class ReportParams(Config):
             key = name.lower()
             if key not in hints:
                 raise ConfigError(f"unknown report parameter {name!r}; valid: {', '.join(PARAMETER_NAMES)}")
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                value = str(value)  # Papermill's -p gives SEEDS=2021 as an int: read it as the text "2021"
             changes[key] = _parse(value, hints[key], name.upper()) if isinstance(value, str) else value
         try:
             return cls.from_dict(changes)

@@ -34,6 +34,10 @@ def test_leaderboard_runs_models_over_seeds_and_writes_tables(tmp_path):
     assert (runs["threads"] >= 1).all() and f"threads per run {runs['threads'][0]}, device" in md
     assert (tmp_path / "runs" / "pop-2020" / "metrics.json").exists()
     assert (tmp_path / "runs" / "pop-2020.log").exists()  # each run's progress, beside its folder
+    # a second sweep into the same folder would replace these tables: refused without --force
+    with pytest.raises(SystemExit):
+        leaderboard.main(["--models", "ease", "--seeds", "2020", "--out", str(tmp_path)])
+    assert pd.read_csv(tmp_path / "runs.csv").equals(runs)
 
 
 def test_a_run_writes_its_progress_beside_its_folder_and_a_failure_quotes_it(tmp_path):
@@ -45,6 +49,16 @@ def test_a_run_writes_its_progress_beside_its_folder_and_a_failure_quotes_it(tmp
     with pytest.raises(RuntimeError, match=r"(?s)bad\.log.*unknown setting.*nosuch"):
         leaderboard.run_one("multvae", 2020, args, tmp_path / "runs" / "bad", ["nosuch=1"])
     assert not (tmp_path / "runs" / "bad").exists()
+
+
+def test_an_interrupted_run_is_not_a_finished_one(tmp_path, monkeypatch):
+    # `sslrec train` stopped by a signal exits 0 and records "interrupted": its figures must not enter a mean
+    record = {"interrupted": True, "epochs": 3, "ndcg@10": 0.3}
+    done = argparse.Namespace(returncode=0, stdout=json.dumps(record) + "\n")
+    monkeypatch.setattr(leaderboard.subprocess, "run", lambda *a, **k: done)
+    args = argparse.Namespace(dataset="ml-100k", split="holdout", device="cpu", epochs=None, set=[])
+    with pytest.raises(RuntimeError, match="interrupted at epoch 3"):
+        leaderboard.run_one("multvae", 2020, args, tmp_path / "runs" / "multvae-2020")
 
 
 def test_leaderboard_merges_runs_without_training(tmp_path):
@@ -172,6 +186,17 @@ def test_tune_ranks_grid_points_by_validation_only(tmp_path):
     assert not list(tmp_path.glob("curves.*"))  # closed form: no curve to draw
 
 
+def test_tune_names_its_failed_runs_and_exits_non_zero(tmp_path, capsys):
+    from benchmarks import tune
+
+    args = ["--model", "pop", "--dataset", "synthetic:60x80x1500", "--split", "loo", "--device", "cpu"]
+    args += ["--seeds", "1", "--point", "", "--point", "nosuch=1", "--out", str(tmp_path)]
+    assert tune.main(args) == 1
+    assert "Failed runs, left out of the means:** nosuch=1 seed 1" in (tmp_path / "tuning.md").read_text()
+    assert list(pd.read_csv(tmp_path / "tuning.csv", index_col=0).index) == ["(defaults)"]
+    assert "1 run(s) failed" in capsys.readouterr().err
+
+
 def test_tune_reports_the_level_a_noisy_curve_settled_at(tmp_path):
     from benchmarks import tune
 
@@ -256,15 +281,37 @@ def test_book_build_time_cold_then_warm_on_a_tiny_book(tmp_path, capsys):
     assert "42" in (html / "notebooks" / "tiny.html").read_text()  # executed, not merely copied
     assert not (html / "book" / "left_out.html").exists()
     assert "x the 10-minute target" in capsys.readouterr().out
-    # a second cold build needs a fresh folder
+    # a second cold build needs a fresh folder; the refusal removes nothing, the kept build included
+    (tmp_path / "work" / "notes.txt").write_text("mine")
     with pytest.raises(SystemExit, match="not empty"):
         book_build_time.main([*argv, "--workdir", str(tmp_path / "work")])
+    assert (html / "notebooks" / "tiny.html").exists() and (tmp_path / "work" / "notes.txt").exists()
 
 
 def test_recbole_figures_only_beside_the_holdout_split():
     runs = pd.DataFrame({"model": ["pop"], "seed": [2020], "ndcg@10": [0.01], "seconds_to_best": [0.1]})
     assert leaderboard.summarise(runs, "holdout").loc["pop", "recbole_ndcg@10"] == 0.1033
     assert pd.isna(leaderboard.summarise(runs, "loo").loc["pop", "recbole_ndcg@10"])
+    assert pd.isna(leaderboard.summarise(runs, "holdout", "ml-1m").loc["pop", "recbole_ndcg@10"])
+
+
+def test_a_closed_form_model_is_timed_to_the_end_of_its_search_and_missing_seeds_are_named():
+    metrics = {m: [0.30, 0.34, 0.2] for m in leaderboard.METRICS[:4]}
+    runs = pd.DataFrame({"model": ["ease", "ease", "bpr"], "seed": [2020, 2021, 2020], **metrics})
+    runs["epochs"], runs["seconds_per_epoch"] = [0, 0, 40], [0.5, 0.5, 0.4]
+    runs["seconds_to_best"], runs["search_seconds"] = [0.5, 0.7, 9.0], [2.5, 2.9, 12.0]
+    table = leaderboard.summarise(runs, "holdout")
+    # EASE's regularisation is chosen by a validation search: the model is known at its end, after 2.7 s,
+    # more than a third of RecBole's 6 s; BPR's model is its best epoch's
+    assert table.loc["ease", "seconds_to_model_mean"] == pytest.approx(2.7)
+    assert not table.loc["ease", "within_third_of_recbole_time"]
+    assert (
+        table.loc["bpr", "seconds_to_model_mean"] == 9.0 and table.loc["bpr", "within_third_of_recbole_time"]
+    )
+    args = argparse.Namespace(dataset="ml-100k", split="holdout", seeds=[2020, 2021], device="cpu")
+    md = leaderboard.markdown(table, args, metric="recall@20")
+    assert "| 0 | 2.7 |" in md and "chosen on validation RECALL@20" in md
+    assert "**Fewer seeds than 2:** bpr (1 of 2)" in md
 
 
 def test_leaderboard_reports_the_sample_std_and_no_std_for_one_seed(tmp_path):
@@ -333,13 +380,12 @@ def test_tune_tabulates_finished_run_directories(tmp_path, capsys):
     sizes = (("max_len", "10"), ("hidden_dim", "8"), ("n_layers", "1"), ("n_heads", "1"), ("inner_dim", "16"))
     assert tune.point_of(dirs[1]) == ((*sizes, ("epochs", "2"), ("lr", "0.01")), 2)
     out = tmp_path / "table"
-    assert (
-        tune.main(["--model", "sasrec", "--split", "loo", "--from-dirs", *map(str, dirs), "--out", str(out)])
-        == 0
-    )
+    assert tune.main(["--model", "sasrec", "--from-dirs", *map(str, dirs), "--out", str(out)]) == 0
     table = pd.read_csv(out / "tuning.csv", index_col=0)
     assert sorted(table["valid_ndcg@10_count"]) == [1, 2]
     assert table["valid_ndcg@10_last10_mean"].between(0, 1).all()
+    # the data set and split are the runs', not the command's defaults (ml-100k, holdout)
+    assert "# Tuning sasrec on synthetic:60x80x1500 (loo)" in (out / "tuning.md").read_text()
     assert "Seeds 1, 2" in (out / "tuning.md").read_text()
     # validation curves against the examples seen: SASRec tiles each history of n >= 2 training items with
     # windows of max_len + 1 = 11 items overlapping by one, ceil((n - 1) / 10) of them
@@ -404,6 +450,12 @@ def test_leaderboard_reads_finished_run_directories(tmp_path, capsys):
     with pytest.raises(SystemExit):
         leaderboard.main(["--from-dirs", str(tmp_path), "--out", str(tmp_path / "b4")])
     assert "not finished run directories" in capsys.readouterr().err
+    # a run on other data (here another k-core) does not average with them
+    other = tmp_path / "run-2-kcore"
+    run_experiment(spec.replace(seed=2, min_user=20), "pop", out_dir=other)
+    with pytest.raises(SystemExit):
+        leaderboard.main(["--from-dirs", str(dirs[0]), str(other), "--out", str(tmp_path / "b6")])
+    assert "different data or preprocessing (min_user: 0, 20)" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         leaderboard.main(
             ["--machine", "x", "--from-runs", str(out / "runs.csv"), "--out", str(tmp_path / "b5")]
@@ -454,7 +506,21 @@ def test_paired_compares_models_user_by_user(tmp_path, capsys):
         paired.main(
             [str(other), str(dirs["itemnext", 1]), "--reference", "pop", "--out", str(tmp_path / "bad")]
         )
-    assert "the runs of seed 1 were trained on different splits" in capsys.readouterr().err
+    assert "different data or preprocessing (dataset: " in capsys.readouterr().err
+    # nor are runs of the same data on other seeds: the mean over seeds pairs user i of every seed
+    with pytest.raises(SystemExit):
+        paired.main(
+            [
+                str(other),
+                str(dirs["itemnext", 2]),
+                str(dirs["pop", 2]),
+                "--reference",
+                "pop",
+                "--out",
+                str(out),
+            ]
+        )
+    assert "different data or preprocessing" in capsys.readouterr().err
     # every seed needs a reference run, and one run per model and seed
     with pytest.raises(SystemExit):
         paired.main(

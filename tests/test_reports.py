@@ -106,6 +106,9 @@ def test_strings_are_parsed_for_each_parameter_type() -> None:
     assert reports.ReportParams.from_parameters({"KS": "20"}).ks == (20,)
     # values that are already typed (from the notebook's globals) pass as they are
     assert reports.ReportParams.from_parameters({"MODELS": ["ease"], "EPOCHS": 2}).models == ("ease",)
+    # a number where Papermill's -p typed one (`-p SEEDS 2021`): one seed, one cut-off, a title, a threshold
+    params = reports.ReportParams.from_parameters({"SEEDS": 2021, "KS": 10, "TITLE": 2024, "THRESHOLD": 4})
+    assert (params.seeds, params.ks, params.title, params.threshold) == ((2021,), (10,), "2024", 4.0)
 
 
 @pytest.mark.parametrize(
@@ -240,6 +243,12 @@ def test_conclusion_is_written_from_the_numbers() -> None:
     params = reports.ReportParams(models=("ease", "bpr"), seeds=(1, 2))
     text = reports.conclusion(reports.leaderboard(tied, [10]), tied, {}, params)
     assert "within the seed-to-seed std" in text and "No popularity baseline was run" in text
+    # seeds that change nothing (a deterministic split, closed-form models): no spread to judge a lead by
+    same = [record("ease", s, 0.22) for s in (1, 2)] + [record("pop", s, 0.19) for s in (1, 2)]
+    params = reports.ReportParams(models=("ease", "pop"), seeds=(1, 2))
+    text = reports.conclusion(reports.leaderboard(same, [10]), same, {}, params)
+    assert "is 0.0300 (16% of its score). The 2 seeds gave both models the same scores" in text
+    assert "tie" not in text
     # popularity wins; one seed
     params = reports.ReportParams(models=("pop", "ease"), seeds=(1,))
     lost = [record("pop", 1, 0.2), record("ease", 1, 0.1)]
