@@ -139,5 +139,9 @@ def wrap(model: Recommender, ctx: DistContext | None) -> nn.Module:
     module = LossModule(model)
     if ctx is None:
         return module
+    # DDP broadcasts rank 0's buffers to the others and cannot broadcast a sparse one (a graph model's
+    # adjacency, AutoRec's ratings); nor need it: every rank builds them from the same split
+    sparse = [f"model.{name}" for name, buffer in model.named_buffers() if buffer.layout != torch.strided]
+    nn.parallel.DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(module, sparse)
     ids: Any = [ctx.device.index] if ctx.device.type == "cuda" else None
     return nn.parallel.DistributedDataParallel(module, device_ids=ids)

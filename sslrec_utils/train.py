@@ -239,7 +239,7 @@ def fit(
     evaluator = _Validator(model, split, cfg, device) if main else None
     if model.closed_form:
         model.fit(data)
-        valid = evaluator() if evaluator is not None else {}
+        valid = broadcast(evaluator() if evaluator is not None else {}, dist)  # every rank gets rank 0's
         row = {"epoch": 0, "train_loss": float("nan"), **valid, "epoch_seconds": time.perf_counter() - start}
         elapsed = time.perf_counter() - start
         if out_dir is not None and main:
