@@ -247,7 +247,8 @@ def train_on_split(
         search: try every point of the model's ``search_space`` and keep the best by validation
             ``train_cfg.metric``; None searches for closed-form models only (they fit in seconds).
         fixed: keys the user set explicitly, left out of the search.
-        out_dir: where the winning model's checkpoint is written.
+        out_dir: where the winning model's checkpoint is written (without a search, at every new best
+            epoch, so that a run that fails later keeps it).
         dist: this process's place in a ``torchrun`` launch (see `sslrec_utils.distributed`), or None.
     """
     data = TrainData.from_split(split)
@@ -260,7 +261,9 @@ def train_on_split(
         model = probe if cfg is model_cfg and len(grid) == 1 else build_model(cfg, data, seed=train_cfg.seed)
         label = f"{type(model).__name__} {i}/{len(grid)}" if len(grid) > 1 else None  # where the search is
         try:
-            result = fit(model, split, train_cfg, dist=dist, label=label)
+            # without a search, each new best epoch's weights are saved as they come: a crash keeps them
+            keep = out_dir if len(grid) == 1 and (dist is None or dist.is_main) else None
+            result = fit(model, split, train_cfg, out_dir=keep, dist=dist, label=label)
         except KeyboardInterrupt:  # before this point's first validation: keep the points already tried
             if best is None or dist is not None:
                 raise

@@ -121,6 +121,23 @@ def test_ctrl_c_ends_a_run_that_is_still_tested_and_written(csv_spec, tmp_path, 
     assert run_experiment(csv_spec, "pop", progress=False)["interrupted"] is False
 
 
+def test_a_run_that_fails_keeps_the_best_weights_saved_so_far(csv_spec, tmp_path, monkeypatch):
+    import sslrec_utils.experiment as experiment
+
+    real_fit, calls = experiment.fit, [0]
+
+    def monitor(model) -> dict[str, float]:  # a crash (out of memory, a NaN...) after two validations
+        calls[0] += 1
+        if calls[0] == 3:
+            raise RuntimeError("the machine went away")
+        return {}
+
+    monkeypatch.setattr(experiment, "fit", lambda *a, **kw: real_fit(*a, monitor=monitor, **kw))
+    with pytest.raises(RuntimeError, match="went away"):
+        run_experiment(csv_spec, "ae", epochs=10, progress=False, out_dir=tmp_path)
+    assert (tmp_path / "checkpoint.pt").is_file()  # saved at the best of epochs 1 and 2, as it came
+
+
 def test_train_listens_to_sigint_even_when_started_with_it_ignored(csv_spec, tmp_path):
     from sslrec_utils.cli import main
 
