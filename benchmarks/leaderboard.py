@@ -11,6 +11,9 @@ Writes ``OUT/runs.csv`` (one row per run, with the ``options`` it had beyond the
 run directory under ``OUT/runs/``, beside its progress log (``OUT/runs/MODEL-SEED.log``: ``tail`` it to follow
 a long run). ``--from-runs`` merges runs.csv files, from other machines too, without training.
 ``--from-dirs`` adds finished run directories (of ``sslrec train`` or ``benchmarks/tune.py``) the same way.
+A sweep refuses an OUT that holds the tables of earlier runs (the committed ones, by default) unless ``--force``
+is given. Runs of different data or preprocessing, or with fewer seeds, are refused or named, never averaged
+silently.
 """
 
 from __future__ import annotations
