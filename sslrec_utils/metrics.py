@@ -226,9 +226,12 @@ def map_at_k(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) ->
 def _covered(topk_items: torch.Tensor, n_items: int, allowed: torch.Tensor | None = None) -> torch.Tensor:
     """(n_items,) bool tensor: which items appear in at least one row of `topk_items` (n_users, k), counting
     only the ranks where `allowed` (n_users, k) is true when it is given."""
-    seen = torch.zeros(n_items, dtype=torch.bool, device=topk_items.device)
-    seen[topk_items.reshape(-1) if allowed is None else topk_items[allowed]] = True
-    return seen
+    if allowed is None:
+        allowed = torch.ones_like(topk_items, dtype=torch.bool)
+    # a count per item, not a boolean mask of the list: no host synchronisation on a GPU
+    counts = torch.zeros(n_items, dtype=torch.int32, device=topk_items.device)
+    counts.index_add_(0, topk_items.reshape(-1), allowed.reshape(-1).int())
+    return counts > 0
 
 
 def item_coverage_at_k(topk_items: torch.Tensor, n_items: int, allowed: torch.Tensor | None = None) -> float:
