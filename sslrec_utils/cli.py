@@ -16,7 +16,20 @@ import sys
 import threading
 from pathlib import Path
 
-from sslrec_utils.data import (
+
+def _restore_ctrl_c() -> None:
+    """Let SIGINT stop training as Ctrl-C does (keeping the best epoch so far) in a process that inherited it
+    ignored: a non-interactive shell starts background jobs (``nohup sslrec train ... &``, and the runs of
+    ``benchmarks/tune.py`` started so) with SIGINT ignored, so ``kill -INT`` would do nothing."""
+    on_main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    if on_main_thread and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+# before the imports below, which take a second or more: a SIGINT sent in that window would be lost
+_restore_ctrl_c()
+
+from sslrec_utils.data import (  # noqa: E402
     DATASETS,
     TIE_ORDERS,
     DataUnavailableError,
@@ -28,7 +41,14 @@ from sslrec_utils.data import (
 USAGE_ERROR = 2
 BROKEN_PIPE = 141  # 128 + SIGPIPE, the status a shell reports for a command whose reader went away
 # Exceptions that mean "the user asked for something that cannot be done", reported without a traceback.
-USER_ERRORS: tuple[type[Exception], ...] = (DataUnavailableError, ValueError, FileNotFoundError, KeyError)
+USER_ERRORS: tuple[type[Exception], ...] = (
+    DataUnavailableError,
+    ValueError,
+    FileNotFoundError,
+    KeyError,
+    FloatingPointError,  # a training loss that diverged: its message names the epoch and the remedy
+)
+INTERRUPTED = 130  # 128 + SIGINT
 
 
 def _data_info(args: argparse.Namespace) -> int:
@@ -55,6 +75,11 @@ def _data_info(args: argparse.Namespace) -> int:
         print(f"items         {info['items']}")
         print(f"interactions  {info['interactions']}")
         print(f"density       {info['density']:.2%}")
+        if info["duplicate_rows"]:
+            print(
+                f"duplicates    {info['duplicate_rows']} rows repeat a (user, item) pair; training keeps one "
+                "interaction per pair (the latest)"
+            )
     return 0
 
 
@@ -145,13 +170,11 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _restore_ctrl_c() -> None:
-    """Let SIGINT stop training as Ctrl-C does (keeping the best epoch so far) in a process that inherited it
-    ignored: a non-interactive shell starts background jobs (``nohup sslrec train ... &``, and the runs of
-    ``benchmarks/tune.py`` started so) with SIGINT ignored, so ``kill -INT`` would do nothing."""
-    on_main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
-    if on_main_thread and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+def _absolute(dataset: str) -> str:
+    """A data file given relative to the current folder, made absolute so that the run's config finds it from
+    anywhere; a MovieLens name or a synthetic shape (no such file here) as it is."""
+    path = Path(dataset).expanduser()
+    return str(path.resolve()) if path.is_file() else dataset
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -164,7 +187,8 @@ def _train(args: argparse.Namespace) -> int:
     _restore_ctrl_c()
     data_keys = (*_FILE_OPTIONS, "split", "ties", "tie_seed")
     given = {key: getattr(args, key) for key in data_keys if getattr(args, key) is not None}
-    spec = DataSpec(dataset=args.dataset, seed=args.seed, data_dir=args.data_dir, **given)
+    data_dir = None if args.data_dir is None else str(Path(args.data_dir).expanduser().resolve())
+    spec = DataSpec(dataset=_absolute(args.dataset), seed=args.seed, data_dir=data_dir, **given)
     out = Path(args.out).expanduser().resolve()  # a symlink: the folder it points to
     # only rank 0 writes OUT, so only it checks: across nodes without a shared file system, another node's
     # folder of that name is not the run's (torchrun stops the other ranks when rank 0 fails). The rank comes
@@ -331,12 +355,13 @@ def _add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:
     ev.set_defaults(func=_evaluate)
 
 
-def _id_list(text: str) -> list[object]:
-    """``"50,181,258"`` -> ``[50, 181, 258]`` (integers where every ID is one, else strings)."""
+def _id_list(text: str) -> list[str]:
+    """``"50,007,SKU1"`` -> ``["50", "007", "SKU1"]``: text, which the run's ID map reads as its own type (so
+    ``007`` stays ``"007"`` for IDs kept as text, and ``50`` becomes 50 for integer IDs)."""
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
         raise ValueError(f"no IDs in {text!r}")
-    return [int(p) for p in parts] if all(p.lstrip("-").isdigit() for p in parts) else parts
+    return parts
 
 
 def _add_recommend_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -489,6 +514,9 @@ def main(argv: list[str] | None = None) -> int:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"sslrec: error: {message}", file=sys.stderr)
         return USAGE_ERROR
+    except KeyboardInterrupt:  # Ctrl-C where nothing could be kept (before a first validation, a report...)
+        print("sslrec: interrupted", file=sys.stderr)
+        return INTERRUPTED
     except BrokenPipeError:
         # the reader of stdout stopped early (`sslrec ... | head`): end quietly, as SIGPIPE would
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit

@@ -10,6 +10,7 @@ and top-N for a new user's history (fold-in).
 from __future__ import annotations
 
 import json
+import pickle
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -79,7 +80,18 @@ class TrainedRecommender:
         model = build_model(
             model_config(config["model"], config["model_config"]), TrainData.from_split(split)
         )
-        model.load_state_dict(load_checkpoint(checkpoint)["state_dict"])
+        try:
+            model.load_state_dict(load_checkpoint(checkpoint)["state_dict"])
+        except (
+            RuntimeError,
+            EOFError,
+            KeyError,
+            pickle.UnpicklingError,
+        ) as err:  # cut short, or another run's
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise ValueError(
+                f"{checkpoint} is damaged or belongs to another run ({first}); copy it again or train again"
+            ) from None
         return cls(model.to(device), split, items)
 
     # -- scoring ------------------------------------------------------------------------------------------

@@ -281,11 +281,6 @@ def conclusion(
         caveats.append(
             f"With {users:,} test users, differences of a few thousandths may not survive another split."
         )
-    if params.time_col is None and params.split in ("loo", "time") and params.is_file:
-        caveats.append(
-            f"No TIME_COL was given: every interaction has the same time, so the `{params.split}` split's order "
-            "is arbitrary (by item ID), not the order in which things happened."
-        )
     return " ".join(text) + "\n\n**Caveats.**\n\n" + "\n".join(f"- {c}" for c in caveats)
 
 

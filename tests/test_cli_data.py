@@ -59,7 +59,23 @@ def test_info_on_a_user_table(tmp_path: Path, capsys: pytest.CaptureFixture) -> 
     path = tmp_path / "users.csv"
     path.write_text("user,age,zip\n1,24,85711\n2,53,94043\n3,24,85711\n")
     status, out, _ = run(["data", "info", str(path), "--item-col", "zip", "--json"], capsys)
-    assert status == 0 and json.loads(out) == {"users": 3, "items": 2, "interactions": 3, "density": 0.5}
+    assert status == 0 and json.loads(out) == {
+        "users": 3,
+        "items": 2,
+        "interactions": 3,
+        "density": 0.5,
+        "duplicate_rows": 0,
+    }
+
+
+def test_info_counts_repeated_pairs_once_as_training_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path = tmp_path / "dup.csv"
+    path.write_text("user,item\n1,10\n1,10\n1,10\n2,10\n2,11\n")
+    status, out, _ = run(["data", "info", str(path)], capsys)
+    assert status == 0 and "interactions  3" in out and "density       75.00%" in out
+    assert "duplicates    2 rows repeat a (user, item) pair" in out
 
 
 @pytest.mark.parametrize(

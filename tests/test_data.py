@@ -311,13 +311,29 @@ def test_loaded_file_goes_through_preprocess(tmp_path: Path) -> None:
 
 def test_dataset_info_counts(tmp_path: Path) -> None:
     frame = pd.DataFrame({"user": [1, 1, 2], "item": [5, 6, 5]})
-    assert dataset_info(frame) == {"users": 2, "items": 2, "interactions": 3, "density": 0.75}
+    assert dataset_info(frame) == {
+        "users": 2,
+        "items": 2,
+        "interactions": 3,
+        "density": 0.75,
+        "duplicate_rows": 0,
+    }
+    # a pair repeated counts once, as training keeps it: the density never exceeds 1
+    repeated = pd.DataFrame({"user": [1, 1, 1, 2, 2], "item": [10, 10, 10, 10, 11]})
+    assert dataset_info(repeated) | {"density": 0} == {
+        "users": 2,
+        "items": 2,
+        "interactions": 3,
+        "density": 0,
+        "duplicate_rows": 2,
+    }
     full = pd.DataFrame({"user": [1, 1, 2, 3], "item": [5, 6, 5, 7], "rating": 1.0, "timestamp": 0})
     assert dataset_info(preprocess(full, min_user=2)) == {
         "users": 1,
         "items": 2,
         "interactions": 2,
         "density": 1.0,
+        "duplicate_rows": 0,
     }
     assert dataset_info(frame.iloc[:0])["density"] == 0.0
     with pytest.raises(ValueError, match="column 'item' missing from the data"):

@@ -467,3 +467,66 @@ def test_the_order_of_ties_is_a_data_option_and_older_runs_reload_with_theirs(tm
         else:
             with pytest.raises(ValueError, match="has changed since it was trained"):
                 TrainedRecommender.load(out, device="cpu")
+
+
+def test_a_run_on_a_relative_path_works_from_any_folder_with_ids_as_printed(
+    csv_spec, tmp_path, monkeypatch, capsys
+):
+    from sslrec_utils.cli import main
+
+    log = pd.read_csv(csv_spec.dataset, dtype={"who": str, "what": str})
+    log["what"] = "0" + log["what"]  # item IDs with a leading zero ("012"): kept as text
+    (tmp_path / "data").mkdir()
+    log.to_csv(tmp_path / "data" / "shop.csv", index=False)
+    monkeypatch.chdir(tmp_path / "data")
+    train = ["train", "--model", "ease", "--dataset", "shop.csv", "--user-col", "who", "--item-col", "what"]
+    assert main([*train, "--out", str(tmp_path / "run"), "-q", "--device", "cpu"]) == 0
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["data"]["dataset"] == str(tmp_path / "data" / "shop.csv")  # absolute: found from anywhere
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["evaluate", "--run", "run", "-q"]) == 0
+    capsys.readouterr()
+    # an item ID copied from the output ("012", all digits) is read as the text it is
+    assert main(["recommend", "--run", "run", "--user", "u001", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)[0]["item"]
+    assert first.startswith("0") and main(["recommend", "--run", "run", "--similar", first]) == 0
+    # a checkpoint cut short (a copy interrupted, a full disk) is named, not a traceback
+    checkpoint = tmp_path / "run" / "checkpoint.pt"
+    checkpoint.write_bytes(checkpoint.read_bytes()[:100])
+    capsys.readouterr()
+    assert main(["evaluate", "--run", "run", "-q"]) == 2
+    assert "checkpoint.pt is damaged or belongs to another run" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "message"),
+    [
+        (FloatingPointError("training loss became nan at epoch 2; lower the lr"), 2, "lower the lr"),
+        (KeyboardInterrupt(), 130, "sslrec: interrupted"),
+    ],
+)
+def test_a_diverged_or_interrupted_run_ends_with_one_line(
+    csv_spec, tmp_path, monkeypatch, capsys, error, status, message
+):
+    import sslrec_utils.experiment as experiment
+    from sslrec_utils.cli import main
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(experiment, "run_experiment", fail)
+    argv = [
+        "train",
+        "--model",
+        "ae",
+        "--dataset",
+        csv_spec.dataset,
+        "--user-col",
+        "who",
+        "--item-col",
+        "what",
+    ]
+    assert main([*argv, "--out", str(tmp_path / "run"), "-q"]) == status
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and not (tmp_path / "run").exists()

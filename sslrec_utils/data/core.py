@@ -48,6 +48,8 @@ class IdMap:
         Raises:
             KeyError: naming the IDs that are not in the map.
         """
+        if self._text_ids():  # 11 and "11" name the same ID of a text map (a CSV's "007", "SKU10", "11")
+            original = [str(v) for v in np.atleast_1d(np.asarray(original, dtype=object))]
         try:
             values = np.atleast_1d(np.asarray(original, dtype=self.ids.dtype))
         except (TypeError, ValueError):  # e.g. "abc" for integer IDs: not in the map either
@@ -60,6 +62,11 @@ class IdMap:
             missing = values[index < 0][:5].tolist()
             raise KeyError(f"unknown IDs {missing} (the map holds {len(self)} IDs)")
         return index.astype(np.int64)
+
+    def _text_ids(self) -> bool:
+        """Whether every original ID is a string."""
+        kind = self.ids.dtype.kind
+        return kind in "US" or (kind == "O" and all(isinstance(v, str) for v in self.ids))
 
     def to_original(self, index: object) -> np.ndarray:
         """Map indices back to original IDs: ``(n,) int -> (n,) original dtype``."""

@@ -190,14 +190,18 @@ def dataset_info(data: pd.DataFrame | Interactions) -> dict[str, float | int]:
         data: a frame with ``user`` and ``item`` columns (e.g. `MovieLens.ratings`), or `Interactions`.
 
     Returns:
-        ``{"users", "items", "interactions", "density"}``, density = interactions / (users * items).
+        ``{"users", "items", "interactions", "density", "duplicate_rows"}``: interactions are the distinct
+        (user, item) pairs, which training keeps (`preprocess` merges repeated rows), density = interactions /
+        (users * items), and duplicate_rows the rows beyond one per pair.
     """
     frame = data.frame if isinstance(data, Interactions) else data
     check_columns(frame, ("user", "item"), "the data")
-    users, items, rows = int(frame["user"].nunique()), int(frame["item"].nunique()), len(frame)
+    users, items = int(frame["user"].nunique()), int(frame["item"].nunique())
+    pairs = len(frame[["user", "item"]].drop_duplicates())
     return {
         "users": users,
         "items": items,
-        "interactions": rows,
-        "density": rows / (users * items) if rows else 0.0,
+        "interactions": pairs,
+        "density": pairs / (users * items) if pairs else 0.0,
+        "duplicate_rows": len(frame) - pairs,
     }
