@@ -280,7 +280,10 @@ def _recommend(args: argparse.Namespace) -> int:
     elif args.history is not None:
         table = rec.recommend_for_history(_id_list(args.history), k=args.k)
     else:
-        table = rec.similar_items(_id_list(args.similar)[0], k=args.k)
+        (item, *others) = _id_list(args.similar)
+        if others:
+            raise ValueError(f"--similar takes one item ID, got {args.similar!r}")
+        table = rec.similar_items(item, k=args.k)
     if args.json:
         print(table.to_json(orient="records"))
     else:

@@ -491,6 +491,8 @@ def test_a_run_on_a_relative_path_works_from_any_folder_with_ids_as_printed(
     assert main(["recommend", "--run", "run", "--user", "u001", "--json"]) == 0
     first = json.loads(capsys.readouterr().out)[0]["item"]
     assert first.startswith("0") and main(["recommend", "--run", "run", "--similar", first]) == 0
+    assert main(["recommend", "--run", "run", "--similar", f"{first},{first}"]) == 2  # one item, not two
+    assert "--similar takes one item ID" in capsys.readouterr().err
     # a checkpoint cut short (a copy interrupted, a full disk) is named, not a traceback
     checkpoint = tmp_path / "run" / "checkpoint.pt"
     checkpoint.write_bytes(checkpoint.read_bytes()[:100])
