@@ -158,16 +158,18 @@ def data_settings(config: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in config["data"].items() if k not in ("seed", "data_dir")}
 
 
-def data_conflicts(settings: Sequence[Mapping[str, Any]]) -> list[str]:
-    """``["split: holdout, loo", ...]``: the `data_settings` keys on which runs differ, so that their figures
-    must not be averaged over seeds. Keys that some runs lack (configs older than the key) are not compared."""
+def data_mismatch(settings: Sequence[Mapping[str, Any]]) -> str | None:
+    """Why runs of these `data_settings` must not be averaged over seeds (``"... (split: holdout, loo)"``), or
+    None when they agree. Keys that some runs lack (configs older than the key) are not compared."""
     common = set.intersection(*(set(s) for s in settings)) if settings else set()
     conflicts = []
     for key in sorted(common):
         values = sorted({json.dumps(s[key]) for s in settings})
         if len(values) > 1:
             conflicts.append(f"{key}: {', '.join(values)}")
-    return conflicts
+    if not conflicts:
+        return None
+    return f"the runs were made on different data or preprocessing ({'; '.join(conflicts)})"
 
 
 def row_of(run_dir: Path, machine: str | None = None) -> dict[str, object]:
@@ -328,9 +330,8 @@ def main(argv: list[str] | None = None) -> int:
                     "the same options (see their options column)"
                 )
         data = runs["data"].dropna().unique() if "data" in runs else []  # runs.csv files older than it: none
-        conflicts = data_conflicts([json.loads(d) for d in data])
-        if conflicts:
-            parser.error(f"the runs were made on different data or preprocessing ({'; '.join(conflicts)})")
+        if mismatch := data_mismatch([json.loads(d) for d in data]):
+            parser.error(mismatch)
         runs = runs.drop_duplicates(subset=["model", "seed"], keep="last")
         args.seeds = sorted(runs["seed"].unique().tolist())
         for key in ("dataset", "split", "device"):  # the runs say what they were, not this command's defaults

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from benchmarks.leaderboard import Point, data_conflicts, data_settings, point_of, run_config, run_one
+from benchmarks.leaderboard import Point, data_mismatch, data_settings, point_of, run_config, run_one
 from sslrec_utils.batching import make_batcher
 from sslrec_utils.experiment import DataSpec, load_split
 from sslrec_utils.models import build_model, model_config
@@ -256,9 +256,9 @@ def main(argv: list[str] | None = None) -> int:
         others = [str(d) for d, c in zip(args.from_dirs, configs, strict=True) if c["model"] != args.model]
         if others:
             parser.error(f"runs of another model than {args.model}: {', '.join(others)}")
-        conflicts = data_conflicts([data_settings(c) for c in configs])
-        if conflicts:  # a point's mean over seeds must not mix data sets, preprocessings or splits
-            parser.error(f"the runs were made on different data or preprocessing ({'; '.join(conflicts)})")
+        # a point's mean over seeds must not mix data sets, preprocessings or splits
+        if mismatch := data_mismatch([data_settings(c) for c in configs]):
+            parser.error(mismatch)
         # the runs say what they were, not this command's defaults
         args.dataset, args.split = configs[0]["data"]["dataset"], configs[0]["data"]["split"]
         rows = [collect(*point_of(d), d, float("nan")) for d in args.from_dirs]

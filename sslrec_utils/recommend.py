@@ -80,14 +80,10 @@ class TrainedRecommender:
         model = build_model(
             model_config(config["model"], config["model_config"]), TrainData.from_split(split)
         )
+        damaged = (RuntimeError, EOFError, KeyError, pickle.UnpicklingError)  # cut short, or another run's
         try:
             model.load_state_dict(load_checkpoint(checkpoint)["state_dict"])
-        except (
-            RuntimeError,
-            EOFError,
-            KeyError,
-            pickle.UnpicklingError,
-        ) as err:  # cut short, or another run's
+        except damaged as err:
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise ValueError(
                 f"{checkpoint} is damaged or belongs to another run ({first}); copy it again or train again"

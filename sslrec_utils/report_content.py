@@ -261,7 +261,7 @@ def conclusion(
             text.append(f"{lead}, between one and two seed-to-seed stds ({noise:.4f}): likely, not settled.")
         elif gap > 0 and not noise > 0:  # e.g. a leave-one-out split and closed-form models: nothing random
             text.append(
-                f"{lead} ({relative:.0%} of its score). The {n_seeds} seeds gave both models the same scores, so "
+                f"{lead} ({relative:.0%} of its score). Each model scored the same on all {n_seeds} seeds, so "
                 "the spread over seeds cannot judge the lead; how much it would move on other users is not "
                 "measured here."
             )

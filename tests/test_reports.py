@@ -247,7 +247,7 @@ def test_conclusion_is_written_from_the_numbers() -> None:
     same = [record("ease", s, 0.22) for s in (1, 2)] + [record("pop", s, 0.19) for s in (1, 2)]
     params = reports.ReportParams(models=("ease", "pop"), seeds=(1, 2))
     text = reports.conclusion(reports.leaderboard(same, [10]), same, {}, params)
-    assert "is 0.0300 (16% of its score). The 2 seeds gave both models the same scores" in text
+    assert "is 0.0300 (16% of its score). Each model scored the same on all 2 seeds" in text
     assert "tie" not in text
     # popularity wins; one seed
     params = reports.ReportParams(models=("pop", "ease"), seeds=(1,))
