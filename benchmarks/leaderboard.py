@@ -114,14 +114,16 @@ def run_one(
             cmd, stdout=subprocess.PIPE, stderr=stderr, text=True, env=None if env is None else dict(env)
         )
     wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        end = log.read_text(errors="replace")[-2000:].replace("\r", "\n")  # a progress bar redraws with \r
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}); the end of {log}:\n{end}")
-    record = json.loads(proc.stdout.strip().splitlines()[-1])
-    if record.get("interrupted"):  # stopped by a signal before its budget ended: not a finished run
+    record = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.stdout.strip() else {}
+    if record.get(
+        "interrupted"
+    ):  # stopped by a signal before its budget ended (status 130): not a finished run
         raise RuntimeError(
             f"{' '.join(cmd)} was interrupted at epoch {record.get('epochs')}; its run is kept"
         )
+    if proc.returncode != 0:
+        end = log.read_text(errors="replace")[-2000:].replace("\r", "\n")  # a progress bar redraws with \r
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}); the end of {log}:\n{end}")
     record["process_seconds"] = wall
     return record
 

@@ -37,6 +37,7 @@ from sslrec_utils.data import (  # noqa: E402
     load_interactions,
     load_movielens,
 )
+from sslrec_utils.data.files import near_file  # noqa: E402
 
 USAGE_ERROR = 2
 BROKEN_PIPE = 141  # 128 + SIGPIPE, the status a shell reports for a command whose reader went away
@@ -66,7 +67,9 @@ def _data_info(args: argparse.Namespace) -> int:
             sep=args.sep,
         )
     else:
-        raise ValueError(f"{args.data!r} is neither a data set ({', '.join(DATASETS)}) nor a file")
+        raise ValueError(
+            f"{args.data!r} is neither a data set ({', '.join(DATASETS)}) nor a file{near_file(args.data)}"
+        )
     info = dataset_info(ratings)
     if args.json:
         print(json.dumps(info))
@@ -228,6 +231,9 @@ def _train(args: argparse.Namespace) -> int:
         metric = record["metric"]  # the chosen epoch's validation figure (ndcg@10 by default)
         summary[f"valid_{metric}"] = record["valid"].get(metric)
         print(json.dumps(summary))
+        if record["interrupted"]:  # written in full, but cut short: a script (`&&`, `set -e`) must not go on
+            print(f"sslrec: interrupted; {out} holds the best epoch so far, tested", file=sys.stderr)
+            return INTERRUPTED
     return 0
 
 

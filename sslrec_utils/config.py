@@ -7,6 +7,7 @@ Every model config and the training config derive from `Config`; a checkpoint st
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import types
 import typing
@@ -16,6 +17,28 @@ from typing import Any, Self
 
 class ConfigError(ValueError):
     """A configuration key or value that cannot be used."""
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice most like `word` (case aside; `difflib`'s ratio of at least 0.6), or None."""
+    by_lower = {str(c).lower(): str(c) for c in choices}
+    match = difflib.get_close_matches(str(word).lower(), list(by_lower), n=1, cutoff=0.6)
+    return by_lower[match[0]] if match else None
+
+
+def did_you_mean(words: str | Iterable[str], choices: Iterable[str]) -> str:
+    """The end of an error message naming the choices closest to a misspelt word or words.
+
+    ``"; did you mean 'hidden_dim'?"`` for one word, ``"; did you mean 'lr' for 'lrr', 'ks' for 'k'?"`` for
+    several, or ``""`` when nothing is close.
+    """
+    words, choices = ([words] if isinstance(words, str) else list(words)), list(choices)
+    pairs = [(w, c) for w in words if (c := closest(w, choices)) is not None and c != w]
+    if not pairs:
+        return ""
+    if len(words) == 1:
+        return f"; did you mean {pairs[0][1]!r}?"
+    return "; did you mean " + ", ".join(f"{c!r} for {w!r}" for w, c in pairs) + "?"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,7 +59,10 @@ class Config:
         """
         unknown = sorted(set(values) - set(cls.field_names()))
         if unknown:
-            raise ConfigError(f"unknown key(s) {unknown} for {cls.__name__}; valid keys: {cls.field_names()}")
+            raise ConfigError(
+                f"unknown key(s) {unknown} for {cls.__name__}; valid keys: {cls.field_names()}"
+                f"{did_you_mean(unknown, cls.field_names())}"
+            )
         hints = typing.get_type_hints(cls)
         coerced = {k: _coerce(v, hints[k], k) for k, v in values.items()}
         for key, value in coerced.items():

@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+from tqdm import tqdm
 
-from sslrec_utils.config import Config, ConfigError, parse_value
+from sslrec_utils.config import Config, ConfigError, did_you_mean, parse_value
 from sslrec_utils.data import TIE_ORDERS, Interactions, load_interactions, load_movielens, preprocess
 from sslrec_utils.data.movielens import DATASETS
 from sslrec_utils.data.synthetic import parse_synthetic, synthetic_interactions
@@ -174,7 +175,9 @@ def resolve_configs(
             change).
     """
     if model not in MODELS:
-        raise ValueError(f"unknown model {model!r}; valid models: {sorted(MODELS)}")
+        raise ValueError(
+            f"unknown model {model!r}; valid models: {sorted(MODELS)}{did_you_mean(model, MODELS)}"
+        )
     if not isinstance(settings, Mapping):
         settings = dict(_split_assignment(s) for s in settings)
     model_cls = MODELS[model]
@@ -183,7 +186,7 @@ def resolve_configs(
     if unknown:
         raise ConfigError(
             f"unknown setting(s) {unknown} for model {model!r}; model keys: {sorted(model_keys)}; "
-            f"training keys: {sorted(train_keys)}"
+            f"training keys: {sorted(train_keys)}{did_you_mean(unknown, sorted(model_keys | train_keys))}"
         )
     # seed and progress come from the data spec and the caller's defaults: a setting may refine them
     twice = sorted(
@@ -256,13 +259,22 @@ def train_on_split(
     if search is None:
         search = probe.closed_form
     grid = search_grid(model_cfg, fixed) if search else [model_cfg]
+    main = dist is None or dist.is_main
+    # a closed-form fit has no epochs to show progress by: this bar counts its fits (a search's points), each
+    # of which can take minutes on a large catalogue; an iterative model's `fit` shows its own bar per point
+    fits = tqdm(
+        total=len(grid),
+        desc=type(probe).__name__,
+        unit="fit",
+        disable=not (probe.closed_form and train_cfg.progress and main),
+    )
     start, rows, best = time.perf_counter(), [], None
     for i, cfg in enumerate(grid, 1):
         model = probe if cfg is model_cfg and len(grid) == 1 else build_model(cfg, data, seed=train_cfg.seed)
         label = f"{type(model).__name__} {i}/{len(grid)}" if len(grid) > 1 else None  # where the search is
         try:
             # without a search, each new best epoch's weights are saved as they come: a crash keeps them
-            keep = out_dir if len(grid) == 1 and (dist is None or dist.is_main) else None
+            keep = out_dir if len(grid) == 1 and main else None
             result = fit(model, split, train_cfg, out_dir=keep, dist=dist, label=label)
         except KeyboardInterrupt:  # before this point's first validation: keep the points already tried
             if best is None or dist is not None:
@@ -275,11 +287,14 @@ def train_on_split(
         )
         if best is None or score > best[2].best_valid[train_cfg.metric]:
             best = (model, cfg, result)
+        fits.set_postfix({f"best {train_cfg.metric}": f"{best[2].best_valid[train_cfg.metric]:.4f}"})
+        fits.update()
         if result.interrupted:  # Ctrl-C also ends the search: keep the best point tried so far
             break
+    fits.close()
     assert best is not None
     model, cfg, result = best
-    if out_dir is not None and (dist is None or dist.is_main):
+    if out_dir is not None and main:
         save_checkpoint(Path(out_dir) / "checkpoint.pt", model)
     table = pd.DataFrame(rows) if len(grid) > 1 else None
     return Trained(model, cfg, train_cfg, result, table, time.perf_counter() - start)

@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from sslrec_utils.config import Config, ConfigError, parse_value
+from sslrec_utils.config import Config, ConfigError, did_you_mean, parse_value
 from sslrec_utils.data import DATASETS, TIE_ORDERS
-from sslrec_utils.data.files import PARQUET, SEPARATORS, parse_sep
+from sslrec_utils.data.files import PARQUET, SEPARATORS, near_file, parse_sep
 from sslrec_utils.data.files import _format as file_format
 from sslrec_utils.experiment import DataSpec, is_file_dataset
 from sslrec_utils.models import MODELS
@@ -54,7 +54,10 @@ class ReportParams(Config):
             raise ConfigError(f"MODELS is empty; choose from {sorted(MODELS)}")
         unknown = [m for m in self.models if m not in MODELS]
         if unknown:
-            raise ConfigError(f"unknown model(s) {unknown} in MODELS; valid models: {sorted(MODELS)}")
+            raise ConfigError(
+                f"unknown model(s) {unknown} in MODELS; valid models: {sorted(MODELS)}"
+                f"{did_you_mean(unknown, MODELS)}"
+            )
         _check_unique("MODELS", self.models)
         if self.split not in SPLITTERS:
             raise ConfigError(f"unknown SPLIT {self.split!r}; valid protocols: {sorted(SPLITTERS)}")
@@ -100,7 +103,10 @@ class ReportParams(Config):
         for name, value in values.items():
             key = name.lower()
             if key not in hints:
-                raise ConfigError(f"unknown report parameter {name!r}; valid: {', '.join(PARAMETER_NAMES)}")
+                raise ConfigError(
+                    f"unknown report parameter {name!r}; valid: {', '.join(PARAMETER_NAMES)}"
+                    f"{did_you_mean(name, PARAMETER_NAMES)}"
+                )
             if isinstance(value, int | float) and not isinstance(value, bool):
                 value = str(value)  # Papermill's -p gives SEEDS=2021 as an int: read it as the text "2021"
             changes[key] = _parse(value, hints[key], name.upper()) if isinstance(value, str) else value
@@ -232,10 +238,13 @@ def check_source(params: ReportParams) -> None:
     if not path.is_file():
         raise FileNotFoundError(
             f"DATASET {params.dataset!r} is neither a data set ({', '.join(DATASETS)}, synthetic:UxIxN) "
-            "nor an existing file"
+            f"nor an existing file{near_file(params.dataset)}"
         )
     columns = read_columns(path, params.sep)
     for name in ("user_col", "item_col", "rating_col", "time_col"):
         column = getattr(params, name)
         if column is not None and column not in columns:
-            raise ValueError(f"column {column!r} ({name.upper()}) missing from {path.name}; found: {columns}")
+            raise ValueError(
+                f"column {column!r} ({name.upper()}) missing from {path.name}; found: {columns}"
+                f"{did_you_mean(column, columns)}"
+            )

@@ -27,7 +27,7 @@ from torch import Tensor
 from tqdm import tqdm
 
 from sslrec_utils.batching import RowTable, make_batcher
-from sslrec_utils.config import Config, ConfigError
+from sslrec_utils.config import Config, ConfigError, did_you_mean
 from sslrec_utils.distributed import DistContext, batches_per_rank, broadcast, mean_over_ranks, shard, wrap
 from sslrec_utils.metrics import METRICS, EvalResult, evaluate
 from sslrec_utils.models.base import Recommender, StepInfo, TrainData
@@ -120,10 +120,15 @@ class TrainConfig(Config):
         if not self.ks or any(not isinstance(k, int) or k < 1 for k in self.ks):
             raise ConfigError(f"ks must be positive integers, e.g. [10, 20]; got {list(self.ks)}")
         name, _, k = self.metric.partition("@")
-        if name not in (*METRICS, "coverage") or not k.isdigit() or int(k) not in self.ks:
+        if name in (*METRICS, "coverage") and k.isdigit() and int(k) not in self.ks:  # e.g. ks=[1,3] alone
+            raise ConfigError(
+                f"the selection metric {self.metric!r} is at a cut-off that ks={list(self.ks)} leaves out: "
+                f"add {k} to ks, or set the metric too (e.g. metric={name}@{self.ks[0]})"
+            )
+        if name not in (*METRICS, "coverage") or not k.isdigit():
             raise ConfigError(
                 f"metric must be one of {[*METRICS, 'coverage']} at a cut-off in ks={list(self.ks)}, "
-                f"e.g. 'ndcg@{self.ks[0] if self.ks else 10}'; got {self.metric!r}"
+                f"e.g. 'ndcg@{self.ks[0]}'; got {self.metric!r}{did_you_mean(name, [*METRICS, 'coverage'])}"
             )
 
 
@@ -131,7 +136,10 @@ class TrainConfig(Config):
 class FitResult:
     """What `fit` returns. The model passed in holds the best weights afterwards."""
 
-    history: pd.DataFrame  # one row per evaluated epoch
+    # one row per evaluated epoch: epoch, train_loss (the mean of that epoch's batch losses, each the model's own
+    # mean over its batch, so a short last batch counts as much as a full one), lr, the validation metrics,
+    # epoch_seconds, epoch_train_seconds, elapsed_seconds; a closed-form model's single row has epoch 0
+    history: pd.DataFrame
     best_epoch: int  # 0 for closed-form models
     best_valid: dict[str, float]  # validation metrics at the best epoch
     train_seconds: float  # wall time of the whole run, evaluation included

@@ -52,9 +52,10 @@ def test_a_run_writes_its_progress_beside_its_folder_and_a_failure_quotes_it(tmp
 
 
 def test_an_interrupted_run_is_not_a_finished_one(tmp_path, monkeypatch):
-    # `sslrec train` stopped by a signal exits 0 and records "interrupted": its figures must not enter a mean
+    # `sslrec train` stopped by a signal writes its run, records "interrupted" and exits 130: its figures must
+    # not enter a mean, and the message says the run is kept (not that it failed)
     record = {"interrupted": True, "epochs": 3, "ndcg@10": 0.3}
-    done = argparse.Namespace(returncode=0, stdout=json.dumps(record) + "\n")
+    done = argparse.Namespace(returncode=130, stdout=json.dumps(record) + "\n")
     monkeypatch.setattr(leaderboard.subprocess, "run", lambda *a, **k: done)
     args = argparse.Namespace(dataset="ml-100k", split="holdout", device="cpu", epochs=None, set=[])
     with pytest.raises(RuntimeError, match="interrupted at epoch 3"):

@@ -81,7 +81,11 @@ def test_info_counts_repeated_pairs_once_as_training_does(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["data", "info", "ml-10k"], "'ml-10k' is neither a data set (ml-100k, ml-1m, ml-20m) nor a file"),
+        (
+            ["data", "info", "ml-10k"],
+            "'ml-10k' is neither a data set (ml-100k, ml-1m, ml-20m) nor a file; did you mean 'ml-100k'?",
+        ),
+        (["data", "info", "{csv}s"], "nor a file; did you mean '{csv}'?"),
         (
             ["data", "info", "{csv}", "--item-col", "item_id"],
             "column 'item_id' missing from log.csv; found: ['user",
@@ -94,6 +98,7 @@ def test_user_errors_are_one_line(
 ) -> None:
     (tmp_path / "log.csv").write_text("user,movie\n1,2\n")
     argv = [a.replace("{csv}", str(tmp_path / "log.csv")) for a in argv]
+    message = message.replace("{csv}", str(tmp_path / "log.csv"))
     status, out, err = run(argv, capsys)
     assert status == 2 and out == ""
     assert err.startswith("sslrec: error: ") and message in err and err.count("\n") == 1
@@ -144,6 +149,8 @@ def test_console_script(tmp_path: Path) -> None:
         [SSLREC, "data", "info", str(tmp_path / "log.csv")], capture_output=True, text=True, env=env
     )
     assert ok.returncode == 0 and ok.stdout.splitlines()[0] == "users         1"
-    bad = subprocess.run([SSLREC, "data", "info", "nope"], capture_output=True, text=True, env=env)
+    bad = subprocess.run(
+        [SSLREC, "data", "info", "nope"], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr == "sslrec: error: 'nope' is neither a data set (ml-100k, ml-1m, ml-20m) nor a file\n"

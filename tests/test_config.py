@@ -3,7 +3,7 @@ from typing import Literal
 
 import pytest
 
-from sslrec_utils.config import Config, ConfigError, parse_value
+from sslrec_utils.config import Config, ConfigError, did_you_mean, parse_value
 from sslrec_utils.models import MODELS, model_config
 from sslrec_utils.train import TrainConfig
 
@@ -21,6 +21,18 @@ def test_unknown_key_names_it_and_lists_valid_ones():
     with pytest.raises(ConfigError) as err:
         Toy.from_dict({"lrr": 0.2})
     assert "'lrr'" in str(err.value) and "['lr', 'dims', 'mode', 'clip', 'flag']" in str(err.value)
+    assert str(err.value).endswith("; did you mean 'lr'?")
+
+
+def test_a_misspelt_name_gets_the_closest_valid_one():
+    assert did_you_mean("Hiden_Dim", ["hidden_dim", "n_heads"]) == "; did you mean 'hidden_dim'?"
+    pairs = did_you_mean(["lrr", "xyz", "kss"], ["lr", "ks", "epochs"])
+    assert pairs == "; did you mean 'lr' for 'lrr', 'ks' for 'kss'?"
+    assert did_you_mean("zzz", ["lr", "ks"]) == "" and did_you_mean([], ["lr"]) == ""
+    with pytest.raises(
+        ValueError, match=r"unknown model 'sasrc'; valid models: \[.*\]; did you mean 'sasrec'\?$"
+    ):
+        model_config("sasrc")
 
 
 def test_overrides_are_parsed_and_coerced():
@@ -71,6 +83,14 @@ def test_train_config_validates():
     with pytest.raises(ConfigError, match="epochs"):
         TrainConfig().replace(epochs=0)
     assert TrainConfig().with_overrides(["epochs=3", "ks=[5,10]"]).ks == (5, 10)
+    # cut-offs without the selection metric's: the message says what to add or set
+    with pytest.raises(
+        ConfigError, match=r"'ndcg@10' .* ks=\[1, 3\] leaves out: add 10 to ks, .*metric=ndcg@1"
+    ):
+        TrainConfig().with_overrides(["ks=[1,3]"])
+    assert TrainConfig().with_overrides(["ks=[1,3]", "metric=recall@3"]).metric == "recall@3"
+    with pytest.raises(ConfigError, match=r"got 'ndgc@10'; did you mean 'ndcg'\?"):
+        TrainConfig(metric="ndgc@10")
 
 
 def test_model_registry_errors_list_valid_names():

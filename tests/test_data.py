@@ -277,6 +277,27 @@ def test_missing_column_names_the_file_and_the_columns(tmp_path: Path) -> None:
             "column 'rating' of log.csv must be numeric",
         ),
         ("user,item\n1,\n", {}, "1 rows of log.csv have no item ID"),
+        # a gap is named as one, not as a value that cannot be read (numbers and dates alike)
+        (
+            "user,item,t\n1,2,100\n1,3,\n2,3,\n",
+            {"time_col": "t"},
+            r"^2 rows of log.csv have no time \(column 't'; the first is data row 2\): fill them in",
+        ),
+        (
+            "user,item,t\n1,2,2020-01-01\n1,3,\n",
+            {"time_col": "t"},
+            r"^1 rows of log.csv have no time \(column 't'; the first is data row 2\)",
+        ),
+        (
+            "user,item,r\n1,2,\n1,3,4\n",
+            {"rating_col": "r"},
+            r"^1 rows of log.csv have no rating \(column 'r'; the first is data row 1\)",
+        ),
+        (
+            "user,item,when\n1,2,3\n",
+            {"time_col": "When"},
+            r"^column 'When' missing from log.csv; found: \['user', 'item', 'when'\]; did you mean 'when'\?$",
+        ),
         (
             "user,item,t\n1,2,yesterday\n",
             {"time_col": "t"},
@@ -292,8 +313,14 @@ def test_bad_values_are_reported(tmp_path: Path, text: str, kwargs: dict[str, st
 
 
 def test_missing_file_and_unknown_format(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match=str(tmp_path / "nope.csv")):
+    with pytest.raises(FileNotFoundError, match=str(tmp_path / "nope.csv") + "$"):
         load_interactions(tmp_path / "nope.csv")
+    # a misspelt name: the file beside it, or the built-in data set, most like it
+    (tmp_path / "ratings.csv").write_text("user,item\n1,2\n")
+    with pytest.raises(FileNotFoundError, match=f"did you mean '{tmp_path / 'ratings.csv'}'\\?$"):
+        load_interactions(tmp_path / "ratigns.csv")
+    with pytest.raises(FileNotFoundError, match="no such file: ml-100; did you mean 'ml-100k'\\?$"):
+        load_interactions("ml-100")
     (tmp_path / "log.xlsx").write_text("")
     with pytest.raises(ValueError, match="cannot tell the format of log.xlsx"):
         load_interactions(tmp_path / "log.xlsx")

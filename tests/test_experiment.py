@@ -121,6 +121,26 @@ def test_ctrl_c_ends_a_run_that_is_still_tested_and_written(csv_spec, tmp_path, 
     assert run_experiment(csv_spec, "pop", progress=False)["interrupted"] is False
 
 
+def test_sslrec_train_cut_short_writes_its_run_and_exits_130(csv_spec, tmp_path, monkeypatch, capsys):
+    # the run is whole, but a script chaining commands (`&&`, `set -e`) must learn that it was cut short
+    from sslrec_utils.cli import main
+
+    _ctrl_c_at_validation(monkeypatch, 3)
+    data = ["--dataset", csv_spec.dataset, "--user-col", "who", "--item-col", "what", "-q"]
+    out = tmp_path / "run"
+    assert main(["train", "--model", "ae", "--epochs", "10", *data, "--out", str(out)]) == 130
+    printed = capsys.readouterr()
+    summary = json.loads(printed.out.strip().splitlines()[-1])
+    assert summary["interrupted"] is True and summary["epochs"] == 2
+    saved = json.loads((out / "metrics.json").read_text())
+    assert all(summary[k] == saved[k] for k in ("ndcg@10", "epochs", "best_epoch", "interrupted"))
+    assert (
+        printed.err.strip().splitlines()[-1]
+        == f"sslrec: interrupted; {out} holds the best epoch so far, tested"
+    )
+    assert (out / "checkpoint.pt").is_file()
+
+
 def test_a_run_that_fails_keeps_the_best_weights_saved_so_far(csv_spec, tmp_path, monkeypatch):
     import sslrec_utils.experiment as experiment
 
@@ -182,6 +202,15 @@ def test_closed_form_models_fit_once(csv_spec):
     record = run_experiment(csv_spec, "pop", progress=False)
     assert record["epochs"] == 0 and record["best_epoch"] == 0
     assert 0 < record["ndcg@10"] < 1
+
+
+def test_a_closed_form_search_shows_its_progress_and_an_iterative_model_its_epochs(csv_spec, capsys):
+    run_experiment(csv_spec, "ease", progress=True)  # five points of reg, seconds each on a large catalogue
+    bar = capsys.readouterr().err
+    assert "EASE: 100%" in bar and "5/5" in bar and "best ndcg@10=" in bar
+    run_experiment(csv_spec, "ae", epochs=1, progress=True)
+    bar = capsys.readouterr().err
+    assert "fit/s" not in bar and "1/1" in bar and "epoch" in bar
 
 
 def test_load_split_is_a_pure_function_of_the_spec(csv_spec):

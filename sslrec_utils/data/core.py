@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from sslrec_utils.config import did_you_mean
+
 COLUMNS = ("user", "item", "rating", "timestamp")
 DuplicatePolicy = Literal["last", "first", "max", "mean", "error"]
 TieOrder = Literal["random", "row", "item"]
@@ -145,7 +147,10 @@ def check_columns(frame: pd.DataFrame, required: tuple[str, ...], source: str = 
     if missing:
         names = ", ".join(repr(c) for c in missing)
         label = "column" if len(missing) == 1 else "columns"
-        raise ValueError(f"{label} {names} missing from {source}; found: {list(frame.columns)}")
+        found = list(frame.columns)
+        raise ValueError(
+            f"{label} {names} missing from {source}; found: {found}{did_you_mean(missing, found)}"
+        )
 
 
 def drop_duplicates(frame: pd.DataFrame, policy: DuplicatePolicy = "last") -> pd.DataFrame:

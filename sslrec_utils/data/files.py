@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from pathlib import Path
@@ -9,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sslrec_utils.config import closest
 from sslrec_utils.data.core import COLUMNS, Interactions, check_columns
+from sslrec_utils.data.movielens import DATASETS
 
 SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
 # separators by name, so that a shell user can type them (``--sep tab``; ``\t`` as typed, a backslash and a t)
@@ -84,12 +87,35 @@ def _read(path: Path, sep: str | None) -> pd.DataFrame:
     return frame
 
 
+def near_file(name: str) -> str:
+    """The end of a "no such file" message: the built-in data set, or the file in the same folder, whose name
+    is most like `name`'s (``"; did you mean 'ml-100k'?"``), or ``""``."""
+    path = Path(name).expanduser()
+    try:
+        siblings = [p.name for p in itertools.islice(path.parent.iterdir(), 10_000) if p.is_file()]
+    except OSError:  # no such folder, or not allowed to list it
+        siblings = []
+    match = closest(path.name, [*DATASETS, *siblings])
+    if match is None:
+        return ""
+    return f"; did you mean {match if match in DATASETS else os.path.join(os.path.dirname(name), match)!r}?"
+
+
+def _check_present(values: pd.Series, what: str, source: str) -> None:
+    """Raise a `ValueError` counting the rows of `source` with no value in `values`, and naming the first
+    (counted from 1, the header aside), before a parser reports the gap as a value it cannot read."""
+    missing = values.isna().to_numpy()
+    if missing.any():
+        first = int(np.flatnonzero(missing)[0]) + 1
+        raise ValueError(
+            f"{int(missing.sum())} rows of {source} have no {what} (column {values.name!r}; the first is data "
+            f"row {first}): fill them in or drop those rows"
+        )
+
+
 def _ids(values: pd.Series, what: str, source: str) -> pd.Series:
     """IDs as int64 when every value is an integer (written without leading zeros), else as strings."""
-    if values.isna().any():
-        raise ValueError(
-            f"{int(values.isna().sum())} rows of {source} have no {what} ID (column {values.name!r})"
-        )
+    _check_present(values, f"{what} ID", source)
     if pd.api.types.is_integer_dtype(values.dtype):
         return values.astype(np.int64)
     text = values.astype(str)
@@ -109,6 +135,7 @@ def _numbers(values: pd.Series, source: str) -> pd.Series:
 
 def _timestamps(values: pd.Series, source: str) -> pd.Series:
     """Unix seconds (int64) from numbers or date-time strings (naive ones are taken as UTC)."""
+    _check_present(values, "time", source)
     if pd.api.types.is_numeric_dtype(values.dtype):
         return _numbers(values, source).astype(np.int64)
     if not pd.api.types.is_datetime64_any_dtype(values.dtype):
@@ -121,8 +148,6 @@ def _timestamps(values: pd.Series, source: str) -> pd.Series:
             raise ValueError(
                 f"column {values.name!r} of {source} holds neither numbers nor dates: {err}"
             ) from err
-    if values.isna().any():
-        raise ValueError(f"{int(values.isna().sum())} rows of {source} have no time (column {values.name!r})")
     if values.dt.tz is None:
         values = values.dt.tz_localize("UTC")
     return ((values - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).astype(np.int64)
@@ -160,7 +185,7 @@ def load_interactions(
     """
     path = Path(path).expanduser()
     if not path.is_file():
-        raise FileNotFoundError(f"no such file: {path}")
+        raise FileNotFoundError(f"no such file: {path}{near_file(str(path))}")
     if user_col == item_col:
         raise ValueError(f"user_col and item_col are both {user_col!r}; they must name different columns")
     frame = _read(path, sep).reset_index(drop=True)
@@ -170,6 +195,8 @@ def load_interactions(
     except ValueError as err:
         raise ValueError(f"{err}{_sep_hint(frame.columns)}") from None
     n = len(frame)
+    if rating_col:
+        _check_present(frame[rating_col], "rating", path.name)
     rating = _numbers(frame[rating_col], path.name) if rating_col else pd.Series(np.ones(n))
     timestamp = _timestamps(frame[time_col], path.name) if time_col else pd.Series(np.zeros(n, np.int64))
     return pd.DataFrame(

@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from sslrec_utils.config import did_you_mean
 from sslrec_utils.models import (
     ae,
     autorec,
@@ -51,7 +52,9 @@ def model_config(name: str, overrides: Mapping[str, Any] | None = None) -> Model
         ConfigError: for an unknown key or a bad value, listing the valid keys.
     """
     if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; valid models: {sorted(MODELS)}")
+        raise ValueError(
+            f"unknown model {name!r}; valid models: {sorted(MODELS)}{did_you_mean(name, MODELS)}"
+        )
     return MODELS[name].from_dict(dict(overrides or {}))
 
 
