@@ -158,14 +158,18 @@ class ReportParams(Config):
 PARAMETER_NAMES = tuple(f.name.upper() for f in dataclasses.fields(ReportParams))
 
 
-def score_inputs(model: str) -> tuple[str, ...]:
-    """What the model's class (the return type of its config's ``build``) scores from: ``"users"`` (a learned
-    user ID), ``"rows"`` (interaction rows) or ``"seqs"`` (time-ordered sequences); () if unknown."""
+def model_class(model: str) -> type | None:
+    """The model's class (the return type of its config's ``build``), or None if that does not resolve."""
     try:
-        cls = typing.get_type_hints(MODELS[model].build).get("return")
+        return typing.get_type_hints(MODELS[model].build).get("return")
     except Exception:  # an annotation that does not resolve: let training report it
-        return ()
-    return tuple(getattr(cls, "score_inputs", ()))
+        return None
+
+
+def score_inputs(model: str) -> tuple[str, ...]:
+    """What the model's class scores from: ``"users"`` (a learned user ID), ``"rows"`` (interaction rows) or
+    ``"seqs"`` (time-ordered sequences); () if unknown."""
+    return tuple(getattr(model_class(model), "score_inputs", ()))
 
 
 def _check_unique(name: str, values: Sequence[object]) -> None:

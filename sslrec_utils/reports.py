@@ -40,7 +40,7 @@ from sslrec_utils.report_content import (
     summary_table,
     user_panel,
 )
-from sslrec_utils.report_params import PARAMETER_NAMES, ReportParams, check_source, read_columns, score_inputs
+from sslrec_utils.report_params import PARAMETER_NAMES, ReportParams, check_source, model_class, read_columns
 from sslrec_utils.splits import make_split
 
 __all__ = [
@@ -125,7 +125,7 @@ def check_data(params: ReportParams) -> dict[str, float]:
         raise ValueError(f"KS={list(params.ks)} asks for more items than the data has ({inter.n_items})")
     make_split(inter, params.split, seed=params.seeds[0])
     if params.split == "strong":
-        by_id = [m for m in params.models if "users" in score_inputs(m)]
+        by_id = [m for m in params.models if not getattr(model_class(m), "can_fold_in", lambda: True)()]
         if by_id:
             raise ValueError(
                 f"{by_id} score users by a learned ID and cannot rank the new users of the 'strong' split; "

@@ -162,10 +162,13 @@ def make_score_fn(
     plan = split.eval_plan(phase, exclude_seen)
     need = model.score_inputs
     if "users" in need and split.protocol == "strong":
-        raise ValueError(
-            f"{type(model).__name__} scores users by their learned ID, so it cannot rank the held-out users of a "
-            "strong-generalisation split; use --split holdout, or a model that folds in a history"
-        )
+        if not model.can_fold_in():
+            raise ValueError(
+                f"{type(model).__name__} scores users by their learned ID, so it cannot rank the held-out users of "
+                "a strong-generalisation split; use --split holdout, or a model that folds in a history"
+            )
+        # the held-out users were never trained: they are scored from their history alone (CDAE: no user vector)
+        need = tuple(key for key in need if key != "users")
     rows = RowTable(split.matrix(*plan.input_parts), device) if "rows" in need else None
     seqs = split.sequences(*plan.input_parts) if "seqs" in need else None
 

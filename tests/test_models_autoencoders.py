@@ -15,8 +15,18 @@ from sslrec_utils.config import ConfigError
 from sslrec_utils.models import MODELS, build_model, model_config
 from sslrec_utils.models.autorec import AutoRec, rating_rmse
 from sslrec_utils.models.base import StepInfo, TrainData
-from sslrec_utils.splits import holdout_split
-from sslrec_utils.train import TrainConfig, evaluate_model, fit, load_checkpoint, save_checkpoint, set_seed
+from sslrec_utils.models.multvae import MultVAE
+from sslrec_utils.splits import holdout_split, strong_split
+from sslrec_utils.train import (
+    TrainConfig,
+    evaluate_model,
+    fit,
+    load_checkpoint,
+    make_score_fn,
+    save_checkpoint,
+    set_seed,
+)
+from tests.helpers import clustered_interactions
 
 NAMES = ["dae", "cdae", "multdae", "multvae", "autorec"]
 SMALL = {  # small widths keep the tests fast
@@ -140,6 +150,23 @@ def test_cdae_user_vector_enters_the_code_and_zero_vector_is_the_fold_in(data):
     )
 
 
+def test_cdae_ranks_the_new_users_of_a_strong_split_from_their_history_alone():
+    # held-out users were never trained (their vectors are random): CDAE scores them with V_u = 0, as it
+    # promises for any history; a model whose scores need a learned user ID is still refused
+    split = strong_split(clustered_interactions(), n_heldout=12, seed=3)
+    model = build("cdae", TrainData.from_split(split)).eval()
+    result = evaluate_model(model, split, "test")
+    _, plan = make_score_fn(model, split, "test", torch.device("cpu"))
+    with torch.no_grad():
+        model.user_embedding.weight.zero_()  # were the user vectors used, the scores would now differ
+    again = evaluate_model(model, split, "test")
+    assert result.summary == again.summary and 0 < result.summary["ndcg@10"] < 1
+    assert plan.users.size == 12 and result.n_users == 12
+    bpr = build_model("bpr", TrainData.from_split(split), seed=0)
+    with pytest.raises(ValueError, match="BPR scores users by their learned ID"):
+        evaluate_model(bpr, split, "test")
+
+
 # --- Mult-VAE ----------------------------------------------------------------------------------------------
 
 
@@ -160,6 +187,11 @@ def test_multvae_kl_term_equals_closed_form(data):
 def test_multvae_beta_anneals_by_step_and_caps(data):
     model = build("multvae", data, anneal_cap=0.2, total_anneal_steps=100)
     assert [model.kl_weight(s) for s in (0, 50, 100, 10_000)] == pytest.approx([0.0, 0.1, 0.2, 0.2])
+    # the constructor's default is the authors' schedule, beta = min(0.2, step / 200000) (their
+    # total_anneal_steps counts to beta = 1, this package's to the cap)
+    paper = MultVAE(data.n_items)
+    steps = (0, 20_000, 39_999, 40_000, 200_000)
+    assert [paper.kl_weight(s) for s in steps] == pytest.approx([min(0.2, s / 200_000) for s in steps])
     batch = first_batch(model, data)
     model.eval()  # fixed posterior mean and no dropout: the loss differs across steps by beta * KL only
     out = model(batch["rows"])

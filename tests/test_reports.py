@@ -367,6 +367,15 @@ def test_bad_parameters_are_rejected_and_nothing_is_written(
     assert not (tmp_path / "reports").exists()
 
 
+def test_a_strong_split_refuses_learned_user_ids_only(shop_csv: Path) -> None:
+    # CDAE has a per-user vector but scores a new history without one: it can rank the strong split's users
+    params = {"DATASET": str(shop_csv), "SEP": ";", "USER_COL": "customer", "ITEM_COL": "product"}
+    params |= {"SPLIT": "strong", "MODELS": "cdae,multvae"}
+    assert reports.check_data(reports.ReportParams.from_parameters(params))["n_users"] == 150
+    with pytest.raises(ValueError, match=r"\['bpr'\] score users by a learned ID"):
+        reports.check_data(reports.ReportParams.from_parameters({**params, "MODELS": "cdae,bpr"}))
+
+
 def test_an_existing_report_is_kept_without_force(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "old"
     out.mkdir()

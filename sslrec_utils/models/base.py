@@ -143,6 +143,7 @@ class Recommender(nn.Module):
         """(n_items, n_items) item-item weights where the model has them (EASE, ItemKNN), else None."""
         return None
 
-    def can_fold_in(self) -> bool:
+    @classmethod
+    def can_fold_in(cls) -> bool:
         """Whether `score` works from a history alone, for a user the model never saw (no learned user ID)."""
-        return "users" not in self.score_inputs
+        return "users" not in cls.score_inputs

@@ -76,5 +76,6 @@ class CDAE(DAE):
         """(B, n_items) logits from ``rows`` and, if given, ``users`` (missing: a history without a user id)."""
         return self(inputs["rows"], inputs.get("users"))
 
-    def can_fold_in(self) -> bool:
+    @classmethod
+    def can_fold_in(cls) -> bool:
         return True  # a history without a user id is scored with a zero user vector (module docstring)
