@@ -37,7 +37,7 @@ def cosine_neighbours(
     Returns:
         ``(indices, similarities)``, each (q, k), most similar first.
     """
-    x = F.normalize(torch.as_tensor(emb).detach().float(), dim=1)
+    x = F.normalize(torch.as_tensor(emb).detach().float().cpu(), dim=1)  # GPU-trained embeddings too
     q = torch.as_tensor(np.asarray(queries, dtype=np.int64))
     if not 1 <= k < x.shape[0]:
         raise ValueError(f"k must lie in [1, {x.shape[0] - 1}] for {x.shape[0]} rows, got {k}")
@@ -60,7 +60,7 @@ def lookalike(emb: Tensor | np.ndarray, seeds: Sequence[int] | np.ndarray) -> tu
     Returns:
         ``(candidates, scores)``: (n - s,) indices of the other rows, best first, and their cosine scores.
     """
-    x = F.normalize(torch.as_tensor(emb).detach().float(), dim=1)
+    x = F.normalize(torch.as_tensor(emb).detach().float().cpu(), dim=1)  # GPU-trained embeddings too
     seeds = np.unique(np.asarray(seeds, dtype=np.int64))
     if seeds.size == 0:
         raise ValueError("the seed audience is empty")

@@ -28,6 +28,15 @@ def test_cosine_neighbours_exact() -> None:
         cosine_neighbours(emb, [0], k=4)
 
 
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_neighbours_and_lookalike_take_gpu_embeddings() -> None:
+    emb = torch.randn(20, 4, generator=torch.Generator().manual_seed(0))
+    for fn, args in ((cosine_neighbours, ([0, 3], 5)), (lookalike, ([1, 2],))):
+        for on_cpu, on_gpu in zip(fn(emb, *args), fn(emb.cuda(), *args), strict=True):
+            np.testing.assert_allclose(on_gpu, on_cpu, rtol=1e-5, atol=1e-6)
+
+
 def test_cosine_neighbours_agree_with_brute_force() -> None:
     rng = np.random.default_rng(0)
     emb = rng.normal(size=(50, 8))

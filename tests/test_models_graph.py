@@ -51,6 +51,11 @@ def test_normalized_adjacency_is_the_hand_computed_matrix():
     # entry (user 0, item 1): d_u = 2, d_i = 3
     assert dense[0, 4 + 1] == pytest.approx(1 / np.sqrt(2 * 3))
     assert adj._nnz() == 2 * int(r.sum())  # no zero entries stored
+    # ratings are edges of weight 1, and the caller's matrix (float32 CSR: scipy would not copy it) is left alone
+    ratings = sp.csr_matrix(r * np.array([5, 3, 4], dtype=np.float32))
+    before = ratings.copy()
+    np.testing.assert_allclose(normalized_adjacency(ratings).to_dense().double().numpy(), dense)
+    assert (ratings != before).nnz == 0
 
 
 def test_propagation_equals_matrix_powers():
@@ -126,6 +131,31 @@ def test_registered_and_configs_reject_unknown_keys():
             model_config(name, {"n_layer": 2})
     with pytest.raises(ConfigError, match="cl_layer"):
         model_config("xsimgcl", {"n_layers": 2, "cl_layer": 3})
+
+
+@pytest.mark.parametrize(
+    ("name", "bad"),
+    [
+        ("lightgcn", {"n_layers": -1}),
+        ("lightgcn", {"reg": -1.0}),
+        ("sgl", {"ssl_temp": 0.0}),  # InfoNCE divides by it: a NaN loss blamed on the lr
+        ("sgl", {"drop_rate": 1.0}),
+        ("sgl", {"ssl_reg": -1e-3}),
+        ("simgcl", {"eps": -0.1}),
+        ("simgcl", {"cl_temp": 0.0}),
+        ("simgcl", {"n_layers": 0, "skip_ego": True}),  # no layer to average: an IndexError before
+        ("xsimgcl", {"reg": -1.0}),  # the parents' checks apply to every subclass
+    ],
+)
+def test_configs_reject_values_that_cannot_train(name, bad):
+    with pytest.raises(ConfigError, match="need|skip_ego"):
+        model_config(name, bad)
+
+
+def test_zero_layers_is_matrix_factorisation(data):
+    model = build_model("lightgcn", data, {"n_layers": 0}, seed=0)
+    users, items = model()
+    torch.testing.assert_close(torch.cat([users, items]), model.embedding.detach())
 
 
 def losses_at(model, batch, seed=0):

@@ -31,7 +31,7 @@ def normalized_adjacency(matrix: sp.spmatrix | sp.sparray) -> Tensor:
         (n, n) float32 sparse CSR tensor on the CPU, ``n = n_users + n_items``, entry ``(u, n_users + i)`` and
         its mirror equal to ``1 / sqrt(d_u d_i)`` for every interaction, degrees counted in `matrix`.
     """
-    r = sp.csr_matrix(matrix, dtype=np.float32)
+    r = sp.csr_matrix(matrix, dtype=np.float32, copy=True)  # without copy, a float32 CSR input is rewritten
     r.eliminate_zeros()
     r.data[:] = 1.0
     adj = sp.bmat([[None, r], [r.T, None]], format="csr", dtype=np.float32)
@@ -160,7 +160,8 @@ def propagate(
 
 
 def layer_mean(layers: list[Tensor], first: int = 0) -> Tensor:
-    """(n, d) mean of ``layers[first:]``: LightGCN averages layers 0..K (``first=0``), SimGCL 1..K."""
+    """(n, d) mean of ``layers[first:]``: LightGCN averages layers 0..K (``first=0``); SimGCL's authors
+    1..K (``first=1``, this package's ``skip_ego=True``)."""
     total = layers[first]
     for x in layers[first + 1 :]:
         total = total + x

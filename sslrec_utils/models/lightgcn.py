@@ -12,6 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from sslrec_utils import losses
+from sslrec_utils.config import ConfigError
 from sslrec_utils.models.base import Batch, ModelConfig, Recommender, StepInfo, TrainData
 from sslrec_utils.models.graph import layer_mean, normalized_adjacency, propagate
 
@@ -69,7 +70,8 @@ class LightGCN(Recommender):
 
     def embeddings(self) -> tuple[Tensor, Tensor]:
         """Clean final embeddings; in eval mode without autograd they are computed once and reused until a
-        parameter changes (optimizer step, `load_state_dict`, `to`) or `train()` is called."""
+        parameter changes (optimizer step, `load_state_dict`, `to`) or `train()` is called. A write through
+        ``p.data`` bypasses the version counter: call `train()` (or ``eval()``) after one."""
         if self.training or torch.is_grad_enabled():
             return self()
         # `_version` counts in-place writes to a tensor: any update of the embeddings changes the key
@@ -124,6 +126,13 @@ class LightGCNConfig(ModelConfig):
     reg: float = 1e-3
 
     model: ClassVar[type[LightGCN]] = LightGCN  # subclasses name their model; all take the same graph
+
+    def __post_init__(self) -> None:
+        # n_layers=0 is matrix factorisation trained with BPR: allowed, and a useful ablation
+        if self.n_layers < 0 or self.reg < 0:
+            raise ConfigError(
+                f"need n_layers >= 0 and reg >= 0, got n_layers={self.n_layers}, reg={self.reg}"
+            )
 
     def build(self, data: TrainData) -> LightGCN:
         return self.model(data.n_users, data.n_items, normalized_adjacency(data.matrix), **self.to_dict())

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from torch import Tensor
 
+from sslrec_utils.config import ConfigError
 from sslrec_utils.models.base import Batch, StepInfo
 from sslrec_utils.models.graph import batch_contrast, drop_edges, edge_ids
 from sslrec_utils.models.lightgcn import LightGCN, LightGCNConfig
@@ -69,3 +70,11 @@ class SGLConfig(LightGCNConfig):
     ssl_temp: float = 0.2  # InfoNCE temperature tau (the paper's 0.2)
     drop_rate: float = 0.1  # probability of dropping each interaction edge in a view (the paper's rho)
     model: ClassVar[type[LightGCN]] = SGL
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.ssl_reg < 0 or self.ssl_temp <= 0 or not 0 <= self.drop_rate < 1:
+            raise ConfigError(
+                f"need ssl_reg >= 0, ssl_temp > 0 and 0 <= drop_rate < 1, got ssl_reg={self.ssl_reg}, "
+                f"ssl_temp={self.ssl_temp}, drop_rate={self.drop_rate}"
+            )

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from torch import Tensor
 
+from sslrec_utils.config import ConfigError
 from sslrec_utils.models.base import Batch, StepInfo
 from sslrec_utils.models.graph import batch_contrast
 from sslrec_utils.models.lightgcn import LightGCN, LightGCNConfig
@@ -63,3 +64,13 @@ class SimGCLConfig(LightGCNConfig):
     eps: float = 0.1  # length of the noise added per layer (the paper's 0.1)
     skip_ego: bool = False  # True: final embeddings average layers 1..K as the authors' code; False: 0..K
     model: ClassVar[type[LightGCN]] = SimGCL
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.cl_weight < 0 or self.cl_temp <= 0 or self.eps < 0:
+            raise ConfigError(
+                f"need cl_weight >= 0, cl_temp > 0 and eps >= 0, got cl_weight={self.cl_weight}, "
+                f"cl_temp={self.cl_temp}, eps={self.eps}"
+            )
+        if self.skip_ego and self.n_layers < 1:
+            raise ConfigError("skip_ego averages layers 1..n_layers: it needs n_layers >= 1")

@@ -56,5 +56,6 @@ class XSimGCLConfig(SimGCLConfig):
     model: ClassVar[type[LightGCN]] = XSimGCL
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if not 1 <= self.cl_layer <= self.n_layers:
             raise ConfigError(f"cl_layer must be in 1..n_layers={self.n_layers}, got {self.cl_layer}")
