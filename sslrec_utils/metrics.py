@@ -8,8 +8,11 @@ Definitions follow RecBole 1.2.1 so that our figures compare with its. For one u
 - NDCG@K = sum_i h_i / log2(i + 1), divided by the same sum over the first min(K, n_rel) ranks;
 - MAP@K = sum_i h_i * Precision@i, divided by min(K, n_rel).
 
-All metrics derive from one ``torch.topk`` at the largest K (`topk_hits`), so `evaluate` ranks each user once.
-Ties are broken by ``torch.topk``, as in RecBole; items scored ``-inf`` (excluded) never count as hits.
+All metrics derive from one ranking at the largest K (`topk_hits`), so `evaluate` ranks each user once. Equal
+scores are ordered by item index, lowest first (`rank_top`): a metric at K then depends neither on the other
+cut-offs asked for nor on the device. (RecBole keeps ``torch.topk``'s order of ties, which does; figures of
+models whose scores tie, such as popularity, can differ from its in the fourth decimal.) Items scored ``-inf``
+(excluded) never count as hits.
 """
 
 from __future__ import annotations
@@ -92,6 +95,28 @@ def _row_coords(csr: sp.csr_matrix, device: torch.device) -> tuple[torch.Tensor,
     return torch.from_numpy(rows).to(device), torch.from_numpy(csr.indices.astype(np.int64)).to(device)
 
 
+def rank_top(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The `k` best items of each row, best first, equal scores in item order (lowest index first).
+
+    ``torch.topk`` alone picks among equal scores in an order that depends on `k` and the device. Here each
+    float32 score becomes an int64 key that sorts as the score, with the item index (reversed) in its low 32
+    bits, so no two keys are equal and every prefix of the ranking at `k` is the ranking at a smaller k.
+
+    Args:
+        scores: (B, n_items) float tensor (cast to float32), no NaN.
+        k: how many items, ``1 <= k <= n_items``.
+
+    Returns:
+        ``(values, items)``: (B, k) scores and (B, k) int64 item indices.
+    """
+    scores = scores.float() + 0.0  # -0.0 + 0.0 is +0.0: the two zeros must tie
+    bits = scores.view(torch.int32)
+    ordered = torch.where(bits < 0, bits ^ 0x7FFFFFFF, bits).long()  # sorts as the floats do
+    index = torch.arange(scores.shape[1], device=scores.device)
+    _, items = torch.topk(ordered * 2**32 + (2**32 - 1 - index), k, dim=1)
+    return scores.gather(1, items), items
+
+
 def topk_hits(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -> TopKHits:
     """Rank once and mark which of the top-k items are relevant.
 
@@ -120,7 +145,7 @@ def topk_hits(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -
         )
     if torch.isnan(scores).any():
         raise ValueError(f"scores contain NaN in {int(torch.isnan(scores).any(dim=1).sum())} rows")
-    top_scores, items = torch.topk(scores, k, dim=1)  # (B, k)
+    top_scores, items = rank_top(scores, k)  # (B, k)
     relevant = torch.zeros(scores.shape, dtype=torch.bool, device=scores.device)  # (B, n_items)
     relevant[_row_coords(csr, scores.device)] = True
     # When fewer than k items are allowed, excluded (-inf) items fill the tail; they are not recommendations.

@@ -24,6 +24,7 @@ from torch import Tensor
 from sslrec_utils.batching import RowTable
 from sslrec_utils.config import ConfigError
 from sslrec_utils.experiment import DataSpec, load_split, split_fingerprint
+from sslrec_utils.metrics import rank_top
 from sslrec_utils.models import Recommender, build_model, model_config
 from sslrec_utils.models.base import TrainData
 from sslrec_utils.splits import Sequences, Split, pad_sequences
@@ -109,14 +110,14 @@ class TrainedRecommender:
 
     def _table(self, users: Sequence[object], scores: Tensor, k: int) -> pd.DataFrame:
         k = _check_k(k, self.split.n_items)
-        top = scores.topk(k, dim=1)
-        item_idx = top.indices.cpu().numpy()
+        values, indices = rank_top(scores, k)  # equal scores in item order, as the metrics rank
+        item_idx = indices.cpu().numpy()
         frame = pd.DataFrame(
             {
                 "user": np.repeat(np.asarray(users, dtype=object), k),
                 "rank": np.tile(np.arange(1, k + 1), len(users)),
                 "item": self.split.item_map.to_original(item_idx.ravel()),
-                "score": top.values.cpu().numpy().ravel(),
+                "score": values.cpu().numpy().ravel(),
             }
         )
         frame = frame[np.isfinite(frame["score"])]  # a user who has seen almost everything gets fewer
@@ -184,12 +185,12 @@ class TrainedRecommender:
             row = emb @ emb[i]
         row[i] = -torch.inf
         k = _check_k(k, self.split.n_items - 1)
-        top = row.topk(k)
+        values, indices = rank_top(row[None], k)
         frame = pd.DataFrame(
             {
                 "rank": np.arange(1, k + 1),
-                "item": self.split.item_map.to_original(top.indices.cpu().numpy()),
-                "similarity": top.values.cpu().numpy(),
+                "item": self.split.item_map.to_original(indices[0].cpu().numpy()),
+                "similarity": values[0].cpu().numpy(),
             }
         )
         return self._with_titles(frame)

@@ -23,6 +23,7 @@ from sslrec_utils.metrics import (
     mrr_at_k,
     ndcg_at_k,
     precision_at_k,
+    rank_top,
     recall_at_k,
     topk_hits,
 )
@@ -336,6 +337,39 @@ def test_coverage_ignores_excluded_items_that_fill_a_list() -> None:
 
 def test_format_metrics() -> None:
     assert format_metrics({"recall@10": 0.123456, "ndcg@10": 0.5}) == "recall@10=0.1235  ndcg@10=0.5000"
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_ties_go_to_the_lower_item_index_whatever_the_cut_off(seed: int) -> None:
+    # few distinct values (ties everywhere), both zeros, -inf (excluded items), a large and a small magnitude
+    rng = np.random.default_rng(seed)
+    values = np.array([0.0, -0.0, 1.0, -1.0, 2.5, -np.inf, 1e30, -1e-30], dtype=np.float32)
+    scores = torch.from_numpy(rng.choice(values, size=(7, 40)))
+    n_items = scores.shape[1]
+    for k in (1, 5, 17, 40):
+        got_values, got_items = rank_top(scores, k)
+        for row in range(7):
+            # reference: sort by score descending, then item index ascending (numpy's lexsort, last key first)
+            expected = np.lexsort((np.arange(n_items), -scores[row].numpy().astype(np.float64)))[:k]
+            assert got_items[row].tolist() == expected.tolist()
+            assert torch.equal(got_values[row], scores[row, got_items[row]] + 0.0)
+    # a metric at k no longer depends on the largest cut-off asked for (torch.topk's order of ties did)
+    heldout = sp.csr_matrix((scores.numpy() == 0).astype(np.float32))
+    heldout[np.flatnonzero(heldout.getnnz(axis=1) == 0), 0] = 1.0
+    users = np.arange(7)
+    alone = evaluate(lambda u: scores[torch.from_numpy(u)], users, heldout, ks=(5,)).summary
+    with_more = evaluate(lambda u: scores[torch.from_numpy(u)], users, heldout, ks=(5, 30)).summary
+    assert all(alone[key] == with_more[key] for key in alone)
+    assert recall_at_k(scores, heldout, 5).mean().item() == pytest.approx(alone["recall@5"])
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_ties_rank_the_same_on_cuda() -> None:
+    scores = torch.from_numpy(np.random.default_rng(0).integers(0, 3, size=(64, 500)).astype(np.float32))
+    for k in (1, 10, 500):
+        cpu, gpu = rank_top(scores, k), rank_top(scores.cuda(), k)
+        assert torch.equal(gpu[1].cpu(), cpu[1]) and torch.equal(gpu[0].cpu(), cpu[0])
 
 
 @pytest.mark.gpu
