@@ -11,7 +11,7 @@ Definitions follow RecBole 1.2.1 so that our figures compare with its. For one u
 All metrics derive from one ranking at the largest K (`topk_hits`), so `evaluate` ranks each user once. Equal
 scores are ordered by item index, lowest first (`rank_top`): a metric at K then depends neither on the other
 cut-offs asked for nor on the device. (RecBole keeps ``torch.topk``'s order of ties, which does; figures of
-models whose scores tie, such as popularity, can differ from its in the fourth decimal.) Items scored ``-inf``
+models whose scores tie, such as popularity, can differ slightly from its.) Items scored ``-inf``
 (excluded) never count as hits.
 """
 
