@@ -200,12 +200,13 @@ def evaluate_model(
     """Full-ranking metrics of `model` on the validation or test part of `split`."""
     was_training = model.training
     model.eval()
-    score_fn, plan = make_score_fn(model, split, phase, model.device, exclude_seen)
-    result = evaluate(
-        score_fn, plan.users, plan.heldout, plan.exclude, ks=ks, batch_size=batch_size, progress=progress
-    )
-    model.train(was_training)
-    return result
+    try:
+        score_fn, plan = make_score_fn(model, split, phase, model.device, exclude_seen)
+        return evaluate(
+            score_fn, plan.users, plan.heldout, plan.exclude, ks=ks, batch_size=batch_size, progress=progress
+        )
+    finally:  # a refused k or phase leaves the model as it was
+        model.train(was_training)
 
 
 def fit(

@@ -264,3 +264,20 @@ def test_ease_on_ml100k_reaches_its_floor():
     fit(model, split, TrainConfig(progress=False, seed=2020))
     ndcg = evaluate_model(model, split, "test").summary["ndcg@10"]
     assert ndcg > 0.325, ndcg  # 0.332 with the defaults; RecBole's EASE: 0.3295 (plain EASE here: 0.329)
+
+
+def test_train_data_from_a_bare_matrix_drops_stored_zeros_and_sorts_items():
+    # item 0 is a stored zero (as `m.data[m.data < 4] = 0` leaves), item 1 is stored twice, in no order
+    matrix = sp.csr_matrix(
+        (np.array([5.0, 0.0, 3.0, 1.0], np.float32), np.array([2, 0, 1, 1]), np.array([0, 4])), shape=(1, 3)
+    )
+    data = TrainData.from_matrix(matrix)
+    assert data.matrix.toarray().tolist() == [[0.0, 1.0, 1.0]]
+    assert data.ratings.toarray().tolist() == [[0.0, 4.0, 5.0]]
+    assert data.sequences.items.tolist() == [1, 2]
+    assert matrix.nnz == 4 and matrix.data.tolist() == [
+        5.0,
+        0.0,
+        3.0,
+        1.0,
+    ]  # the caller's matrix is untouched

@@ -215,3 +215,13 @@ def test_nan_loss_is_reported(split):
 
     with pytest.raises(FloatingPointError, match="epoch 1"):
         fit(Diverging(split.n_items), split, QUIET.replace(epochs=2))
+
+
+def test_evaluation_leaves_the_model_in_its_mode_even_when_it_is_refused(split):
+    model = build_model("ae", TrainData.from_split(split), seed=0)
+    model.train()
+    with pytest.raises(ValueError, match="k must"):
+        evaluate_model(model, split, "test", ks=(split.n_items + 1,))
+    assert model.training
+    evaluate_model(model, split, "test")
+    assert model.training

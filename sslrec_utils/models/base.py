@@ -55,14 +55,21 @@ class TrainData:
 
     @classmethod
     def from_matrix(cls, matrix: sp.csr_matrix) -> TrainData:
-        """Training data from a bare (n_users, n_items) matrix (no time order: sequences follow item index)."""
-        binary = matrix.copy().astype(np.float32)
+        """Training data from a bare (n_users, n_items) matrix (no time order: sequences follow item index).
+
+        A stored zero (``m.data[m.data < 4] = 0`` leaves them) is no interaction; repeated entries are one
+        (their ratings summed, as scipy adds them).
+        """
+        ratings = sp.csr_matrix(matrix, dtype=np.float32, copy=True)
+        ratings.sum_duplicates()  # also sorts each row's items
+        ratings.eliminate_zeros()
+        binary = ratings.copy()
         binary.data[:] = 1.0
         return cls(
             n_users=matrix.shape[0],
             n_items=matrix.shape[1],
             matrix=binary,
-            ratings=matrix.astype(np.float32),
+            ratings=ratings,
             sequences=Sequences(binary.indptr.astype(np.int64), binary.indices.astype(np.int64)),
         )
 
