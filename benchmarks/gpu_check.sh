@@ -32,7 +32,7 @@ timeout 180 "$PYTHON" -m pytest -m gpu -q -p no:cacheprovider "${gpu_tests[@]}"
 
 echo "== one epoch each, ml-100k and an ML-20M-shaped synthetic log"
 # SGL last: each of its steps propagates over the whole graph (three views), so its epoch grows with the square
-# of the log (at a tenth of ML-20M's shape a CPU epoch took 152 s, SASRec's 35 s); if the time limit stops it,
+# of the log (on a log a tenth of this one a CPU epoch took 152 s, SASRec's 35 s); if the time limit stops it,
 # the CSV, rewritten after each model, keeps the others
 timeout 360 "$PYTHON" benchmarks/epoch_throughput.py --device cuda --models multvae,sasrec,sgl \
   --datasets ml-100k,synthetic:138000x20000x10000000 --out "$OUT/epoch_throughput.csv"

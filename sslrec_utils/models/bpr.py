@@ -25,7 +25,7 @@ class BPRConfig(ModelConfig):
     # Chosen on validation NDCG@10 over seeds 2020-2022 (ml-100k holdout, mean over seeds) from dim {64, 128, 256}
     # x reg {0, 1e-3, 3e-3, 1e-2, 2e-2, 3e-2} x lr {1e-3, 2e-3, 3e-3, 5e-3, 1e-2} x batch {1024, 2048, 4096}
     # (not a full grid): dim 128 / reg 1e-2 / lr 2e-3 / batch 4096 reached 0.250; dim 256 tied (0.251) at twice
-    # the cost; dim 64 gave 0.245; lr >= 3e-3 peaked earlier but lower; reg 0 (RecBole's) overfits (0.237, seed
+    # the cost; dim 64 gave 0.245; lr >= 3e-3 peaked earlier but lower; reg 0 (RecBole's) overfits (0.236, seed
     # 2020). Those four points were run again for benchmarks/results/tuning/bpr-dim and bpr-reg0.
     name: ClassVar[str] = "bpr"
     train_defaults: ClassVar[dict[str, Any]] = {"lr": 2e-3, "batch_size": 4096, "epochs": 300, "patience": 10}
