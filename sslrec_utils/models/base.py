@@ -21,8 +21,9 @@ from sslrec_utils.config import Config
 from sslrec_utils.splits import Sequences, Split
 
 Batch = Mapping[str, Tensor]
-"""A training batch. Keys by batcher: ``users`` (B,), ``rows`` (B, n_items) float, ``items`` (B,),
-``pos``/``neg`` (B,), ``seqs`` (B, L) int64 padded with ``n_items``, ``targets`` (B, ...) int64."""
+"""A training batch. Keys by batcher: ``users`` (B,), ``rows`` (B, n_items) float (``item_rows``, I-AutoRec's:
+``items`` (B,), ``rows`` (B, n_users) ratings and ``mask`` (B, n_users) 1 where observed), ``pos``/``neg`` (B,),
+``seqs`` (B, L) int64 padded with ``n_items``, ``targets`` (B, ...) int64."""
 
 
 @dataclasses.dataclass(frozen=True)
