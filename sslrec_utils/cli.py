@@ -55,7 +55,7 @@ INTERRUPTED = 130  # 128 + SIGINT
 def _data_info(args: argparse.Namespace) -> int:
     """Print users, items, interactions and density of a MovieLens name or an interaction file."""
     path = Path(args.data).expanduser()
-    if args.data in DATASETS and not path.exists():
+    if args.data in DATASETS and not path.is_file():  # a folder of that name (an unpacked zip) is not the log
         ratings = load_movielens(args.data, args.data_dir, progress=not args.quiet).ratings
     elif path.is_file():
         ratings = load_interactions(
@@ -293,6 +293,11 @@ def _recommend(args: argparse.Namespace) -> int:
         table = rec.similar_items(item, k=args.k)
     if args.json:
         print(table.to_json(orient="records"))
+    elif table.empty:  # every item is in the user's history: nothing is left to recommend
+        print(
+            "sslrec: no item left to recommend: the history holds every item of the catalogue",
+            file=sys.stderr,
+        )
     else:
         print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     return 0

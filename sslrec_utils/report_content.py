@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sslrec_utils.data import Interactions, dataset_info
+from sslrec_utils.experiment import is_file_dataset
 from sslrec_utils.report_params import ReportParams, score_inputs
 
 LEADERBOARD_METRICS = ("ndcg", "recall")  # reported at every K, mean and std over seeds
@@ -276,6 +277,13 @@ def conclusion(
         caveats.append(
             f"{_names(capped)} still improved at the last allowed epoch ({params.epochs}): the scores are lower "
             "bounds; raise EPOCHS."
+        )
+    sequential = [m for m in params.models if "seqs" in score_inputs(m)]
+    if sequential and is_file_dataset(params.dataset) and params.time_col is None:
+        caveats.append(
+            f"{_names(sequential)} read each user's history in time order, but the file was read without a "
+            f"time column (TIME_COL): every timestamp is 0, so the order is the one TIES sets{_ties(params)}, "
+            "not the order of events; set TIME_COL, or leave sequence models out."
         )
     if users < 5000:
         caveats.append(

@@ -15,7 +15,7 @@ import pandas as pd
 
 from sslrec_utils.config import Config, ConfigError, did_you_mean, parse_value
 from sslrec_utils.data import DATASETS, TIE_ORDERS
-from sslrec_utils.data.files import PARQUET, SEPARATORS, near_file, parse_sep
+from sslrec_utils.data.files import PARQUET, SEPARATORS, near_file, parse_sep, sep_hint
 from sslrec_utils.data.files import _format as file_format
 from sslrec_utils.experiment import DataSpec, is_file_dataset
 from sslrec_utils.models import MODELS
@@ -48,6 +48,9 @@ class ReportParams(Config):
     title: str = "Recommendation report"
     data_dir: str | None = None  # MovieLens cache (None: $SSLREC_DATA or data/)
     runs_dir: str | None = None  # where run directories are written (None: a temporary folder)
+    temp_dir: str | None = (
+        None  # where that temporary folder goes (None: the system's; `run_report`: its staging)
+    )
 
     def __post_init__(self) -> None:
         if not self.models:
@@ -145,7 +148,7 @@ class ReportParams(Config):
 
     def with_absolute_paths(self) -> ReportParams:
         """Paths made absolute, since the notebook runs in the report folder, not in the caller's directory."""
-        paths = ["data_dir", "runs_dir"] + (["dataset"] if is_file_dataset(self.dataset) else [])
+        paths = ["data_dir", "runs_dir", "temp_dir"] + (["dataset"] if is_file_dataset(self.dataset) else [])
         return self.replace(
             **{
                 k: str(Path(getattr(self, k)).expanduser().resolve())
@@ -250,5 +253,5 @@ def check_source(params: ReportParams) -> None:
         if column is not None and column not in columns:
             raise ValueError(
                 f"column {column!r} ({name.upper()}) missing from {path.name}; found: {columns}"
-                f"{did_you_mean(column, columns)}"
+                f"{did_you_mean(column, columns)}{sep_hint(columns)}"
             )

@@ -252,6 +252,10 @@ def run_report(
     with staged(out, force, REPORT_FILES) as tmp:
         if keep_runs:  # relative to the folder the notebook runs in, which becomes `out`
             params = params.replace(runs_dir="runs")
+        elif (
+            params.temp_dir is None
+        ):  # the runs' temporary folder goes with the rest if a cell fails (Ctrl-C too)
+            params = params.replace(temp_dir=str(tmp))
         files = ReportFiles(out, out / "report.ipynb", out / "report.html", out / "metrics.json")
         executed = tmp / files.notebook.name
         try:

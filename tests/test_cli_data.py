@@ -122,7 +122,23 @@ def test_no_source_is_one_line_with_instructions(
     ]
     status, out, err = run(argv + ["-q"], capsys)
     assert status == 2 and out == "" and err.count("\n") == 1
-    assert "could not load ml-100k" in err and "pip install recbole==1.2.1 --no-deps" in err
+    # the URL was the user's choice: the advice is about it (RecBole's copy was not tried, so not offered)
+    assert (
+        "could not load ml-100k" in err and f"check that http://127.0.0.1:{port}/x.zip is the ml-100k" in err
+    )
+    assert "--md5" in err and "network connection" in err and "pip install recbole" not in err
+    # a local file with another checksum: no network to check
+    (tmp_path / "copy.zip").write_bytes(b"not the GroupLens zip")
+    argv[-1] = str(tmp_path / "copy.zip")
+    status, out, err = run(argv + ["-q"], capsys)
+    assert status == 2 and "MD5 mismatch" in err and "--md5" in err and "network" not in err
+    # without a URL of the user's, every source is offered (built here: this test must not reach GroupLens)
+    url = movielens.GROUPLENS_URL.format(name="ml-100k")
+    advice = str(
+        movielens._unavailable("ml-100k", tmp_path / "ml-100k", url, ["cache (none)"], explicit=False)
+    )
+    assert f"download {url} yourself" in advice and "pip install recbole==1.2.1 --no-deps" in advice
+    assert "network connection" in advice
 
 
 @needs_recbole
@@ -154,3 +170,20 @@ def test_console_script(tmp_path: Path) -> None:
     )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr == "sslrec: error: 'nope' is neither a data set (ml-100k, ml-1m, ml-20m) nor a file\n"
+
+
+def test_data_info_reads_a_data_set_beside_a_folder_of_its_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pandas as pd
+
+    import sslrec_utils.cli as cli
+
+    (tmp_path / "ml-100k").mkdir()  # where the GroupLens zip was unpacked: a folder, not a log
+    monkeypatch.chdir(tmp_path)
+    ratings = pd.DataFrame({"user": [1, 1, 2], "item": [1, 2, 1]})
+    monkeypatch.setattr(
+        cli, "load_movielens", lambda name, data_dir, progress: type("ML", (), {"ratings": ratings})
+    )
+    status, out, err = run(["data", "info", "ml-100k", "-q"], capsys)
+    assert status == 0 and err == "" and out.splitlines()[:2] == ["users         2", "items         2"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -310,6 +311,76 @@ def test_bad_values_are_reported(tmp_path: Path, text: str, kwargs: dict[str, st
     (tmp_path / "log.csv").write_text(text)
     with pytest.raises(ValueError, match=message):
         load_interactions(tmp_path / "log.csv", **kwargs)
+
+
+def test_a_separator_at_the_end_of_each_row_shifts_nothing(tmp_path: Path) -> None:
+    # pandas takes a row's extra first field as the index: every column had held its neighbour's values
+    (tmp_path / "log.csv").write_text("user,item,rating\nu1,i1,5,\nu1,i2,4,\nu2,i1,3,\n")
+    frame = load_interactions(tmp_path / "log.csv", rating_col="rating")
+    assert frame[["user", "item"]].values.tolist() == [["u1", "i1"], ["u1", "i2"], ["u2", "i1"]]
+    assert frame["rating"].tolist() == [5.0, 4.0, 3.0]
+    (tmp_path / "wide.csv").write_text("user,item\n1,2,3\n4,5\n")  # a value beyond the header: refused
+    with pytest.raises(ValueError, match=r"rows of wide.csv have 1 more field\(s\) than its header"):
+        load_interactions(tmp_path / "wide.csv")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1.0\n2.0\n1\n", [1, 2, 1]),  # a float column's whole numbers are the integers
+        (" 1\n1 \n", [1, 1]),  # surrounding spaces are not part of an ID
+        ("007\n7\n", ["007", "7"]),  # leading zeros: text, two IDs
+        ("99999999999999999999\n1\n", ["99999999999999999999", "1"]),  # beyond int64: text, not an overflow
+        ("1.5\n2\n", ["1.5", "2"]),
+    ],
+)
+def test_ids_are_integers_only_when_every_one_is_a_whole_number_int64_holds(
+    tmp_path: Path, text: str, expected: list[object]
+) -> None:
+    rows = text.strip("\n").split("\n")
+    (tmp_path / "log.csv").write_text("user,item\n" + "".join(f"{u},i{n}\n" for n, u in enumerate(rows)))
+    assert load_interactions(tmp_path / "log.csv")["user"].tolist() == expected
+
+
+def test_parquet_ids_neither_wrap_nor_keep_a_float_form(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {"user": np.array([2**63 + 5, 1], dtype=np.uint64), "item": np.array([3.0, 4.0]), "t": [0, 1]}
+    )
+    frame.to_parquet(tmp_path / "log.parquet")
+    loaded = load_interactions(tmp_path / "log.parquet")
+    assert loaded["user"].tolist() == [str(2**63 + 5), "1"] and loaded["item"].tolist() == [3, 4]
+
+
+@pytest.mark.parametrize(
+    ("times", "expected", "warning"),
+    [
+        # one format for the whole column: the second date settles that the first is 1 February, not 2 January
+        (["01/02/2024", "13/02/2024"], [1706745600, 1707782400], None),
+        (["01/02/2024", "03/02/2024"], [1704153600, 1709337600], "read both month first and day first"),
+        (["2024-01-01T10:00:00+02:00", "2024-01-01 09:00:00Z"], [1704096000, 1704099600], None),
+        (["1700000000.7", "1700000000.2"], [1700000000, 1700000000], "fractions of a second"),
+        (["1700000000123456789", "1700000000123456788"], [1700000000123456789, 1700000000123456788], None),
+    ],
+)
+def test_times_are_read_in_one_format_and_whole_seconds(
+    tmp_path: Path, times: list[str], expected: list[int], warning: str | None
+) -> None:
+    (tmp_path / "log.csv").write_text("user,item,t\n" + "".join(f"1,{n},{t}\n" for n, t in enumerate(times)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert load_interactions(tmp_path / "log.csv", time_col="t")["timestamp"].tolist() == expected
+    messages = [str(w.message) for w in caught]
+    assert any(warning in m for m in messages) if warning else messages == []
+
+
+def test_times_in_no_single_format_and_infinite_values_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "log.csv").write_text("user,item,t,r\n1,1,01/02/2024,inf\n1,2,2024-13-45,1\n")
+    with pytest.raises(
+        ValueError, match="neither numbers nor dates in one format .* write the times as ISO 8601"
+    ):
+        load_interactions(tmp_path / "log.csv", time_col="t")
+    with pytest.raises(ValueError, match="column 'r' of log.csv must be numeric; found 'inf'"):
+        load_interactions(tmp_path / "log.csv", rating_col="r")
 
 
 def test_missing_file_and_unknown_format(tmp_path: Path) -> None:

@@ -522,6 +522,13 @@ def test_a_run_on_a_relative_path_works_from_any_folder_with_ids_as_printed(
     assert first.startswith("0") and main(["recommend", "--run", "run", "--similar", first]) == 0
     assert main(["recommend", "--run", "run", "--similar", f"{first},{first}"]) == 2  # one item, not two
     assert "--similar takes one item ID" in capsys.readouterr().err
+    # a history that holds the whole catalogue leaves nothing to recommend: one line, not an empty table
+    every = ",".join(sorted(log["what"].unique()))
+    assert main(["recommend", "--run", "run", "--history", every]) == 0
+    printed = capsys.readouterr()
+    assert printed.out == "" and printed.err == (
+        "sslrec: no item left to recommend: the history holds every item of the catalogue\n"
+    )
     # a checkpoint cut short (a copy interrupted, a full disk) is named, not a traceback
     checkpoint = tmp_path / "run" / "checkpoint.pt"
     checkpoint.write_bytes(checkpoint.read_bytes()[:100])

@@ -103,3 +103,7 @@ def test_ids_of_the_wrong_type_are_unknown_ids():
     assert ids.to_index(["186", 22]).tolist() == [1, 2]  # strings of integers are the same IDs
     with pytest.raises(KeyError, match=r"unknown IDs \['abc'\] \(the map holds 3 IDs of type int64\)"):
         ids.to_index(["abc"])
+    # a fraction or a bool is no integer ID (a cast had read 196.9 as 196 and True as 1); 196.0 is 196
+    with pytest.raises(KeyError, match=r"unknown IDs \[196.9, True\] \(the map holds 3 integer IDs\)"):
+        ids.to_index([196.9, True, 22])
+    assert ids.to_index([196.0, np.int64(22)]).tolist() == [0, 2]

@@ -13,6 +13,7 @@ import math
 import os
 import stat
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -178,6 +179,32 @@ def test_the_tie_flags_of_report_become_its_parameters(
     assert status == 2 and "argument --ties: invalid choice: 'time'" in err
 
 
+@pytest.mark.parametrize("stop", [TimeoutError("a cell ran too long"), KeyboardInterrupt()])
+def test_a_report_that_fails_after_training_leaves_no_runs_behind(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, stop: BaseException
+) -> None:
+    # the notebook makes its runs' temporary folder in TEMP_DIR, which run_report points at its staging folder:
+    # a cell that fails (or Ctrl-C) after the models were trained takes the runs with it
+    import papermill
+
+    made = []
+
+    def fake_execute(notebook: str, executed: str, parameters: dict, **_: object) -> None:
+        runs = Path(tempfile.mkdtemp(prefix="sslrec-report-", dir=parameters["TEMP_DIR"]))
+        (runs / "pop-seed2020").mkdir()
+        (runs / "pop-seed2020" / "checkpoint.pt").write_bytes(b"weights")
+        made.append(runs)
+        raise stop
+
+    monkeypatch.setattr(reports, "check_data", lambda params: None)
+    monkeypatch.setattr(papermill, "execute_notebook", fake_execute)
+    params = reports.ReportParams.from_parameters({"MODELS": "pop"})
+    with pytest.raises((reports.ReportExecutionError, KeyboardInterrupt)):
+        reports.run_report(params, tmp_path / "report", progress=False)
+    assert made and made[0].parent.parent == tmp_path  # made beside the report, in its staging folder
+    assert not made[0].exists() and leftovers(tmp_path) == [] and not (tmp_path / "report").exists()
+
+
 def test_read_columns_reads_only_the_header(tmp_path: Path) -> None:
     path = tmp_path / "log.csv"
     path.write_text("customer;product\nC1;P1\n")
@@ -262,6 +289,16 @@ def test_conclusion_is_written_from_the_numbers() -> None:
     close = [record("ease", 1, 0.300), record("multdae", 1, 0.295)]
     text = reports.conclusion(reports.leaderboard(close, [10]), close, {}, params)
     assert "is 0.0050 (2% of its score). With one seed the report cannot tell so small a lead" in text
+    # a sequence model on a file read without a time column: its order is the ties' order, and the report says so
+    runs = [record("sasrec", 1, 0.2), record("pop", 1, 0.1)]
+    unordered = reports.ReportParams(dataset="shop.csv", models=("sasrec", "pop"), seeds=(1,))
+    text = reports.conclusion(reports.leaderboard(runs, [10]), runs, {}, unordered)
+    assert "**sasrec** read each user's history in time order, but the file was read without a time" in text
+    assert "ordered at random (tie seed 0)" in text
+    for fine in (unordered.replace(time_col="when"), unordered.replace(dataset="ml-100k")):
+        assert "without a time column" not in reports.conclusion(
+            reports.leaderboard(runs, [10]), runs, {}, fine
+        )
 
 
 def test_metrics_are_json_safe_and_read_back_from_a_glue() -> None:
@@ -338,6 +375,7 @@ def test_export_html_is_standalone(tmp_path: Path) -> None:
         (["--time-col", "When"], "]; did you mean 'when'?"),
         (["--data", "ml-10k"], "ml-10k' is neither a data set (ml-100k"),
         (["--data", "ml-10k"], "nor an existing file; did you mean 'ml-100k'?"),
+        (["--sep", ","], "found: ['customer;product;stars;when']; the file looks semicolon-separated"),
         (["--ks", "100"], "KS=[100] asks for more items than the data has (60)"),
         (["--rating-col", "customer"], "column 'customer' of shop.csv must be numeric; found 'C0000'"),
         (["--split", "strong", "--models", "bpr"], "['bpr'] score users by a learned ID"),

@@ -52,6 +52,14 @@ class IdMap:
         """
         if self._text_ids():  # 11 and "11" name the same ID of a text map (a CSV's "007", "SKU10", "11")
             original = [str(v) for v in np.atleast_1d(np.asarray(original, dtype=object))]
+        elif self.ids.dtype.kind in "iu":  # the cast below would read 196.9 as 196 and True as 1
+            odd = [
+                v
+                for v in np.atleast_1d(np.asarray(original, dtype=object)).tolist()
+                if isinstance(v, bool) or (isinstance(v, float) and not v.is_integer())
+            ]
+            if odd:
+                raise KeyError(f"unknown IDs {odd[:5]} (the map holds {len(self)} integer IDs)")
         try:
             values = np.atleast_1d(np.asarray(original, dtype=self.ids.dtype))
         except (TypeError, ValueError):  # e.g. "abc" for integer IDs: not in the map either

@@ -5,10 +5,12 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.api import guess_datetime_format
 
 from sslrec_utils.config import closest
 from sslrec_utils.data.core import COLUMNS, Interactions, check_columns
@@ -19,7 +21,8 @@ SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
 SEPARATOR_NAMES = {"tab": "\t", "\\t": "\t", "space": " ", "comma": ",", "semicolon": ";", "pipe": "|"}
 PARQUET = (".parquet", ".pq")
 COMPRESSION = (".gz", ".bz2", ".xz", ".zst", ".zip")
-_CANONICAL_INT = re.compile(r"^-?(0|[1-9]\d*)$")
+_WHOLE_NUMBER = re.compile(r"^(-?(?:0|[1-9]\d*))(?:\.0+)?$")  # "12" or "12.0": group 1 is the integer
+_INT64_MAX = np.iinfo(np.int64).max
 
 
 def _format(path: Path) -> str:
@@ -45,7 +48,7 @@ def parse_sep(sep: str | None) -> str | None:
     return SEPARATOR_NAMES.get(sep.lower(), sep)
 
 
-def _sep_hint(columns: pd.Index) -> str:
+def sep_hint(columns: pd.Index | list[str]) -> str:
     """A hint for a header read as one column whose name holds a separator, e.g. ``user\\titem``."""
     if len(columns) != 1:
         return ""
@@ -82,9 +85,28 @@ def _read(path: Path, sep: str | None) -> pd.DataFrame:
             frame = pd.read_csv(path, sep=sep, **options)
         except pd.errors.EmptyDataError:
             raise ValueError(f"{path.name} is empty: not even a header line") from None
+    if not isinstance(frame.index, pd.RangeIndex):  # rows longer than the header: see the function
+        frame = _without_trailing_fields(frame, path.name)
     if frame.empty:
         raise ValueError(f"{path.name} has no rows, only the columns {list(map(str, frame.columns))}")
     return frame
+
+
+def _without_trailing_fields(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """The frame of a file whose rows have more fields than its header, which pandas reads by taking the rows'
+    first fields as the index (every column then holds its neighbour's values). A separator at the end of
+    each line is the usual cause: its empty fields are dropped; any value there is refused."""
+    header = list(frame.columns)
+    flat = frame.reset_index()
+    extra = flat.shape[1] - len(header)
+    if flat.iloc[:, len(header) :].notna().to_numpy().any():
+        raise ValueError(
+            f"rows of {source} have {extra} more field(s) than its header {header}: check the separator "
+            "(--sep) and the header line"
+        )
+    flat = flat.iloc[:, : len(header)]
+    flat.columns = header
+    return flat
 
 
 def near_file(name: str) -> str:
@@ -114,43 +136,106 @@ def _check_present(values: pd.Series, what: str, source: str) -> None:
 
 
 def _ids(values: pd.Series, what: str, source: str) -> pd.Series:
-    """IDs as int64 when every value is an integer (written without leading zeros), else as strings."""
+    """IDs as int64 when every value is an integer that int64 holds, else as strings.
+
+    Integers are written without leading zeros (``"007"`` stays text) and may end in ``.0``, as a float column
+    writes them (pandas makes one of an integer column with a gap): ``"1.0"`` and ``"1"`` are one ID. Text is
+    stripped of surrounding spaces (``"1 "`` is ``"1"``). An unsigned or written integer too large for int64
+    (more than 18 digits written) stays text rather than wrapping around.
+    """
     _check_present(values, f"{what} ID", source)
-    if pd.api.types.is_integer_dtype(values.dtype):
+    if pd.api.types.is_integer_dtype(values.dtype) and values.max() <= _INT64_MAX:
         return values.astype(np.int64)
-    text = values.astype(str)
-    if text.str.fullmatch(_CANONICAL_INT).all():
-        return text.astype(np.int64)
+    if pd.api.types.is_float_dtype(values.dtype):
+        if (np.isfinite(values) & (values == np.floor(values)) & (values.abs() <= 2**53)).all():
+            return values.astype(np.int64)
+    text = values.astype(str).str.strip()
+    whole = text.str.extract(_WHOLE_NUMBER, expand=False)  # the integer part of "12" or "12.0"; NaN otherwise
+    if whole.notna().all() and whole.str.lstrip("-").str.len().max() <= 18:  # 18 digits always fit in int64
+        return whole.astype(np.int64)
     return text
 
 
 def _numbers(values: pd.Series, source: str) -> pd.Series:
-    """Parse a numeric column, naming the first bad value."""
+    """Parse a numeric column, naming the first bad value (not a number, or infinite)."""
     parsed = pd.to_numeric(values, errors="coerce")
-    bad = parsed.isna()
+    bad = parsed.isna() | ~np.isfinite(parsed.astype(np.float64))
     if bad.any():
         raise ValueError(f"column {values.name!r} of {source} must be numeric; found {values[bad].iloc[0]!r}")
     return parsed
 
 
-def _timestamps(values: pd.Series, source: str) -> pd.Series:
-    """Unix seconds (int64) from numbers or date-time strings (naive ones are taken as UTC)."""
-    _check_present(values, "time", source)
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        return _numbers(values, source).astype(np.int64)
-    if not pd.api.types.is_datetime64_any_dtype(values.dtype):
-        numeric = pd.to_numeric(values, errors="coerce")
-        if numeric.notna().all():
-            return numeric.astype(np.int64)
+def _dates(values: pd.Series, source: str) -> pd.Series:
+    """Date-time strings read in one format for the whole column, never value by value.
+
+    ISO 8601 is tried first (any mix of precisions and time zones). Otherwise the format is guessed from the
+    first value, month first, then day first: ``01/02/2024`` then ``13/02/2024`` is read day first throughout.
+    When both readings fit every value, the month-first one is kept, with a warning.
+    """
+    try:
+        return pd.to_datetime(values, utc=True, format="ISO8601")
+    except (ValueError, TypeError):
+        pass
+    first, readings = str(values.iloc[0]), {}
+    for dayfirst in (False, True):
+        with warnings.catch_warnings():  # pandas warns when a guess contradicts `dayfirst`
+            warnings.simplefilter("ignore", UserWarning)
+            fmt = guess_datetime_format(first, dayfirst=dayfirst)
+        if fmt is None or fmt in readings:
+            continue
         try:
-            values = pd.to_datetime(values, utc=True, format="mixed")
-        except (ValueError, TypeError) as err:
-            raise ValueError(
-                f"column {values.name!r} of {source} holds neither numbers nor dates: {err}"
-            ) from err
-    if values.dt.tz is None:
-        values = values.dt.tz_localize("UTC")
-    return ((values - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).astype(np.int64)
+            readings[fmt] = pd.to_datetime(values, utc=True, format=fmt)
+        except (ValueError, TypeError):
+            continue
+    if not readings:
+        raise ValueError(
+            f"column {values.name!r} of {source} holds neither numbers nor dates in one format (the first value, "
+            f"{first!r}, sets it): write the times as ISO 8601 (2024-02-13 10:00:00) or Unix seconds"
+        )
+    (fmt, dates), *others = readings.items()
+    if any(not other.equals(dates) for _, other in others):
+        warnings.warn(
+            f"the dates of column {values.name!r} of {source} read both month first and day first; read as "
+            f"{fmt}: write them as ISO 8601 (2024-02-13) to be sure",
+            stacklevel=4,
+        )
+    return dates
+
+
+def _timestamps(values: pd.Series, source: str) -> pd.Series:
+    """Unix seconds (int64) from numbers or date-time strings (naive ones are taken as UTC).
+
+    Times are whole seconds: a fraction is dropped, with a warning, so events within one second tie and
+    `preprocess`'s ``ties`` orders them.
+    """
+    _check_present(values, "time", source)
+    if not pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_datetime64_any_dtype(
+        values.dtype
+    ):
+        numeric = pd.to_numeric(values, errors="coerce")
+        values = values if numeric.notna().all() else _dates(values, source)
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        if values.dt.tz is None:
+            values = values.dt.tz_localize("UTC")
+        offset = values - pd.Timestamp(0, tz="UTC")
+        seconds, fraction = (
+            offset // pd.Timedelta(seconds=1),
+            offset % pd.Timedelta(seconds=1) != pd.Timedelta(0),
+        )
+    else:
+        numbers = _numbers(values, source)
+        if pd.api.types.is_integer_dtype(
+            numbers.dtype
+        ):  # exact, whatever the unit (ns since 1970 need 61 bits)
+            return numbers.astype(np.int64)
+        seconds, fraction = np.floor(numbers), numbers != np.floor(numbers)
+    if fraction.any():
+        warnings.warn(
+            f"column {values.name!r} of {source} has fractions of a second, which are dropped: events within one "
+            "second tie, and the ties option (--ties) orders them",
+            stacklevel=3,
+        )
+    return seconds.astype(np.int64)
 
 
 def load_interactions(
@@ -193,7 +278,7 @@ def load_interactions(
     try:
         check_columns(frame, wanted, path.name)
     except ValueError as err:
-        raise ValueError(f"{err}{_sep_hint(frame.columns)}") from None
+        raise ValueError(f"{err}{sep_hint(frame.columns)}") from None
     n = len(frame)
     if rating_col:
         _check_present(frame[rating_col], "rating", path.name)

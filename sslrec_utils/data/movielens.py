@@ -161,13 +161,21 @@ def _from_download(name: str, url: str, md5: str, progress: bool) -> tuple[Frame
         return DATASETS[name].parse(first.parent), {"url": url, "md5": md5, "sha256": sha256}
 
 
-def _unavailable(name: str, folder: Path, url: str, tried: list[str]) -> DataUnavailableError:
-    fixes = [
-        f"download {url} yourself and pass its path (url=... or `sslrec data download {name} --url PATH`)",
-        f"set SSLREC_DATA (or data_dir=) to a folder holding a {name}/ cache (now {folder.parent})",
-        "check the network connection or proxy (HTTPS_PROXY)",
-    ]
-    if name == "ml-100k":
+def _unavailable(name: str, folder: Path, url: str, tried: list[str], explicit: bool) -> DataUnavailableError:
+    """The error naming what was tried and what to do; with an `explicit` URL, advice about that one."""
+    if explicit:  # the user already chose the source: say what can be wrong with it
+        fixes = [
+            f"check that {url} is the {name} zip of GroupLens; a copy with another checksum needs its MD5 "
+            f"(md5=... or `sslrec data download {name} --url ... --md5 ...`)"
+        ]
+    else:
+        fixes = [
+            f"download {url} yourself and pass its path (url=... or `sslrec data download {name} --url PATH`)"
+        ]
+    fixes.append(f"set SSLREC_DATA (or data_dir=) to a folder holding a {name}/ cache (now {folder.parent})")
+    if not url.startswith("file:"):
+        fixes.append("check the network connection or proxy (HTTPS_PROXY)")
+    if name == "ml-100k" and not explicit:
         fixes.insert(
             0, "run `pip install recbole==1.2.1 --no-deps` (it ships ml-100k; only its data files are used)"
         )
@@ -247,4 +255,4 @@ def load_movielens(
                 f"could not write the cache {folder} ({err}); the next load will be slow", stacklevel=2
             )
         return MovieLens(name, *frames, source=source, path=folder)
-    raise _unavailable(name, folder, url, tried)
+    raise _unavailable(name, folder, url, tried, explicit)
