@@ -66,7 +66,14 @@ $(VENV)/.stamp-recbole: $(VENV)/.stamp-lock
 	@touch $@
 
 node_modules/.stamp-npm: package.json package-lock.json
-	@command -v npm >/dev/null || { echo "setup: npm not found; install Node.js 20 (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	@if ! command -v npm >/dev/null; then \
+	  echo "setup: npm not found; mermaid-cli needs Node.js >= 18.19"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO=sudo; else \
+	    echo "setup: install it as root: apt-get install -y nodejs npm (or Node.js 20 from nodejs.org)" >&2; exit 1; fi; \
+	  echo "setup: installing Debian's nodejs and npm with apt-get"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; \
+	fi
+	@command -v npm >/dev/null || { echo "setup: npm still missing after apt-get install nodejs npm" >&2; exit 1; }
 	@echo "setup: installing mermaid-cli from package-lock.json (no browser download: Debian's chromium is used)"
 	npm ci --no-audit --no-fund --loglevel=error
 	@test -x node_modules/.bin/mmdc

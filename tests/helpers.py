@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from sslrec_utils.data import Interactions, preprocess
+from sslrec_utils.data import Interactions, movielens, preprocess
+
+# MovieLens-100K offline: RecBole's copy (installed by `make setup`). Without it `load_movielens` would try to
+# download from GroupLens, which a test must never do: the tests that load ml-100k skip instead.
+needs_recbole = pytest.mark.skipif(
+    movielens.recbole_ml100k_dir() is None, reason="needs recbole==1.2.1 installed as the data carrier"
+)
 
 
 def clustered_interactions(

@@ -11,6 +11,7 @@ import pytest
 from benchmarks import book_build_time, leaderboard
 from sslrec_utils.data import movielens
 from sslrec_utils.recommend import TrainedRecommender
+from tests.helpers import needs_recbole
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,6 +41,7 @@ def test_leaderboard_runs_models_over_seeds_and_writes_tables(tmp_path):
     assert pd.read_csv(tmp_path / "runs.csv").equals(runs)
 
 
+@needs_recbole
 def test_a_run_writes_its_progress_beside_its_folder_and_a_failure_quotes_it(tmp_path):
     args = argparse.Namespace(dataset="ml-100k", split="holdout", device="cpu", epochs=1, set=[])
     record = leaderboard.run_one("multvae", 2020, args, tmp_path / "runs" / "multvae-2020")

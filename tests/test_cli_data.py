@@ -13,10 +13,8 @@ import pytest
 
 from sslrec_utils.cli import main
 from sslrec_utils.data import movielens
+from tests.helpers import needs_recbole
 
-needs_recbole = pytest.mark.skipif(
-    movielens.recbole_ml100k_dir() is None, reason="needs recbole==1.2.1 installed as the data carrier"
-)
 SSLREC = Path(sys.executable).with_name("sslrec")
 
 

@@ -23,10 +23,8 @@ from sslrec_utils.data import (
     tie_stats,
 )
 from sslrec_utils.data.grouplens import Frames
+from tests.helpers import needs_recbole
 
-needs_recbole = pytest.mark.skipif(
-    movielens.recbole_ml100k_dir() is None, reason="needs recbole==1.2.1 installed as the data carrier"
-)
 RATING_DTYPES = {"user": "int64", "item": "int64", "rating": "float32", "timestamp": "int64"}
 
 
@@ -147,7 +145,7 @@ def test_no_source_lists_what_was_tried(tmp_path: Path, monkeypatch: pytest.Monk
     message = str(info.value)
     assert "cache (no cache in" in message and "recbole (RecBole is not installed)" in message
     assert "pip install recbole==1.2.1 --no-deps" in message
-    assert "https://files.grouplens.org/datasets/movielens/ml-100k.zip" in message
+    assert movielens.GROUPLENS_URL.format(name="ml-100k") in message  # (a closed local port in the tests)
     with pytest.raises(DataUnavailableError, match="RecBole ships only ml-100k") as info:
         load_movielens("ml-1m", tmp_path, sources=("recbole",))
     assert "pip install recbole" not in str(info.value)

@@ -26,7 +26,7 @@ from sslrec_utils.train import (
     save_checkpoint,
     set_seed,
 )
-from tests.helpers import clustered_interactions
+from tests.helpers import clustered_interactions, needs_recbole
 
 NAMES = ["dae", "cdae", "multdae", "multvae", "autorec"]
 SMALL = {  # small widths keep the tests fast
@@ -304,6 +304,7 @@ def test_models_learn_the_clusters(split, data):
 
 
 @pytest.mark.slow
+@needs_recbole
 def test_multvae_on_ml100k_reaches_its_floor():
     from sslrec_utils.data import load_movielens, preprocess
 

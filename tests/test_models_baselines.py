@@ -14,6 +14,7 @@ from sslrec_utils.models.ease import EASE, weight_users
 from sslrec_utils.models.itemknn import ItemKNN, topk_cosine
 from sslrec_utils.splits import holdout_split
 from sslrec_utils.train import TrainConfig, evaluate_model, fit, load_checkpoint, save_checkpoint
+from tests.helpers import needs_recbole
 
 NAMES = ["ease", "itemknn", "bpr"]
 QUIET = TrainConfig(progress=False, device="cpu")
@@ -255,6 +256,7 @@ def test_ease_and_itemknn_beat_popularity(split, data):
 
 
 @pytest.mark.slow
+@needs_recbole
 def test_ease_on_ml100k_reaches_its_floor():
     from sslrec_utils.data import load_movielens, preprocess
 
