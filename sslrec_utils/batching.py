@@ -97,6 +97,7 @@ def sample_negatives(
         (B, n_neg) int64 item indices, none of them a positive of its user (rejection sampling, vectorised).
     """
     n_items = matrix.shape[1]
+    users = np.asarray(users, dtype=np.int64)  # keys user * n_items + item overflow int32 on large matrices
     full = np.diff(matrix.indptr)[users] >= n_items
     if full.any():
         raise ValueError(f"user {int(users[full][0])} interacted with every item: no negative to sample")
@@ -229,7 +230,8 @@ def cloze(
     the model draws the masks itself (on its device, from the trainer's generator). ``windows="all"`` ends a
     window every `stride` items back from each user's latest (``None``: every ``max_len``, tiling the history
     without overlap; smaller strides overlap, up to one window per item with 1, as RecBole's prefixes),
-    ``"last"`` keeps each user's latest window; users with fewer than 2 items are skipped."""
+    ``"last"`` keeps each user's latest window; users with fewer than 2 items are skipped, and so is a window of
+    one item (tiling a history of ``k * max_len + 1`` items leaves its oldest item out)."""
     if windows == "last":
         stride = None
     elif stride is None:

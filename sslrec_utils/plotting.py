@@ -23,10 +23,18 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.0)) -> Axes:
     return new
 
 
-def _counts(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
-    counts = np.asarray(values, dtype=np.float64).ravel()
-    if counts.size == 0:
+def _finite(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
+    """`values` as a flat float array, refused (before a figure is made) when empty or not finite."""
+    array = np.asarray(values, dtype=np.float64).ravel()
+    if array.size == 0:
         raise ValueError(f"{name} is empty")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} holds {int((~np.isfinite(array)).sum())} NaN or infinite values")
+    return array
+
+
+def _counts(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
+    counts = _finite(values, name)
     if (counts < 0).any():
         raise ValueError(f"{name} must be non-negative; found {counts.min()}")
     return counts
@@ -56,6 +64,8 @@ def long_tail(
     counts = np.sort(_counts(item_counts, "item_counts"))[::-1]
     if not 0 < head_fraction < 1:
         raise ValueError(f"head_fraction must lie in (0, 1), got {head_fraction}")
+    if not counts.any():
+        raise ValueError("item_counts are all 0: no interaction to draw")
     ax = _axes(ax)
     rank = np.arange(1, counts.size + 1)
     positive = counts > 0  # log scale: items never interacted with cannot be drawn
@@ -97,9 +107,7 @@ def rating_histogram(
     Returns:
         The axes.
     """
-    values = np.asarray(ratings, dtype=np.float64).ravel()
-    if values.size == 0:
-        raise ValueError("ratings is empty")
+    values = _finite(ratings, "ratings")
     ax = _axes(ax)
     levels, counts = np.unique(values, return_counts=True)
     width = 0.8 * (np.diff(levels).min() if levels.size > 1 else 1.0)
@@ -269,7 +277,7 @@ def model_comparison(
         The axes.
     """
     names = [str(m) for m in models]
-    values = np.asarray(means, dtype=np.float64).ravel()
+    values = _finite(means, "means") if len(names) else np.asarray(means, dtype=np.float64).ravel()
     if not names or len(names) != values.size:
         raise ValueError(f"need one mean per model; got {len(names)} models and {values.size} means")
     errors = None
@@ -283,7 +291,9 @@ def model_comparison(
     bars = ax.barh(rows, values, xerr=errors, color="tab:blue", capsize=4 if errors is not None else 0)
     ax.bar_label(bars, labels=[f"{v:.4f}" for v in values], padding=4)
     ax.set_yticks(rows, names)
-    ax.set_xlim(0, max(values.max(), 1e-9) * 1.25)
+    reach = np.abs(values) + (errors if errors is not None else 0.0)  # bars and their error bars, either side
+    low = -reach[values < 0].max() * 1.25 if (values < 0).any() else 0.0
+    ax.set_xlim(low, max(reach[values >= 0].max() if (values >= 0).any() else 0.0, 1e-9) * 1.25)
     ax.set_xlabel(f"test {metric}" + (" (mean ± std over seeds)" if errors is not None else ""))
     ax.set_ylabel("model")
     ax.set_title(title)
@@ -305,7 +315,7 @@ def cost_curves(
     by `sslrec_utils.profiling.scaling_exponent`, and a dotted grey line of slope 1 is drawn for reference.
 
     Args:
-        sizes: (n,) positive sizes, shared by every series (e.g. numbers of items).
+        sizes: (n,) positive sizes, at least two distinct, shared by every series (e.g. numbers of items).
         costs: series name -> (n,) positive costs (seconds, MiB) at those sizes.
         xlabel: the size axis label, with its unit.
         ylabel: the cost axis label, with its unit.
@@ -324,9 +334,10 @@ def cost_curves(
     for name, y in series.items():
         if y.size != x.size:
             raise ValueError(f"series {name!r} has {y.size} costs for {x.size} sizes")
+    slopes = {name: scaling_exponent(x, y) for name, y in series.items()}  # its errors come before a figure
     ax = _axes(ax)
     for name, y in series.items():
-        ax.plot(x, y, marker="o", label=f"{name} (slope {scaling_exponent(x, y):.2f})")
+        ax.plot(x, y, marker="o", label=f"{name} (slope {slopes[name]:.2f})")
     # a slope-1 guide starting at half the lowest series' first cost, so that it stays visible
     start = min(float(y[np.argmin(x)]) for y in series.values()) / 2
     ax.plot(x, start * x / x.min(), linestyle=":", color="grey", label="slope 1 (linear)")

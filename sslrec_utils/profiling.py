@@ -130,12 +130,21 @@ def measure(
 
 def state_mb(*objects: object) -> float:
     """MiB held by the tensors of `objects`: modules (parameters and buffers), optimisers (their state),
-    tensors, and mappings or iterables of these. A tensor reached twice is counted once."""
-    seen: dict[int, int] = {}
+    tensors, and mappings or iterables of these. What counts is the memory held, once: a storage shared by
+    several tensors (views, a transpose) once, and a sparse tensor by its indices and values, not its dense size."""
+    seen: dict[tuple[str, int], int] = {}  # (device, address) of each storage -> its bytes
 
     def visit(obj: object) -> None:
-        if isinstance(obj, torch.Tensor):
-            seen.setdefault(id(obj), obj.numel() * obj.element_size())
+        if isinstance(obj, torch.Tensor) and obj.layout != torch.strided:  # sparse: its component tensors
+            if obj.layout == torch.sparse_coo:
+                visit([obj._indices(), obj._values()])
+            elif obj.layout in (torch.sparse_csr, torch.sparse_bsr):
+                visit([obj.crow_indices(), obj.col_indices(), obj.values()])
+            else:  # CSC, BSC
+                visit([obj.ccol_indices(), obj.row_indices(), obj.values()])
+        elif isinstance(obj, torch.Tensor):
+            storage = obj.untyped_storage()
+            seen.setdefault((str(obj.device), storage.data_ptr()), storage.nbytes())
         elif isinstance(obj, torch.nn.Module):
             visit(list(obj.parameters()))
             visit(list(obj.buffers()))

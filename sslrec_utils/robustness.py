@@ -49,15 +49,28 @@ def with_noise(split: Split, rate: float, seed: int) -> Split:
     counts = np.bincount(train["user"].to_numpy(np.int64), minlength=split.n_users).astype(np.float64)
     users = rng.choice(split.n_users, size=n_fake, p=counts / counts.sum())
     known = split.matrix(*split.parts)  # everything the split holds: fake rows never duplicate a real one
+    room = split.n_items - np.diff(known.indptr)  # items each user has in no part
+    if (room[users] == 0).any() or n_fake > room[counts > 0].sum():
+        raise ValueError(f"rate {rate} asks for {n_fake} fake rows, more than the users' unseen items allow")
     items = rng.integers(0, split.n_items, size=n_fake)
-    taken = np.asarray(known[users, items]).ravel() > 0
-    for _ in range(100):  # redraw collisions; users hold at most a small share of the catalogue
+
+    def collides(users: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """A real pair, or a fake pair already drawn earlier in the arrays."""
+        keys = users.astype(np.int64) * split.n_items + items
+        _, first = np.unique(keys, return_index=True)
+        repeated = np.ones(len(keys), dtype=bool)
+        repeated[first] = False
+        return (np.asarray(known[users, items]).ravel() > 0) | repeated
+
+    taken = collides(users, items)
+    for _ in range(1000):  # redraw collisions; users hold at most a small share of the catalogue
         if not taken.any():
             break
         items[taken] = rng.integers(0, split.n_items, size=int(taken.sum()))
-        taken = np.asarray(known[users, items]).ravel() > 0
-    users, items = users[~taken], items[~taken]
-    pairs = np.unique(users * split.n_items + items)  # the same fake pair drawn twice counts once
+        taken = collides(users, items)
+    if taken.any():
+        raise ValueError(f"could not draw {n_fake} distinct fake rows: lower the rate (now {rate})")
+    pairs = np.sort(users.astype(np.int64) * split.n_items + items)
     last = train.groupby("user")["timestamp"].max()
     fake = pd.DataFrame(
         {

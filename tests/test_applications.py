@@ -117,7 +117,8 @@ def base_split():
 def test_with_noise_adds_new_pairs_only_to_train(base_split) -> None:
     noisy = with_noise(base_split, rate=0.5, seed=3)
     train, fake_n = base_split.parts["train"], len(noisy.parts["train"]) - len(base_split.parts["train"])
-    assert 0.45 * len(train) <= fake_n <= 0.5 * len(train)
+    assert fake_n == round(0.5 * len(train))  # as promised: collisions are drawn again, not dropped
+    assert len(with_noise(base_split, 1.0, seed=3).parts["train"]) == 2 * len(train)
     for part in ("valid", "test"):
         assert noisy.parts[part] is base_split.parts[part]
     all_real = base_split.matrix("train", "valid", "test")

@@ -26,6 +26,19 @@ def test_negatives_are_never_positives():
     assert not dense[users[:, None], neg].any()
 
 
+def test_negatives_are_never_positives_for_int32_users_of_a_large_matrix():
+    # user * n_items overflows int32 here (above DENSE_LIMIT, so the binary-search path)
+    n_users, n_items = 60_000, 40_000
+    indptr = np.zeros(n_users + 1, dtype=np.int64)
+    indptr[-1] = n_items // 2
+    matrix = sp.csr_matrix(
+        (np.ones(n_items // 2, np.float32), np.arange(0, n_items, 2), indptr), shape=(n_users, n_items)
+    )
+    users = np.full(1000, n_users - 1, dtype=np.int32)  # the last user holds every even item
+    neg = sample_negatives(matrix, users, np.random.default_rng(0))
+    assert (neg % 2 == 1).all()
+
+
 def test_user_with_every_item_is_an_error():
     matrix = sp.csr_matrix(np.ones((2, 3), np.float32))
     with pytest.raises(ValueError, match="user 1 interacted with every item"):

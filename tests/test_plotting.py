@@ -168,3 +168,29 @@ def test_model_comparison_puts_the_first_model_on_top_with_error_bars() -> None:
     assert "std" not in single.get_xlabel()  # one seed: no error bars
     with pytest.raises(ValueError, match="one mean per model"):
         plotting.model_comparison(["a", "b"], [0.1])
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: plotting.long_tail([0, 0, 0]), "all 0"),
+        (lambda: plotting.long_tail([5, np.nan, 3]), "item_counts holds 1 NaN or infinite"),
+        (lambda: plotting.rating_histogram([1, 2, np.nan, 5]), "ratings holds 1 NaN"),
+        (lambda: plotting.activity_histogram([1, np.inf]), "counts holds 1 NaN or infinite"),
+        (lambda: plotting.model_comparison(["a", "b"], [0.3, np.nan]), "means holds 1 NaN"),
+        (lambda: plotting.cost_curves([5], {"a": [1]}, xlabel="x", ylabel="y"), "two distinct sizes"),
+    ],
+)
+def test_bad_input_is_named_and_leaves_no_empty_figure(call, message: str) -> None:
+    before = plt.get_fignums()
+    with pytest.raises(ValueError, match=message):
+        call()
+    assert plt.get_fignums() == before
+
+
+def test_model_comparison_keeps_error_bars_and_negative_values_in_view() -> None:
+    ax = plotting.model_comparison(["a", "b"], [0.3, 0.2], stds=[0.3, 0.01])
+    assert ax.get_xlim()[1] >= 0.6  # the first error bar reaches 0.6
+    ax = plotting.model_comparison(["a", "b"], [-0.3, -0.2])
+    assert ax.get_xlim()[0] <= -0.3 and ax.get_xlim()[1] >= 0
+    plt.close("all")

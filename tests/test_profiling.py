@@ -29,6 +29,17 @@ def test_state_mb_counts_parameters_buffers_and_optimizer_state_once() -> None:
     assert state_mb(model, optimizer) == pytest.approx((params + buffers + moments + steps) / MB)
 
 
+def test_state_mb_counts_memory_held_not_dense_sizes_or_views() -> None:
+    w = torch.zeros(1000, 256)
+    assert state_mb([w, w[:500], w.T]) == pytest.approx(w.numel() * 4 / MB)  # one storage, three tensors
+    n = 20_000
+    indices = torch.arange(n).repeat(2, 1)  # (2, n) int64, one storage of exactly 2 n entries
+    eye = torch.sparse_coo_tensor(indices, torch.ones(n), (n, n), is_coalesced=True, check_invariants=True)
+    assert state_mb(eye) == pytest.approx((2 * n * 8 + n * 4) / MB)  # int64 indices and float32 values
+    csr = torch.sparse_csr_tensor(torch.arange(n + 1), torch.arange(n), torch.ones(n), (n, n))
+    assert state_mb(csr) == pytest.approx(((n + 1) * 8 + n * 8 + n * 4) / MB)  # row pointers, columns, values
+
+
 def test_measure_returns_the_value_and_the_fastest_run() -> None:
     delays = iter([0.05, 0.01, 0.03])
 
