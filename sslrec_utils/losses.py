@@ -17,10 +17,11 @@ def mse(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
     Args:
         pred: (B, n) predictions.
         target: (B, n) targets.
-        mask: (B, n) 0/1 weights; when given the mean is over the entries where it is 1 (AutoRec).
+        mask: (B, n) non-negative weights, e.g. 0/1 for AutoRec's observed entries; when given, the weighted
+            mean ``sum(mask * (pred - target)**2) / sum(mask)`` (the denominator at least 1).
 
     Returns:
-        Scalar: ``mean((pred - target)**2)`` over all (or the masked) entries.
+        Scalar: ``mean((pred - target)**2)`` over all entries, or the weighted mean above.
     """
     sq = (pred - target) ** 2
     if mask is None:
