@@ -411,13 +411,15 @@ CHAPTERS: dict[str, Chapter] = {
             "bert_stride": (5, 5),
             "bert_windows_per_item": (10, 10),  # max_len 50 / stride 5
             "bert_dropout": (0.0, 0.0),  # chosen on validation (tuning/bert4rec-dropout0-200)
-            "pop_test": (0.0203, 0.0204),  # ties in time ordered at random (tie seed 0)
+            # ties in time ordered at random (tie seed 0); equal scores ranked by item index (torch.topk's
+            # order of ties, before 2026-12-02, gave 0.0203 and 0.0379: the benchmark's leaderboard figures)
+            "pop_test": (0.0200, 0.0201),
             "itemnext_test": (0.050, 0.056),
             "sasrec_test": (0.008, 0.045),
             "bert4rec_test": (0.004, 0.045),
             "cl4srec_test": (0.015, 0.055),
             "seq_best_model": "itemnext",  # tiny transformers after 2 epochs do not beat the item-to-item baseline
-            "pop_test_excl": (0.0379, 0.0380),  # excluding seen items nearly doubles popularity's score
+            "pop_test_excl": (0.0380, 0.0381),  # excluding seen items nearly doubles popularity's score
             # ratings in one second: 51% of the training pairs, 415 of the 943 validation-test pairs
             "tied_pairs": (0.505, 0.52),
             "tied_test": (0.440, 0.441),
