@@ -96,7 +96,7 @@ book: setup
 	@echo "book: open _build/html/index.html"
 
 lab: setup
-	cd notebooks && ../$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+	cd notebooks && $(abspath $(BIN))/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # ---- tests ---------------------------------------------------------------------------------------------------------
 

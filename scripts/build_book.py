@@ -8,12 +8,14 @@ book sources under ``_build/ci-src/``: ``_config.yml`` with ``execute_notebooks:
 ``notebooks/`` with each chapter replaced by its executed copy, and links to the other top-level folders (the
 package, data) so relative paths resolve as in the real book. The build then renders the recorded outputs
 without executing anything again, so CI executes each chapter at most twice (Papermill, nbval). A chapter
-without an executed copy, or whose executed copy is older than its source cells, is an error.
+without an executed copy, or whose executed copy's cells differ from its source's, is an error. Without
+``--from-executed``, the execution cache is emptied first when the package or the pinned environment changed.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -57,6 +59,10 @@ def _cells(path: Path) -> list[tuple[str, str]]:
 
 def stage(executed: Path, dest: Path) -> None:
     """Copy the book sources to `dest`, with the executed notebooks and execution switched off."""
+    if (
+        dest.exists()
+    ):  # first: a refused staging must not leave an earlier book for the browser check to pass on
+        shutil.rmtree(dest)
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     problems = []
     chapters = [ROOT / f"{f}.ipynb" for f in toc_files(toc) if (ROOT / f"{f}.ipynb").is_file()]
@@ -71,8 +77,6 @@ def stage(executed: Path, dest: Path) -> None:
     if problems:
         raise SystemExit("build_book: " + "\n  ".join(["cannot stage the executed book:", *problems]))
 
-    if dest.exists():
-        shutil.rmtree(dest)
     dest.mkdir(parents=True)
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config.setdefault("execute", {})["execute_notebooks"] = "off"
@@ -90,9 +94,35 @@ def stage(executed: Path, dest: Path) -> None:
         os.symlink(os.path.relpath(entry, dest), dest / entry.name)
 
 
+def clear_stale_cache(root: Path) -> None:
+    """Empty the execution cache when what the notebooks run has changed since it was filled.
+
+    jupyter-cache keys a notebook by its code cells only: after a change to the package or the pinned environment
+    it would serve the old outputs. The hash of those inputs is kept beside the cache.
+    """
+    inputs = [
+        root / "requirements" / "lock.txt",
+        root / "pyproject.toml",
+        *sorted((root / "sslrec_utils").rglob("*.py")),
+    ]
+    digest = hashlib.sha256()
+    for path in inputs:
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    cache, stamp = root / "_build" / ".jupyter_cache", root / "_build" / ".jupyter_cache.inputs"
+    if cache.exists() and (not stamp.is_file() or stamp.read_text() != digest.hexdigest()):
+        print(
+            "build_book: the package or the environment changed: every chapter is executed again", flush=True
+        )
+        shutil.rmtree(cache)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest.hexdigest())
+
+
 def build(source: Path) -> int:
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jupyter_book), "build", str(source), "-W", "--keep-going"]
+    # --all: Sphinx reads every page again, so a warning of an unchanged page fails this build too (an
+    # incremental build would not repeat it); executed notebooks still come from the execution cache
+    cmd = [str(jupyter_book), "build", str(source), "-W", "--keep-going", "--all"]
     print("build_book:", " ".join(cmd), flush=True)
     rc = subprocess.call(cmd, cwd=ROOT)
     if rc != 0:
@@ -120,6 +150,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     if args.from_executed is None:
+        clear_stale_cache(ROOT)
         return build(ROOT)
     dest = (ROOT / args.stage_dir).resolve()
     stage((ROOT / args.from_executed).resolve(), dest)

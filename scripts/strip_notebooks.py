@@ -32,6 +32,9 @@ def strip(nb: dict) -> dict:
 
 
 def main(paths: list[str]) -> int:
+    if any(p in ("-h", "--help") for p in paths):
+        print(__doc__)
+        return 0
     root = Path(__file__).resolve().parents[1]
     files = [Path(p) for p in paths] or sorted((root / "notebooks").glob("*.ipynb"))
     for path in files:

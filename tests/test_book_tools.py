@@ -11,6 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import build_book  # noqa: E402
 import check_offline  # noqa: E402
 import strip_notebooks  # noqa: E402
 
@@ -150,3 +151,36 @@ def test_strip_keeps_only_checked_outputs(tmp_path: Path) -> None:
     assert clean["cells"][0]["metadata"] == {}
     assert clean["cells"][1]["outputs"] == [out] and clean["cells"][1]["execution_count"] == 4
     assert "widgets" not in clean["metadata"]
+
+
+def test_the_execution_cache_is_emptied_when_the_package_or_the_pins_change(tmp_path: Path) -> None:
+    # jupyter-cache keys a notebook by its code cells only: a package change must not serve old outputs
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "lock.txt").write_text("torch==2.13.0\n")
+    (tmp_path / "pyproject.toml").write_text("[project]\n")
+    (tmp_path / "sslrec_utils").mkdir()
+    (tmp_path / "sslrec_utils" / "metrics.py").write_text("K = 10\n")
+    cache = tmp_path / "_build" / ".jupyter_cache"
+    cache.mkdir(parents=True)
+    build_book.clear_stale_cache(tmp_path)  # a cache of unknown inputs: emptied
+    assert not cache.exists()
+    cache.mkdir()
+    build_book.clear_stale_cache(tmp_path)  # nothing changed: kept
+    assert cache.exists()
+    (tmp_path / "sslrec_utils" / "metrics.py").write_text("K = 20\n")
+    build_book.clear_stale_cache(tmp_path)
+    assert not cache.exists()
+    cache.mkdir()
+    (tmp_path / "requirements" / "lock.txt").write_text("torch==2.13.1\n")
+    build_book.clear_stale_cache(tmp_path)
+    assert not cache.exists()
+
+
+def test_a_refused_staging_leaves_no_earlier_book_behind(tmp_path: Path) -> None:
+    # the browser check must not pass on the HTML of an earlier build when this one could not be staged
+    dest = tmp_path / "ci-src"
+    (dest / "_build" / "html").mkdir(parents=True)
+    (dest / "_build" / "html" / "index.html").write_text("<html></html>")
+    with pytest.raises(SystemExit, match="cannot stage the executed book"):
+        build_book.stage(tmp_path / "no-executed-copies", dest)
+    assert not dest.exists()
