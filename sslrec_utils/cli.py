@@ -173,16 +173,9 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _absolute(dataset: str) -> str:
-    """A data file given relative to the current folder, made absolute so that the run's config finds it from
-    anywhere; a MovieLens name or a synthetic shape (no such file here) as it is."""
-    path = Path(dataset).expanduser()
-    return str(path.resolve()) if path.is_file() else dataset
-
-
 def _train(args: argparse.Namespace) -> int:
     """Train one model with validation selection, test it, write the run directory, print a JSON summary."""
-    from sslrec_utils.experiment import RUN_FILES, DataSpec, run_experiment
+    from sslrec_utils.experiment import RUN_FILES, RUN_SIGNATURE, DataSpec, run_experiment
     from sslrec_utils.outdir import check_out, staged
     from sslrec_utils.profiling import reuse_freed_memory
 
@@ -190,14 +183,15 @@ def _train(args: argparse.Namespace) -> int:
     _restore_ctrl_c()
     data_keys = (*_FILE_OPTIONS, "split", "ties", "tie_seed")
     given = {key: getattr(args, key) for key in data_keys if getattr(args, key) is not None}
-    data_dir = None if args.data_dir is None else str(Path(args.data_dir).expanduser().resolve())
-    spec = DataSpec(dataset=_absolute(args.dataset), seed=args.seed, data_dir=data_dir, **given)
+    spec = DataSpec(
+        dataset=args.dataset, seed=args.seed, data_dir=args.data_dir, **given
+    ).with_absolute_paths()
     out = Path(args.out).expanduser().resolve()  # a symlink: the folder it points to
     # only rank 0 writes OUT, so only it checks: across nodes without a shared file system, another node's
     # folder of that name is not the run's (torchrun stops the other ranks when rank 0 fails). The rank comes
     # from torchrun's RANK, as dist.is_main below, because the check runs before the process group is joined
     if not args.distributed or os.environ.get("RANK", "0") == "0":
-        check_out(out, args.force, RUN_FILES)
+        check_out(out, args.force, RUN_FILES, RUN_SIGNATURE)
     dist = None
     if args.distributed:
         from sslrec_utils.distributed import init_distributed, shutdown
@@ -206,7 +200,7 @@ def _train(args: argparse.Namespace) -> int:
     # rank 0 (or the only process) writes the run into a temporary folder that becomes OUT once it succeeds
     # (an interrupted run that saved a checkpoint keeps it there, and says where)
     folder = (
-        staged(out, args.force, RUN_FILES, keep_on_failure=("checkpoint.pt",))
+        staged(out, args.force, RUN_FILES, keep_on_failure=("checkpoint.pt",), signature=RUN_SIGNATURE)
         if dist is None or dist.is_main
         else contextlib.nullcontext(None)
     )

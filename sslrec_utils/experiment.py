@@ -109,6 +109,16 @@ class DataSpec(Config):
         """Whether `dataset` names a file (see `is_file_dataset`)."""
         return is_file_dataset(self.dataset)
 
+    def with_absolute_paths(self) -> DataSpec:
+        """The spec with an existing data file and `data_dir` made absolute, so that a run's config finds them
+        from any folder (a MovieLens name or a synthetic shape stays as it is)."""
+        path = Path(self.dataset).expanduser()
+        return dataclasses.replace(
+            self,
+            dataset=str(path.resolve()) if self.is_file and path.is_file() else self.dataset,
+            data_dir=None if self.data_dir is None else str(Path(self.data_dir).expanduser().resolve()),
+        )
+
 
 def is_file_dataset(name: str) -> bool:
     """Whether a data set name is a file path: not a MovieLens name nor a ``synthetic:UxIxN`` shape."""
@@ -300,8 +310,9 @@ def train_on_split(
     return Trained(model, cfg, train_cfg, result, table, time.perf_counter() - start)
 
 
-# what `run_experiment` writes in a run directory
+# what `run_experiment` writes in a run directory, and the keys of its config.json that mark a folder as a run
 RUN_FILES = ("config.json", "metrics.json", "history.csv", "checkpoint.pt", "search.csv")
+RUN_SIGNATURE = ("config.json", ("data", "model", "model_config", "train_config"))
 
 
 def run_experiment(
@@ -388,7 +399,7 @@ def run_experiment(
     }
     if out is not None:
         config = {
-            "data": spec.to_dict(),
+            "data": spec.with_absolute_paths().to_dict(),  # a run reloads from any folder
             "split_fingerprint": split_fingerprint(split),
             "model": model,
             "model_config": trained.model_config.to_dict(),
@@ -398,6 +409,8 @@ def run_experiment(
         history.to_csv(out / "history.csv", index=False)
         if trained.search is not None:
             trained.search.to_csv(out / "search.csv", index=False)
+        else:  # an earlier run's search in the same folder would read as this one's
+            (out / "search.csv").unlink(missing_ok=True)
         write_json(out / "metrics.json", record)
     return record
 

@@ -10,6 +10,7 @@ keeping, such as a trained checkpoint) and an existing folder untouched. Replaci
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import sys
@@ -21,7 +22,9 @@ from pathlib import Path
 IGNORED = (".DS_Store", "Thumbs.db", "desktop.ini", ".ipynb_checkpoints")
 
 
-def check_out(out: Path, force: bool, owned: Collection[str]) -> None:
+def check_out(
+    out: Path, force: bool, owned: Collection[str], signature: tuple[str, Collection[str]] | None = None
+) -> None:
     """Refuse an output folder whose replacement could lose anything.
 
     Args:
@@ -29,10 +32,12 @@ def check_out(out: Path, force: bool, owned: Collection[str]) -> None:
         force: whether an existing, non-empty folder may be replaced.
         owned: the names the command writes inside `out`; a folder holding anything else is never replaced
             (besides `IGNORED` names and the hidden ``.NAME.*.tmp`` files of an interrupted atomic write).
+        signature: ``(file, keys)``: a folder is replaced only if `file` in it is a JSON object holding `keys`,
+            the mark of a result the command wrote (a user's own ``history.csv`` has a run file's name).
 
     Raises:
         ValueError: `out` is a file, the current folder or one above it; or a non-empty folder without
-            `force`; or a folder holding foreign files.
+            `force`; or a folder holding foreign files, or lacking the command's `signature`.
     """
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out} is a file; --out takes a folder")
@@ -51,6 +56,20 @@ def check_out(out: Path, force: bool, owned: Collection[str]) -> None:
         raise ValueError(
             f"{out} holds files this command did not write ({shown}); not replacing it, even with --force"
         )
+    if signature is not None and not holds_json(out / signature[0], signature[1]):
+        raise ValueError(
+            f"{out} holds files named like this command's, but {signature[0]} does not mark it as one of its "
+            "results; not replacing it, even with --force"
+        )
+
+
+def holds_json(path: Path, keys: Collection[str]) -> bool:
+    """Whether `path` is a JSON object holding every one of `keys`."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and all(key in data for key in keys)
 
 
 def _owned(name: str, owned: Collection[str]) -> bool:
@@ -61,7 +80,11 @@ def _owned(name: str, owned: Collection[str]) -> bool:
 
 @contextlib.contextmanager
 def staged(
-    out: Path, force: bool, owned: Collection[str], keep_on_failure: Collection[str] = ()
+    out: Path,
+    force: bool,
+    owned: Collection[str],
+    keep_on_failure: Collection[str] = (),
+    signature: tuple[str, Collection[str]] | None = None,
 ) -> Iterator[Path]:
     """Yield an empty temporary folder beside `out`; once the work succeeds it replaces `out`.
 
@@ -97,7 +120,7 @@ def staged(
         raise
     _share(tmp)
     try:
-        check_out(out, force, owned)
+        check_out(out, force, owned, signature)
         _swap(tmp, out)
     except (OSError, ValueError) as err:
         raise ValueError(f"the result is complete in {tmp} but could not become {out}: {err}") from None

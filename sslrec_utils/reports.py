@@ -75,6 +75,7 @@ __all__ = [
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "report.ipynb"
 # what a report folder holds; `--force` replaces only a folder with nothing else in it
 REPORT_FILES = ("report.ipynb", "report.html", "metrics.json", "runs")
+REPORT_SIGNATURE = ("metrics.json", ("title", "parameters", "best_model"))  # marks a folder as a report
 METRICS_GLUE = "report_metrics"  # the glue key under which the notebook records what becomes metrics.json
 # nbconvert's lab template loads require.js, MathJax, Mermaid and the widget manager from CDNs; the report
 # needs none of them (its figures are embedded PNGs, its text has no math), so those blocks are emptied.
@@ -243,13 +244,13 @@ def run_report(
     from papermill.exceptions import PapermillExecutionError
 
     out = Path(out).expanduser().resolve()
-    check_out(out, force, REPORT_FILES)
+    check_out(out, force, REPORT_FILES, REPORT_SIGNATURE)
     notebook = Path(notebook)
     if not notebook.is_file():
         raise FileNotFoundError(f"report notebook {notebook} not found")
     params = params.with_absolute_paths()
     check_data(params)
-    with staged(out, force, REPORT_FILES) as tmp:
+    with staged(out, force, REPORT_FILES, signature=REPORT_SIGNATURE) as tmp:
         if keep_runs:  # relative to the folder the notebook runs in, which becomes `out`
             params = params.replace(runs_dir="runs")
         elif (

@@ -113,8 +113,18 @@ class TrainConfig(Config):
         for name in ("epochs", "batch_size", "patience", "eval_every", "eval_batch_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.lr <= 0:
-            raise ConfigError(f"lr must be > 0, got {self.lr}")
+        if not 0 < self.lr < math.inf:
+            raise ConfigError(f"lr must be > 0 and finite, got {self.lr}")
+        if not 0 <= self.weight_decay < math.inf:
+            raise ConfigError(f"weight_decay must be >= 0 and finite, got {self.weight_decay}")
+        if (
+            self.grad_clip is not None and not 0 < self.grad_clip < math.inf
+        ):  # <= 0 would reverse or stop training
+            raise ConfigError(
+                f"grad_clip must be > 0 (a maximum gradient norm) or None, got {self.grad_clip}"
+            )
+        if self.seed < 0:
+            raise ConfigError(f"seed must be >= 0, got {self.seed}")
         if self.lr_schedule not in LR_SCHEDULES:
             raise ConfigError(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
         if not self.ks or any(not isinstance(k, int) or k < 1 for k in self.ks):

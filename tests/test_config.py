@@ -82,6 +82,17 @@ def test_train_config_validates():
         TrainConfig(lr=0)
     with pytest.raises(ConfigError, match="epochs"):
         TrainConfig().replace(epochs=0)
+    # values that train silently wrong (a negative clip reverses every gradient) or fail far from their cause
+    for bad, message in [
+        ({"grad_clip": -1.0}, "grad_clip must be > 0"),
+        ({"grad_clip": 0.0}, "grad_clip must be > 0"),
+        ({"lr": float("inf")}, "lr must be > 0 and finite"),
+        ({"weight_decay": -1.0}, "weight_decay must be >= 0"),
+        ({"seed": -1}, "seed must be >= 0"),
+    ]:
+        with pytest.raises(ConfigError, match=message):
+            TrainConfig().replace(**bad)
+    assert TrainConfig(grad_clip=1.0).grad_clip == 1.0 and TrainConfig(grad_clip=None).grad_clip is None
     assert TrainConfig().with_overrides(["epochs=3", "ks=[5,10]"]).ks == (5, 10)
     # cut-offs without the selection metric's: the message says what to add or set
     with pytest.raises(

@@ -568,3 +568,39 @@ def test_a_diverged_or_interrupted_run_ends_with_one_line(
     assert main([*argv, "--out", str(tmp_path / "run"), "-q"]) == status
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and not (tmp_path / "run").exists()
+
+
+def test_force_never_replaces_a_folder_that_is_not_a_run(csv_spec, tmp_path, capsys):
+    # the user's log is named history.csv, as a run's history is: --force must not take the folder for a run
+    from sslrec_utils.cli import main
+
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    data = Path(csv_spec.dataset).read_text()
+    (proj / "history.csv").write_text(data)
+    argv = ["train", "--model", "pop", "--dataset", str(proj / "history.csv"), "--user-col", "who"]
+    argv += ["--item-col", "what", "--out", str(proj), "--force", "-q"]
+    assert main(argv) == 2
+    assert "does not mark it as one of its results" in capsys.readouterr().err
+    assert (proj / "history.csv").read_text() == data and sorted(p.name for p in proj.iterdir()) == [
+        "history.csv"
+    ]
+
+
+def test_a_run_written_through_the_api_reloads_from_any_folder_and_holds_only_its_files(
+    csv_spec, tmp_path, monkeypatch
+):
+    from sslrec_utils.recommend import TrainedRecommender
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "log.csv").write_text(Path(csv_spec.dataset).read_text())
+    monkeypatch.chdir(tmp_path / "data")
+    spec = dataclasses.replace(csv_spec, dataset="log.csv")  # relative, as a notebook would write it
+    run_experiment(spec, "ease", progress=False, out_dir=tmp_path / "run")
+    assert (tmp_path / "run" / "search.csv").is_file()
+    run_experiment(spec, "pop", progress=False, out_dir=tmp_path / "run")  # the same folder again
+    assert not (tmp_path / "run" / "search.csv").exists()  # EASE's search is not pop's
+    monkeypatch.chdir(tmp_path)
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["data"]["dataset"] == str(tmp_path / "data" / "log.csv")
+    assert len(TrainedRecommender.load(tmp_path / "run", device="cpu").recommend(["u001"], k=3)) == 3

@@ -83,3 +83,18 @@ def test_check_out_refusals_and_what_it_ignores(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="--out needs a writable parent folder"):
         with staged(out / "metrics.json" / "run", False, OWNED):
             pass
+
+
+def test_force_replaces_only_a_folder_its_signature_marks(tmp_path: Path) -> None:
+    # a user's own history.csv and config.json have a run's file names: without the run's config they stay
+    signature, owned = ("config.json", ("model", "data")), ("config.json", "history.csv", "checkpoint.pt")
+    out = tmp_path / "proj"
+    out.mkdir()
+    (out / "history.csv").write_text("user,item\n1,2\n")
+    with pytest.raises(ValueError, match="config.json does not mark it as one of its results"):
+        check_out(out, True, owned, signature)
+    (out / "config.json").write_text('{"api_key_path": "settings"}')
+    with pytest.raises(ValueError, match="not replacing it, even with --force"):
+        check_out(out, True, owned, signature)
+    (out / "config.json").write_text('{"model": "pop", "data": {}}')
+    check_out(out, True, owned, signature)  # an earlier run: replaced
