@@ -34,7 +34,7 @@ from sslrec_utils.data.movielens import DATASETS
 from sslrec_utils.data.synthetic import parse_synthetic, synthetic_interactions
 from sslrec_utils.distributed import DistContext
 from sslrec_utils.metrics import check_k
-from sslrec_utils.models import MODELS, ModelConfig, Recommender, build_model, model_config
+from sslrec_utils.models import ModelConfig, Recommender, build_model, config_class, model_config
 from sslrec_utils.models.base import TrainData
 from sslrec_utils.splits import Split, make_split
 from sslrec_utils.train import FitResult, TrainConfig, evaluate_model, fit, resolve_device, save_checkpoint
@@ -184,13 +184,9 @@ def resolve_configs(
             `train_changes` (not None) and in `settings` (but ``seed`` and ``progress``, which a setting may
             change).
     """
-    if model not in MODELS:
-        raise ValueError(
-            f"unknown model {model!r}; valid models: {sorted(MODELS)}{did_you_mean(model, MODELS)}"
-        )
+    model_cls = config_class(model)
     if not isinstance(settings, Mapping):
         settings = dict(_split_assignment(s) for s in settings)
-    model_cls = MODELS[model]
     model_keys, train_keys = set(model_cls.field_names()), set(TrainConfig.field_names())
     unknown = sorted(set(settings) - model_keys - train_keys)
     if unknown:

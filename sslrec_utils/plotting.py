@@ -277,9 +277,10 @@ def model_comparison(
         The axes.
     """
     names = [str(m) for m in models]
-    values = _finite(means, "means") if len(names) else np.asarray(means, dtype=np.float64).ravel()
+    values = np.asarray(means, dtype=np.float64).ravel()
     if not names or len(names) != values.size:
         raise ValueError(f"need one mean per model; got {len(names)} models and {values.size} means")
+    values = _finite(values, "means")
     errors = None
     if stds is not None:
         spread = np.asarray(stds, dtype=np.float64).ravel()
@@ -291,9 +292,8 @@ def model_comparison(
     bars = ax.barh(rows, values, xerr=errors, color="tab:blue", capsize=4 if errors is not None else 0)
     ax.bar_label(bars, labels=[f"{v:.4f}" for v in values], padding=4)
     ax.set_yticks(rows, names)
-    reach = np.abs(values) + (errors if errors is not None else 0.0)  # bars and their error bars, either side
-    low = -reach[values < 0].max() * 1.25 if (values < 0).any() else 0.0
-    ax.set_xlim(low, max(reach[values >= 0].max() if (values >= 0).any() else 0.0, 1e-9) * 1.25)
+    spread = errors if errors is not None else 0.0  # the axis holds every bar and its error bar, from 0
+    ax.set_xlim(min((values - spread).min(), 0.0) * 1.25, max((values + spread).max(), 1e-9) * 1.25)
     ax.set_xlabel(f"test {metric}" + (" (mean ± std over seeds)" if errors is not None else ""))
     ax.set_ylabel("model")
     ax.set_title(title)

@@ -48,9 +48,7 @@ class ReportParams(Config):
     title: str = "Recommendation report"
     data_dir: str | None = None  # MovieLens cache (None: $SSLREC_DATA or data/)
     runs_dir: str | None = None  # where run directories are written (None: a temporary folder)
-    temp_dir: str | None = (
-        None  # where that temporary folder goes (None: the system's; `run_report`: its staging)
-    )
+    temp_dir: str | None = None  # where that temporary folder goes (None: the system's; run_report: its own)
 
     def __post_init__(self) -> None:
         if not self.models:

@@ -126,7 +126,7 @@ def check_data(params: ReportParams) -> dict[str, float]:
         raise ValueError(f"KS={list(params.ks)} asks for more items than the data has ({inter.n_items})")
     make_split(inter, params.split, seed=params.seeds[0])
     if params.split == "strong":
-        by_id = [m for m in params.models if not getattr(model_class(m), "can_fold_in", lambda: True)()]
+        by_id = [m for m in params.models if (cls := model_class(m)) is not None and not cls.can_fold_in()]
         if by_id:
             raise ValueError(
                 f"{by_id} score users by a learned ID and cannot rank the new users of the 'strong' split; "
@@ -253,9 +253,7 @@ def run_report(
     with staged(out, force, REPORT_FILES, signature=REPORT_SIGNATURE) as tmp:
         if keep_runs:  # relative to the folder the notebook runs in, which becomes `out`
             params = params.replace(runs_dir="runs")
-        elif (
-            params.temp_dir is None
-        ):  # the runs' temporary folder goes with the rest if a cell fails (Ctrl-C too)
+        elif params.temp_dir is None:  # the runs' temporary folder goes with the rest if a cell fails
             params = params.replace(temp_dir=str(tmp))
         files = ReportFiles(out, out / "report.ipynb", out / "report.html", out / "metrics.json")
         executed = tmp / files.notebook.name

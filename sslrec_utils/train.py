@@ -117,9 +117,8 @@ class TrainConfig(Config):
             raise ConfigError(f"lr must be > 0 and finite, got {self.lr}")
         if not 0 <= self.weight_decay < math.inf:
             raise ConfigError(f"weight_decay must be >= 0 and finite, got {self.weight_decay}")
-        if (
-            self.grad_clip is not None and not 0 < self.grad_clip < math.inf
-        ):  # <= 0 would reverse or stop training
+        # a clip <= 0 would reverse or stop every gradient
+        if self.grad_clip is not None and not 0 < self.grad_clip < math.inf:
             raise ConfigError(
                 f"grad_clip must be > 0 (a maximum gradient norm) or None, got {self.grad_clip}"
             )

@@ -159,7 +159,7 @@ def _ids(values: pd.Series, what: str, source: str) -> pd.Series:
 def _numbers(values: pd.Series, source: str) -> pd.Series:
     """Parse a numeric column, naming the first bad value (not a number, or infinite)."""
     parsed = pd.to_numeric(values, errors="coerce")
-    bad = parsed.isna() | ~np.isfinite(parsed.astype(np.float64))
+    bad = ~np.isfinite(parsed.astype(np.float64))  # NaN (not a number) or infinite
     if bad.any():
         raise ValueError(f"column {values.name!r} of {source} must be numeric; found {values[bad].iloc[0]!r}")
     return parsed
@@ -218,15 +218,12 @@ def _timestamps(values: pd.Series, source: str) -> pd.Series:
         if values.dt.tz is None:
             values = values.dt.tz_localize("UTC")
         offset = values - pd.Timestamp(0, tz="UTC")
-        seconds, fraction = (
-            offset // pd.Timedelta(seconds=1),
-            offset % pd.Timedelta(seconds=1) != pd.Timedelta(0),
-        )
+        seconds = offset // pd.Timedelta(seconds=1)
+        fraction = offset % pd.Timedelta(seconds=1) != pd.Timedelta(0)
     else:
         numbers = _numbers(values, source)
-        if pd.api.types.is_integer_dtype(
-            numbers.dtype
-        ):  # exact, whatever the unit (ns since 1970 need 61 bits)
+        # integers are kept exact, whatever the unit (nanoseconds since 1970 need 61 bits)
+        if pd.api.types.is_integer_dtype(numbers.dtype):
             return numbers.astype(np.int64)
         seconds, fraction = np.floor(numbers), numbers != np.floor(numbers)
     if fraction.any():

@@ -44,6 +44,19 @@ MODELS |= {cfg.name: cfg for cfg in (simgcl.SimGCLConfig, xsimgcl.XSimGCLConfig)
 MODELS |= {cfg.name: cfg for cfg in (ease.EASEConfig, itemknn.ItemKNNConfig, bpr.BPRConfig)}
 
 
+def config_class(name: str) -> type[ModelConfig]:
+    """The config class registered as model `name`.
+
+    Raises:
+        ValueError: for an unknown model, listing the valid names (and the closest one).
+    """
+    if name not in MODELS:
+        raise ValueError(
+            f"unknown model {name!r}; valid models: {sorted(MODELS)}{did_you_mean(name, MODELS)}"
+        )
+    return MODELS[name]
+
+
 def model_config(name: str, overrides: Mapping[str, Any] | None = None) -> ModelConfig:
     """The config of model `name` with `overrides` applied.
 
@@ -51,11 +64,7 @@ def model_config(name: str, overrides: Mapping[str, Any] | None = None) -> Model
         ValueError: for an unknown model, listing the valid names.
         ConfigError: for an unknown key or a bad value, listing the valid keys.
     """
-    if name not in MODELS:
-        raise ValueError(
-            f"unknown model {name!r}; valid models: {sorted(MODELS)}{did_you_mean(name, MODELS)}"
-        )
-    return MODELS[name].from_dict(dict(overrides or {}))
+    return config_class(name).from_dict(dict(overrides or {}))
 
 
 def build_model(
