@@ -7,8 +7,10 @@
 book sources under ``_build/ci-src/``: ``_config.yml`` with ``execute_notebooks: "off"``, ``_toc.yml``, ``book/``,
 ``notebooks/`` with each chapter replaced by its executed copy, and links to the other top-level folders (the
 package, data) so relative paths resolve as in the real book. The build then renders the recorded outputs
-without executing anything again, so CI executes each chapter at most twice (Papermill, nbval). A chapter
-without an executed copy, or whose executed copy's cells differ from its source's, is an error. Without
+without executing anything again, so CI executes each chapter at most twice (Papermill, nbval). Papermill's
+cell of injected parameters (CI's small sizes) stays visible on purpose: the figures on such a page come from
+those values, not the defaults. A chapter without an executed copy, or whose executed copy's cells differ from
+its source's (that cell aside), is an error. Without
 ``--from-executed``, the execution cache is emptied first when the package or the pinned environment changed.
 """
 

@@ -47,6 +47,10 @@ LINK_RELS_THAT_LOAD = {
 }
 CSS_REMOTE = re.compile(r"""(?:@import\s+(?:url\()?|url\()\s*['"]?\s*((?:https?:)?//[^'")\s]+)""", re.I)
 MATHJAX_LOCAL = "_static/mathjax/tex-chtml.js"
+# elements whose text MathJax 3 does not typeset (its skipHtmlTags): `\(` there is not math
+MATHJAX_SKIPS = frozenset(
+    {"script", "noscript", "style", "textarea", "pre", "code", "annotation", "annotation-xml"}
+)
 
 
 def is_remote(url: str) -> bool:
@@ -92,6 +96,7 @@ class PageScan(HTMLParser):
         self.errors: list[str] = []
         self.inline_styles: list[str] = []
         self._in_style = False
+        self._no_math = 0  # open elements whose text MathJax leaves alone (code, pre...)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: (v or "") for k, v in attrs}
@@ -108,6 +113,8 @@ class PageScan(HTMLParser):
             self.inline_styles.append(a["style"])
         if tag == "style":
             self._in_style = True
+        if tag in MATHJAX_SKIPS:
+            self._no_math += 1
         if classes & {"math", "math-wrapper"} or tag == "math":
             self.has_math = True
         if tag == "pre" and "mermaid" in classes:
@@ -122,10 +129,14 @@ class PageScan(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "style":
             self._in_style = False
+        if tag in MATHJAX_SKIPS:
+            self._no_math = max(0, self._no_math - 1)
 
     def handle_data(self, data: str) -> None:
         if self._in_style:
             self.inline_styles.append(data)
+        if self._no_math:  # `\(` in a code sample is not math, and MathJax does not typeset it
+            return
         if "\\(" in data or "\\[" in data or "$$" in data:
             self.has_math = True
 

@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -24,6 +25,26 @@ def _restore_ctrl_c() -> None:
     on_main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
     if on_main_thread and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _sigterm_as_ctrl_c(signum: int, frame: object) -> None:
+    """SIGTERM handler: stop as Ctrl-C does, so the best epoch so far is tested and written."""
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _terminate_as_ctrl_c(enabled: bool) -> Iterator[None]:
+    """While training, treat SIGTERM (``kill``, ``timeout``, a batch scheduler's notice) as Ctrl-C, instead of
+    dying with the best weights in a staging folder and no word. Not under torchrun (`enabled` False), which
+    sends SIGTERM to the surviving ranks when one fails: they must simply stop."""
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGTERM, _sigterm_as_ctrl_c)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 # before the imports below, which take a second or more: a SIGINT sent in that window would be lost
@@ -205,7 +226,7 @@ def _train(args: argparse.Namespace) -> int:
         else contextlib.nullcontext(None)
     )
     try:
-        with folder as out_dir:
+        with _terminate_as_ctrl_c(dist is None), folder as out_dir:
             record = run_experiment(
                 spec,
                 args.model,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import re
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -96,11 +97,18 @@ class Config:
         return self.replace(**changes)
 
 
+# numbers Python reads but JSON refuses: .5, 5., -.5, +2, +1e-3 (a leading zero, as in 007, stays text)
+PYTHON_NUMBER = re.compile(r"[+-]?(\d+\.\d*|\.\d+)([eE][+-]?\d+)?|\+(0|[1-9]\d*)([eE][+-]?\d+)?")
+
+
 def parse_value(raw: str) -> Any:
-    """Parse a command-line value: JSON if it parses (numbers, lists, true/false/null), else the string."""
+    """Parse a command-line value: JSON if it parses (numbers, lists, true/false/null), a number as Python
+    writes it (``.001``, ``5.``, ``+2``), else the string (``007`` stays text)."""
     try:
         return json.loads(raw)
     except json.JSONDecodeError:
+        if PYTHON_NUMBER.fullmatch(raw):
+            return float(raw) if any(c in raw for c in ".eE") else int(raw)
         return {"True": True, "False": False, "None": None}.get(raw, raw)
 
 

@@ -224,7 +224,9 @@ class Trained:
     train_config: TrainConfig
     fit: FitResult
     search: pd.DataFrame | None  # one row per grid point tried, None without a search
-    search_seconds: float  # wall time of the whole search (equals fit.train_seconds without one)
+    # wall time of the whole search: every point's model, its fit (monitors included) and the winner's
+    # checkpoint; without a search, that one fit and its set-up, so at least fit.train_seconds
+    search_seconds: float
 
 
 def search_grid(cfg: ModelConfig, fixed: Iterable[str] = ()) -> list[ModelConfig]:

@@ -184,3 +184,13 @@ def test_a_refused_staging_leaves_no_earlier_book_behind(tmp_path: Path) -> None
     with pytest.raises(SystemExit, match="cannot stage the executed book"):
         build_book.stage(tmp_path / "no-executed-copies", dest)
     assert not dest.exists()
+
+
+def test_math_delimiters_in_code_are_not_math(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a page with no MathJax: `\(` in a code sample (a regex, a LaTeX how-to) is not typeset by MathJax
+    code = (
+        "<pre><code>re.compile(r'\\(\\d+\\)')</code></pre><p>Write <code>$$x$$</code> for display math.</p>"
+    )
+    assert _problems(_site(tmp_path, code, head=""), capsys) == (0, "")
+    rc, err = _problems(_site(tmp_path / "b", "<p>so \\(x\\) is math</p>", head=""), capsys)
+    assert rc == 1 and "has math but does not load the local" in err

@@ -77,6 +77,19 @@ def test_parse_value():
     assert parse_value("relu") == "relu" and parse_value("True") is True and parse_value("None") is None
 
 
+@pytest.mark.parametrize(
+    ("raw", "value"), [(".001", 0.001), ("5.", 5.0), ("-.5", -0.5), ("+2", 2), ("+1e-3", 0.001)]
+)
+def test_parse_value_reads_numbers_python_writes_but_json_refuses(raw, value):
+    assert parse_value(raw) == value and type(parse_value(raw)) is type(value)
+    assert Toy().with_overrides([f"lr={raw}"]).lr == value
+
+
+@pytest.mark.parametrize("raw", ["007", "1.5.2", ".", "+", "nan", "inf", "-"])
+def test_parse_value_keeps_other_text(raw):
+    assert parse_value(raw) == raw
+
+
 def test_train_config_validates():
     with pytest.raises(ConfigError, match="lr must be > 0"):
         TrainConfig(lr=0)

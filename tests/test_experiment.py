@@ -141,6 +141,31 @@ def test_sslrec_train_cut_short_writes_its_run_and_exits_130(csv_spec, tmp_path,
     assert (out / "checkpoint.pt").is_file()
 
 
+def test_sigterm_stops_sslrec_train_as_ctrl_c_does(csv_spec, tmp_path, monkeypatch, capsys):
+    # `kill`, `timeout` or a batch scheduler send SIGTERM: the best epoch so far is tested and written
+    import sslrec_utils.experiment as experiment
+    from sslrec_utils.cli import main
+
+    real_fit, calls = experiment.fit, [0]
+
+    def monitor(model) -> dict[str, float]:
+        calls[0] += 1
+        if calls[0] == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return {}
+
+    monkeypatch.setattr(experiment, "fit", lambda *a, **kw: real_fit(*a, monitor=monitor, **kw))
+    before = signal.getsignal(signal.SIGTERM)
+    data = ["--dataset", csv_spec.dataset, "--user-col", "who", "--item-col", "what", "-q"]
+    out = tmp_path / "run"
+    assert main(["train", "--model", "ae", "--epochs", "10", *data, "--out", str(out)]) == 130
+    assert signal.getsignal(signal.SIGTERM) is before  # restored for whatever runs next in this process
+    saved = json.loads((out / "metrics.json").read_text())
+    assert saved["interrupted"] is True and saved["epochs"] == 2
+    assert (out / "config.json").is_file() and (out / "checkpoint.pt").is_file()
+    assert capsys.readouterr().err.strip().endswith(f"{out} holds the best epoch so far, tested")
+
+
 def test_a_run_that_fails_keeps_the_best_weights_saved_so_far(csv_spec, tmp_path, monkeypatch):
     import sslrec_utils.experiment as experiment
 

@@ -135,6 +135,14 @@ def test_itemknn_sparse_and_dense_scoring_agree(data, monkeypatch):
     torch.testing.assert_close(dense, rows @ model.item_similarity())
 
 
+def test_itemknn_on_a_single_item_scores_zero_not_minus_infinity():
+    # k is capped at 1, and the only candidate is the item itself
+    x = sp.csr_matrix(np.ones((3, 1), dtype=np.float32))
+    model = ItemKNN(1)
+    model.fit(TrainData.from_matrix(x))
+    torch.testing.assert_close(model(torch.ones(2, 1)), torch.zeros(2, 1))
+
+
 # ---------------------------------------------------------------- BPR
 
 

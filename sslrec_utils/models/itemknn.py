@@ -63,7 +63,8 @@ def topk_cosine(
 
     Returns:
         ``(neighbours, sims)``, both (n_items, k): row j holds item j's neighbours (int64, ascending index)
-        and their similarities (float32). Items with fewer than k co-occurring items get neighbours of similarity 0.
+        and their similarities (float32). Items with fewer than k co-occurring items get neighbours of similarity 0;
+        with a single item, its only "neighbour" is itself, at similarity 0.
     """
     x = weight_users(matrix, user_weight).tocsc()
     n_items = x.shape[1]
@@ -80,6 +81,8 @@ def topk_cosine(
         top = np.sort(np.argpartition(-sim, k - 1, axis=0)[:k], axis=0)  # (k, b)
         neighbours[start:stop] = top.T
         sims[start:stop] = np.take_along_axis(sim, top, axis=0).T
+    if n_items == 1:  # k is capped at 1, so the item's own -inf was kept: it must add nothing to any score
+        sims[:] = 0.0
     return neighbours, sims
 
 
