@@ -89,7 +89,7 @@ def stage(executed: Path, dest: Path) -> None:
         ROOT / "notebooks", dest / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints")
     )
     for source in chapters:
-        shutil.copy2(executed / source.name, dest / "notebooks" / source.name)
+        shutil.copy2(executed / source.name, dest / source.relative_to(ROOT))  # where the toc points
     for entry in ROOT.iterdir():
         if entry.name.startswith(".") or entry.name in NOT_LINKED:
             continue

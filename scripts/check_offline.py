@@ -4,7 +4,9 @@ Usage: python scripts/check_offline.py [_build/html]
 
 Fails (exit 1, one line per problem) when a page
 - loads a script, stylesheet, font, image, frame or media file from another host (links a reader clicks on are
-  fine: DOIs, documentation);
+  fine: DOIs, documentation), including through an inline SVG's ``href``, a manifest or a remote ``<base>``.
+  Inline scripts are not parsed (Sphinx pages hold URLs there that load only on demand, such as Thebe's):
+  ``scripts/browser_check.py`` catches whatever a page requests as it loads, with the network cut off;
 - uses math but does not load the local MathJax copy (``_static/mathjax/tex-chtml.js``, from
   sphinx-mathjax-offline), or that file is missing;
 - holds a Mermaid diagram that was not rendered to SVG at build time (a raw ``<pre class="mermaid">`` would need
@@ -35,6 +37,14 @@ LOADING_ATTRS = {
     ("video", "src"),
     ("video", "poster"),
     ("input", "src"),
+    ("track", "src"),
+    ("image", "href"),  # SVG drawn inline in the page: <image>, <use> and <feImage> fetch their href
+    ("image", "xlink:href"),
+    ("use", "href"),
+    ("use", "xlink:href"),
+    ("feimage", "href"),
+    ("feimage", "xlink:href"),
+    ("html", "manifest"),
 }
 LINK_RELS_THAT_LOAD = {
     "stylesheet",
@@ -44,6 +54,7 @@ LINK_RELS_THAT_LOAD = {
     "shortcut",
     "apple-touch-icon",
     "prefetch",
+    "manifest",
 }
 CSS_REMOTE = re.compile(r"""(?:@import\s+(?:url\()?|url\()\s*['"]?\s*((?:https?:)?//[^'")\s]+)""", re.I)
 MATHJAX_LOCAL = "_static/mathjax/tex-chtml.js"
@@ -105,6 +116,8 @@ class PageScan(HTMLParser):
             if (tag, attr) in LOADING_ATTRS and value.strip():
                 # only srcset lists several URLs; any other value is one URL, commas and all (data: URIs)
                 self.loads.extend(srcset_urls(value) if attr == "srcset" else [value.strip()])
+        if tag == "base" and is_remote(a.get("href", "")):  # every relative URL of the page would go there
+            self.loads.append(a["href"])
         if tag == "link" and a.get("href"):
             rels = set(a.get("rel", "").lower().split())
             if rels & LINK_RELS_THAT_LOAD:

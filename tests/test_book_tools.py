@@ -66,6 +66,10 @@ def test_offline_site_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str])
             "error",
         ),
         (GOOD_HEAD, "<style>@import url('https://fonts.example.org/a.css');</style>", "inline CSS"),
+        (GOOD_HEAD, '<svg><image href="https://cdn.example.org/a.png"/></svg>', "from the internet"),
+        (GOOD_HEAD, '<svg><use xlink:href="//cdn.example.org/s.svg#i"/></svg>', "from the internet"),
+        (GOOD_HEAD + '<base href="https://mirror.example.org/book/">', "", "from the internet"),
+        (GOOD_HEAD + '<link rel="manifest" href="https://example.org/m.json">', "", "from the internet"),
     ],
 )
 def test_offline_check_finds_problems(
@@ -78,6 +82,11 @@ def test_offline_check_finds_problems(
 
 # a 1x1 PNG; its base64 text holds no comma, but the data: URI does (after "base64")
 PNG_DATA_URI = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
+
+
+def test_local_svg_references_and_base_pass(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    body = '<svg><use href="#dot"/><image href="../_images/mermaid-1.svg"/></svg>'
+    assert _problems(_site(tmp_path, body, GOOD_HEAD + '<base href="./">'), capsys) == (0, "")
 
 
 def test_data_uris_with_commas_pass(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -194,3 +203,23 @@ def test_math_delimiters_in_code_are_not_math(tmp_path: Path, capsys: pytest.Cap
     assert _problems(_site(tmp_path, code, head=""), capsys) == (0, "")
     rc, err = _problems(_site(tmp_path / "b", "<p>so \\(x\\) is math</p>", head=""), capsys)
     assert rc == 1 and "has math but does not load the local" in err
+
+
+def test_an_executed_chapter_is_staged_where_the_toc_lists_it(tmp_path: Path, monkeypatch) -> None:
+    # a chapter outside notebooks/ (book/extra.ipynb) must be rendered from its executed copy, not its source
+    root, executed = tmp_path / "root", tmp_path / "executed"
+    (root / "book").mkdir(parents=True)
+    (root / "notebooks").mkdir()
+    executed.mkdir()
+    (root / "_config.yml").write_text("title: t\n")
+    (root / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n- file: book/extra\n")
+    (root / "book" / "intro.md").write_text("# Intro\n")
+    source = {"cells": [{"cell_type": "code", "source": "1", "metadata": {}, "outputs": []}], "metadata": {}}
+    (root / "book" / "extra.ipynb").write_text(json.dumps(source))
+    ran = {**source, "cells": [{**source["cells"][0], "outputs": [{"output_type": "stream", "text": "1"}]}]}
+    (executed / "extra.ipynb").write_text(json.dumps(ran))
+    monkeypatch.setattr(build_book, "ROOT", root)
+    build_book.stage(executed, tmp_path / "ci-src")
+    staged = json.loads((tmp_path / "ci-src" / "book" / "extra.ipynb").read_text())
+    assert staged["cells"][0]["outputs"] == ran["cells"][0]["outputs"]
+    assert not (tmp_path / "ci-src" / "notebooks" / "extra.ipynb").exists()
