@@ -149,6 +149,21 @@ def point_of(run_dir: Path) -> tuple[Point, int]:
     return point, int(config["train_config"]["seed"])
 
 
+def not_finished(run_dirs: Sequence[Path]) -> str | None:
+    """Why these run directories must not enter a mean (no ``metrics.json``, or a run cut short by Ctrl-C or
+    SIGTERM, as its ``"interrupted"`` says), or None when every one finished its budget."""
+    missing = [str(d) for d in run_dirs if not (d / "metrics.json").is_file()]
+    if missing:
+        return f"not finished runs of sslrec train (no metrics.json): {', '.join(missing)}"
+    cut = [str(d) for d in run_dirs if json.loads((d / "metrics.json").read_text()).get("interrupted")]
+    if cut:
+        return (
+            f"interrupted runs (cut short before early stopping or their last epoch): {', '.join(cut)}; "
+            "train them again, or leave them out"
+        )
+    return None
+
+
 def run_config(run_dir: Path) -> dict[str, Any]:
     """The ``config.json`` that ``sslrec train`` wrote in `run_dir`."""
     return json.loads((run_dir / "config.json").read_text())
@@ -318,12 +333,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--machine describes the runs of --from-dirs; give it with --from-dirs")
     args.out.mkdir(parents=True, exist_ok=True)
     if args.from_runs or args.from_dirs:
-        unfinished = [str(d) for d in args.from_dirs or [] if not (d / "metrics.json").is_file()]
-        if unfinished:
-            parser.error(f"no metrics.json in {unfinished}: not finished run directories")
+        if problem := not_finished(args.from_dirs or []):
+            parser.error(problem)
         tables = [pd.read_csv(path) for path in args.from_runs or []]
         tables += [pd.DataFrame([row_of(d, args.machine) for d in args.from_dirs or []])]
         runs = pd.concat([t for t in tables if len(t)], ignore_index=True)
+        # a later run of a model and seed replaces an earlier one before anything is compared
+        runs = runs.drop_duplicates(subset=["model", "seed"], keep="last")
         if "options" in runs:  # one row per model: runs with other options belong in another leaderboard
             mixed = runs.groupby("model")["options"].agg(lambda o: o.astype(object).fillna("").nunique())
             if (mixed > 1).any():
@@ -334,7 +350,6 @@ def main(argv: list[str] | None = None) -> int:
         data = runs["data"].dropna().unique() if "data" in runs else []  # runs.csv files older than it: none
         if mismatch := data_mismatch([json.loads(d) for d in data]):
             parser.error(mismatch)
-        runs = runs.drop_duplicates(subset=["model", "seed"], keep="last")
         args.seeds = sorted(runs["seed"].unique().tolist())
         for key in ("dataset", "split", "device"):  # the runs say what they were, not this command's defaults
             values = sorted(runs[key].dropna().astype(str).unique()) if key in runs else []

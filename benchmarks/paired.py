@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.leaderboard import data_mismatch, data_settings, run_config
+from benchmarks.leaderboard import data_mismatch, data_settings, not_finished, run_config
 from sslrec_utils.experiment import split_fingerprint
 from sslrec_utils.recommend import TrainedRecommender
 from sslrec_utils.train import evaluate_model
@@ -180,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     missing = [str(d) for d in args.runs if not (d / "config.json").is_file()]
     if missing:
         parser.error(f"not run directories of sslrec train (no config.json): {', '.join(missing)}")
+    if problem := not_finished(args.runs):  # a run cut short is not the model's figure
+        parser.error(problem)
     # the mean over seeds pairs user i of every seed: one data set and protocol only
     if mismatch := data_mismatch([data_settings(run_config(d)) for d in args.runs]):
         parser.error(mismatch)

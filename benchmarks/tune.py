@@ -39,7 +39,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from benchmarks.leaderboard import Point, data_mismatch, data_settings, point_of, run_config, run_one
+from benchmarks.leaderboard import (
+    Point,
+    data_mismatch,
+    data_settings,
+    not_finished,
+    point_of,
+    run_config,
+    run_one,
+)
 from sslrec_utils.batching import make_batcher
 from sslrec_utils.experiment import DataSpec, load_split
 from sslrec_utils.models import build_model, model_config
@@ -249,9 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     if any("=" not in s for s in args.set):
         parser.error(f"--set takes KEY=VALUE, got {args.set}")
     if args.from_dirs:
-        unfinished = [str(d) for d in args.from_dirs if not (d / "metrics.json").exists()]
-        if unfinished:
-            parser.error(f"not finished runs of sslrec train (no metrics.json): {', '.join(unfinished)}")
+        if problem := not_finished(args.from_dirs):
+            parser.error(problem)
         configs = [run_config(d) for d in args.from_dirs]
         others = [str(d) for d, c in zip(args.from_dirs, configs, strict=True) if c["model"] != args.model]
         if others:

@@ -129,6 +129,9 @@ class TrainConfig(Config):
         if not self.ks or any(not isinstance(k, int) or k < 1 for k in self.ks):
             raise ConfigError(f"ks must be positive integers, e.g. [10, 20]; got {list(self.ks)}")
         name, _, k = self.metric.partition("@")
+        if k.isdigit() and str(int(k)) != k:  # "ndcg@010": spelt as the evaluation's keys are, "ndcg@10"
+            k = str(int(k))
+            object.__setattr__(self, "metric", f"{name}@{k}")  # frozen: set once, before anyone reads it
         if name in (*METRICS, "coverage") and k.isdigit() and int(k) not in self.ks:  # e.g. ks=[1,3] alone
             raise ConfigError(
                 f"the selection metric {self.metric!r} is at a cut-off that ks={list(self.ks)} leaves out: "

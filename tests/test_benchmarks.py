@@ -452,7 +452,21 @@ def test_leaderboard_reads_finished_run_directories(tmp_path, capsys):
     assert "have different options" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         leaderboard.main(["--from-dirs", str(tmp_path), "--out", str(tmp_path / "b4")])
-    assert "not finished run directories" in capsys.readouterr().err
+    assert "not finished runs of sslrec train (no metrics.json)" in capsys.readouterr().err
+    # a run at other settings replaces the earlier run of its model and seed before options are compared
+    assert leaderboard.main(["--from-dirs", str(dirs[0]), str(dirs[2]), "--out", str(tmp_path / "b7")]) == 0
+    assert pd.read_csv(tmp_path / "b7" / "runs.csv")["options"].tolist() == ["--set lr=0.02"]
+    # a run cut short (Ctrl-C, SIGTERM) is not the model's figure: it never enters a mean
+    cut = tmp_path / "run-cut"
+    shutil.copytree(dirs[1], cut)
+    metrics = json.loads((cut / "metrics.json").read_text())
+    (cut / "metrics.json").write_text(json.dumps({**metrics, "interrupted": True}))
+    with pytest.raises(SystemExit):
+        leaderboard.main(["--from-dirs", str(dirs[0]), str(cut), "--out", str(tmp_path / "b8")])
+    assert f"interrupted runs (cut short before early stopping or their last epoch): {cut}" in (
+        capsys.readouterr().err
+    )
+    assert not (tmp_path / "b8" / "runs.csv").exists()
     # a run on other data (here another k-core) does not average with them
     other = tmp_path / "run-2-kcore"
     run_experiment(spec.replace(seed=2, min_user=20), "pop", out_dir=other)
@@ -543,6 +557,16 @@ def test_paired_compares_models_user_by_user(tmp_path, capsys):
             [str(dirs["pop", 1]), str(dirs["pop", 1]), "--reference", "pop", "--out", str(tmp_path / "bad")]
         )
     assert "two runs of pop with seed 1" in capsys.readouterr().err
+    # a run cut short is refused, as by the leaderboard
+    cut = tmp_path / "itemnext-1-cut"
+    shutil.copytree(dirs["itemnext", 1], cut)
+    metrics = json.loads((cut / "metrics.json").read_text())
+    (cut / "metrics.json").write_text(json.dumps({**metrics, "interrupted": True}))
+    with pytest.raises(SystemExit):
+        paired.main([str(cut), str(dirs["pop", 1]), "--reference", "pop", "--out", str(tmp_path / "bad")])
+    assert f"interrupted runs (cut short before early stopping or their last epoch): {cut}" in (
+        capsys.readouterr().err
+    )
     assert not (tmp_path / "bad").exists()
 
 

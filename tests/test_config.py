@@ -115,6 +115,10 @@ def test_train_config_validates():
     assert TrainConfig().with_overrides(["ks=[1,3]", "metric=recall@3"]).metric == "recall@3"
     with pytest.raises(ConfigError, match=r"got 'ndgc@10'; did you mean 'ndcg'\?"):
         TrainConfig(metric="ndgc@10")
+    # a cut-off written with a leading zero names the evaluation's key, which has none (it had passed, then
+    # failed after a first epoch with a bare KeyError)
+    assert TrainConfig(metric="ndcg@010").metric == "ndcg@10"
+    assert TrainConfig().with_overrides(["metric=recall@020"]).metric == "recall@20"
 
 
 def test_model_registry_errors_list_valid_names():

@@ -263,6 +263,11 @@ def test_strong_sizes_and_errors() -> None:
     assert len(train_users) == 32 and (split.train[train_users].getnnz(axis=1) == 10).all()
     with pytest.raises(ValueError, match="n_heldout"):
         strong_split(inter, n_heldout=20)
+    for bad in (0, -3, 0.0, True):  # said to be too small a number, not "needs 2 * 0 users"
+        with pytest.raises(ValueError, match=r"n_heldout must be a number of users >= 1 or a fraction"):
+            strong_split(inter, n_heldout=bad)
+    # a whole float is a number of users (5.0 from a config file), not a fraction out of range
+    assert strong_split(inter, n_heldout=5.0).parts["test_out"]["user"].nunique() == 5
     with pytest.raises(ValueError, match="fold_in"):
         strong_split(inter, fold_in=1.0)
     with pytest.raises(ValueError, match="seed"):
