@@ -259,10 +259,11 @@ def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
     train = subparsers.add_parser(
         "train",
         help="train a model, choose its epoch or hyperparameters on validation, evaluate on test",
-        description="Writes OUT/metrics.json, history.csv, checkpoint.pt and config.json (OUT appears when "
-        "the run ends; a failed run leaves nothing there, but a best checkpoint it saved stays in a hidden "
-        "folder beside OUT, which a message names); the last line on stdout is one JSON object with the test "
-        "metrics; Ctrl-C keeps the best epoch so far, tested, and ends with status 130.",
+        description="Writes OUT/metrics.json, history.csv, checkpoint.pt and config.json, and search.csv "
+        "when a grid search ran (closed-form models, --search) (OUT appears when the run ends; a failed run "
+        "leaves nothing there, but a best checkpoint it saved stays in a hidden folder beside OUT, which a "
+        "message names); the last line on stdout is one JSON object with the test metrics; Ctrl-C (or "
+        "SIGTERM, outside torchrun) keeps the best epoch so far, tested, and ends with status 130.",
     )
     train.add_argument("--model", required=True, help=f"one of: {', '.join(sorted(MODELS))}")
     train.add_argument("--dataset", default="ml-100k", help="MovieLens name or CSV/TSV/Parquet path")

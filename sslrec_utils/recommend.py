@@ -152,7 +152,7 @@ class TrainedRecommender:
         if not self.model.can_fold_in():
             raise ValueError(
                 f"{type(self.model).__name__} represents users by learned IDs and cannot fold in a new history; "
-                "use an autoencoder, EASE, ItemKNN or a sequence model"
+                "use EASE, ItemKNN, a sequence model or an autoencoder other than AutoRec"
             )
         if len(item_ids) == 0:
             raise ValueError("the history is empty: give at least one item ID")

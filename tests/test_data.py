@@ -330,6 +330,8 @@ def test_a_separator_at_the_end_of_each_row_shifts_nothing(tmp_path: Path) -> No
         ("007\n7\n", ["007", "7"]),  # leading zeros: text, two IDs
         ("99999999999999999999\n1\n", ["99999999999999999999", "1"]),  # beyond int64: text, not an overflow
         ("1.5\n2\n", ["1.5", "2"]),
+        ("7\n7.0\n007\n8\n", ["7", "7", "007", "8"]),  # a text column: 7 and 7.0 are still one ID
+        ("1e3\n-0.00\n0\n", ["1e3", "0", "0"]),
     ],
 )
 def test_ids_are_integers_only_when_every_one_is_a_whole_number_int64_holds(

@@ -107,3 +107,12 @@ def test_ids_of_the_wrong_type_are_unknown_ids():
     with pytest.raises(KeyError, match=r"unknown IDs \[196.9, True\] \(the map holds 3 integer IDs\)"):
         ids.to_index([196.9, True, 22])
     assert ids.to_index([196.0, np.int64(22)]).tolist() == [0, 2]
+
+
+def test_a_text_map_reads_typed_ids_as_a_file_is_read():
+    from sslrec_utils.data.core import IdMap
+
+    ids = IdMap(np.array(["007", "7", "SKU1"], dtype=object))  # a file's "7.0" was loaded as "7"
+    assert ids.to_index(["7.0", 7, " 7 ", "007", "SKU1"]).tolist() == [1, 1, 1, 0, 2]
+    with pytest.raises(KeyError, match=r"unknown IDs \['7.5'\]"):
+        ids.to_index(["7.5"])

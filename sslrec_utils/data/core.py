@@ -6,6 +6,7 @@ Everything downstream (splits, models, metrics) works on `Interactions`: users a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,6 +17,17 @@ import scipy.sparse as sp
 from sslrec_utils.config import did_you_mean
 
 COLUMNS = ("user", "item", "rating", "timestamp")
+_WHOLE_NUMBER = re.compile(r"^(-?(?:0|[1-9]\d*))(?:\.0+)?$")  # "12" or "12.0": group 1 is the integer
+
+
+def whole_number_text(text: pd.Series) -> pd.Series:
+    """The integer each ID string writes (``"12"`` and ``"12.0"`` -> ``"12"``, ``"-0"`` -> ``"0"``), NaN for
+    any other text (``"007"``, ``"1.5"``, ``"SKU1"``): the one rule by which IDs read from a file and IDs
+    typed by a user name the same integer."""
+    whole = text.str.extract(_WHOLE_NUMBER, expand=False)
+    return whole.where(whole != "-0", "0")
+
+
 DuplicatePolicy = Literal["last", "first", "max", "mean", "error"]
 TieOrder = Literal["random", "row", "item"]
 TIE_ORDERS = ("random", "row", "item")
@@ -50,8 +62,11 @@ class IdMap:
         Raises:
             KeyError: naming the IDs that are not in the map.
         """
-        if self._text_ids():  # 11 and "11" name the same ID of a text map (a CSV's "007", "SKU10", "11")
-            original = [str(v) for v in np.atleast_1d(np.asarray(original, dtype=object))]
+        if (
+            self._text_ids()
+        ):  # 11, "11" and "11.0" name the same ID of a text map (a CSV's "007", "SKU10", "11")
+            text = pd.Series([str(v).strip() for v in np.atleast_1d(np.asarray(original, dtype=object))])
+            original = text.where(whole_number_text(text).isna(), whole_number_text(text)).tolist()
         elif self.ids.dtype.kind in "iu":  # the cast below would read 196.9 as 196 and True as 1
             odd = [
                 v

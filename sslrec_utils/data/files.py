@@ -13,7 +13,7 @@ import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
 from sslrec_utils.config import closest
-from sslrec_utils.data.core import COLUMNS, Interactions, check_columns
+from sslrec_utils.data.core import COLUMNS, Interactions, check_columns, whole_number_text
 from sslrec_utils.data.movielens import DATASETS
 
 SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
@@ -21,7 +21,6 @@ SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
 SEPARATOR_NAMES = {"tab": "\t", "\\t": "\t", "space": " ", "comma": ",", "semicolon": ";", "pipe": "|"}
 PARQUET = (".parquet", ".pq")
 COMPRESSION = (".gz", ".bz2", ".xz", ".zst", ".zip")
-_WHOLE_NUMBER = re.compile(r"^(-?(?:0|[1-9]\d*))(?:\.0+)?$")  # "12" or "12.0": group 1 is the integer
 _INT64_MAX = np.iinfo(np.int64).max
 
 
@@ -139,7 +138,8 @@ def _ids(values: pd.Series, what: str, source: str) -> pd.Series:
     """IDs as int64 when every value is an integer that int64 holds, else as strings.
 
     Integers are written without leading zeros (``"007"`` stays text) and may end in ``.0``, as a float column
-    writes them (pandas makes one of an integer column with a gap): ``"1.0"`` and ``"1"`` are one ID. Text is
+    writes them (pandas makes one of an integer column with a gap): ``"1.0"`` and ``"1"`` are one ID, also in
+    a column that holds text, where both become ``"1"``. Text is
     stripped of surrounding spaces (``"1 "`` is ``"1"``). An unsigned or written integer too large for int64
     (more than 18 digits written) stays text rather than wrapping around.
     """
@@ -150,10 +150,10 @@ def _ids(values: pd.Series, what: str, source: str) -> pd.Series:
         if (np.isfinite(values) & (values == np.floor(values)) & (values.abs() <= 2**53)).all():
             return values.astype(np.int64)
     text = values.astype(str).str.strip()
-    whole = text.str.extract(_WHOLE_NUMBER, expand=False)  # the integer part of "12" or "12.0"; NaN otherwise
+    whole = whole_number_text(text)  # "12" for "12" or "12.0"; NaN otherwise
     if whole.notna().all() and whole.str.lstrip("-").str.len().max() <= 18:  # 18 digits always fit in int64
         return whole.astype(np.int64)
-    return text
+    return text.where(whole.isna(), whole)  # a text column too: "7.0" is "7" ("007" stays itself)
 
 
 def _numbers(values: pd.Series, source: str) -> pd.Series:
