@@ -58,6 +58,7 @@ from sslrec_utils.data import (  # noqa: E402
     load_interactions,
     load_movielens,
 )
+from sslrec_utils.data.download import expand_user  # noqa: E402
 from sslrec_utils.data.files import near_file  # noqa: E402
 
 USAGE_ERROR = 2
@@ -75,7 +76,7 @@ INTERRUPTED = 130  # 128 + SIGINT
 
 def _data_info(args: argparse.Namespace) -> int:
     """Print users, items, interactions and density of a MovieLens name or an interaction file."""
-    path = Path(args.data).expanduser()
+    path = expand_user(args.data)
     if args.data in DATASETS and not path.is_file():  # a folder of that name (an unpacked zip) is not the log
         ratings = load_movielens(args.data, args.data_dir, progress=not args.quiet).ratings
     elif path.is_file():
@@ -109,7 +110,9 @@ def _data_info(args: argparse.Namespace) -> int:
 
 def _data_download(args: argparse.Namespace) -> int:
     """Fetch a MovieLens data set into the cache (from RecBole's copy or GroupLens) and say where it is."""
-    data = load_movielens(args.name, args.data_dir, url=args.url, md5=args.md5, progress=not args.quiet)
+    data = load_movielens(
+        args.name, args.data_dir, url=args.url, md5=args.md5, progress=not args.quiet, require_cache=True
+    )
     print(f"{data.name}: {len(data.ratings)} ratings in {data.path} (source: {data.source})")
     return 0
 
@@ -207,7 +210,7 @@ def _train(args: argparse.Namespace) -> int:
     spec = DataSpec(
         dataset=args.dataset, seed=args.seed, data_dir=args.data_dir, **given
     ).with_absolute_paths()
-    out = Path(args.out).expanduser().resolve()  # a symlink: the folder it points to
+    out = expand_user(args.out).resolve()  # a symlink: the folder it points to
     # only rank 0 writes OUT, so only it checks: across nodes without a shared file system, another node's
     # folder of that name is not the run's (torchrun stops the other ranks when rank 0 fails). The rank comes
     # from torchrun's RANK, as dist.is_main below, because the check runs before the process group is joined

@@ -30,6 +30,7 @@ from tqdm import tqdm
 
 from sslrec_utils.config import Config, ConfigError, did_you_mean, parse_value
 from sslrec_utils.data import TIE_ORDERS, Interactions, load_interactions, load_movielens, preprocess
+from sslrec_utils.data.download import expand_user
 from sslrec_utils.data.movielens import DATASETS
 from sslrec_utils.data.synthetic import parse_synthetic, synthetic_interactions
 from sslrec_utils.distributed import DistContext
@@ -112,11 +113,11 @@ class DataSpec(Config):
     def with_absolute_paths(self) -> DataSpec:
         """The spec with an existing data file and `data_dir` made absolute, so that a run's config finds them
         from any folder (a MovieLens name or a synthetic shape stays as it is)."""
-        path = Path(self.dataset).expanduser()
+        path = expand_user(self.dataset)
         return dataclasses.replace(
             self,
             dataset=str(path.resolve()) if self.is_file and path.is_file() else self.dataset,
-            data_dir=None if self.data_dir is None else str(Path(self.data_dir).expanduser().resolve()),
+            data_dir=None if self.data_dir is None else str(expand_user(self.data_dir).resolve()),
         )
 
 

@@ -18,6 +18,8 @@ import tempfile
 from collections.abc import Collection, Iterator
 from pathlib import Path
 
+from sslrec_utils.data.download import expand_user
+
 # files that editors and systems add to any folder; they do not make a result folder someone else's
 IGNORED = (".DS_Store", "Thumbs.db", "desktop.ini", ".ipynb_checkpoints")
 
@@ -98,7 +100,7 @@ def staged(
     Raises:
         ValueError: `out`'s parent cannot hold the temporary folder, or the swap failed.
     """
-    out = out.expanduser().resolve()
+    out = expand_user(out).resolve()
     missing = [p for p in reversed(out.parents) if not p.exists()]
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

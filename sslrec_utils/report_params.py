@@ -15,6 +15,7 @@ import pandas as pd
 
 from sslrec_utils.config import Config, ConfigError, did_you_mean, parse_value
 from sslrec_utils.data import DATASETS, TIE_ORDERS
+from sslrec_utils.data.download import expand_user
 from sslrec_utils.data.files import PARQUET, SEPARATORS, near_file, parse_sep, sep_hint
 from sslrec_utils.data.files import _format as file_format
 from sslrec_utils.experiment import DataSpec, is_file_dataset
@@ -148,11 +149,7 @@ class ReportParams(Config):
         """Paths made absolute, since the notebook runs in the report folder, not in the caller's directory."""
         paths = ["data_dir", "runs_dir", "temp_dir"] + (["dataset"] if is_file_dataset(self.dataset) else [])
         return self.replace(
-            **{
-                k: str(Path(getattr(self, k)).expanduser().resolve())
-                for k in paths
-                if getattr(self, k) is not None
-            }
+            **{k: str(expand_user(getattr(self, k)).resolve()) for k in paths if getattr(self, k) is not None}
         )
 
 
@@ -239,7 +236,7 @@ def check_source(params: ReportParams) -> None:
     """
     if not is_file_dataset(params.dataset):
         return
-    path = Path(params.dataset).expanduser()
+    path = expand_user(params.dataset)
     if not path.is_file():
         raise FileNotFoundError(
             f"DATASET {params.dataset!r} is neither a data set ({', '.join(DATASETS)}, synthetic:UxIxN) "

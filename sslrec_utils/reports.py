@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sslrec_utils.data.download import expand_user
 from sslrec_utils.experiment import load_data, write_json
 from sslrec_utils.outdir import check_out, staged
 from sslrec_utils.report_content import (
@@ -243,7 +244,7 @@ def run_report(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    out = Path(out).expanduser().resolve()
+    out = expand_user(out).resolve()
     check_out(out, force, REPORT_FILES, REPORT_SIGNATURE)
     notebook = Path(notebook)
     if not notebook.is_file():

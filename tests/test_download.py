@@ -9,6 +9,7 @@ import functools
 import hashlib
 import http.server
 import json
+import os
 import socket
 import stat
 import threading
@@ -21,6 +22,7 @@ import pandas as pd
 import pytest
 
 from sslrec_utils.data import (
+    CacheWriteError,
     ChecksumError,
     DataUnavailableError,
     UnsafeArchiveError,
@@ -305,3 +307,135 @@ def test_zip_without_the_expected_files_is_reported(tmp_path: Path) -> None:
     md5 = write_zip(tmp_path / "ml-1m.zip", {"other/readme.txt": "nothing here"})
     with pytest.raises(DataUnavailableError, match="holds no ratings.dat"):
         load_movielens("ml-1m", tmp_path / "d", url=str(tmp_path / "ml-1m.zip"), md5=md5, progress=False)
+
+
+ML1M = {
+    "ml-1m/ratings.dat": "1::1193::5::978300760\n2::661::3::978302109\n",
+    "ml-1m/movies.dat": "1193::One Flew Over the Cuckoo's Nest (1975)::Drama\n661::Amélie (2001)::Comedy\n",
+    "ml-1m/users.dat": "1::F::1::10::48067\n2::M::56::16::70072\n",
+}
+
+
+def test_a_folder_of_the_users_where_the_cache_goes_is_never_replaced(tmp_path: Path) -> None:
+    # an unzipped GroupLens folder (or any folder) named like the cache had been deleted to make room for it
+    folder = tmp_path / "d" / "ml-1m"
+    folder.mkdir(parents=True)
+    (folder / "notes.txt").write_text("my notes")
+    md5 = write_zip(tmp_path / "ml-1m.zip", ML1M)
+    with pytest.warns(UserWarning, match=r"is not a cache of sslrec \(no source.json\) and is left as it is"):
+        data = load_movielens(
+            "ml-1m", tmp_path / "d", url=str(tmp_path / "ml-1m.zip"), md5=md5, progress=False
+        )
+    assert len(data.ratings) == 2 and [p.name for p in folder.iterdir()] == ["notes.txt"]
+    with pytest.raises(
+        CacheWriteError, match="is not a cache of sslrec"
+    ):  # `sslrec data download` must fill it
+        load_movielens(
+            "ml-1m",
+            tmp_path / "d",
+            url=str(tmp_path / "ml-1m.zip"),
+            md5=md5,
+            progress=False,
+            require_cache=True,
+        )
+    assert (folder / "notes.txt").read_text() == "my notes"
+    # a cache of ours whose source.json is damaged (here a JSON list) is replaced, as before
+    cache = tmp_path / "e" / "ml-1m"
+    load_movielens("ml-1m", tmp_path / "e", url=str(tmp_path / "ml-1m.zip"), md5=md5, progress=False)
+    (cache / "source.json").write_text("[]")
+    again = load_movielens("ml-1m", tmp_path / "e", url=str(tmp_path / "ml-1m.zip"), md5=md5, progress=False)
+    assert (
+        again.source == "download" and json.loads((cache / "source.json").read_text())["source"] == "download"
+    )
+
+
+def test_sslrec_data_download_fails_when_it_cannot_write_the_cache(tmp_path: Path, capsys) -> None:
+    from sslrec_utils.cli import main
+
+    (tmp_path / "afile").write_text("x")
+    md5 = write_zip(tmp_path / "ml-1m.zip", ML1M)
+    argv = ["data", "download", "ml-1m", "--data-dir", str(tmp_path / "afile"), "-q"]
+    assert main([*argv, "--url", str(tmp_path / "ml-1m.zip"), "--md5", md5]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(
+        f"sslrec: error: could not write the cache {tmp_path / 'afile'}"
+    )
+    assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_a_bad_zip_is_one_line_naming_its_file(tmp_path: Path) -> None:
+    bad_row = {**ML1M, "ml-1m/ratings.dat": "1::1193::5::978300760\n2::661::3::978302109::7\n"}
+    md5 = write_zip(tmp_path / "rows.zip", bad_row)
+    with pytest.raises(DataUnavailableError) as caught:
+        load_movielens("ml-1m", tmp_path / "d", url=str(tmp_path / "rows.zip"), md5=md5, progress=False)
+    assert "\n" not in str(caught.value) and "download (ratings.dat: Error tokenizing data" in str(
+        caught.value
+    )
+    # an occupation code outside 0-20 (or -1, which numpy would read from the end) is refused
+    for code in ("21", "-1"):
+        users = {**ML1M, "ml-1m/users.dat": f"1::F::1::{code}::48067\n"}
+        md5 = write_zip(tmp_path / "users.zip", users)
+        with pytest.raises(DataUnavailableError, match=f"users.dat: occupation '{code}' is not a code 0-20"):
+            load_movielens(
+                "ml-1m", tmp_path / f"u{code}", url=str(tmp_path / "users.zip"), md5=md5, progress=False
+            )
+
+
+def test_an_archive_zipfile_cannot_read_is_a_source_error(tmp_path: Path, monkeypatch) -> None:
+    from sslrec_utils.data import movielens
+
+    def unsupported(archive: Path, dest: Path) -> list[Path]:  # as an AES-encrypted member raises
+        raise NotImplementedError("That compression method is not supported")
+
+    monkeypatch.setattr(movielens, "safe_extract", unsupported)
+    md5 = write_zip(tmp_path / "ml-1m.zip", ML1M)
+    with pytest.raises(DataUnavailableError, match="That compression method is not supported"):
+        load_movielens("ml-1m", tmp_path / "d", url=str(tmp_path / "ml-1m.zip"), md5=md5, progress=False)
+
+
+def test_an_unknown_home_folder_is_a_one_line_error(tmp_path: Path, capsys) -> None:
+    from sslrec_utils.cli import main
+
+    with pytest.raises(ValueError, match=r"cannot expand '~no_such_user_zz/d'"):
+        load_movielens("ml-1m", "~no_such_user_zz/d", progress=False)
+    assert main(["data", "info", "~no_such_user_zz/x.csv"]) == 2
+    assert capsys.readouterr().err.startswith("sslrec: error: cannot expand '~no_such_user_zz/x.csv'")
+
+
+def test_a_download_gets_the_usual_permissions_and_warns_when_nothing_checked_it(
+    served: tuple[str, Path], tmp_path: Path
+) -> None:
+    base, root = served
+    (root / "blob.bin").write_bytes(b"x" * 100)
+    umask = os.umask(0o022)
+    try:
+        download(
+            f"{base}/blob.bin", tmp_path / "blob.bin", md5=hashlib.md5(b"x" * 100).hexdigest(), progress=False
+        )
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "blob.bin").stat().st_mode) == 0o644  # mkstemp had made it 0600
+
+
+class _NoLength(_QuietHandler):
+    def do_GET(self) -> None:  # a body ended by closing the connection: its length is never known
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"x" * 100)
+
+
+def test_a_download_nothing_could_check_says_so(tmp_path: Path) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NoLength)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/blob.bin"
+        with pytest.warns(
+            UserWarning, match="sent no Content-Length and no MD5 was given: .* may be incomplete"
+        ):
+            download(url, tmp_path / "blob.bin", progress=False)
+        assert (tmp_path / "blob.bin").read_bytes() == b"x" * 100
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

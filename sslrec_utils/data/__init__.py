@@ -17,6 +17,7 @@ from sslrec_utils.data.download import ChecksumError, UnsafeArchiveError, downlo
 from sslrec_utils.data.files import dataset_info, load_interactions
 from sslrec_utils.data.movielens import (
     DATASETS,
+    CacheWriteError,
     DataUnavailableError,
     MovieLens,
     default_data_dir,
@@ -27,6 +28,7 @@ __all__ = [
     "COLUMNS",
     "DATASETS",
     "TIE_ORDERS",
+    "CacheWriteError",
     "ChecksumError",
     "DataUnavailableError",
     "IdMap",

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import stat
-import tempfile
 import urllib.parse
 import urllib.request
+import warnings
 import zipfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -27,6 +28,15 @@ class UnsafeArchiveError(ValueError):
     """An archive member would be written outside the destination, or is a link."""
 
 
+def expand_user(path: str | os.PathLike[str]) -> Path:
+    """``Path(path).expanduser()``, with an unknown ``~user`` (or no home folder) as a `ValueError` naming
+    `path`, instead of pathlib's RuntimeError."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError as err:
+        raise ValueError(f"cannot expand {os.fspath(path)!r}: {err}") from None
+
+
 def as_url(url_or_path: str | os.PathLike[str]) -> str:
     """Return `url_or_path` as a URL: an ``http(s)``, ``ftp`` or ``file`` URL is kept, a local path becomes a
     ``file://`` URL.
@@ -37,7 +47,7 @@ def as_url(url_or_path: str | os.PathLike[str]) -> str:
     text = os.fspath(url_or_path)
     if urllib.parse.urlparse(text).scheme in ("http", "https", "ftp", "file"):
         return text
-    path = Path(text).expanduser()
+    path = expand_user(text)
     if not path.exists():
         raise FileNotFoundError(f"no such file: {text}")
     return path.resolve().as_uri()
@@ -54,7 +64,9 @@ def download(
     """Download `url` to `dest`, verifying its MD5, and return its SHA-256.
 
     The bytes go to a temporary file next to `dest`, which is renamed to `dest` only once the download is
-    complete and verified, so `dest` never holds a partial or corrupt file.
+    complete and verified, so `dest` never holds a partial or corrupt file. Completeness is known from the
+    server's Content-Length or from `md5`: with neither, a connection closed early cannot be told from the end
+    of the file, and a warning says that nothing was checked.
 
     Args:
         url: an ``http(s)://`` or ``file://`` URL (a local path is accepted too).
@@ -73,7 +85,9 @@ def download(
     """
     url, dest = as_url(url), Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    # not mkstemp, whose file is 0600: the cache must get the usual permissions (0666 less the umask)
+    tmp_name = dest.parent / f".{dest.name}.{secrets.token_hex(8)}.part"
+    fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     md5_hash, sha256_hash = hashlib.md5(usedforsecurity=False), hashlib.sha256()
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
@@ -95,6 +109,10 @@ def download(
                     bar.update(len(chunk))
         if total is not None and received != total:
             raise OSError(f"incomplete download of {url}: got {received} of {total} bytes")
+        if total is None and md5 is None:
+            warnings.warn(
+                f"{url} sent no Content-Length and no MD5 was given: {dest} may be incomplete", stacklevel=2
+            )
         if md5 is not None and md5_hash.hexdigest() != md5.lower():
             raise ChecksumError(
                 f"MD5 mismatch for {url}: got {md5_hash.hexdigest()}, expected {md5.lower()} "

@@ -44,18 +44,23 @@ def _read_table(
     """Read a delimited file as strings; a multi-character `sep` (``::``) is replaced so the fast C parser works."""
     if not path.is_file():
         raise FileNotFoundError(f"{path.name} not found in {path.parent}")
-    text = path.read_bytes().decode(encoding)
-    if len(sep) > 1:
-        text, sep = text.replace(sep, "\x1f"), "\x1f"
-    return pd.read_csv(
-        io.StringIO(text),
-        sep=sep,
-        header=None if names else 0,
-        names=names,
-        dtype=str,
-        keep_default_na=False,
-        quoting=csv.QUOTE_NONE,
-    )
+    try:
+        text = path.read_bytes().decode(encoding)
+        if len(sep) > 1:
+            text, sep = text.replace(sep, "\x1f"), "\x1f"
+        return pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            header=None if names else 0,
+            names=names,
+            dtype=str,
+            keep_default_na=False,
+            quoting=csv.QUOTE_NONE,
+        )
+    except (
+        ValueError
+    ) as err:  # a bad byte or row: one line naming the file (pandas' message ends in a newline)
+        raise ValueError(f"{path.name}: {' '.join(str(err).split())}") from None
 
 
 def _ratings(frame: pd.DataFrame) -> pd.DataFrame:
@@ -112,7 +117,13 @@ def parse_ml1m(folder: Path) -> Frames:
     ratings = _read_table(folder / "ratings.dat", "::", ["user", "item", "rating", "timestamp"], "latin-1")
     movies = _read_table(folder / "movies.dat", "::", ["item", "title", "genres"], "latin-1")
     users = _read_table(folder / "users.dat", "::", ["user", "gender", "age", "occupation", "zip"], "latin-1")
-    users["occupation"] = np.asarray(ML1M_OCCUPATIONS)[users["occupation"].astype(int).to_numpy()]
+    codes = pd.to_numeric(users["occupation"], errors="coerce")
+    bad = ~codes.between(0, len(ML1M_OCCUPATIONS) - 1) | (codes % 1 != 0)
+    if bad.any():  # an index out of range, or -1, which numpy would read from the end of the list
+        raise ValueError(
+            f"users.dat: occupation {users['occupation'][bad].iloc[0]!r} is not a code 0-{len(ML1M_OCCUPATIONS) - 1}"
+        )
+    users["occupation"] = np.asarray(ML1M_OCCUPATIONS)[codes.astype(int).to_numpy()]
     return Frames(
         _ratings(ratings),
         _items(movies["item"], split_title_year(movies["title"]), movies["genres"]),

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from sslrec_utils.data.core import COLUMNS
-from sslrec_utils.data.download import as_url, download, safe_extract
+from sslrec_utils.data.download import as_url, download, expand_user, safe_extract
 from sslrec_utils.data.grouplens import Frames, parse_ml1m, parse_ml20m, parse_ml100k, parse_recbole_ml100k
 
 SOURCES = ("cache", "recbole", "download")
@@ -53,6 +53,10 @@ class DataUnavailableError(RuntimeError):
     """No source (cache, RecBole, download) could provide the requested data set."""
 
 
+class CacheWriteError(DataUnavailableError):
+    """The data loaded, but its cache could not be written where asked (a read-only folder, a user's folder)."""
+
+
 @dataclass(frozen=True, eq=False)
 class MovieLens:
     """A MovieLens data set with original IDs.
@@ -77,7 +81,7 @@ class MovieLens:
 def default_data_dir() -> Path:
     """The data folder: ``$SSLREC_DATA``, else ``<repo>/data`` in a checkout, else ``~/.cache/sslrec``."""
     if env := os.environ.get("SSLREC_DATA"):
-        return Path(env).expanduser()
+        return expand_user(env)
     repo = Path(__file__).resolve().parents[2]
     if (repo / "pyproject.toml").is_file():
         return repo / "data"
@@ -104,6 +108,8 @@ def read_cache(folder: Path) -> tuple[Frames, dict[str, object]]:
     if not meta_path.is_file():
         raise FileNotFoundError(f"no cache in {folder}")
     meta = json.loads(meta_path.read_text())
+    if not isinstance(meta, dict):
+        raise ValueError(f"{meta_path} does not hold a JSON object")
     ratings = pd.read_parquet(folder / "ratings.parquet")
     if tuple(ratings.columns) != COLUMNS:
         raise ValueError(
@@ -154,7 +160,14 @@ def _from_download(name: str, url: str, md5: str, progress: bool) -> tuple[Frame
     with tempfile.TemporaryDirectory(prefix=f"sslrec-{name}-") as tmp:
         archive = Path(tmp) / f"{name}.zip"
         sha256 = download(url, archive, md5=md5, progress=progress)
-        files = safe_extract(archive, Path(tmp) / "unpacked")
+        try:
+            files = safe_extract(archive, Path(tmp) / "unpacked")
+        except (
+            NotImplementedError,
+            RuntimeError,
+            EOFError,
+        ) as err:  # an unsupported method, encryption, a cut
+            raise zipfile.BadZipFile(f"{url}: {err}") from None
         first = next((f for f in files if f.name == DATASETS[name].first_file), None)
         if first is None:
             raise FileNotFoundError(f"{url} holds no {DATASETS[name].first_file}; is it the {name} zip?")
@@ -192,6 +205,7 @@ def load_movielens(
     md5: str | None = None,
     progress: bool = True,
     sources: Sequence[str] = SOURCES,
+    require_cache: bool = False,
 ) -> MovieLens:
     """Load a MovieLens data set, trying the cache, RecBole's copy (ml-100k only), then the GroupLens zip.
 
@@ -207,6 +221,8 @@ def load_movielens(
         md5: the expected MD5 of the zip; default the checksum GroupLens publishes.
         progress: show a download progress bar.
         sources: the sources to try, in order, a subset of ``("cache", "recbole", "download")``.
+        require_cache: raise `CacheWriteError` when the cache cannot be written (``sslrec data download``,
+            whose point it is), instead of warning and returning the data.
 
     Returns:
         The `MovieLens` tables, with ``source`` saying where they came from.
@@ -215,12 +231,13 @@ def load_movielens(
         ValueError: for an unknown `name` or source.
         FileNotFoundError: if `url` is a local path that does not exist.
         DataUnavailableError: if no source works; its message lists what was tried and what to do.
+        CacheWriteError: with `require_cache`, if the cache could not be written.
     """
     if name not in DATASETS:
         raise ValueError(f"unknown data set {name!r}; valid: {', '.join(DATASETS)}")
     if unknown := [s for s in sources if s not in SOURCES]:
         raise ValueError(f"unknown source(s) {unknown}; valid: {', '.join(SOURCES)}")
-    folder = (Path(data_dir).expanduser() if data_dir is not None else default_data_dir()) / name
+    folder = (expand_user(data_dir) if data_dir is not None else default_data_dir()) / name
     explicit = url is not None
     if explicit:
         sources = [s for s in sources if s != "recbole"]  # RecBole's copy did not come from `url`
@@ -239,8 +256,9 @@ def load_movielens(
                 _from_recbole(name) if source == "recbole" else _from_download(name, url, md5, progress)
             )
         except SOURCE_ERRORS as err:
-            tried.append(f"{source} ({err})")
-            broken_cache |= source == "cache" and folder.exists()
+            tried.append(f"{source} ({' '.join(str(err).split())})")  # one line, whatever the error printed
+            # only a cache this package wrote is replaced; a folder of the user's (an unpacked zip) is kept
+            broken_cache |= source == "cache" and (folder / "source.json").is_file()
             continue
         meta = {
             "name": name,
@@ -251,8 +269,15 @@ def load_movielens(
         try:
             write_cache(folder, frames, meta, replace=broken_cache)
         except OSError as err:
-            warnings.warn(
-                f"could not write the cache {folder} ({err}); the next load will be slow", stacklevel=2
+            foreign = folder.exists() and not (folder / "source.json").is_file()
+            reason = (
+                f"{folder} is not a cache of sslrec (no source.json) and is left as it is: move it away, or "
+                "choose another data folder"
+                if foreign
+                else f"could not write the cache {folder} ({err}): choose a writable data folder"
             )
+            if require_cache:
+                raise CacheWriteError(f"{reason} (data_dir=, --data-dir or SSLREC_DATA)") from None
+            warnings.warn(f"{reason}; the next load will be slow", stacklevel=2)
         return MovieLens(name, *frames, source=source, path=folder)
     raise _unavailable(name, folder, url, tried, explicit)
