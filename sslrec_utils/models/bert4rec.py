@@ -33,9 +33,9 @@ class BERT4RecConfig(TransformerConfig):
     # budget, batches of 256 or 1024 windows, twice the width and four layers left the level the validation
     # curve settles at unchanged; overlapping windows (stride 5: 8.2 times the windows per epoch) with a
     # patience of 40 validations raised it from at most 0.0602 to 0.0673, and the best validation figure over
-    # seeds 2020-2022 from 0.0627 to 0.0769 (benchmarks/results/tuning/bert4rec-levels, ml-100k-loo-id-ties,
-    # ml-100k-loo-bert4rec-tiled); `--set stride=None --set patience=15` restores the former tiling, about 6
-    # times less time per epoch. Stride 1 (one window per prefix, 4.9 times the windows) was level with stride 5
+    # seeds 2020-2022 from 0.0627 to 0.0769 (benchmarks/results/tuning/bert4rec-levels,
+    # ml-100k-loo-bert4rec-dropout01, ml-100k-loo-bert4rec-tiled); `--set stride=None --set patience=15` restores
+    # the former tiling, 6.5 times less time per epoch (benchmarks/results/epoch_throughput/). Stride 1 (one window per prefix, 4.9 times the windows) was level with stride 5
     # at the same number of windows seen, over seeds 2020-2022 (benchmarks/results/tuning/bert4rec-stride), and
     # so was a learning rate decaying linearly to 0 over 120 epochs (tuning/bert4rec-lr-schedule). Without
     # dropout, the best validation figure over seeds 2020-2022 rose from 0.0769 to 0.0801, higher on every seed,
