@@ -140,6 +140,7 @@ def item_ce(logits: Tensor, targets: Tensor, ignore_index: int = -100) -> Tensor
     Args:
         logits: (N, n_items) scores for N predicted positions.
         targets: (N,) target item indices; positions equal to `ignore_index` do not count.
+        ignore_index: the target value of positions left out (padding, unmasked positions).
 
     Returns:
         Scalar mean over counted positions; 0 when none counts (a BERT4Rec batch of short windows can draw

@@ -144,6 +144,12 @@ def user_panel(rec: Any, user: object, k: int = 10, n_history: int = 10) -> pd.D
     Args:
         rec: a `TrainedRecommender`.
         user: an original user ID.
+        k: recommendations shown.
+        n_history: latest history items shown.
+
+    Returns:
+        One row per line of the panel: ``history (latest first)`` and ``recommended`` item labels, the shorter
+        column padded with empty strings.
     """
     idx = int(rec.split.user_map.to_index([user])[0])
     seq = rec.sequences.items[rec.sequences.indptr[idx] : rec.sequences.indptr[idx + 1]]

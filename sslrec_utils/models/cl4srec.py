@@ -64,6 +64,12 @@ def crop(seqs: Tensor, lengths: Tensor, rate: float, pad: int, generator: torch.
     Args:
         seqs: (B, L) right-aligned item ids padded with `pad`.
         lengths: (B,) number of items per row.
+        rate: share of each row's items kept.
+        pad: the padding id, which fills the positions before the kept run.
+        generator: draws each row's start.
+
+    Returns:
+        (B, L) the cropped rows, right-aligned and padded.
     """
     B, L = seqs.shape
     keep = (rate * lengths).long().clamp(min=1)

@@ -125,6 +125,7 @@ def sign_noise(x: Tensor, eps: float, generator: torch.Generator | None = None) 
     Args:
         x: (n, d) embeddings.
         eps: length of each row's noise.
+        generator: draws the noise; None uses torch's global generator.
 
     Returns:
         (n, d) noise to add to `x`.
