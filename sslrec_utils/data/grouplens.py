@@ -57,9 +57,8 @@ def _read_table(
             keep_default_na=False,
             quoting=csv.QUOTE_NONE,
         )
-    except (
-        ValueError
-    ) as err:  # a bad byte or row: one line naming the file (pandas' message ends in a newline)
+    # a bad byte or row: one line naming the file (pandas' message ends in a newline)
+    except ValueError as err:
         raise ValueError(f"{path.name}: {' '.join(str(err).split())}") from None
 
 
@@ -120,9 +119,8 @@ def parse_ml1m(folder: Path) -> Frames:
     codes = pd.to_numeric(users["occupation"], errors="coerce")
     bad = ~codes.between(0, len(ML1M_OCCUPATIONS) - 1) | (codes % 1 != 0)
     if bad.any():  # an index out of range, or -1, which numpy would read from the end of the list
-        raise ValueError(
-            f"users.dat: occupation {users['occupation'][bad].iloc[0]!r} is not a code 0-{len(ML1M_OCCUPATIONS) - 1}"
-        )
+        first, last = users["occupation"][bad].iloc[0], len(ML1M_OCCUPATIONS) - 1
+        raise ValueError(f"users.dat: occupation {first!r} is not a code 0-{last}")
     users["occupation"] = np.asarray(ML1M_OCCUPATIONS)[codes.astype(int).to_numpy()]
     return Frames(
         _ratings(ratings),

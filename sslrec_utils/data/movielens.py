@@ -162,11 +162,8 @@ def _from_download(name: str, url: str, md5: str, progress: bool) -> tuple[Frame
         sha256 = download(url, archive, md5=md5, progress=progress)
         try:
             files = safe_extract(archive, Path(tmp) / "unpacked")
-        except (
-            NotImplementedError,
-            RuntimeError,
-            EOFError,
-        ) as err:  # an unsupported method, encryption, a cut
+        # what zipfile raises for an unsupported method, an encrypted member or a cut archive
+        except (NotImplementedError, RuntimeError, EOFError) as err:
             raise zipfile.BadZipFile(f"{url}: {err}") from None
         first = next((f for f in files if f.name == DATASETS[name].first_file), None)
         if first is None:
