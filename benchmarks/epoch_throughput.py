@@ -35,7 +35,7 @@ def measure(model_name: str, split, device: str, epochs: int, settings: list[str
     model = build_model(model_cfg, data, seed=train_cfg.seed)
     dev = resolve_device(device)
     if dev.type == "cuda":
-        torch.cuda.reset_peak_memory_stats()
+        torch.cuda.reset_peak_memory_stats(dev)  # this device's, not CUDA's current one
     result = fit(model, split, train_cfg)
     last = result.history.iloc[-1]
     train_s = float(last.get("epoch_train_seconds", last["epoch_seconds"]))
@@ -49,7 +49,7 @@ def measure(model_name: str, split, device: str, epochs: int, settings: list[str
         "validation_s": float(last["epoch_seconds"]) - train_s,
         "interactions_per_s": data.matrix.nnz / train_s if train_s > 0 else float("nan"),
         "valid_ndcg@10": float(last["ndcg@10"]),
-        "peak_gpu_mb": torch.cuda.max_memory_allocated() / 2**20 if dev.type == "cuda" else float("nan"),
+        "peak_gpu_mb": torch.cuda.max_memory_allocated(dev) / 2**20 if dev.type == "cuda" else float("nan"),
     }
 
 

@@ -30,6 +30,7 @@ import torch
 
 from benchmarks.leaderboard import plus_minus
 from sslrec_utils.experiment import DataSpec, load_split
+from sslrec_utils.metrics import rank_top
 from sslrec_utils.recommend import TrainedRecommender
 from sslrec_utils.splits import Split
 from sslrec_utils.train import evaluate_model, make_score_fn
@@ -92,7 +93,7 @@ def latest_item_share(rec: TrainedRecommender, k: int = 10, batch_size: int = 10
     latest = seqs.items[seqs.indptr[plan.users + 1] - 1]  # every evaluated user has an input
     hits = []
     for start in range(0, len(plan.users), batch_size):
-        top = score_fn(plan.users[start : start + batch_size]).topk(k).indices.cpu().numpy()
+        top = rank_top(score_fn(plan.users[start : start + batch_size]), k)[1].cpu().numpy()  # ties by index
         hits.append((top == latest[start : start + batch_size, None]).any(axis=1))
     return float(np.concatenate(hits).mean())
 

@@ -23,6 +23,20 @@ from torch import Tensor
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
+def _unit_rows(emb: Tensor | np.ndarray, rows: np.ndarray, what: str) -> Tensor:
+    """`emb` as float32 on the CPU with L2-normalised rows, after checking that it is finite and that `rows`
+    (the queries or seeds) are valid indices of rows with a direction (non-zero)."""
+    x = torch.as_tensor(emb).detach().float().cpu()  # GPU-trained embeddings too
+    if not torch.isfinite(x).all():
+        raise ValueError("the embeddings hold NaN or infinite values (a diverged training?)")
+    if rows.size and (rows.min() < 0 or rows.max() >= x.shape[0]):
+        raise ValueError(f"{what} must be row indices in [0, {x.shape[0] - 1}], got {rows.tolist()[:5]}")
+    zero = rows[(x[torch.as_tensor(rows)].norm(dim=1) == 0).numpy()] if rows.size else rows
+    if zero.size:
+        raise ValueError(f"{what} {zero.tolist()[:5]} have all-zero embeddings: no direction to compare")
+    return F.normalize(x, dim=1)
+
+
 def cosine_neighbours(
     emb: Tensor | np.ndarray, queries: Sequence[int] | np.ndarray, k: int, *, exclude_self: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -37,8 +51,9 @@ def cosine_neighbours(
     Returns:
         ``(indices, similarities)``, each (q, k), most similar first.
     """
-    x = F.normalize(torch.as_tensor(emb).detach().float().cpu(), dim=1)  # GPU-trained embeddings too
-    q = torch.as_tensor(np.asarray(queries, dtype=np.int64))
+    rows = np.asarray(queries, dtype=np.int64)
+    x = _unit_rows(emb, rows, "queries")
+    q = torch.as_tensor(rows)
     if not 1 <= k < x.shape[0]:
         raise ValueError(f"k must lie in [1, {x.shape[0] - 1}] for {x.shape[0]} rows, got {k}")
     sims = x[q] @ x.T  # (q, n)
@@ -58,12 +73,13 @@ def lookalike(emb: Tensor | np.ndarray, seeds: Sequence[int] | np.ndarray) -> tu
         seeds: (s,) indices of the seed audience, at least one.
 
     Returns:
-        ``(candidates, scores)``: (n - s,) indices of the other rows, best first, and their cosine scores.
+        ``(candidates, scores)``: (n - s,) indices of the other rows (s distinct seeds), best first, and their
+        cosine scores.
     """
-    x = F.normalize(torch.as_tensor(emb).detach().float().cpu(), dim=1)  # GPU-trained embeddings too
     seeds = np.unique(np.asarray(seeds, dtype=np.int64))
     if seeds.size == 0:
         raise ValueError("the seed audience is empty")
+    x = _unit_rows(emb, seeds, "seeds")
     centroid = F.normalize(x[torch.as_tensor(seeds)].mean(dim=0), dim=0)
     scores = (x @ centroid).numpy()
     others = np.setdiff1d(np.arange(x.shape[0]), seeds)
@@ -166,6 +182,8 @@ def roc_auc(scores: Sequence[float] | np.ndarray, positives: Sequence[bool] | np
     n_pos, n_neg = int(y.sum()), int((~y).sum())
     if s.shape != y.shape or n_pos == 0 or n_neg == 0:
         raise ValueError(f"need equal lengths and both classes; got {s.size} scores, {n_pos} positives")
+    if np.isnan(s).any():  # np.unique would rank NaN above every score
+        raise ValueError("the scores hold NaN values")
     _, inverse, counts = np.unique(s, return_inverse=True, return_counts=True)
     ranks = (np.cumsum(counts) - (counts - 1) / 2)[inverse]  # average 1-based ranks, ties shared
     return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))

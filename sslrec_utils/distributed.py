@@ -11,6 +11,7 @@ early stopping for everyone, evaluates the test part and writes the run. Backend
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import os
 from collections.abc import Iterator
 from typing import Any, TypeVar
@@ -20,6 +21,8 @@ import torch.distributed as dist
 from torch import Tensor, nn
 
 from sslrec_utils.models.base import Batch, Recommender, StepInfo
+
+COLLECTIVE_TIMEOUT = datetime.timedelta(hours=1)  # how long a rank waits for the others before it fails
 
 T = TypeVar("T")
 
@@ -69,7 +72,9 @@ def init_distributed(device: str = "auto") -> DistContext:
         torch.cuda.set_device(local_rank)
     target = torch.device("cuda", local_rank) if use_cuda else torch.device("cpu")
     if not dist.is_initialized():
-        dist.init_process_group(backend="nccl" if use_cuda else "gloo")
+        # the other ranks wait in a broadcast while rank 0 validates, tests and writes the run: NCCL's default
+        # of 10 minutes would abort a long validation (a large catalogue, a time-to-target monitor)
+        dist.init_process_group(backend="nccl" if use_cuda else "gloo", timeout=COLLECTIVE_TIMEOUT)
     return DistContext(dist.get_rank(), dist.get_world_size(), local_rank, target)
 
 

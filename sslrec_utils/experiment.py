@@ -351,7 +351,8 @@ def run_experiment(
         model, settings, epochs=epochs, device=device, seed=spec.seed, progress=progress
     )
     # an unusable device fails here, before the data is loaded
-    device_type = dist.device.type if dist is not None else resolve_device(train_cfg.device).type
+    device = dist.device if dist is not None else resolve_device(train_cfg.device)
+    device_type = device.type
     if split is None:
         split, _ = load_split(spec, progress=progress)
     for k in train_cfg.ks:  # evaluation's own check, made before training rather than after it
@@ -364,8 +365,8 @@ def run_experiment(
     out = Path(out_dir) if out_dir is not None and (dist is None or dist.is_main) else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-    if device_type == "cuda":
-        torch.cuda.reset_peak_memory_stats()
+    if device_type == "cuda":  # of the training device: without it, CUDA's current one (cuda:0 for cuda:1)
+        torch.cuda.reset_peak_memory_stats(device)
     trained = train_on_split(
         split, model_cfg, train_cfg, search=search, fixed=settings, out_dir=out, dist=dist
     )
@@ -390,7 +391,7 @@ def run_experiment(
         "valid": trained.fit.best_valid,
         "n_test_users": test.n_users,
         "peak_rss_mb": peak_rss_mb(),
-        "peak_gpu_mb": torch.cuda.max_memory_allocated() / 2**20 if device_type == "cuda" else None,
+        "peak_gpu_mb": torch.cuda.max_memory_allocated(device) / 2**20 if device_type == "cuda" else None,
         "device": device_type,
         "world_size": dist.world_size if dist is not None else 1,
         "threads": torch.get_num_threads(),  # CPU threads change the rounding, so a long run's figures too

@@ -128,10 +128,13 @@ def info_nce(a: Tensor, b: Tensor, temperature: float) -> Tensor:
     Returns:
         Scalar: ``mean_i -log exp(s_ii / tau) / sum_j exp(s_ij / tau)`` with cosine similarities s.
     """
-    a = F.normalize(a, dim=-1)
-    b = F.normalize(b, dim=-1)
-    logits = a @ b.T / temperature
-    return F.cross_entropy(logits, torch.arange(a.shape[0], device=a.device))
+    # in float32 even under bf16 autocast (CUDA): with a small tau, bf16 similarities shift the loss and its
+    # gradient measurably, so a run on a GPU would optimise another objective than on the CPU
+    with torch.autocast(a.device.type, enabled=False):
+        a = F.normalize(a.float(), dim=-1)
+        b = F.normalize(b.float(), dim=-1)
+        logits = a @ b.T / temperature
+        return F.cross_entropy(logits, torch.arange(a.shape[0], device=a.device))
 
 
 def item_ce(logits: Tensor, targets: Tensor, ignore_index: int = -100) -> Tensor:

@@ -4,7 +4,7 @@ perturbed model is scored on the same held-out interactions.
 
     noisy = with_noise(split, rate=0.2, seed=0)    # 20% more training rows, (user, item) pairs drawn at random
     sparse = with_dropped(split, share=0.5, seed=0)  # half of the training rows removed
-    evaluate_perturbed(model, sparse, split)         # the clean test, nothing real recommended back
+    evaluate_perturbed(model, sparse, split)         # scored on the clean held-out interactions
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 
 from sslrec_utils.metrics import EvalResult, evaluate
 from sslrec_utils.models.base import Recommender
-from sslrec_utils.splits import Split
+from sslrec_utils.splits import Split, check_seed
 from sslrec_utils.train import make_score_fn
 
 
@@ -40,6 +40,7 @@ def with_noise(split: Split, rate: float, seed: int) -> Split:
     """
     if rate < 0:
         raise ValueError(f"rate must be >= 0, got {rate}")
+    seed = check_seed(seed, "with_noise", required=True)
     part = _train_part(split)
     train = split.parts[part]
     n_fake = int(round(rate * len(train)))
@@ -100,9 +101,13 @@ def with_dropped(split: Split, share: float, seed: int, *, min_per_user: int = 1
         seed: seeds the draw.
         min_per_user: every user keeps at least this many training rows (if they had them), so every test user
             still has a history to be scored from.
+
+    Raises:
+        ValueError: if `share` asks for more rows than `min_per_user` leaves droppable.
     """
     if not 0 <= share < 1:
         raise ValueError(f"share must lie in [0, 1), got {share}")
+    seed = check_seed(seed, "with_dropped", required=True)
     part = _train_part(split)
     train = split.parts[part]
     rng = np.random.default_rng(seed)
@@ -110,8 +115,12 @@ def with_dropped(split: Split, share: float, seed: int, *, min_per_user: int = 1
     shuffled = train.iloc[order]
     rank = shuffled.groupby("user").cumcount().to_numpy()  # a random rank of each row within its user
     keep = rank < min_per_user  # the protected rows
-    n_drop = min(int(round(share * len(train))), int((~keep).sum()))
-    droppable = np.flatnonzero(~keep)
+    n_drop, droppable = int(round(share * len(train))), np.flatnonzero(~keep)
+    if n_drop > len(droppable):  # two shares must never give the same data under two labels
+        raise ValueError(
+            f"share {share} asks to drop {n_drop} of {len(train)} training rows, but keeping {min_per_user} per "
+            f"user leaves {len(droppable)} droppable: at most share {len(droppable) / len(train):.3f}"
+        )
     keep[droppable[n_drop:]] = True  # droppable rows are already in random order
     kept = shuffled[keep].sort_index()
     return Split({**split.parts, part: kept}, split.user_map, split.item_map, split.protocol, split.seed)
@@ -130,7 +139,8 @@ def evaluate_perturbed(
 
     The model scores users from the perturbed input (what it would see when serving); the ranking excludes what
     either split excludes, so an interaction dropped from training is not counted as a miss when the model ranks
-    it high (the user did have it), and a fake one is not recommended back.
+    it high (the user did have it), and, under a protocol that excludes seen items (not ``loo``), a fake one is
+    not recommended back.
 
     Args:
         model: a trained model.

@@ -175,7 +175,9 @@ class Split:
         return EvalPlan(np.flatnonzero(keep).astype(np.int64), input_parts, exclude, heldout)
 
 
-def _check_seed(seed: object, name: str, required: bool) -> int | None:
+def check_seed(seed: object, name: str, required: bool) -> int | None:
+    """`seed` as an int, after refusing a bool, a float or a negative number; None is allowed unless `required`
+    (a draw that must be reproducible). `name` is the function, for the message."""
     if seed is None:
         if required:
             raise ValueError(f"{name} needs an integer seed (>= 0) so that the split is reproducible")
@@ -267,7 +269,7 @@ def holdout_split(
         seed: seed of the shuffle.
     """
     _check_ratios(ratios, "holdout_split")
-    seed = _check_seed(seed, "holdout_split", required=True)
+    seed = check_seed(seed, "holdout_split", required=True)
     users = inter.frame["user"].to_numpy(np.int64)
     rank = _rank_in_user(users, _random_keys(inter, np.random.default_rng(seed)), inter.n_users)
     sizes = ratio_sizes(np.bincount(users, minlength=inter.n_users), ratios)
@@ -287,7 +289,7 @@ def loo_split(inter: Interactions, seed: int | None = None) -> Split:
         inter: the interaction log.
         seed: unused (the split is deterministic); accepted so that every protocol has the same signature.
     """
-    _check_seed(seed, "loo_split", required=False)
+    check_seed(seed, "loo_split", required=False)
     users = inter.frame["user"].to_numpy(np.int64)
     n = np.bincount(users, minlength=inter.n_users)[users]
     # position from the end in (timestamp, row) order: 0 is the latest, 1 the second latest
@@ -315,7 +317,7 @@ def strong_split(
         fold_in: fraction of a held-out user's history in the fold-in part, in (0, 1).
         seed: seed for drawing users and fold-in rows.
     """
-    seed = _check_seed(seed, "strong_split", required=True)
+    seed = check_seed(seed, "strong_split", required=True)
     if not 0 < fold_in < 1:
         raise ValueError(f"strong_split: fold_in must lie in (0, 1), got {fold_in!r}")
     if isinstance(n_heldout, float) and n_heldout >= 1 and n_heldout.is_integer():  # 5.0: five users
@@ -366,7 +368,7 @@ def time_split(
         ValueError: if ties in the timestamps leave a part empty.
     """
     _check_ratios(ratios, "time_split")
-    _check_seed(seed, "time_split", required=False)
+    check_seed(seed, "time_split", required=False)
     times = inter.frame["timestamp"].to_numpy(np.int64)
     ordered = np.sort(times, kind="stable")
     cuts = np.cumsum(ratio_sizes(np.array([len(times)]), ratios)[0])[:2]

@@ -161,3 +161,40 @@ def test_evaluate_perturbed_matches_evaluate_model_on_a_clean_split(base_split) 
     assert fair.n_users == base_split.eval_plan("test").users.size
     # popularity recounted on half the data ranks the dropped films high: excluded here, counted as misses there
     assert fair.summary["ndcg@10"] >= evaluate_model(model, sparse, "test").summary["ndcg@10"]
+
+
+def test_neighbours_and_lookalike_refuse_what_has_no_answer() -> None:
+    emb = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [5.0, 0.0], [0.0, 0.0]])
+    # a negative seed had selected row 3 for the centroid but left it among the candidates
+    with pytest.raises(ValueError, match=r"seeds must be row indices in \[0, 4\], got \[-1\]"):
+        lookalike(emb, [-1])
+    with pytest.raises(ValueError, match=r"queries must be row indices in \[0, 4\], got \[5\]"):
+        cosine_neighbours(emb, [5], k=2)
+    # a zero embedding has no direction: it had added nothing to the centroid, or got arbitrary neighbours
+    with pytest.raises(ValueError, match=r"seeds \[4\] have all-zero embeddings"):
+        lookalike(emb, [0, 4])
+    with pytest.raises(ValueError, match=r"queries \[4\] have all-zero embeddings"):
+        cosine_neighbours(emb, [4], k=2)
+    # NaN (a diverged training) had been ranked first by one function and last by the other
+    broken = np.vstack([emb[:4], [[np.nan, np.nan]]])
+    for call in (lambda: lookalike(broken, [0]), lambda: cosine_neighbours(broken, [0], k=2)):
+        with pytest.raises(ValueError, match="NaN or infinite"):
+            call()
+    with pytest.raises(ValueError, match="NaN"):
+        roc_auc([np.nan, 0.1, 0.2], [True, False, False])
+    assert roc_auc([-np.inf, 0.1, 0.2], [False, True, True]) == 1.0  # -inf is a score like any other
+
+
+def test_with_dropped_refuses_a_share_it_cannot_drop_and_both_refuse_no_seed(base_split) -> None:
+    n = len(base_split.parts["train"])
+    users = base_split.parts["train"]["user"].nunique()
+    most = (n - users) / n  # one row per user is kept
+    assert len(with_dropped(base_split, share=most - 0.01, seed=0).parts["train"]) >= users
+    with pytest.raises(ValueError, match=rf"keeping 1 per user leaves {n - users} droppable: at most share"):
+        with_dropped(base_split, share=min(0.99, most + 0.05), seed=0)
+    for perturb in (
+        lambda: with_dropped(base_split, 0.5, seed=None),
+        lambda: with_noise(base_split, 0.2, seed=None),
+    ):
+        with pytest.raises(ValueError, match="needs an integer seed"):
+            perturb()

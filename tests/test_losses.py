@@ -63,6 +63,18 @@ def test_info_nce_matches_a_loop():
     torch.testing.assert_close(losses.info_nce(a, b, tau), total / 6)
 
 
+def test_info_nce_is_computed_in_float32_under_autocast():
+    # the trainer's bf16 autocast (CUDA) had run the similarities in bf16; CPU autocast stands in for it here
+    g = torch.Generator().manual_seed(2)
+    a = torch.randn(64, 32, generator=g).to(torch.bfloat16)  # a view as an autocast layer returns it
+    b = torch.randn(64, 32, generator=g)
+    exact = losses.info_nce(a.float(), b, 0.15)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        mixed = losses.info_nce(a, b, 0.15)
+    assert mixed.dtype == torch.float32
+    torch.testing.assert_close(mixed, exact, rtol=1e-6, atol=0)
+
+
 def test_item_ce_ignores_padding_positions():
     logits = torch.tensor([[2.0, 0.0], [0.0, 0.0]])
     targets = torch.tensor([0, -100])

@@ -35,8 +35,14 @@ def test_resolve_device():
 def test_build_model_seed_fixes_the_init_and_leaves_the_global_generator():
     data = TrainData.from_split(holdout_split(clustered_interactions(n_users=30), seed=1))
     state = torch.random.get_rng_state()
-    a, b = build_model("ae", data, seed=3), build_model("ae", data, seed=3)
-    assert torch.equal(torch.random.get_rng_state(), state)
+    reseeded = []  # torch.manual_seed would also reseed every GPU's generator, which fork_rng does not restore
+    real = torch.cuda.manual_seed_all
+    torch.cuda.manual_seed_all = reseeded.append
+    try:
+        a, b = build_model("ae", data, seed=3), build_model("ae", data, seed=3)
+    finally:
+        torch.cuda.manual_seed_all = real
+    assert torch.equal(torch.random.get_rng_state(), state) and reseeded == []
     assert torch.equal(a.encoder.weight, b.encoder.weight)
     assert not torch.equal(a.encoder.weight, build_model("ae", data, seed=4).encoder.weight)
 

@@ -86,8 +86,8 @@ def build_model(
     cfg = model_config(config, overrides) if isinstance(config, str) else config
     if seed is None:
         return cfg.build(data)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with torch.random.fork_rng(devices=[]):  # weights are initialised on the CPU
+        torch.default_generator.manual_seed(seed)  # not torch.manual_seed, which also reseeds every GPU's
         return cfg.build(data)
 
 
