@@ -336,10 +336,15 @@ def main(argv: list[str] | None = None) -> int:
         if problem := not_finished(args.from_dirs or []):
             parser.error(problem)
         tables = [pd.read_csv(path) for path in args.from_runs or []]
-        tables += [pd.DataFrame([row_of(d, args.machine) for d in args.from_dirs or []])]
-        runs = pd.concat([t for t in tables if len(t)], ignore_index=True)
-        # a later run of a model and seed replaces an earlier one before anything is compared
-        runs = runs.drop_duplicates(subset=["model", "seed"], keep="last")
+        dirs = pd.DataFrame([row_of(d, args.machine) for d in args.from_dirs or []])
+        if len(dirs):  # a directory replaces the earlier runs of its model and seed, whatever their options
+            dirs = dirs.drop_duplicates(subset=["model", "seed"], keep="last")
+            added = set(zip(dirs["model"], dirs["seed"].astype(int), strict=True))
+            tables = [
+                t[[(m, int(s)) not in added for m, s in zip(t["model"], t["seed"], strict=True)]]
+                for t in tables
+            ]
+        runs = pd.concat([t for t in [*tables, dirs] if len(t)], ignore_index=True)
         if "options" in runs:  # one row per model: runs with other options belong in another leaderboard
             mixed = runs.groupby("model")["options"].agg(lambda o: o.astype(object).fillna("").nunique())
             if (mixed > 1).any():
@@ -350,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         data = runs["data"].dropna().unique() if "data" in runs else []  # runs.csv files older than it: none
         if mismatch := data_mismatch([json.loads(d) for d in data]):
             parser.error(mismatch)
+        runs = runs.drop_duplicates(subset=["model", "seed"], keep="last")  # the same run listed twice
         args.seeds = sorted(runs["seed"].unique().tolist())
         for key in ("dataset", "split", "device"):  # the runs say what they were, not this command's defaults
             values = sorted(runs[key].dropna().astype(str).unique()) if key in runs else []
