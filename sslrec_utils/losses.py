@@ -130,9 +130,10 @@ def info_nce(a: Tensor, b: Tensor, temperature: float) -> Tensor:
     """
     # in float32 even under bf16 autocast (CUDA): with a small tau, bf16 similarities shift the loss and its
     # gradient measurably, so a run on a GPU would optimise another objective than on the CPU
+    dtype = torch.promote_types(torch.promote_types(a.dtype, b.dtype), torch.float32)  # float64 stays
     with torch.autocast(a.device.type, enabled=False):
-        a = F.normalize(a.float(), dim=-1)
-        b = F.normalize(b.float(), dim=-1)
+        a = F.normalize(a.to(dtype), dim=-1)
+        b = F.normalize(b.to(dtype), dim=-1)
         logits = a @ b.T / temperature
         return F.cross_entropy(logits, torch.arange(a.shape[0], device=a.device))
 

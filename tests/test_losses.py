@@ -73,6 +73,7 @@ def test_info_nce_is_computed_in_float32_under_autocast():
         mixed = losses.info_nce(a, b, 0.15)
     assert mixed.dtype == torch.float32
     torch.testing.assert_close(mixed, exact, rtol=1e-6, atol=0)
+    assert losses.info_nce(a.double(), b.double(), 0.15).dtype == torch.float64  # float64 is not lowered
 
 
 def test_item_ce_ignores_padding_positions():
