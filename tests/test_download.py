@@ -322,31 +322,21 @@ def test_a_folder_of_the_users_where_the_cache_goes_is_never_replaced(tmp_path: 
     folder.mkdir(parents=True)
     (folder / "notes.txt").write_text("my notes")
     md5 = write_zip(tmp_path / "ml-1m.zip", ML1M)
+    load = functools.partial(
+        load_movielens, "ml-1m", url=str(tmp_path / "ml-1m.zip"), md5=md5, progress=False
+    )
     with pytest.warns(UserWarning, match=r"is not a cache of sslrec \(no source.json\) and is left as it is"):
-        data = load_movielens(
-            "ml-1m", tmp_path / "d", url=str(tmp_path / "ml-1m.zip"), md5=md5, progress=False
-        )
+        data = load(tmp_path / "d")
     assert len(data.ratings) == 2 and [p.name for p in folder.iterdir()] == ["notes.txt"]
-    with pytest.raises(
-        CacheWriteError, match="is not a cache of sslrec"
-    ):  # `sslrec data download` must fill it
-        load_movielens(
-            "ml-1m",
-            tmp_path / "d",
-            url=str(tmp_path / "ml-1m.zip"),
-            md5=md5,
-            progress=False,
-            require_cache=True,
-        )
+    # `sslrec data download`, whose point is the cache, fails instead
+    with pytest.raises(CacheWriteError, match="is not a cache of sslrec"):
+        load(tmp_path / "d", require_cache=True)
     assert (folder / "notes.txt").read_text() == "my notes"
     # a cache of ours whose source.json is damaged (here a JSON list) is replaced, as before
-    cache = tmp_path / "e" / "ml-1m"
-    load_movielens("ml-1m", tmp_path / "e", url=str(tmp_path / "ml-1m.zip"), md5=md5, progress=False)
-    (cache / "source.json").write_text("[]")
-    again = load_movielens("ml-1m", tmp_path / "e", url=str(tmp_path / "ml-1m.zip"), md5=md5, progress=False)
-    assert (
-        again.source == "download" and json.loads((cache / "source.json").read_text())["source"] == "download"
-    )
+    load(tmp_path / "e")
+    (tmp_path / "e" / "ml-1m" / "source.json").write_text("[]")
+    assert load(tmp_path / "e").source == "download"
+    assert json.loads((tmp_path / "e" / "ml-1m" / "source.json").read_text())["source"] == "download"
 
 
 def test_sslrec_data_download_fails_when_it_cannot_write_the_cache(tmp_path: Path, capsys) -> None:
