@@ -36,7 +36,9 @@ def test_state_mb_counts_memory_held_not_dense_sizes_or_views() -> None:
     indices = torch.arange(n).repeat(2, 1)  # (2, n) int64, one storage of exactly 2 n entries
     eye = torch.sparse_coo_tensor(indices, torch.ones(n), (n, n), is_coalesced=True, check_invariants=True)
     assert state_mb(eye) == pytest.approx((2 * n * 8 + n * 4) / MB)  # int64 indices and float32 values
-    csr = torch.sparse_csr_tensor(torch.arange(n + 1), torch.arange(n), torch.ones(n), (n, n))
+    csr = torch.sparse_csr_tensor(
+        torch.arange(n + 1), torch.arange(n), torch.ones(n), (n, n), check_invariants=True
+    )
     assert state_mb(csr) == pytest.approx(((n + 1) * 8 + n * 8 + n * 4) / MB)  # row pointers, columns, values
 
 
