@@ -29,6 +29,7 @@ def test_state_mb_counts_parameters_buffers_and_optimizer_state_once() -> None:
     assert state_mb(model, optimizer) == pytest.approx((params + buffers + moments + steps) / MB)
 
 
+@pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta state")
 def test_state_mb_counts_memory_held_not_dense_sizes_or_views() -> None:
     w = torch.zeros(1000, 256)
     assert state_mb([w, w[:500], w.T]) == pytest.approx(w.numel() * 4 / MB)  # one storage, three tensors
