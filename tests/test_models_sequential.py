@@ -143,6 +143,21 @@ def test_sasrec_is_causal_and_ignores_padding(data):
     torch.testing.assert_close(model(seqs[:, 1:])[:, 1:], out[:, 2:])
 
 
+def test_bert4rec_is_bidirectional_and_scores_after_the_latest_item(data):
+    model = build_model("bert4rec", data, TINY).eval()
+    seqs = torch.randint(0, data.n_items, (4, 8))
+    changed = seqs.clone()
+    changed[:, 5:] = (changed[:, 5:] + 1) % data.n_items
+    # later items change the states of earlier positions (SASRec's causal mask would not let them)
+    assert not torch.allclose(model.encoder(changed)[:, :5], model.encoder(seqs)[:, :5])
+    # the score is the [MASK] appended after the latest item, the oldest item dropped to make room
+    appended = torch.cat([seqs[:, 1:], torch.full_like(seqs[:, :1], model.mask_token)], dim=1)
+    torch.testing.assert_close(model.score({"seqs": seqs}), model.logits(model.encoder(appended)[:, -1]))
+    latest = seqs.clone()
+    latest[:, -1] = (latest[:, -1] + 1) % data.n_items
+    assert not torch.allclose(model.score({"seqs": latest}), model.score({"seqs": seqs}))
+
+
 def test_bert4rec_masks_at_the_rate_and_only_items(data):
     model = build_model("bert4rec", data, {**TINY, "mask_prob": 0.3, "last_prob": 0.0})
     seqs = torch.randint(0, data.n_items, (2000, 8))

@@ -116,3 +116,55 @@ def test_a_text_map_reads_typed_ids_as_a_file_is_read():
     assert ids.to_index(["7.0", 7, " 7 ", "007", "SKU1"]).tolist() == [1, 1, 1, 0, 2]
     with pytest.raises(KeyError, match=r"unknown IDs \['7.5'\]"):
         ids.to_index(["7.5"])
+
+
+class Constant(Recommender):
+    """Every item scores the same: the ranking is all ties."""
+
+    score_inputs: ClassVar[tuple[str, ...]] = ("rows",)
+
+    def score(self, inputs):
+        return torch.zeros_like(inputs["rows"])
+
+
+def test_equal_scores_are_recommended_in_item_order(trained):
+    # as the metrics rank them (metrics.rank_top), not in torch.topk's order, which depends on k and the device
+    rec = TrainedRecommender(Constant(), trained.split)
+    user = trained.split.user_map.ids[0]
+    unseen = np.flatnonzero(rec.history[0].toarray()[0] == 0)
+    expected = trained.split.item_map.to_original(unseen[:12])
+    assert rec.recommend([user], k=12)["item"].tolist() == expected.tolist()
+    assert rec.recommend_for_history([1], k=3)["item"].tolist() == [2, 3, 4]
+
+
+@pytest.fixture(scope="module")
+def next_item():
+    from tests.test_models_sequential import cyclic_interactions
+
+    split = loo_split(cyclic_interactions())
+    model = build_model("itemnext", TrainData.from_split(split))
+    fit(model, split, TrainConfig(progress=False, device="cpu"))
+    return TrainedRecommender(model, split)
+
+
+def test_a_sequence_model_recommends_each_user_from_their_own_history(next_item):
+    users = list(next_item.split.user_map.ids[:6])
+    together = next_item.recommend(users, k=5)
+    for user in users:
+        alone = next_item.recommend([user], k=5)
+        assert together[together["user"] == user]["item"].tolist() == alone["item"].tolist()
+
+
+def test_fold_in_reads_a_history_oldest_first(next_item):
+    # items 3 then 7 of the first cycle: the latest is 7, whose successor is 8
+    assert next_item.recommend_for_history([3, 7], k=1)["item"].tolist() == [8]
+    assert next_item.recommend_for_history([7, 3], k=1)["item"].tolist() == [4]
+
+
+def test_similar_items_by_embedding_are_cosines(trained):
+    table = trained.similar_items(2, k=5)
+    emb = trained.model.item_embeddings().detach().double()
+    i = int(trained.split.item_map.to_index([2])[0])
+    others = trained.split.item_map.to_index(table["item"].to_numpy())
+    cosines = torch.nn.functional.cosine_similarity(emb[others], emb[i][None], dim=1)
+    np.testing.assert_allclose(table["similarity"].to_numpy(), cosines.numpy(), rtol=1e-5)
