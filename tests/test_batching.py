@@ -56,6 +56,16 @@ def test_user_rows_covers_each_active_user_once_per_epoch():
     np.testing.assert_array_equal(rows, data.matrix[users].toarray())
 
 
+def test_user_rows_leave_out_users_without_training_rows():
+    matrix = _data().matrix.tolil()
+    matrix[[3, 17]] = 0  # two users with no training interaction (their rows are all held out)
+    data = TrainData.from_matrix(matrix.tocsr())
+    batcher, n_batches = make_batcher("user_rows", data, 7, CPU)
+    batches = list(batcher(np.random.default_rng(0)))
+    users = torch.cat([b["users"] for b in batches]).numpy()
+    assert len(batches) == n_batches == -(-28 // 7) and sorted(users) == sorted(set(range(30)) - {3, 17})
+
+
 def test_bpr_triples_visit_every_interaction_once():
     data = _data()
     batcher, n_batches = make_batcher("bpr_triples", data, 50, CPU)

@@ -359,6 +359,11 @@ def test_parquet_ids_neither_wrap_nor_keep_a_float_form(tmp_path: Path) -> None:
         (["01/02/2024", "03/02/2024"], [1704153600, 1709337600], "read both month first and day first"),
         (["2024-01-01T10:00:00+02:00", "2024-01-01 09:00:00Z"], [1704096000, 1704099600], None),
         (["1700000000.7", "1700000000.2"], [1700000000, 1700000000], "fractions of a second"),
+        (
+            ["2024-01-01T00:00:00.5Z", "2024-01-01T00:00:01Z"],
+            [1704067200, 1704067201],
+            "fractions of a second",
+        ),
         (["1700000000123456789", "1700000000123456788"], [1700000000123456789, 1700000000123456788], None),
     ],
 )
@@ -416,8 +421,11 @@ def test_dataset_info_counts(tmp_path: Path) -> None:
         "density": 0.75,
         "duplicate_rows": 0,
     }
-    # a pair repeated counts once, as training keeps it: the density never exceeds 1
-    repeated = pd.DataFrame({"user": [1, 1, 1, 2, 2], "item": [10, 10, 10, 10, 11]})
+    # a pair repeated counts once, as training keeps it: the density never exceeds 1; rows that differ only
+    # in their time or rating repeat the pair all the same
+    repeated = pd.DataFrame(
+        {"user": [1, 1, 1, 2, 2], "item": [10, 10, 10, 10, 11], "timestamp": [1, 2, 3, 4, 5], "rating": 4.0}
+    )
     assert dataset_info(repeated) | {"density": 0} == {
         "users": 2,
         "items": 2,

@@ -76,6 +76,13 @@ def test_info_nce_is_computed_in_float32_under_autocast():
     assert losses.info_nce(a.double(), b.double(), 0.15).dtype == torch.float64  # float64 is not lowered
 
 
+def test_masked_mse_of_no_entry_is_zero_not_nan():
+    pred, target = torch.ones(2, 3), torch.zeros(2, 3)
+    assert losses.mse(pred, target, torch.zeros(2, 3)).item() == 0.0
+    mask = torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 2.0]])
+    assert losses.mse(pred, target, mask).item() == 1.0  # (1 + 2) / 3
+
+
 def test_item_ce_ignores_padding_positions():
     logits = torch.tensor([[2.0, 0.0], [0.0, 0.0]])
     targets = torch.tensor([0, -100])

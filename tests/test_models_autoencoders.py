@@ -138,6 +138,14 @@ def test_eval_scoring_is_deterministic_and_folds_in_a_new_history(name, data):
     assert model.can_fold_in()
 
 
+@pytest.mark.parametrize("name", ["multdae", "multvae"])
+def test_mult_models_read_a_history_as_a_distribution(name, data):
+    # the paper's encoders take the L2-normalised row: a history counted three times is the same history
+    model = build(name, data).eval()
+    rows = torch.from_numpy(data.matrix[:4].toarray())
+    torch.testing.assert_close(model.score({"rows": 3 * rows}), model.score({"rows": rows}))
+
+
 def test_cdae_user_vector_enters_the_code_and_zero_vector_is_the_fold_in(data):
     model = build("cdae", data).eval()
     rows = torch.from_numpy(data.matrix[[4]].toarray())

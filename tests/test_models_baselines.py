@@ -61,6 +61,13 @@ def test_ease_closed_form_equals_gradient_solution(user_weight):
     torch.testing.assert_close(model.weights.double(), (b * off_diag).detach(), atol=1e-5, rtol=1e-4)
 
 
+def test_popularity_counts_interactions_not_ratings():
+    ratings = sp.csr_matrix(np.array([[5.0, 1.0, 0.0], [5.0, 0.0, 0.0], [1.0, 0.0, 4.0]], dtype=np.float32))
+    pop = build_model("pop", TrainData.from_matrix(ratings))
+    pop.fit(TrainData.from_matrix(ratings))
+    assert pop.counts.tolist() == [3.0, 1.0, 1.0]
+
+
 def test_ease_weights_have_zero_diagonal_and_popularity_penalty_scales_columns(data):
     plain, debiased = fitted("ease", data, pop_penalty=0.0), fitted("ease", data, pop_penalty=0.3)
     assert torch.all(plain.weights.diagonal() == 0) and torch.all(debiased.weights.diagonal() == 0)
@@ -214,11 +221,20 @@ def test_registered_and_configs_reject_unknown_keys(name):
 
 
 @pytest.mark.parametrize(
-    ("name", "bad"),
-    [("ease", {"reg": 0.0}), ("itemknn", {"k": 0}), ("bpr", {"dim": 0}), ("bpr", {"reg": -1.0})],
+    ("name", "bad", "message"),
+    [
+        ("ease", {"reg": 0.0}, "reg must be > 0"),
+        ("ease", {"user_weight": -0.5}, "user_weight and pop_penalty must be >= 0"),
+        ("ease", {"pop_penalty": -0.1}, "user_weight and pop_penalty must be >= 0"),
+        ("itemknn", {"k": 0}, "need k >= 1"),
+        ("itemknn", {"shrink": -1.0}, "need k >= 1, shrink >= 0"),
+        ("itemknn", {"user_weight": -1.0}, "user_weight >= 0"),
+        ("bpr", {"dim": 0}, "need dim >= 1 and reg >= 0, got dim=0"),
+        ("bpr", {"reg": -1.0}, "need dim >= 1 and reg >= 0, got dim=.*, reg=-1.0"),
+    ],
 )
-def test_configs_reject_bad_values(name, bad):
-    with pytest.raises(ConfigError):
+def test_configs_reject_bad_values(name, bad, message):
+    with pytest.raises(ConfigError, match=message):
         model_config(name, bad)
 
 

@@ -3,6 +3,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 
+from sslrec_utils import losses
 from sslrec_utils.batching import make_batcher
 from sslrec_utils.config import ConfigError
 from sslrec_utils.models import MODELS, build_model, model_config
@@ -156,6 +157,19 @@ def test_zero_layers_is_matrix_factorisation(data):
     model = build_model("lightgcn", data, {"n_layers": 0}, seed=0)
     users, items = model()
     torch.testing.assert_close(torch.cat([users, items]), model.embedding.detach())
+
+
+def test_lightgcn_penalises_the_batchs_own_user_and_item_rows(data):
+    model = build_model("lightgcn", data, {"reg": 1.0}, seed=0)
+    u, pos, neg = torch.tensor([0, 1, 2]), torch.tensor([3, 4, 5]), torch.tensor([6, 7, 8])
+    users, items = model()
+    ego = model.embedding.detach()
+    eu = users[u]
+    bpr = losses.bpr((eu * items[pos]).sum(-1), (eu * items[neg]).sum(-1))
+    items_ego = ego[data.n_users :]  # the item rows follow the user rows
+    penalty = (ego[u].pow(2).sum() + items_ego[pos].pow(2).sum() + items_ego[neg].pow(2).sum()) / (2 * 3)
+    got = model.rec_loss({"users": u, "pos": pos, "neg": neg}, users, items)
+    torch.testing.assert_close(got, bpr + penalty)
 
 
 def losses_at(model, batch, seed=0):

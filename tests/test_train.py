@@ -164,6 +164,19 @@ class Constant(Recommender):
         return torch.arange(self.w.shape[0], dtype=torch.float32).expand(inputs["rows"].shape[0], -1)
 
 
+class ConstantLoss(Constant):
+    """A loss of exactly 3 on every batch, whatever its size."""
+
+    def training_loss(self, batch, info):
+        return self.w.sum() * 0 + 3.0
+
+
+def test_train_loss_is_the_mean_of_the_batch_losses(split):
+    # several batches per epoch (batch_size 16): a sum over batches, or a mean over rows, would not give 3
+    history = fit(ConstantLoss(split.n_items), split, QUIET.replace(epochs=2, batch_size=16)).history
+    assert history["train_loss"].tolist() == [3.0, 3.0]
+
+
 def test_early_stopping_after_patience(split):
     result = fit(Constant(split.n_items), split, QUIET.replace(epochs=50, patience=3))
     assert list(result.history["epoch"]) == [1, 2, 3, 4]
