@@ -229,7 +229,7 @@ def test_registered_and_configs_reject_unknown_keys(name):
         ("itemknn", {"k": 0}, "need k >= 1"),
         ("itemknn", {"shrink": -1.0}, "need k >= 1, shrink >= 0"),
         ("itemknn", {"user_weight": -1.0}, "user_weight >= 0"),
-        ("bpr", {"dim": 0}, "need dim >= 1 and reg >= 0, got dim=0"),
+        ("bpr", {"dim": 0}, "dim must be positive integers .*, got 0"),
         ("bpr", {"reg": -1.0}, "need dim >= 1 and reg >= 0, got dim=.*, reg=-1.0"),
     ],
 )
