@@ -24,12 +24,30 @@ from tests.helpers import clustered_interactions
 QUIET = TrainConfig(progress=False, device="cpu")
 
 
-def test_resolve_device():
+@pytest.mark.parametrize(
+    ("cuda", "mps", "expected"),
+    [(True, True, "cuda"), (True, False, "cuda"), (False, True, "mps"), (False, False, "cpu")],
+)
+def test_auto_picks_cuda_then_mps_then_cpu(monkeypatch, cuda, mps, expected):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    assert resolve_device("auto") == torch.device(expected)
     assert resolve_device("cpu") == torch.device("cpu")
-    expected = "cuda" if torch.cuda.is_available() else "cpu"
-    if not torch.cuda.is_available() and torch.backends.mps.is_available():
-        expected = "mps"
-    assert resolve_device("auto").type == expected
+
+
+def test_a_device_this_machine_lacks_is_refused(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert resolve_device("cuda:0") == torch.device("cuda", 0)
+    with pytest.raises(
+        ConfigError, match=r"device 'cuda:1' is not available here \(PyTorch sees 1 CUDA device"
+    ):
+        resolve_device("cuda:1")
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    with pytest.raises(ConfigError, match="no MPS device"):
+        resolve_device("mps")
+    with pytest.raises(ConfigError, match="'tpu' is not a device"):
+        resolve_device("tpu")
 
 
 def test_build_model_seed_fixes_the_init_and_leaves_the_global_generator():
