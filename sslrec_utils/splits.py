@@ -180,7 +180,7 @@ def check_seed(seed: object, name: str, required: bool) -> int | None:
     (a draw that must be reproducible). `name` is the function, for the message."""
     if seed is None:
         if required:
-            raise ValueError(f"{name} needs an integer seed (>= 0) so that the split is reproducible")
+            raise ValueError(f"{name} needs an integer seed (>= 0) so that its draw is reproducible")
         return None
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"{name}: seed must be a non-negative int or None, got {seed!r}")

@@ -28,6 +28,12 @@ def whole_number_text(text: pd.Series) -> pd.Series:
     return whole.where(whole != "-0", "0")
 
 
+def canonical_id_text(text: pd.Series) -> pd.Series:
+    """ID strings with every whole number written one way (``"7.0"`` -> ``"7"``; ``"007"`` stays itself)."""
+    whole = whole_number_text(text)
+    return text.where(whole.isna(), whole)
+
+
 DuplicatePolicy = Literal["last", "first", "max", "mean", "error"]
 TieOrder = Literal["random", "row", "item"]
 TIE_ORDERS = ("random", "row", "item")
@@ -62,11 +68,10 @@ class IdMap:
         Raises:
             KeyError: naming the IDs that are not in the map.
         """
-        if (
-            self._text_ids()
-        ):  # 11, "11" and "11.0" name the same ID of a text map (a CSV's "007", "SKU10", "11")
-            text = pd.Series([str(v).strip() for v in np.atleast_1d(np.asarray(original, dtype=object))])
-            original = text.where(whole_number_text(text).isna(), whole_number_text(text)).tolist()
+        # 11, "11" and "11.0" name the same ID of a text map (a CSV's "007", "SKU10", "11")
+        if self._text_ids():
+            typed = pd.Series([str(v).strip() for v in np.atleast_1d(np.asarray(original, dtype=object))])
+            original = canonical_id_text(typed).tolist()
         elif self.ids.dtype.kind in "iu":  # the cast below would read 196.9 as 196 and True as 1
             odd = [
                 v

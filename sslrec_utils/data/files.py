@@ -13,7 +13,7 @@ import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
 from sslrec_utils.config import closest
-from sslrec_utils.data.core import COLUMNS, Interactions, check_columns, whole_number_text
+from sslrec_utils.data.core import COLUMNS, Interactions, canonical_id_text, check_columns, whole_number_text
 from sslrec_utils.data.movielens import DATASETS
 
 SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
@@ -153,7 +153,7 @@ def _ids(values: pd.Series, what: str, source: str) -> pd.Series:
     whole = whole_number_text(text)  # "12" for "12" or "12.0"; NaN otherwise
     if whole.notna().all() and whole.str.lstrip("-").str.len().max() <= 18:  # 18 digits always fit in int64
         return whole.astype(np.int64)
-    return text.where(whole.isna(), whole)  # a text column too: "7.0" is "7" ("007" stays itself)
+    return canonical_id_text(text)  # a text column too: "7.0" is "7" ("007" stays itself)
 
 
 def _numbers(values: pd.Series, source: str) -> pd.Series:
