@@ -5,13 +5,13 @@
 
 ``--from-executed DIR`` (default ``_build/executed``, written by ``tests/test_notebooks.py``) stages a copy of the
 book sources under ``_build/ci-src/``: ``_config.yml`` with ``execute_notebooks: "off"``, ``_toc.yml``, ``book/``,
-``notebooks/`` with each chapter replaced by its executed copy, and links to the other top-level folders (the
+``notebooks/`` with each chapter replaced by its executed copy (wherever the toc lists it), and links to the other top-level folders (the
 package, data) so relative paths resolve as in the real book. The build then renders the recorded outputs
 without executing anything again, so CI executes each chapter at most twice (Papermill, nbval). Papermill's
 cell of injected parameters (CI's small sizes) stays visible on purpose: the figures on such a page come from
 those values, not the defaults. A chapter without an executed copy, or whose executed copy's cells differ from
-its source's (that cell aside), is an error. Without
-``--from-executed``, the execution cache is emptied first when the package or the pinned environment changed.
+its source's (that cell aside), is an error. Without ``--from-executed``, the execution cache is emptied first
+when the package or the pinned environment changed.
 """
 
 from __future__ import annotations
@@ -61,9 +61,8 @@ def _cells(path: Path) -> list[tuple[str, str]]:
 
 def stage(executed: Path, dest: Path) -> None:
     """Copy the book sources to `dest`, with the executed notebooks and execution switched off."""
-    if (
-        dest.exists()
-    ):  # first: a refused staging must not leave an earlier book for the browser check to pass on
+    # first: a refused staging must not leave an earlier book for the browser check to pass on
+    if dest.exists():
         shutil.rmtree(dest)
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     problems = []
