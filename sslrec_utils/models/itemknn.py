@@ -81,8 +81,7 @@ def topk_cosine(
         top = np.sort(np.argpartition(-sim, k - 1, axis=0)[:k], axis=0)  # (k, b)
         neighbours[start:stop] = top.T
         sims[start:stop] = np.take_along_axis(sim, top, axis=0).T
-    if n_items == 1:  # k is capped at 1, so the item's own -inf was kept: it must add nothing to any score
-        sims[:] = 0.0
+    sims[np.isneginf(sims)] = 0.0  # an item's own -inf, kept only when k reaches past the others (one item)
     return neighbours, sims
 
 
