@@ -117,6 +117,15 @@ def l2(*tensors: Tensor) -> Tensor:
     return sum(t.pow(2).sum() for t in tensors) / (2.0 * batch)
 
 
+def _float32(a: Tensor, b: Tensor) -> torch.dtype:
+    """The dtype a contrastive loss computes in: float32 at least (float64 inputs stay float64).
+
+    Under bf16 autocast (CUDA), similarities divided by a small temperature shift the loss and its gradient
+    measurably, so a run on a GPU would optimise another objective than on the CPU.
+    """
+    return torch.promote_types(torch.promote_types(a.dtype, b.dtype), torch.float32)
+
+
 def info_nce(a: Tensor, b: Tensor, temperature: float) -> Tensor:
     """InfoNCE between two views: row i of `a` and row i of `b` are positives, other rows of `b` negatives.
 
@@ -128,14 +137,38 @@ def info_nce(a: Tensor, b: Tensor, temperature: float) -> Tensor:
     Returns:
         Scalar: ``mean_i -log exp(s_ii / tau) / sum_j exp(s_ij / tau)`` with cosine similarities s.
     """
-    # in float32 even under bf16 autocast (CUDA): with a small tau, bf16 similarities shift the loss and its
-    # gradient measurably, so a run on a GPU would optimise another objective than on the CPU
-    dtype = torch.promote_types(torch.promote_types(a.dtype, b.dtype), torch.float32)  # float64 stays
+    dtype = _float32(a, b)
     with torch.autocast(a.device.type, enabled=False):
         a = F.normalize(a.to(dtype), dim=-1)
         b = F.normalize(b.to(dtype), dim=-1)
         logits = a @ b.T / temperature
         return F.cross_entropy(logits, torch.arange(a.shape[0], device=a.device))
+
+
+def nt_xent(a: Tensor, b: Tensor, temperature: float, cosine: bool = False) -> Tensor:
+    """SimCLR's NT-Xent over the 2B views: each view's positive is its pair, its negatives the 2(B - 1) views
+    of the other rows, both views of each (CL4SRec's contrastive loss, with dot products).
+
+    Args:
+        a: (B, d) first view.
+        b: (B, d) second view.
+        temperature: softmax temperature tau > 0.
+        cosine: compare normalised rows (cosine similarity); False compares raw rows by dot product, as
+            CL4SRec's ``sim(u, v) = u^T v``.
+
+    Returns:
+        Scalar: the mean over the 2B views z_k of ``-log exp(s(z_k, z_k') / tau) / sum_{m != k} exp(s(z_k, z_m)
+        / tau)``, with z_k' the other view of z_k's row.
+    """
+    n = a.shape[0]
+    with torch.autocast(a.device.type, enabled=False):
+        z = torch.cat([a, b]).to(_float32(a, b))
+        if cosine:
+            z = F.normalize(z, dim=-1)
+        self_pair = torch.eye(2 * n, dtype=torch.bool, device=z.device)
+        logits = (z @ z.T / temperature).masked_fill(self_pair, float("-inf"))  # a view is not its negative
+        pair = torch.arange(2 * n, device=z.device).roll(n)  # view k of a pairs with view k of b
+        return F.cross_entropy(logits, pair)
 
 
 def item_ce(logits: Tensor, targets: Tensor, ignore_index: int = -100) -> Tensor:

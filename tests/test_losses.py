@@ -1,5 +1,6 @@
 import math
 
+import pytest
 import torch
 import torch.nn.functional as F
 from torch.distributions import Normal, kl_divergence
@@ -74,6 +75,26 @@ def test_info_nce_is_computed_in_float32_under_autocast():
     assert mixed.dtype == torch.float32
     torch.testing.assert_close(mixed, exact, rtol=1e-6, atol=0)
     assert losses.info_nce(a.double(), b.double(), 0.15).dtype == torch.float64  # float64 is not lowered
+
+
+@pytest.mark.parametrize("cosine", [False, True])
+def test_nt_xent_matches_a_loop_over_the_2b_views(cosine):
+    # CL4SRec's loss (Xie et al., Sec. III-B): each of the 2B views against its pair and the 2(B - 1) views of
+    # the other rows, by dot product; with cosine=True, SimCLR's normalised form
+    g = torch.Generator().manual_seed(3)
+    a, b = torch.randn(5, 4, generator=g), torch.randn(5, 4, generator=g)
+    tau = 0.7
+    z = [*a, *b]
+    sim = (lambda u, v: F.cosine_similarity(u, v, dim=0)) if cosine else torch.dot
+    total = 0.0
+    for k in range(10):
+        pair = (k + 5) % 10
+        others = torch.stack([sim(z[k], z[m]) / tau for m in range(10) if m != k])
+        total += -(sim(z[k], z[pair]) / tau - torch.logsumexp(others, 0))
+    torch.testing.assert_close(losses.nt_xent(a, b, tau, cosine=cosine), total / 10)
+    assert losses.nt_xent(a, b, tau, cosine=cosine) != losses.info_nce(a, b, tau)  # not the one-sided loss
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert losses.nt_xent(a.to(torch.bfloat16), b, tau).dtype == torch.float32
 
 
 def test_masked_mse_of_no_entry_is_zero_not_nan():

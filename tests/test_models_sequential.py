@@ -308,6 +308,26 @@ def test_sasrec_with_the_papers_sampled_loss_learns_the_cycles(data, split):
     assert evaluate_model(model, split, "test").summary["ndcg@10"] > 0.5
 
 
+@pytest.mark.parametrize("cl_loss", ["infonce", "nt_xent"])
+def test_cl4srec_adds_its_contrastive_loss_on_two_augmented_views(data, cl_loss):
+    sizes = {**TINY, "dropout": 0.0, "attn_dropout": 0.0, "cl_weight": 0.5, "temperature": 0.8}
+    model = build_model("cl4srec", data, {**sizes, "cl_loss": cl_loss})
+    batcher, _ = make_batcher(model.batcher, data, 16, CPU, **model.batcher_options())
+    batch = next(iter(batcher(np.random.default_rng(0))))
+    got = model.training_loss(batch, StepInfo(0, 1, 1, torch.Generator().manual_seed(4)))
+    g, pad = torch.Generator().manual_seed(4), data.n_items
+    views = [augment(batch["seqs"], model.rates, pad, pad + 1, g) for _ in range(2)]
+    a, b = (model(v)[:, -1] for v in views)
+    if cl_loss == "nt_xent":  # the paper's: dot products, both views of the other windows as negatives
+        cl = losses.nt_xent(a, b, 0.8)
+    else:
+        cl = 0.5 * (losses.info_nce(a, b, 0.8) + losses.info_nce(b, a, 0.8))
+    next_item = model.next_item_loss(batch["seqs"], batch["targets"])[0]
+    torch.testing.assert_close(got, next_item + 0.5 * cl)
+    with pytest.raises(ConfigError, match="cl_loss"):
+        model_config("cl4srec", {"cl_loss": "ntxent"})
+
+
 def test_itemnext_by_hand():
     # user 0: 0 -> 1 -> 2, user 1: 0 -> 1 -> 3, user 2: 2 -> 0
     seqs = Sequences(np.array([0, 3, 6, 8]), np.array([0, 1, 2, 0, 1, 3, 2, 0]))

@@ -1,15 +1,22 @@
 """CL4SRec (Xie et al. 2022): SASRec's next-item loss plus a contrastive loss between two augmented views.
 
 Each training window is augmented twice, each time by one of item crop, item mask or item reorder drawn at
-random per window; the encoder's state at the latest position of the two views form a positive pair and the
-other windows of the batch the negatives (InfoNCE). Loss = next-item CE + ``cl_weight`` * InfoNCE. The
-augmentations act on the whole batch at once, on its device, with the trainer's generator.
+random per window (so both views of a window may get the same operator; the reference code of RecBole-DA
+draws two different ones); the encoder's state at the latest position of the two views form a positive pair.
+Loss = next-item CE + ``cl_weight`` * contrastive loss, which is one of two (``cl_loss``):
+
+- ``"infonce"`` (the default): cosine similarities, the other view of the batch's other windows as negatives
+  (B - 1 per view), averaged over both directions, as the graph models' InfoNCE. Not the paper's loss.
+- ``"nt_xent"``: the paper's (Xie et al., Sec. III-B): dot products ``sim(u, v) = u^T v``, and as negatives
+  both views of every other window (2(B - 1) per view), SimCLR's NT-Xent; with ``temperature`` 1, none.
+
+The augmentations act on the whole batch at once, on its device, with the trainer's generator.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import torch
 from torch import Tensor
@@ -27,12 +34,15 @@ class CL4SRecConfig(TransformerConfig):
     # chosen on ml-100k loo validation NDCG@10. With ties in time ordered by item ID (before 2026-12-01), seed
     # 2020 (benchmarks/results/tuning/cl4srec): cl_weight {0.01, 0.03, 0.1} x temperature {0.2, 1.0}, and the
     # former 0.1 / 0.5; the smallest weight won (0.0790, against 0.0521 for 0.1 / 0.5 and 0.0841 for SASRec,
-    # i.e. no contrastive term), the paper's tau = 1 beat 0.2. With ties in a random order
+    # i.e. no contrastive term), tau = 1 beat 0.2. With ties in a random order
     # (tuning/cl4srec-random-ties): 0.003 0.0779, 0.01 0.0746, 0.03 0.0731, 0.1 0.0622 on seed 2020; over
     # seeds 2020-2022 0.003 gave 0.0734 +- 0.0039 against 0.0731 +- 0.0038 for 0.01, higher on two seeds of
     # three, which met the rule written before the runs (a difference far within the spread between seeds)
     cl_weight: float = 0.003  # lambda: weight of the InfoNCE term (the paper's 0.1: 0.016 lower, seed 2020)
-    temperature: float = 1.0  # InfoNCE temperature on cosine similarities (the paper's)
+    temperature: float = 1.0  # of the contrastive loss; 1: none, as in the paper
+    cl_loss: Literal["infonce", "nt_xent"] = (
+        "infonce"  # contrastive loss (module docstring); searches above: infonce
+    )
     crop_rate: float = 0.6  # eta: a crop keeps this fraction of the items (a contiguous run)
     mask_rate: float = 0.3  # gamma: a mask replaces this fraction of the items by [mask]
     reorder_rate: float = 0.6  # beta: a reorder shuffles a contiguous run of this fraction of the items
@@ -50,7 +60,13 @@ class CL4SRecConfig(TransformerConfig):
     def build(self, data: TrainData) -> CL4SRec:
         rates = (self.crop_rate, self.mask_rate, self.reorder_rate)
         return CL4SRec(
-            data.n_items, self.cl_weight, self.temperature, rates, self.windows, **self.encoder_sizes()
+            data.n_items,
+            self.cl_weight,
+            self.temperature,
+            rates,
+            self.windows,
+            cl_loss=self.cl_loss,
+            **self.encoder_sizes(),
         )
 
 
@@ -123,9 +139,10 @@ class CL4SRec(SASRec):
 
     Args:
         n_items: number of real items.
-        cl_weight, temperature: weight and temperature of the InfoNCE term.
+        cl_weight, temperature: weight and temperature of the contrastive term.
         rates: (crop, mask, reorder) rates.
         windows: training windows (see `sslrec_utils.batching.next_item`).
+        cl_loss: ``"infonce"`` or ``"nt_xent"`` (the paper's; module docstring).
         **sizes: `TransformerEncoder` sizes.
     """
 
@@ -136,10 +153,14 @@ class CL4SRec(SASRec):
         temperature: float = 1.0,
         rates: tuple[float, float, float] = (0.6, 0.3, 0.6),
         windows: str = "all",
+        cl_loss: str = "infonce",
         **sizes: Any,
     ) -> None:
         super().__init__(n_items, windows, n_special=1, **sizes)
+        if cl_loss not in ("infonce", "nt_xent"):
+            raise ValueError(f"cl_loss must be 'infonce' or 'nt_xent', got {cl_loss!r}")
         self.cl_weight, self.temperature, self.rates = cl_weight, temperature, tuple(rates)
+        self.cl_loss = cl_loss
 
     def training_loss(self, batch: Batch, info: StepInfo) -> Tensor:
         seqs = batch["seqs"]
@@ -149,5 +170,8 @@ class CL4SRec(SASRec):
         pad, token = self.n_items, self.n_items + 1
         views = torch.cat([augment(seqs, self.rates, pad, token, info.generator) for _ in range(2)])
         a, b = self(views)[:, -1].chunk(2)  # (B, d) each: both views in one pass
-        cl = 0.5 * (losses.info_nce(a, b, self.temperature) + losses.info_nce(b, a, self.temperature))
+        if self.cl_loss == "nt_xent":
+            cl = losses.nt_xent(a, b, self.temperature)
+        else:
+            cl = 0.5 * (losses.info_nce(a, b, self.temperature) + losses.info_nce(b, a, self.temperature))
         return loss + self.cl_weight * cl
