@@ -126,23 +126,27 @@ def _float32(a: Tensor, b: Tensor) -> torch.dtype:
     return torch.promote_types(torch.promote_types(a.dtype, b.dtype), torch.float32)
 
 
-def info_nce(a: Tensor, b: Tensor, temperature: float) -> Tensor:
+def info_nce(a: Tensor, b: Tensor, temperature: float, targets: Tensor | None = None) -> Tensor:
     """InfoNCE between two views: row i of `a` and row i of `b` are positives, other rows of `b` negatives.
 
     Args:
         a: (B, d) first view (normalised inside).
-        b: (B, d) second view.
+        b: (B, d) second view, or (N, d) with `targets`.
         temperature: softmax temperature tau > 0.
+        targets: (B,) the row of `b` that is each row of `a`'s positive (default: row i); every other row of
+            `b` is a negative (SGL's form: a batch's nodes against all nodes of the other view).
 
     Returns:
-        Scalar: ``mean_i -log exp(s_ii / tau) / sum_j exp(s_ij / tau)`` with cosine similarities s.
+        Scalar: ``mean_i -log exp(s_i,t_i / tau) / sum_j exp(s_ij / tau)`` with cosine similarities s.
     """
     dtype = _float32(a, b)
     with torch.autocast(a.device.type, enabled=False):
         a = F.normalize(a.to(dtype), dim=-1)
         b = F.normalize(b.to(dtype), dim=-1)
         logits = a @ b.T / temperature
-        return F.cross_entropy(logits, torch.arange(a.shape[0], device=a.device))
+        if targets is None:
+            targets = torch.arange(a.shape[0], device=a.device)
+        return F.cross_entropy(logits, targets)
 
 
 def nt_xent(a: Tensor, b: Tensor, temperature: float, cosine: bool = False) -> Tensor:

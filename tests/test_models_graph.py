@@ -125,6 +125,39 @@ def test_contrast_is_positive_and_lower_when_views_agree():
     assert 0 < same < close < unrelated
 
 
+@pytest.mark.parametrize("negatives", ["batch", "all"])
+def test_contrast_matches_a_loop_over_its_anchors_and_negatives(negatives):
+    # "batch": the batch's distinct nodes against one another (SELFRec's SimGCL); "all": every batch row
+    # against every node of the other view (the SGL paper's InfoNCE, SGL-Torch's code)
+    gen = torch.Generator().manual_seed(1)
+    v1 = (torch.randn(12, 4, generator=gen), torch.randn(9, 4, generator=gen))
+    v2 = (torch.randn(12, 4, generator=gen), torch.randn(9, 4, generator=gen))
+    batch = {"users": torch.tensor([0, 3, 3, 7, 11]), "pos": torch.tensor([2, 2, 5, 8, 0])}
+    total = 0.0
+    for a, b, nodes in ((v1[0], v2[0], batch["users"]), (v1[1], v2[1], batch["pos"])):
+        anchors = nodes.tolist() if negatives == "all" else sorted(set(nodes.tolist()))
+        candidates = range(len(b)) if negatives == "all" else anchors
+        part = 0.0
+        for i in anchors:
+            sims = torch.stack([torch.cosine_similarity(a[i], b[j], dim=0) for j in candidates]) / 0.3
+            part += -(torch.cosine_similarity(a[i], b[i], dim=0) / 0.3 - torch.logsumexp(sims, 0))
+        total += part / len(anchors)
+    torch.testing.assert_close(batch_contrast(v1, v2, batch, 0.3, negatives), total)
+
+
+def test_sgl_takes_the_papers_negatives_on_request(data):
+    model = build_model("sgl", data, {**SMALL, "ssl_negatives": "all"})
+    batch = next(
+        iter(make_batcher("bpr_triples", data, 64, torch.device("cpu"))[0](np.random.default_rng(0)))
+    )
+    got = model.training_loss(batch, StepInfo(0, 1, 1, torch.Generator().manual_seed(2)))
+    v1, v2 = (model(g) for g in model.view_graphs(StepInfo(0, 1, 1, torch.Generator().manual_seed(2))))
+    ssl = batch_contrast(v1, v2, batch, model.ssl_temp, "all")
+    torch.testing.assert_close(got, model.rec_loss(batch, *model()) + model.ssl_reg * ssl)
+    with pytest.raises(ConfigError, match="ssl_negatives"):
+        model_config("sgl", {"ssl_negatives": "al"})
+
+
 def test_registered_and_configs_reject_unknown_keys():
     for name in GRAPH_MODELS:
         assert name in MODELS

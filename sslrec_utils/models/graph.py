@@ -174,19 +174,28 @@ def batch_contrast(
     view2: tuple[Tensor, Tensor],
     batch: Mapping[str, Tensor],
     temperature: float,
+    negatives: str = "batch",
 ) -> Tensor:
-    """The contrastive term of SGL, SimGCL and XSimGCL: InfoNCE between two views of the batch's distinct users
-    plus InfoNCE between two views of its distinct positive items (other batch nodes are the negatives).
+    """The contrastive term of SGL, SimGCL and XSimGCL: InfoNCE between two views of the batch's users plus
+    InfoNCE between two views of its positive items.
 
     Args:
         view1, view2: (n_users, d) user and (n_items, d) item embeddings of each view.
         batch: a `bpr_triples` batch (``users``, ``pos`` (B,)).
         temperature: InfoNCE's tau.
+        negatives: ``"batch"``: the batch's distinct users (items) are one another's negatives, as SimGCL's and
+            XSimGCL's authors (SELFRec) compute it; ``"all"``: each batch row is an anchor (a user or item
+            repeated in the batch counts each time) against every user (item) of the second view, as the SGL
+            paper's InfoNCE and its authors' code (SGL-Torch, and RecBole) compute it.
 
     Returns:
         Scalar ``info_nce(users) + info_nce(items)``.
     """
-    users, items = torch.unique(batch["users"]), torch.unique(batch["pos"])
-    return losses.info_nce(view1[0][users], view2[0][users], temperature) + losses.info_nce(
-        view1[1][items], view2[1][items], temperature
-    )
+    total = torch.zeros((), device=view1[0].device)
+    for v1, v2, nodes in ((view1[0], view2[0], batch["users"]), (view1[1], view2[1], batch["pos"])):
+        if negatives == "all":
+            total = total + losses.info_nce(v1[nodes], v2, temperature, targets=nodes)
+        else:
+            nodes = torch.unique(nodes)
+            total = total + losses.info_nce(v1[nodes], v2[nodes], temperature)
+    return total

@@ -4,13 +4,18 @@ full graph plus an InfoNCE term that makes each node's embeddings agree across t
 As in the paper, the two dropped graphs are drawn once per epoch (at its first step, from the trainer's
 generator) and kept for its steps: cheaper than drawing them at every step, and the contrastive targets stay
 still for an epoch. The model memoises them by (epoch, generator); they are never saved.
+
+Unlike the paper, the InfoNCE term contrasts the batch's distinct users (items) with one another by default, as
+SimGCL's authors do (``ssl_negatives="batch"``, with which every search and figure of the book was made); the
+SGL paper's loss and its authors' code (SGL-Torch) take each batch row as an anchor against all users (items) of
+the other view: ``ssl_negatives="all"``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from torch import Tensor
 
@@ -29,6 +34,7 @@ class SGL(LightGCN):
         ssl_reg: weight of the contrastive term.
         ssl_temp: its temperature.
         drop_rate: edge drop probability of each view.
+        ssl_negatives: ``"batch"`` or ``"all"`` (see `sslrec_utils.models.graph.batch_contrast`).
     """
 
     def __init__(
@@ -37,9 +43,13 @@ class SGL(LightGCN):
         ssl_reg: float = 3e-3,
         ssl_temp: float = 0.2,
         drop_rate: float = 0.1,
+        ssl_negatives: str = "batch",
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if ssl_negatives not in ("batch", "all"):
+            raise ValueError(f"ssl_negatives must be 'batch' or 'all', got {ssl_negatives!r}")
+        self.ssl_negatives = ssl_negatives
         self.ssl_reg, self.ssl_temp, self.drop_rate = ssl_reg, ssl_temp, drop_rate
         self.register_buffer("edge_id", edge_ids(self.adj), persistent=False)
         self._views: tuple[tuple[Any, ...], list[Any]] | None = None
@@ -54,7 +64,7 @@ class SGL(LightGCN):
 
     def training_loss(self, batch: Batch, info: StepInfo) -> Tensor:
         views = [self(graph) for graph in self.view_graphs(info)]
-        ssl = batch_contrast(views[0], views[1], batch, self.ssl_temp)
+        ssl = batch_contrast(views[0], views[1], batch, self.ssl_temp, self.ssl_negatives)
         return self.rec_loss(batch, *self()) + self.ssl_reg * ssl
 
 
@@ -69,6 +79,9 @@ class SGLConfig(LightGCNConfig):
     ssl_reg: float = 3e-3  # weight of the InfoNCE term (the paper's lambda_1; its 0.1 fails here, see above)
     ssl_temp: float = 0.2  # InfoNCE temperature tau (the paper's 0.2)
     drop_rate: float = 0.1  # probability of dropping each interaction edge in a view (the paper's rho)
+    # InfoNCE's negatives: the batch's distinct nodes (SELFRec's form; the searches above) or, as in the
+    # paper, all users (items)
+    ssl_negatives: Literal["batch", "all"] = "batch"
     model: ClassVar[type[LightGCN]] = SGL
 
     def __post_init__(self) -> None:
