@@ -125,7 +125,8 @@ def rating_rmse(
     """Root mean squared error of the predicted ratings of the held-out (user, item) pairs of `phase`.
 
     Predictions come from the items' training rating vectors (the model's stored ratings) and are clipped to
-    `clip`, the rating scale.
+    `clip`, the rating scale. An item without training ratings gets the reconstruction of an empty rating vector
+    (the paper predicts a default rating of 3 there).
     """
     frame = split.parts[phase]
     was_training = model.training

@@ -47,8 +47,9 @@ class LightGCN(Recommender):
             raise ValueError(f"adj has shape {tuple(adj.shape)}, expected ({n}, {n}) for users then items")
         self.n_users, self.n_items, self.n_layers, self.reg = n_users, n_items, n_layers, reg
         self.first_layer = 0  # final embeddings average layers first_layer..K
-        # one table, users then items, so layer 0 needs no concatenation; each part initialised as the reference
-        # implementations initialise their separate user and item tables (Xavier uniform)
+        # one table, users then items, so layer 0 needs no concatenation; each part initialised as the authors'
+        # TensorFlow code, RecBole, SELFRec and SGL-Torch initialise their separate user and item tables (Xavier;
+        # LightGCN-PyTorch draws from a normal distribution of std 0.1)
         self.embedding = nn.Parameter(torch.empty(n, embedding_dim))
         nn.init.xavier_uniform_(self.embedding.data[:n_users])
         nn.init.xavier_uniform_(self.embedding.data[n_users:])
@@ -108,7 +109,9 @@ class LightGCNConfig(ModelConfig):
     name: ClassVar[str] = "lightgcn"
     # Chosen on ml-100k holdout validation NDCG@10 (seed 2020, at the paper's reg 1e-4;
     # benchmarks/results/tuning/lightgcn-lr-layers and lightgcn-reg): Adam lr 5e-3 (0.247) beat 2e-3 (0.234,
-    # slower) and 1e-2 (0.245); batches of 2048 interactions as the references;
+    # slower) and 1e-2 (0.245); batches of 2048 interactions as RecBole, SELFRec and SGL-Torch (an epoch visits
+    # each training interaction once; LightGCN's authors draw a user first, then one of their items, which gives
+    # light users a larger share of the steps);
     # early stopping after 15 epochs without improvement (the best epoch came at 40-150). Shared by SGL, SimGCL
     # and XSimGCL, which were searched with it.
     train_defaults: ClassVar[Mapping[str, Any]] = {

@@ -18,7 +18,8 @@ from sslrec_utils.models.base import Batch, ModelConfig, Recommender, StepInfo, 
 def mlp(dims: Sequence[int]) -> nn.Sequential:
     """Linear layers ``dims[0] -> dims[1] -> ... -> dims[-1]`` with tanh between them (none after the last).
 
-    Weights are Xavier-uniform and biases zero, as in the authors' code (PyTorch's default init is narrower).
+    Weights are Xavier-uniform, as in the authors' code (PyTorch's default init is narrower), and biases zero
+    (the authors draw them from a truncated normal of std 0.001).
     """
     layers: list[nn.Module] = []
     for i, (d_in, d_out) in enumerate(zip(dims[:-1], dims[1:], strict=True)):

@@ -3,7 +3,10 @@ views are LightGCN passes with a small random vector added to every embedding af
 
 The authors' code (SELFRec) averages layers 1..K into the final embeddings, skipping the ego layer 0, in the
 clean pass used for BPR and scoring as in the noisy views (``skip_ego=True``); on ml-100k validation keeping
-layer 0, as LightGCN does, scored better, so that is the default.
+layer 0, as LightGCN does, scored better, so that is the default. ``skip_ego=True`` is the authors' way in this
+only: the L2 penalty stays LightGCN's (squared norms of the batch's layer-0 rows of user, positive and negative
+item, as RecBole-GNN's SimGCL), where SELFRec penalises the unsquared norms of the final rows of user and
+positive item.
 """
 
 from __future__ import annotations
@@ -56,8 +59,8 @@ class SimGCLConfig(LightGCNConfig):
     name: ClassVar[str] = "simgcl"
     search_space: ClassVar[Mapping[str, tuple[Any, ...]]] = {"cl_weight": (1e-3, 1e-2, 5e-2)}
     # Searched on validation NDCG@10 (seed 2020; benchmarks/results/tuning/simgcl-cl-weight) with LightGCN's
-    # training defaults and reg = 1e-3: cl_weight 1e-3, 1e-2 gave 0.229, 0.235 with layer 0 skipped (the
-    # authors' way) and 1e-2, 5e-2 gave 0.256, 0.237 with it (LightGCN 0.261): skipping layer 0 costs ~0.02 on
+    # training defaults and reg = 1e-3: cl_weight 1e-3, 1e-2 gave 0.229, 0.235 with layer 0 skipped (as the
+    # authors' code; their L2 penalty differs, see above) and 1e-2, 5e-2 gave 0.256, 0.237 with it (LightGCN 0.261): skipping layer 0 costs ~0.02 on
     # this data, so the default keeps it.
     cl_weight: float = 1e-2  # weight lambda of the InfoNCE term (the paper searches 0.005..1; 0.2 for Yelp)
     cl_temp: float = 0.2  # InfoNCE temperature tau (the paper's 0.2)

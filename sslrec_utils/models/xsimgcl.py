@@ -1,7 +1,8 @@
 """XSimGCL (Yu et al. 2023, "XSimGCL: Towards Extremely Simple Graph Contrastive Learning"): one noisy LightGCN
 pass per step serves both tasks: BPR on its final embeddings, and InfoNCE between its final embeddings and its
 intermediate layer l*. A third of SimGCL's propagations. Scoring uses a clean pass; final embeddings skip layer 0
-or not as in SimGCL (`skip_ego`).
+or not as in SimGCL (`skip_ego`), and the L2 penalty is LightGCN's, as in SimGCL (not SELFRec's, which penalises
+the noisy final rows).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class XSimGCLConfig(SimGCLConfig):
         "eps": (0.1, 0.2),
     }
     # Searched on validation NDCG@10 (seed 2020; benchmarks/results/tuning/xsimgcl-cl-weight) with LightGCN's
-    # training defaults and reg = 1e-3. Layer 0 skipped (the authors' way), eps 0.2: cl_weight 1e-3, 1e-2, 0.1
+    # training defaults and reg = 1e-3. Layer 0 skipped (as the authors' code), eps 0.2: cl_weight 1e-3, 1e-2, 0.1
     # gave 0.230, 0.242, 0.145. Layer 0 kept: 1e-2 gave 0.254 (eps 0.2) and 0.260 (eps 0.1), 0.1 gave 0.193
     # (eps 0.2) and 0.189 (eps 0.1) (LightGCN 0.261). cl_weight (1e-2), eps (0.1) and skip_ego (False) keep
     # SimGCL's defaults.
