@@ -347,6 +347,13 @@ def test_itemnext_by_hand():
     np.testing.assert_allclose(scores[0], (np.array([0, 0, 1, 1]) + 2 * pop) / (2 + 2), rtol=1e-6)
     np.testing.assert_allclose(scores[1], pop, rtol=1e-6)  # never followed by anything: popularity
     np.testing.assert_allclose(scores[2], pop, rtol=1e-6)
+    # without smoothing: the bare chain, and still popularity where it has no row (it had scored all items 0)
+    model = build_model("itemnext", TrainData(3, 4, matrix, matrix, seqs), {"smoothing": 0.0})
+    model.fit(TrainData(3, 4, matrix, matrix, seqs))
+    scores = model.score({"seqs": torch.tensor([[1], [3], [4]])})
+    np.testing.assert_allclose(scores[0], [0, 0, 0.5, 0.5], rtol=1e-6)
+    np.testing.assert_allclose(scores[1], pop, rtol=1e-6)
+    np.testing.assert_allclose(scores[2], pop, rtol=1e-6)
 
 
 def test_itemnext_beats_pop_and_round_trips(data, split, tmp_path):

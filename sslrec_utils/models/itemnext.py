@@ -1,9 +1,10 @@
 """Item-to-item next-item baseline: what followed the user's latest item in other users' histories.
 
-``C[i, j]`` counts the training sequences in which item j came right after item i. A user whose latest item is
-i gets the smoothed transition probabilities ``(C[i, j] + a * p_j) / (sum_j C[i, j] + a)``, with ``p`` the
+``C[i, j]`` counts the times item j came right after item i in the training sequences. A user whose latest item
+is i gets the smoothed transition probabilities ``(C[i, j] + a * p_j) / (sum_j C[i, j] + a)``, with ``p`` the
 items' training popularity (shares summing to 1) and ``a = smoothing``: a Dirichlet prior, so that popularity
-ranks the items never seen after i, and decides alone for an item never seen followed by anything.
+ranks the items never seen after i, and decides alone for an item never seen followed by anything (with
+``a = 0`` too, as the limit a -> 0 of that case).
 A first-order Markov chain fitted in closed form, from a sparse matrix.
 """
 
@@ -92,8 +93,9 @@ class ItemNext(Recommender):
         nz = torch.repeat_interleave(start, n) + pos
         out = self.smoothing * self.popularity.expand(B, -1).clone()
         out[who, self.indices[nz]] += self.counts[nz]
-        total = torch.zeros(B, device=last.device).index_add_(0, who, self.counts[nz])
-        return out / (total + self.smoothing).clamp_min(1e-12)[:, None]
+        total = torch.zeros(B, device=last.device).index_add_(0, who, self.counts[nz]) + self.smoothing
+        # 0 only when smoothing = 0 and i was never followed: popularity, the limit of the smoothed row
+        return torch.where((total > 0)[:, None], out / total.clamp_min(1e-12)[:, None], self.popularity)
 
     def score(self, inputs: Batch) -> Tensor:
         return self(inputs["seqs"][:, -1])
