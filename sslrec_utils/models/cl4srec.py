@@ -115,7 +115,8 @@ def reorder(seqs: Tensor, lengths: Tensor, rate: float, generator: torch.Generat
     keys = torch.where(
         inside, start[:, None] + _draw((B, L), generator, seqs.device) * run[:, None], j.float()
     )
-    return seqs.gather(1, keys.argsort(1))
+    # stable: in float32 a key can round up to ``start + run`` and tie with the next column's, which must stay after
+    return seqs.gather(1, keys.argsort(dim=1, stable=True))
 
 
 def augment(

@@ -2,6 +2,11 @@
 
 Sequences are right-aligned: column ``L - 1`` holds the latest item and padding (index ``pad``) fills the left.
 Position embeddings count from the right, so the latest item always has the same position whatever the length.
+
+The blocks are BERT's and RecBole's (GELU feed-forward layers ``inner_dim`` wide, 4 x d by default), with the
+LayerNorm before each sub-layer by default (``pre_ln``, the form of SASRec's paper). SASRec's own code differs
+in small ways this encoder does not follow: ReLU feed-forward layers d wide, item embeddings scaled by sqrt(d),
+and (in the TensorFlow original) a LayerNorm on the queries alone.
 """
 
 from __future__ import annotations
