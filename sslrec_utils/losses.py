@@ -175,18 +175,30 @@ def nt_xent(a: Tensor, b: Tensor, temperature: float, cosine: bool = False) -> T
         return F.cross_entropy(logits, pair)
 
 
-def item_ce(logits: Tensor, targets: Tensor, ignore_index: int = -100) -> Tensor:
+def item_ce(
+    logits: Tensor, targets: Tensor, ignore_index: int = -100, groups: Tensor | None = None
+) -> Tensor:
     """Cross-entropy over all items for next-item or masked-item prediction.
 
     Args:
         logits: (N, n_items) scores for N predicted positions.
         targets: (N,) target item indices; positions equal to `ignore_index` do not count.
         ignore_index: the target value of positions left out (padding, unmasked positions).
+        groups: (N,) optional group (e.g. window) of each position: the mean is then taken within each group,
+            and over the groups with a counted position, so that every group weighs the same.
 
     Returns:
-        Scalar mean over counted positions; 0 when none counts (a BERT4Rec batch of short windows can draw
-        no mask), still attached to `logits`' graph so that a backward pass works on every rank.
+        Scalar mean over counted positions (or groups); 0 when none counts (a BERT4Rec batch of short windows
+        can draw no mask), still attached to `logits`' graph so that a backward pass works on every rank.
     """
+    if groups is not None:
+        counted = targets != ignore_index
+        per = F.cross_entropy(logits, targets, ignore_index=ignore_index, reduction="none")  # 0 where ignored
+        size = torch.zeros_like(per).index_add_(
+            0, groups, counted.to(per.dtype)
+        )  # counted positions per group
+        weight = counted / size[groups].clamp(min=1)  # each group's counted positions sum to 1
+        return (per * weight).sum() / (size > 0).sum().clamp(min=1)
     # sum / count, not reduction="mean": the mean of no position is NaN. Bit-identical to the mean otherwise,
     # and the count stays on the device (no host synchronisation).
     total = F.cross_entropy(logits, targets, ignore_index=ignore_index, reduction="sum")

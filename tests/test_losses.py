@@ -120,6 +120,20 @@ def test_item_ce_of_no_counted_position_is_zero_and_differentiable():
         assert logits.grad is not None and not logits.grad.any()
 
 
+def test_item_ce_by_group_weighs_each_group_the_same():
+    g = torch.Generator().manual_seed(5)
+    logits, targets = torch.randn(6, 4, generator=g), torch.tensor([0, 1, -100, 2, 3, -100])
+    groups = torch.tensor([0, 0, 0, 1, 2, 3])  # group 0 holds two counted positions, 1 and 2 one, 3 none
+    ce = [torch.nn.functional.cross_entropy(logits[i], targets[i]) for i in (0, 1, 3, 4)]
+    expected = ((ce[0] + ce[1]) / 2 + ce[2] + ce[3]) / 3
+    torch.testing.assert_close(losses.item_ce(logits, targets, groups=groups), expected)
+    torch.testing.assert_close(losses.item_ce(logits, targets), sum(ce) / 4)  # by position: group 0 weighs 2
+    none = torch.randn(2, 4, requires_grad=True)
+    loss = losses.item_ce(none, torch.full((2,), -100), groups=torch.tensor([0, 1]))
+    loss.backward()
+    assert loss.item() == 0.0 and not none.grad.any()
+
+
 def test_l2_half_squared_norm_per_batch():
     t = torch.ones(4, 2)
     assert losses.l2(t, t).item() == (8 + 8) / (2 * 4)

@@ -199,6 +199,28 @@ def test_bert4rec_batch_without_a_mask_trains_nothing_and_stays_finite(data):
     assert unmasked > 0  # the case did occur
 
 
+def test_bert4rec_loss_by_window_averages_each_windows_targets_first(data):
+    model = build_model(
+        "bert4rec", data, {**TINY, "dropout": 0.0, "attn_dropout": 0.0, "loss_mean": "window"}
+    )
+    seqs = torch.randint(0, data.n_items, (32, 8))
+    got = model.training_loss({"seqs": seqs}, StepInfo(0, 1, 1, torch.Generator().manual_seed(6)))
+    inputs, targets = model.mask(seqs, torch.Generator().manual_seed(6))
+    logits = model(inputs)
+    means = [
+        torch.nn.functional.cross_entropy(logits[w][targets[w] != -100], targets[w][targets[w] != -100])
+        for w in range(32)
+        if (targets[w] != -100).any()
+    ]
+    torch.testing.assert_close(got, torch.stack(means).mean())
+    model.loss_mean = "position"  # the authors' mean over all masked positions
+    got = model.training_loss({"seqs": seqs}, StepInfo(0, 1, 1, torch.Generator().manual_seed(6)))
+    keep = targets != -100
+    torch.testing.assert_close(got, torch.nn.functional.cross_entropy(logits[keep], targets[keep]))
+    with pytest.raises(ConfigError, match="loss_mean"):
+        model_config("bert4rec", {"loss_mean": "windows"})
+
+
 def right_aligned(seqs: torch.Tensor, pad: int) -> bool:
     return bool((torch.diff((seqs != pad).int(), dim=1) >= 0).all())
 

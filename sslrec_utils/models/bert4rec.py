@@ -11,14 +11,15 @@ every training item, not only the last of each fixed window, serves as a next-it
 The loss is the mean over a batch's masked positions, as in the authors' code. A last-only window holds one
 of them and a cloze window about ``mask_prob`` of its items, so on ml-100k's leave-one-out split at the defaults
 the last-only windows, 80% of the windows, hold 20% of an epoch's targets (measured once: 15,826 of 78,566);
-RecBole's fine-tuning batches are next-item only, whole. Each item is masked independently, as in RecBole
-(the authors' code masks a fixed count per sequence), so a short window may draw no mask and add nothing.
+RecBole's fine-tuning batches are next-item only, whole. ``loss_mean="window"`` averages each window's targets
+first, which gives the last-only windows their share of the windows. Each item is masked independently, as in
+RecBole (the authors' code masks a fixed count per sequence), so a short window may draw no mask and add nothing.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import torch
 from torch import Tensor, nn
@@ -58,6 +59,9 @@ class BERT4RecConfig(TransformerConfig):
     last_prob: float = 0.8  # fraction of training windows that mask only their latest item
     stride: int | None = 5  # windows="all": a window ends every `stride` items (None: max_len, no overlap)
     dropout: float = 0.0  # none: chosen on validation (above); SASRec and CL4SRec keep TransformerConfig's
+    # the loss's mean: over masked positions (the authors') or over windows, each window's positions averaged
+    # first, so that a last-only window weighs as much as a cloze window (module docstring)
+    loss_mean: Literal["position", "window"] = "position"
     attn_dropout: float = 0.0
 
     def __post_init__(self) -> None:
@@ -71,7 +75,15 @@ class BERT4RecConfig(TransformerConfig):
 
     def build(self, data: TrainData) -> BERT4Rec:
         sizes = self.encoder_sizes()
-        return BERT4Rec(data.n_items, self.mask_prob, self.last_prob, self.windows, self.stride, **sizes)
+        return BERT4Rec(
+            data.n_items,
+            self.mask_prob,
+            self.last_prob,
+            self.windows,
+            self.stride,
+            loss_mean=self.loss_mean,
+            **sizes,
+        )
 
 
 class BERT4Rec(Recommender):
@@ -83,6 +95,7 @@ class BERT4Rec(Recommender):
         last_prob: fraction of windows with only the latest item masked.
         windows: training windows, ``"all"`` or ``"last"`` (see `sslrec_utils.batching.cloze`).
         stride: items between the ends of consecutive windows with ``windows="all"`` (None: ``max_len``).
+        loss_mean: ``"position"`` (mean over masked positions) or ``"window"`` (mean of the windows' means).
         **sizes: `TransformerEncoder` sizes (``max_len`` counts the [MASK] slot at scoring time).
     """
 
@@ -96,9 +109,13 @@ class BERT4Rec(Recommender):
         last_prob: float = 0.8,
         windows: str = "all",
         stride: int | None = 5,
+        loss_mean: str = "position",
         **sizes: Any,
     ) -> None:
         super().__init__()
+        if loss_mean not in ("position", "window"):
+            raise ValueError(f"loss_mean must be 'position' or 'window', got {loss_mean!r}")
+        self.loss_mean = loss_mean
         self.n_items, self.mask_token = n_items, n_items + 1
         self.mask_prob, self.last_prob, self.windows, self.stride = mask_prob, last_prob, windows, stride
         self.encoder = TransformerEncoder(n_items + 2, pad=n_items, causal=False, **sizes)
@@ -145,7 +162,9 @@ class BERT4Rec(Recommender):
     def training_loss(self, batch: Batch, info: StepInfo) -> Tensor:
         inputs, targets = self.mask(batch["seqs"], info.generator)
         keep = targets != -100
-        return losses.item_ce(self.logits(self.encoder(inputs)[keep]), targets[keep])
+        logits = self.logits(self.encoder(inputs)[keep])
+        window = keep.nonzero()[:, 0] if self.loss_mean == "window" else None  # (N,) window of each target
+        return losses.item_ce(logits, targets[keep], groups=window)
 
     def score(self, inputs: Batch) -> Tensor:
         seqs = inputs["seqs"]  # (B, max_len): drop the oldest, append [MASK] after the latest
