@@ -194,9 +194,8 @@ def item_ce(
     if groups is not None:
         counted = targets != ignore_index
         per = F.cross_entropy(logits, targets, ignore_index=ignore_index, reduction="none")  # 0 where ignored
-        size = torch.zeros_like(per).index_add_(
-            0, groups, counted.to(per.dtype)
-        )  # counted positions per group
+        # counted positions per group
+        size = torch.zeros_like(per).index_add_(0, groups, counted.to(per.dtype))
         weight = counted / size[groups].clamp(min=1)  # each group's counted positions sum to 1
         return (per * weight).sum() / (size > 0).sum().clamp(min=1)
     # sum / count, not reduction="mean": the mean of no position is NaN. Bit-identical to the mean otherwise,

@@ -59,10 +59,10 @@ class BERT4RecConfig(TransformerConfig):
     last_prob: float = 0.8  # fraction of training windows that mask only their latest item
     stride: int | None = 5  # windows="all": a window ends every `stride` items (None: max_len, no overlap)
     dropout: float = 0.0  # none: chosen on validation (above); SASRec and CL4SRec keep TransformerConfig's
+    attn_dropout: float = 0.0
     # the loss's mean: over masked positions (the authors') or over windows, each window's positions averaged
     # first, so that a last-only window weighs as much as a cloze window (module docstring)
     loss_mean: Literal["position", "window"] = "position"
-    attn_dropout: float = 0.0
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -40,9 +40,8 @@ class CL4SRecConfig(TransformerConfig):
     # three, which met the rule written before the runs (a difference far within the spread between seeds)
     cl_weight: float = 0.003  # lambda: weight of the InfoNCE term (the paper's 0.1: 0.016 lower, seed 2020)
     temperature: float = 1.0  # of the contrastive loss; 1: none, as in the paper
-    cl_loss: Literal["infonce", "nt_xent"] = (
-        "infonce"  # contrastive loss (module docstring); searches above: infonce
-    )
+    # the contrastive loss (module docstring): the searches above were made with infonce
+    cl_loss: Literal["infonce", "nt_xent"] = "infonce"
     crop_rate: float = 0.6  # eta: a crop keeps this fraction of the items (a contiguous run)
     mask_rate: float = 0.3  # gamma: a mask replaces this fraction of the items by [mask]
     reorder_rate: float = 0.6  # beta: a reorder shuffles a contiguous run of this fraction of the items
