@@ -184,14 +184,15 @@ def item_ce(
         logits: (N, n_items) scores for N predicted positions.
         targets: (N,) target item indices; positions equal to `ignore_index` do not count.
         ignore_index: the target value of positions left out (padding, unmasked positions).
-        groups: (N,) optional group (e.g. window) of each position: the mean is then taken within each group,
-            and over the groups with a counted position, so that every group weighs the same.
+        groups: (N,) optional group (e.g. window) of each position, numbered from 0 and below N: the mean is
+            then taken within each group, and over the groups with a counted position, so that every group
+            weighs the same.
 
     Returns:
         Scalar mean over counted positions (or groups); 0 when none counts (a BERT4Rec batch of short windows
         can draw no mask), still attached to `logits`' graph so that a backward pass works on every rank.
     """
-    if groups is not None:
+    if groups is not None:  # ids below N: N positions fall into at most N groups, so the sizes fit in N slots
         counted = targets != ignore_index
         per = F.cross_entropy(logits, targets, ignore_index=ignore_index, reduction="none")  # 0 where ignored
         # counted positions per group

@@ -143,6 +143,8 @@ def test_contrast_matches_a_loop_over_its_anchors_and_negatives(negatives):
             part += -(torch.cosine_similarity(a[i], b[i], dim=0) / 0.3 - torch.logsumexp(sims, 0))
         total += part / len(anchors)
     torch.testing.assert_close(batch_contrast(v1, v2, batch, 0.3, negatives), total)
+    with pytest.raises(ValueError, match="negatives must be 'batch' or 'all'"):
+        batch_contrast(v1, v2, batch, 0.3, "al")
 
 
 def test_sgl_takes_the_papers_negatives_on_request(data):

@@ -219,6 +219,13 @@ def test_bert4rec_loss_by_window_averages_each_windows_targets_first(data):
     torch.testing.assert_close(got, torch.nn.functional.cross_entropy(logits[keep], targets[keep]))
     with pytest.raises(ConfigError, match="loss_mean"):
         model_config("bert4rec", {"loss_mean": "windows"})
+    # windows without a target (a two-item window masked item by item may draw none) take no group number
+    model.loss_mean, model.last_prob = "window", 0.0
+    short = torch.full((16, 8), data.n_items)
+    short[:, -2:] = torch.randint(0, data.n_items, (16, 2))
+    for s in range(20):
+        loss = model.training_loss({"seqs": short}, StepInfo(0, 1, 1, torch.Generator().manual_seed(s)))
+        assert torch.isfinite(loss)
 
 
 def right_aligned(seqs: torch.Tensor, pad: int) -> bool:
@@ -254,6 +261,20 @@ def test_mask_and_reorder_keep_sequences_valid():
             assert moved.max() - moved.min() < int(0.6 * n) and moved.min() >= 10 - n
     views = augment(seqs, (0.6, 0.3, 0.6), pad, token, gen)
     assert right_aligned(views, pad) and views.shape == seqs.shape
+
+
+def test_reorder_keeps_a_key_rounded_to_the_runs_end_inside_the_run(monkeypatch):
+    # run of 24 items from column 24: a key drawn just below 1 rounds in float32 to 48.0, column 48's own key
+    import sslrec_utils.models.cl4srec as cl4srec
+
+    u = torch.linspace(0.0, 0.9, 64)
+    u[47] = torch.nextafter(torch.tensor(1.0), torch.tensor(0.0))
+    draws = iter([torch.tensor([24.5 / 41]), u[None, :]])
+    monkeypatch.setattr(cl4srec, "_draw", lambda shape, generator, device: next(draws))
+    seqs = torch.arange(100, 164)[None, :]
+    shuffled = reorder(seqs, torch.tensor([64]), 0.375, torch.Generator())
+    assert torch.equal(shuffled[0, 48:], seqs[0, 48:]) and torch.equal(shuffled[0, :24], seqs[0, :24])
+    assert sorted(shuffled[0, 24:48].tolist()) == list(range(124, 148))
 
 
 @pytest.mark.parametrize("name", SEQ_MODELS)

@@ -163,7 +163,9 @@ class BERT4Rec(Recommender):
         inputs, targets = self.mask(batch["seqs"], info.generator)
         keep = targets != -100
         logits = self.logits(self.encoder(inputs)[keep])
-        window = keep.nonzero()[:, 0] if self.loss_mean == "window" else None  # (N,) window of each target
+        window = None
+        if self.loss_mean == "window":  # (N,) window of each target, among the windows that have one
+            window = (keep.any(1).cumsum(0) - 1)[keep.nonzero()[:, 0]]
         return losses.item_ce(logits, targets[keep], groups=window)
 
     def score(self, inputs: Batch) -> Tensor:

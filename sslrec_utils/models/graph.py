@@ -186,11 +186,15 @@ def batch_contrast(
         negatives: ``"batch"``: the batch's distinct users (items) are one another's negatives, as SimGCL's and
             XSimGCL's authors (SELFRec) compute it; ``"all"``: each batch row is an anchor (a user or item
             repeated in the batch counts each time) against every user (item) of the second view, as the SGL
-            paper's InfoNCE and its authors' code (SGL-Torch, and RecBole) compute it.
+            paper's InfoNCE and its authors' code (SGL-Torch, and RecBole) choose them (SGL-Torch sums both
+            losses over the batch, so its weight compares with this mean over mean; RecBole sums InfoNCE and
+            averages BPR, so its weight is about a batch size larger for the same balance).
 
     Returns:
         Scalar ``info_nce(users) + info_nce(items)``.
     """
+    if negatives not in ("batch", "all"):
+        raise ValueError(f"negatives must be 'batch' or 'all', got {negatives!r}")
     total = torch.zeros((), device=view1[0].device)
     for v1, v2, nodes in ((view1[0], view2[0], batch["users"]), (view1[1], view2[1], batch["pos"])):
         if negatives == "all":

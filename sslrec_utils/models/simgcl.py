@@ -5,8 +5,7 @@ The authors' code (SELFRec) averages layers 1..K into the final embeddings, skip
 clean pass used for BPR and scoring as in the noisy views (``skip_ego=True``); on ml-100k validation keeping
 layer 0, as LightGCN does, scored better, so that is the default. ``skip_ego=True`` is the authors' way in this
 only: the L2 penalty stays LightGCN's (squared norms of the batch's layer-0 rows of user, positive and negative
-item, as RecBole-GNN's SimGCL), where SELFRec penalises the unsquared norms of the final rows of user and
-positive item.
+item), where SELFRec penalises the unsquared norms of the final rows of user and positive item.
 """
 
 from __future__ import annotations
