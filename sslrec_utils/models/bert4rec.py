@@ -61,7 +61,8 @@ class BERT4RecConfig(TransformerConfig):
     dropout: float = 0.0  # none: chosen on validation (above); SASRec and CL4SRec keep TransformerConfig's
     attn_dropout: float = 0.0
     # the loss's mean: over masked positions (the authors') or over windows, each window's positions averaged
-    # first, so that a last-only window weighs as much as a cloze window (module docstring)
+    # first, so that a last-only window weighs as much as a cloze window (module docstring); screened at the
+    # former tiling, seed 2020: 0.0581 per window against 0.0630 per position (tuning/bert4rec-loss-mean)
     loss_mean: Literal["position", "window"] = "position"
 
     def __post_init__(self) -> None:
