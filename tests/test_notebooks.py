@@ -365,6 +365,7 @@ CHAPTERS: dict[str, Chapter] = {
             "kept_share": (0.0, 1.0),
             "finetune_gain_large": (-0.06, 0.06),
             "no_labels_vs_all": {"above", "below"},
+            "no_labels_share": (0.7, 1.4),  # the summary calls it "most of the labels' work"
             # timings are noisy (shared machine, CPU or GPU): only loose plausibility
             "ae_users_slope": (-1.0, 3.0),
             "ease_users_slope": (-1.0, 3.0),
