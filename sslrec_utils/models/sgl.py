@@ -80,7 +80,8 @@ class SGLConfig(LightGCNConfig):
     ssl_temp: float = 0.2  # InfoNCE temperature tau (the paper's 0.2)
     drop_rate: float = 0.1  # probability of dropping each interaction edge in a view (the paper's rho)
     # InfoNCE's negatives: the batch's distinct nodes (SELFRec's form; the searches above) or, as in the
-    # paper, all users (items)
+    # paper, all users (items): 0.2582 +- 0.0020 against 0.2580 +- 0.0011 over seeds 2020-2022, about twice the
+    # time per epoch (tuning/sgl-negatives; it meets the adoption rule written there, not yet adopted)
     ssl_negatives: Literal["batch", "all"] = "batch"
     model: ClassVar[type[LightGCN]] = SGL
 
