@@ -117,7 +117,7 @@ def l2(*tensors: Tensor) -> Tensor:
     return sum(t.pow(2).sum() for t in tensors) / (2.0 * batch)
 
 
-def _float32(a: Tensor, b: Tensor) -> torch.dtype:
+def _loss_dtype(a: Tensor, b: Tensor) -> torch.dtype:
     """The dtype a contrastive loss computes in: float32 at least (float64 inputs stay float64).
 
     Under bf16 autocast (CUDA), similarities divided by a small temperature shift the loss and its gradient
@@ -139,7 +139,7 @@ def info_nce(a: Tensor, b: Tensor, temperature: float, targets: Tensor | None = 
     Returns:
         Scalar: ``mean_i -log exp(s_i,t_i / tau) / sum_j exp(s_ij / tau)`` with cosine similarities s.
     """
-    dtype = _float32(a, b)
+    dtype = _loss_dtype(a, b)
     with torch.autocast(a.device.type, enabled=False):
         a = F.normalize(a.to(dtype), dim=-1)
         b = F.normalize(b.to(dtype), dim=-1)
@@ -166,7 +166,7 @@ def nt_xent(a: Tensor, b: Tensor, temperature: float, cosine: bool = False) -> T
     """
     n = a.shape[0]
     with torch.autocast(a.device.type, enabled=False):
-        z = torch.cat([a, b]).to(_float32(a, b))
+        z = torch.cat([a, b]).to(_loss_dtype(a, b))
         if cosine:
             z = F.normalize(z, dim=-1)
         self_pair = torch.eye(2 * n, dtype=torch.bool, device=z.device)

@@ -8,12 +8,13 @@ fine-tuning trick (RecBole's ``ft_ratio``, 0.5 there, per batch; here per window
 evaluation. Such a window is first cut at a random item (the items after it dropped), so that over the epochs
 every training item, not only the last of each fixed window, serves as a next-item target.
 
-The loss is the mean over a batch's masked positions, as in the authors' code. A last-only window holds one
-of them and a cloze window about ``mask_prob`` of its items, so on ml-100k's leave-one-out split at the defaults
-the last-only windows, 80% of the windows, hold 20% of an epoch's targets (measured once: 15,826 of 78,566);
-RecBole's fine-tuning batches are next-item only, whole. ``loss_mean="window"`` averages each window's targets
-first, which gives the last-only windows their share of the windows. Each item is masked independently, as in
-RecBole (the authors' code masks a fixed count per sequence), so a short window may draw no mask and add nothing.
+The loss is the mean over a batch's masked positions, as in the authors' code. A last-only window holds one of
+them and a cloze window about ``mask_prob`` of its items, so on ml-100k's leave-one-out split at the defaults
+the last-only windows, 80% of the windows, hold 20% of an epoch's targets (15,826 of 78,566:
+benchmarks/results/bert4rec_targets); RecBole's fine-tuning batches are next-item only, whole.
+``loss_mean="window"`` averages each window's targets first, which gives the last-only windows their share of
+the windows. Each item is masked independently, as in RecBole (the authors' code masks a fixed count per
+sequence), so a short window may draw no mask and add nothing.
 """
 
 from __future__ import annotations

@@ -1,0 +1,53 @@
+"""Count how BERT4Rec's training targets divide between its two kinds of window over one epoch.
+
+A last-only window (a fraction ``last_prob`` of them) masks only its latest item: one target. A cloze window
+masks each item with probability ``mask_prob``: many. The loss averages over targets by default, so this count
+says how much of it the next-item windows carry (quoted in `sslrec_utils.models.bert4rec`). Usage:
+
+    python -m benchmarks.bert4rec_targets --seed 2020 > benchmarks/results/bert4rec_targets/ml-100k-loo.txt
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import torch
+
+from sslrec_utils.batching import make_batcher
+from sslrec_utils.experiment import DataSpec, load_split
+from sslrec_utils.models import build_model
+from sslrec_utils.models.base import TrainData
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="ml-100k")
+    parser.add_argument("--seed", type=int, default=2020, help="split and model seed")
+    parser.add_argument("--mask-seed", type=int, default=0, help="seed of the batch order and the masks")
+    args = parser.parse_args()
+    split, _ = load_split(DataSpec(dataset=args.dataset, split="loo", seed=args.seed))
+    data = TrainData.from_split(split)
+    model = build_model("bert4rec", data, seed=args.seed)
+    batcher, _ = make_batcher(model.batcher, data, 64, torch.device("cpu"), **model.batcher_options())
+    generator = torch.Generator().manual_seed(args.mask_seed)
+    windows = last_windows = targets = last_targets = 0
+    for batch in batcher(np.random.default_rng(args.mask_seed)):
+        inputs, target = model.mask(batch["seqs"], generator)
+        counted = (target != -100).sum(1)
+        # one target, at the last column, no [MASK] before it: a last-only window (or a cloze window that drew
+        # only its last item, which counts the same in the loss)
+        last = (counted == 1) & (target[:, -1] != -100) & ((inputs[:, :-1] == model.mask_token).sum(1) == 0)
+        windows += len(target)
+        last_windows += int(last.sum())
+        targets += int(counted.sum())
+        last_targets += int(counted[last].sum())
+    print(f"{args.dataset} loo, seed {args.seed}, mask seed {args.mask_seed}, BERT4Rec defaults, one epoch")
+    print(
+        f"windows {windows}, of them with one target at the last position {last_windows} ({last_windows / windows:.3f})"
+    )
+    print(f"targets {targets}, of them in those windows {last_targets} ({last_targets / targets:.3f})")
+
+
+if __name__ == "__main__":
+    main()
