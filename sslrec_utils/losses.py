@@ -126,7 +126,9 @@ def _loss_dtype(a: Tensor, b: Tensor) -> torch.dtype:
     return torch.promote_types(torch.promote_types(a.dtype, b.dtype), torch.float32)
 
 
-def info_nce(a: Tensor, b: Tensor, temperature: float, targets: Tensor | None = None) -> Tensor:
+def info_nce(
+    a: Tensor, b: Tensor, temperature: float, targets: Tensor | None = None, weights: Tensor | None = None
+) -> Tensor:
     """InfoNCE between two views: row i of `a` and row i of `b` are positives, other rows of `b` negatives.
 
     Args:
@@ -135,9 +137,12 @@ def info_nce(a: Tensor, b: Tensor, temperature: float, targets: Tensor | None = 
         temperature: softmax temperature tau > 0.
         targets: (B,) the row of `b` that is each row of `a`'s positive (default: row i); every other row of
             `b` is a negative (SGL's form: a batch's nodes against all nodes of the other view).
+        weights: (B,) each row's weight in the mean (default: 1 each); a row with weight k counts as k
+            copies of it, so distinct anchors with their counts give the loss of the repeated ones.
 
     Returns:
-        Scalar: ``mean_i -log exp(s_i,t_i / tau) / sum_j exp(s_ij / tau)`` with cosine similarities s.
+        Scalar: ``sum_i w_i (-log exp(s_i,t_i / tau) / sum_j exp(s_ij / tau)) / sum_i w_i`` with cosine
+        similarities s.
     """
     dtype = _loss_dtype(a, b)
     with torch.autocast(a.device.type, enabled=False):
@@ -146,7 +151,10 @@ def info_nce(a: Tensor, b: Tensor, temperature: float, targets: Tensor | None = 
         logits = a @ b.T / temperature
         if targets is None:
             targets = torch.arange(a.shape[0], device=a.device)
-        return F.cross_entropy(logits, targets)
+        if weights is None:
+            return F.cross_entropy(logits, targets)
+        weights = weights.to(dtype)
+        return (F.cross_entropy(logits, targets, reduction="none") * weights).sum() / weights.sum()
 
 
 def nt_xent(a: Tensor, b: Tensor, temperature: float, cosine: bool = False) -> Tensor:

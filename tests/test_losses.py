@@ -64,6 +64,26 @@ def test_info_nce_matches_a_loop():
     torch.testing.assert_close(losses.info_nce(a, b, tau), total / 6)
 
 
+def test_info_nce_weights_count_rows_as_copies():
+    # SGL's "all" negatives pass each distinct anchor once with its count: same loss and gradients as the
+    # anchors repeated
+    g = torch.Generator().manual_seed(3)
+    a, b = (
+        torch.randn(4, 3, generator=g, requires_grad=True),
+        torch.randn(7, 3, generator=g, requires_grad=True),
+    )
+    targets, counts = torch.tensor([0, 2, 5, 6]), torch.tensor([1, 3, 1, 2])
+    weighted = losses.info_nce(a, b, 0.4, targets=targets, weights=counts)
+    grads = torch.autograd.grad(weighted, (a, b))
+    rows = torch.repeat_interleave(torch.arange(4), counts)
+    repeated = losses.info_nce(a[rows], b, 0.4, targets=targets[rows])
+    torch.testing.assert_close(weighted, repeated)
+    for got, want in zip(grads, torch.autograd.grad(repeated, (a, b)), strict=True):
+        torch.testing.assert_close(got, want)
+    ones = losses.info_nce(a, b, 0.4, targets=targets, weights=torch.ones(4))
+    torch.testing.assert_close(ones, losses.info_nce(a, b, 0.4, targets=targets))
+
+
 def test_info_nce_is_computed_in_float32_under_autocast():
     # the trainer's bf16 autocast (CUDA) had run the similarities in bf16; CPU autocast stands in for it here
     g = torch.Generator().manual_seed(2)

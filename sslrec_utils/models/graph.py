@@ -197,8 +197,9 @@ def batch_contrast(
         raise ValueError(f"negatives must be 'batch' or 'all', got {negatives!r}")
     total = torch.zeros((), device=view1[0].device)
     for v1, v2, nodes in ((view1[0], view2[0], batch["users"]), (view1[1], view2[1], batch["pos"])):
-        if negatives == "all":
-            total = total + losses.info_nce(v1[nodes], v2, temperature, targets=nodes)
+        if negatives == "all":  # each distinct anchor once, weighted by its count: the same loss, cheaper
+            nodes, counts = torch.unique(nodes, return_counts=True)
+            total = total + losses.info_nce(v1[nodes], v2, temperature, targets=nodes, weights=counts)
         else:
             nodes = torch.unique(nodes)
             total = total + losses.info_nce(v1[nodes], v2[nodes], temperature)
