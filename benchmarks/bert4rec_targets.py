@@ -10,6 +10,8 @@ says how much of it the next-item windows carry (quoted in `sslrec_utils.models.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -20,6 +22,38 @@ from sslrec_utils.models import build_model
 from sslrec_utils.models.base import TrainData
 
 
+def count_targets(
+    data: TrainData, seed: int, mask_seed: int, options: Mapping[str, Any] | None = None
+) -> dict[str, int]:
+    """Windows and targets of one epoch of BERT4Rec's training batches, split by kind of window.
+
+    Args:
+        data: the training data of a leave-one-out split.
+        seed: the model's seed.
+        mask_seed: seed of the batch order and the masks.
+        options: BERT4Rec settings beyond its defaults.
+
+    Returns:
+        ``windows``, ``last_windows`` (one target, at the last position, nothing else masked), ``targets`` and
+        ``last_targets`` (the targets in those windows).
+    """
+    model = build_model("bert4rec", data, options or {}, seed=seed)
+    batcher, _ = make_batcher(model.batcher, data, 64, torch.device("cpu"), **model.batcher_options())
+    generator = torch.Generator().manual_seed(mask_seed)
+    counts = dict.fromkeys(("windows", "last_windows", "targets", "last_targets"), 0)
+    for batch in batcher(np.random.default_rng(mask_seed)):
+        inputs, target = model.mask(batch["seqs"], generator)
+        counted = (target != -100).sum(1)
+        # one target, at the last column, no [MASK] before it: a last-only window (or a cloze window that drew
+        # only its last item, which counts the same in the loss)
+        last = (counted == 1) & (target[:, -1] != -100) & ((inputs[:, :-1] == model.mask_token).sum(1) == 0)
+        counts["windows"] += len(target)
+        counts["last_windows"] += int(last.sum())
+        counts["targets"] += int(counted.sum())
+        counts["last_targets"] += int(counted[last].sum())
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="ml-100k")
@@ -27,21 +61,13 @@ def main() -> None:
     parser.add_argument("--mask-seed", type=int, default=0, help="seed of the batch order and the masks")
     args = parser.parse_args()
     split, _ = load_split(DataSpec(dataset=args.dataset, split="loo", seed=args.seed))
-    data = TrainData.from_split(split)
-    model = build_model("bert4rec", data, seed=args.seed)
-    batcher, _ = make_batcher(model.batcher, data, 64, torch.device("cpu"), **model.batcher_options())
-    generator = torch.Generator().manual_seed(args.mask_seed)
-    windows = last_windows = targets = last_targets = 0
-    for batch in batcher(np.random.default_rng(args.mask_seed)):
-        inputs, target = model.mask(batch["seqs"], generator)
-        counted = (target != -100).sum(1)
-        # one target, at the last column, no [MASK] before it: a last-only window (or a cloze window that drew
-        # only its last item, which counts the same in the loss)
-        last = (counted == 1) & (target[:, -1] != -100) & ((inputs[:, :-1] == model.mask_token).sum(1) == 0)
-        windows += len(target)
-        last_windows += int(last.sum())
-        targets += int(counted.sum())
-        last_targets += int(counted[last].sum())
+    c = count_targets(TrainData.from_split(split), args.seed, args.mask_seed)
+    windows, last_windows, targets, last_targets = (
+        c["windows"],
+        c["last_windows"],
+        c["targets"],
+        c["last_targets"],
+    )
     print(f"{args.dataset} loo, seed {args.seed}, mask seed {args.mask_seed}, BERT4Rec defaults, one epoch")
     print(
         f"windows {windows}, of them with one target at the last position {last_windows} ({last_windows / windows:.3f})"

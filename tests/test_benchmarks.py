@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import book_build_time, leaderboard
-from sslrec_utils.data import movielens
+from benchmarks import bert4rec_targets, book_build_time, leaderboard
+from sslrec_utils.data import movielens, preprocess
+from sslrec_utils.models.base import TrainData
 from sslrec_utils.recommend import TrainedRecommender
+from sslrec_utils.splits import loo_split
 from tests.helpers import needs_recbole
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -668,3 +670,29 @@ def test_rescore_retests_runs_on_another_copy_of_their_log(tmp_path, capsys):
     with pytest.raises(SystemExit):
         rescore.main([str(tmp_path / "run"), "--out", str(out), "--retest-on", str(tmp_path / "fewer.csv")])
     assert "does not have the run's users" in capsys.readouterr().err
+
+
+def test_bert4rec_targets_counts_each_kind_of_window():
+    rng = np.random.default_rng(0)
+    rows = [
+        (u, int(i), 1.0, t) for u in range(60) for t, i in enumerate(rng.integers(0, 25, rng.integers(6, 30)))
+    ]
+    log = pd.DataFrame(rows, columns=["user", "item", "rating", "timestamp"]).drop_duplicates(
+        ["user", "item"]
+    )
+    data = TrainData.from_split(loo_split(preprocess(log)))
+    tiny = {"max_len": 8, "hidden_dim": 16, "n_layers": 1, "n_heads": 2, "inner_dim": 32}
+
+    def count(**options):
+        return bert4rec_targets.count_targets(data, seed=1, mask_seed=2, options={**tiny, **options})
+
+    last = count(last_prob=1.0)  # every window masks its latest item only: one target each
+    assert last["windows"] > 50 and last["windows"] == last["last_windows"] == last["targets"]
+    assert last["last_targets"] == last["windows"]
+    cloze = count(last_prob=0.0, mask_prob=0.5)  # cloze windows only: several targets each, rarely one
+    assert cloze["windows"] == last["windows"]  # the same windows, masked otherwise
+    assert cloze["last_targets"] == cloze["last_windows"] < 0.2 * cloze["windows"]
+    assert cloze["targets"] > 2 * cloze["windows"]
+    default = count()  # last_prob 0.8: about 80% of the windows, each with one target; the others more
+    assert 0.7 < default["last_windows"] / default["windows"] < 0.95
+    assert default["last_targets"] == default["last_windows"] < default["windows"] < default["targets"]
