@@ -28,9 +28,12 @@ def whole_number_text(text: pd.Series) -> pd.Series:
     return whole.where(whole != "-0", "0")
 
 
-def canonical_id_text(text: pd.Series) -> pd.Series:
-    """ID strings with every whole number written one way (``"7.0"`` -> ``"7"``; ``"007"`` stays itself)."""
-    whole = whole_number_text(text)
+def canonical_id_text(text: pd.Series, whole: pd.Series | None = None) -> pd.Series:
+    """ID strings with every whole number written one way (``"7.0"`` -> ``"7"``; ``"007"`` stays itself).
+
+    `whole` is ``whole_number_text(text)`` when the caller has it already (computed here otherwise)."""
+    if whole is None:
+        whole = whole_number_text(text)
     return text.where(whole.isna(), whole)
 
 

@@ -153,7 +153,7 @@ def _ids(values: pd.Series, what: str, source: str) -> pd.Series:
     whole = whole_number_text(text)  # "12" for "12" or "12.0"; NaN otherwise
     if whole.notna().all() and whole.str.lstrip("-").str.len().max() <= 18:  # 18 digits always fit in int64
         return whole.astype(np.int64)
-    return canonical_id_text(text)  # a text column too: "7.0" is "7" ("007" stays itself)
+    return canonical_id_text(text, whole)  # a text column too: "7.0" is "7" ("007" stays itself)
 
 
 def _numbers(values: pd.Series, source: str) -> pd.Series:
