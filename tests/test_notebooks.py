@@ -400,9 +400,9 @@ CHAPTERS: dict[str, Chapter] = {
             "nce_lightgcn": (5.0, 6.85),
             "nce_sgl": (1.0, 4.5),  # SGL's users are recognisable across unseen edge-dropped views
             # the paper's contrastive weight 0.1 stalls BPR on this small, dense graph
-            "mistake_paper_valid": (0.0, 0.03),
+            "mistake_paper_valid": (0.0, 0.045),  # 0.033 (paper negatives), 0.03 and under (batch)
             "mistake_default_valid": (0.11, 0.20),
-            "mistake_ratio": (5.0, 40.0),
+            "mistake_ratio": (4.0, 40.0),  # 5.5 at the CI budget
             # sequence models, 2 epochs on the leave-one-out split
             "loo_test_users": (943, 943),
             "example_history_len": (270, 270),
@@ -434,10 +434,10 @@ CHAPTERS: dict[str, Chapter] = {
                     "bench_found": (2, 2),
                     # read from the committed CSVs: best SSL graph model - LightGCN, best of BERT4Rec and
                     # CL4SRec - SASRec (benchmarks/results/README.md)
-                    "bench_holdout_gain": (0.0003, 0.0005),
+                    "bench_holdout_gain": (0.0017, 0.0019),
                     "bench_loo_gain": (0.0015, 0.0017),
-                    # the graph models' paired reruns against their leaderboard means (XSimGCL's 0.000125)
-                    "paired_rerun_gap": (0.0001, 0.00013),
+                    # the graph models' paired reruns against their leaderboard means (XSimGCL's 0.000031)
+                    "paired_rerun_gap": (0.000030, 0.000032),
                     # exercise 5's figures, from the leaderboards it names
                     "ex5_sasrec_bce": (0.0530, 0.0532),
                     "ex5_sasrec_id": (0.0732, 0.0734),
