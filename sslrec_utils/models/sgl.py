@@ -75,7 +75,8 @@ class SGLConfig(LightGCNConfig):
     # Searched on validation NDCG@10 (seed 2020) with LightGCN's training defaults, reg = 1e-3 and the batch's
     # negatives (benchmarks/results/tuning/sgl-ssl-reg). The paper's weight 0.1 stalls BPR here (0.015 at best,
     # at epoch 9: the InfoNCE gradient swamps the ranking one on this small, dense graph); 1e-3, 3e-3, 1e-2 gave
-    # 0.257, 0.259, 0.257 (LightGCN 0.261).
+    # 0.257, 0.259, 0.257 (LightGCN 0.261). With the paper's negatives (below), 0.253, 0.261, 0.257
+    # (benchmarks/results/tuning/sgl-ssl-reg-all).
     ssl_reg: float = 3e-3  # weight of the InfoNCE term (the paper's lambda_1; its 0.1 fails here, see above)
     ssl_temp: float = 0.2  # InfoNCE temperature tau (the paper's 0.2)
     drop_rate: float = 0.1  # probability of dropping each interaction edge in a view (the paper's rho)
@@ -83,7 +84,9 @@ class SGLConfig(LightGCNConfig):
     # batch's distinct nodes (SELFRec's form; the searches above ran with it). The paper's form won the
     # validation screening of tuning/sgl-negatives under its rule, 0.2582 +- 0.0020 against 0.2580 +- 0.0011
     # over seeds 2020-2022, and costs about 1.1 times the epoch time now that each distinct anchor is computed
-    # once (it had cost twice).
+    # once (it had cost twice). Its similarities take up to batch_size x (n_users + n_items) floats, kept for
+    # the backward pass: up to 8 GB per million nodes in float32 at the default batch of 2048 (ml-100k: 21 MB),
+    # more with their gradient; on a much larger graph, take a smaller batch_size or "batch" (batch-sized).
     ssl_negatives: Literal["batch", "all"] = "all"
     model: ClassVar[type[LightGCN]] = SGL
 
