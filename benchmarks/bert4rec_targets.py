@@ -62,17 +62,13 @@ def main() -> None:
     args = parser.parse_args()
     split, _ = load_split(DataSpec(dataset=args.dataset, split="loo", seed=args.seed))
     c = count_targets(TrainData.from_split(split), args.seed, args.mask_seed)
-    windows, last_windows, targets, last_targets = (
-        c["windows"],
-        c["last_windows"],
-        c["targets"],
-        c["last_targets"],
-    )
     print(f"{args.dataset} loo, seed {args.seed}, mask seed {args.mask_seed}, BERT4Rec defaults, one epoch")
+    share = c["last_windows"] / c["windows"]
     print(
-        f"windows {windows}, of them with one target at the last position {last_windows} ({last_windows / windows:.3f})"
+        f"windows {c['windows']}, of them with one target at the last position {c['last_windows']} ({share:.3f})"
     )
-    print(f"targets {targets}, of them in those windows {last_targets} ({last_targets / targets:.3f})")
+    share = c["last_targets"] / c["targets"]
+    print(f"targets {c['targets']}, of them in those windows {c['last_targets']} ({share:.3f})")
 
 
 if __name__ == "__main__":
