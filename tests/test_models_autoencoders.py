@@ -284,6 +284,14 @@ def test_rating_rmse_by_hand():
     assert rating_rmse(model, split, "valid") == pytest.approx(2.0)
     # test pair (u1, i0): 0.5 * 20 - 3 = 7, clipped to 5, vs 1 -> error 4
     assert rating_rmse(model, split, "test") == pytest.approx(4.0)
+    assert rating_rmse(model, split, "test", unrated=3.0) == pytest.approx(4.0)  # every item has ratings
+    # with u1's rating of i1 gone, i1 has none: the paper's default rating 3 against 5 on the valid pair
+    model.set_ratings(split.matrix("train", values="rating").multiply(np.array([[1.0], [0.0]])))  # stores a 0
+    assert rating_rmse(model, split, "valid", unrated=3.0) == pytest.approx(2.0)
+    with torch.no_grad():
+        model.decoder.bias.copy_(torch.tensor([3.5, -3.0]))  # the reconstruction of i1's empty vector: 4.5
+    assert rating_rmse(model, split, "valid") == pytest.approx(0.5)
+    assert rating_rmse(model, split, "valid", unrated=3.0) == pytest.approx(2.0)
 
 
 def test_autorec_ratings_follow_the_model_to_a_device_and_reject_wrong_shapes(data):

@@ -121,12 +121,13 @@ def rating_rmse(
     split: Split,
     phase: Literal["valid", "test"] = "test",
     clip: tuple[float, float] = (1.0, 5.0),
+    unrated: float | None = None,
 ) -> float:
     """Root mean squared error of the predicted ratings of the held-out (user, item) pairs of `phase`.
 
     Predictions come from the items' training rating vectors (the model's stored ratings) and are clipped to
-    `clip`, the rating scale. An item without training ratings gets the reconstruction of an empty rating vector
-    (the paper predicts a default rating of 3 there).
+    `clip`, the rating scale. An item without training ratings gets the reconstruction of an empty rating vector,
+    or `unrated` when given (the paper predicts a default rating of 3 there).
     """
     frame = split.parts[phase]
     was_training = model.training
@@ -134,6 +135,11 @@ def rating_rmse(
     users = torch.as_tensor(frame["user"].to_numpy(np.int64, copy=True), device=model.device)
     items = torch.as_tensor(frame["item"].to_numpy(np.int64, copy=True), device=model.device)
     pred = model.predict(users, items).clamp(*clip)
+    if unrated is not None:
+        rated = torch.zeros(model.ratings.shape[0], dtype=torch.bool, device=model.device)
+        stored = model.ratings.indices()[0][model.ratings.values() != 0]  # a stored 0 is no rating
+        rated[stored] = True  # items (rows) with at least one training rating
+        pred = torch.where(rated[items], pred, torch.full_like(pred, unrated))
     target = torch.as_tensor(frame["rating"].to_numpy(np.float32, copy=True), device=model.device)
     model.train(was_training)
     return float(torch.sqrt(torch.mean((pred - target) ** 2)))
