@@ -158,6 +158,16 @@ def test_cdae_user_vector_enters_the_code_and_zero_vector_is_the_fold_in(data):
     )
 
 
+def test_cdae_maps_by_identity_on_request(data):
+    # the paper's linear mapping: logits = W_G (W_E x + V_u + b_E) + b_G, no nonlinearity
+    model = build("cdae", data, activation="identity").eval()
+    rows, users = torch.from_numpy(data.matrix[[2, 5]].toarray()), torch.tensor([2, 5])
+    code = model.encoder(rows) + model.user_embedding(users)
+    torch.testing.assert_close(model.score({"users": users, "rows": rows}), model.decoder(code))
+    with pytest.raises(ConfigError, match="'linear' is not one of .*'identity'"):
+        build("cdae", data, activation="linear")
+
+
 def test_cdae_ranks_the_new_users_of_a_strong_split_from_their_history_alone():
     # held-out users were never trained (their vectors are random): CDAE scores them with V_u = 0, as it
     # promises for any history; a model whose scores need a learned user ID is still refused

@@ -4,8 +4,8 @@ autoencoder of `dae` with a learned vector per user added to the code,
     h = act(W_E dropout(x_u) + V_u + b_E),   logits = W_G h + b_G,
 
 trained with binary cross-entropy over all items, as RecBole's CDAE (the paper samples negative items; it also
-maps by identity or sigmoid, where `dae`'s activation is tanh by default, and penalises the biases too, where
-`lam` penalises W_E, W_G and V). A user unseen in training has no vector V_u: `score`
+maps by identity or sigmoid, ``activation="identity"`` or ``"sigmoid"``, where `dae`'s activation is tanh by
+default, and penalises the biases too, where `lam` penalises W_E, W_G and V). A user unseen in training has no vector V_u: `score`
 then uses V_u = 0 (the mean of the prior the paper's L2 penalty puts on V), so fold-in relies on the
 history alone and is an approximation of what the model would do with a trained user vector.
 """
@@ -44,7 +44,7 @@ class CDAE(DAE):
         n_items: input and output width.
         hidden_dim: width of the code and of the user vectors.
         dropout: input dropout probability (training only).
-        activation: nonlinearity of the code: ``"sigmoid"``, ``"tanh"`` or ``"relu"``.
+        activation: nonlinearity of the code: ``"sigmoid"``, ``"tanh"``, ``"relu"`` or ``"identity"``.
         lam: weight of the squared L2 norm of the weight matrices and user vectors added to the loss.
     """
 

@@ -14,8 +14,14 @@ from torch import Tensor, nn
 from sslrec_utils import losses
 from sslrec_utils.models.base import Batch, ModelConfig, Recommender, StepInfo, TrainData
 
-ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
-Activation = Literal["sigmoid", "tanh", "relu"]
+
+def identity(x: Tensor) -> Tensor:
+    """The code without a nonlinearity (one of CDAE's two mappings)."""
+    return x
+
+
+ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "identity": identity}
+Activation = Literal["sigmoid", "tanh", "relu", "identity"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,7 +52,7 @@ class DAE(Recommender):
         n_items: input and output width.
         hidden_dim: width of the code.
         dropout: input dropout probability (training only).
-        activation: nonlinearity of the code: ``"sigmoid"``, ``"tanh"`` or ``"relu"``.
+        activation: nonlinearity of the code: ``"sigmoid"``, ``"tanh"``, ``"relu"`` or ``"identity"``.
         lam: weight of the squared L2 norm of the two weight matrices added to the loss.
     """
 
