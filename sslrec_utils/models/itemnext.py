@@ -94,8 +94,11 @@ class ItemNext(Recommender):
         out = self.smoothing * self.popularity.expand(B, -1).clone()
         out[who, self.indices[nz]] += self.counts[nz]
         total = torch.zeros(B, device=last.device).index_add_(0, who, self.counts[nz]) + self.smoothing
-        # 0 only when smoothing = 0 and i was never followed: popularity, the limit of the smoothed row
-        return torch.where((total > 0)[:, None], out / total.clamp_min(1e-12)[:, None], self.popularity)
+        probs = out / total.clamp_min(1e-12)[:, None]
+        if self.smoothing > 0:
+            return probs
+        # total is 0 only when smoothing = 0 and i was never followed: popularity, the limit of the smoothed row
+        return torch.where((total > 0)[:, None], probs, self.popularity)
 
     def score(self, inputs: Batch) -> Tensor:
         return self(inputs["seqs"][:, -1])
