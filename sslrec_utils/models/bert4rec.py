@@ -34,23 +34,22 @@ from sslrec_utils.models.transformer import TransformerConfig, TransformerEncode
 @dataclasses.dataclass(frozen=True)
 class BERT4RecConfig(TransformerConfig):
     name: ClassVar[str] = "bert4rec"
-    # chosen on ml-100k (loo, ties in time ordered by item ID as before 2026-12-01) validation NDCG@10, seed
-    # 2020 (RecBole: mask 0.2, dropout 0.2); the search
-    # (benchmarks/results/tuning/bert4rec): last_prob 0.5 -> 0.8 raised it from 0.0590 to 0.0635; with
-    # last_prob 0.8, mask_prob 0.2 / 0.6 gave 0.0595 / 0.0634, dropout 0.2 0.0614, lr 1e-3 0.0627; a 600-epoch
-    # budget, batches of 256 or 1024 windows, twice the width and four layers left the level the validation
-    # curve settles at unchanged; overlapping windows (stride 5: 8.2 times the windows per epoch) with a
-    # patience of 40 validations raised it from at most 0.0602 to 0.0673, and the best validation figure over
-    # seeds 2020-2022 from 0.0627 to 0.0769 (benchmarks/results/tuning/bert4rec-levels,
+    # chosen on ml-100k (loo, ties in time ordered by item ID as before 2026-12-01) validation NDCG@10, seed 2020
+    # (RecBole: mask 0.2, dropout 0.2); the search (benchmarks/results/tuning/bert4rec): last_prob 0.5 -> 0.8 raised
+    # it from 0.0590 to 0.0635; with last_prob 0.8, mask_prob 0.2 / 0.6 gave 0.0595 / 0.0634, dropout 0.2 0.0614, lr
+    # 1e-3 0.0627; a 600-epoch budget, batches of 256 or 1024 windows, twice the width and four layers left the
+    # level the validation curve settles at unchanged; overlapping windows (stride 5: 8.2 times the windows per
+    # epoch) with a patience of 40 validations raised it from at most 0.0602 to 0.0673, and the best validation
+    # figure over seeds 2020-2022 from 0.0627 to 0.0769 (benchmarks/results/tuning/bert4rec-levels,
     # ml-100k-loo-bert4rec-dropout01, ml-100k-loo-bert4rec-tiled); `--set stride=None --set patience=15` restores
-    # the former tiling, 6.5 times less time per epoch (benchmarks/results/epoch_throughput/). Stride 1 (one window per prefix, 4.9 times the windows) was level with stride 5
-    # at the same number of windows seen, over seeds 2020-2022 (benchmarks/results/tuning/bert4rec-stride), and
-    # so was a learning rate decaying linearly to 0 over 120 epochs (tuning/bert4rec-lr-schedule). Without
-    # dropout, the best validation figure over seeds 2020-2022 rose from 0.0769 to 0.0801, higher on every seed,
-    # which met the rule set before those runs (tuning/bert4rec-dropout0-200); `--set dropout=0.1 --set
-    # attn_dropout=0.1` restores the former defaults (ml-100k-loo-bert4rec-dropout01). With ties in time in a
-    # random order, dropout 0.1 lost on validation over three seeds, 0.0750 against 0.0756, higher on one
-    # (tuning/bert4rec-random-ties), so dropout stays 0
+    # the former tiling, 6.5 times less time per epoch (benchmarks/results/epoch_throughput/). Stride 1 (one window
+    # per prefix, 4.9 times the windows) was level with stride 5 at the same number of windows seen, over seeds
+    # 2020-2022 (benchmarks/results/tuning/bert4rec-stride), and so was a learning rate decaying linearly to 0 over
+    # 120 epochs (tuning/bert4rec-lr-schedule). Without dropout, the best validation figure over seeds 2020-2022
+    # rose from 0.0769 to 0.0801, higher on every seed, which met the rule set before those runs
+    # (tuning/bert4rec-dropout0-200); `--set dropout=0.1 --set attn_dropout=0.1` restores the former defaults
+    # (ml-100k-loo-bert4rec-dropout01). With ties in time in a random order, dropout 0.1 lost on validation over
+    # three seeds, 0.0750 against 0.0756, higher on one (tuning/bert4rec-random-ties), so dropout stays 0
     train_defaults: ClassVar[dict[str, Any]] = {
         **TransformerConfig.train_defaults,
         "eval_every": 2,  # the cloze task learns next-item ranking slowly: validate every other epoch

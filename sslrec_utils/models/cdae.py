@@ -5,9 +5,9 @@ autoencoder of `dae` with a learned vector per user added to the code,
 
 trained with binary cross-entropy over all items, as RecBole's CDAE (the paper samples negative items; it also
 maps by identity or sigmoid, ``activation="identity"`` or ``"sigmoid"``, where `dae`'s activation is tanh by
-default, and penalises the biases too, where `lam` penalises W_E, W_G and V). A user unseen in training has no vector V_u: `score`
-then uses V_u = 0 (the mean of the prior the paper's L2 penalty puts on V), so fold-in relies on the
-history alone and is an approximation of what the model would do with a trained user vector.
+default, and penalises the biases too, where `lam` penalises W_E, W_G and V). A user unseen in training has no
+vector V_u: `score` then uses V_u = 0 (the mean of the prior the paper's L2 penalty puts on V), so fold-in relies
+on the history alone and is an approximation of what the model would do with a trained user vector.
 """
 
 from __future__ import annotations

@@ -59,8 +59,8 @@ class SimGCLConfig(LightGCNConfig):
     search_space: ClassVar[Mapping[str, tuple[Any, ...]]] = {"cl_weight": (1e-3, 1e-2, 5e-2)}
     # Searched on validation NDCG@10 (seed 2020; benchmarks/results/tuning/simgcl-cl-weight) with LightGCN's
     # training defaults and reg = 1e-3: cl_weight 1e-3, 1e-2 gave 0.229, 0.235 with layer 0 skipped (as the
-    # authors' code; their L2 penalty differs, see above) and 1e-2, 5e-2 gave 0.256, 0.237 with it (LightGCN 0.261): skipping layer 0 costs ~0.02 on
-    # this data, so the default keeps it.
+    # authors' code; their L2 penalty differs, see above) and 1e-2, 5e-2 gave 0.256, 0.237 with it (LightGCN
+    # 0.261): skipping layer 0 costs ~0.02 on this data, so the default keeps it.
     cl_weight: float = 1e-2  # weight lambda of the InfoNCE term (the paper searches 0.005..1; 0.2 for Yelp)
     cl_temp: float = 0.2  # InfoNCE temperature tau (the paper's 0.2)
     eps: float = 0.1  # length of the noise added per layer (the paper's 0.1)
