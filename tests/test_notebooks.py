@@ -394,7 +394,7 @@ CHAPTERS: dict[str, Chapter] = {
             # graph models, 2 epochs on the holdout split
             "lightgcn_test": (0.11, 0.19),
             "sgl_test": (0.13, 0.22),
-            "simgcl_test": (0.0, 0.10),  # SimGCL starts slowly (0.27 after the default 10 epochs)
+            "simgcl_test": (0.0, 0.10),  # SimGCL starts slowly (below 0.10 after these 2 epochs)
             "xsimgcl_test": (0.02, 0.12),
             "nce_chance": (6.849, 6.850),  # log(943)
             "nce_lightgcn": (5.0, 6.85),
@@ -434,7 +434,7 @@ CHAPTERS: dict[str, Chapter] = {
                     "bench_found": (2, 2),
                     # read from the committed CSVs: best SSL graph model - LightGCN, best of BERT4Rec and
                     # CL4SRec - SASRec (benchmarks/results/README.md)
-                    "bench_holdout_gain": (0.0017, 0.0019),
+                    "bench_holdout_gain": (0.0027, 0.0029),
                     "bench_loo_gain": (0.0015, 0.0017),
                     # the graph models' paired reruns against their leaderboard means (XSimGCL's 0.000031)
                     "paired_rerun_gap": (0.000030, 0.000032),

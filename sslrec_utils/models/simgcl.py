@@ -37,7 +37,7 @@ class SimGCL(LightGCN):
     def __init__(
         self,
         *args: Any,
-        cl_weight: float = 1e-2,
+        cl_weight: float = 5e-3,
         cl_temp: float = 0.2,
         eps: float = 0.1,
         skip_ego: bool = False,
@@ -60,8 +60,11 @@ class SimGCLConfig(LightGCNConfig):
     # Searched on validation NDCG@10 (seed 2020; benchmarks/results/tuning/simgcl-cl-weight) with LightGCN's
     # training defaults and reg = 1e-3: cl_weight 1e-3, 1e-2 gave 0.229, 0.235 with layer 0 skipped (as the
     # authors' code; their L2 penalty differs, see above) and 1e-2, 5e-2 gave 0.256, 0.237 with it (LightGCN
-    # 0.261): skipping layer 0 costs ~0.02 on this data, so the default keeps it.
-    cl_weight: float = 1e-2  # weight lambda of the InfoNCE term (the paper searches 0.005..1; 0.2 for Yelp)
+    # 0.261): skipping layer 0 costs ~0.02 on this data, so the default keeps it. A second screening under a rule
+    # written first (tuning/simgcl-eps-weight, seeds 2020-2022): the paper's smallest weight, 0.005, gave 0.2582
+    # +- 0.0024 against 1e-2's 0.2550 +- 0.0037, higher on two seeds of three, and became the default; noise
+    # lengths eps 0.05 and 0.2 gave 0.2552 and 0.2547 (at cl_weight 1e-2).
+    cl_weight: float = 5e-3  # weight lambda of the InfoNCE term (the paper searches 0.005..1; 0.2 for Yelp)
     cl_temp: float = 0.2  # InfoNCE temperature tau (the paper's 0.2)
     eps: float = 0.1  # length of the noise added per layer (the paper's 0.1)
     skip_ego: bool = False  # True: final embeddings average layers 1..K as the authors' code; False: 0..K
