@@ -395,7 +395,7 @@ CHAPTERS: dict[str, Chapter] = {
             "lightgcn_test": (0.11, 0.19),
             "sgl_test": (0.13, 0.22),
             "simgcl_test": (0.0, 0.10),  # SimGCL starts slowly (below 0.10 after these 2 epochs)
-            "xsimgcl_test": (0.02, 0.12),
+            "xsimgcl_test": (0.15, 0.25),  # 0.20 at its weight 0.005 (0.02-0.12 at 0.01)
             "nce_chance": (6.849, 6.850),  # log(943)
             "nce_lightgcn": (5.0, 6.85),
             "nce_sgl": (1.0, 4.5),  # SGL's users are recognisable across unseen edge-dropped views
@@ -436,8 +436,9 @@ CHAPTERS: dict[str, Chapter] = {
                     # CL4SRec - SASRec (benchmarks/results/README.md)
                     "bench_holdout_gain": (0.0027, 0.0029),
                     "bench_loo_gain": (0.0015, 0.0017),
-                    # the graph models' paired reruns against their leaderboard means (XSimGCL's 0.000031)
-                    "paired_rerun_gap": (0.000030, 0.000032),
+                    # the paired runs against their leaderboard means: the leaderboard's own runs, and
+                    # LightGCN's reruns, which reproduced its figures
+                    "paired_rerun_gap": (0.0, 1e-6),
                     # exercise 5's figures, from the leaderboards it names
                     "ex5_sasrec_bce": (0.0530, 0.0532),
                     "ex5_sasrec_id": (0.0732, 0.0734),
