@@ -44,7 +44,7 @@ class XSimGCL(SimGCL):
 class XSimGCLConfig(SimGCLConfig):
     name: ClassVar[str] = "xsimgcl"
     search_space: ClassVar[Mapping[str, tuple[Any, ...]]] = {
-        "cl_weight": (1e-3, 1e-2, 1e-1),
+        "cl_weight": (1e-3, 5e-3, 1e-2),
         "eps": (0.1, 0.2),
     }
     # Searched on validation NDCG@10 (seed 2020; benchmarks/results/tuning/xsimgcl-cl-weight) with LightGCN's
