@@ -81,12 +81,13 @@ class SGLConfig(LightGCNConfig):
     ssl_temp: float = 0.2  # InfoNCE temperature tau (the paper's 0.2)
     drop_rate: float = 0.1  # probability of dropping each interaction edge in a view (the paper's rho)
     # InfoNCE's negatives: as in the paper, SGL-Torch and RecBole, all users (items) of the other view, or the
-    # batch's distinct nodes (SELFRec's form; the searches above ran with it). The paper's form won the
-    # validation screening of tuning/sgl-negatives under its rule, 0.2582 +- 0.0020 against 0.2580 +- 0.0011
-    # over seeds 2020-2022, and costs about 1.1 times the epoch time now that each distinct anchor is computed
-    # once (it had cost twice). Its similarities take up to batch_size x (n_users + n_items) floats, kept for
-    # the backward pass: up to 8 GB per million nodes in float32 at the default batch of 2048 (ml-100k: 21 MB),
-    # more with their gradient; on a much larger graph, take a smaller batch_size or "batch" (batch-sized).
+    # batch's distinct nodes (SELFRec's form; the searches above ran with it). The paper's form won the validation
+    # screening of tuning/sgl-negatives under its rule, 0.2582 +- 0.0020 against 0.2580 +- 0.0011 over seeds
+    # 2020-2022, and costs 1.09 to 1.20 times the epoch time now that each distinct anchor is computed once
+    # (benchmarks/results/epoch_throughput/ml-100k-cpu-sgl-*-negatives.csv; about twice before, in
+    # tuning/sgl-negatives). Its similarities take up to batch_size x (n_users + n_items) floats, kept for the
+    # backward pass: up to 8 GB per million nodes in float32 at the default batch of 2048 (ml-100k: 21 MB), more
+    # with their gradient; on a much larger graph, take a smaller batch_size or "batch" (batch-sized).
     ssl_negatives: Literal["batch", "all"] = "all"
     model: ClassVar[type[LightGCN]] = SGL
 
