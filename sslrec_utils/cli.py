@@ -535,6 +535,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _error_reporter(args: argparse.Namespace, err: Exception) -> str | None:
+    """Who reports a user error of a ``--distributed`` run: ``None`` for silence, else a tag for the message.
+
+    Every rank of a run gets the same command and the same data, so an error in the options or the data comes up
+    on every rank: the first process of each machine (LOCAL_RANK 0) reports it, naming its rank when that is not
+    0 (a machine without the data file reports for itself), and the others stay silent (torchrun lists every
+    failed rank and its exit status). A setup error of one process (no GPU for its LOCAL_RANK) is that
+    process's own, so each reports it. A single process is not tagged.
+    """
+    if not getattr(args, "distributed", False) or "RANK" not in os.environ:
+        return ""
+    from sslrec_utils.distributed import DistributedSetupError
+
+    rank, local_rank = os.environ["RANK"], os.environ.get("LOCAL_RANK", "0")
+    if local_rank != "0" and not isinstance(err, DistributedSetupError):
+        return None
+    return "" if rank == "0" else f" (rank {rank})"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``sslrec`` with `argv` (default ``sys.argv[1:]``) and return the exit status."""
     parser = build_parser()
@@ -546,7 +565,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except USER_ERRORS as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
-        print(f"sslrec: error: {message}", file=sys.stderr)
+        where = _error_reporter(args, err)
+        if where is not None:
+            print(f"sslrec: error{where}: {message}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:  # Ctrl-C where nothing could be kept (before a first validation, a report...)
         print("sslrec: interrupted", file=sys.stderr)

@@ -69,6 +69,11 @@ def init_distributed(device: str = "auto") -> DistContext:
     if device.startswith("cuda") and not use_cuda:
         raise DistributedSetupError("--device cuda was asked for but CUDA is not available")
     if use_cuda:
+        if local_rank >= torch.cuda.device_count():
+            raise DistributedSetupError(
+                f"LOCAL_RANK {local_rank} has no GPU: this machine has {torch.cuda.device_count()}; start at most "
+                "that many processes per machine (torchrun --nproc_per_node), or train on the CPU (--device cpu)"
+            )
         torch.cuda.set_device(local_rank)
     target = torch.device("cuda", local_rank) if use_cuda else torch.device("cpu")
     if not dist.is_initialized():

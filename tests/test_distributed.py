@@ -31,6 +31,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _launch(args: list[str], nproc: int | None) -> subprocess.CompletedProcess:
+    """``sslrec ARGS`` in one process (`nproc` None) or in `nproc` Gloo ranks started by torchrun."""
+    if nproc is None:
+        cmd = [sys.executable, "-m", "sslrec_utils.cli", *args]
+    else:
+        cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}", "--nnodes=1"]
+        cmd += ["--master_addr=127.0.0.1", f"--master_port={_free_port()}", "-m", "sslrec_utils.cli"]
+        cmd += [*args, "--distributed"]
+    env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1"}
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+
+
 def _train(spec, out, batch_size: int, nproc: int | None, model: str = "ae", sizes=("hidden_dim=8",)) -> dict:
     args = ["train", "--model", model, "--dataset", spec.dataset, "--user-col", "who", "--item-col", "what"]
     args += [
@@ -48,14 +60,7 @@ def _train(spec, out, batch_size: int, nproc: int | None, model: str = "ae", siz
     for setting in (*sizes, "lr=0.01", f"batch_size={batch_size}"):
         args += ["--set", setting]
     args += ["-q"]
-    if nproc is None:
-        cmd = [sys.executable, "-m", "sslrec_utils.cli", *args]
-    else:
-        cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}", "--nnodes=1"]
-        cmd += ["--master_addr=127.0.0.1", f"--master_port={_free_port()}", "-m", "sslrec_utils.cli"]
-        cmd += [*args, "--distributed"]
-    env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1"}
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    done = _launch(args, nproc)
     assert done.returncode == 0, done.stderr[-3000:]
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     assert len(lines) == 1, done.stdout  # one result, written and printed by rank 0 only
@@ -134,3 +139,77 @@ def test_only_rank_0_checks_the_output_folder(csv_spec, tmp_path, monkeypatch, c
     else:  # another rank's local folder is not its business
         assert "rank 1 joins the group" in err
     assert (out / "notes.txt").exists()
+
+
+def test_a_user_error_of_two_ranks_is_reported_once(csv_spec, tmp_path):  # noqa: F811
+    # every rank gets the same options, so every rank fails on the unknown key: only LOCAL_RANK 0 says why
+    args = [
+        "train",
+        "--model",
+        "pop",
+        "--dataset",
+        csv_spec.dataset,
+        "--user-col",
+        "who",
+        "--item-col",
+        "what",
+    ]
+    args += ["--out", str(tmp_path / "run"), "--device", "cpu", "--set", "no_such_key=1"]
+    done = _launch(args, nproc=2)
+    assert done.returncode != 0
+    errors = [line for line in done.stderr.splitlines() if line.startswith("sslrec: error")]
+    assert len(errors) == 1 and "no_such_key" in errors[0], done.stderr[-3000:]
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    ("rank", "local_rank", "error", "shown"),
+    [
+        ("0", "0", ValueError("bad"), "sslrec: error: bad"),
+        ("9", "1", ValueError("bad"), ""),  # the same error as its machine's LOCAL_RANK 0, which says it
+        ("8", "0", ValueError("bad"), "sslrec: error (rank 8): bad"),  # another machine's first process
+        ("9", "1", "setup", "sslrec: error (rank 9): no GPU here"),  # a process's own setup error
+    ],
+)
+def test_user_errors_of_a_distributed_run_name_their_rank(
+    csv_spec,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+    capsys,
+    rank,
+    local_rank,
+    error,
+    shown,
+):
+    import sslrec_utils.distributed
+    from sslrec_utils.cli import main
+
+    def joined(device):
+        raise sslrec_utils.distributed.DistributedSetupError("no GPU here") if error == "setup" else error
+
+    monkeypatch.setattr(sslrec_utils.distributed, "init_distributed", joined)
+    for key, value in {
+        "RANK": rank,
+        "LOCAL_RANK": local_rank,
+        "WORLD_SIZE": "10",
+        "MASTER_PORT": "1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    out = tmp_path / "run"
+    args = ["train", "--model", "pop", "--dataset", csv_spec.dataset, "--out", str(out), "--distributed"]
+    assert main(args) == 2
+    assert capsys.readouterr().err.strip() == shown
+
+
+def test_a_process_without_its_gpu_is_a_clear_error(monkeypatch):
+    import torch
+
+    from sslrec_utils.distributed import DistributedSetupError, init_distributed
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    env = {"RANK": "1", "LOCAL_RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "1"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(DistributedSetupError, match="LOCAL_RANK 1 has no GPU: this machine has 1"):
+        init_distributed("auto")
