@@ -43,8 +43,13 @@ def _launch(args: list[str], nproc: int | None) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
 
 
+def _train_args(spec, model: str) -> list[str]:
+    """``sslrec train`` of `model` on the synthetic CSV log of `spec`."""
+    return ["train", "--model", model, "--dataset", spec.dataset, "--user-col", "who", "--item-col", "what"]
+
+
 def _train(spec, out, batch_size: int, nproc: int | None, model: str = "ae", sizes=("hidden_dim=8",)) -> dict:
-    args = ["train", "--model", model, "--dataset", spec.dataset, "--user-col", "who", "--item-col", "what"]
+    args = _train_args(spec, model)
     args += [
         "--rating-col",
         "stars",
@@ -143,17 +148,7 @@ def test_only_rank_0_checks_the_output_folder(csv_spec, tmp_path, monkeypatch, c
 
 def test_a_user_error_of_two_ranks_is_reported_once(csv_spec, tmp_path):  # noqa: F811
     # every rank gets the same options, so every rank fails on the unknown key: only LOCAL_RANK 0 says why
-    args = [
-        "train",
-        "--model",
-        "pop",
-        "--dataset",
-        csv_spec.dataset,
-        "--user-col",
-        "who",
-        "--item-col",
-        "what",
-    ]
+    args = _train_args(csv_spec, "pop")
     args += ["--out", str(tmp_path / "run"), "--device", "cpu", "--set", "no_such_key=1"]
     done = _launch(args, nproc=2)
     assert done.returncode != 0
