@@ -395,10 +395,10 @@ CHAPTERS: dict[str, Chapter] = {
             "lightgcn_test": (0.11, 0.19),
             "sgl_test": (0.13, 0.22),
             "simgcl_test": (0.0, 0.10),  # SimGCL starts slowly (below 0.10 after these 2 epochs)
-            "xsimgcl_test": (0.15, 0.25),  # 0.20 at its weight 0.005 (0.02-0.12 at 0.01)
+            "xsimgcl_test": (0.10, 0.25),  # 0.12 at eps 0.05 (0.20 at eps 0.1; 0.02-0.12 at weight 0.01)
             "nce_chance": (6.849, 6.850),  # log(943)
             "nce_lightgcn": (5.0, 6.85),
-            "nce_sgl": (1.0, 4.5),  # SGL's users are recognisable across unseen edge-dropped views
+            "nce_sgl": (0.5, 4.5),  # recognisable across unseen views: 0.91 at temperature 0.1 (1.0+ at 0.2)
             # the paper's contrastive weight 0.1 stalls BPR on this small, dense graph
             "mistake_paper_valid": (0.0, 0.045),  # 0.033 (paper negatives), 0.03 and under (batch)
             "mistake_default_valid": (0.11, 0.20),
@@ -434,11 +434,12 @@ CHAPTERS: dict[str, Chapter] = {
                     "bench_found": (2, 2),
                     # read from the committed CSVs: best SSL graph model - LightGCN, best of BERT4Rec and
                     # CL4SRec - SASRec (benchmarks/results/README.md)
-                    "bench_holdout_gain": (0.0027, 0.0029),
+                    "bench_holdout_gain": (0.0044, 0.0046),
                     "bench_loo_gain": (0.0015, 0.0017),
                     # the paired runs against their leaderboard means: the leaderboard's own runs, and
-                    # LightGCN's reruns, which reproduced its figures
-                    "paired_rerun_gap": (0.0, 1e-6),
+                    # LightGCN's and SimGCL's reruns on another machine (LightGCN's identical, SimGCL's within
+                    # 4e-6 on one seed: 1.3e-6 in the mean)
+                    "paired_rerun_gap": (0.0, 1e-5),
                     # exercise 5's figures, from the leaderboards it names
                     "ex5_sasrec_bce": (0.0530, 0.0532),
                     "ex5_sasrec_id": (0.0732, 0.0734),
