@@ -25,12 +25,15 @@ class XSimGCL(SimGCL):
 
     Args:
         n_users, n_items, adj, embedding_dim, n_layers, reg: as `LightGCN`.
-        cl_weight, cl_temp, eps, skip_ego: as `SimGCL`.
+        cl_weight, skip_ego: as `SimGCL`.
+        cl_temp, eps: as `SimGCL`, with XSimGCL's own defaults (the authors' 0.15; 0.05, chosen on validation).
         cl_layer: l*, the layer (1..n_layers) contrasted with the final embeddings.
     """
 
-    def __init__(self, *args: Any, cl_layer: int = 1, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, *args: Any, cl_temp: float = 0.15, eps: float = 0.05, cl_layer: int = 1, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, cl_temp=cl_temp, eps=eps, **kwargs)
         self.cl_layer = cl_layer
 
     def training_loss(self, batch: Batch, info: StepInfo) -> Tensor:
