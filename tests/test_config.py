@@ -1,10 +1,13 @@
 import dataclasses
+import inspect
+import typing
 from typing import Literal
 
 import pytest
 
 from sslrec_utils.config import Config, ConfigError, did_you_mean, parse_value
 from sslrec_utils.models import MODELS, model_config
+from sslrec_utils.models.transformer import TransformerEncoder
 from sslrec_utils.train import TrainConfig
 
 
@@ -128,3 +131,50 @@ def test_model_registry_errors_list_valid_names():
         model_config("ae", {"hidden": 3})
     assert set(MODELS) >= {"pop", "ae"}
     assert model_config("ae", {"hidden_dim": 8}).hidden_dim == 8
+
+
+# MultVAE's constructor keeps the paper's annealing on purpose (its docstring says so); its config holds the
+# schedule chosen on validation
+PAPER_DEFAULTS = {"multvae": {"anneal_cap", "total_anneal_steps"}}
+
+
+def constructor_defaults(model: type) -> dict[str, object]:
+    """Each argument's default where the class hierarchy first defines it, as Python resolves it; with the
+    encoder's for a model that passes ``**sizes`` on to `TransformerEncoder`."""
+    classes = list(model.__mro__)
+    if any(p.kind is p.VAR_KEYWORD for p in inspect.signature(model.__init__).parameters.values()):
+        classes.append(TransformerEncoder)
+    first: dict[str, object] = {}
+    for cls in classes:
+        if "__init__" in cls.__dict__:
+            for arg, p in inspect.signature(cls.__init__).parameters.items():
+                if p.default is not inspect.Parameter.empty:
+                    first.setdefault(arg, p.default)
+    return first
+
+
+def model_class(name: str) -> type:
+    config = MODELS[name]()
+    return getattr(config, "model", None) or typing.get_type_hints(type(config).build)["return"]
+
+
+def shared_defaults(name: str) -> dict[str, object]:
+    """Constructor defaults of the arguments the model's config also holds (beside the paper's, above)."""
+    config = MODELS[name]()
+    return {
+        arg: value
+        for arg, value in constructor_defaults(model_class(name)).items()
+        if hasattr(config, arg) and arg not in PAPER_DEFAULTS.get(name, ())
+    }
+
+
+@pytest.mark.parametrize("name", [name for name in sorted(MODELS) if shared_defaults(name)])
+def test_model_constructor_defaults_are_its_configs(name):
+    # runs build through the config, but a model made by hand (a notebook, a reader) must get the same defaults:
+    # XSimGCL had taken SimGCL's temperature and noise from the constructor it inherits, BERT4Rec the encoder's
+    # dropout 0.2 where its config chose none
+    config, shared = MODELS[name](), shared_defaults(name)
+    assert shared == {arg: getattr(config, arg) for arg in shared}
+    if name in PAPER_DEFAULTS:  # the exception is still needed, or it goes
+        defaults = constructor_defaults(model_class(name))
+        assert all(defaults[arg] != getattr(config, arg) for arg in PAPER_DEFAULTS[name])

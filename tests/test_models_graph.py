@@ -344,20 +344,3 @@ def test_fit_on_cuda_with_autocast(split, data):
     assert np.isfinite(result.history["train_loss"]).all()
     assert model.device.type == "cuda" and model.adj.device.type == "cuda"
     assert evaluate_model(model, split, "test").summary["ndcg@10"] > 0
-
-
-@pytest.mark.parametrize("name", ["lightgcn", "sgl", "simgcl", "xsimgcl"])
-def test_graph_model_constructor_defaults_are_its_configs(name):
-    # runs build through the config, but a model made by hand (a notebook, a reader) must get the same defaults:
-    # XSimGCL had taken SimGCL's temperature and noise from the constructor it inherits
-    import inspect
-
-    config = MODELS[name]()
-    first = {}  # each argument's default where the class hierarchy first defines it, as Python resolves it
-    for cls in config.model.__mro__:
-        if "__init__" in cls.__dict__:
-            for arg, p in inspect.signature(cls.__init__).parameters.items():
-                if p.default is not inspect.Parameter.empty:
-                    first.setdefault(arg, p.default)
-    shared = {arg: value for arg, value in first.items() if hasattr(config, arg)}
-    assert shared and shared == {arg: getattr(config, arg) for arg in shared}

@@ -97,7 +97,10 @@ class BERT4Rec(Recommender):
         windows: training windows, ``"all"`` or ``"last"`` (see `sslrec_utils.batching.cloze`).
         stride: items between the ends of consecutive windows with ``windows="all"`` (None: ``max_len``).
         loss_mean: ``"position"`` (mean over masked positions) or ``"window"`` (mean of the windows' means).
-        **sizes: `TransformerEncoder` sizes (``max_len`` counts the [MASK] slot at scoring time).
+        dropout: dropout of the encoder's residual branches and embeddings (none: `BERT4RecConfig`'s choice on
+            validation; the encoder's own default is 0.2, SASRec's).
+        attn_dropout: dropout of the attention weights (none, likewise).
+        **sizes: other `TransformerEncoder` sizes (``max_len`` counts the [MASK] slot at scoring time).
     """
 
     batcher = "cloze"
@@ -111,6 +114,8 @@ class BERT4Rec(Recommender):
         windows: str = "all",
         stride: int | None = 5,
         loss_mean: str = "position",
+        dropout: float = 0.0,
+        attn_dropout: float = 0.0,
         **sizes: Any,
     ) -> None:
         super().__init__()
@@ -119,7 +124,9 @@ class BERT4Rec(Recommender):
         self.loss_mean = loss_mean
         self.n_items, self.mask_token = n_items, n_items + 1
         self.mask_prob, self.last_prob, self.windows, self.stride = mask_prob, last_prob, windows, stride
-        self.encoder = TransformerEncoder(n_items + 2, pad=n_items, causal=False, **sizes)
+        self.encoder = TransformerEncoder(
+            n_items + 2, pad=n_items, causal=False, dropout=dropout, attn_dropout=attn_dropout, **sizes
+        )
         self.max_len = self.encoder.max_len
         d = self.encoder.item_emb.embedding_dim
         # BERT's prediction head: a transform, then scores tied to the item table plus a bias per item
