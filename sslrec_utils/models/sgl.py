@@ -42,7 +42,7 @@ class SGL(LightGCN):
         *args: Any,
         ssl_reg: float = 3e-3,
         ssl_temp: float = 0.1,
-        drop_rate: float = 0.1,
+        drop_rate: float = 0.05,
         ssl_negatives: str = "all",
         **kwargs: Any,
     ) -> None:
@@ -79,10 +79,13 @@ class SGLConfig(LightGCNConfig):
     # (benchmarks/results/tuning/sgl-ssl-reg-all). The temperature was then screened at that weight under a rule
     # written first (tuning/sgl-temp): 0.1 gave 0.2583 +- 0.0027 over seeds 2020-2022 against the paper's 0.2's
     # 0.2582 +- 0.0020, higher on two seeds of three: it met the rule by 0.00006, far within the spread between
-    # seeds, so the two are level on this data; 0.5 gave 0.2533 on seed 2020 (0.2 there: 0.2605).
+    # seeds, so the two are level on this data; 0.5 gave 0.2533 on seed 2020 (0.2 there: 0.2605). Then the
+    # edge-drop rate, at temperature 0.1, under its own rule (tuning/sgl-drop-rate): 0.05 and 0.2 both beat the
+    # paper's 0.1 on every seed, 0.2595 +- 0.0019 and 0.2588 +- 0.0030 against 0.2583 +- 0.0027; the rule took the
+    # higher mean, 0.05, though the three differ by less than the spread between seeds.
     ssl_reg: float = 3e-3  # weight of the InfoNCE term (the paper's lambda_1; its 0.1 fails here, see above)
     ssl_temp: float = 0.1  # InfoNCE temperature tau (the paper's 0.2 before the screening above; in its grid)
-    drop_rate: float = 0.1  # probability of dropping each interaction edge in a view (the paper's rho)
+    drop_rate: float = 0.05  # probability of dropping each edge in a view (the paper's rho, 0.1 before the above)
     # InfoNCE's negatives: as in the paper, SGL-Torch and RecBole, all users (items) of the other view, or the
     # batch's distinct nodes (SELFRec's form; the searches above ran with it). The paper's form won the validation
     # screening of tuning/sgl-negatives under its rule, 0.2582 +- 0.0020 against 0.2580 +- 0.0011 over seeds
