@@ -393,16 +393,16 @@ CHAPTERS: dict[str, Chapter] = {
             "noise_same_sign": (1.0, 1.0),
             # graph models, 2 epochs on the holdout split
             "lightgcn_test": (0.11, 0.19),
-            "sgl_test": (0.13, 0.22),
+            "sgl_test": (0.13, 0.25),  # 0.218 at drop rate 0.05 (under 0.22 at 0.1)
             "simgcl_test": (0.0, 0.10),  # SimGCL starts slowly (below 0.10 after these 2 epochs)
             "xsimgcl_test": (0.10, 0.25),  # 0.12 at eps 0.05 (0.20 at eps 0.1; 0.02-0.12 at weight 0.01)
             "nce_chance": (6.849, 6.850),  # log(943)
             "nce_lightgcn": (5.0, 6.85),
-            "nce_sgl": (0.5, 4.5),  # recognisable across unseen views: 0.91 at temperature 0.1 (1.0+ at 0.2)
+            "nce_sgl": (0.5, 4.5),  # recognisable across unseen views: 0.89 (temperature 0.1, drop rate 0.05)
             # the paper's contrastive weight 0.1 stalls BPR on this small, dense graph
             "mistake_paper_valid": (0.0, 0.045),  # 0.033 (paper negatives), 0.03 and under (batch)
-            "mistake_default_valid": (0.11, 0.20),
-            "mistake_ratio": (4.0, 40.0),  # 5.5 at the CI budget
+            "mistake_default_valid": (0.11, 0.23),  # 0.186 at drop rate 0.05
+            "mistake_ratio": (4.0, 40.0),  # 7.4 at the CI budget (5.5 at drop rate 0.1)
             # sequence models, 2 epochs on the leave-one-out split
             "loo_test_users": (943, 943),
             "example_history_len": (270, 270),

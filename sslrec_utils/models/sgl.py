@@ -85,7 +85,7 @@ class SGLConfig(LightGCNConfig):
     # higher mean, 0.05, though the three differ by less than the spread between seeds.
     ssl_reg: float = 3e-3  # weight of the InfoNCE term (the paper's lambda_1; its 0.1 fails here, see above)
     ssl_temp: float = 0.1  # InfoNCE temperature tau (the paper's 0.2 before the screening above; in its grid)
-    drop_rate: float = 0.05  # probability of dropping each edge in a view (the paper's rho, 0.1 before the above)
+    drop_rate: float = 0.05  # chance of dropping each edge in a view (the paper's rho: 0.1; see above)
     # InfoNCE's negatives: as in the paper, SGL-Torch and RecBole, all users (items) of the other view, or the
     # batch's distinct nodes (SELFRec's form; the searches above ran with it). The paper's form won the validation
     # screening of tuning/sgl-negatives under its rule, 0.2582 +- 0.0020 against 0.2580 +- 0.0011 over seeds
