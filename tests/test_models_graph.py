@@ -7,7 +7,7 @@ from sslrec_utils import losses
 from sslrec_utils.batching import make_batcher
 from sslrec_utils.config import ConfigError
 from sslrec_utils.models import MODELS, build_model, model_config
-from sslrec_utils.models.base import StepInfo
+from sslrec_utils.models.base import StepInfo, TrainData
 from sslrec_utils.models.graph import (
     SymmetricSpMM,
     batch_contrast,
@@ -16,9 +16,12 @@ from sslrec_utils.models.graph import (
     layer_mean,
     normalized_adjacency,
     propagate,
+    rows,
     sign_noise,
 )
+from sslrec_utils.splits import holdout_split
 from sslrec_utils.train import TrainConfig, evaluate_model, fit, load_checkpoint, save_checkpoint, set_seed
+from tests.helpers import clustered_interactions
 
 GRAPH_MODELS = ("lightgcn", "sgl", "simgcl", "xsimgcl")
 SMALL = {"embedding_dim": 16, "n_layers": 2}
@@ -344,3 +347,48 @@ def test_fit_on_cuda_with_autocast(split, data):
     assert np.isfinite(result.history["train_loss"]).all()
     assert model.device.type == "cuda" and model.adj.device.type == "cuda"
     assert evaluate_model(model, split, "test").summary["ndcg@10"] > 0
+
+
+def with_threads(n: int, fn):
+    """fn() with torch's intra-op thread count set to n, restored afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        return fn()
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_rows_gradient_is_the_same_for_any_thread_count():
+    # table[index]'s backward on CPU adds rows with atomics across threads: its result varies run to run
+    g = torch.Generator().manual_seed(0)
+    table = torch.randn(3000, 32, generator=g, requires_grad=True)
+    index = torch.randint(0, 1000, (20_000,), generator=g)  # many repeats per row
+    upstream = torch.randn(20_000, 32, generator=g)
+
+    def grad() -> torch.Tensor:
+        table.grad = None
+        (rows(table, index) * upstream).sum().backward()
+        return table.grad.clone()
+
+    assert torch.equal(rows(table, index), table[index])
+    grads = [with_threads(n, grad) for n in (1, 2, 4, 4, 2)]
+    assert all(torch.equal(grads[0], other) for other in grads[1:])
+
+
+@pytest.mark.parametrize("name", ["sgl", "simgcl"])
+def test_graph_training_is_the_same_for_any_thread_count(name):
+    # one seed, one result: with two threads LightGCN-based models used to drift in the last bits of their
+    # weights from run to run, enough to reorder near-tied scores and move early stopping now and then; batches
+    # large enough for PyTorch to spread the rows' gradients over threads
+    big = holdout_split(clustered_interactions(n_users=1000, n_items=500, per_user=40), seed=7)
+    data = TrainData.from_split(big)
+
+    def train() -> dict[str, torch.Tensor]:
+        set_seed(0)
+        model = build_model(name, data, {"embedding_dim": 32, "n_layers": 2})
+        fit(model, big, TrainConfig(epochs=1, batch_size=4096, progress=False, seed=0))
+        return model.state_dict()
+
+    runs = [with_threads(n, train) for n in (1, 2, 2)]
+    assert all(torch.equal(runs[0][k], other[k]) for other in runs[1:] for k in runs[0])

@@ -102,6 +102,17 @@ def drop_edges(adj: Tensor, ids: Tensor, p: float, generator: torch.Generator | 
     return _csr(adj.crow_indices(), cols, values, adj.shape)
 
 
+def rows(table: Tensor, index: Tensor) -> Tensor:
+    """``table[index]`` whose gradient is the same on every run: (n, d), (B,) -> (B, d).
+
+    The backward of ``table[index]`` on a CPU tensor accumulates the rows' gradients with atomic adds across
+    threads (PyTorch lists it among its nondeterministic operations), so with more than one thread two runs of
+    one seed drift apart in the last bits, and now and then in a near-tied ranking. `F.embedding`'s backward
+    gives the same sums for any thread count on CPU (tests/test_models_graph.py checks 1, 2 and 4).
+    """
+    return F.embedding(index, table)
+
+
 class SymmetricSpMM(torch.autograd.Function):
     """``adj @ x`` for a symmetric sparse `adj`, whose gradient in `x` is ``adj @ grad`` (no transpose)."""
 
@@ -199,8 +210,8 @@ def batch_contrast(
     for v1, v2, nodes in ((view1[0], view2[0], batch["users"]), (view1[1], view2[1], batch["pos"])):
         if negatives == "all":  # each distinct anchor once, weighted by its count: the same loss, cheaper
             nodes, counts = torch.unique(nodes, return_counts=True)
-            total = total + losses.info_nce(v1[nodes], v2, temperature, targets=nodes, weights=counts)
+            total = total + losses.info_nce(rows(v1, nodes), v2, temperature, targets=nodes, weights=counts)
         else:
             nodes = torch.unique(nodes)
-            total = total + losses.info_nce(v1[nodes], v2[nodes], temperature)
+            total = total + losses.info_nce(rows(v1, nodes), rows(v2, nodes), temperature)
     return total

@@ -14,7 +14,7 @@ from torch import Tensor, nn
 from sslrec_utils import losses
 from sslrec_utils.config import ConfigError
 from sslrec_utils.models.base import Batch, ModelConfig, Recommender, StepInfo, TrainData
-from sslrec_utils.models.graph import layer_mean, normalized_adjacency, propagate
+from sslrec_utils.models.graph import layer_mean, normalized_adjacency, propagate, rows
 
 
 class LightGCN(Recommender):
@@ -88,10 +88,12 @@ class LightGCN(Recommender):
     def rec_loss(self, batch: Batch, users: Tensor, items: Tensor) -> Tensor:
         """BPR on final embeddings (n_users, d), (n_items, d) plus ``reg`` times L2 of the batch's ego rows."""
         u, pos, neg = batch["users"], batch["pos"], batch["neg"]
-        eu = users[u]
-        bpr = losses.bpr((eu * items[pos]).sum(-1), (eu * items[neg]).sum(-1))
+        eu = rows(users, u)
+        bpr = losses.bpr((eu * rows(items, pos)).sum(-1), (eu * rows(items, neg)).sum(-1))
         ego = self.embedding
-        return bpr + self.reg * losses.l2(ego[u], ego[self.n_users + pos], ego[self.n_users + neg])
+        return bpr + self.reg * losses.l2(
+            rows(ego, u), rows(ego, self.n_users + pos), rows(ego, self.n_users + neg)
+        )
 
     def training_loss(self, batch: Batch, info: StepInfo) -> Tensor:
         return self.rec_loss(batch, *self())
