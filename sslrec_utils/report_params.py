@@ -157,7 +157,10 @@ PARAMETER_NAMES = tuple(f.name.upper() for f in dataclasses.fields(ReportParams)
 
 
 def model_class(model: str) -> type | None:
-    """The model's class (the return type of its config's ``build``), or None if that does not resolve."""
+    """The model's class (its config's ``model``, else the return type of its ``build``), or None if that does
+    not resolve."""
+    if isinstance(getattr(MODELS[model], "model", None), type):  # the graph models share LightGCN's build
+        return MODELS[model].model
     try:
         return typing.get_type_hints(MODELS[model].build).get("return")
     except Exception:  # an annotation that does not resolve: let training report it

@@ -1,6 +1,5 @@
 import dataclasses
 import inspect
-import typing
 from typing import Literal
 
 import pytest
@@ -8,6 +7,7 @@ import pytest
 from sslrec_utils.config import Config, ConfigError, did_you_mean, parse_value
 from sslrec_utils.models import MODELS, model_config
 from sslrec_utils.models.transformer import TransformerEncoder
+from sslrec_utils.report_params import model_class
 from sslrec_utils.train import TrainConfig
 
 
@@ -151,11 +151,6 @@ def constructor_defaults(model: type) -> dict[str, object]:
                 if p.default is not inspect.Parameter.empty:
                     first.setdefault(arg, p.default)
     return first
-
-
-def model_class(name: str) -> type:
-    config = MODELS[name]()
-    return getattr(config, "model", None) or typing.get_type_hints(type(config).build)["return"]
 
 
 def shared_defaults(name: str) -> dict[str, object]:
