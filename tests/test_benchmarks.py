@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import bert4rec_targets, book_build_time, leaderboard
+from benchmarks import bert4rec_targets, book_build_time, determinism, leaderboard
 from sslrec_utils.data import movielens, preprocess
 from sslrec_utils.models.base import TrainData
 from sslrec_utils.recommend import TrainedRecommender
@@ -696,3 +696,18 @@ def test_bert4rec_targets_counts_each_kind_of_window():
     default = count()  # last_prob 0.8: about 80% of the windows, each with one target; the others more
     assert 0.7 < default["last_windows"] / default["windows"] < 0.95
     assert default["last_targets"] == default["last_windows"] < default["windows"] < default["targets"]
+
+
+def test_determinism_compares_runs_per_model_and_refuses_closed_form_models(tmp_path, capsys):
+    # a graph model (holdout split) and a sequence model (leave-one-out), one epoch each on a small log
+    out = tmp_path / "det"
+    argv = ["--models", "sgl", "sasrec", "--dataset", "synthetic:200x80x4000", "--out", str(out)]
+    assert determinism.main(argv) == 0
+    table = pd.read_csv(out / "determinism.csv")
+    assert list(table["model"]) == ["sgl", "sasrec"] and list(table["split"]) == ["holdout", "loo"]
+    # both repeat at a fixed thread count; the graph model also matches one thread, SASRec need not (a second
+    # thread changes its first-epoch loss on ml-100k in the fifth digit: benchmarks/results/README.md)
+    assert table["same_at_threads"].all() and table.set_index("model").loc["sgl", "same_as_one_thread"]
+    with pytest.raises(SystemExit):
+        determinism.main(["--models", "ease", "--out", str(out)])
+    assert "not trainable models: ['ease']" in capsys.readouterr().err
