@@ -26,6 +26,7 @@ from sslrec_utils.experiment import DataSpec, load_split, resolve_configs, train
 from sslrec_utils.models import MODELS
 from sslrec_utils.report_params import model_class, score_inputs
 from sslrec_utils.splits import Split
+from sslrec_utils.train import intra_op_threads
 
 
 def weights_digest(model: torch.nn.Module) -> str:
@@ -39,15 +40,11 @@ def weights_digest(model: torch.nn.Module) -> str:
 
 def trained_digest(name: str, split: Split, seed: int, epochs: int, threads: int) -> str:
     """Train `name` for `epochs` epochs (no early stop) with `threads` intra-op threads; its weights' digest."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        model_cfg, train_cfg = resolve_configs(
-            name, (), epochs=epochs, seed=seed, progress=False, patience=epochs + 1, device="cpu"
-        )
+    model_cfg, train_cfg = resolve_configs(
+        name, (), epochs=epochs, seed=seed, progress=False, patience=epochs + 1, device="cpu"
+    )
+    with intra_op_threads(threads):
         return weights_digest(train_on_split(split, model_cfg, train_cfg, search=False).model)
-    finally:
-        torch.set_num_threads(before)
 
 
 def trainable(name: str) -> bool:

@@ -20,7 +20,15 @@ from sslrec_utils.models.graph import (
     sign_noise,
 )
 from sslrec_utils.splits import holdout_split
-from sslrec_utils.train import TrainConfig, evaluate_model, fit, load_checkpoint, save_checkpoint, set_seed
+from sslrec_utils.train import (
+    TrainConfig,
+    evaluate_model,
+    fit,
+    intra_op_threads,
+    load_checkpoint,
+    save_checkpoint,
+    set_seed,
+)
 from tests.helpers import clustered_interactions
 
 GRAPH_MODELS = ("lightgcn", "sgl", "simgcl", "xsimgcl")
@@ -350,13 +358,8 @@ def test_fit_on_cuda_with_autocast(split, data):
 
 
 def with_threads(n: int, fn):
-    """fn() with torch's intra-op thread count set to n, restored afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
+    with intra_op_threads(n):
         return fn()
-    finally:
-        torch.set_num_threads(before)
 
 
 def test_rows_gradient_is_the_same_for_any_thread_count():

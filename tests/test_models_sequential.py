@@ -17,7 +17,7 @@ from sslrec_utils.models.itemnext import transition_counts
 from sslrec_utils.models.sasrec import SASRec, other_items
 from sslrec_utils.models.transformer import attention_mask
 from sslrec_utils.splits import Sequences, loo_split
-from sslrec_utils.train import TrainConfig, evaluate_model, fit, load_checkpoint
+from sslrec_utils.train import TrainConfig, evaluate_model, fit, intra_op_threads, load_checkpoint
 
 CPU = torch.device("cpu")
 TINY = {"max_len": 8, "hidden_dim": 16, "n_layers": 1, "n_heads": 2, "inner_dim": 32}
@@ -38,10 +38,8 @@ def cyclic_interactions(n_users: int = 90, cycle: int = 20, n_cycles: int = 3, s
 @pytest.fixture(scope="module", autouse=True)
 def one_thread():
     """These models are tiny: on a busy 2-core machine a second intra-op thread costs 10x in waiting."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with intra_op_threads(1):
+        yield
 
 
 @pytest.fixture(scope="module")
