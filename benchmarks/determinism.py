@@ -24,6 +24,7 @@ import torch
 
 from sslrec_utils.experiment import DataSpec, load_split, resolve_configs, train_on_split
 from sslrec_utils.models import MODELS
+from sslrec_utils.models.base import Recommender
 from sslrec_utils.report_params import model_class, score_inputs
 from sslrec_utils.splits import Split
 from sslrec_utils.train import intra_op_threads
@@ -48,8 +49,8 @@ def trained_digest(name: str, split: Split, seed: int, epochs: int, threads: int
 
 
 def trainable(name: str) -> bool:
-    cls = model_class(name)
-    return cls is not None and getattr(cls, "batcher", "none") != "none"
+    cls = model_class(name)  # Recommender.closed_form reads only the class's batcher: ask it without a model
+    return cls is not None and not Recommender.closed_form.fget(cls)
 
 
 def measure(
