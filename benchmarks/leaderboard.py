@@ -357,12 +357,12 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(mismatch)
         runs = runs.drop_duplicates(subset=["model", "seed"], keep="last")  # the same run listed twice
         args.seeds = sorted(runs["seed"].unique().tolist())
-        for key in ("dataset", "split", "device"):  # the runs say what they were, not this command's defaults
+        for key in ("dataset", "split"):  # the runs say what they were, not this command's defaults
             values = sorted(runs[key].dropna().astype(str).unique()) if key in runs else []
-            if len(values) > 1 and key != "device":
+            if len(values) > 1:
                 parser.error(f"the runs mix {key}s {values}: merge one {key} at a time")
             if values:
-                setattr(args, key, ", ".join(values))
+                setattr(args, key, values[0])
         write_tables(runs, args)
         return 0
     if (args.out / "runs.csv").exists() and not args.force:
@@ -413,6 +413,10 @@ def write_tables(runs: pd.DataFrame, args: argparse.Namespace) -> None:
         machines.append(
             f"threads per run {', '.join(str(int(t)) for t in sorted(runs['threads'].dropna().unique()))}"
         )
+    # the devices the runs ran on ("auto" resolved), not the one this command was given
+    devices = sorted(runs["device"].dropna().astype(str).unique()) if "device" in runs else []
+    if devices:
+        args = argparse.Namespace(**{**vars(args), "device": ", ".join(devices)})
     metrics = sorted(runs["metric"].dropna().unique()) if "metric" in runs else []  # older runs: NDCG@10
     text = markdown(table, args, options, "; ".join(machines) or None, ", ".join(metrics) or "ndcg@10")
     (args.out / "leaderboard.md").write_text(text)

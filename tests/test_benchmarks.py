@@ -35,6 +35,7 @@ def test_leaderboard_runs_models_over_seeds_and_writes_tables(tmp_path):
     assert "Options beyond" not in md  # runs at the defaults list no options
     assert (runs["machine"] == leaderboard.this_machine()).all() and f"Machine: {runs['machine'][0]};" in md
     assert (runs["threads"] >= 1).all() and f"threads per run {runs['threads'][0]}, device" in md
+    assert f"device {runs['device'][0]}." in md and runs["device"][0] != "auto"  # the device it resolved to
     assert (tmp_path / "runs" / "pop-2020" / "metrics.json").exists()
     assert (tmp_path / "runs" / "pop-2020.log").exists()  # each run's progress, beside its folder
     # a second sweep into the same folder would replace these tables: refused without --force
