@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks.leaderboard import RECBOLE
+from benchmarks.leaderboard import RECBOLE, this_machine
 from sslrec_utils.experiment import DataSpec, load_split, resolve_configs, train_on_split
 from sslrec_utils.models import build_model
 from sslrec_utils.models.base import Recommender, TrainData
@@ -83,7 +82,8 @@ def markdown(table: pd.DataFrame) -> str:
     lines = [
         "# Time to RecBole's NDCG@10 (ml-100k, per-user random 80/10/10, full ranking)",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, device cpu, load average at start "
+        f"Machine: {table.attrs.get('machine', 'not recorded')}, device {table.attrs.get('device', 'cpu')}, "
+        "load average at start "
         f"{table.attrs.get('load', float('nan')):.2f}. Seconds of training and validation until the end of the "
         "first epoch whose test NDCG@10 reaches RecBole 1.2.1's figure (closed-form models: the whole fit and "
         "its search); setup (loading, splitting) apart. Ratio: (s to target + setup) / RecBole's wall time; with "
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
     table = pd.DataFrame(rows)
-    table.attrs["load"] = load
+    table.attrs.update(load=load, machine=this_machine(), device=args.device)
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "time_to_target.csv", index=False)
     (args.out / "time_to_target.md").write_text(markdown(table))

@@ -231,6 +231,17 @@ def test_time_to_target_finds_the_first_epoch_at_the_target():
     assert closed["target_epoch"] == 0 and closed["max_test_ndcg@10_seen"] >= 0.1033
 
 
+def test_time_to_target_writes_tables_that_name_the_machine(tmp_path):
+    from benchmarks import time_to_target as ttt
+
+    assert ttt.main(["--models", "pop", "--out", str(tmp_path)]) == 0
+    table = pd.read_csv(tmp_path / "time_to_target.csv")
+    assert table["model"].tolist() == ["pop"] and table["target_epoch"].tolist() == [0]
+    assert 0 < table["ratio"][0] < table["ratio_with_startup"][0]  # the start-up adds to the ratio
+    md = (tmp_path / "time_to_target.md").read_text()
+    assert f"Machine: {leaderboard.this_machine()}, device cpu, load average" in md and "| pop | 2020 |" in md
+
+
 def _tiny_book(src: Path) -> None:
     """A book project of three pages with the real _config.yml (and what it needs: book/_ext, mermaid-cli)."""
     (src / "book" / "_ext").mkdir(parents=True)
