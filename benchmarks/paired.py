@@ -13,11 +13,15 @@ reference models of the same seed on the same users:
 
 Each difference comes with a 95% interval over users, ``mean ± 1.96 * std / sqrt(n)``: per seed, and for the
 mean over seeds (each user's differences averaged over the seeds first). Those intervals measure the
-sampling error of the users, not the spread between seeds, which the per-seed rows show. Usage:
+sampling error of the users, not the spread between seeds, which the per-seed rows show. With three seeds or
+more, a second table asks whether the difference holds from seed to seed (each seed its own split and
+training): Student's t interval over the seeds' differences, ``mean ± t(0.975, k-1) * std / sqrt(k)`` for k
+seeds, and on how many seeds the model is higher. Usage:
 
     python -m benchmarks.paired RUN_DIR [RUN_DIR ...] --reference sasrec,itemnext --out DIR
 
-Writes ``OUT/paired_runs.csv`` (one row per model, seed and quantity) and ``OUT/paired.md``.
+Writes ``OUT/paired_runs.csv`` (one row per model, seed and quantity), ``OUT/paired_seeds.csv`` (one row per
+model and quantity, with three seeds or more) and ``OUT/paired.md``.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from benchmarks.leaderboard import data_mismatch, data_settings, not_finished, run_config
 from sslrec_utils.experiment import split_fingerprint
@@ -118,6 +123,40 @@ def _row(model: str, reference: str, seed: int | str, quantity: str, level: floa
     }
 
 
+def over_seeds(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per (model, reference, quantity) of `compare`'s table with three seeds or more: the mean of the
+    seeds' differences with Student's t 95% interval over the seeds, and the seeds on which it is positive.
+
+    The users' intervals treat a seed's training and split as fixed; this one treats them as a sample, so it
+    answers whether the difference would hold on another split and another training run."""
+    rows = []
+    per_seed = table[table["seed"].astype(str) != "mean"]
+    for (model, reference, quantity), part in per_seed.groupby(
+        ["model", "reference", "quantity"], sort=False
+    ):
+        diffs = part["difference"].to_numpy(dtype=float)
+        k = len(diffs)
+        if k < 3:
+            continue
+        mean = float(diffs.mean())
+        half = float(stats.t.ppf(0.975, k - 1)) * float(diffs.std(ddof=1)) / np.sqrt(k)
+        low, high = mean - half, mean + half
+        rows.append(
+            {
+                "model": model,
+                "reference": reference,
+                "quantity": quantity,
+                "seeds": k,
+                "difference": mean,
+                "low": low,
+                "high": high,
+                "positive_seeds": int((diffs > 0).sum()),
+                "verdict": "above" if low > 0 else "below" if high < 0 else "level",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def levels(frames: dict[tuple[str, int], pd.DataFrame], model: str) -> dict[str, float]:
     """`model`'s test NDCG@10 and its fall from validation, each averaged over users and then over seeds."""
     mine = [frame for (m, _), frame in frames.items() if m == model]
@@ -162,6 +201,25 @@ def markdown(table: pd.DataFrame, frames: dict[tuple[str, int], pd.DataFrame]) -
                         f"| {model} | {r['seed']} | {r['level']:.4f} | {r['difference']:+.4f} "
                         f"| [{r['low']:+.4f}, {r['high']:+.4f}] | {r['verdict']} | {r['n_users']} |"
                     )
+    seeds_table = over_seeds(table)
+    if len(seeds_table):
+        lines += [
+            "",
+            "## From seed to seed",
+            "",
+            "Each seed draws its own split and trains anew. Difference: the mean of the seeds' differences (as "
+            "in the `mean` rows above); 95% interval: Student's t over the seeds, which counts the spread between "
+            "seeds as noise, where the users' intervals above do not; positive on: the seeds whose difference is "
+            "above 0 (for the test figure, where the model is higher).",
+            "",
+            "| model | reference | quantity | difference | 95% interval over seeds | positive on | verdict |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for _, r in seeds_table.iterrows():
+            lines.append(
+                f"| {r['model']} | {r['reference']} | {r['quantity']} | {r['difference']:+.4f} "
+                f"| [{r['low']:+.4f}, {r['high']:+.4f}] | {r['positive_seeds']} of {r['seeds']} | {r['verdict']} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -205,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(err))
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "paired_runs.csv", index=False)
+    if len(seeds_table := over_seeds(table)):
+        seeds_table.to_csv(args.out / "paired_seeds.csv", index=False)
     text = markdown(table, frames)
     (args.out / "paired.md").write_text(text)
     print(text)

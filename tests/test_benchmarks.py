@@ -494,6 +494,34 @@ def test_leaderboard_reads_finished_run_directories(tmp_path, capsys):
     assert "give it with --from-dirs" in capsys.readouterr().err
 
 
+def test_paired_over_seeds_uses_students_t_over_the_seeds_differences():
+    from benchmarks import paired
+
+    diffs = [0.01, 0.02, 0.03, 0.02]  # four seeds' test differences of one model
+    rows = [
+        {"model": "sgl", "reference": "lightgcn", "seed": seed, "quantity": "test", "difference": d}
+        for seed, d in zip((1, 2, 3, 4), diffs, strict=True)
+    ]
+    rows.append(
+        {"model": "sgl", "reference": "lightgcn", "seed": "mean", "quantity": "test", "difference": 9.0}
+    )
+    rows += [  # two seeds only: no interval over seeds
+        {"model": "bpr", "reference": "lightgcn", "seed": seed, "quantity": "test", "difference": 0.1}
+        for seed in (1, 2)
+    ]
+    table = paired.over_seeds(pd.DataFrame(rows))
+    assert table["model"].tolist() == ["sgl"]  # the mean row is not a seed; two seeds are too few
+    row = table.iloc[0]
+    half = 3.182446 * np.std(diffs, ddof=1) / 2  # t(0.975, 3 degrees of freedom) * std / sqrt(4)
+    assert row["difference"] == pytest.approx(0.02)
+    assert row["low"] == pytest.approx(0.02 - half, rel=1e-5) and row["high"] == pytest.approx(
+        0.02 + half, rel=1e-5
+    )
+    assert row["seeds"] == 4 and row["positive_seeds"] == 4 and row["verdict"] == "above"
+    wide = paired.over_seeds(pd.DataFrame(rows[:4]).assign(difference=[0.02, -0.01, 0.03, -0.02]))
+    assert wide.iloc[0]["verdict"] == "level" and wide.iloc[0]["positive_seeds"] == 2
+
+
 def test_paired_compares_models_user_by_user(tmp_path, capsys):
     from benchmarks import paired
     from sslrec_utils.experiment import DataSpec, run_experiment
@@ -521,6 +549,7 @@ def test_paired_compares_models_user_by_user(tmp_path, capsys):
         assert row["n_users"] == saved["itemnext"]["n_test_users"]
     md = (out / "paired.md").read_text()
     assert "| itemnext | mean |" in md and "Seeds 1, 2" in md and "## Test NDCG@10 against pop (" in md
+    assert "## From seed to seed" not in md and not (out / "paired_seeds.csv").exists()  # two seeds: too few
     # two references: each is compared with the other, with the sign reversed
     assert paired.main([*map(str, dirs.values()), "--reference", "pop,itemnext", "--out", str(out)]) == 0
     both = pd.read_csv(out / "paired_runs.csv", dtype={"seed": str})
