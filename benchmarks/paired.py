@@ -14,8 +14,8 @@ reference models of the same seed on the same users:
 Each difference comes with a 95% interval over users, ``mean ± 1.96 * std / sqrt(n)``: per seed, and for the
 mean over seeds (each user's differences averaged over the seeds first). Those intervals measure the
 sampling error of the users, not the spread between seeds, which the per-seed rows show. With three seeds or
-more, a second table asks whether the difference holds from seed to seed (each seed its own split and
-training): Student's t interval over the seeds' differences, ``mean ± t(0.975, k-1) * std / sqrt(k)`` for k
+more, a second table asks whether the difference holds from seed to seed (each seed trains anew and, on a
+random split such as ``holdout``, draws its own split): Student's t interval over the seeds' differences, ``mean ± t(0.975, k-1) * std / sqrt(k)`` for k
 seeds, and on how many seeds the model is higher. Usage:
 
     python -m benchmarks.paired RUN_DIR [RUN_DIR ...] --reference sasrec,itemnext --out DIR
@@ -127,8 +127,9 @@ def over_seeds(table: pd.DataFrame) -> pd.DataFrame:
     """One row per (model, reference, quantity) of `compare`'s table with three seeds or more: the mean of the
     seeds' differences with Student's t 95% interval over the seeds, and the seeds on which it is positive.
 
-    The users' intervals treat a seed's training and split as fixed; this one treats them as a sample, so it
-    answers whether the difference would hold on another split and another training run."""
+    The users' intervals treat a seed's training (and split) as fixed; this one treats them as a sample, so it
+    answers whether the difference would hold for another training run, and on a random split (``holdout``)
+    for another split; the leave-one-out split is the same for every seed."""
     rows = []
     per_seed = table[table["seed"].astype(str) != "mean"]
     for (model, reference, quantity), part in per_seed.groupby(
@@ -207,7 +208,8 @@ def markdown(table: pd.DataFrame, frames: dict[tuple[str, int], pd.DataFrame]) -
             "",
             "## From seed to seed",
             "",
-            "Each seed draws its own split and trains anew. Difference: the mean of the seeds' differences (as "
+            "Each seed trains anew and, on a random split (holdout), draws its own split; the leave-one-out split "
+            "is the same for every seed. Difference: the mean of the seeds' differences (as "
             "in the `mean` rows above); 95% interval: Student's t over the seeds, which counts the spread between "
             "seeds as noise, where the users' intervals above do not; positive on: the seeds whose difference is "
             "above 0 (for the test figure, where the model is higher).",
