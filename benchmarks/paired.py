@@ -106,9 +106,13 @@ def compare(frames: dict[tuple[str, int], pd.DataFrame], reference: str) -> pd.D
     return pd.DataFrame(rows)
 
 
+def verdict(low: float, high: float) -> str:
+    """``"above"``, ``"below"`` or ``"level"``: where a 95% interval of a difference lies against 0."""
+    return "above" if low > 0 else "below" if high < 0 else "level"
+
+
 def _row(model: str, reference: str, seed: int | str, quantity: str, level: float, diffs: np.ndarray) -> dict:
     mean, low, high = interval(diffs)
-    verdict = "above" if low > 0 else "below" if high < 0 else "level"
     return {
         "model": model,
         "reference": reference,
@@ -118,7 +122,7 @@ def _row(model: str, reference: str, seed: int | str, quantity: str, level: floa
         "difference": mean,
         "low": low,
         "high": high,
-        "verdict": verdict,
+        "verdict": verdict(low, high),
         "n_users": len(diffs),
     }
 
@@ -152,7 +156,7 @@ def over_seeds(table: pd.DataFrame) -> pd.DataFrame:
                 "low": low,
                 "high": high,
                 "positive_seeds": int((diffs > 0).sum()),
-                "verdict": "above" if low > 0 else "below" if high < 0 else "level",
+                "verdict": verdict(low, high),
             }
         )
     return pd.DataFrame(rows)
@@ -167,8 +171,11 @@ def levels(frames: dict[tuple[str, int], pd.DataFrame], model: str) -> dict[str,
     }
 
 
-def markdown(table: pd.DataFrame, frames: dict[tuple[str, int], pd.DataFrame]) -> str:
-    """The comparisons as Markdown: per reference and quantity one table, each model's mean over seeds first."""
+def markdown(
+    table: pd.DataFrame, frames: dict[tuple[str, int], pd.DataFrame], seeds_table: pd.DataFrame | None = None
+) -> str:
+    """The comparisons as Markdown: per reference and quantity one table, each model's mean over seeds first,
+    then `over_seeds`'s table (`seeds_table`, computed here when not given) if it has rows."""
     seeds = sorted({s for s in table["seed"] if s != "mean"})
     lines = [
         "# Paired comparisons, user by user",
@@ -202,7 +209,7 @@ def markdown(table: pd.DataFrame, frames: dict[tuple[str, int], pd.DataFrame]) -
                         f"| {model} | {r['seed']} | {r['level']:.4f} | {r['difference']:+.4f} "
                         f"| [{r['low']:+.4f}, {r['high']:+.4f}] | {r['verdict']} | {r['n_users']} |"
                     )
-    seeds_table = over_seeds(table)
+    seeds_table = over_seeds(table) if seeds_table is None else seeds_table
     if len(seeds_table):
         lines += [
             "",
@@ -267,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     table.to_csv(args.out / "paired_runs.csv", index=False)
     if len(seeds_table := over_seeds(table)):
         seeds_table.to_csv(args.out / "paired_seeds.csv", index=False)
-    text = markdown(table, frames)
+    text = markdown(table, frames, seeds_table)
     (args.out / "paired.md").write_text(text)
     print(text)
     return 0
