@@ -19,9 +19,13 @@ random split such as ``holdout``, draws its own split): Student's t interval ove
 seeds, and on how many seeds the model is higher. Usage:
 
     python -m benchmarks.paired RUN_DIR [RUN_DIR ...] --reference sasrec,itemnext --out DIR
+    python -m benchmarks.paired --from-tables A/paired_runs.csv B/paired_runs.csv --out DIR
 
 Writes ``OUT/paired_runs.csv`` (one row per model, seed and quantity), ``OUT/paired_seeds.csv`` (one row per
-model and quantity, with three seeds or more) and ``OUT/paired.md``.
+model and quantity, with three seeds or more) and ``OUT/paired.md``. ``--from-tables`` loads nothing: it pools
+the per-seed rows of earlier ``paired_runs.csv`` files (other seeds of the same data and split, for instance
+runs whose folders are gone) and writes the comparison from seed to seed alone, ``OUT/paired_seeds.csv`` and
+``OUT/paired_seeds.md``.
 """
 
 from __future__ import annotations
@@ -162,6 +166,26 @@ def over_seeds(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def pool_tables(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """The per-seed rows of several `compare` tables (``paired_runs.csv``) in one table, for `over_seeds`.
+
+    Their ``mean`` rows are dropped: they pool the users of their own seeds only.
+
+    Raises:
+        ValueError: two tables hold a row of the same model, reference, seed and quantity.
+    """
+    rows = pd.concat([t[t["seed"].astype(str) != "mean"] for t in tables], ignore_index=True)
+    key = ["model", "reference", "seed", "quantity"]
+    twice = rows[rows.duplicated(key, keep=False)]
+    if len(twice):
+        first = twice.iloc[0]
+        raise ValueError(
+            f"{len(twice) // 2} rows appear twice, the first {first['model']} against {first['reference']}, "
+            f"seed {first['seed']}: give each seed's comparison once"
+        )
+    return rows
+
+
 def levels(frames: dict[tuple[str, int], pd.DataFrame], model: str) -> dict[str, float]:
     """`model`'s test NDCG@10 and its fall from validation, each averaged over users and then over seeds."""
     mine = [frame for (m, _), frame in frames.items() if m == model]
@@ -211,38 +235,59 @@ def markdown(
                     )
     seeds_table = over_seeds(table) if seeds_table is None else seeds_table
     if len(seeds_table):
-        lines += [
-            "",
-            "## From seed to seed",
-            "",
-            "Each seed trains anew and, on a random split (holdout), draws its own split; the leave-one-out split "
-            "is the same for every seed. Difference: the mean of the seeds' differences (as "
-            "in the `mean` rows above); 95% interval: Student's t over the seeds, which counts the spread between "
-            "seeds as noise, where the users' intervals above do not; positive on: the seeds whose difference is "
-            "above 0 (for the test figure, where the model is higher).",
-            "",
-            "| model | reference | quantity | difference | 95% interval over seeds | positive on | verdict |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for _, r in seeds_table.iterrows():
-            lines.append(
-                f"| {r['model']} | {r['reference']} | {r['quantity']} | {r['difference']:+.4f} "
-                f"| [{r['low']:+.4f}, {r['high']:+.4f}] | {r['positive_seeds']} of {r['seeds']} | {r['verdict']} |"
-            )
+        lines += ["", *seeds_markdown(seeds_table)]
     return "\n".join(lines) + "\n"
+
+
+def seeds_markdown(seeds_table: pd.DataFrame, after_users: bool = True) -> list[str]:
+    """`over_seeds`'s table as the lines of a Markdown section, ``## From seed to seed``; `after_users`: it
+    follows `markdown`'s tables over users, to which its text refers."""
+    users = (
+        ("(as in the `mean` rows above)", "where the users' intervals above do not")
+        if after_users
+        else ("(of test NDCG@10, or of the fall from validation)", "where intervals over users do not")
+    )
+    lines = [
+        "## From seed to seed",
+        "",
+        "Each seed trains anew and, on a random split (holdout), draws its own split; the leave-one-out split "
+        f"is the same for every seed. Difference: the mean of the seeds' differences {users[0]}; 95% interval: "
+        f"Student's t over the seeds, which counts the spread between seeds as noise, {users[1]}; positive on: "
+        "the seeds whose difference is above 0 (for the test figure, where the model is higher).",
+        "",
+        "| model | reference | quantity | difference | 95% interval over seeds | positive on | verdict |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for _, r in seeds_table.iterrows():
+        lines.append(
+            f"| {r['model']} | {r['reference']} | {r['quantity']} | {r['difference']:+.4f} "
+            f"| [{r['low']:+.4f}, {r['high']:+.4f}] | {r['positive_seeds']} of {r['seeds']} | {r['verdict']} |"
+        )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("runs", type=Path, nargs="+", help="run directories written by sslrec train")
+    parser.add_argument("runs", type=Path, nargs="*", help="run directories written by sslrec train")
+    parser.add_argument("--reference", help="the model(s) the others are compared with, comma-separated")
     parser.add_argument(
-        "--reference", required=True, help="the model(s) the others are compared with, comma-separated"
+        "--from-tables",
+        type=Path,
+        nargs="+",
+        metavar="PAIRED_RUNS_CSV",
+        help="load no run: pool these paired_runs.csv files' seeds and compare from seed to seed",
     )
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args(argv)
+    if args.from_tables:
+        if args.runs or args.reference:
+            parser.error("--from-tables takes no run directories and no --reference (the tables have theirs)")
+        return from_tables(parser, args.from_tables, args.out)
+    if not args.runs or not args.reference:
+        parser.error("give run directories and --reference, or --from-tables")
     references = [r.strip() for r in args.reference.split(",") if r.strip()]
     missing = [str(d) for d in args.runs if not (d / "config.json").is_file()]
     if missing:
@@ -276,6 +321,34 @@ def main(argv: list[str] | None = None) -> int:
         seeds_table.to_csv(args.out / "paired_seeds.csv", index=False)
     text = markdown(table, frames, seeds_table)
     (args.out / "paired.md").write_text(text)
+    print(text)
+    return 0
+
+
+def from_tables(parser: argparse.ArgumentParser, paths: list[Path], out: Path) -> int:
+    """`main` with ``--from-tables``: `over_seeds` of the pooled tables, written to `out`."""
+    if missing := [str(p) for p in paths if not p.is_file()]:
+        parser.error(f"no such file: {', '.join(missing)}")
+    try:
+        table = pool_tables([pd.read_csv(p, dtype={"seed": str}) for p in paths])
+    except ValueError as err:
+        parser.error(str(err))
+    seeds_table = over_seeds(table)
+    if not len(seeds_table):
+        parser.error("no comparison has three seeds or more in these tables")
+    out.mkdir(parents=True, exist_ok=True)
+    seeds_table.to_csv(out / "paired_seeds.csv", index=False)
+    seeds = sorted(set(table["seed"]), key=int)
+    text = "\n".join(
+        [
+            "# Paired comparisons from seed to seed",
+            "",
+            f"Seeds {', '.join(seeds)}, pooled from the per-seed rows of {', '.join(f'`{p}`' for p in paths)}.",
+            "",
+            *seeds_markdown(seeds_table, after_users=False),
+        ]
+    )
+    (out / "paired_seeds.md").write_text(text + "\n")
     print(text)
     return 0
 

@@ -522,6 +522,53 @@ def test_paired_over_seeds_uses_students_t_over_the_seeds_differences():
     assert wide.iloc[0]["verdict"] == "level" and wide.iloc[0]["positive_seeds"] == 2
 
 
+def test_paired_from_tables_pools_the_seeds_of_earlier_tables(tmp_path, capsys):
+    from benchmarks import paired
+
+    def table(seeds: dict[int, float]) -> pd.DataFrame:
+        rows = [
+            {"model": "sgl", "reference": "lightgcn", "seed": str(seed), "quantity": "test", "difference": d}
+            for seed, d in seeds.items()
+        ]  # the mean row pools its own seeds' users only: dropped
+        rows.append(
+            {"model": "sgl", "reference": "lightgcn", "seed": "mean", "quantity": "test", "difference": 9.0}
+        )
+        return pd.DataFrame(rows)
+
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    table({1: 0.01, 2: 0.02}).to_csv(first, index=False)  # two seeds each: too few alone
+    table({3: 0.03, 4: 0.02}).to_csv(second, index=False)
+    out = tmp_path / "out"
+    assert paired.main(["--from-tables", str(first), str(second), "--out", str(out)]) == 0
+    pooled = pd.read_csv(out / "paired_seeds.csv")
+    expected = paired.over_seeds(table({1: 0.01, 2: 0.02, 3: 0.03, 4: 0.02}))
+    pd.testing.assert_frame_equal(pooled, expected, check_dtype=False)
+    assert pooled.iloc[0]["seeds"] == 4 and pooled.iloc[0]["difference"] == pytest.approx(0.02)
+    md = (out / "paired_seeds.md").read_text()
+    assert "Seeds 1, 2, 3, 4, pooled" in md and "| sgl | lightgcn | test | +0.0200 |" in md
+    assert "above" in md and "rows above" not in md  # no tables over users to refer to
+    assert not (out / "paired.md").exists()
+    # a seed given twice, two seeds in all, or run directories beside the tables are refused
+    for argv, message in [
+        (
+            [str(first), str(first), str(second)],
+            "2 rows appear twice, the first sgl against lightgcn, seed 1",
+        ),
+        ([str(first)], "no comparison has three seeds or more"),
+        ([str(tmp_path / "none.csv")], "no such file"),
+    ]:
+        with pytest.raises(SystemExit):
+            paired.main(["--from-tables", *argv, "--out", str(tmp_path / "bad")])
+        assert message in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        paired.main([str(tmp_path), "--from-tables", str(first), "--out", str(tmp_path / "bad")])
+    assert "--from-tables takes no run directories" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        paired.main([str(tmp_path), "--out", str(tmp_path / "bad")])
+    assert "give run directories and --reference, or --from-tables" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
+
+
 def test_paired_compares_models_user_by_user(tmp_path, capsys):
     from benchmarks import paired
     from sslrec_utils.experiment import DataSpec, run_experiment
