@@ -279,7 +279,8 @@ def markdown(
             "",
             f"**Fewer seeds than {len(args.seeds)}:** "
             + ", ".join(f"{m} ({n} of {len(args.seeds)})" for m, n in short.items())
-            + "; their means are not over the same splits as the others'.",
+            + "; their means are not over the same seeds as the others' (on a random split such as holdout, "
+            "not over the same splits either).",
         ]
     for model, row in table.iterrows():
         lines.append(

@@ -328,7 +328,7 @@ def test_a_closed_form_model_is_timed_to_the_end_of_its_search_and_missing_seeds
     args = argparse.Namespace(dataset="ml-100k", split="holdout", seeds=[2020, 2021], device="cpu")
     md = leaderboard.markdown(table, args, metric="recall@20")
     assert "| 0 | 2.7 |" in md and "chosen on validation RECALL@20" in md
-    assert "**Fewer seeds than 2:** bpr (1 of 2)" in md
+    assert "**Fewer seeds than 2:** bpr (1 of 2); their means are not over the same seeds" in md
 
 
 def test_leaderboard_reports_the_sample_std_and_no_std_for_one_seed(tmp_path):
