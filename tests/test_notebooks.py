@@ -445,6 +445,14 @@ CHAPTERS: dict[str, Chapter] = {
                     "seeds_graph_models": (3, 3),
                     "seeds_graph_ahead": (3, 3),
                     "seeds_graph_users_above": (3, 3),
+                    # the sequence models over eight seeds: CL4SRec level with SASRec, both above item-to-item
+                    "seeds_seq_n": (8, 8),
+                    "seeds_seq_cl4srec": (-0.0002, -0.0001),
+                    "seeds_seq_cl4srec_low": (-0.0054, -0.0053),
+                    "seeds_seq_cl4srec_high": (0.0050, 0.0051),
+                    "seeds_seq_cl4srec_positive": (4, 4),
+                    "seeds_seq_above_itemnext": (2, 2),
+                    "seeds_seq_above_names": "cl4srec and sasrec",
                     # exercise 5's figures, from the leaderboards it names
                     "ex5_sasrec_bce": (0.0530, 0.0532),
                     "ex5_sasrec_id": (0.0732, 0.0734),
@@ -459,6 +467,7 @@ CHAPTERS: dict[str, Chapter] = {
                         "ml-100k-holdout-graph",
                         "ml-100k-holdout-graph-8-seeds",
                         "ml-100k-loo",
+                        "ml-100k-loo-8-seeds",
                         "ml-100k-loo-sasrec-bce",
                         "ml-100k-loo-id-ties",
                     )
