@@ -453,6 +453,7 @@ CHAPTERS: dict[str, Chapter] = {
                     "seeds_seq_cl4srec_positive": (4, 4),
                     "seeds_seq_above_itemnext": (2, 2),
                     "seeds_seq_above_names": "cl4srec and sasrec",
+                    "seeds_seq_users_above": (0, 0),  # of those leads, user by user
                     # exercise 5's figures, from the leaderboards it names
                     "ex5_sasrec_bce": (0.0530, 0.0532),
                     "ex5_sasrec_id": (0.0732, 0.0734),
