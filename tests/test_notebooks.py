@@ -451,8 +451,13 @@ CHAPTERS: dict[str, Chapter] = {
                     "seeds_seq_cl4srec_low": (-0.0054, -0.0053),
                     "seeds_seq_cl4srec_high": (0.0050, 0.0051),
                     "seeds_seq_cl4srec_positive": (4, 4),
-                    "seeds_seq_above_itemnext": (2, 2),
-                    "seeds_seq_above_names": "cl4srec and sasrec",
+                    "seeds_seq_bert4rec_n": (8, 8),
+                    "seeds_seq_bert4rec": (-0.0039, -0.0038),
+                    "seeds_seq_bert4rec_low": (-0.0071, -0.0070),
+                    "seeds_seq_bert4rec_high": (-0.0007, -0.0006),  # below SASRec: high < 0
+                    "seeds_seq_bert4rec_positive": (2, 2),
+                    "seeds_seq_above_itemnext": (3, 3),
+                    "seeds_seq_above_names": "bert4rec, cl4srec and sasrec",
                     "seeds_seq_users_above": (0, 0),  # of those leads, user by user
                     # exercise 5's figures, from the leaderboards it names
                     "ex5_sasrec_bce": (0.0530, 0.0532),
