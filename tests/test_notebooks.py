@@ -445,7 +445,7 @@ CHAPTERS: dict[str, Chapter] = {
                     "seeds_graph_models": (3, 3),
                     "seeds_graph_ahead": (3, 3),
                     "seeds_graph_users_above": (3, 3),
-                    # the sequence models over eight seeds: CL4SRec level with SASRec, both above item-to-item
+                    # sequence models, 8 seeds: CL4SRec level with SASRec, BERT4Rec below, all above itemnext
                     "seeds_seq_n": (8, 8),
                     "seeds_seq_cl4srec": (-0.0002, -0.0001),
                     "seeds_seq_cl4srec_low": (-0.0054, -0.0053),
