@@ -116,14 +116,23 @@ def sample_negatives(
     def is_positive(keys: np.ndarray) -> np.ndarray:
         if table is not None:
             return table[keys]
-        at = np.minimum(np.searchsorted(pos_keys, keys), len(pos_keys) - 1)
-        return pos_keys[at] == keys if len(pos_keys) else np.zeros(keys.shape, bool)
+        if not len(pos_keys):
+            return np.zeros(keys.shape, bool)
+        # queries in ascending order walk the sorted keys once, far faster than in an epoch's random order
+        order = np.argsort(keys, kind="stable")
+        at = np.minimum(np.searchsorted(pos_keys, keys[order]), len(pos_keys) - 1)
+        found = np.empty(keys.shape, bool)
+        found[order] = pos_keys[at] == keys[order]
+        return found
 
     neg = rng.integers(0, n_items, size=(len(users), n_neg))
-    bad = is_positive(users[:, None] * n_items + neg)
-    while bad.any():
-        neg[bad] = rng.integers(0, n_items, size=int(bad.sum()))
-        bad = is_positive(users[:, None] * n_items + neg)
+    flat, owner = neg.reshape(-1), np.repeat(users, n_neg)  # flat is a view of neg, in row-major order
+    # only the redrawn cells are checked again, in the row-major order a boolean mask of all cells would take
+    # them, so a seed draws the same negatives as checking every cell each round
+    todo = np.flatnonzero(is_positive(owner * n_items + flat))
+    while todo.size:
+        flat[todo] = rng.integers(0, n_items, size=todo.size)
+        todo = todo[is_positive(owner[todo] * n_items + flat[todo])]
     return neg
 
 

@@ -26,6 +26,25 @@ def test_negatives_are_never_positives():
     assert not dense[users[:, None], neg].any()
 
 
+@pytest.mark.parametrize("dense_limit", [None, 0])  # the table and the binary search
+def test_negatives_are_the_draws_of_redrawing_every_rejected_cell_in_row_major_order(
+    monkeypatch, dense_limit
+):
+    # the sampler re-checks only the redrawn cells; a seed must still draw what redrawing all rejected cells of
+    # the (B, n_neg) array in row-major order, round after round, draws
+    dense = np.random.default_rng(1).random((40, 10)) < 0.6
+    dense[:, 3] = False
+    users = np.random.default_rng(2).integers(0, 40, size=500)
+    if dense_limit is not None:
+        monkeypatch.setattr(batching, "DENSE_LIMIT", dense_limit)
+    got = sample_negatives(sp.csr_matrix(dense.astype(np.float32)), users, np.random.default_rng(5), n_neg=3)
+    rng = np.random.default_rng(5)
+    want = rng.integers(0, 10, size=(500, 3))
+    while (bad := dense[users[:, None], want]).any():
+        want[bad] = rng.integers(0, 10, size=int(bad.sum()))
+    np.testing.assert_array_equal(got, want)
+
+
 def test_negatives_are_never_positives_for_int32_users_of_a_large_matrix():
     # user * n_items overflows int32 here (above DENSE_LIMIT, so the binary-search path)
     n_users, n_items = 60_000, 40_000
