@@ -10,6 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
+# the repository on the path, so that a python without the editable install (a bare GPU image) finds sslrec_utils
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 OUT=${OUT:-benchmarks/results/gpu}
 mkdir -p "$OUT"
 
@@ -28,12 +30,20 @@ EOF
 echo "== GPU-marked tests"
 # only the files that hold GPU tests: the others may import tools (nbformat, ...) a GPU image lacks
 mapfile -t gpu_tests < <(grep -l "pytest.mark.gpu" tests/test_*.py)
-timeout 180 "$PYTHON" -m pytest -m gpu -q -p no:cacheprovider "${gpu_tests[@]}"
+# a failure here is reported at the end, but does not cancel the timings below
+tests_rc=0
+timeout 150 "$PYTHON" -m pytest -m gpu -q -p no:cacheprovider "${gpu_tests[@]}" || tests_rc=$?
 
 echo "== one epoch each, ml-100k and an ML-20M-shaped synthetic log"
 # SGL last: each of its steps propagates over the whole graph (three views), so its epoch grows with the square
 # of the log (on a log a tenth of this one a CPU epoch took 152 s, SASRec's 35 s); if the time limit stops it,
 # the CSV, rewritten after each model, keeps the others
-timeout 360 "$PYTHON" benchmarks/epoch_throughput.py --device cuda --models multvae,sasrec,sgl \
-  --datasets ml-100k,synthetic:138000x20000x10000000 --out "$OUT/epoch_throughput.csv"
-echo "gpu_check: done; results in $OUT/epoch_throughput.csv"
+bench_rc=0
+timeout 300 "$PYTHON" -m benchmarks.epoch_throughput --device cuda --models multvae,sasrec,sgl \
+  --datasets ml-100k,synthetic:138000x20000x10000000 --out "$OUT/epoch_throughput.csv" || bench_rc=$?
+echo "gpu_check: done (timings exit $bench_rc); results in $OUT/epoch_throughput.csv"
+if [ "$tests_rc" -ne 0 ]; then
+  echo "gpu_check: the GPU-marked tests failed (exit $tests_rc)" >&2
+  exit "$tests_rc"
+fi
+exit "$bench_rc"
