@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,12 +79,19 @@ def _data_info(args: argparse.Namespace) -> int:
     """Print users, items, interactions and density of a MovieLens name or an interaction file."""
     path = expand_user(args.data)
     if args.data in DATASETS and not path.is_file():  # a folder of that name (an unpacked zip) is not the log
+        given = [
+            f"--{name.replace('_', '-')}"
+            for name in ("user_col", "item_col", "rating_col", "time_col", "sep")
+            if getattr(args, name) is not None
+        ]
+        if given:  # as train refuses them: not silently ignored
+            raise ValueError(f"{', '.join(given)} describe a file, but {args.data!r} is not one")
         ratings = load_movielens(args.data, args.data_dir, progress=not args.quiet).ratings
-    elif path.is_file():
+    elif path.exists():  # a folder too: load_interactions says it is not a file
         ratings = load_interactions(
             path,
-            user_col=args.user_col,
-            item_col=args.item_col,
+            user_col=args.user_col or "user",
+            item_col=args.item_col or "item",
             rating_col=args.rating_col,
             time_col=args.time_col,
             sep=args.sep,
@@ -131,8 +139,8 @@ def _add_data_parser(subparsers: argparse._SubParsersAction) -> None:
     info.add_argument(
         "data", metavar="NAME_OR_PATH", help=f"one of {', '.join(DATASETS)}, or a CSV/TSV/Parquet file"
     )
-    info.add_argument("--user-col", default="user", help="user ID column of a file (default: user)")
-    info.add_argument("--item-col", default="item", help="item ID column of a file (default: item)")
+    info.add_argument("--user-col", default=None, help="user ID column of a file (default: user)")
+    info.add_argument("--item-col", default=None, help="item ID column of a file (default: item)")
     info.add_argument("--rating-col", default=None, help="rating column of a file (default: none)")
     info.add_argument("--time-col", default=None, help="time column of a file (default: none)")
     info.add_argument("--sep", default=None, help="field separator of a file (default: from the extension)")
@@ -224,7 +232,14 @@ def _train(args: argparse.Namespace) -> int:
     # rank 0 (or the only process) writes the run into a temporary folder that becomes OUT once it succeeds
     # (an interrupted run that saved a checkpoint keeps it there, and says where)
     folder = (
-        staged(out, args.force, RUN_FILES, keep_on_failure=("checkpoint.pt",), signature=RUN_SIGNATURE)
+        staged(
+            out,
+            args.force,
+            RUN_FILES,
+            keep_on_failure=("checkpoint.pt",),
+            signature=RUN_SIGNATURE,
+            kept_hint=" (its best epoch so far: `sslrec evaluate --run {tmp}` tests it, `recommend` uses it)",
+        )
         if dist is None or dist.is_main
         else contextlib.nullcontext(None)
     )
@@ -330,7 +345,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     ks = _cutoffs(args.ks) if args.ks is not None else None  # a bad --ks fails before the run is loaded
     rec = TrainedRecommender.load(args.run, device=args.device)
-    config = json.loads((Path(args.run) / "config.json").read_text())
+    config = json.loads((expand_user(args.run) / "config.json").read_text())
     if ks is None:  # the run's own cut-offs
         ks = tuple(config["train_config"].get("ks", (10, 20)))
     exclude = {"protocol": None, "yes": True, "no": False}[args.exclude_seen]
@@ -554,6 +569,23 @@ def _error_reporter(args: argparse.Namespace, err: Exception) -> str | None:
     return "" if rank == "0" else f" (rank {rank})"
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,  # showwarning's signature; both forms go to stderr
+    line: str | None = None,
+) -> None:
+    """`warnings.showwarning` for a command: a warning about the user's data or options raised in this package
+    is one line, ``sslrec: warning: ...``, like its errors; any other (a library's deprecation notice) keeps
+    Python's format with its source line."""
+    if category is UserWarning and Path(filename).resolve().is_relative_to(Path(__file__).resolve().parent):
+        print(f"sslrec: warning: {message}", file=sys.stderr)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``sslrec`` with `argv` (default ``sys.argv[1:]``) and return the exit status."""
     parser = build_parser()
@@ -562,7 +594,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:  # --help, or a usage error argparse has already reported
         return exit_.code if isinstance(exit_.code, int) else USAGE_ERROR
     try:
-        return args.func(args)
+        with warnings.catch_warnings():  # restores Python's showwarning when the command ends
+            warnings.showwarning = _show_warning
+            return args.func(args)
     except USER_ERRORS as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         where = _error_reporter(args, err)

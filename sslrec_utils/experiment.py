@@ -57,7 +57,8 @@ class DataSpec(Config):
 
     Raises:
         ConfigError: ``threshold`` without ``rating_col``, or a split by time without ``time_col``, for a file;
-            column names or a separator for a MovieLens or synthetic data set; a negative k-core threshold.
+            column names or a separator for a MovieLens or synthetic data set; a negative k-core threshold or
+            seed.
     """
 
     dataset: str = (
@@ -80,6 +81,9 @@ class DataSpec(Config):
     def __post_init__(self) -> None:
         if self.min_user < 0 or self.min_item < 0:
             raise ConfigError(f"min_user and min_item must be >= 0, got {self.min_user} and {self.min_item}")
+        for name in ("seed", "tie_seed"):  # NumPy's generators take no negative seed
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.ties not in TIE_ORDERS:
             raise ConfigError(f"unknown ties={self.ties!r}; valid: {', '.join(TIE_ORDERS)}")
         if not self.is_file:
@@ -365,6 +369,17 @@ def run_experiment(
     out = Path(out_dir) if out_dir is not None and (dist is None or dist.is_main) else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
+        config = {
+            "data": spec.with_absolute_paths().to_dict(),  # a run reloads from any folder
+            "split_fingerprint": split_fingerprint(split),
+            "model": model,
+            "model_config": model_cfg.to_dict(),
+            "train_config": train_cfg.to_dict(),
+        }
+        # written first too, so that the best checkpoint a failed run keeps (without a search, see
+        # `train_on_split`) can be scored and used by `sslrec evaluate` and `recommend`; written again at the
+        # end with the model config a search chose
+        write_json(out / "config.json", config)
     if device_type == "cuda":  # of the training device: without it, CUDA's current one (cuda:0 for cuda:1)
         torch.cuda.reset_peak_memory_stats(device)
     trained = train_on_split(
@@ -398,14 +413,7 @@ def run_experiment(
         "interrupted": trained.fit.interrupted,
     }
     if out is not None:
-        config = {
-            "data": spec.with_absolute_paths().to_dict(),  # a run reloads from any folder
-            "split_fingerprint": split_fingerprint(split),
-            "model": model,
-            "model_config": trained.model_config.to_dict(),
-            "train_config": train_cfg.to_dict(),
-        }
-        write_json(out / "config.json", config)
+        write_json(out / "config.json", config | {"model_config": trained.model_config.to_dict()})
         history.to_csv(out / "history.csv", index=False)
         if trained.search is not None:
             trained.search.to_csv(out / "search.csv", index=False)

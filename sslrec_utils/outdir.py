@@ -87,13 +87,14 @@ def staged(
     owned: Collection[str],
     keep_on_failure: Collection[str] = (),
     signature: tuple[str, Collection[str]] | None = None,
+    kept_hint: str = "",
 ) -> Iterator[Path]:
     """Yield an empty temporary folder beside `out`; once the work succeeds it replaces `out`.
 
     Call `check_out` first (it is called again just before the swap, in case `out` changed meanwhile). On a
     failure of the work the temporary folder is removed, with the parents of `out` this call created, unless
     it holds one of `keep_on_failure` (e.g. a checkpoint saved by hours of training): then it stays and its
-    path is printed. If the swap itself fails (`out` changed, or cannot be renamed: a mount point...), the
+    path is printed, followed by `kept_hint` (``{tmp}`` in it stands for that path). If the swap itself fails (`out` changed, or cannot be renamed: a mount point...), the
     finished work stays in the temporary folder, which the error names. Folders and files inside get the
     permissions the umask gives (temporary files are otherwise private).
 
@@ -113,7 +114,7 @@ def staged(
         yield tmp
     except BaseException:
         if any((tmp / name).exists() for name in keep_on_failure):
-            print(f"the unfinished result is kept in {tmp}", file=sys.stderr)
+            print(f"the unfinished result is kept in {tmp}{kept_hint.format(tmp=tmp)}", file=sys.stderr)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
             for folder in reversed(missing):  # deepest first

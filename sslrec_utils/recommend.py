@@ -23,6 +23,7 @@ from torch import Tensor
 
 from sslrec_utils.batching import RowTable
 from sslrec_utils.config import ConfigError
+from sslrec_utils.data.download import expand_user
 from sslrec_utils.experiment import DataSpec, load_split, split_fingerprint
 from sslrec_utils.metrics import rank_top
 from sslrec_utils.models import Recommender, build_model, model_config
@@ -52,8 +53,11 @@ class TrainedRecommender:
 
     @classmethod
     def load(cls, run_dir: str | Path, device: str | torch.device = "auto") -> TrainedRecommender:
-        """Rebuild the run's split from its config, the model from its config, and load its weights."""
-        run_dir, device = Path(run_dir), resolve_device(device)  # an unusable device fails first
+        """Rebuild the run's split from its config, the model from its config, and load its weights.
+
+        `run_dir` may start with ``~`` (the home folder), as ``sslrec train --out`` may.
+        """
+        run_dir, device = expand_user(run_dir), resolve_device(device)  # an unusable device fails first
         config_path, checkpoint = run_dir / "config.json", run_dir / "checkpoint.pt"
         for path in (config_path, checkpoint):
             if not path.exists():
@@ -108,13 +112,14 @@ class TrainedRecommender:
         scores = self.model.score(inputs).float().clone()
         return scores.masked_fill(dense > 0, -torch.inf)
 
-    def _table(self, users: Sequence[object], scores: Tensor, k: int) -> pd.DataFrame:
+    def _table(self, users: np.ndarray, scores: Tensor, k: int) -> pd.DataFrame:
+        """The top-`k` table of `scores`, one block of rows per entry of `users` (the values of its column)."""
         k = _check_k(k, self.split.n_items)
         values, indices = rank_top(scores, k)  # equal scores in item order, as the metrics rank
         item_idx = indices.cpu().numpy()
         frame = pd.DataFrame(
             {
-                "user": np.repeat(np.asarray(users, dtype=object), k),
+                "user": np.repeat(users, k),
                 "rank": np.tile(np.arange(1, k + 1), len(users)),
                 "item": self.split.item_map.to_original(item_idx.ravel()),
                 "score": values.cpu().numpy().ravel(),
@@ -131,16 +136,20 @@ class TrainedRecommender:
 
     # -- public API ----------------------------------------------------------------------------------------
     def recommend(self, users: Sequence[object] | object, k: int = 10) -> pd.DataFrame:
-        """Top-`k` unseen items for known users (original IDs).
+        """Top-`k` unseen items for known users (original IDs; text such as ``"196"`` or ``"196.0"`` names the
+        integer ID 196, as in a file).
 
         Returns:
-            DataFrame with columns ``user, rank, item, score`` (+ ``title, year, genres`` when known).
+            DataFrame with columns ``user, rank, item, score`` (+ ``title, year, genres`` when known); ``user``
+            holds the ID as the map stores it (196, not the text it was given as).
+
+        Raises:
+            KeyError: naming the user IDs the model does not know.
         """
-        users = list(np.atleast_1d(np.asarray(users, dtype=object)))
-        idx = self.split.user_map.to_index(users)
+        idx = self.split.user_map.to_index(users, kind="user IDs")
         rows = self.history[idx]
         seqs = _select(self.sequences, idx)
-        return self._table(users, self._scores(idx, rows, seqs), k)
+        return self._table(self.split.user_map.to_original(idx), self._scores(idx, rows, seqs), k)
 
     def recommend_for_history(self, item_ids: Sequence[object], k: int = 10) -> pd.DataFrame:
         """Top-`k` items for a user unseen in training, from their history (oldest first), by fold-in.
@@ -156,13 +165,13 @@ class TrainedRecommender:
             )
         if len(item_ids) == 0:
             raise ValueError("the history is empty: give at least one item ID")
-        idx = self.split.item_map.to_index(item_ids)
+        idx = self.split.item_map.to_index(item_ids, kind="item IDs")
         rows = sp.csr_matrix(
             (np.ones(len(idx), np.float32), (np.zeros(len(idx), int), idx)), (1, self.split.n_items)
         )
         rows.data[:] = 1.0
         seqs = Sequences(np.array([0, len(idx)], np.int64), idx.astype(np.int64))
-        return self._table(["new"], self._scores(None, rows, seqs), k).drop(columns="user")
+        return self._table(np.array(["new"]), self._scores(None, rows, seqs), k).drop(columns="user")
 
     def similar_items(self, item: object, k: int = 10) -> pd.DataFrame:
         """The `k` items most similar to `item`: the model's item-item matrix where it has one (EASE,
@@ -171,7 +180,7 @@ class TrainedRecommender:
         Raises:
             ValueError: if the model has neither (e.g. popularity).
         """
-        i = int(self.split.item_map.to_index([item])[0])
+        i = int(self.split.item_map.to_index([item], kind="item IDs")[0])
         sims = self.model.item_similarity()
         if sims is not None:
             row = sims[i].float().clone()

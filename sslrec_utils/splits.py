@@ -403,9 +403,11 @@ def check_evaluable(split: Split) -> None:
         if not len(split.eval_plan(phase).users):  # its matrices are cached for the evaluation to come
             rows = ", ".join(f"{name} {len(frame)}" for name, frame in split.parts.items())
             total = sum(len(frame) for frame in split.parts.values())
+            # a split by time fails on large logs too (each user active in one period only): not "too small"
+            what = "cannot be split by time" if split.protocol == "time" else "too small to split"
             raise ValueError(
                 f"the data has {split.n_users} user(s), {split.n_items} item(s) and {total} interaction(s): "
-                f"too small to split into train, validation and test: no {phase} user has both input and "
+                f"{what} into train, validation and test: no {phase} user has both input and "
                 f"held-out interactions (rows: {rows}); split={split.protocol!r} needs "
                 f"{MINIMUM.get(split.protocol, 'more users')}"
             )

@@ -89,13 +89,18 @@ def test_info_counts_repeated_pairs_once_as_training_does(
             "column 'item_id' missing from log.csv; found: ['user",
         ),
         (["data", "info", "{csv}", "--rating-col", "user", "--item-col", "user"], "are both 'user'"),
+        (["data", "info", "{dir}"], "is a folder, not a file: give an interaction file"),
+        (  # refused before any download, not ignored
+            ["data", "info", "ml-100k", "--user-col", "foo", "--sep", ";"],
+            "--user-col, --sep describe a file, but 'ml-100k' is not one",
+        ),
     ],
 )
 def test_user_errors_are_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture, argv: list[str], message: str
 ) -> None:
     (tmp_path / "log.csv").write_text("user,movie\n1,2\n")
-    argv = [a.replace("{csv}", str(tmp_path / "log.csv")) for a in argv]
+    argv = [a.replace("{csv}", str(tmp_path / "log.csv")).replace("{dir}", str(tmp_path)) for a in argv]
     message = message.replace("{csv}", str(tmp_path / "log.csv"))
     status, out, err = run(argv, capsys)
     assert status == 2 and out == ""
@@ -185,3 +190,19 @@ def test_data_info_reads_a_data_set_beside_a_folder_of_its_name(
     )
     status, out, err = run(["data", "info", "ml-100k", "-q"], capsys)
     assert status == 0 and err == "" and out.splitlines()[:2] == ["users         2", "items         2"]
+
+
+def test_a_warning_about_the_data_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    import warnings
+
+    (tmp_path / "frac.csv").write_text("user,item,t\n1,1,0.5\n1,2,1\n2,1,2\n")
+    before = warnings.showwarning
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # not once per location: another test may have raised it
+        status, out, err = run(["data", "info", str(tmp_path / "frac.csv"), "--time-col", "t"], capsys)
+    assert status == 0 and out.startswith("users         2\n")
+    assert err == (
+        "sslrec: warning: column 't' of frac.csv has fractions of a second, which are dropped: events within "
+        "one second tie, and the ties option (--ties) orders them\n"
+    )
+    assert warnings.showwarning is before  # restored when the command ends

@@ -402,6 +402,71 @@ def test_missing_file_and_unknown_format(tmp_path: Path) -> None:
         load_interactions(tmp_path / "log.xlsx")
 
 
+def test_a_folder_is_not_a_file(tmp_path: Path) -> None:
+    (tmp_path / "runs").mkdir()
+    with pytest.raises(
+        ValueError, match=f"^{tmp_path / 'runs'} is a folder, not a file: give an interaction file"
+    ):
+        load_interactions(tmp_path / "runs")
+
+
+def test_a_file_that_is_not_utf8_text_is_named(tmp_path: Path) -> None:
+    (tmp_path / "latin.csv").write_bytes("user,item\ncafé,1\n".encode("latin-1"))
+    for sep in (None, "::"):  # the C reader, and the python one (a separator of several characters)
+        with pytest.raises(
+            ValueError,
+            match=r"^latin.csv is not UTF-8 text \(it holds the byte 0xe9;.*\): re-save it as UTF-8$",
+        ):
+            load_interactions(tmp_path / "latin.csv", sep=sep)
+    pd.DataFrame({"user": [1], "item": [2]}).to_parquet(tmp_path / "log.parquet")
+    with pytest.raises(
+        ValueError, match=r"^log.parquet is a Parquet file, not text: read it without a separator"
+    ):
+        load_interactions(tmp_path / "log.parquet", sep=",")
+    (tmp_path / "log.csv").write_bytes((tmp_path / "log.parquet").read_bytes())
+    with pytest.raises(
+        ValueError, match=r"^log.csv is a Parquet file, not text: name it .parquet \(e.g. log.parquet\)$"
+    ):
+        load_interactions(tmp_path / "log.csv")
+
+
+def test_a_file_without_a_header_line_is_named(tmp_path: Path) -> None:
+    # MovieLens' u.data: no header, so pandas takes the first row as one (and renames a repeated value, 1.1)
+    (tmp_path / "u.data").write_text("1\t1\t4\t1700000000\n1\t55\t3\t1700000001\n")
+    with pytest.raises(
+        ValueError,
+        match=r"^column '0' missing from u.data; found: .*; its first line holds only numbers, so the file seems "
+        r"to have no header line: add one naming the columns",
+    ):
+        load_interactions(tmp_path / "u.data", user_col="0", item_col="1", sep="tab")
+    # a header of names is not taken for data; nor are a Parquet file's column names, whatever they are
+    (tmp_path / "log.csv").write_text("user,item\n1,2\n")
+    with pytest.raises(
+        ValueError, match=r"column 'u' missing from log.csv; found: \['user', 'item'\]"
+    ) as err:
+        load_interactions(tmp_path / "log.csv", user_col="u")
+    assert "header" not in str(err.value)
+    pd.DataFrame({"1": [1], "2": [2]}).to_parquet(tmp_path / "log.parquet")
+    with pytest.raises(ValueError, match="columns 'user', 'item' missing from log.parquet") as err:
+        load_interactions(tmp_path / "log.parquet")
+    assert "header" not in str(err.value)
+
+
+@pytest.mark.parametrize("value", ["1e20", "-1e20", "18446744073709551615", "100000000000000000000"])
+def test_a_time_too_large_for_int64_is_refused_not_wrapped(tmp_path: Path, value: str) -> None:
+    (tmp_path / "log.csv").write_text(f"user,item,t\n1,1,5\n1,2,{value}\n")
+    with pytest.raises(
+        ValueError, match=rf"^column 't' of log.csv holds '{value}' \(data row 2\), too large for a time"
+    ):
+        load_interactions(tmp_path / "log.csv", time_col="t")
+    # int64's own extremes are kept exactly
+    (tmp_path / "ok.csv").write_text("user,item,t\n1,1,9223372036854775807\n1,2,-9223372036854775808\n")
+    assert load_interactions(tmp_path / "ok.csv", time_col="t")["timestamp"].tolist() == [2**63 - 1, -(2**63)]
+    pd.DataFrame({"user": [1], "item": [2], "t": [1e20]}).to_parquet(tmp_path / "log.parquet")
+    with pytest.raises(ValueError, match=r"column 't' of log.parquet holds 1e\+20 \(data row 1\)"):
+        load_interactions(tmp_path / "log.parquet", time_col="t")
+
+
 def test_loaded_file_goes_through_preprocess(tmp_path: Path) -> None:
     path = tmp_path / "log.csv"
     path.write_text("user,item\nb,x\na,y\nb,y\n")
@@ -474,3 +539,21 @@ def test_tie_stats_measures_the_item_order_of_ties():
     assert stats["rising_pairs"] == 0.5 and stats["rising_untied_pairs"] == 0.0
     assert stats["top_of_tie_count"] == 1.0 and stats["rest_of_tie_count"] == 2.0  # item 5 once, item 3 twice
     assert -1.0 <= stats["id_count_spearman"] <= 1.0
+
+
+def test_ids_typed_as_text_are_read_as_the_file_was(tmp_path: Path) -> None:
+    """A file's "3.0" and 3 are one integer ID, "03" none: typed IDs follow the same rule, and an error names
+    only the unknown ones."""
+    (tmp_path / "log.csv").write_text("user,item\n3.0,54\n4.0,7\n3.0,7\n")
+    data = preprocess(load_interactions(tmp_path / "log.csv"))
+    assert data.user_map.ids.dtype == np.int64 and data.item_map.ids.tolist() == [7, 54]
+    assert data.user_map.to_index(["3.0", " 4 ", "3", 4.0, np.int64(3)]).tolist() == [0, 1, 0, 1, 0]
+    assert data.item_map.to_index(np.array(["54", "7.00"])).tolist() == [1, 0]
+    with pytest.raises(
+        KeyError, match=r"unknown item IDs \['054', '7.5', 'x', 8\] \(the map holds 2 item IDs"
+    ):
+        data.item_map.to_index(["54", "054", "7.5", "x", 8], kind="item IDs")
+    with pytest.raises(KeyError, match=r"unknown IDs \[1, 2, 5, 6, 7\] and 2 more"):
+        data.user_map.to_index(list(range(1, 10)))
+    with pytest.raises(KeyError, match=r"unknown IDs \['99999999999999999999'\]"):  # past int64: no wrap
+        data.user_map.to_index(["99999999999999999999"])

@@ -1,6 +1,7 @@
 import dataclasses
 import json
 import os
+import re
 import signal
 from pathlib import Path
 
@@ -269,6 +270,13 @@ def test_a_file_spec_needs_the_columns_its_options_use(csv_spec, tmp_path, capsy
         DataSpec(dataset="ml-100k", user_col="who", sep=";")
     with pytest.raises(ConfigError, match="min_user and min_item must be >= 0"):
         DataSpec(min_user=-5)
+    # seeds: NumPy's own message would not name the option
+    with pytest.raises(ConfigError, match="^tie_seed must be >= 0, got -1$"):
+        DataSpec(tie_seed=-1)
+    with pytest.raises(ConfigError, match="^seed must be >= 0, got -3$"):
+        DataSpec(seed=-3)
+    assert main(["train", "--model", "pop", "--tie-seed", "-1", "--out", str(tmp_path / "t"), "-q"]) == 2
+    assert capsys.readouterr().err == "sslrec: error: tie_seed must be >= 0, got -1\n"
 
 
 @pytest.mark.parametrize(
@@ -289,8 +297,8 @@ def test_a_file_spec_needs_the_columns_its_options_use(csv_spec, tmp_path, capsy
         (
             "time",  # three rows on either side of the cuts, but no user on both sides
             "1,1,0\n2,2,1\n3,3,2\n",
-            "no valid user has both input and held-out interactions (rows: train 1, valid 1, test 1); "
-            "split='time' needs a user with interactions on both sides of a cut",
+            "3 interaction(s): cannot be split by time into train, validation and test: no valid user has "
+            "both input and held-out interactions (rows: train 1, valid 1, test 1); split='time' needs a user with interactions on both sides of a cut",
         ),
         (
             "strong",
@@ -593,6 +601,38 @@ def test_a_diverged_or_interrupted_run_ends_with_one_line(
     assert main([*argv, "--out", str(tmp_path / "run"), "-q"]) == status
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and not (tmp_path / "run").exists()
+
+
+def test_the_checkpoint_a_failed_run_keeps_can_be_evaluated(csv_spec, tmp_path, monkeypatch, capsys):
+    # training saved its best epoch, then the run failed (here: at the test evaluation): the kept folder holds
+    # a config.json beside the checkpoint, so the commands that read runs take it, as the message says
+    import sslrec_utils.experiment as experiment
+    from sslrec_utils.cli import main
+
+    def fail(*args, **kwargs):
+        raise ValueError("the machine went away")
+
+    monkeypatch.setattr(experiment, "evaluate_model", fail)
+    argv = [
+        "train",
+        "--model",
+        "ae",
+        "--dataset",
+        csv_spec.dataset,
+        "--user-col",
+        "who",
+        "--item-col",
+        "what",
+    ]
+    assert main([*argv, "--epochs", "2", "--out", str(tmp_path / "run"), "-q"]) == 2
+    err = capsys.readouterr().err
+    kept = Path(re.search(r"the unfinished result is kept in (\S+) \(its best epoch so far", err).group(1))
+    assert f"`sslrec evaluate --run {kept}` tests it" in err and not (tmp_path / "run").exists()
+    assert sorted(p.name for p in kept.iterdir()) == ["checkpoint.pt", "config.json"]
+    monkeypatch.undo()
+    assert main(["evaluate", "--run", str(kept), "--json", "-q"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["model"] == "ae" and 0 <= record["ndcg@10"] <= 1
 
 
 def test_force_never_replaces_a_folder_that_is_not_a_run(csv_spec, tmp_path, capsys):

@@ -1,3 +1,4 @@
+import json
 from typing import ClassVar
 
 import numpy as np
@@ -54,9 +55,9 @@ def test_similar_items_from_embeddings(trained):
 
 
 def test_unknown_ids_and_bad_k(trained):
-    with pytest.raises(KeyError, match="unknown IDs"):
+    with pytest.raises(KeyError, match=r"unknown user IDs \[10000\]"):
         trained.recommend([10_000])
-    with pytest.raises(KeyError, match="unknown IDs"):
+    with pytest.raises(KeyError, match=r"unknown item IDs \[99999\]"):
         trained.recommend_for_history([1, 99_999])
     with pytest.raises(ValueError, match="k must be a positive integer"):
         trained.recommend([1], k=0)
@@ -101,10 +102,10 @@ def test_ids_of_the_wrong_type_are_unknown_ids():
 
     ids = IdMap(np.array([196, 186, 22]))
     assert ids.to_index(["186", 22]).tolist() == [1, 2]  # strings of integers are the same IDs
-    with pytest.raises(KeyError, match=r"unknown IDs \['abc'\] \(the map holds 3 IDs of type int64\)"):
+    with pytest.raises(KeyError, match=r"unknown IDs \['abc'\] \(the map holds 3 IDs, integers\)"):
         ids.to_index(["abc"])
     # a fraction or a bool is no integer ID (a cast had read 196.9 as 196 and True as 1); 196.0 is 196
-    with pytest.raises(KeyError, match=r"unknown IDs \[196.9, True\] \(the map holds 3 integer IDs\)"):
+    with pytest.raises(KeyError, match=r"unknown IDs \[196.9, True\] \(the map holds 3 IDs, integers\)"):
         ids.to_index([196.9, True, 22])
     assert ids.to_index([196.0, np.int64(22)]).tolist() == [0, 2]
 
@@ -116,6 +117,41 @@ def test_a_text_map_reads_typed_ids_as_a_file_is_read():
     assert ids.to_index(["7.0", 7, " 7 ", "007", "SKU1"]).tolist() == [1, 1, 1, 0, 2]
     with pytest.raises(KeyError, match=r"unknown IDs \['7.5'\]"):
         ids.to_index(["7.5"])
+
+
+def test_ids_typed_as_text_name_integer_ids_as_in_a_file(trained):
+    """``--history 3.0,54`` and ``--user 1.0`` name the integer IDs 3, 54 and 1 (as "3.0" in a file does);
+    ``01`` names none (a file keeps it as text); the error lists only the unknown IDs, as user or item IDs."""
+    by_number = trained.recommend_for_history([3, 40], k=5)
+    pd.testing.assert_frame_equal(trained.recommend_for_history(["3.0", "40"], k=5), by_number)
+    pd.testing.assert_frame_equal(trained.recommend(["1.0"], k=3), trained.recommend([1], k=3))
+    with pytest.raises(KeyError, match=r"unknown item IDs \['007', '1.5', '99999'\] \(the map holds 45 item"):
+        trained.recommend_for_history(["3.0", "007", "1.5", "12", "99999"])
+    with pytest.raises(KeyError, match=r"unknown user IDs \['01'\] \(the map holds 90 user IDs, integers\)"):
+        trained.recommend(["1", "01"])
+    with pytest.raises(KeyError, match=r"unknown item IDs \['2.5'\]"):
+        trained.similar_items("2.5")
+
+
+def test_the_user_column_holds_the_id_of_the_map_not_the_text_given(trained):
+    table = trained.recommend(["1", " 2.0 "], k=2)
+    assert table["user"].tolist() == [1, 1, 2, 2] and table["user"].dtype == np.int64
+    assert json.loads(table.to_json(orient="records"))[0]["user"] == 1  # a number, as the items are
+
+
+def test_load_expands_the_home_folder(trained, tmp_path, monkeypatch):
+    from sslrec_utils.cli import main
+
+    rows = [(u, i, 10 * u + t) for u in range(1, 13) for t, i in enumerate(range(1 + u % 3, 31, 2))]
+    pd.DataFrame(rows, columns=["user", "item", "timestamp"]).to_csv(tmp_path / "log.csv", index=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    train = ["train", "--model", "pop", "--dataset", str(tmp_path / "log.csv"), "--out", "~/runs/pop"]
+    assert main([*train, "-q", "--device", "cpu"]) == 0
+    assert (tmp_path / "runs" / "pop" / "checkpoint.pt").exists()
+    rec = TrainedRecommender.load("~/runs/pop", device="cpu")
+    assert rec.recommend([1], k=2)["user"].tolist() == [1, 1]
+    with pytest.raises(FileNotFoundError, match=str(tmp_path / "runs" / "none")):
+        TrainedRecommender.load("~/runs/none", device="cpu")
 
 
 class Constant(Recommender):

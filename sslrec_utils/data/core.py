@@ -37,6 +37,20 @@ def canonical_id_text(text: pd.Series, whole: pd.Series | None = None) -> pd.Ser
     return text.where(whole.isna(), whole)
 
 
+def _integer_text(value: object) -> str | None:
+    """`value` as text for `whole_number_text`: a string stripped, an integer or a whole float written as an
+    integer (``7.0`` -> ``"7"``); None for anything that names no integer (a bool, ``1.5``, NaN, None)."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool | np.bool_):  # an int to Python, but never an ID
+        return None
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating) and np.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    return None
+
+
 DuplicatePolicy = Literal["last", "first", "max", "mean", "error"]
 TieOrder = Literal["random", "row", "item"]
 TIE_ORDERS = ("random", "row", "item")
@@ -59,42 +73,65 @@ class IdMap:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def to_index(self, original: object) -> np.ndarray:
+    def to_index(self, original: object, kind: str = "IDs") -> np.ndarray:
         """Map original IDs to indices.
+
+        IDs given as text (typed on the command line) follow the rule of IDs read from a file: ``"7"``,
+        ``"7.0"`` and ``7`` name one ID, ``"007"`` another (text, never the integer 7), and surrounding spaces
+        are dropped.
 
         Args:
             original: a scalar or array-like of original IDs.
+            kind: what the IDs are, for the error message (e.g. ``"user IDs"``).
 
         Returns:
             (n,) int64 array of indices.
 
         Raises:
-            KeyError: naming the IDs that are not in the map.
+            KeyError: naming the IDs that are not in the map, and only those.
         """
-        # 11, "11" and "11.0" name the same ID of a text map (a CSV's "007", "SKU10", "11")
-        if self._text_ids():
-            typed = pd.Series([str(v).strip() for v in np.atleast_1d(np.asarray(original, dtype=object))])
-            original = canonical_id_text(typed).tolist()
-        elif self.ids.dtype.kind in "iu":  # the cast below would read 196.9 as 196 and True as 1
-            odd = [
-                v
-                for v in np.atleast_1d(np.asarray(original, dtype=object)).tolist()
-                if isinstance(v, bool) or (isinstance(v, float) and not v.is_integer())
-            ]
-            if odd:
-                raise KeyError(f"unknown IDs {odd[:5]} (the map holds {len(self)} integer IDs)")
-        try:
-            values = np.atleast_1d(np.asarray(original, dtype=self.ids.dtype))
-        except (TypeError, ValueError):  # e.g. "abc" for integer IDs: not in the map either
-            shown = np.atleast_1d(np.asarray(original, dtype=object))[:5].tolist()
-            raise KeyError(
-                f"unknown IDs {shown} (the map holds {len(self)} IDs of type {self.ids.dtype})"
-            ) from None
-        index = pd.Index(self.ids).get_indexer(values)
+        given = np.atleast_1d(np.asarray(original))
+        if (
+            self.ids.dtype.kind in "iu"
+            and given.dtype.kind in "iu"
+            and np.can_cast(given.dtype, self.ids.dtype)
+        ):
+            index = pd.Index(self.ids).get_indexer(given)  # integers already: no text to read
+        else:
+            given = np.atleast_1d(np.asarray(original, dtype=object))
+            index = self._lookup(given)
         if (index < 0).any():
-            missing = values[index < 0][:5].tolist()
-            raise KeyError(f"unknown IDs {missing} (the map holds {len(self)} IDs)")
+            missing = [v.item() if isinstance(v, np.generic) else v for v in given[index < 0].tolist()]
+            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            held = (
+                "integers" if self.ids.dtype.kind in "iu" else "text" if self._text_ids() else self.ids.dtype
+            )
+            raise KeyError(f"unknown {kind} {missing[:5]}{more} (the map holds {len(self)} {kind}, {held})")
         return index.astype(np.int64)
+
+    def _lookup(self, given: np.ndarray) -> np.ndarray:
+        """Indices of the (n,) object array `given`, -1 for an ID not in the map (or not of its kind)."""
+        if self._text_ids():  # 11, "11" and "11.0" are one ID of a text map (a CSV's "007", "SKU10", "11")
+            text = pd.Series([str(v).strip() for v in given], dtype=object)
+            return pd.Index(self.ids).get_indexer(canonical_id_text(text).to_numpy())
+        if self.ids.dtype.kind not in "iu":
+            values = []
+            for v in given:
+                try:
+                    values.append(np.asarray(v, dtype=self.ids.dtype).item())
+                except (TypeError, ValueError):
+                    values.append(None)  # e.g. "abc" for float IDs: not in the map
+            return pd.Index(self.ids).get_indexer(pd.Index(values, dtype=object))
+        # integer IDs: text is read as a file's IDs are ("7" and "7.0" are 7; "007", "1.5" and "abc" are none)
+        text = pd.Series([_integer_text(v) for v in given], dtype=object)
+        whole = whole_number_text(text.fillna(""))
+        bounds = np.iinfo(self.ids.dtype)
+        index = np.full(len(given), -1, dtype=np.int64)
+        fits = [i for i, w in enumerate(whole) if isinstance(w, str) and bounds.min <= int(w) <= bounds.max]
+        if fits:
+            values = np.array([int(whole.iloc[i]) for i in fits], dtype=self.ids.dtype)
+            index[fits] = pd.Index(self.ids).get_indexer(values)
+        return index
 
     def _text_ids(self) -> bool:
         """Whether every original ID is a string."""

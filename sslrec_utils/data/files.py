@@ -64,7 +64,7 @@ def _read(path: Path, sep: str | None) -> pd.DataFrame:
     """Read `path` with every text column kept as strings, so IDs like ``"007"`` survive.
 
     Raises:
-        ValueError: the format is unknown, or the file holds no rows.
+        ValueError: the format is unknown, a text file is not UTF-8 (or is Parquet), or the file holds no rows.
     """
     sep = parse_sep(sep)
     ext = _format(path)
@@ -84,11 +84,42 @@ def _read(path: Path, sep: str | None) -> pd.DataFrame:
             frame = pd.read_csv(path, sep=sep, **options)
         except pd.errors.EmptyDataError:
             raise ValueError(f"{path.name} is empty: not even a header line") from None
+        except UnicodeDecodeError as err:
+            raise ValueError(_not_text(path, err)) from None
     if not isinstance(frame.index, pd.RangeIndex):  # rows longer than the header: see the function
         frame = _without_trailing_fields(frame, path.name)
     if frame.empty:
         raise ValueError(f"{path.name} has no rows, only the columns {list(map(str, frame.columns))}")
     return frame
+
+
+def _not_text(path: Path, err: UnicodeDecodeError) -> str:
+    """The message for a text file that is not UTF-8: a Parquet file (its first bytes are ``PAR1``) read as
+    text, or text in another encoding (Latin-1, Windows-1252...)."""
+    with path.open("rb") as file:
+        parquet = file.read(4) == b"PAR1"
+    if parquet and _format(path) in PARQUET:
+        return f"{path.name} is a Parquet file, not text: read it without a separator (--sep, sep=...)"
+    if parquet:
+        return f"{path.name} is a Parquet file, not text: name it .parquet (e.g. {path.stem}.parquet)"
+    byte = err.object[err.start : err.start + 1].hex()
+    return (
+        f"{path.name} is not UTF-8 text (it holds the byte 0x{byte}; it may be Latin-1, Windows-1252 or UTF-16): "
+        "re-save it as UTF-8"
+    )
+
+
+def no_header_hint(columns: pd.Index | list[str]) -> str:
+    """A hint for a header line that holds only numbers, as the first row of a file without one does (e.g.
+    MovieLens' ``u.data``: ``196\\t242\\t3\\t881250949``)."""
+    names = pd.Series([str(c) for c in columns])
+    if names.empty or pd.to_numeric(names, errors="coerce").isna().any():
+        return ""
+    return (
+        "; its first line holds only numbers, so the file seems to have no header line: add one naming the "
+        "columns (e.g. user, item, rating, timestamp, separated as the data is) and pass those names "
+        "(--user-col, --item-col...)"
+    )
 
 
 def _without_trailing_fields(frame: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -202,6 +233,19 @@ def _dates(values: pd.Series, source: str) -> pd.Series:
     return dates
 
 
+def _check_int64(values: pd.Series, numbers: pd.Series, source: str) -> None:
+    """Raise a `ValueError` naming the first time of `values` (parsed as float `numbers`) that int64 cannot
+    hold, rather than let it wrap around to a negative time."""
+    bad = (numbers.abs() >= 2.0**63).to_numpy()
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        value = values.iloc[first : first + 1].tolist()[0]  # a Python value, for its repr
+        raise ValueError(
+            f"column {values.name!r} of {source} holds {value!r} (data row {first + 1}), too large "
+            "for a time: times must fit in 64 bits (at most about 9.2e18); check the time column (--time-col)"
+        )
+
+
 def _timestamps(values: pd.Series, source: str) -> pd.Series:
     """Unix seconds (int64) from numbers or date-time strings (naive ones are taken as UTC).
 
@@ -222,6 +266,8 @@ def _timestamps(values: pd.Series, source: str) -> pd.Series:
         fraction = offset % pd.Timedelta(seconds=1) != pd.Timedelta(0)
     else:
         numbers = _numbers(values, source)
+        if not pd.api.types.is_signed_integer_dtype(numbers.dtype):  # int64 holds every signed integer read
+            _check_int64(values, numbers.astype(np.float64), source)
         # integers are kept exact, whatever the unit (nanoseconds since 1970 need 61 bits)
         if pd.api.types.is_integer_dtype(numbers.dtype):
             return numbers.astype(np.int64)
@@ -262,10 +308,14 @@ def load_interactions(
 
     Raises:
         FileNotFoundError: if `path` does not exist.
-        ValueError: for an empty `sep`, a missing column (suggesting `sep` when the header looks like one
-            column holding separators), a missing ID, or a value that cannot be parsed.
+        ValueError: for a folder, a text file that is not UTF-8, an empty `sep`, a missing column (suggesting
+            `sep` when the header looks like one column holding separators, or a header line when the first
+            line holds only numbers), a missing ID, or a value that cannot be parsed (or a time int64 cannot
+            hold).
     """
     path = Path(path).expanduser()
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder, not a file: give an interaction file (.csv, .tsv or .parquet)")
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}{near_file(str(path))}")
     if user_col == item_col:
@@ -275,7 +325,9 @@ def load_interactions(
     try:
         check_columns(frame, wanted, path.name)
     except ValueError as err:
-        raise ValueError(f"{err}{sep_hint(frame.columns)}") from None
+        text = sep is not None or _format(path) not in PARQUET  # a Parquet file's names are never a data row
+        hint = sep_hint(frame.columns) or (no_header_hint(frame.columns) if text else "")
+        raise ValueError(f"{err}{hint}") from None
     n = len(frame)
     if rating_col:
         _check_present(frame[rating_col], "rating", path.name)
