@@ -42,6 +42,13 @@ def did_you_mean(words: str | Iterable[str], choices: Iterable[str]) -> str:
     return "; did you mean " + ", ".join(f"{c!r} for {w!r}" for w, c in pairs) + "?"
 
 
+def check_rates(config: object, *names: str) -> None:
+    """Raise a `ConfigError` unless each named field of `config` lies in [0, 1) (a dropout or drop rate)."""
+    for name in names:
+        if not 0 <= getattr(config, name) < 1:
+            raise ConfigError(f"{name} must lie in [0, 1), got {getattr(config, name)}")
+
+
 @dataclasses.dataclass(frozen=True)
 class Config:
     """Base class: subclass with ``@dataclass(frozen=True)`` and typed fields with defaults."""
@@ -86,7 +93,7 @@ class Config:
     def with_overrides(self, assignments: Iterable[str]) -> Self:
         """A copy with ``key=value`` strings applied; values are parsed as JSON when possible.
 
-        Example: ``cfg.with_overrides(["lr=0.01", "hidden_dims=[600,200]"])``.
+        Example: ``MultVAEConfig().with_overrides(["dropout=0.3", "hidden_dims=[600,200]"])``.
         """
         changes: dict[str, Any] = {}
         for item in assignments:

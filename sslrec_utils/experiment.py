@@ -37,7 +37,7 @@ from sslrec_utils.distributed import DistContext
 from sslrec_utils.metrics import check_k
 from sslrec_utils.models import ModelConfig, Recommender, build_model, config_class, model_config
 from sslrec_utils.models.base import TrainData
-from sslrec_utils.splits import Split, make_split
+from sslrec_utils.splits import SPLITTERS, Split, make_split
 from sslrec_utils.train import FitResult, TrainConfig, evaluate_model, fit, resolve_device, save_checkpoint
 
 
@@ -58,7 +58,7 @@ class DataSpec(Config):
     Raises:
         ConfigError: ``threshold`` without ``rating_col``, or a split by time without ``time_col``, for a file;
             column names or a separator for a MovieLens or synthetic data set; a negative k-core threshold or
-            seed.
+            seed; an unknown split.
     """
 
     dataset: str = (
@@ -86,6 +86,11 @@ class DataSpec(Config):
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.ties not in TIE_ORDERS:
             raise ConfigError(f"unknown ties={self.ties!r}; valid: {', '.join(TIE_ORDERS)}")
+        if self.split not in SPLITTERS:  # before the data is loaded, not after
+            valid = ", ".join(SPLITTERS)
+            raise ConfigError(
+                f"unknown split={self.split!r} (valid: {valid}){did_you_mean(self.split, SPLITTERS)}"
+            )
         if not self.is_file:
             defaults = DataSpec.__dataclass_fields__
             given = [
@@ -134,6 +139,8 @@ def load_data(spec: DataSpec, progress: bool = False) -> tuple[Interactions, pd.
     """The preprocessed interactions of `spec` and, for MovieLens, its item table (titles, genres).
 
     Raises:
+        FileNotFoundError: a file data set that does not exist.
+        DataUnavailableError: a MovieLens data set that no source (cache, RecBole, download) provides.
         ValueError: the data cannot be read, or nothing is left after filtering.
     """
     shape = parse_synthetic(spec.dataset)
@@ -169,7 +176,8 @@ def load_split(spec: DataSpec, progress: bool = False) -> tuple[Split, pd.DataFr
     """The split `spec` describes, and the item table if there is one.
 
     Raises:
-        ValueError: as `load_data`, or the data is too small for the split (`sslrec_utils.splits.make_split`).
+        FileNotFoundError, DataUnavailableError, ValueError: as `load_data`; ValueError also when the data is too
+            small for the split (`sslrec_utils.splits.make_split`).
     """
     inter, items = load_data(spec, progress)
     return make_split(inter, spec.split, seed=spec.seed), items

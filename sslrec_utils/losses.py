@@ -6,9 +6,26 @@ Every function returns a scalar tensor averaged over the batch unless said other
 
 from __future__ import annotations
 
+from numbers import Real
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+
+def _check_same_shape(loss: str, **tensors: Tensor | None) -> None:
+    """Raise ValueError unless the given tensors (None skipped) share one shape: broadcasting would silently
+    compute another loss, e.g. (B, 1) against (B,) compares every row with every other."""
+    shapes = {name: tuple(t.shape) for name, t in tensors.items() if t is not None}
+    if len(set(shapes.values())) > 1:
+        got = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
+        raise ValueError(f"{loss}: {', '.join(shapes)} must have one shape, got {got}")
+
+
+def _check_temperature(loss: str, temperature: float) -> None:
+    """Raise ValueError unless `temperature` is > 0: 0 gives NaN, a negative one an inverted loss."""
+    if isinstance(temperature, Real) and not temperature > 0:  # `not >` also rejects NaN
+        raise ValueError(f"{loss}: temperature must be > 0, got {temperature}")
 
 
 def mse(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
@@ -16,13 +33,17 @@ def mse(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
 
     Args:
         pred: (B, n) predictions.
-        target: (B, n) targets.
+        target: (B, n) targets, the shape of `pred`.
         mask: (B, n) non-negative weights, e.g. 0/1 for AutoRec's observed entries; when given, the weighted
             mean ``sum(mask * (pred - target)**2) / sum(mask)`` (the denominator at least 1).
 
     Returns:
         Scalar: ``mean((pred - target)**2)`` over all entries, or the weighted mean above.
+
+    Raises:
+        ValueError: if `target` or `mask` does not have the shape of `pred` (no broadcasting).
     """
+    _check_same_shape("mse", pred=pred, target=target, mask=mask)
     sq = (pred - target) ** 2
     if mask is None:
         return sq.mean()
@@ -34,11 +55,15 @@ def multinomial_nll(logits: Tensor, x: Tensor) -> Tensor:
 
     Args:
         logits: (B, n_items) unnormalised scores.
-        x: (B, n_items) click counts (0/1).
+        x: (B, n_items) click counts (0/1), the shape of `logits`.
 
     Returns:
         Scalar: ``-mean_u sum_i x_ui log softmax(logits_u)_i``.
+
+    Raises:
+        ValueError: if `x` does not have the shape of `logits` (no broadcasting).
     """
+    _check_same_shape("multinomial_nll", logits=logits, x=x)
     return -(F.log_softmax(logits, dim=-1) * x).sum(dim=-1).mean()
 
 
@@ -92,7 +117,15 @@ def bpr(pos_scores: Tensor, neg_scores: Tensor) -> Tensor:
 
     Returns:
         Scalar: ``-mean log sigmoid(pos - neg)``.
+
+    Raises:
+        ValueError: if `pos_scores` is not (B,) or `neg_scores` neither (B,) nor (B, n_neg).
     """
+    if pos_scores.dim() != 1 or neg_scores.dim() not in (1, 2) or neg_scores.shape[0] != pos_scores.shape[0]:
+        raise ValueError(
+            f"bpr: need pos_scores (B,) and neg_scores (B,) or (B, n_neg), got {tuple(pos_scores.shape)} and "
+            f"{tuple(neg_scores.shape)}"
+        )
     if neg_scores.dim() == 2:
         pos_scores = pos_scores.unsqueeze(-1)
     return -F.logsigmoid(pos_scores - neg_scores).mean()
@@ -127,7 +160,11 @@ def _loss_dtype(a: Tensor, b: Tensor) -> torch.dtype:
 
 
 def info_nce(
-    a: Tensor, b: Tensor, temperature: float, targets: Tensor | None = None, weights: Tensor | None = None
+    a: Tensor,
+    b: Tensor,
+    temperature: float,
+    targets: Tensor | None = None,
+    weights: Tensor | None = None,
 ) -> Tensor:
     """InfoNCE between two views: row i of `a` and row i of `b` are positives, other rows of `b` negatives.
 
@@ -143,7 +180,11 @@ def info_nce(
     Returns:
         Scalar: ``sum_i w_i (-log exp(s_i,t_i / tau) / sum_j exp(s_ij / tau)) / sum_i w_i`` with cosine
         similarities s.
+
+    Raises:
+        ValueError: if `temperature` is a number <= 0.
     """
+    _check_temperature("info_nce", temperature)
     dtype = _loss_dtype(a, b)
     with torch.autocast(a.device.type, enabled=False):
         a = F.normalize(a.to(dtype), dim=-1)
@@ -171,7 +212,11 @@ def nt_xent(a: Tensor, b: Tensor, temperature: float, cosine: bool = False) -> T
     Returns:
         Scalar: the mean over the 2B views z_k of ``-log exp(s(z_k, z_k') / tau) / sum_{m != k} exp(s(z_k, z_m)
         / tau)``, with z_k' the other view of z_k's row.
+
+    Raises:
+        ValueError: if `temperature` is a number <= 0.
     """
+    _check_temperature("nt_xent", temperature)
     n = a.shape[0]
     with torch.autocast(a.device.type, enabled=False):
         z = torch.cat([a, b]).to(_loss_dtype(a, b))

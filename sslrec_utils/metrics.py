@@ -17,9 +17,9 @@ models whose scores tie, such as popularity, can differ slightly from its.) Item
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,8 @@ from tqdm import tqdm
 from sslrec_utils.data.core import sorted_unique
 
 METRICS = ("recall", "ndcg", "hit", "mrr", "precision", "map")
+
+_T = TypeVar("_T")
 
 
 class TopKHits(NamedTuple):
@@ -83,6 +85,14 @@ def check_k(k: int, n_items: int) -> None:
         raise ValueError(f"k must lie in [1, n_items={n_items}], got {k}")
 
 
+def _as_tuple(value: _T | Iterable[_T]) -> tuple[_T, ...]:
+    """`ks` or metric names as a tuple without duplicates; a single one (a str, an int) becomes a 1-tuple, so
+    that ``"ndcg"`` is not read as the names ``'n', 'd', 'c', 'g'``."""
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        return (value,)
+    return tuple(dict.fromkeys(value))
+
+
 def _check_names(names: Sequence[str]) -> None:
     unknown = [n for n in names if n not in METRICS]
     if unknown:
@@ -129,7 +139,10 @@ def topk_hits(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -
         `TopKHits` with tensors on the device of `scores`.
 
     Raises:
-        ValueError: on a shape mismatch, NaN scores, a bad `k`, or users with no relevant item.
+        TypeError: if `scores` is not a 2-D floating-point tensor (e.g. 1-D or integer), `heldout` is not a
+            scipy sparse matrix (e.g. a dense array), or `k` is not an int.
+        ValueError: on a shape mismatch, NaN scores, `k` outside ``[1, n_items]``, or users with no relevant
+            item.
     """
     if not isinstance(scores, torch.Tensor) or scores.ndim != 2 or not scores.is_floating_point():
         raise TypeError(f"scores must be a 2-D float tensor, got {getattr(scores, 'shape', type(scores))}")
@@ -155,21 +168,38 @@ def topk_hits(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -
 
 
 def metrics_from_hits(
-    hits: torch.Tensor, n_relevant: torch.Tensor, ks: Sequence[int], names: Sequence[str] = METRICS
+    hits: torch.Tensor,
+    n_relevant: torch.Tensor,
+    ks: int | Sequence[int],
+    names: str | Sequence[str] = METRICS,
 ) -> dict[str, torch.Tensor]:
     """Every requested ``metric@k`` from one hit matrix.
 
     Args:
         hits: (n_users, K) bool tensor, ``hits[u, i]`` true when the item at rank ``i + 1`` is relevant;
             ``K >= max(ks)``.
-        n_relevant: (n_users,) int tensor, the number of relevant items of each user (>= 1).
-        ks: cut-offs, each in ``[1, K]``.
-        names: metric names, a subset of `METRICS`.
+        n_relevant: (n_users,) int tensor, the number of relevant items of each user, each >= 1 (not
+            checked: reading the values would wait for the GPU).
+        ks: a cut-off or cut-offs, each in ``[1, K]``.
+        names: a metric name or names from `METRICS`.
 
     Returns:
         ``{"recall@10": (n_users,) float32 tensor, ...}``, ordered by name, then k.
+
+    Raises:
+        TypeError: if a cut-off is not an int.
+        ValueError: if `hits` is not 2-D, `n_relevant` is not (n_users,), `ks` is empty or a cut-off lies
+            outside ``[1, K]``, or a name is unknown.
     """
+    ks, names = _as_tuple(ks), _as_tuple(names)
     _check_names(names)
+    if hits.ndim != 2:
+        raise ValueError(f"hits must be a 2-D (n_users, K) tensor, got shape {tuple(hits.shape)}")
+    if tuple(n_relevant.shape) != hits.shape[:1]:
+        raise ValueError(
+            f"n_relevant must have shape (n_users,) = ({hits.shape[0]},) as hits {tuple(hits.shape)}, got "
+            f"{tuple(n_relevant.shape)}"
+        )
     if not ks:
         raise ValueError("ks is empty")
     for k in ks:
@@ -209,33 +239,67 @@ def recall_at_k(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int)
     Args:
         scores: (n_users, n_items) float tensor, excluded items already ``-inf``.
         heldout: (n_users, n_items) scipy CSR of binary relevance, at least one relevant item per user.
-        k: the cut-off.
+        k: the cut-off, in ``[1, n_items]``.
 
     Returns:
         (n_users,) float32 tensor on the device of `scores`.
+
+    Raises:
+        TypeError: if `scores` is not a 2-D float tensor, `heldout` not scipy sparse, or `k` not an int.
+        ValueError: on a shape mismatch, NaN scores, `k` outside ``[1, n_items]``, or a user with no relevant
+            item.
     """
     return _metric("recall", scores, heldout, k)
 
 
 def precision_at_k(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -> torch.Tensor:
-    """Precision@k = hits in the top k / k. Arguments and shapes as `recall_at_k`."""
+    """Precision@k = hits in the top k / k.
+
+    Args and Returns as `recall_at_k`.
+
+    Raises:
+        TypeError, ValueError: on bad arguments, as `recall_at_k`.
+    """
     return _metric("precision", scores, heldout, k)
 
 
 def hit_at_k(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -> torch.Tensor:
-    """Hit@k = 1 if any relevant item is in the top k, else 0. Arguments and shapes as `recall_at_k`."""
+    """Hit@k = 1 if any relevant item is in the top k, else 0.
+
+    Args and Returns as `recall_at_k`.
+
+    Raises:
+        TypeError, ValueError: on bad arguments, as `recall_at_k`.
+    """
     return _metric("hit", scores, heldout, k)
 
 
 def mrr_at_k(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -> torch.Tensor:
-    """MRR@k = 1 / rank of the first relevant item in the top k (0 if none). As `recall_at_k`."""
+    """MRR@k = 1 / rank of the first relevant item in the top k (0 if none).
+
+    Args and Returns as `recall_at_k`.
+
+    Raises:
+        TypeError, ValueError: on bad arguments, as `recall_at_k`.
+    """
     return _metric("mrr", scores, heldout, k)
 
 
 def ndcg_at_k(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -> torch.Tensor:
     """NDCG@k with binary gains and ``1 / log2(rank + 1)`` discounts; IDCG over min(k, n_relevant) ranks.
 
-    Arguments and shapes as `recall_at_k`.
+    Args:
+        scores: (n_users, n_items) float tensor, excluded items already ``-inf``.
+        heldout: (n_users, n_items) scipy CSR of binary relevance, at least one relevant item per user.
+        k: the cut-off, in ``[1, n_items]``.
+
+    Returns:
+        (n_users,) float32 tensor on the device of `scores`.
+
+    Raises:
+        TypeError: if `scores` is not a 2-D float tensor, `heldout` not scipy sparse, or `k` not an int.
+        ValueError: on a shape mismatch, NaN scores, `k` outside ``[1, n_items]``, or a user with no relevant
+            item.
     """
     return _metric("ndcg", scores, heldout, k)
 
@@ -243,7 +307,10 @@ def ndcg_at_k(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -
 def map_at_k(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -> torch.Tensor:
     """MAP@k = sum over ranks i <= k of Precision@i * rel_i, divided by min(k, n_relevant).
 
-    Arguments and shapes as `recall_at_k`.
+    Args and Returns as `recall_at_k`.
+
+    Raises:
+        TypeError, ValueError: on bad arguments, as `recall_at_k`.
     """
     return _metric("map", scores, heldout, k)
 
@@ -263,10 +330,26 @@ def item_coverage_at_k(topk_items: torch.Tensor, n_items: int, allowed: torch.Te
     """Fraction of all `n_items` items that appear in at least one user's top-k list.
 
     Args:
-        topk_items: (n_users, k) int tensor of recommended item indices.
+        topk_items: (n_users, k) int tensor of recommended item indices, each in ``[0, n_items)``.
         n_items: the size of the catalogue.
         allowed: optional (n_users, k) bool tensor (`TopKHits.allowed`): only these ranks count.
+
+    Returns:
+        The fraction, in ``[0, 1]``.
+
+    Raises:
+        ValueError: if `allowed` does not have the shape of `topk_items`, or an index lies outside
+            ``[0, n_items)``.
     """
+    if allowed is not None and allowed.shape != topk_items.shape:
+        raise ValueError(
+            f"allowed has shape {tuple(allowed.shape)} but topk_items has shape {tuple(topk_items.shape)}"
+        )
+    # This function reads its result back anyway, so one more read to check the range costs little; out of
+    # range, index_add_ fails with a bare IndexError on the CPU and a device-side assert on a GPU.
+    if topk_items.numel() and bool(((topk_items < 0) | (topk_items >= n_items)).any()):
+        low, high = int(topk_items.min()), int(topk_items.max())
+        raise ValueError(f"topk_items must lie in [0, n_items={n_items}), got range [{low}, {high}]")
     return float(_covered(topk_items, n_items, allowed).float().mean())
 
 
@@ -276,8 +359,8 @@ def evaluate(
     heldout: sp.spmatrix | sp.sparray,
     exclude: sp.spmatrix | sp.sparray | None = None,
     *,
-    ks: Sequence[int] = (10, 20),
-    metrics: Sequence[str] = METRICS,
+    ks: int | Sequence[int] = (10, 20),
+    metrics: str | Sequence[str] = METRICS,
     batch_size: int = 1024,
     device: str | torch.device | None = None,
     progress: bool = False,
@@ -290,8 +373,8 @@ def evaluate(
         heldout: (n_users_total, n_items) scipy CSR of relevant items; every evaluated user needs one.
         exclude: (n_users_total, n_items) scipy CSR of items removed from the ranking (set to ``-inf``),
             e.g. the training items; None keeps all items.
-        ks: cut-offs; all are computed from one top-``max(ks)``.
-        metrics: names from `METRICS`.
+        ks: a cut-off or cut-offs; all are computed from one top-``max(ks)``.
+        metrics: a name or names from `METRICS`.
         batch_size: users per call of `score_fn`; at most one batch of scores (plus its masked copy) is held.
         device: where to rank; None ranks on the device `score_fn` returns.
         progress: show a tqdm bar over batches.
@@ -305,12 +388,11 @@ def evaluate(
         exclude = _as_binary_csr(exclude)
         if exclude.shape != heldout.shape:
             raise ValueError(f"exclude has shape {exclude.shape} but heldout has shape {heldout.shape}")
-    ks = tuple(dict.fromkeys([ks] if isinstance(ks, int) else ks))
+    ks, metrics = _as_tuple(ks), _as_tuple(metrics)
     if not ks:
         raise ValueError("ks is empty")
     for k in ks:
         check_k(k, n_items)
-    metrics = tuple(dict.fromkeys(metrics))
     _check_names(metrics)
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")

@@ -152,18 +152,19 @@ def evaluate_perturbed(
     """
     was_training = model.training
     model.eval()
-    score_fn, plan = make_score_fn(model, perturbed, phase, model.device)
-    clean_plan = clean.eval_plan(phase)
-    exclude = None
-    for part in (plan.exclude, clean_plan.exclude):
-        if part is not None:
-            exclude = part.copy() if exclude is None else exclude + part
-    if exclude is not None:
-        exclude.data[:] = 1.0
-    users = np.intersect1d(plan.users, clean_plan.users)
-    result = evaluate(score_fn, users, clean_plan.heldout, exclude, ks=ks, batch_size=batch_size)
-    model.train(was_training)
-    return result
+    try:
+        score_fn, plan = make_score_fn(model, perturbed, phase, model.device)
+        clean_plan = clean.eval_plan(phase)
+        exclude = None
+        for part in (plan.exclude, clean_plan.exclude):
+            if part is not None:
+                exclude = part.copy() if exclude is None else exclude + part
+        if exclude is not None:
+            exclude.data[:] = 1.0
+        users = np.intersect1d(plan.users, clean_plan.users)
+        return evaluate(score_fn, users, clean_plan.heldout, exclude, ks=ks, batch_size=batch_size)
+    finally:  # a refused k or phase leaves the model as it was
+        model.train(was_training)
 
 
 __all__ = ["evaluate_perturbed", "with_dropped", "with_noise"]

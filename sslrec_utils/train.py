@@ -2,8 +2,9 @@
 
 ``fit(model, split, TrainConfig(...))`` trains a `Recommender` on ``split``'s training part, evaluates
 NDCG@10 (by default) on the validation part after every epoch, keeps the best weights, stops after `patience`
-evaluations without improvement and returns the history as a DataFrame. Closed-form models are fitted once.
-Ctrl-C stops a long run early without losing it: the best epoch so far is kept, tested and written as usual.
+evaluations without improvement and returns a `FitResult`, whose ``.history`` is a DataFrame with one row per
+evaluated epoch. Closed-form models are fitted once. Ctrl-C stops a long run early without losing it: the best
+epoch so far is kept, tested and written as usual.
 """
 
 from __future__ import annotations

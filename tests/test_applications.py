@@ -163,6 +163,22 @@ def test_evaluate_perturbed_matches_evaluate_model_on_a_clean_split(base_split) 
     assert fair.summary["ndcg@10"] >= evaluate_model(model, sparse, "test").summary["ndcg@10"]
 
 
+def test_evaluate_perturbed_restores_the_training_mode_when_it_raises(base_split) -> None:
+    from sslrec_utils.models import build_model
+    from sslrec_utils.models.base import TrainData
+    from sslrec_utils.robustness import evaluate_perturbed
+
+    data = TrainData.from_split(base_split)
+    model = build_model("multdae", data, {"hidden_dims": [8, 4]}, seed=0).train()
+    with pytest.raises(ValueError, match="k must lie in"):  # a cut-off beyond the catalogue
+        evaluate_perturbed(model, base_split, base_split, ks=(data.n_items + 1,))
+    assert model.training  # had been left in eval mode, so that dropout was off in later training
+    evaluate_perturbed(model, base_split, base_split)
+    assert model.training
+    evaluate_perturbed(model.eval(), base_split, base_split)
+    assert not model.training  # and an eval-mode model stays so
+
+
 def test_neighbours_and_lookalike_refuse_what_has_no_answer() -> None:
     emb = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [5.0, 0.0], [0.0, 0.0]])
     # a negative seed had selected row 3 for the centroid but left it among the candidates

@@ -93,6 +93,14 @@ def test_parse_value_keeps_other_text(raw):
     assert parse_value(raw) == raw
 
 
+def test_with_overrides_docstring_example_runs():
+    # the example had used lr and hidden_dims, which no config has together
+    example = Config.with_overrides.__doc__.split("Example: ``")[1].split("``")[0]
+    assert example.startswith("MultVAEConfig()")
+    cfg = eval(example, {"MultVAEConfig": MODELS["multvae"]})
+    assert cfg.dropout == 0.3 and cfg.hidden_dims == (600, 200)
+
+
 def test_train_config_validates():
     with pytest.raises(ConfigError, match="lr must be > 0"):
         TrainConfig(lr=0)

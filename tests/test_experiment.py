@@ -271,6 +271,10 @@ def test_a_file_spec_needs_the_columns_its_options_use(csv_spec, tmp_path, capsy
     with pytest.raises(ConfigError, match="min_user and min_item must be >= 0"):
         DataSpec(min_user=-5)
     # seeds: NumPy's own message would not name the option
+    with pytest.raises(
+        ConfigError, match=r"^unknown split='lo' \(valid: holdout, loo, strong, time\); did you"
+    ):
+        DataSpec(split="lo")  # before any data is loaded
     with pytest.raises(ConfigError, match="^tie_seed must be >= 0, got -1$"):
         DataSpec(tie_seed=-1)
     with pytest.raises(ConfigError, match="^seed must be >= 0, got -3$"):

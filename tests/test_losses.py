@@ -1,5 +1,6 @@
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -157,3 +158,38 @@ def test_item_ce_by_group_weighs_each_group_the_same():
 def test_l2_half_squared_norm_per_batch():
     t = torch.ones(4, 2)
     assert losses.l2(t, t).item() == (8 + 8) / (2 * 4)
+
+
+# --- input checks -------------------------------------------------------------------------------------------
+
+
+def test_losses_reject_shapes_that_would_broadcast():
+    # (B, 1) against (B,) broadcast to (B, B): every positive against every row's negative, a wrong loss
+    pos, neg = torch.tensor([2.0, 0.0, 1.0]), torch.tensor([1.0, 1.0, -1.0])
+    with pytest.raises(ValueError, match=r"bpr: need pos_scores \(B,\).*got \(3, 1\) and \(3,\)"):
+        losses.bpr(pos[:, None], neg)
+    with pytest.raises(ValueError, match=r"got \(3,\) and \(2,\)"):
+        losses.bpr(pos, neg[:2])
+    with pytest.raises(ValueError, match=r"got \(3,\) and \(3, 2, 1\)"):
+        losses.bpr(pos, neg[:, None, None].expand(3, 2, 1))
+    with pytest.raises(
+        ValueError, match=r"mse: pred, target must have one shape, got pred \(3, 4\), target \(4,\)"
+    ):
+        losses.mse(torch.zeros(3, 4), torch.ones(4))
+    with pytest.raises(ValueError, match=r"mask \(1, 4\)"):
+        losses.mse(torch.zeros(3, 4), torch.ones(3, 4), torch.ones(1, 4))
+    with pytest.raises(ValueError, match=r"multinomial_nll: .*logits \(2, 5\), x \(1, 5\)"):
+        losses.multinomial_nll(torch.zeros(2, 5), torch.ones(1, 5))
+    # the documented shapes still work, the (B, n_neg) form included
+    assert math.isclose(losses.mse(torch.zeros(3, 4), torch.ones(3, 4)).item(), 1.0)
+    per_pair = -F.logsigmoid(pos - neg).mean()
+    torch.testing.assert_close(losses.bpr(pos, neg), per_pair)
+    torch.testing.assert_close(losses.bpr(pos, neg[:, None].expand(3, 4)), per_pair)
+
+
+@pytest.mark.parametrize("loss", [losses.info_nce, losses.nt_xent])
+@pytest.mark.parametrize("tau", [0, 0.0, -0.5, float("nan"), np.float32(0.0)])
+def test_contrastive_losses_reject_a_temperature_not_above_zero(loss, tau):
+    a, b = torch.randn(4, 3), torch.randn(4, 3)
+    with pytest.raises(ValueError, match=rf"{loss.__name__}: temperature must be > 0, got"):
+        loss(a, b, tau)

@@ -435,3 +435,61 @@ def test_bad_inputs_raise_clear_errors() -> None:
     with pytest.raises(ValueError, match=r"2 users have no held-out item \(e.g. \[1, 3\]\)"):
         evaluate(fn, users, empty, ks=(3,))
     assert evaluate(fn, np.array([0, 2, 4]), empty, ks=(3,)).n_users == 3  # dropping them works
+
+
+def test_a_single_metric_name_or_cut_off_is_one_not_a_sequence() -> None:
+    fn = lambda u: HAND_SCORES[torch.from_numpy(u)]  # noqa: E731
+    users = np.arange(3)
+    single = evaluate(fn, users, HAND_HELDOUT, metrics="ndcg", ks=3)  # not the names 'n', 'd', 'c', 'g'
+    assert list(single.per_user.columns) == ["ndcg@3"]
+    assert single.summary == evaluate(fn, users, HAND_HELDOUT, metrics=("ndcg",), ks=(3,)).summary
+    assert single.summary["ndcg@3"] == pytest.approx(np.mean(HAND_EXPECTED[("ndcg", 3)]))
+    top = topk_hits(HAND_SCORES, HAND_HELDOUT, 4)
+    for k in (2, np.int64(2)):
+        got = metrics_from_hits(top.hits, top.n_relevant, ks=k, names="recall")
+        assert list(got) == ["recall@2"]
+        torch.testing.assert_close(got["recall@2"], torch.tensor(HAND_EXPECTED[("recall", 2)]))
+    assert list(metrics_from_hits(top.hits, top.n_relevant, ks=1)) == [f"{n}@1" for n in METRICS]
+
+
+def test_metrics_from_hits_rejects_shapes_that_do_not_match() -> None:
+    top = topk_hits(HAND_SCORES, HAND_HELDOUT, 4)  # hits (3, 4), n_relevant (3,)
+    with pytest.raises(
+        ValueError, match=r"n_relevant must have shape \(n_users,\) = \(3,\) as hits \(3, 4\), got \(2,\)"
+    ):
+        metrics_from_hits(top.hits, top.n_relevant[:2], ks=(2,))
+    with pytest.raises(ValueError, match=r"got \(3, 1\)"):  # would broadcast to (3, 3) values
+        metrics_from_hits(top.hits, top.n_relevant[:, None], ks=(2,))
+    with pytest.raises(ValueError, match=r"hits must be a 2-D \(n_users, K\) tensor, got shape \(4,\)"):
+        metrics_from_hits(top.hits[0], top.n_relevant[:1], ks=(2,))
+
+
+def test_item_coverage_rejects_items_outside_the_catalogue() -> None:
+    with pytest.raises(ValueError, match=r"topk_items must lie in \[0, n_items=5\), got range \[0, 5\]"):
+        item_coverage_at_k(torch.tensor([[0, 1], [2, 5]]), 5)
+    with pytest.raises(ValueError, match=r"got range \[-1, 2\]"):
+        item_coverage_at_k(torch.tensor([[0, -1], [2, 1]]), 5)
+    with pytest.raises(ValueError, match=r"allowed has shape \(2,\) but topk_items has shape \(2, 2\)"):
+        item_coverage_at_k(torch.tensor([[0, 1], [2, 4]]), 5, torch.ones(2, dtype=torch.bool))
+    assert item_coverage_at_k(torch.tensor([[0, 1], [2, 4]]), 5) == pytest.approx(
+        0.8
+    )  # the last item is valid
+
+
+def test_topk_hits_raises_the_documented_type_errors() -> None:
+    with pytest.raises(TypeError, match="k must be an int, got 2.0"):
+        topk_hits(HAND_SCORES, HAND_HELDOUT, 2.0)
+    with pytest.raises(TypeError, match="scores must be a 2-D float tensor"):
+        topk_hits(HAND_SCORES[0], HAND_HELDOUT[0], 2)
+    with pytest.raises(TypeError, match="scores must be a 2-D float tensor"):
+        topk_hits(HAND_SCORES.long(), HAND_HELDOUT, 2)
+    with pytest.raises(TypeError, match="expected a scipy sparse matrix, got ndarray"):
+        topk_hits(HAND_SCORES, HAND_HELDOUT.toarray(), 2)
+    assert "TypeError:" in topk_hits.__doc__ and "ValueError:" in topk_hits.__doc__
+
+
+def test_per_metric_docstrings_document_shapes_and_errors() -> None:
+    # the book (appendix B) points readers to help(ndcg_at_k) for the shapes
+    assert "Args:" in ndcg_at_k.__doc__ and "scores: (n_users, n_items) float tensor" in ndcg_at_k.__doc__
+    for function in FUNCTIONS.values():
+        assert "Raises:" in function.__doc__ and "ValueError" in function.__doc__, function.__name__

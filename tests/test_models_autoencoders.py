@@ -84,6 +84,26 @@ def test_registered_and_config_rejects_unknown_keys(name, data):
         model_config(name, {"hiden_dim": 3})
 
 
+def test_build_model_applies_overrides_to_a_config_object_too(data):
+    cfg = model_config("multvae", SMALL["multvae"])
+    # the overrides had been ignored when a config object came in: dropout stayed 0.5
+    assert build_model(cfg, data, {"dropout": 0.1}).dropout == 0.1
+    assert build_model(cfg, data).dropout == cfg.dropout == 0.5
+    with pytest.raises(ConfigError, match="unknown key"):
+        build_model(cfg, data, {"dropuot": 0.1})
+
+
+@pytest.mark.parametrize("name", ["dae", "cdae", "multdae", "multvae"])
+def test_config_rejects_dropout_outside_zero_to_one(name):
+    # 1.5 had been accepted and failed only at the first training step, with a torch error
+    for bad in (1.0, 1.5, -0.1):
+        with pytest.raises(ConfigError, match=rf"dropout must lie in \[0, 1\), got {bad}"):
+            model_config(name, {"dropout": bad})
+    with pytest.raises(ConfigError, match="dropout must lie"):
+        MODELS[name]().replace(dropout=2.0)
+    assert model_config(name, {"dropout": 0.0}).dropout == 0.0
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_score_shapes_and_item_embeddings(name, data):
     model = build(name, data).eval()

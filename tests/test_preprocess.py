@@ -74,6 +74,13 @@ def test_missing_columns_and_ids() -> None:
         preprocess(pd.DataFrame({"user": [1], "item": [2]}))
     with pytest.raises(ValueError, match="missing user or item IDs"):
         preprocess(frame([(1, None, 1.0, 0)]))
+    # a missing time would become int64's minimum and sort first: the user's oldest event
+    with pytest.raises(ValueError, match="missing timestamps"):
+        preprocess(pd.DataFrame({"user": [1, 1], "item": [1, 2], "rating": 1.0, "timestamp": [0, np.nan]}))
+    # 1 and "a" cannot be sorted together: named, not NumPy's TypeError
+    with pytest.raises(ValueError, match="the user IDs mix types"):
+        preprocess(frame([(1, 1, 1.0, 0), ("a", 2, 1.0, 1)]))
+    assert preprocess(frame([("1", 1, 1.0, 0), ("a", 2, 1.0, 1)])).user_map.ids.tolist() == ["1", "a"]
 
 
 pairs = st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8)), max_size=60)

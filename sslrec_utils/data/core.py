@@ -300,7 +300,8 @@ def preprocess(
         original IDs.
 
     Raises:
-        ValueError: on missing columns, an unknown `ties`, or if nothing is left after filtering.
+        ValueError: on missing columns, missing IDs or timestamps, IDs of mixed types, an unknown `ties`, or if
+            nothing is left after filtering.
     """
     if ties not in TIE_ORDERS:
         raise ValueError(f"unknown tie order {ties!r}; valid: {', '.join(TIE_ORDERS)}")
@@ -308,6 +309,13 @@ def preprocess(
     frame = ratings.loc[:, list(COLUMNS)]
     if frame[["user", "item"]].isna().any().any():
         raise ValueError("ratings contain missing user or item IDs")
+    if frame["timestamp"].isna().any():  # int64 would read NaN as the earliest time, and order it first
+        raise ValueError("ratings contain missing timestamps: drop those rows or fill them in")
+    for column in ("user", "item"):  # sorting 1 and "a" together fails deep in NumPy
+        if pd.api.types.infer_dtype(frame[column], skipna=True) in ("mixed", "mixed-integer"):
+            raise ValueError(
+                f"the {column} IDs mix types (e.g. numbers and text): make them all text or all integers"
+            )
     frame = drop_duplicates(frame, duplicates)
     if threshold is not None:
         frame = frame[frame["rating"] >= threshold]

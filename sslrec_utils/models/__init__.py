@@ -79,11 +79,15 @@ def build_model(
     Args:
         config: a model config, or a registered name.
         data: the training data (sizes, and the graph or statistics some models derive from it).
-        overrides: config changes when `config` is a name.
+        overrides: config changes, applied to the named model's defaults or to the given config (as
+            ``config.replace(**overrides)``).
         seed: seeds the weight initialisation (PyTorch's global generator is left as it was); None draws from
             the global generator.
     """
-    cfg = model_config(config, overrides) if isinstance(config, str) else config
+    if isinstance(config, str):
+        cfg = model_config(config, overrides)
+    else:
+        cfg = config.replace(**overrides) if overrides else config
     if seed is None:
         return cfg.build(data)
     with torch.random.fork_rng(devices=[]):  # weights are initialised on the CPU

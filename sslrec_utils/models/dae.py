@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from sslrec_utils import losses
+from sslrec_utils.config import check_rates
 from sslrec_utils.models.base import Batch, ModelConfig, Recommender, StepInfo, TrainData
 
 
@@ -37,6 +38,9 @@ class DAEConfig(ModelConfig):
     dropout: float = 0.5  # probability of dropping each input entry (the corruption)
     activation: Activation = "tanh"  # of the code
     lam: float = 0.0  # weight of the penalty lam * ||W||^2 on the two weight matrices
+
+    def __post_init__(self) -> None:
+        check_rates(self, "dropout")
 
     def build(self, data: TrainData) -> DAE:
         return DAE(data.n_items, self.hidden_dim, self.dropout, self.activation, self.lam)

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from sslrec_utils import losses
+from sslrec_utils.config import check_rates
 from sslrec_utils.models.base import Batch, ModelConfig, Recommender, StepInfo, TrainData
 
 
@@ -51,6 +52,9 @@ class MultDAEConfig(ModelConfig):
     hidden_dims: tuple[int, ...] = (600, 200)  # encoder widths; the decoder mirrors them (paper)
     dropout: float = 0.5  # probability of dropping each input entry (the corruption), as in the paper
     lam: float = 0.0  # weight of the penalty lam * ||W||^2 on the weight matrices
+
+    def __post_init__(self) -> None:
+        check_rates(self, "dropout")
 
     def build(self, data: TrainData) -> MultDAE:
         return MultDAE(data.n_items, self.hidden_dims, self.dropout, self.lam)

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sslrec_utils import losses
+from sslrec_utils.config import check_rates
 from sslrec_utils.models.base import Batch, ModelConfig, Recommender, StepInfo, TrainData
 from sslrec_utils.models.multdae import linear_weights, mlp
 
@@ -43,6 +44,9 @@ class MultVAEConfig(ModelConfig):
     anneal_cap: float = 0.5  # largest KL weight beta (paper: 0.2; chosen on validation)
     total_anneal_steps: int = 100  # updates over which beta grows from 0 to anneal_cap (paper: 40000, below)
     lam: float = 0.0  # weight of lam * ||W||^2 on the weight matrices (the authors' Mult-VAE uses 0)
+
+    def __post_init__(self) -> None:
+        check_rates(self, "dropout")
 
     def build(self, data: TrainData) -> MultVAE:
         return MultVAE(

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from sslrec_utils.config import ConfigError
+from sslrec_utils.config import ConfigError, check_rates
 from sslrec_utils.models.base import ModelConfig
 
 
@@ -44,9 +44,7 @@ class TransformerConfig(ModelConfig):
             raise ConfigError(f"n_heads={self.n_heads} must divide hidden_dim={self.hidden_dim}")
         if self.max_len < 2:
             raise ConfigError(f"max_len must be >= 2, got {self.max_len}")
-        for name in ("dropout", "attn_dropout"):
-            if not 0 <= getattr(self, name) < 1:
-                raise ConfigError(f"{name} must lie in [0, 1), got {getattr(self, name)}")
+        check_rates(self, "dropout", "attn_dropout")
 
     def encoder_sizes(self) -> dict[str, Any]:
         """Keyword arguments of `TransformerEncoder`: the fields above but `windows`."""
