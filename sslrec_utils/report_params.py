@@ -65,6 +65,10 @@ class ReportParams(Config):
             raise ConfigError(f"unknown SPLIT {self.split!r}; valid protocols: {sorted(SPLITTERS)}")
         if self.ties not in TIE_ORDERS:
             raise ConfigError(f"unknown TIES {self.ties!r}; valid orders: {', '.join(TIE_ORDERS)}")
+        if self.split in ("loo", "time") and self.time_col is None and is_file_dataset(self.dataset):
+            raise ConfigError(
+                f"SPLIT {self.split!r} is by time and needs TIME_COL (--time-col), the file's column of times"
+            )
         for name in ("ks", "seeds"):
             values = getattr(self, name)
             if not values:

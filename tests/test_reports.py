@@ -139,6 +139,10 @@ def test_strings_are_parsed_for_each_parameter_type() -> None:
         ({"DEVICE": "gpu"}, "DEVICE: device 'gpu' is not a device"),
         ({"SEARCH": "maybe"}, "SEARCH expects true or false or None, got 'maybe'"),
         ({"USER_COL": "id", "ITEM_COL": "id"}, "USER_COL and ITEM_COL are both 'id'"),
+        (  # named before the data is read, and by the notebook's name rather than the command line's
+            {"DATASET": "shop.csv", "SPLIT": "loo"},
+            "SPLIT 'loo' is by time and needs TIME_COL (--time-col), the file's column of times",
+        ),
     ],
 )
 def test_bad_parameters_are_named(values: dict[str, str], message: str) -> None:
