@@ -45,6 +45,7 @@ class TrainedRecommender:
     """
 
     def __init__(self, model: Recommender, split: Split, items: pd.DataFrame | None = None) -> None:
+        model.check_fits(split.n_users, split.n_items)
         self.model, self.split = model.eval(), split
         self.items = items.set_index("item") if items is not None else None
         parts = tuple(split.parts)

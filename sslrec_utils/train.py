@@ -184,6 +184,7 @@ def make_score_fn(
     Returns:
         ``(score_fn, plan)``: ``score_fn(users (B,) int64) -> (B, n_items)`` and the `EvalPlan`.
     """
+    model.check_fits(split.n_users, split.n_items)
     plan = split.eval_plan(phase, exclude_seen)
     need = model.score_inputs
     if "users" in need and split.protocol == "strong":
@@ -263,6 +264,7 @@ def fit(
         validation ends training there and returns the best epoch so far, with ``interrupted`` set; before it,
         or in a distributed run, it propagates.
     """
+    model.check_fits(split.n_users, split.n_items)
     set_seed(cfg.seed + (dist.rank if dist is not None else 0))  # dropout and noise differ between ranks
     device = dist.device if dist is not None else resolve_device(cfg.device)
     main = dist is None or dist.is_main

@@ -262,3 +262,22 @@ def test_evaluation_leaves_the_model_in_its_mode_even_when_it_is_refused(split):
     assert model.training
     evaluate_model(model, split, "test")
     assert model.training
+
+
+def test_a_model_built_for_other_data_is_refused_by_name_not_by_a_matrix_product(split):
+    from sslrec_utils.recommend import TrainedRecommender
+
+    other = holdout_split(clustered_interactions(n_users=30, n_items=36, per_user=8), seed=7)
+    model = build_model("multdae", TrainData.from_split(other), {"hidden_dims": (8,)}, seed=0)
+    assert model.data_shape == (30, 36)
+    message = (
+        rf"MultDAE was built for 30 users and 36 items, but this split has {split.n_users} users and "
+        rf"{split.n_items} items: build it from this split's data"
+    )
+    with pytest.raises(ValueError, match=message):
+        fit(model, split, QUIET.replace(epochs=1))
+    with pytest.raises(ValueError, match=message):
+        evaluate_model(model, split, "test")
+    with pytest.raises(ValueError, match=message):
+        TrainedRecommender(model, split)
+    assert evaluate_model(model, other, "test").n_users > 0  # its own split is scored

@@ -89,10 +89,13 @@ def build_model(
     else:
         cfg = config.replace(**overrides) if overrides else config
     if seed is None:
-        return cfg.build(data)
-    with torch.random.fork_rng(devices=[]):  # weights are initialised on the CPU
-        torch.default_generator.manual_seed(seed)  # not torch.manual_seed, which also reseeds every GPU's
-        return cfg.build(data)
+        model = cfg.build(data)
+    else:
+        with torch.random.fork_rng(devices=[]):  # weights are initialised on the CPU
+            torch.default_generator.manual_seed(seed)  # not torch.manual_seed, which also reseeds every GPU's
+            model = cfg.build(data)
+    model.data_shape = (data.n_users, data.n_items)  # so that training and scoring check the split they get
+    return model
 
 
 __all__ = ["MODELS", "ModelConfig", "Recommender", "StepInfo", "TrainData", "build_model", "model_config"]

@@ -112,10 +112,23 @@ class Recommender(nn.Module):
         batcher: name of the training batch builder in `sslrec_utils.batching` (``"none"``: closed form).
         score_inputs: keys ``score`` needs: ``"users"`` (B,), ``"rows"`` (B, n_items) input interactions,
             ``"seqs"`` (B, L) padded input sequences.
+        data_shape: (n_users, n_items) of the data `build_model` built the model for; None for a model
+            constructed directly (then `check_fits` checks nothing).
     """
 
     batcher: ClassVar[str] = "user_rows"
     score_inputs: ClassVar[tuple[str, ...]] = ("rows",)
+    data_shape: tuple[int, int] | None = None
+
+    def check_fits(self, n_users: int, n_items: int) -> None:
+        """Raise a `ValueError` if the model was built for data of another size than (n_users, n_items): a model
+        of one split used on another would otherwise fail deep in a matrix product, or score the wrong items."""
+        if self.data_shape is not None and self.data_shape != (n_users, n_items):
+            raise ValueError(
+                f"{type(self).__name__} was built for {self.data_shape[0]} users and {self.data_shape[1]} items, "
+                f"but this split has {n_users} users and {n_items} items: build it from this split's data "
+                "(build_model(config, TrainData.from_split(split)))"
+            )
 
     @property
     def closed_form(self) -> bool:
