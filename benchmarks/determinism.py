@@ -23,9 +23,8 @@ import pandas as pd
 import torch
 
 from sslrec_utils.experiment import DataSpec, load_split, resolve_configs, train_on_split
-from sslrec_utils.models import MODELS
-from sslrec_utils.models.base import Recommender
-from sslrec_utils.report_params import model_class, score_inputs
+from sslrec_utils.models import MODELS, trained_by_epochs
+from sslrec_utils.report_params import score_inputs
 from sslrec_utils.splits import Split
 from sslrec_utils.train import intra_op_threads
 
@@ -46,11 +45,6 @@ def trained_digest(name: str, split: Split, seed: int, epochs: int, threads: int
     )
     with intra_op_threads(threads):
         return weights_digest(train_on_split(split, model_cfg, train_cfg, search=False).model)
-
-
-def trainable(name: str) -> bool:
-    cls = model_class(name)  # Recommender.closed_form reads only the class's batcher: ask it without a model
-    return cls is not None and not Recommender.closed_form.fget(cls)
 
 
 def measure(
@@ -98,10 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    models = args.models or [name for name in MODELS if trainable(name)]
-    unknown = [name for name in models if name not in MODELS or not trainable(name)]
+    models = args.models or [name for name in MODELS if trained_by_epochs(name)]
+    unknown = [name for name in models if name not in MODELS or not trained_by_epochs(name)]
     if unknown:
-        parser.error(f"not trainable models: {unknown}; trainable: {[n for n in MODELS if trainable(n)]}")
+        parser.error(
+            f"not trainable models: {unknown}; trainable: {[n for n in MODELS if trained_by_epochs(n)]}"
+        )
     if args.threads < 2:
         parser.error("--threads must be at least 2: one thread is the reference")
     table = measure(models, args.dataset, args.seed, args.epochs, args.threads)

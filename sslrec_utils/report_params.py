@@ -19,7 +19,7 @@ from sslrec_utils.data.download import expand_user
 from sslrec_utils.data.files import PARQUET, SEPARATORS, near_file, parse_sep, sep_hint
 from sslrec_utils.data.files import _format as file_format
 from sslrec_utils.experiment import DataSpec, is_file_dataset
-from sslrec_utils.models import MODELS
+from sslrec_utils.models import MODELS, model_class
 from sslrec_utils.splits import SPLITTERS
 
 
@@ -158,17 +158,6 @@ class ReportParams(Config):
 
 
 PARAMETER_NAMES = tuple(f.name.upper() for f in dataclasses.fields(ReportParams))
-
-
-def model_class(model: str) -> type | None:
-    """The model's class (its config's ``model``, else the return type of its ``build``), or None if that does
-    not resolve."""
-    if isinstance(getattr(MODELS[model], "model", None), type):  # the graph models share LightGCN's build
-        return MODELS[model].model
-    try:
-        return typing.get_type_hints(MODELS[model].build).get("return")
-    except Exception:  # an annotation that does not resolve: let training report it
-        return None
 
 
 def score_inputs(model: str) -> tuple[str, ...]:

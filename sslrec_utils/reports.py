@@ -25,6 +25,7 @@ from typing import Any
 
 from sslrec_utils.data.download import expand_user
 from sslrec_utils.experiment import load_data, write_json
+from sslrec_utils.models import model_class
 from sslrec_utils.outdir import check_out, staged
 from sslrec_utils.report_content import (
     LEADERBOARD_METRICS,
@@ -41,7 +42,7 @@ from sslrec_utils.report_content import (
     summary_table,
     user_panel,
 )
-from sslrec_utils.report_params import PARAMETER_NAMES, ReportParams, check_source, model_class, read_columns
+from sslrec_utils.report_params import PARAMETER_NAMES, ReportParams, check_source, read_columns
 from sslrec_utils.splits import make_split
 
 __all__ = [

@@ -5,9 +5,8 @@ from typing import Literal
 import pytest
 
 from sslrec_utils.config import Config, ConfigError, did_you_mean, parse_value
-from sslrec_utils.models import MODELS, model_config
+from sslrec_utils.models import MODELS, build_model, model_class, model_config, trained_by_epochs
 from sslrec_utils.models.transformer import TransformerEncoder
-from sslrec_utils.report_params import model_class
 from sslrec_utils.train import TrainConfig
 
 
@@ -181,3 +180,10 @@ def test_model_constructor_defaults_are_its_configs(name):
     if name in PAPER_DEFAULTS:  # the exception is still needed, or it goes
         defaults = constructor_defaults(model_class(name))
         assert all(defaults[arg] != getattr(config, arg) for arg in PAPER_DEFAULTS[name])
+
+
+def test_trained_by_epochs_answers_as_a_built_model_does(data):
+    # asked of the class, without building: chapter 3 checks its MODEL parameter with it before loading data
+    for name in MODELS:
+        assert trained_by_epochs(name) == (not build_model(name, data, seed=0).closed_form), name
+    assert {name for name in MODELS if not trained_by_epochs(name)} == {"pop", "itemnext", "ease", "itemknn"}

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
 from typing import Any
 
@@ -67,6 +68,26 @@ def model_config(name: str, overrides: Mapping[str, Any] | None = None) -> Model
     return config_class(name).from_dict(dict(overrides or {}))
 
 
+def model_class(model: str) -> type[Recommender] | None:
+    """The class of the registered model `model` (its config's ``model``, else the return type of its
+    ``build``), or None if that does not resolve."""
+    if isinstance(getattr(MODELS[model], "model", None), type):  # the graph models share LightGCN's build
+        return MODELS[model].model
+    try:
+        return typing.get_type_hints(MODELS[model].build).get("return")
+    except Exception:  # an annotation that does not resolve: let training report it
+        return None
+
+
+def trained_by_epochs(model: str) -> bool:
+    """Whether the registered model `model` trains by gradient steps over epochs (not fitted in closed form),
+    asked of its class without building one."""
+    cls = model_class(model)
+    return cls is not None and not Recommender.closed_form.fget(
+        cls
+    )  # the property reads only class attributes
+
+
 def build_model(
     config: ModelConfig | str,
     data: TrainData,
@@ -98,4 +119,14 @@ def build_model(
     return model
 
 
-__all__ = ["MODELS", "ModelConfig", "Recommender", "StepInfo", "TrainData", "build_model", "model_config"]
+__all__ = [
+    "MODELS",
+    "ModelConfig",
+    "Recommender",
+    "StepInfo",
+    "TrainData",
+    "build_model",
+    "model_class",
+    "model_config",
+    "trained_by_epochs",
+]
