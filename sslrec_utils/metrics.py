@@ -288,18 +288,10 @@ def mrr_at_k(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) ->
 def ndcg_at_k(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -> torch.Tensor:
     """NDCG@k with binary gains and ``1 / log2(rank + 1)`` discounts; IDCG over min(k, n_relevant) ranks.
 
-    Args:
-        scores: (n_users, n_items) float tensor, excluded items already ``-inf``.
-        heldout: (n_users, n_items) scipy CSR of binary relevance, at least one relevant item per user.
-        k: the cut-off, in ``[1, n_items]``.
-
-    Returns:
-        (n_users,) float32 tensor on the device of `scores`.
+    Args and Returns as `recall_at_k`.
 
     Raises:
-        TypeError: if `scores` is not a 2-D float tensor, `heldout` not scipy sparse, or `k` not an int.
-        ValueError: on a shape mismatch, NaN scores, `k` outside ``[1, n_items]``, or a user with no relevant
-            item.
+        TypeError, ValueError: on bad arguments, as `recall_at_k`.
     """
     return _metric("ndcg", scores, heldout, k)
 

@@ -574,6 +574,11 @@ def test_a_run_on_a_relative_path_works_from_any_folder_with_ids_as_printed(
     assert "checkpoint.pt is damaged or belongs to another run" in capsys.readouterr().err
 
 
+def train_ae(spec: DataSpec) -> list[str]:
+    """``sslrec train`` of the article's autoencoder on the CSV of `csv_spec` (its column names)."""
+    return ["train", "--model", "ae", "--dataset", spec.dataset, "--user-col", "who", "--item-col", "what"]
+
+
 @pytest.mark.parametrize(
     ("error", "status", "message"),
     [
@@ -591,17 +596,7 @@ def test_a_diverged_or_interrupted_run_ends_with_one_line(
         raise error
 
     monkeypatch.setattr(experiment, "run_experiment", fail)
-    argv = [
-        "train",
-        "--model",
-        "ae",
-        "--dataset",
-        csv_spec.dataset,
-        "--user-col",
-        "who",
-        "--item-col",
-        "what",
-    ]
+    argv = train_ae(csv_spec)
     assert main([*argv, "--out", str(tmp_path / "run"), "-q"]) == status
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and not (tmp_path / "run").exists()
@@ -617,17 +612,7 @@ def test_the_checkpoint_a_failed_run_keeps_can_be_evaluated(csv_spec, tmp_path, 
         raise ValueError("the machine went away")
 
     monkeypatch.setattr(experiment, "evaluate_model", fail)
-    argv = [
-        "train",
-        "--model",
-        "ae",
-        "--dataset",
-        csv_spec.dataset,
-        "--user-col",
-        "who",
-        "--item-col",
-        "what",
-    ]
+    argv = train_ae(csv_spec)
     assert main([*argv, "--epochs", "2", "--out", str(tmp_path / "run"), "-q"]) == 2
     err = capsys.readouterr().err
     kept = Path(re.search(r"the unfinished result is kept in (\S+) \(its best epoch so far", err).group(1))
