@@ -246,7 +246,7 @@ def training_curves(
             panel.set_xlabel(x.replace("_", " "))
     metric_ax.set_ylabel(f"validation {metric}")
     metric_ax.set_title(title)
-    metric_ax.legend(loc="lower right")
+    metric_ax.legend(loc="best")  # a fixed corner can hide a curve's end
     if loss_ax is None:
         return metric_ax
     loss_ax.set_ylabel("training loss (mean over batches)")

@@ -104,7 +104,10 @@ def format_leaderboard(board: pd.DataFrame) -> pd.DataFrame:
         ]
     if board["lift_over_pop"].notna().any():
         shown["vs pop"] = [f"{v:+.0%}" if np.isfinite(v) else "" for v in board["lift_over_pop"]]
-    shown["best epoch"] = board["best_epoch"].round(1)
+    # a mean over seeds: whole epochs as integers, others with one decimal
+    shown["best epoch"] = [
+        f"{e:.1f}".removesuffix(".0") if np.isfinite(e) else "" for e in board["best_epoch"]
+    ]
     shown["seconds"] = board["seconds"].round(1)
     return shown.set_index("rank")
 

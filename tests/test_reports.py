@@ -258,6 +258,12 @@ def test_leaderboard_means_stds_lift_and_order() -> None:
     single = reports.leaderboard([record("ease", 1, 0.3)], [10])
     assert math.isnan(single["ndcg@10_std"].iloc[0]) and math.isnan(single["lift_over_pop"].iloc[0])
     assert reports.format_leaderboard(single).loc[1, "ndcg@10"] == "0.3000"
+    # the best epoch is a mean over seeds: whole ones shown as integers, not 2.0
+    epochs = reports.leaderboard(
+        [record("ae", 1, 0.3, best_epoch=2), record("ae", 2, 0.3, best_epoch=3)], [10]
+    )
+    assert reports.format_leaderboard(single).loc[1, "best epoch"] == "0"
+    assert reports.format_leaderboard(epochs).loc[1, "best epoch"] == "2.5"
 
 
 def test_conclusion_is_written_from_the_numbers() -> None:

@@ -24,8 +24,8 @@ class LightGCN(Recommender):
         n_users, n_items: numbers of users and items.
         adj: (n_users + n_items,)*2 sparse normalised adjacency (`graph.normalized_adjacency`); kept as a
             non-persistent buffer, so checkpoints hold only the embeddings and `build` recreates it.
-        embedding_dim: d.
-        n_layers: K.
+        embedding_dim: the width d of the embeddings.
+        n_layers: the number K of propagation layers.
         reg: L2 weight on the batch's layer-0 embeddings.
     """
 
@@ -82,6 +82,8 @@ class LightGCN(Recommender):
         return self._cache[2]
 
     def train(self, mode: bool = True) -> LightGCN:
+        """Set training or evaluation mode (`nn.Module.train`), dropping the cached propagation: the weights may
+        change in between."""
         self._cache = None
         return super().train(mode)
 
