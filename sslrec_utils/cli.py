@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
+import io
 import json
 import os
 import signal
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 
@@ -34,11 +36,12 @@ def _sigterm_as_ctrl_c(signum: int, frame: object) -> None:
 
 
 @contextlib.contextmanager
-def _terminate_as_ctrl_c(enabled: bool) -> Iterator[None]:
+def _terminate_as_ctrl_c() -> Iterator[None]:
     """While training, treat SIGTERM (``kill``, ``timeout``, a batch scheduler's notice) as Ctrl-C, instead of
-    dying with the best weights in a staging folder and no word. Not under torchrun (`enabled` False), which
-    sends SIGTERM to the surviving ranks when one fails: they must simply stop."""
-    if not enabled or threading.current_thread() is not threading.main_thread():
+    dying with the best weights in a staging folder and no word. Under torchrun too, which passes on a Ctrl-C
+    as SIGINT and then SIGTERM at once, and stops the surviving ranks with SIGTERM when one fails: a distributed
+    run is aborted (not tested), and rank 0 keeps the checkpoint it saved and says where."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
     before = signal.signal(signal.SIGTERM, _sigterm_as_ctrl_c)
@@ -244,7 +247,7 @@ def _train(args: argparse.Namespace) -> int:
         else contextlib.nullcontext(None)
     )
     try:
-        with _terminate_as_ctrl_c(dist is None), folder as out_dir:
+        with _terminate_as_ctrl_c(), folder as out_dir:
             record = run_experiment(
                 spec,
                 args.model,
@@ -550,7 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _error_reporter(args: argparse.Namespace, err: Exception) -> str | None:
+def _error_reporter(args: argparse.Namespace, err: BaseException) -> str | None:
     """Who reports a user error of a ``--distributed`` run: ``None`` for silence, else a tag for the message.
 
     Every rank of a run gets the same command and the same data, so an error in the options or the data comes up
@@ -569,6 +572,14 @@ def _error_reporter(args: argparse.Namespace, err: Exception) -> str | None:
     return "" if rank == "0" else f" (rank {rank})"
 
 
+def _quiet_rank(argv: Sequence[str] | None = None) -> bool:
+    """Whether this process is a ``--distributed`` rank other than the first of its machine (LOCAL_RANK 0),
+    which leaves the messages every rank would print alike to that one: `argv` (default ``sys.argv``) asks
+    before the options are parsed."""
+    distributed = "--distributed" in (sys.argv if argv is None else argv)
+    return distributed and os.environ.get("LOCAL_RANK", "0") != "0"
+
+
 def _show_warning(
     message: Warning | str,
     category: type[Warning],
@@ -576,12 +587,15 @@ def _show_warning(
     lineno: int,
     file: object = None,  # showwarning's signature; both forms go to stderr
     line: str | None = None,
+    *,
+    quiet: bool = False,
 ) -> None:
     """`warnings.showwarning` for a command: a warning about the user's data or options raised in this package
     is one line, ``sslrec: warning: ...``, like its errors; any other (a library's deprecation notice) keeps
     Python's format with its source line."""
     if category is UserWarning and Path(filename).resolve().is_relative_to(Path(__file__).resolve().parent):
-        print(f"sslrec: warning: {message}", file=sys.stderr)
+        if not quiet:  # `_quiet_rank`: every rank reads the same data, so one warning per machine
+            print(f"sslrec: warning: {message}", file=sys.stderr)
     else:
         sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
@@ -589,13 +603,16 @@ def _show_warning(
 def main(argv: list[str] | None = None) -> int:
     """Run ``sslrec`` with `argv` (default ``sys.argv[1:]``) and return the exit status."""
     parser = build_parser()
+    # a usage error of a distributed run (every rank has the same command line) is printed once per machine
+    quiet = _quiet_rank(argv)
     try:
-        args = parser.parse_args(argv)
+        with contextlib.redirect_stderr(io.StringIO()) if quiet else contextlib.nullcontext():
+            args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, or a usage error argparse has already reported
         return exit_.code if isinstance(exit_.code, int) else USAGE_ERROR
     try:
         with warnings.catch_warnings():  # restores Python's showwarning when the command ends
-            warnings.showwarning = _show_warning
+            warnings.showwarning = functools.partial(_show_warning, quiet=quiet)
             return args.func(args)
     except USER_ERRORS as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
@@ -604,7 +621,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"sslrec: error{where}: {message}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:  # Ctrl-C where nothing could be kept (before a first validation, a report...)
-        print("sslrec: interrupted", file=sys.stderr)
+        where = _error_reporter(args, KeyboardInterrupt())  # a distributed run: once per machine
+        if where is not None:
+            print(f"sslrec: interrupted{where}", file=sys.stderr)
         return INTERRUPTED
     except BrokenPipeError:
         # the reader of stdout stopped early (`sslrec ... | head`): end quietly, as SIGPIPE would

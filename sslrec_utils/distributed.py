@@ -20,6 +20,7 @@ import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 
+from sslrec_utils.config import ConfigError
 from sslrec_utils.models.base import Batch, Recommender, StepInfo
 
 COLLECTIVE_TIMEOUT = datetime.timedelta(hours=1)  # how long a rank waits for the others before it fails
@@ -55,6 +56,7 @@ def init_distributed(device: str = "auto") -> DistContext:
 
     Raises:
         DistributedSetupError: when not started by torchrun, or CUDA was asked for and is missing.
+        ConfigError: `device` is none of auto, cpu and cuda.
     """
     missing = [
         v for v in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT") if v not in os.environ
@@ -63,6 +65,11 @@ def init_distributed(device: str = "auto") -> DistContext:
         raise DistributedSetupError(
             f"--distributed needs the environment torchrun sets ({', '.join(missing)} missing); launch with "
             "`torchrun --nproc_per_node=N -m sslrec_utils.cli train ... --distributed`"
+        )
+    if device not in ("auto", "cpu", "cuda"):  # the same on every rank: an error in the options
+        raise ConfigError(
+            f"--device {device!r} with --distributed: use auto, cpu or cuda (each process takes the GPU of its "
+            "LOCAL_RANK)"
         )
     local_rank = int(os.environ["LOCAL_RANK"])
     use_cuda = device != "cpu" and torch.cuda.is_available()

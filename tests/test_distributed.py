@@ -2,9 +2,11 @@
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -208,3 +210,71 @@ def test_a_process_without_its_gpu_is_a_clear_error(monkeypatch):
         monkeypatch.setenv(key, value)
     with pytest.raises(DistributedSetupError, match="LOCAL_RANK 1 has no GPU: this machine has 1"):
         init_distributed("auto")
+
+
+def test_a_usage_error_of_two_ranks_is_printed_once(csv_spec, tmp_path):  # noqa: F811
+    # argparse prints before any rank logic runs: the ranks other than LOCAL_RANK 0 parse quietly
+    args = [*_train_args(csv_spec, "pop"), "--out", str(tmp_path / "run"), "--ties", "bogus"]
+    done = _launch(args, nproc=2)
+    assert done.returncode != 0
+    assert done.stderr.count("invalid choice: 'bogus'") == 1, done.stderr[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("argv", "local_rank", "quiet"),
+    [
+        (["train", "--distributed"], "1", True),
+        (["train", "--distributed"], "0", False),
+        (["train"], "1", False),  # not a distributed run: its messages are its own
+    ],
+)
+def test_only_the_first_rank_of_a_machine_prints_what_every_rank_would(monkeypatch, argv, local_rank, quiet):
+    from sslrec_utils.cli import _quiet_rank
+
+    monkeypatch.setenv("LOCAL_RANK", local_rank)
+    assert _quiet_rank(argv) is quiet
+
+
+@pytest.mark.parametrize("device", ["bogus", "cuda:1", "mps"])
+def test_a_device_other_than_auto_cpu_or_cuda_is_refused_for_a_distributed_run(monkeypatch, device):
+    from sslrec_utils.config import ConfigError
+    from sslrec_utils.distributed import init_distributed
+
+    env = {"RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "1"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError, match=rf"--device '{device}' with --distributed: use auto, cpu or cuda"):
+        init_distributed(device)
+
+
+def test_sigterm_to_torchrun_keeps_the_checkpoint_and_says_so_once(csv_spec, tmp_path):  # noqa: F811
+    # torchrun passes a SIGTERM (or a Ctrl-C, as SIGINT then SIGTERM) on to its ranks: each stops as Ctrl-C
+    # stops a run, and rank 0 keeps the checkpoint it saved in the staging folder and names it
+    args = [
+        *_train_args(csv_spec, "ae"),
+        "--out",
+        str(tmp_path / "run"),
+        "--device",
+        "cpu",
+        "--epochs",
+        "100000",
+    ]
+    args += ["--set", "patience=100000", "--set", "hidden_dim=8", "--distributed", "-q"]
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--nnodes=1"]
+    cmd += ["--master_addr=127.0.0.1", f"--master_port={_free_port()}", "-m", "sslrec_utils.cli", *args]
+    env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1"}
+    run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(tmp_path.glob(".run.*.tmp/checkpoint.pt")):  # the first best epoch is saved
+            assert run.poll() is None and time.monotonic() < deadline, "no checkpoint came"
+            time.sleep(0.2)
+        run.send_signal(signal.SIGTERM)
+        _, err = run.communicate(timeout=60)
+    finally:
+        run.kill()
+    kept = list(tmp_path.glob(".run.*.tmp"))
+    assert len(kept) == 1 and sorted(p.name for p in kept[0].iterdir()) == ["checkpoint.pt", "config.json"]
+    assert err.count(f"the unfinished result is kept in {kept[0]}") == 1, err[-3000:]
+    assert err.count("sslrec: interrupted") == 1, err[-3000:]
+    assert not (tmp_path / "run").exists()
