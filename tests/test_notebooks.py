@@ -406,7 +406,8 @@ CHAPTERS: dict[str, Chapter] = {
             # sequence models, 2 epochs on the leave-one-out split
             "loo_test_users": (943, 943),
             "example_history_len": (270, 270),
-            "cloze_masked": (1, 32),
+            "cloze_masked": (1, 32),  # items masked in the two cloze windows shown (4)
+            "cloze_both_sides": (1, 32),  # of them, those with a visible item on each side (4)
             "bert_mask_prob": (0.4, 0.4),  # the package's defaults, chosen on validation
             "bert_last_prob": (0.8, 0.8),
             "bert_stride": (5, 5),
