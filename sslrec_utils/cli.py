@@ -159,6 +159,71 @@ def _add_data_parser(subparsers: argparse._SubParsersAction) -> None:
     download.set_defaults(func=_data_download)
 
 
+def _models(args: argparse.Namespace) -> int:
+    """List the models, or one model's settings (what ``--set`` accepts) with their defaults and meanings."""
+    import textwrap
+
+    from sslrec_utils.experiment import model_settings
+    from sslrec_utils.models import MODELS, config_class, summary, trained_by_epochs
+
+    if args.name is None:
+        if args.json:
+            print(json.dumps({name: summary(name) for name in sorted(MODELS)}))
+            return 0
+        for name in sorted(MODELS):
+            print(f"{name:<9} {textwrap.shorten(summary(name), 100, placeholder=' ...')}")
+        print("\n`sslrec models NAME` lists a model's settings (--set KEY=VALUE) with its defaults.")
+        return 0
+    table = model_settings(args.name)  # an unknown name: ValueError, with the closest one
+    grid = {key: list(values) for key, values in config_class(args.name).search_space.items()}
+    if args.json:
+        records = table.to_dict("records")
+        print(
+            json.dumps({"model": args.name, "summary": summary(args.name), "settings": records, "grid": grid})
+        )
+        return 0
+    print(textwrap.fill(f"{args.name}: {summary(args.name)}", 110))
+    # each default as --set reads it: JSON ([600, 200], null, true, "all")
+    lefts = [f"  {k} = {json.dumps(v)}" for k, v in zip(table["key"], table["default"], strict=True)]
+    width = max(map(len, lefts)) + 2
+    for group in ("model", "training"):
+        defaults = " and the defaults this model trains with" if group == "training" else ""
+        print(f"\n{group} settings (--set KEY=VALUE){defaults}:")
+        if not (table["group"] == group).any():
+            print("  none")
+        for left, meaning, of_group in zip(lefts, table["meaning"], table["group"] == group, strict=True):
+            if of_group:
+                print(
+                    textwrap.fill(
+                        meaning, 110, initial_indent=left.ljust(width), subsequent_indent=" " * width
+                    )
+                )
+    if not trained_by_epochs(args.name):
+        print(f"\n{args.name} is fitted in closed form: of the training settings it reads only metric, ks,")
+        print("eval_batch_size, seed and device.")
+    if grid:
+        print("\nsearched on validation with --search (by default for closed-form models):")
+        for key, values in grid.items():
+            print(f"  {key} in {json.dumps(values)}")
+    return 0
+
+
+def _add_models_parser(subparsers: argparse._SubParsersAction) -> None:
+    """``sslrec models [NAME]``."""
+    from sslrec_utils.models import MODELS
+
+    models = subparsers.add_parser(
+        "models",
+        help="list the models, or one model's settings",
+        description="Without NAME, one line per model: what it is and its paper. With NAME, every setting that "
+        "train accepts as --set KEY=VALUE, its default (as --set reads it) and what it means, and the "
+        "grid that --search tries.",
+    )
+    models.add_argument("name", nargs="?", metavar="NAME", help=f"one of: {', '.join(sorted(MODELS))}")
+    models.add_argument("--json", action="store_true", help="print one JSON object")
+    models.set_defaults(func=_models)
+
+
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
@@ -298,7 +363,8 @@ def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="a model or training setting, e.g. --set lr=0.001 --set hidden_dims=[600,200] (repeatable)",
+        help="a model or training setting, e.g. --set lr=0.001 --set hidden_dims=[600,200] (repeatable; "
+        "`sslrec models NAME` lists them)",
     )
     _add_search_options(train)
     train.add_argument(
@@ -546,6 +612,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sslrec", description="Tools of the SSL-Rec Book.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_data_parser(subparsers)
+    _add_models_parser(subparsers)
     _add_train_parser(subparsers)
     _add_evaluate_parser(subparsers)
     _add_recommend_parser(subparsers)

@@ -6,10 +6,15 @@ Every model config and the training config derive from `Config`; a checkpoint st
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import difflib
+import inspect
+import io
 import json
 import re
+import textwrap
+import tokenize
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -56,6 +61,23 @@ class Config:
     @classmethod
     def field_names(cls) -> list[str]:
         return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def field_docs(cls) -> dict[str, str]:
+        """What each field means: the comment that ends its line where a class defines it (the style's "each
+        field with a short comment"), so that the meaning is written once, beside the field.
+
+        A subclass that sets a new default with a comment of its own (BERT4Rec's ``dropout``) replaces the base
+        class's comment. ``sslrec models NAME`` prints these beside the defaults.
+
+        Returns:
+            field name -> meaning, in field order; ``""`` for a field without a comment (or without source code).
+        """
+        docs: dict[str, str] = {}
+        for klass in reversed(cls.__mro__):  # the bases first: a subclass's comment replaces theirs
+            if issubclass(klass, Config):
+                docs |= _field_comments(klass)
+        return {name: docs.get(name, "") for name in cls.field_names()}
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> Self:
@@ -106,6 +128,29 @@ class Config:
 
 # numbers Python reads but JSON refuses: .5, 5., -.5, +2, +1e-3 (a leading zero, as in 007, stays text)
 PYTHON_NUMBER = re.compile(r"[+-]?(\d+\.\d*|\.\d+)([eE][+-]?\d+)?|\+(0|[1-9]\d*)([eE][+-]?\d+)?")
+
+
+def _field_comments(klass: type) -> dict[str, str]:
+    """The comment at the end of each annotated line of `klass`'s own body (``name: T = v  # meaning``)."""
+    try:
+        source = textwrap.dedent(inspect.getsource(klass))
+    except (OSError, TypeError):  # no source file (a class defined in a REPL)
+        return {}
+    comments = {
+        token.start[0]: token.string.lstrip("#").strip()
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.COMMENT
+    }
+    body = next(node for node in ast.parse(source).body if isinstance(node, ast.ClassDef)).body
+    docs = {}
+    for node in body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            on_its_lines = [
+                comments.get(n, "") for n in range(node.lineno, (node.end_lineno or node.lineno) + 1)
+            ]
+            if any(on_its_lines):  # a long default wraps, and its comment with it
+                docs[node.target.id] = " ".join(c for c in on_its_lines if c)
+    return docs
 
 
 def parse_value(raw: str) -> Any:

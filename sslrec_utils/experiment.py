@@ -65,9 +65,9 @@ class DataSpec(Config):
         "ml-100k"  # MovieLens name (ml-100k, ml-1m, ml-20m), CSV/TSV/Parquet path, or synthetic:UxIxN
     )
     user_col: str = "user"  # column names, for a file
-    item_col: str = "item"
-    rating_col: str | None = None
-    time_col: str | None = None
+    item_col: str = "item"  # column names, for a file
+    rating_col: str | None = None  # rating column, for a file (None: every row is one interaction)
+    time_col: str | None = None  # time column, for a file (None: no time order)
     sep: str | None = None  # field separator, for a file (default: from the extension)
     threshold: float | None = None  # keep interactions with rating >= threshold (None: all are positives)
     min_user: int = 0  # k-core: drop users with fewer interactions (repeated with min_item until stable)
@@ -219,6 +219,27 @@ def resolve_configs(
     train_values = {**model_cls.train_defaults, **{k: v for k, v in train_changes.items() if v is not None}}
     train_values.update({k: v for k, v in settings.items() if k in train_keys and k not in model_keys})
     return model_cfg, TrainConfig.from_dict(train_values)
+
+
+def model_settings(model: str) -> pd.DataFrame:
+    """What ``--set KEY=VALUE`` (or `resolve_configs`'s settings) accepts for `model`, with the defaults it
+    trains with and what each setting means (`Config.field_docs`).
+
+    Returns:
+        one row per setting, the model's first, then the training ones with the model's ``train_defaults``
+        applied; columns ``group`` (``"model"`` or ``"training"``), ``key``, ``default`` and ``meaning``.
+
+    Raises:
+        ValueError: for an unknown model, listing the valid names.
+    """
+    model_cfg, train_cfg = resolve_configs(model)
+    rows = [
+        {"group": group, "key": key, "default": getattr(cfg, key), "meaning": meaning}
+        for group, cfg in (("model", model_cfg), ("training", train_cfg))
+        for key, meaning in cfg.field_docs().items()
+        if group == "model" or key not in model_cfg.field_names()  # a model key shadows a training one
+    ]
+    return pd.DataFrame(rows, columns=["group", "key", "default", "meaning"])
 
 
 def _split_assignment(item: str) -> tuple[str, Any]:

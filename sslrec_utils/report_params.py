@@ -29,9 +29,9 @@ class ReportParams(Config):
 
     dataset: str = "ml-100k"  # MovieLens name, synthetic:UxIxN, or a CSV/TSV/Parquet path
     user_col: str = "user"  # column names, for a file
-    item_col: str = "item"
-    rating_col: str | None = None  # None: every row is one interaction
-    time_col: str | None = None  # None: no time order
+    item_col: str = "item"  # column names, for a file
+    rating_col: str | None = None  # rating column (None: every row is one interaction)
+    time_col: str | None = None  # time column (None: no time order)
     sep: str | None = None  # field separator (None: from the file extension)
     threshold: float | None = None  # keep ratings >= threshold (None: keep all)
     min_user: int = 0  # k-core: drop users with fewer interactions
@@ -46,7 +46,7 @@ class ReportParams(Config):
     search: bool | None = None  # hyperparameter grid: None for closed-form models only, True all, False none
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     n_example_users: int = 3  # users whose recommendations are shown
-    title: str = "Recommendation report"
+    title: str = "Recommendation report"  # the report's heading
     data_dir: str | None = None  # MovieLens cache (None: $SSLREC_DATA or data/)
     runs_dir: str | None = None  # where run directories are written (None: a temporary folder)
     temp_dir: str | None = None  # where that temporary folder goes (None: the system's; run_report: its own)

@@ -106,6 +106,9 @@ def lr_factor(schedule: str, progress: float) -> float:
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig(Config):
+    """How `fit` trains and selects an epoch; a model's ``train_defaults`` change some of these (``sslrec models
+    NAME`` lists the values each model trains with, and what each setting means)."""
+
     epochs: int = 100  # maximum number of passes over the training data
     batch_size: int = 256  # users (autoencoders), interactions (BPR) or sequences per update
     lr: float = 1e-3  # Adam learning rate
@@ -116,7 +119,7 @@ class TrainConfig(Config):
     metric: str = "ndcg@10"  # validation metric that selects the best epoch
     ks: tuple[int, ...] = (10, 20)  # cut-offs reported
     eval_batch_size: int = 1024  # users scored at once
-    grad_clip: float | None = None  # max gradient norm, None for no clipping
+    grad_clip: float | None = None  # max gradient norm (None: no clipping)
     amp: bool = True  # bfloat16 autocast on CUDA (ignored elsewhere)
     seed: int = 2020  # seeds weights, dropout, shuffling and sampling
     device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1", "mps"

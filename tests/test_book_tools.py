@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -223,3 +224,33 @@ def test_an_executed_chapter_is_staged_where_the_toc_lists_it(tmp_path: Path, mo
     staged = json.loads((tmp_path / "ci-src" / "book" / "extra.ipynb").read_text())
     assert staged["cells"][0]["outputs"] == ran["cells"][0]["outputs"]
     assert not (tmp_path / "ci-src" / "notebooks" / "extra.ipynb").exists()
+
+
+def test_appendix_b_lists_each_config_field_with_its_meaning() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
+    import sslrec_book
+
+    from sslrec_utils.config import Config
+    from sslrec_utils.models.multvae import MultVAEConfig
+
+    lines = ["Mult-VAE's settings."]
+    sslrec_book._config_settings(None, "class", "MultVAEConfig", MultVAEConfig, None, lines)
+    assert lines[0] == "Mult-VAE's settings."  # a docstring of its own is kept
+    assert ":param dropout: input dropout probability, as in the paper" in lines
+    # the comment's text as written, not rST markup (|W| would be a substitution, * emphasis)
+    assert (
+        r":param lam: weight of lam \* \|\|W\|\|^2 on the weight matrices (the authors' Mult-VAE uses 0)"
+        in lines
+    )
+
+    @dataclasses.dataclass(frozen=True)
+    class Undocumented(Config):
+        width: int = 8  # units of the layer
+
+    generated = [Undocumented.__doc__]  # the docstring the dataclass made up, the signature again, goes
+    assert generated[0].startswith("Undocumented(")
+    sslrec_book._config_settings(None, "class", "Undocumented", Undocumented, None, generated)
+    assert [line for line in generated if line] == [":param width: units of the layer"]
+    untouched = ["A function's docstring."]
+    sslrec_book._config_settings(None, "function", "f", len, None, untouched)
+    assert untouched == ["A function's docstring."]

@@ -1,12 +1,16 @@
 import dataclasses
 import inspect
+import json
 from typing import Literal
 
 import pytest
 
+from sslrec_utils.cli import main
 from sslrec_utils.config import Config, ConfigError, did_you_mean, parse_value
-from sslrec_utils.models import MODELS, build_model, model_class, model_config, trained_by_epochs
+from sslrec_utils.experiment import DataSpec, model_settings
+from sslrec_utils.models import MODELS, build_model, model_class, model_config, summary, trained_by_epochs
 from sslrec_utils.models.transformer import TransformerEncoder
+from sslrec_utils.report_params import ReportParams
 from sslrec_utils.train import TrainConfig
 
 
@@ -187,3 +191,92 @@ def test_trained_by_epochs_answers_as_a_built_model_does(data):
     for name in MODELS:
         assert trained_by_epochs(name) == (not build_model(name, data, seed=0).closed_form), name
     assert {name for name in MODELS if not trained_by_epochs(name)} == {"pop", "itemnext", "ease", "itemknn"}
+
+
+@dataclasses.dataclass(frozen=True)
+class ToyChild(Toy):
+    lr: float = 0.5  # a larger step here
+    dims: tuple[int, ...] = (
+        8,
+        4,
+    )  # widths, the comment after a default written over lines
+    extra: int = 1
+
+
+def test_field_docs_read_each_fields_comment_and_a_subclass_replaces_it():
+    @dataclasses.dataclass(frozen=True)
+    class Documented(Config):
+        # a comment above a field is not its meaning (the configs keep their tuning notes there)
+        lr: float = 0.1  # step size
+        clip: float | None = None  # max norm (None: none)
+        plain: int = 0
+
+    assert Documented.field_docs() == {"lr": "step size", "clip": "max norm (None: none)", "plain": ""}
+    assert ToyChild.field_docs() == {
+        "lr": "a larger step here",
+        "dims": "widths, the comment after a default written over lines",
+        "mode": "",
+        "clip": "",
+        "flag": "",
+        "extra": "",
+    }
+
+
+@pytest.mark.parametrize(
+    "config", [*MODELS.values(), TrainConfig, DataSpec, ReportParams], ids=lambda c: c.__name__
+)
+def test_every_setting_says_what_it_means(config):
+    # `sslrec models NAME` prints these: a field without its comment would show a blank meaning
+    docs = config.field_docs()
+    assert list(docs) == config.field_names()
+    assert [name for name, meaning in docs.items() if len(meaning) < 5] == []
+    # a meaning is read beside the field, away from the source: no "see above"
+    assert [name for name, meaning in docs.items() if "above" in meaning] == []
+
+
+def test_model_settings_hold_the_defaults_a_run_trains_with():
+    table = model_settings("bert4rec")
+    rows = table.set_index("key")
+    assert list(table.columns) == ["group", "key", "default", "meaning"]
+    assert rows.loc["dropout", "group"] == "model"  # the model's own field, not the training one
+    assert rows.loc["dropout", "default"] == 0.0 and "dropout" in rows.loc["dropout", "meaning"]
+    assert rows.loc["patience", "default"] == MODELS["bert4rec"].train_defaults["patience"] == 40
+    assert rows.loc["lr", "default"] == TrainConfig().replace(**MODELS["bert4rec"].train_defaults).lr
+    assert rows.loc["ks", "default"] == (10, 20)
+    n_model = len(MODELS["bert4rec"].field_names())
+    assert list(table["group"]) == ["model"] * n_model + ["training"] * (len(table) - n_model)
+    assert set(table["key"]) == set(MODELS["bert4rec"].field_names()) | set(TrainConfig.field_names())
+    with pytest.raises(ValueError, match="did you mean 'sasrec'"):
+        model_settings("sasrx")
+
+
+def test_model_summaries_are_one_sentence():
+    assert summary("sasrec").startswith("SASRec (Kang & McAuley 2018): ")
+    assert summary("autorec").startswith(
+        'I-AutoRec (Sedhain et al. 2015, "AutoRec: Autoencoders'
+    )  # not cut at "al."
+    for name in MODELS:
+        assert summary(name).endswith(".") and "\n" not in summary(name), name
+
+
+def test_sslrec_models_lists_models_and_settings(capsys):
+    assert main(["models"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[: len(MODELS)]] == sorted(MODELS)
+    assert main(["models", "sgl"]) == 0
+    out = capsys.readouterr().out
+    assert "\n  drop_rate = 0.05 " in out and "\n  lr = 0.005 " in out  # SGL's own rate; LightGCN's lr
+    assert '\n  ssl_negatives = "all" ' in out and "\n  grad_clip = null " in out  # as --set reads them
+    assert "ssl_reg in [0.001, 0.003, 0.01]" in out and "closed form" not in out
+    assert main(["models", "pop"]) == 0
+    out = capsys.readouterr().out
+    assert "model settings (--set KEY=VALUE):\n  none\n" in out and "pop is fitted in closed form" in out
+    assert main(["models", "multvae", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    grid = {key: list(values) for key, values in MODELS["multvae"].search_space.items()}
+    assert record["model"] == "multvae" and record["grid"] == grid and grid  # its annealing grid
+    assert {"group": "model", "key": "hidden_dims", "default": [600, 200]}.items() <= record["settings"][
+        0
+    ].items()
+    assert main(["models", "sasrx"]) == 2
+    assert capsys.readouterr().err.strip().endswith("did you mean 'sasrec'?")

@@ -1,4 +1,5 @@
-"""Sphinx glue of the SSL-Rec Book: find the project's mermaid-cli and its configuration files.
+"""Sphinx glue of the SSL-Rec Book: find the project's mermaid-cli and its configuration files, and list the
+settings of each config class in appendix B.
 
 `_config.yml` names them relative to the project root (``node_modules/.bin/mmdc``,
 ``book/puppeteer-config.json``, ``book/mermaid-config.json``). sphinxcontrib-mermaid runs the command from the current directory, so a build
@@ -9,7 +10,9 @@ it, when mermaid-cli or chromium is missing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -80,7 +83,33 @@ def _drop_duplicate_scripts(app: Sphinx, pagename: str, templatename: str, conte
     scripts[:] = unique
 
 
+def _plain(text: str) -> str:
+    """`text` as rST shows it as written: ``|W|``, ``*`` and backquotes escaped, not markup."""
+    return re.sub(r"[\\`*|_]", lambda m: "\\" + m.group(), text)
+
+
+def _config_settings(
+    app: Sphinx, what: str, name: str, obj: object, options: object, lines: list[str]
+) -> None:
+    """Add its settings to the docstring of a config class (`sslrec_utils.config.Config`): each field's meaning,
+    the comment beside the field (`Config.field_docs`), so that appendix B shows them beside the defaults of the
+    signature, as ``sslrec models NAME`` does. The docstring a dataclass makes up when a class has
+    none (its signature, which autodoc shows anyway) is dropped."""
+    from sslrec_utils.config import Config as Settings  # imported by autodoc anyway; here only when used
+
+    is_settings = isinstance(obj, type) and issubclass(obj, Settings) and dataclasses.is_dataclass(obj)
+    if what != "class" or not is_settings:
+        return
+    if obj.__doc__ and obj.__doc__.startswith(f"{obj.__name__}("):
+        lines.clear()
+    # as :param: fields, which autodoc_typehints = "description" completes with each field's type
+    fields = [f":param {key}: {_plain(meaning)}" for key, meaning in obj.field_docs().items()]
+    if fields:
+        lines += ["", *fields, ""]
+
+
 def setup(app: Sphinx) -> dict[str, object]:
     app.connect("config-inited", _resolve, priority=900)
+    app.connect("autodoc-process-docstring", _config_settings, priority=600)  # after napoleon's conversion
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import re
+import sys
 import typing
 from collections.abc import Mapping
 from typing import Any
@@ -56,6 +58,18 @@ def config_class(name: str) -> type[ModelConfig]:
             f"unknown model {name!r}; valid models: {sorted(MODELS)}{did_you_mean(name, MODELS)}"
         )
     return MODELS[name]
+
+
+def summary(name: str) -> str:
+    """The first sentence of model `name`'s module docstring (what it is, and the paper), for listings.
+
+    Raises:
+        ValueError: for an unknown model, listing the valid names.
+    """
+    doc = sys.modules[config_class(name).__module__].__doc__ or ""
+    paragraph = " ".join(doc.split("\n\n")[0].split())
+    sentence = re.split(r"(?<! al)(?<=\.)\s+(?=[A-Z])", paragraph)[0]  # not after "et al."
+    return sentence.rstrip(",:;") + ("" if sentence.endswith(".") else ".")  # one cut before a formula
 
 
 def model_config(name: str, overrides: Mapping[str, Any] | None = None) -> ModelConfig:

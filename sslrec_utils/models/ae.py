@@ -15,6 +15,8 @@ from sslrec_utils.models.base import Batch, ModelConfig, Recommender, StepInfo, 
 
 @dataclasses.dataclass(frozen=True)
 class AEConfig(ModelConfig):
+    """Hyperparameters of `AE`; ``sslrec models ae`` says what each means."""
+
     name: ClassVar[str] = "ae"
     train_defaults: ClassVar[dict[str, object]] = {
         "batch_size": 32,

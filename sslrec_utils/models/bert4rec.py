@@ -33,6 +33,8 @@ from sslrec_utils.models.transformer import TransformerConfig, TransformerEncode
 
 @dataclasses.dataclass(frozen=True)
 class BERT4RecConfig(TransformerConfig):
+    """Hyperparameters of `BERT4Rec`; ``sslrec models bert4rec`` says what each means."""
+
     name: ClassVar[str] = "bert4rec"
     # chosen on ml-100k (loo, ties in time ordered by item ID as before 2026-12-01) validation NDCG@10, seed 2020
     # (RecBole: mask 0.2, dropout 0.2); the search (benchmarks/results/tuning/bert4rec): last_prob 0.5 -> 0.8 raised
@@ -58,12 +60,12 @@ class BERT4RecConfig(TransformerConfig):
     mask_prob: float = 0.4  # probability that an item of a training window is masked
     last_prob: float = 0.8  # fraction of training windows that mask only their latest item
     stride: int | None = 5  # windows="all": a window ends every `stride` items (None: max_len, no overlap)
-    dropout: float = 0.0  # none: chosen on validation (above); SASRec and CL4SRec keep TransformerConfig's
-    attn_dropout: float = 0.0
+    dropout: float = 0.0  # dropout on the embeddings and each residual branch: none, on validation
+    attn_dropout: float = 0.0  # dropout on attention weights: none (SASRec and CL4SRec keep 0.2)
     # the loss's mean: over masked positions (the authors') or over windows, each window's positions averaged
     # first, so that a last-only window weighs as much as a cloze window (module docstring); screened at the
     # former tiling, seed 2020: 0.0581 per window against 0.0630 per position (tuning/bert4rec-loss-mean)
-    loss_mean: Literal["position", "window"] = "position"
+    loss_mean: Literal["position", "window"] = "position"  # mean over masked positions, or over windows
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -30,6 +30,8 @@ from sslrec_utils.models.transformer import TransformerConfig
 
 @dataclasses.dataclass(frozen=True)
 class CL4SRecConfig(TransformerConfig):
+    """Hyperparameters of `CL4SRec`; ``sslrec models cl4srec`` says what each means."""
+
     name: ClassVar[str] = "cl4srec"
     # chosen on ml-100k loo validation NDCG@10. With ties in time ordered by item ID (before 2026-12-01), seed
     # 2020 (benchmarks/results/tuning/cl4srec): cl_weight {0.01, 0.03, 0.1} x temperature {0.2, 1.0}, and the
@@ -42,7 +44,7 @@ class CL4SRecConfig(TransformerConfig):
     temperature: float = 1.0  # of the contrastive loss; 1: none, as in the paper
     # the contrastive loss (module docstring): the searches above were made with infonce; the paper's nt_xent
     # gave 0.0653 at cl_weight 0.003, 0.0528 at 0.1, 0.0742 at 0.0003 (seed 2020, tuning/cl4srec-nt-xent)
-    cl_loss: Literal["infonce", "nt_xent"] = "infonce"
+    cl_loss: Literal["infonce", "nt_xent"] = "infonce"  # contrastive loss: InfoNCE, or the paper's NT-Xent
     crop_rate: float = 0.6  # eta: a crop keeps this fraction of the items (a contiguous run)
     mask_rate: float = 0.3  # gamma: a mask replaces this fraction of the items by [mask]
     reorder_rate: float = 0.6  # beta: a reorder shuffles a contiguous run of this fraction of the items

@@ -30,6 +30,8 @@ from sslrec_utils.models.base import Batch, ModelConfig, Recommender, TrainData
 
 @dataclasses.dataclass(frozen=True)
 class EASEConfig(ModelConfig):
+    """Hyperparameters of `EASE`; ``sslrec models ease`` says what each means."""
+
     # Defaults chosen on mean validation NDCG@10 over seeds 2020-2022 (ml-100k holdout) from the grid
     # reg {100, 200, 300, 500, 800} x user_weight {0, 0.25, 0.5} x pop_penalty {0, 0.1, 0.2}, plus user_weight
     # {0.75, 1} with reg {300, 500, 800}; the runner then picks reg per split from `search_space`. Run again

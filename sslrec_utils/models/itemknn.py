@@ -30,6 +30,8 @@ DENSE_LIMIT = 2**26  # score through a dense S (256 MB float32) up to this many 
 
 @dataclasses.dataclass(frozen=True)
 class ItemKNNConfig(ModelConfig):
+    """Hyperparameters of `ItemKNN`; ``sslrec models itemknn`` says what each means."""
+
     # k and shrink default to RecBole's; user_weight was chosen on mean validation NDCG@10 over seeds 2020-2022
     # (ml-100k holdout) from {0, 0.25, 0.5, 0.75, 1} x k {100, 200, 300} x shrink {0, 10} (at k=100, shrink=0:
     # 0.229 for 0, 0.245 for 1; benchmarks/results/tuning/itemknn-user-weight). The runner picks k and shrink

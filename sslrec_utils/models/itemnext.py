@@ -24,6 +24,8 @@ from sslrec_utils.models.base import Batch, ModelConfig, Recommender, TrainData
 
 @dataclasses.dataclass(frozen=True)
 class ItemNextConfig(ModelConfig):
+    """Hyperparameters of `ItemNext`; ``sslrec models itemnext`` says what each means."""
+
     name: ClassVar[str] = "itemnext"
     search_space: ClassVar[dict[str, tuple[Any, ...]]] = {"smoothing": (0.1, 1.0, 10.0, 100.0)}
     smoothing: float = 1.0  # a: weight of the popularity prior, in pseudo-transitions

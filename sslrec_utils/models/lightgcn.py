@@ -110,6 +110,8 @@ class LightGCN(Recommender):
 
 @dataclasses.dataclass(frozen=True)
 class LightGCNConfig(ModelConfig):
+    """Hyperparameters of `LightGCN`; ``sslrec models lightgcn`` says what each means."""
+
     name: ClassVar[str] = "lightgcn"
     # Chosen on ml-100k holdout validation NDCG@10 (seed 2020, at the paper's reg 1e-4;
     # benchmarks/results/tuning/lightgcn-lr-layers and lightgcn-reg): Adam lr 5e-3 (0.247) beat 2e-3 (0.234,
@@ -125,13 +127,13 @@ class LightGCNConfig(ModelConfig):
         "patience": 15,
     }
     search_space: ClassVar[Mapping[str, tuple[Any, ...]]] = {"reg": (1e-4, 3e-4, 1e-3, 3e-3)}
-    embedding_dim: int = 64  # d, as in the paper
+    embedding_dim: int = 64  # width d of the user and item embeddings, as in the paper
     # K propagation layers: the paper's 3 (at reg 1e-3, 2 gave 0.256 in tuning/lightgcn-lr-layers, 3 gave 0.261 in
     # tuning/lightgcn-reg)
-    n_layers: int = 3
+    n_layers: int = 3  # K: propagation layers
     # L2 weight on the batch's layer-0 embeddings: the paper's 1e-4 gave validation NDCG@10 0.247, 1e-3 0.261
     # (3e-4 0.249, 3e-3 0.239, 1e-2 0.210; tuning/lightgcn-reg): this small, dense data set wants 10x the paper's
-    reg: float = 1e-3
+    reg: float = 1e-3  # L2 weight on the batch's layer-0 embeddings
 
     model: ClassVar[type[LightGCN]] = LightGCN  # subclasses name their model; all take the same graph
 

@@ -42,7 +42,7 @@ class MultVAEConfig(ModelConfig):
     hidden_dims: tuple[int, ...] = (600, 200)  # encoder widths, the last the latent size (paper)
     dropout: float = 0.5  # input dropout probability, as in the paper
     anneal_cap: float = 0.5  # largest KL weight beta (paper: 0.2; chosen on validation)
-    total_anneal_steps: int = 100  # updates over which beta grows from 0 to anneal_cap (paper: 40000, below)
+    total_anneal_steps: int = 100  # updates over which beta grows from 0 to anneal_cap (paper: 40000)
     lam: float = 0.0  # weight of lam * ||W||^2 on the weight matrices (the authors' Mult-VAE uses 0)
 
     def __post_init__(self) -> None:

@@ -14,6 +14,8 @@ from sslrec_utils.models.base import Batch, ModelConfig, Recommender, TrainData
 
 @dataclasses.dataclass(frozen=True)
 class PopConfig(ModelConfig):
+    """`Pop` has no hyperparameters; ``sslrec models pop`` lists the training settings it reads."""
+
     name: ClassVar[str] = "pop"
 
     def build(self, data: TrainData) -> Pop:

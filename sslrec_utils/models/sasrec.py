@@ -38,6 +38,8 @@ def other_items(targets: Tensor, n_items: int, generator: torch.Generator) -> Te
 
 @dataclasses.dataclass(frozen=True)
 class SASRecConfig(TransformerConfig):
+    """Hyperparameters of `SASRec`; ``sslrec models sasrec`` says what each means."""
+
     name: ClassVar[str] = "sasrec"
     # TransformerConfig's defaults were chosen with ties in time ordered by item ID; with ties in a random order
     # RecBole's dropout 0.5 lost on validation NDCG@10 over seeds 2020-2022 (0.0720 against 0.0765, higher on one

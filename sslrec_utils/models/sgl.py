@@ -70,6 +70,8 @@ class SGL(LightGCN):
 
 @dataclasses.dataclass(frozen=True)
 class SGLConfig(LightGCNConfig):
+    """Hyperparameters of `SGL`; ``sslrec models sgl`` says what each means."""
+
     name: ClassVar[str] = "sgl"
     search_space: ClassVar[Mapping[str, tuple[Any, ...]]] = {"ssl_reg": (1e-3, 3e-3, 1e-2)}
     # Searched on validation NDCG@10 (seed 2020) with LightGCN's training defaults, reg = 1e-3 and the batch's
@@ -83,9 +85,9 @@ class SGLConfig(LightGCNConfig):
     # edge-drop rate, at temperature 0.1, under its own rule (tuning/sgl-drop-rate): 0.05 and 0.2 both beat the
     # paper's 0.1 on every seed, 0.2595 +- 0.0019 and 0.2588 +- 0.0030 against 0.2583 +- 0.0027; the rule took the
     # higher mean, 0.05, though the three differ by less than the spread between seeds.
-    ssl_reg: float = 3e-3  # weight of the InfoNCE term (the paper's lambda_1; its 0.1 fails here, see above)
-    ssl_temp: float = 0.1  # InfoNCE temperature tau (the paper's 0.2 before the screening above; in its grid)
-    drop_rate: float = 0.05  # chance of dropping each edge in a view (the paper's rho: 0.1; see above)
+    ssl_reg: float = 3e-3  # weight of the InfoNCE term (the paper's lambda_1: 0.1 stalls BPR on ml-100k)
+    ssl_temp: float = 0.1  # InfoNCE temperature tau (from the paper's grid, on validation; its 0.2)
+    drop_rate: float = 0.05  # chance of dropping each edge in a view (the paper's rho: 0.1; on validation)
     # InfoNCE's negatives: as in the paper, SGL-Torch and RecBole, all users (items) of the other view, or the
     # batch's distinct nodes (SELFRec's form; the searches above ran with it). The paper's form won the validation
     # screening of tuning/sgl-negatives under its rule, 0.2582 +- 0.0020 against 0.2580 +- 0.0011 over seeds
@@ -94,7 +96,7 @@ class SGLConfig(LightGCNConfig):
     # tuning/sgl-negatives). Its similarities take up to batch_size x (n_users + n_items) floats, kept for the
     # backward pass: up to 8 GB per million nodes in float32 at the default batch of 2048 (ml-100k: 21 MB), more
     # with their gradient; on a much larger graph, take a smaller batch_size or "batch" (batch-sized).
-    ssl_negatives: Literal["batch", "all"] = "all"
+    ssl_negatives: Literal["batch", "all"] = "all"  # negatives: every node of the other view, or the batch's
     model: ClassVar[type[LightGCN]] = SGL
 
     def __post_init__(self) -> None:

@@ -55,6 +55,8 @@ class SimGCL(LightGCN):
 
 @dataclasses.dataclass(frozen=True)
 class SimGCLConfig(LightGCNConfig):
+    """Hyperparameters of `SimGCL`; ``sslrec models simgcl`` says what each means."""
+
     name: ClassVar[str] = "simgcl"
     search_space: ClassVar[Mapping[str, tuple[Any, ...]]] = {"cl_weight": (1e-3, 5e-3, 1e-2)}
     # Searched on validation NDCG@10 (seed 2020; benchmarks/results/tuning/simgcl-cl-weight) with LightGCN's
@@ -66,7 +68,7 @@ class SimGCLConfig(LightGCNConfig):
     # lengths eps 0.05 and 0.2 gave 0.2552 and 0.2547 (at cl_weight 1e-2). The temperature, screened at 0.005
     # under its own rule (tuning/simgcl-temp): 0.1 and 0.5 gave 0.2576 and 0.2579 on seed 2020, below 0.2's 0.2608.
     cl_weight: float = 5e-3  # weight lambda of the InfoNCE term (the paper searches 0.005..1; 0.2 for Yelp)
-    cl_temp: float = 0.2  # InfoNCE temperature tau (the paper's 0.2; kept by the screening above)
+    cl_temp: float = 0.2  # InfoNCE temperature tau (the paper's 0.2, kept on validation)
     eps: float = 0.1  # length of the noise added per layer (the paper's 0.1)
     skip_ego: bool = False  # True: final embeddings average layers 1..K as the authors' code; False: 0..K
     model: ClassVar[type[LightGCN]] = SimGCL

@@ -45,6 +45,8 @@ class XSimGCL(SimGCL):
 
 @dataclasses.dataclass(frozen=True)
 class XSimGCLConfig(SimGCLConfig):
+    """Hyperparameters of `XSimGCL`; ``sslrec models xsimgcl`` says what each means."""
+
     name: ClassVar[str] = "xsimgcl"
     search_space: ClassVar[Mapping[str, tuple[Any, ...]]] = {
         "cl_weight": (1e-3, 5e-3, 1e-2),
@@ -59,7 +61,7 @@ class XSimGCLConfig(SimGCLConfig):
     # length was then screened at that weight, under its own rule (tuning/xsimgcl-eps): eps 0.05 gave 0.2620 +-
     # 0.0026 against 0.1's 0.2590, higher on every seed (eps 0.2: 0.2573 on seed 2020, against 0.2626).
     cl_temp: float = 0.15  # InfoNCE temperature tau (the authors' 0.15)
-    eps: float = 0.05  # noise length per layer (0.1, SimGCL's, before the screening above; in SimGCL's grid)
+    eps: float = 0.05  # length of the noise added per layer (on validation, from SimGCL's grid)
     cl_layer: int = 1  # l*: the layer whose noisy embeddings are contrasted with the final ones (1..n_layers)
     model: ClassVar[type[LightGCN]] = XSimGCL
 
