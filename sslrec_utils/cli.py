@@ -275,7 +275,8 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
 
 def _train(args: argparse.Namespace) -> int:
     """Train one model with validation selection, test it, write the run directory, print a JSON summary."""
-    from sslrec_utils.experiment import RUN_FILES, RUN_SIGNATURE, DataSpec, run_experiment
+    from sslrec_utils.experiment import RUN_FILES, RUN_SIGNATURE, DataSpec, is_file_dataset, run_experiment
+    from sslrec_utils.models import reads_sequences
     from sslrec_utils.outdir import check_out, staged
     from sslrec_utils.profiling import reuse_freed_memory
 
@@ -286,6 +287,13 @@ def _train(args: argparse.Namespace) -> int:
     spec = DataSpec(
         dataset=args.dataset, seed=args.seed, data_dir=args.data_dir, **given
     ).with_absolute_paths()
+    if reads_sequences(args.model) and is_file_dataset(spec.dataset) and spec.time_col is None:
+        order = {"random": f"random, tie seed {spec.tie_seed}", "row": "the file's rows", "item": "item ID"}
+        warnings.warn(
+            f"{args.model} reads each user's history in time order, but without --time-col every timestamp is 0, "
+            f"so each history is in the order --ties sets ({order[spec.ties]}), not the order of events",
+            stacklevel=1,
+        )
     out = expand_user(args.out).resolve()  # a symlink: the folder it points to
     # only rank 0 writes OUT, so only it checks: across nodes without a shared file system, another node's
     # folder of that name is not the run's (torchrun stops the other ranks when rank 0 fails). The rank comes

@@ -13,7 +13,8 @@ import pandas as pd
 
 from sslrec_utils.data import Interactions, dataset_info
 from sslrec_utils.experiment import is_file_dataset
-from sslrec_utils.report_params import ReportParams, score_inputs
+from sslrec_utils.models import reads_sequences
+from sslrec_utils.report_params import ReportParams
 
 LEADERBOARD_METRICS = ("ndcg", "recall")  # reported at every K, mean and std over seeds
 
@@ -203,7 +204,7 @@ def describe(params: ReportParams) -> str:
 
 def _ties(params: ReportParams) -> str:
     """How equal timestamps were ordered, where it matters: a protocol or a model that orders by time."""
-    if params.split != "loo" and not any("seqs" in score_inputs(m) for m in params.models):
+    if params.split != "loo" and not any(map(reads_sequences, params.models)):
         return ""
     order = {"random": f"at random (tie seed {params.tie_seed})", "row": "by file row", "item": "by item ID"}
     return f" (a user's interactions with equal timestamps ordered {order[params.ties]})"
@@ -287,7 +288,7 @@ def conclusion(
             f"{_names(capped)} still improved at the last allowed epoch ({params.epochs}): the scores are lower "
             "bounds; raise EPOCHS."
         )
-    sequential = [m for m in params.models if "seqs" in score_inputs(m)]
+    sequential = [m for m in params.models if reads_sequences(m)]
     if sequential and is_file_dataset(params.dataset) and params.time_col is None:
         caveats.append(
             f"{_names(sequential)} read each user's history in time order, but the file was read without a "

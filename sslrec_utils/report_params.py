@@ -19,7 +19,7 @@ from sslrec_utils.data.download import expand_user
 from sslrec_utils.data.files import PARQUET, SEPARATORS, near_file, parse_sep, sep_hint
 from sslrec_utils.data.files import _format as file_format
 from sslrec_utils.experiment import DataSpec, is_file_dataset
-from sslrec_utils.models import MODELS, model_class
+from sslrec_utils.models import MODELS
 from sslrec_utils.splits import SPLITTERS
 
 
@@ -158,12 +158,6 @@ class ReportParams(Config):
 
 
 PARAMETER_NAMES = tuple(f.name.upper() for f in dataclasses.fields(ReportParams))
-
-
-def score_inputs(model: str) -> tuple[str, ...]:
-    """What the model's class scores from: ``"users"`` (a learned user ID), ``"rows"`` (interaction rows) or
-    ``"seqs"`` (time-ordered sequences); () if unknown."""
-    return tuple(getattr(model_class(model), "score_inputs", ()))
 
 
 def _check_unique(name: str, values: Sequence[object]) -> None:

@@ -8,7 +8,15 @@ import pytest
 from sslrec_utils.cli import main
 from sslrec_utils.config import Config, ConfigError, did_you_mean, parse_value
 from sslrec_utils.experiment import DataSpec, model_settings
-from sslrec_utils.models import MODELS, build_model, model_class, model_config, summary, trained_by_epochs
+from sslrec_utils.models import (
+    MODELS,
+    build_model,
+    model_class,
+    model_config,
+    reads_sequences,
+    summary,
+    trained_by_epochs,
+)
 from sslrec_utils.models.transformer import TransformerEncoder
 from sslrec_utils.report_params import ReportParams
 from sslrec_utils.train import TrainConfig
@@ -191,6 +199,7 @@ def test_trained_by_epochs_answers_as_a_built_model_does(data):
     for name in MODELS:
         assert trained_by_epochs(name) == (not build_model(name, data, seed=0).closed_form), name
     assert {name for name in MODELS if not trained_by_epochs(name)} == {"pop", "itemnext", "ease", "itemknn"}
+    assert {name for name in MODELS if reads_sequences(name)} == {"sasrec", "bert4rec", "cl4srec", "itemnext"}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -142,6 +142,24 @@ def test_sslrec_train_cut_short_writes_its_run_and_exits_130(csv_spec, tmp_path,
     assert (out / "checkpoint.pt").is_file()
 
 
+def test_sslrec_train_warns_when_a_sequence_model_has_no_time_order(csv_spec, tmp_path, capsys):
+    from sslrec_utils.cli import main
+
+    data = ["--dataset", csv_spec.dataset, "--user-col", "who", "--item-col", "what", "--epochs", "1", "-q"]
+    assert (
+        main(["train", "--model", "sasrec", *data, "--out", str(tmp_path / "a"), "--set", "max_len=8"]) == 0
+    )
+    assert capsys.readouterr().err.splitlines() == [
+        "sslrec: warning: sasrec reads each user's history in time order, but without --time-col every timestamp "
+        "is 0, so each history is in the order --ties sets (random, tie seed 0), not the order of events"
+    ]
+    # with the time column, or for a model that reads no order, nothing to say
+    timed = ["--time-col", "ts", "--set", "max_len=8"]
+    assert main(["train", "--model", "sasrec", *data, *timed, "--out", str(tmp_path / "b")]) == 0
+    assert main(["train", "--model", "ease", *data, "--out", str(tmp_path / "c")]) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_sigterm_stops_sslrec_train_as_ctrl_c_does(csv_spec, tmp_path, monkeypatch, capsys):
     # `kill`, `timeout` or a batch scheduler send SIGTERM: the best epoch so far is tested and written
     import sslrec_utils.experiment as experiment

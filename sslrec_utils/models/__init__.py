@@ -82,6 +82,12 @@ def model_config(name: str, overrides: Mapping[str, Any] | None = None) -> Model
     return config_class(name).from_dict(dict(overrides or {}))
 
 
+def reads_sequences(name: str) -> bool:
+    """Whether model `name` scores from each user's history in time order (SASRec, BERT4Rec, CL4SRec and the
+    item-to-item baseline), so that the order of a user's interactions, and a time column, matter to it."""
+    return "seqs" in getattr(model_class(name), "score_inputs", ())
+
+
 def model_class(model: str) -> type[Recommender] | None:
     """The class of the registered model `model` (its config's ``model``, else the return type of its
     ``build``), or None if that does not resolve."""
