@@ -187,7 +187,9 @@ def _models(args: argparse.Namespace) -> int:
     lefts = [f"  {k} = {json.dumps(v)}" for k, v in zip(table["key"], table["default"], strict=True)]
     width = max(map(len, lefts)) + 2
     for group in ("model", "training"):
-        defaults = " and the defaults this model trains with" if group == "training" else ""
+        defaults = {"model": "", "training": " and the defaults this model trains with"}[group]
+        if group == "training" and not trained_by_epochs(args.name):
+            defaults = f"; fitted in closed form, {args.name} reads only these"
         print(f"\n{group} settings (--set KEY=VALUE){defaults}:")
         if not (table["group"] == group).any():
             print("  none")
@@ -198,9 +200,6 @@ def _models(args: argparse.Namespace) -> int:
                         meaning, 110, initial_indent=left.ljust(width), subsequent_indent=" " * width
                     )
                 )
-    if not trained_by_epochs(args.name):
-        print(f"\n{args.name} is fitted in closed form: of the training settings it reads only metric, ks,")
-        print("eval_batch_size, seed and device.")
     if grid:
         print("\nsearched on validation with --search (by default for closed-form models):")
         for key, values in grid.items():

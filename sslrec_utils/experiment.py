@@ -35,10 +35,25 @@ from sslrec_utils.data.movielens import DATASETS
 from sslrec_utils.data.synthetic import parse_synthetic, synthetic_interactions
 from sslrec_utils.distributed import DistContext
 from sslrec_utils.metrics import check_k
-from sslrec_utils.models import ModelConfig, Recommender, build_model, config_class, model_config
+from sslrec_utils.models import (
+    ModelConfig,
+    Recommender,
+    build_model,
+    config_class,
+    model_config,
+    trained_by_epochs,
+)
 from sslrec_utils.models.base import TrainData
 from sslrec_utils.splits import SPLITTERS, Split, make_split
-from sslrec_utils.train import FitResult, TrainConfig, evaluate_model, fit, resolve_device, save_checkpoint
+from sslrec_utils.train import (
+    CLOSED_FORM_SETTINGS,
+    FitResult,
+    TrainConfig,
+    evaluate_model,
+    fit,
+    resolve_device,
+    save_checkpoint,
+)
 
 
 def summary_keys(ks: Sequence[int]) -> list[str]:
@@ -227,17 +242,20 @@ def model_settings(model: str) -> pd.DataFrame:
 
     Returns:
         one row per setting, the model's first, then the training ones with the model's ``train_defaults``
-        applied; columns ``group`` (``"model"`` or ``"training"``), ``key``, ``default`` and ``meaning``.
+        applied (for a closed-form model, only those its fit reads: `CLOSED_FORM_SETTINGS`); columns ``group``
+        (``"model"`` or ``"training"``), ``key``, ``default`` and ``meaning``.
 
     Raises:
         ValueError: for an unknown model, listing the valid names.
     """
     model_cfg, train_cfg = resolve_configs(model)
+    read = TrainConfig.field_names() if trained_by_epochs(model) else CLOSED_FORM_SETTINGS
     rows = [
         {"group": group, "key": key, "default": getattr(cfg, key), "meaning": meaning}
         for group, cfg in (("model", model_cfg), ("training", train_cfg))
         for key, meaning in cfg.field_docs().items()
-        if group == "model" or key not in model_cfg.field_names()  # a model key shadows a training one
+        # a model key shadows a training one
+        if group == "model" or (key in read and key not in model_cfg.field_names())
     ]
     return pd.DataFrame(rows, columns=["group", "key", "default", "meaning"])
 

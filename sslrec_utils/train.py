@@ -86,6 +86,9 @@ def set_seed(seed: int) -> None:
 
 
 LR_SCHEDULES = ("constant", "linear", "cosine")
+# the `TrainConfig` fields that fitting a closed-form model (Pop, EASE, ...) and choosing its grid point read:
+# it has no optimiser, batches or epochs
+CLOSED_FORM_SETTINGS = ("metric", "ks", "eval_batch_size", "seed", "device", "progress")
 
 
 def lr_factor(schedule: str, progress: float) -> float:

@@ -279,7 +279,9 @@ def test_sslrec_models_lists_models_and_settings(capsys):
     assert "ssl_reg in [0.001, 0.003, 0.01]" in out and "closed form" not in out
     assert main(["models", "pop"]) == 0
     out = capsys.readouterr().out
-    assert "model settings (--set KEY=VALUE):\n  none\n" in out and "pop is fitted in closed form" in out
+    assert (
+        "model settings (--set KEY=VALUE):\n  none\n" in out and "pop reads only these:\n  metric = " in out
+    )
     assert main(["models", "multvae", "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
     grid = {key: list(values) for key, values in MODELS["multvae"].search_space.items()}

@@ -10,6 +10,7 @@ from sslrec_utils.models import build_model
 from sslrec_utils.models.base import Recommender, TrainData
 from sslrec_utils.splits import holdout_split
 from sslrec_utils.train import (
+    CLOSED_FORM_SETTINGS,
     TrainConfig,
     evaluate_model,
     fit,
@@ -281,3 +282,27 @@ def test_a_model_built_for_other_data_is_refused_by_name_not_by_a_matrix_product
     with pytest.raises(ValueError, match=message):
         TrainedRecommender(model, split)
     assert evaluate_model(model, other, "test").n_users > 0  # its own split is scored
+
+
+class ReadSettings(TrainConfig):
+    """A `TrainConfig` that records which of its fields are read (after construction checked them all)."""
+
+    def __getattribute__(self, name: str):
+        if name in TrainConfig.__dataclass_fields__ and "read" in object.__getattribute__(self, "__dict__"):
+            object.__getattribute__(self, "read").add(name)
+        return object.__getattribute__(self, name)
+
+
+@pytest.mark.parametrize("model", ["pop", "ease", "itemknn"])
+def test_a_closed_form_fit_reads_only_the_settings_it_lists(model):
+    # `sslrec models NAME` shows a closed-form model only these training settings: the others would do nothing
+    from sslrec_utils.experiment import model_settings, resolve_configs, train_on_split
+
+    split = holdout_split(clustered_interactions(n_users=40), seed=1)
+    model_cfg, train_cfg = resolve_configs(model, progress=False, device="cpu")
+    recording = ReadSettings(**train_cfg.to_dict())
+    object.__setattr__(recording, "read", set())
+    train_on_split(split, model_cfg, recording, search=True)
+    assert recording.read and recording.read <= set(CLOSED_FORM_SETTINGS)
+    shown = model_settings(model).query("group == 'training'")["key"]
+    assert list(shown) == [k for k in TrainConfig.field_names() if k in CLOSED_FORM_SETTINGS]
