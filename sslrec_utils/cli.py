@@ -186,11 +186,14 @@ def _models(args: argparse.Namespace) -> int:
     # each default as --set reads it: JSON ([600, 200], null, true, "all")
     lefts = [f"  {k} = {json.dumps(v)}" for k, v in zip(table["key"], table["default"], strict=True)]
     width = max(map(len, lefts)) + 2
-    for group in ("model", "training"):
-        defaults = {"model": "", "training": " and the defaults this model trains with"}[group]
-        if group == "training" and not trained_by_epochs(args.name):
-            defaults = f"; fitted in closed form, {args.name} reads only these"
-        print(f"\n{group} settings (--set KEY=VALUE){defaults}:")
+    headings = {
+        "model": "model settings (--set KEY=VALUE)",
+        "training": "training settings (--set KEY=VALUE) and the defaults this model trains with"
+        if trained_by_epochs(args.name)
+        else f"training settings (--set KEY=VALUE); fitted in closed form, {args.name} reads only these",
+    }
+    for group, heading in headings.items():
+        print(f"\n{heading}:")
         if not (table["group"] == group).any():
             print("  none")
         for left, meaning, of_group in zip(lefts, table["meaning"], table["group"] == group, strict=True):

@@ -272,6 +272,8 @@ def test_sslrec_models_lists_models_and_settings(capsys):
     assert main(["models"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines[: len(MODELS)]] == sorted(MODELS)
+    assert main(["models", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {name: summary(name) for name in sorted(MODELS)}
     assert main(["models", "sgl"]) == 0
     out = capsys.readouterr().out
     assert "\n  drop_rate = 0.05 " in out and "\n  lr = 0.005 " in out  # SGL's own rate; LightGCN's lr
