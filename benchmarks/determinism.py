@@ -23,8 +23,7 @@ import pandas as pd
 import torch
 
 from sslrec_utils.experiment import DataSpec, load_split, resolve_configs, train_on_split
-from sslrec_utils.models import MODELS, trained_by_epochs
-from sslrec_utils.report_params import score_inputs
+from sslrec_utils.models import MODELS, reads_sequences, trained_by_epochs
 from sslrec_utils.splits import Split
 from sslrec_utils.train import intra_op_threads
 
@@ -54,7 +53,7 @@ def measure(
     splits: dict[str, Split] = {}
     rows = []
     for name in models:
-        kind = "loo" if "seqs" in score_inputs(name) else "holdout"
+        kind = "loo" if reads_sequences(name) else "holdout"
         if kind not in splits:
             splits[kind] = load_split(DataSpec(dataset=dataset, split=kind, seed=seed))[0]
         start = time.perf_counter()
