@@ -61,6 +61,7 @@ from sslrec_utils.data import (  # noqa: E402
     dataset_info,
     load_interactions,
     load_movielens,
+    tie_order_text,
 )
 from sslrec_utils.data.download import expand_user  # noqa: E402
 from sslrec_utils.data.files import near_file  # noqa: E402
@@ -82,11 +83,7 @@ def _data_info(args: argparse.Namespace) -> int:
     """Print users, items, interactions and density of a MovieLens name or an interaction file."""
     path = expand_user(args.data)
     if args.data in DATASETS and not path.is_file():  # a folder of that name (an unpacked zip) is not the log
-        given = [
-            f"--{name.replace('_', '-')}"
-            for name in ("user_col", "item_col", "rating_col", "time_col", "sep")
-            if getattr(args, name) is not None
-        ]
+        given = [f"--{name.replace('_', '-')}" for name in _COLUMN_OPTIONS if getattr(args, name) is not None]
         if given:  # as train refuses them: not silently ignored
             raise ValueError(f"{', '.join(given)} describe a file, but {args.data!r} is not one")
         ratings = load_movielens(args.data, args.data_dir, progress=not args.quiet).ratings
@@ -237,7 +234,8 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
 
 # options describing a user's file and its preprocessing, shared by train and report; None = not given (the
 # defaults of `experiment.DataSpec` apply)
-_FILE_OPTIONS = ("user_col", "item_col", "rating_col", "time_col", "sep", "threshold", "min_user", "min_item")
+_COLUMN_OPTIONS = ("user_col", "item_col", "rating_col", "time_col", "sep")  # how to read a file
+_FILE_OPTIONS = (*_COLUMN_OPTIONS, "threshold", "min_user", "min_item")
 
 
 def _add_file_options(parser: argparse.ArgumentParser) -> None:
@@ -290,10 +288,9 @@ def _train(args: argparse.Namespace) -> int:
         dataset=args.dataset, seed=args.seed, data_dir=args.data_dir, **given
     ).with_absolute_paths()
     if reads_sequences(args.model) and is_file_dataset(spec.dataset) and spec.time_col is None:
-        order = {"random": f"random, tie seed {spec.tie_seed}", "row": "the file's rows", "item": "item ID"}
         warnings.warn(
             f"{args.model} reads each user's history in time order, but without --time-col every timestamp is 0, "
-            f"so each history is in the order --ties sets ({order[spec.ties]}), not the order of events",
+            f"so each history is ordered {tie_order_text(spec.ties, spec.tie_seed)} (--ties), not by time",
             stacklevel=1,
         )
     out = expand_user(args.out).resolve()  # a symlink: the folder it points to

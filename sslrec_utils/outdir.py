@@ -94,8 +94,9 @@ def staged(
     Call `check_out` first (it is called again just before the swap, in case `out` changed meanwhile). On a
     failure of the work the temporary folder is removed, with the parents of `out` this call created, unless
     it holds one of `keep_on_failure` (e.g. a checkpoint saved by hours of training): then it stays and its
-    path is printed, followed by `kept_hint` (``{tmp}`` in it stands for that path). If the swap itself fails (`out` changed, or cannot be renamed: a mount point...), the
-    finished work stays in the temporary folder, which the error names. Folders and files inside get the
+    path is printed, followed by `kept_hint` (``{tmp}`` in it stands for that path). If the swap itself fails
+    (`out` changed, or cannot be renamed: a mount point...), the finished work stays in the temporary folder,
+    which the error names. Folders and files inside get the
     permissions the umask gives (temporary files are otherwise private).
 
     Raises:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sslrec_utils.data import Interactions, dataset_info
+from sslrec_utils.data import Interactions, dataset_info, tie_order_text
 from sslrec_utils.experiment import is_file_dataset
 from sslrec_utils.models import reads_sequences
 from sslrec_utils.report_params import ReportParams
@@ -206,8 +206,8 @@ def _ties(params: ReportParams) -> str:
     """How equal timestamps were ordered, where it matters: a protocol or a model that orders by time."""
     if params.split != "loo" and not any(map(reads_sequences, params.models)):
         return ""
-    order = {"random": f"at random (tie seed {params.tie_seed})", "row": "by file row", "item": "by item ID"}
-    return f" (a user's interactions with equal timestamps ordered {order[params.ties]})"
+    order = tie_order_text(params.ties, params.tie_seed)
+    return f" (a user's interactions with equal timestamps ordered {order})"
 
 
 def conclusion(

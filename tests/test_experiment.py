@@ -151,7 +151,7 @@ def test_sslrec_train_warns_when_a_sequence_model_has_no_time_order(csv_spec, tm
     )
     assert capsys.readouterr().err.splitlines() == [
         "sslrec: warning: sasrec reads each user's history in time order, but without --time-col every timestamp "
-        "is 0, so each history is in the order --ties sets (random, tie seed 0), not the order of events"
+        "is 0, so each history is ordered at random (tie seed 0) (--ties), not by time"
     ]
     # with the time column, or for a model that reads no order, nothing to say
     timed = ["--time-col", "ts", "--set", "max_len=8"]

@@ -2,8 +2,8 @@
 settings of each config class in appendix B.
 
 `_config.yml` names them relative to the project root (``node_modules/.bin/mmdc``,
-``book/puppeteer-config.json``, ``book/mermaid-config.json``). sphinxcontrib-mermaid runs the command from the current directory, so a build
-started elsewhere, or one of the staged copy under ``_build/ci-src`` that CI builds, would not find them. This
+``book/puppeteer-config.json``, ``book/mermaid-config.json``). sphinxcontrib-mermaid runs the command from
+the current directory, so a build started elsewhere, or one of the staged copy under ``_build/ci-src`` that CI builds, would not find them. This
 extension resolves both against the source folder and its parents and fails early, with the command that fixes
 it, when mermaid-cli or chromium is missing.
 """

@@ -10,6 +10,7 @@ from sslrec_utils.data.core import (
     k_core,
     preprocess,
     sorted_unique,
+    tie_order_text,
     tie_stats,
     to_csr,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "COLUMNS",
     "DATASETS",
     "TIE_ORDERS",
+    "tie_order_text",
     "CacheWriteError",
     "ChecksumError",
     "DataUnavailableError",

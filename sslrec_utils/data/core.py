@@ -56,6 +56,12 @@ TieOrder = Literal["random", "row", "item"]
 TIE_ORDERS = ("random", "row", "item")
 
 
+def tie_order_text(ties: str, tie_seed: int) -> str:
+    """How a tie order puts a user's interactions with equal timestamps, in words: ``"at random (tie seed 0)"``,
+    ``"by file row"`` or ``"by item ID"``."""
+    return {"random": f"at random (tie seed {tie_seed})", "row": "by file row", "item": "by item ID"}[ties]
+
+
 @dataclass(frozen=True)
 class IdMap:
     """A bijection between original IDs and contiguous indices ``0..len-1``.

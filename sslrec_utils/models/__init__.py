@@ -68,8 +68,8 @@ def summary(name: str) -> str:
     """
     doc = sys.modules[config_class(name).__module__].__doc__ or ""
     paragraph = " ".join(doc.split("\n\n")[0].split())
-    sentence = re.split(r"(?<! al)(?<=\.)\s+(?=[A-Z])", paragraph)[0]  # not after "et al."
-    return sentence.rstrip(",:;") + ("" if sentence.endswith(".") else ".")  # one cut before a formula
+    sentence = re.split(r"(?<! al)(?<=\.)\s+(?=[A-Z])", paragraph)[0].rstrip(",:;")  # not after "et al."
+    return sentence if sentence.endswith(".") else f"{sentence}."  # a sentence cut before a formula
 
 
 def model_config(name: str, overrides: Mapping[str, Any] | None = None) -> ModelConfig:
@@ -103,9 +103,8 @@ def trained_by_epochs(model: str) -> bool:
     """Whether the registered model `model` trains by gradient steps over epochs (not fitted in closed form),
     asked of its class without building one."""
     cls = model_class(model)
-    return cls is not None and not Recommender.closed_form.fget(
-        cls
-    )  # the property reads only class attributes
+    # the property reads only class attributes, so it can be asked of the class
+    return cls is not None and not Recommender.closed_form.fget(cls)
 
 
 def build_model(
@@ -148,5 +147,7 @@ __all__ = [
     "build_model",
     "model_class",
     "model_config",
+    "reads_sequences",
+    "summary",
     "trained_by_epochs",
 ]
