@@ -19,7 +19,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -71,9 +71,9 @@ class DataSpec(Config):
     no "latest". A ``synthetic:UxIxN`` data set is one fixed log per shape; ``seed`` varies its split only.
 
     Raises:
-        ConfigError: ``threshold`` without ``rating_col``, or a split by time without ``time_col``, for a file;
-            column names or a separator for a MovieLens or synthetic data set; a negative k-core threshold or
-            seed; an unknown split.
+        ConfigError: a negative seed, or what `check_data_fields` refuses (``threshold`` without
+            ``rating_col``, or a split by time without ``time_col``, for a file; column names or a separator for
+            a MovieLens or synthetic data set; a negative k-core threshold; an unknown split or order of ties).
     """
 
     dataset: str = (
@@ -94,36 +94,9 @@ class DataSpec(Config):
     data_dir: str | None = None  # MovieLens cache (default: $SSLREC_DATA or data/)
 
     def __post_init__(self) -> None:
-        if self.min_user < 0 or self.min_item < 0:
-            raise ConfigError(f"min_user and min_item must be >= 0, got {self.min_user} and {self.min_item}")
-        for name in ("seed", "tie_seed"):  # NumPy's generators take no negative seed
-            if getattr(self, name) < 0:
-                raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
-        if self.ties not in TIE_ORDERS:
-            raise ConfigError(f"unknown ties={self.ties!r}; valid: {', '.join(TIE_ORDERS)}")
-        if self.split not in SPLITTERS:  # before the data is loaded, not after
-            valid = ", ".join(SPLITTERS)
-            raise ConfigError(
-                f"unknown split={self.split!r} (valid: {valid}){did_you_mean(self.split, SPLITTERS)}"
-            )
-        if not self.is_file:
-            defaults = DataSpec.__dataclass_fields__
-            given = [
-                f"{name}={getattr(self, name)!r}"
-                for name in ("user_col", "item_col", "rating_col", "time_col", "sep")
-                if getattr(self, name) != defaults[name].default
-            ]
-            if given:
-                raise ConfigError(f"{', '.join(given)} describe a file, but {self.dataset!r} is not one")
-            return
-        if self.threshold is not None and self.rating_col is None:
-            raise ConfigError(
-                f"threshold={self.threshold} needs a rating column: pass --rating-col (rating_col=...)"
-            )
-        if self.split in ("time", "loo") and self.time_col is None:
-            raise ConfigError(
-                f"split={self.split!r} is by time and needs a time column: pass --time-col (time_col=...)"
-            )
+        if self.seed < 0:  # NumPy's generators take no negative seed
+            raise ConfigError(f"seed must be >= 0, got {self.seed}")
+        check_data_fields(self)
 
     @property
     def is_builtin(self) -> bool:
@@ -148,6 +121,50 @@ class DataSpec(Config):
 def is_file_dataset(name: str) -> bool:
     """Whether a data set name is a file path: not a MovieLens name nor a ``synthetic:UxIxN`` shape."""
     return name not in DATASETS and parse_synthetic(name) is None
+
+
+_FILE_FIELDS = ("user_col", "item_col", "rating_col", "time_col", "sep")  # how to read a file
+
+
+def check_data_fields(fields: Any, label: Callable[[str], str] = str) -> None:
+    """Check the data fields of a `DataSpec`, or of anything that has them under the same names (a report's
+    parameters), each named in a message by ``label(name)`` (the report's ``str.upper``: ``SPLIT``).
+
+    Raises:
+        ConfigError: a negative k-core threshold or tie seed; an unknown order of ties or split; column names or
+            a separator for a MovieLens or synthetic data set; for a file, a threshold without a rating column,
+            or a split by time without a time column.
+    """
+    for name in ("min_user", "min_item", "tie_seed"):  # tie_seed: NumPy's generators take no negative seed
+        if getattr(fields, name) < 0:
+            raise ConfigError(f"{label(name)} must be >= 0, got {getattr(fields, name)}")
+    if fields.ties not in TIE_ORDERS:
+        raise ConfigError(f"unknown {label('ties')}={fields.ties!r}; valid: {', '.join(TIE_ORDERS)}")
+    if fields.split not in SPLITTERS:  # before the data is loaded, not after
+        raise ConfigError(
+            f"unknown {label('split')}={fields.split!r} (valid: {', '.join(SPLITTERS)})"
+            f"{did_you_mean(fields.split, SPLITTERS)}"
+        )
+    if not is_file_dataset(fields.dataset):
+        defaults = DataSpec.__dataclass_fields__
+        given = [
+            f"{label(name)}={getattr(fields, name)!r}"
+            for name in _FILE_FIELDS
+            if getattr(fields, name) != defaults[name].default
+        ]
+        if given:
+            raise ConfigError(f"{', '.join(given)} describe a file, but {fields.dataset!r} is not one")
+        return
+    if fields.threshold is not None and fields.rating_col is None:
+        raise ConfigError(
+            f"{label('threshold')}={fields.threshold} needs a rating column: "
+            f"pass --rating-col ({label('rating_col')}=...)"
+        )
+    if fields.split in ("time", "loo") and fields.time_col is None:
+        raise ConfigError(
+            f"{label('split')}={fields.split!r} is by time and needs a time column: "
+            f"pass --time-col ({label('time_col')}=...)"
+        )
 
 
 def load_data(spec: DataSpec, progress: bool = False) -> tuple[Interactions, pd.DataFrame | None]:

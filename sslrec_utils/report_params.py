@@ -14,13 +14,12 @@ from typing import Any
 import pandas as pd
 
 from sslrec_utils.config import Config, ConfigError, did_you_mean, parse_value
-from sslrec_utils.data import DATASETS, TIE_ORDERS
+from sslrec_utils.data import DATASETS
 from sslrec_utils.data.download import expand_user
 from sslrec_utils.data.files import PARQUET, SEPARATORS, near_file, parse_sep, sep_hint
 from sslrec_utils.data.files import _format as file_format
-from sslrec_utils.experiment import DataSpec, is_file_dataset
+from sslrec_utils.experiment import DataSpec, check_data_fields, is_file_dataset
 from sslrec_utils.models import MODELS
-from sslrec_utils.splits import SPLITTERS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,14 +60,7 @@ class ReportParams(Config):
                 f"{did_you_mean(unknown, MODELS)}"
             )
         _check_unique("MODELS", self.models)
-        if self.split not in SPLITTERS:
-            raise ConfigError(f"unknown SPLIT {self.split!r}; valid protocols: {sorted(SPLITTERS)}")
-        if self.ties not in TIE_ORDERS:
-            raise ConfigError(f"unknown TIES {self.ties!r}; valid orders: {', '.join(TIE_ORDERS)}")
-        if self.split in ("loo", "time") and self.time_col is None and is_file_dataset(self.dataset):
-            raise ConfigError(
-                f"SPLIT {self.split!r} is by time and needs TIME_COL (--time-col), the file's column of times"
-            )
+        check_data_fields(self, str.upper)
         for name in ("ks", "seeds"):
             values = getattr(self, name)
             if not values:
@@ -78,13 +70,7 @@ class ReportParams(Config):
             raise ConfigError(f"KS must be >= 1, got {list(self.ks)}")
         if min(self.seeds) < 0:
             raise ConfigError(f"SEEDS must be >= 0, got {list(self.seeds)}")
-        for name, low in (
-            ("epochs", 1),
-            ("min_user", 0),
-            ("min_item", 0),
-            ("tie_seed", 0),
-            ("n_example_users", 0),
-        ):
+        for name, low in (("epochs", 1), ("n_example_users", 0)):
             if getattr(self, name) < low:
                 raise ConfigError(f"{name.upper()} must be >= {low}, got {getattr(self, name)}")
         if self.threshold is not None and not math.isfinite(self.threshold):

@@ -286,8 +286,10 @@ def test_a_file_spec_needs_the_columns_its_options_use(csv_spec, tmp_path, capsy
         ConfigError, match=r"^user_col='who', sep=';' describe a file, but 'ml-100k' is not one"
     ):
         DataSpec(dataset="ml-100k", user_col="who", sep=";")
-    with pytest.raises(ConfigError, match="min_user and min_item must be >= 0"):
+    with pytest.raises(ConfigError, match="^min_user must be >= 0, got -5$"):
         DataSpec(min_user=-5)
+    with pytest.raises(ConfigError, match="^min_item must be >= 0, got -1$"):
+        DataSpec(min_item=-1)
     # seeds: NumPy's own message would not name the option
     with pytest.raises(
         ConfigError, match=r"^unknown split='lo' \(valid: holdout, loo, strong, time\); did you"

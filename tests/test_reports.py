@@ -98,10 +98,10 @@ def test_dataclass_defaults_are_the_notebook_defaults() -> None:
 def test_strings_are_parsed_for_each_parameter_type() -> None:
     params = reports.ReportParams.from_parameters(
         {"models": "pop, ease", "KS": "[5, 10]", "Seeds": "1,2,3", "EPOCHS": "3", "THRESHOLD": "4"}
-        | {"RATING_COL": "None", "DATASET": "2020.csv", "TITLE": "My shop", "SEP": ";"}
+        | {"RATING_COL": "stars", "TIME_COL": "None", "DATASET": "2020.csv", "TITLE": "My shop", "SEP": ";"}
     )
     assert params.models == ("pop", "ease") and params.ks == (5, 10) and params.seeds == (1, 2, 3)
-    assert (params.epochs, params.threshold, params.rating_col) == (3, 4.0, None)
+    assert (params.epochs, params.threshold, params.rating_col, params.time_col) == (3, 4.0, "stars", None)
     assert (params.dataset, params.title, params.sep) == ("2020.csv", "My shop", ";")
     assert params.metric == "ndcg@5"
     assert reports.ReportParams.from_parameters({"KS": "20"}).ks == (20,)
@@ -128,20 +128,27 @@ def test_strings_are_parsed_for_each_parameter_type() -> None:
         ({"EPOCHS": "2.5"}, "EPOCHS expects an integer, got 2.5"),
         ({"KS": "10,0"}, "KS must be >= 1"),
         ({"SEEDS": "1,1"}, "SEEDS lists ['1'] more than once"),
-        (
-            {"SPLIT": "random"},
-            "unknown SPLIT 'random'; valid protocols: ['holdout', 'loo', 'strong', 'time']",
-        ),
+        ({"SPLIT": "random"}, "unknown SPLIT='random' (valid: holdout, loo, strong, time)"),
+        ({"SPLIT": "lo"}, "; did you mean 'loo'?"),
         ({"THRESHOLD": "high"}, "THRESHOLD expects a number or None, got 'high'"),
         ({"MIN_USER": "-1"}, "MIN_USER must be >= 0"),
-        ({"TIES": "time"}, "unknown TIES 'time'; valid orders: random, row, item"),
+        ({"MIN_ITEM": "-2"}, "MIN_ITEM must be >= 0, got -2"),
+        ({"TIES": "time"}, "unknown TIES='time'; valid: random, row, item"),
         ({"TIE_SEED": "-1"}, "TIE_SEED must be >= 0, got -1"),
         ({"DEVICE": "gpu"}, "DEVICE: device 'gpu' is not a device"),
         ({"SEARCH": "maybe"}, "SEARCH expects true or false or None, got 'maybe'"),
-        ({"USER_COL": "id", "ITEM_COL": "id"}, "USER_COL and ITEM_COL are both 'id'"),
-        (  # named before the data is read, and by the notebook's name rather than the command line's
+        ({"DATASET": "shop.csv", "USER_COL": "id", "ITEM_COL": "id"}, "USER_COL and ITEM_COL are both 'id'"),
+        (  # named before the data is read, by the notebook's names and the command line's
             {"DATASET": "shop.csv", "SPLIT": "loo"},
-            "SPLIT 'loo' is by time and needs TIME_COL (--time-col), the file's column of times",
+            "SPLIT='loo' is by time and needs a time column: pass --time-col (TIME_COL=...)",
+        ),
+        (  # the data's checks are DataSpec's, so a report refuses what its runs would refuse
+            {"DATASET": "shop.csv", "THRESHOLD": "4"},
+            "THRESHOLD=4.0 needs a rating column: pass --rating-col (RATING_COL=...)",
+        ),
+        (
+            {"USER_COL": "who", "SEP": ";"},
+            "USER_COL='who', SEP=';' describe a file, but 'ml-100k' is not one",
         ),
     ],
 )
@@ -519,7 +526,7 @@ def test_a_failing_run_names_the_cell_and_leaves_the_old_report(
     assert status == 1 and stdout == ""
     assert err.startswith(
         "sslrec: error: the report notebook failed in cell 6 (execution count 4): ConfigError: "
-        "unknown SPLIT 'no-such-protocol'; valid protocols:"
+        "unknown SPLIT='no-such-protocol' (valid: holdout, loo, strong, time)"
     )
     assert "  the cell begins:\n    params = reports.ReportParams.from_parameters(" in err
     assert err.endswith("sslrec: no report was written\n")
