@@ -229,8 +229,15 @@ CHAPTERS: dict[str, Chapter] = {
             "infonce_pkg_err": (0.0, 1e-10),
             "infonce_ce_err": (0.0, 1e-10),
             "infonce_grad_err": (0.0, 1e-10),
-            "tau_eff_5": (1.0, 3.0),
-            "tau_eff_100": (200.0, 256.0),
+            # the push on the negatives: shared by many at tau 1, by few at 0.05 (effective numbers, of 255);
+            # this anchor's positive is well separated, so a low temperature leaves little push at all
+            "tau_eff_5": (5.0, 60.0),
+            "tau_eff_100": (200.0, 255.0),
+            "tau_pos_sim": (0.6, 1.0),
+            "tau_neg_sim_max": (0.0, 0.6),
+            "tau_pos_5": (0.99, 1.0),
+            "tau_push_5": (0.0, 0.1),
+            "tau_push_100": (0.5, 1.0),
             "prob_at_m6": (0.0024, 0.0025),
             "wmse_const": (0.45, 0.46),
             "nsmse_const": (0.44, 0.46),
@@ -243,6 +250,9 @@ CHAPTERS: dict[str, Chapter] = {
             "recall_ae": (0.12, 0.25),
             "wmse_gain_ae": (0.04, 0.40),
             "balanced_order": "the opposite order to",  # the balanced loss prefers popularity, NDCG the ae
+            "mse_spread": (0.0, 0.02),  # every predictor looks alike on the MSE...
+            "ndcg_ae_over_pop": (1.05, 2.5),  # ...while NDCG@10 tells them apart
+            "ae_vs_pop_mse": {"below", "above"},  # at 5 epochs the ae can be above popularity's MSE
             "dropout_mc_se": (0.0158, 0.0159),
             "kl_formula": (4.0, 4.15),
             "kl_mc": (4.0, 4.15),
@@ -261,9 +271,6 @@ CHAPTERS: dict[str, Chapter] = {
             "ridge_diag_mean": (0.1, 0.3),
             "ridge_lambda": (500.0, 500.0),
             "ridge_lambda_small": (5.0, 5.0),
-            "tau_eff_10": (3.0, 20.0),
-            "tau_eff_20": (60.0, 200.0),
-            "tau_eff_50": (200.0, 256.0),
         },
         # small matrices: one thread avoids oversubscribing the cores when chapters run in parallel
         env={"OMP_NUM_THREADS": "1"},
