@@ -30,8 +30,13 @@ def with_noise(split: Split, rate: float, seed: int) -> Split:
     """`split` with ``round(rate * n_train)`` fake training interactions added.
 
     Each fake row pairs a user drawn in proportion to their training activity (active users click more, including
-    by accident) with an item drawn uniformly among the items that user has in no part of the split; fake rows get
-    the median rating and a timestamp after the user's training rows, so sequence models see them last.
+    by accident) with an item drawn uniformly among the items that user has not in training; fake rows get the
+    median rating and a timestamp after the user's training rows, so sequence models see them last.
+
+    The draw ignores the held-out parts, as a real log's noise would: a fake row may fall on a user's validation
+    or test item, which the ranking then excludes as seen, a miss. Drawing only among the items a user has in no
+    part would do the opposite: every fake item excluded from the ranking would be a certain non-hit, and the
+    held-out items would move up the ranking of even an unchanged model.
 
     Args:
         split: a split with a ``train`` part.
@@ -49,14 +54,16 @@ def with_noise(split: Split, rate: float, seed: int) -> Split:
     rng = np.random.default_rng(seed)
     counts = np.bincount(train["user"].to_numpy(np.int64), minlength=split.n_users).astype(np.float64)
     users = rng.choice(split.n_users, size=n_fake, p=counts / counts.sum())
-    known = split.matrix(*split.parts)  # everything the split holds: fake rows never duplicate a real one
-    room = split.n_items - np.diff(known.indptr)  # items each user has in no part
+    known = split.matrix(part)  # fake rows never repeat a training row, and ignore the held-out ones
+    room = split.n_items - np.diff(known.indptr)  # items each user has not in training
     if (room[users] == 0).any() or n_fake > room[counts > 0].sum():
-        raise ValueError(f"rate {rate} asks for {n_fake} fake rows, more than the users' unseen items allow")
+        raise ValueError(
+            f"rate {rate} asks for {n_fake} fake rows, more than the users' untrained items allow"
+        )
     items = rng.integers(0, split.n_items, size=n_fake)
 
     def collides(users: np.ndarray, items: np.ndarray) -> np.ndarray:
-        """A real pair, or a fake pair already drawn earlier in the arrays."""
+        """A training pair, or a fake pair already drawn earlier in the arrays."""
         keys = users.astype(np.int64) * split.n_items + items
         _, first = np.unique(keys, return_index=True)
         repeated = np.ones(len(keys), dtype=bool)
