@@ -20,7 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+# a word: letters and digits, joined by inner hyphens and apostrophes (sci-fi, children's, film-noir, don't)
+_TOKEN = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*", re.UNICODE)
 
 
 def _unit_rows(emb: Tensor | np.ndarray, rows: np.ndarray, what: str) -> Tensor:
@@ -111,7 +112,8 @@ def jaccard(
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case word tokens of `text` (letters and digits; punctuation splits words)."""
+    """Lower-case word tokens of `text`: runs of letters and digits, kept whole across an inner hyphen or
+    apostrophe (``"Sci-Fi"`` is one term, as genre names are), split at any other punctuation or space."""
     return _TOKEN.findall(text.lower())
 
 

@@ -70,6 +70,21 @@ def test_jaccard_exact() -> None:
 # ---- text features and cold start ---------------------------------------------------------------------------
 
 
+def test_tokens_keep_inner_hyphens_and_apostrophes() -> None:
+    from sslrec_utils.applications import tokenize
+
+    assert tokenize("Children's Sci-Fi, Film-Noir (1995)") == ["children's", "sci-fi", "film-noir", "1995"]
+    assert tokenize("Don’t -- rock-'n'-roll_x 'quoted' a-") == [
+        "don’t",
+        "rock",
+        "n",
+        "roll",
+        "x",
+        "quoted",
+        "a",
+    ]
+
+
 def test_tfidf_weights_and_norms() -> None:
     features, vocab = tfidf(["Star Wars", "star trek", "Trek: the Wrath!"])
     assert vocab == ["star", "the", "trek", "wars", "wrath"]
