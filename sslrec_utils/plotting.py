@@ -2,7 +2,8 @@
 training curves and model comparisons.
 
 Each function takes data and an optional matplotlib `Axes`, draws one figure with a title and labelled axes,
-and returns the `Axes`. Nothing here changes matplotlib's global style.
+and returns the `Axes` (`model_dots`, whose axis may be cut in two, takes a figure or subfigure and returns its
+axes). Nothing here changes matplotlib's global style.
 """
 
 from __future__ import annotations
@@ -13,7 +14,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter, PercentFormatter, ScalarFormatter
+from matplotlib.axis import Axis
+from matplotlib.figure import Figure, SubFigure
+from matplotlib.ticker import (
+    FuncFormatter,
+    LogLocator,
+    MaxNLocator,
+    NullFormatter,
+    PercentFormatter,
+    ScalarFormatter,
+)
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.0)) -> Axes:
@@ -31,6 +41,28 @@ def _finite(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
     if not np.isfinite(array).all():
         raise ValueError(f"{name} holds {int((~np.isfinite(array)).sum())} NaN or infinite values")
     return array
+
+
+def _plain_log_ticks(axis: Axis) -> None:
+    """Label a log `axis` with plain numbers (0.02, 50, 200) instead of matplotlib's 2x10^-2 or 6x10^1.
+
+    Major ticks go at the first of these sets of multiples of 10^k to put at least three in view: 1; 1, 2, 5;
+    1, 2, 3, 5; 1, 1.5, 2, 3, 5, 7 (about evenly spaced on the log scale); every integer. A range too narrow
+    for all of them gets evenly spaced round numbers (50, 55, 60). Minor ticks stay unlabelled. Call it once
+    the axis limits are final.
+    """
+    low, high = sorted(axis.get_view_interval())
+    decades = 10.0 ** np.arange(np.floor(np.log10(low)), np.ceil(np.log10(high)) + 1)
+    candidates = ((1.0,), (1.0, 2.0, 5.0), (1.0, 2.0, 3.0, 5.0), (1.0, 1.5, 2.0, 3.0, 5.0, 7.0))
+    for subs in (*candidates, tuple(np.arange(1.0, 10.0))):
+        ticks = np.outer(decades, subs)
+        if ((ticks >= low) & (ticks <= high)).sum() >= 3:
+            axis.set_major_locator(LogLocator(subs=subs))
+            break
+    else:
+        axis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def _counts(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
@@ -254,6 +286,23 @@ def training_curves(
     return loss_ax, metric_ax
 
 
+def _model_values(
+    models: Sequence[str], means: Sequence[float] | np.ndarray, stds: Sequence[float] | np.ndarray | None
+) -> tuple[list[str], np.ndarray, np.ndarray | None]:
+    """Checked names, (n,) means and (n,) stds (NaN as 0; ``None`` when there are none) of a model comparison."""
+    names = [str(m) for m in models]
+    values = np.asarray(means, dtype=np.float64).ravel()
+    if not names or len(names) != values.size:
+        raise ValueError(f"need one mean per model; got {len(names)} models and {values.size} means")
+    values = _finite(values, "means")
+    if stds is None:
+        return names, values, None
+    spread = np.asarray(stds, dtype=np.float64).ravel()
+    if spread.size != values.size:
+        raise ValueError(f"need one std per model; got {spread.size} for {values.size} models")
+    return names, values, np.nan_to_num(spread, nan=0.0) if np.isfinite(spread).any() else None
+
+
 def model_comparison(
     models: Sequence[str],
     means: Sequence[float] | np.ndarray,
@@ -276,17 +325,7 @@ def model_comparison(
     Returns:
         The axes.
     """
-    names = [str(m) for m in models]
-    values = np.asarray(means, dtype=np.float64).ravel()
-    if not names or len(names) != values.size:
-        raise ValueError(f"need one mean per model; got {len(names)} models and {values.size} means")
-    values = _finite(values, "means")
-    errors = None
-    if stds is not None:
-        spread = np.asarray(stds, dtype=np.float64).ravel()
-        if spread.size != values.size:
-            raise ValueError(f"need one std per model; got {spread.size} for {values.size} models")
-        errors = np.nan_to_num(spread, nan=0.0) if np.isfinite(spread).any() else None
+    names, values, errors = _model_values(models, means, stds)
     ax = _axes(ax, figsize=(6.4, 0.5 * len(names) + 1.5))
     rows = np.arange(len(names))[::-1]  # the first model at the top
     bars = ax.barh(rows, values, xerr=errors, color="tab:blue", capsize=4 if errors is not None else 0)
@@ -298,6 +337,71 @@ def model_comparison(
     ax.set_ylabel("model")
     ax.set_title(title)
     return ax
+
+
+def model_dots(
+    models: Sequence[str],
+    means: Sequence[float] | np.ndarray,
+    stds: Sequence[float] | np.ndarray | None = None,
+    *,
+    metric: str = "ndcg@10",
+    fig: Figure | SubFigure | None = None,
+    title: str = "Test score by model",
+) -> list[Axes]:
+    """One dot per model with its error bar, in the order given (first at the top), its value written beside it,
+    on an axis fitted to the data rather than starting at 0, so that close models can be told apart.
+
+    When the largest gap between two models' values is more than half of the range they span, the axis is cut
+    there: two panels at the same scale, the gap left out, the cut marked on both sides.
+
+    Args:
+        models: (n,) model names, e.g. a leaderboard's best first.
+        means: (n,) the metric of each model (mean over seeds).
+        stds: (n,) standard deviation over seeds, drawn as error bars; ``None`` or NaN entries draw none.
+        metric: the metric's name, for the axis label.
+        fig: the figure or subfigure to draw in; a new figure is made if ``None``.
+        title: the (sub)figure's title.
+
+    Returns:
+        The axes, left to right: one, or two when the axis is cut.
+    """
+    names, values, errors = _model_values(models, means, stds)
+    errors = np.zeros_like(values) if errors is None else errors
+    if fig is None:
+        fig = plt.figure(figsize=(8.0, 0.35 * len(names) + 1.8), layout="constrained")
+    ranked = np.sort(values)
+    gaps = np.diff(ranked)
+    low, high = (values - errors).min(), (values + errors).max()
+    parts = [np.ones(len(values), dtype=bool)]
+    if gaps.size and gaps.max() > 0.5 * (high - low):
+        upper = values >= ranked[np.argmax(gaps) + 1]
+        parts = [~upper, upper]
+    widest = max(np.ptp(np.r_[values - errors, values + errors][np.r_[part, part]]) for part in parts)
+    pad = 0.1 * max(widest, 1e-9)  # one tenth of the widest panel's data, on both sides (four for the values)
+    axes = list(fig.subplots(1, len(parts), sharey=True, squeeze=False)[0])
+    rows = np.arange(len(names))[::-1]  # the first model at the top
+    for ax, part in zip(axes, parts, strict=True):
+        ax.errorbar(values[part], rows[part], xerr=errors[part], fmt="o", capsize=3, color="tab:blue")
+        for row, value, error in zip(rows[part], values[part], errors[part], strict=True):
+            ax.annotate(
+                f"{value:.4f}", (value + error, row), xytext=(5, 0), textcoords="offset points", va="center"
+            )
+        ax.set_xlim((values - errors)[part].min() - pad, (values + errors)[part].max() + 4 * pad)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(rows, names)
+    if len(axes) == 2:  # the same scale on both sides of the cut, which is marked on both spines
+        axes[0].get_gridspec().set_width_ratios([np.ptp(ax.get_xlim()) for ax in axes])
+        axes[0].spines.right.set_visible(False)
+        axes[1].spines.left.set_visible(False)
+        axes[1].tick_params(left=False)
+        mark = dict(marker=[(-0.5, -1), (0.5, 1)], markersize=10, color="k", linestyle="none", clip_on=False)
+        for ax, x in zip(axes, (1, 0), strict=True):
+            ax.plot([x, x], [0, 1], transform=ax.transAxes, **mark)
+    spread = ", mean ± std over seeds" if errors.any() else ""
+    cut = "the axis is cut and " if len(axes) == 2 else ""
+    fig.supxlabel(f"test {metric}{spread} ({cut}does not start at 0)")
+    fig.suptitle(title)
+    return axes
 
 
 def cost_curves(
@@ -312,7 +416,9 @@ def cost_curves(
     """Cost against size on log-log axes, one line per series, each labelled with its fitted exponent.
 
     On log-log axes a power law ``cost ~ size**b`` is a straight line of slope b; the legend gives b as fitted
-    by `sslrec_utils.profiling.scaling_exponent`, and a dotted grey line of slope 1 is drawn for reference.
+    by `sslrec_utils.profiling.scaling_exponent`, and a dotted grey line of slope 1 is drawn for reference,
+    only within the range of the costs (it never stretches the cost axis). The legend sits above the data, in
+    room made for it at the top of the cost axis. Tick labels are plain numbers.
 
     Args:
         sizes: (n,) positive sizes, at least two distinct, shared by every series (e.g. numbers of items).
@@ -338,15 +444,27 @@ def cost_curves(
     ax = _axes(ax)
     for name, y in series.items():
         ax.plot(x, y, marker="o", label=f"{name} (slope {slopes[name]:.2f})")
-    # a slope-1 guide starting at half the lowest series' first cost, so that it stays visible
-    start = min(float(y[np.argmin(x)]) for y in series.values()) / 2
-    ax.plot(x, start * x / x.min(), linestyle=":", color="grey", label="slope 1 (linear)")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    low, high = ax.get_ylim()  # the data's range, with margins: the guide below is drawn only within it
+    # a slope-1 guide starting below the lowest series' first cost, by a factor of 2 (of sqrt(growth) when the
+    # sizes grow less than 4-fold, so that it always rises into the data's range)
+    growth = x.max() / x.min()
+    start = min(float(y[np.argmin(x)]) for y in series.values()) / min(2.0, np.sqrt(growth))
+    # the sizes at which the guide, start * x / x.min(), is within the data's range
+    ends = x.min() * np.clip([low / start, high / start], 1.0, growth)
+    ax.plot(ends, start * ends / x.min(), linestyle=":", color="grey", label="slope 1 (linear)")
     ax.set_xticks(x, [f"{v:,.0f}" for v in x])  # the measured sizes, in plain numbers
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(loc="upper left")
+    legend = ax.legend(loc="upper left")
+    # room for the legend above the data, so that it covers no line: lay the figure out to learn where the
+    # legend's bottom falls, then raise the top of the (log) axis until the data's range ends below it
+    ax.figure.canvas.figure.draw_without_rendering()  # the root figure, also for an axes in a subfigure
+    box, frame = legend.get_window_extent(), ax.get_window_extent()
+    free = (box.y0 - frame.y0) / frame.height - 0.02  # the share of the axis' height below the legend
+    ax.set_ylim(low, low * (high / low) ** (1 / max(free, 0.4)))
+    _plain_log_ticks(ax.yaxis)
     return ax

@@ -387,6 +387,7 @@ CHAPTERS: dict[str, Chapter] = {
             "no_labels_share": (0.7, 1.4),  # pre-training did "all of" or "most of" the labels' work
             "labels_work": {"all of", "most of"},
             "kept_runs": {"1 of the 2 runs", "2 of the 2 runs"},  # validation kept the pre-trained weights
+            "draws_phrase": "each point is a single run, one draw of the labelled users",  # N_DRAWS = 1
             # timings are noisy (shared machine, CPU or GPU): only loose plausibility
             "ae_users_slope": (-1.0, 3.0),
             "ease_users_slope": (-1.0, 3.0),
@@ -582,6 +583,7 @@ CHAPTERS: dict[str, Chapter] = {
             # each maximum against its own chance level: 10 components, or 600 raw units
             "median_pc_shuffled_corr": (0.02, 0.12),
             "median_shuffled_corr": (0.05, 0.2),
+            "heat_max_corr": (0.15, 0.6),  # the heat map's colour scale: the largest |r| of PCs and genres
             "raw_shuffled_max": (0.08, 0.25),
             "top_raw_corr": (0.1, 0.6),
             # robustness: EASE degrades with noise and more with sparsity

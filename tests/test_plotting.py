@@ -23,6 +23,12 @@ def _labelled(ax) -> bool:
     return bool(ax.get_title() and ax.get_xlabel() and ax.get_ylabel())
 
 
+def _visible_tick_labels(axis) -> list[str]:
+    low, high = axis.get_view_interval()
+    formatter = axis.get_major_formatter()
+    return [formatter(v) for v in axis.get_majorticklocs() if low <= v <= high]
+
+
 def test_long_tail_sorts_counts_and_marks_the_head() -> None:
     counts = np.array([1, 50, 0, 10, 5, 100, 2, 3, 4, 25])
     ax = plotting.long_tail(counts, head_fraction=0.2)
@@ -127,13 +133,38 @@ def test_cost_curves_draws_log_log_lines_with_their_exponents() -> None:
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["EASE (slope 3.00)", "AE (slope 1.00)", "slope 1 (linear)"]
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), 1e-6 * sizes**3)
-    guide = ax.get_lines()[2].get_ydata()
-    np.testing.assert_allclose(guide, [0.05, 0.1, 0.2])  # slope 1, from half of AE's first cost 0.1
+    guide = ax.get_lines()[2]
+    # slope 1, from half of AE's first cost 0.1 at 100, drawn only where it is within the costs' range
+    np.testing.assert_allclose(guide.get_ydata() / guide.get_xdata(), 0.05 / 100)
+    low, high = ax.get_ylim()
+    assert 0.05 < low <= guide.get_ydata().min() and guide.get_xdata().max() == 400
+    assert high > 64 * 2  # room for the legend above EASE's 64
+    legend, frame = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    top_cost = ax.transData.transform((400, 64))[1]
+    assert top_cost < legend.y0 and legend.y1 <= frame.y1  # the legend, inside the axes, is above the data
     assert [t.get_text() for t in ax.get_xticklabels()] == ["100", "200", "400"]
+    assert _visible_tick_labels(ax.yaxis)[:3] == ["0.1", "1", "10"]  # plain numbers, no 10^k or 2x10^-1
     with pytest.raises(ValueError, match="3 sizes"):
         plotting.cost_curves(sizes, {"AE": [1.0, 2.0]}, xlabel="items", ylabel="seconds")
     with pytest.raises(ValueError, match="empty"):
         plotting.cost_curves(sizes, {}, xlabel="items", ylabel="seconds")
+
+
+def test_cost_curves_keep_a_narrow_cost_range_readable() -> None:
+    # flat memory curves (50 to 63 MiB) over an 8-fold growth: a slope-1 guide would stretch the axis to 200 MiB
+    sizes = np.array([10_000.0, 20_000.0, 40_000.0, 80_000.0])
+    ax = plotting.cost_curves(
+        sizes, {"a": [60.0, 56.0, 63.0, 58.0], "b": [50.0, 52.0, 55.0, 54.0]}, xlabel="n", ylabel="MiB"
+    )
+    low, high = ax.get_ylim()
+    guide = ax.get_lines()[2].get_ydata()
+    assert 45 < low < 50 and 66 < high  # the costs' range, and room for the legend above it
+    assert low <= guide.min() < guide.max() < 64  # the guide within the costs' range
+    labels = _visible_tick_labels(ax.yaxis)
+    assert len(labels) >= 3 and all(label.isdigit() for label in labels), labels
+    # a 2-fold growth: the guide still rises into the costs' range
+    ax = plotting.cost_curves([1.0, 2.0], {"a": [10.0, 12.0]}, xlabel="n", ylabel="s")
+    assert ax.get_lines()[1].get_ydata()[-1] >= 10.0
 
 
 def test_training_curves_draw_trained_models_as_lines_and_closed_form_ones_as_levels() -> None:
@@ -186,6 +217,33 @@ def test_bad_input_is_named_and_leaves_no_empty_figure(call, message: str) -> No
     with pytest.raises(ValueError, match=message):
         call()
     assert plt.get_fignums() == before
+
+
+def test_model_dots_fit_the_data_and_cut_the_axis_at_a_wide_gap() -> None:
+    models, means, stds = (
+        ["ease", "sgl", "lightgcn", "pop"],
+        [0.333, 0.317, 0.315, 0.143],
+        [0.002, 0.006, 0.001, 0],
+    )
+    left, right = plotting.model_dots(models, means, stds, title="holdout")
+    assert left.get_xlim()[0] > 0.1 and right.get_xlim()[0] > 0.3  # no axis starts at 0
+    assert left.get_xlim()[1] < right.get_xlim()[0]  # the gap between pop and the rest is left out
+    assert [t.get_text() for t in right.texts] == ["0.3330", "0.3170", "0.3150"] and left.texts[
+        0
+    ].get_text() == "0.1430"
+    labels = {t.get_text(): t.get_position()[1] for t in left.get_yticklabels()}
+    assert labels["ease"] > labels["sgl"] > labels["pop"]  # the first model at the top
+    spans = [np.ptp(ax.get_xlim()) for ax in (left, right)]
+    ratios = left.get_gridspec().get_width_ratios()
+    assert ratios[0] / ratios[1] == pytest.approx(spans[0] / spans[1])  # one scale on both sides of the cut
+    assert "cut" in left.figure.get_supxlabel() and "± std" in left.figure.get_supxlabel()
+    # models close together: one axis, fitted to them
+    (ax,) = plotting.model_dots(["a", "b", "c"], [0.30, 0.31, 0.32])
+    assert 0.29 < ax.get_xlim()[0] < 0.30 and "cut" not in ax.figure.get_supxlabel()
+    assert "std" not in ax.figure.get_supxlabel()
+    with pytest.raises(ValueError, match="one std per model"):
+        plotting.model_dots(["a", "b"], [0.1, 0.2], [0.1])
+    plt.close("all")
 
 
 def test_model_comparison_keeps_error_bars_and_negative_values_in_view() -> None:
