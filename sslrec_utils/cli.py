@@ -64,7 +64,7 @@ from sslrec_utils.data import (  # noqa: E402
     tie_order_text,
 )
 from sslrec_utils.data.download import expand_user  # noqa: E402
-from sslrec_utils.data.files import near_file  # noqa: E402
+from sslrec_utils.data.files import FILE_FIELDS, near_file  # noqa: E402
 
 USAGE_ERROR = 2
 BROKEN_PIPE = 141  # 128 + SIGPIPE, the status a shell reports for a command whose reader went away
@@ -83,7 +83,7 @@ def _data_info(args: argparse.Namespace) -> int:
     """Print users, items, interactions and density of a MovieLens name or an interaction file."""
     path = expand_user(args.data)
     if args.data in DATASETS and not path.is_file():  # a folder of that name (an unpacked zip) is not the log
-        given = [f"--{name.replace('_', '-')}" for name in _COLUMN_OPTIONS if getattr(args, name) is not None]
+        given = [f"--{name.replace('_', '-')}" for name in FILE_FIELDS if getattr(args, name) is not None]
         if given:  # as train refuses them: not silently ignored
             raise ValueError(f"{', '.join(given)} describe a file, but {args.data!r} is not one")
         ratings = load_movielens(args.data, args.data_dir, progress=not args.quiet).ratings
@@ -234,8 +234,7 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
 
 # options describing a user's file and its preprocessing, shared by train and report; None = not given (the
 # defaults of `experiment.DataSpec` apply)
-_COLUMN_OPTIONS = ("user_col", "item_col", "rating_col", "time_col", "sep")  # how to read a file
-_FILE_OPTIONS = (*_COLUMN_OPTIONS, "threshold", "min_user", "min_item")
+_FILE_OPTIONS = (*FILE_FIELDS, "threshold", "min_user", "min_item")
 
 
 def _add_file_options(parser: argparse.ArgumentParser) -> None:

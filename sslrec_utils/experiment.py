@@ -31,6 +31,7 @@ from tqdm import tqdm
 from sslrec_utils.config import Config, ConfigError, did_you_mean, parse_value
 from sslrec_utils.data import TIE_ORDERS, Interactions, load_interactions, load_movielens, preprocess
 from sslrec_utils.data.download import expand_user
+from sslrec_utils.data.files import FILE_FIELDS
 from sslrec_utils.data.movielens import DATASETS
 from sslrec_utils.data.synthetic import parse_synthetic, synthetic_interactions
 from sslrec_utils.distributed import DistContext
@@ -123,9 +124,6 @@ def is_file_dataset(name: str) -> bool:
     return name not in DATASETS and parse_synthetic(name) is None
 
 
-_FILE_FIELDS = ("user_col", "item_col", "rating_col", "time_col", "sep")  # how to read a file
-
-
 def check_data_fields(fields: Any, label: Callable[[str], str] = str) -> None:
     """Check the data fields of a `DataSpec`, or of anything that has them under the same names (a report's
     parameters), each named in a message by ``label(name)`` (the report's ``str.upper``: ``SPLIT``).
@@ -149,7 +147,7 @@ def check_data_fields(fields: Any, label: Callable[[str], str] = str) -> None:
         defaults = DataSpec.__dataclass_fields__
         given = [
             f"{label(name)}={getattr(fields, name)!r}"
-            for name in _FILE_FIELDS
+            for name in FILE_FIELDS
             if getattr(fields, name) != defaults[name].default
         ]
         if given:

@@ -20,6 +20,9 @@ SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
 # separators by name, so that a shell user can type them (``--sep tab``; ``\t`` as typed, a backslash and a t)
 SEPARATOR_NAMES = {"tab": "\t", "\\t": "\t", "space": " ", "comma": ",", "semicolon": ";", "pipe": "|"}
 PARQUET = (".parquet", ".pq")
+# the options that say how to read a file (DataSpec's fields, the command line's --user-col ...): a MovieLens or
+# synthetic data set takes none
+FILE_FIELDS = ("user_col", "item_col", "rating_col", "time_col", "sep")
 COMPRESSION = (".gz", ".bz2", ".xz", ".zst", ".zip")
 _INT64_MAX = np.iinfo(np.int64).max
 
