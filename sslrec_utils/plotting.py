@@ -377,7 +377,9 @@ def model_dots(
         upper = values >= ranked[np.argmax(gaps) + 1]
         parts = [~upper, upper]
     widest = max(np.ptp(np.r_[values - errors, values + errors][np.r_[part, part]]) for part in parts)
-    pad = 0.1 * max(widest, 1e-9)  # one tenth of the widest panel's data, on both sides (four for the values)
+    # a tenth of the widest panel's data on the left, four on the right for the values; models that tie (or
+    # a single one) get a tenth of 5% of their size instead of a sliver
+    pad = 0.1 * max(widest, 0.05 * np.abs(values).max(), 1e-9)
     axes = list(fig.subplots(1, len(parts), sharey=True, squeeze=False)[0])
     rows = np.arange(len(names))[::-1]  # the first model at the top
     for ax, part in zip(axes, parts, strict=True):

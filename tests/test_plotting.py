@@ -241,6 +241,8 @@ def test_model_dots_fit_the_data_and_cut_the_axis_at_a_wide_gap() -> None:
     (ax,) = plotting.model_dots(["a", "b", "c"], [0.30, 0.31, 0.32])
     assert 0.29 < ax.get_xlim()[0] < 0.30 and "cut" not in ax.figure.get_supxlabel()
     assert "std" not in ax.figure.get_supxlabel()
+    (ax,) = plotting.model_dots(["a"], [0.3])  # one model (or a tie): an axis of readable width around it
+    assert ax.get_xlim()[0] < 0.3 < ax.get_xlim()[1] and np.ptp(ax.get_xlim()) > 0.005
     with pytest.raises(ValueError, match="one std per model"):
         plotting.model_dots(["a", "b"], [0.1, 0.2], [0.1])
     plt.close("all")
