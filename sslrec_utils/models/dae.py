@@ -34,10 +34,10 @@ class DAEConfig(ModelConfig):
     name: ClassVar[str] = "dae"
     train_defaults: ClassVar[dict] = {"epochs": 300, "batch_size": 500, "lr": 3e-3, "patience": 20}
     search_space: ClassVar[dict] = {"dropout": (0.5, 0.7)}
-    hidden_dim: int = 200  # width of the code
+    hidden_dim: int = 200  # width of the code (CDAE: and of its user vectors)
     dropout: float = 0.5  # probability of dropping each input entry (the corruption)
     activation: Activation = "tanh"  # of the code
-    lam: float = 0.0  # weight of the penalty lam * ||W||^2 on the two weight matrices
+    lam: float = 0.0  # weight of lam * ||W||^2, W the two weight matrices (CDAE: and the user vectors)
 
     def __post_init__(self) -> None:
         check_rates(self, "dropout")

@@ -91,8 +91,8 @@ class SGLConfig(LightGCNConfig):
     # InfoNCE's negatives: as in the paper, SGL-Torch and RecBole, all users (items) of the other view, or the
     # batch's distinct nodes (SELFRec's form; the searches above ran with it). The paper's form won the validation
     # screening of tuning/sgl-negatives under its rule, 0.2582 +- 0.0020 against 0.2580 +- 0.0011 over seeds
-    # 2020-2022, and costs 1.09 to 1.20 times the epoch time now that each distinct anchor is computed once
-    # (benchmarks/results/epoch_throughput/ml-100k-cpu-sgl-*-negatives.csv; about twice before, in
+    # 2020-2022, and costs 1.09 times the epoch time (one pair of runs) now that each distinct anchor is computed
+    # once (benchmarks/results/epoch_throughput/ml-100k-cpu-sgl-*-negatives.csv; about twice before, in
     # tuning/sgl-negatives). Its similarities take up to batch_size x (n_users + n_items) floats, kept for the
     # backward pass: up to 8 GB per million nodes in float32 at the default batch of 2048 (ml-100k: 21 MB), more
     # with their gradient; on a much larger graph, take a smaller batch_size or "batch" (batch-sized).
