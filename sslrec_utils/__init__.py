@@ -1,7 +1,11 @@
 """sslrec_utils: the helper package of the SSL-Rec Book (its API reference is appendix B of the book).
 
-Layers, lowest first (a layer never imports a higher one): `data` -> `splits` -> `metrics` -> `losses`,
-`models` -> `train` -> `experiment`, `recommend`, `applications`, `robustness`, `plotting`, `reports` -> `cli`.
+Layers, lowest first; a module never imports one of a higher layer (tests/test_layers.py checks it)::
+
+    config -> data -> splits -> metrics -> losses, models -> batching, distributed -> train
+      -> experiment, robustness -> outdir, recommend, reports, report_params, report_content -> cli
+
+`applications`, `plotting` and `profiling` stand apart: they import nothing from the package but `profiling`.
 
 Where to start:
 
