@@ -12,6 +12,7 @@ import difflib
 import inspect
 import io
 import json
+import math
 import re
 import textwrap
 import tokenize
@@ -54,6 +55,13 @@ def check_rates(config: object, *names: str) -> None:
             raise ConfigError(f"{name} must lie in [0, 1), got {getattr(config, name)}")
 
 
+def check_nonnegative(config: object, *names: str) -> None:
+    """Raise a `ConfigError` unless each named field of `config` is >= 0 (a penalty's weight, a count)."""
+    for name in names:
+        if not getattr(config, name) >= 0:
+            raise ConfigError(f"{name} must be >= 0, got {getattr(config, name)}")
+
+
 @dataclasses.dataclass(frozen=True)
 class Config:
     """Base class: subclass with ``@dataclass(frozen=True)`` and typed fields with defaults."""
@@ -84,8 +92,9 @@ class Config:
         """Build a config from a mapping, rejecting unknown keys.
 
         Raises:
-            ConfigError: naming the unknown keys and listing the valid ones; or a size (a field named ``dim``
-                or ending in ``_dim`` or ``_dims``) that is not a positive integer.
+            ConfigError: naming the unknown keys and listing the valid ones; a number that is not finite
+                (NaN or infinite: no setting means anything there); or a size (a field named ``dim`` or ending
+                in ``_dim`` or ``_dims``) that is not a positive integer.
         """
         unknown = sorted(set(values) - set(cls.field_names()))
         if unknown:
@@ -97,6 +106,8 @@ class Config:
         coerced = {k: _coerce(v, hints[k], k) for k, v in values.items()}
         for key, value in coerced.items():
             sizes = value if isinstance(value, tuple) else (value,)
+            if any(isinstance(s, float) and not math.isfinite(s) for s in sizes):
+                raise ConfigError(f"{key} must be a finite number, got {value!r}")
             is_size = key == "dim" or key.endswith(("_dim", "_dims"))
             if is_size and (
                 not sizes or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in sizes)

@@ -408,7 +408,7 @@ def run_experiment(
         dist: this process's place in a ``torchrun`` launch; only rank 0 tests, writes and returns the record.
 
     Returns:
-        The metrics record also written to ``metrics.json``: model, seed, test metrics (``recall@10``...,
+        The metrics record also written to ``metrics.json``: model, seed (the split's), train_seed, test metrics (``recall@10``...,
         `summary_keys`), the selection ``metric``, ``valid`` metrics, ``epochs`` run, ``best_epoch``,
         ``train_seconds``, ``seconds_to_best``...; None on ranks other than 0.
     """
@@ -455,7 +455,8 @@ def run_experiment(
         "model": model,
         "dataset": spec.dataset,
         "split": spec.split,
-        "seed": spec.seed,
+        "seed": spec.seed,  # the split's
+        "train_seed": train_cfg.seed,  # the same unless a setting changed it (``--set seed=...``)
         **{k: test.summary[k] for k in summary_keys(train_cfg.ks) if k in test.summary},
         "metric": train_cfg.metric,  # the validation metric that chose the epoch
         "epochs": int(history["epoch"].max()),

@@ -79,6 +79,40 @@ def test_sizes_must_be_positive():
     assert model_config("multvae", {"hidden_dims": [64]}).hidden_dims == (64,)
 
 
+@pytest.mark.parametrize("raw", ["NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize(
+    ("model", "key"),
+    [("ease", "reg"), ("itemknn", "shrink"), ("simgcl", "eps"), ("itemnext", "smoothing"), ("bpr", "lr")],
+)
+def test_numbers_that_are_not_finite_are_refused_by_name(model, key, raw):
+    """NaN passes every `x < 0` check and infinity every `x <= 0` one; neither is a setting (a NaN noise
+    length had trained SimGCL without noise, an infinite penalty made every EASE score 0)."""
+    from sslrec_utils.experiment import resolve_configs
+
+    with pytest.raises(ConfigError, match=rf"^{key} must be a finite number, got -?(nan|inf)$"):
+        resolve_configs(model, [f"{key}={raw}"])
+
+
+@pytest.mark.parametrize(
+    ("model", "setting", "message"),
+    [
+        ("autorec", "lam=-1", "lam must be >= 0, got -1.0"),
+        ("dae", "lam=-1", "lam must be >= 0, got -1.0"),
+        ("cdae", "lam=-5", "lam must be >= 0, got -5.0"),
+        ("multdae", "lam=-1", "lam must be >= 0, got -1.0"),
+        ("multvae", "anneal_cap=-1", "anneal_cap must be >= 0, got -1.0"),
+        ("multvae", "total_anneal_steps=-5", "total_anneal_steps must be >= 0, got -5"),
+        ("sasrec", "n_heads=0", "need n_heads >= 1 and n_layers >= 0, got 0, 2"),
+        ("cl4srec", "n_heads=-2", "need n_heads >= 1 and n_layers >= 0, got -2, 2"),
+        ("bert4rec", "n_layers=-3", "need n_heads >= 1 and n_layers >= 0, got 2, -3"),
+    ],
+)
+def test_negative_weights_and_transformer_sizes_are_refused(model, setting, message):
+    key, _, value = setting.partition("=")
+    with pytest.raises(ConfigError, match=f"^{message}$"):
+        model_config(model, {key: json.loads(value)})
+
+
 def test_round_trip_through_dict_and_frozen():
     cfg = Toy(dims=(8,), clip=1.5)
     assert Toy.from_dict(cfg.to_dict()) == cfg
@@ -115,13 +149,15 @@ def test_with_overrides_docstring_example_runs():
 def test_train_config_validates():
     with pytest.raises(ConfigError, match="lr must be > 0"):
         TrainConfig(lr=0)
+    with pytest.raises(ConfigError, match="lr must be > 0 and finite"):  # built directly, not from a dict
+        TrainConfig(lr=float("inf"))
     with pytest.raises(ConfigError, match="epochs"):
         TrainConfig().replace(epochs=0)
     # values that train silently wrong (a negative clip reverses every gradient) or fail far from their cause
     for bad, message in [
         ({"grad_clip": -1.0}, "grad_clip must be > 0"),
         ({"grad_clip": 0.0}, "grad_clip must be > 0"),
-        ({"lr": float("inf")}, "lr must be > 0 and finite"),
+        ({"lr": float("inf")}, "lr must be a finite number"),
         ({"weight_decay": -1.0}, "weight_decay must be >= 0"),
         ({"seed": -1}, "seed must be >= 0"),
     ]:

@@ -248,6 +248,16 @@ def test_closed_form_models_fit_once(csv_spec):
     assert 0 < record["ndcg@10"] < 1
 
 
+def test_the_record_names_the_split_seed_and_the_training_seed(csv_spec):
+    """``--set seed=`` trains with another seed on the same split: the record says both (it said only the
+    split's, which read as if training had used it)."""
+    same = run_experiment(csv_spec, "ae", epochs=1, progress=False)
+    other = run_experiment(csv_spec, "ae", settings=["seed=7"], epochs=1, progress=False)
+    assert (same["seed"], same["train_seed"]) == (csv_spec.seed, csv_spec.seed)
+    assert (other["seed"], other["train_seed"]) == (csv_spec.seed, 7)
+    assert other["valid"] != same["valid"]  # the weights did start elsewhere
+
+
 def test_a_closed_form_search_shows_its_progress_and_an_iterative_model_its_epochs(csv_spec, capsys):
     run_experiment(csv_spec, "ease", progress=True)  # five points of reg, seconds each on a large catalogue
     bar = capsys.readouterr().err

@@ -25,6 +25,7 @@ import torch
 from torch import Tensor, nn
 
 from sslrec_utils import losses
+from sslrec_utils.config import check_nonnegative
 from sslrec_utils.models.base import Batch, ModelConfig, Recommender, StepInfo, TrainData
 from sslrec_utils.splits import Split
 
@@ -41,6 +42,9 @@ class AutoRecConfig(ModelConfig):
     train_defaults: ClassVar[dict] = {"epochs": 100, "batch_size": 256, "lr": 3e-3, "patience": 10}
     hidden_dim: int = 500  # width of each item's code, as in the paper
     lam: float = 1e-3  # weight of lam * ||W||^2 on the two weight matrices
+
+    def __post_init__(self) -> None:
+        check_nonnegative(self, "lam")
 
     def build(self, data: TrainData) -> AutoRec:
         model = AutoRec(data.n_users, data.n_items, self.hidden_dim, self.lam)

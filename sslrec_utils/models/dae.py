@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from sslrec_utils import losses
-from sslrec_utils.config import check_rates
+from sslrec_utils.config import check_nonnegative, check_rates
 from sslrec_utils.models.base import Batch, ModelConfig, Recommender, StepInfo, TrainData
 
 
@@ -41,6 +41,7 @@ class DAEConfig(ModelConfig):
 
     def __post_init__(self) -> None:
         check_rates(self, "dropout")
+        check_nonnegative(self, "lam")
 
     def build(self, data: TrainData) -> DAE:
         return DAE(data.n_items, self.hidden_dim, self.dropout, self.activation, self.lam)

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from sslrec_utils import losses
-from sslrec_utils.config import check_rates
+from sslrec_utils.config import check_nonnegative, check_rates
 from sslrec_utils.models.base import Batch, ModelConfig, Recommender, StepInfo, TrainData
 
 
@@ -55,6 +55,7 @@ class MultDAEConfig(ModelConfig):
 
     def __post_init__(self) -> None:
         check_rates(self, "dropout")
+        check_nonnegative(self, "lam")
 
     def build(self, data: TrainData) -> MultDAE:
         return MultDAE(data.n_items, self.hidden_dims, self.dropout, self.lam)

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sslrec_utils import losses
-from sslrec_utils.config import check_rates
+from sslrec_utils.config import check_nonnegative, check_rates
 from sslrec_utils.models.base import Batch, ModelConfig, Recommender, StepInfo, TrainData
 from sslrec_utils.models.multdae import linear_weights, mlp
 
@@ -47,6 +47,7 @@ class MultVAEConfig(ModelConfig):
 
     def __post_init__(self) -> None:
         check_rates(self, "dropout")
+        check_nonnegative(self, "anneal_cap", "total_anneal_steps", "lam")
 
     def build(self, data: TrainData) -> MultVAE:
         return MultVAE(

@@ -40,6 +40,8 @@ class TransformerConfig(ModelConfig):
     windows: Literal["all", "last"] = "all"  # train on every item ("all") or only each user's latest window
 
     def __post_init__(self) -> None:
+        if self.n_heads < 1 or self.n_layers < 0:
+            raise ConfigError(f"need n_heads >= 1 and n_layers >= 0, got {self.n_heads}, {self.n_layers}")
         if self.hidden_dim % self.n_heads:
             raise ConfigError(f"n_heads={self.n_heads} must divide hidden_dim={self.hidden_dim}")
         if self.max_len < 2:
