@@ -314,12 +314,47 @@ def test_bad_values_are_reported(tmp_path: Path, text: str, kwargs: dict[str, st
 def test_a_separator_at_the_end_of_each_row_shifts_nothing(tmp_path: Path) -> None:
     # pandas takes a row's extra first field as the index: every column had held its neighbour's values
     (tmp_path / "log.csv").write_text("user,item,rating\nu1,i1,5,\nu1,i2,4,\nu2,i1,3,\n")
-    frame = load_interactions(tmp_path / "log.csv", rating_col="rating")
+    with pytest.warns(
+        UserWarning, match=r"1 more field\(s\) than its header, empty in every row: .*write.table"
+    ):
+        frame = load_interactions(tmp_path / "log.csv", rating_col="rating")  # R's row names look the same
     assert frame[["user", "item"]].values.tolist() == [["u1", "i1"], ["u1", "i2"], ["u2", "i1"]]
     assert frame["rating"].tolist() == [5.0, 4.0, 3.0]
     (tmp_path / "wide.csv").write_text("user,item\n1,2,3\n4,5\n")  # a value beyond the header: refused
     with pytest.raises(ValueError, match=r"rows of wide.csv have 1 more field\(s\) than its header"):
         load_interactions(tmp_path / "wide.csv")
+
+
+def test_a_parquet_files_saved_index_is_a_column_if_named_and_dropped_if_not(tmp_path: Path) -> None:
+    """pandas saves a filtered frame's row labels and a set_index column in the file; they had been read as a
+    text file's extra fields, shifting every column by one (the user column held the one before it)."""
+    log = pd.DataFrame({"shop": [0, 1, 1], "user": [5, 6, 7], "item": [8, 9, 8], "note": [None] * 3})
+    log[log.user > 5].to_parquet(tmp_path / "filtered.parquet")  # row labels 1, 2 kept, unnamed
+    log.set_index("user").to_parquet(tmp_path / "indexed.parquet")
+    log.set_index(["shop", "user"]).to_parquet(tmp_path / "two.parquet")
+    assert load_interactions(tmp_path / "filtered.parquet")[["user", "item"]].values.tolist() == [
+        [6, 9],
+        [7, 8],
+    ]
+    for name in ("indexed.parquet", "two.parquet"):
+        frame = load_interactions(tmp_path / name)
+        assert frame[["user", "item"]].values.tolist() == [[5, 8], [6, 9], [7, 8]]
+
+
+def test_a_file_that_cannot_be_decompressed_is_one_error(tmp_path: Path) -> None:
+    (tmp_path / "log.csv.gz").write_text("user,item\n1,2\n")  # plain text named .gz
+    with pytest.raises(ValueError, match=r"^cannot read log.csv.gz: Not a gzipped file"):
+        load_interactions(tmp_path / "log.csv.gz")
+    (tmp_path / "log.csv.zip").write_text("user,item\n1,2\n")
+    with pytest.raises(ValueError, match=r"^cannot read log.csv.zip: File is not a zip file"):
+        load_interactions(tmp_path / "log.csv.zip")
+
+
+def test_ratings_beyond_float32_are_refused(tmp_path: Path) -> None:
+    """They had become infinite, and training then failed with 'lower the lr'."""
+    (tmp_path / "log.csv").write_text("user,item,rating\n1,2,5\n1,3,5e300\n")
+    with pytest.raises(ValueError, match=r"column 'rating' of log.csv holds '5e300', beyond float32's range"):
+        load_interactions(tmp_path / "log.csv", rating_col="rating")
 
 
 @pytest.mark.parametrize(

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import lzma
 import os
 import re
 import warnings
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,7 +75,7 @@ def _read(path: Path, sep: str | None) -> pd.DataFrame:
     sep = parse_sep(sep)
     ext = _format(path)
     if sep is None and ext in PARQUET:
-        frame = pd.read_parquet(path)
+        frame = _with_index_as_columns(_readable(pd.read_parquet, path))
     elif sep is None and ext not in SEPARATORS:
         raise ValueError(
             f"cannot tell the format of {path.name} from its extension; use .csv, .tsv or .parquet, "
@@ -84,16 +87,35 @@ def _read(path: Path, sep: str | None) -> pd.DataFrame:
         if len(sep) > 1:  # pandas reads a multi-character separator as a regex, with the python engine
             sep, options["engine"] = re.escape(sep), "python"
         try:
-            frame = pd.read_csv(path, sep=sep, **options)
+            frame = _readable(pd.read_csv, path, sep=sep, **options)
         except pd.errors.EmptyDataError:
             raise ValueError(f"{path.name} is empty: not even a header line") from None
         except UnicodeDecodeError as err:
             raise ValueError(_not_text(path, err)) from None
-    if not isinstance(frame.index, pd.RangeIndex):  # rows longer than the header: see the function
-        frame = _without_trailing_fields(frame, path.name)
+        if not isinstance(frame.index, pd.RangeIndex):  # rows longer than the header: see the function
+            frame = _without_trailing_fields(frame, path.name)
     if frame.empty:
         raise ValueError(f"{path.name} has no rows, only the columns {list(map(str, frame.columns))}")
     return frame
+
+
+def _readable(read: Any, path: Path, **options: Any) -> pd.DataFrame:
+    """``read(path, **options)``, with a file that cannot be decompressed (a ``.gz`` that is not gzip, a cut
+    ``.bz2``, a ``.zst`` without its package) refused in one line instead of the codec's traceback."""
+    try:
+        return read(path, **options)
+    except (EOFError, ImportError, OSError, zipfile.BadZipFile, lzma.LZMAError) as err:
+        if isinstance(err, FileNotFoundError):
+            raise
+        raise ValueError(f"cannot read {path.name}: {err}") from None
+
+
+def _with_index_as_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """A Parquet file's frame with the index pandas saved in it (``to_parquet`` keeps a filtered frame's row
+    labels, and a ``set_index`` column) back among the columns if it has a name, dropped if not: its columns
+    are never shifted, unlike a text file's (`_without_trailing_fields`)."""
+    names = [name for name in frame.index.names if name is not None]  # a named index may be a RangeIndex
+    return (frame.reset_index(level=names) if names else frame).reset_index(drop=True)
 
 
 def _not_text(path: Path, err: UnicodeDecodeError) -> str:
@@ -128,7 +150,8 @@ def no_header_hint(columns: pd.Index | list[str]) -> str:
 def _without_trailing_fields(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     """The frame of a file whose rows have more fields than its header, which pandas reads by taking the rows'
     first fields as the index (every column then holds its neighbour's values). A separator at the end of
-    each line is the usual cause: its empty fields are dropped; any value there is refused."""
+    each line is the usual cause: its empty fields are dropped, with a warning, since row names in front of
+    each row and an empty last column (R's ``write.table``) look the same; any value there is refused."""
     header = list(frame.columns)
     flat = frame.reset_index()
     extra = flat.shape[1] - len(header)
@@ -137,6 +160,12 @@ def _without_trailing_fields(frame: pd.DataFrame, source: str) -> pd.DataFrame:
             f"rows of {source} have {extra} more field(s) than its header {header}: check the separator "
             "(--sep) and the header line"
         )
+    warnings.warn(
+        f"rows of {source} have {extra} more field(s) than its header, empty in every row: read as a separator "
+        "at the end of each line and dropped; if the rows start with row names instead (R's write.table), "
+        "re-save the file without them",
+        stacklevel=2,
+    )
     flat = flat.iloc[:, : len(header)]
     flat.columns = header
     return flat
@@ -191,11 +220,18 @@ def _ids(values: pd.Series, what: str, source: str) -> pd.Series:
 
 
 def _numbers(values: pd.Series, source: str) -> pd.Series:
-    """Parse a numeric column, naming the first bad value (not a number, or infinite)."""
+    """Parse a numeric column, naming the first bad value (not a number, or infinite), or the first beyond
+    float32 (the ratings' type), which would become infinite."""
     parsed = pd.to_numeric(values, errors="coerce")
     bad = ~np.isfinite(parsed.astype(np.float64))  # NaN (not a number) or infinite
     if bad.any():
         raise ValueError(f"column {values.name!r} of {source} must be numeric; found {values[bad].iloc[0]!r}")
+    huge = parsed.abs().astype(np.float64) > np.finfo(np.float32).max
+    if huge.any():
+        raise ValueError(
+            f"column {values.name!r} of {source} holds {values[huge].iloc[0]!r}, beyond float32's range "
+            f"(+-{np.finfo(np.float32).max:.3g}): rescale it"
+        )
     return parsed
 
 
