@@ -77,6 +77,17 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     FloatingPointError,  # a training loss that diverged: its message names the epoch and the remedy
 )
 INTERRUPTED = 130  # 128 + SIGINT
+OUT_OF_MEMORY = 1
+
+
+def out_of_memory(err: BaseException) -> bool:
+    """Whether `err` is a failed allocation: Python's, torch's CPU allocator's or CUDA's (a ``RuntimeError`` of
+    its own class), which sizes far beyond the machine (``--set hidden_dim=1e10``) end in."""
+    return (
+        isinstance(err, MemoryError)
+        or type(err).__name__ == "OutOfMemoryError"
+        or (isinstance(err, RuntimeError) and "can't allocate memory" in str(err))
+    )
 
 
 def _data_info(args: argparse.Namespace) -> int:
@@ -693,6 +704,18 @@ def main(argv: list[str] | None = None) -> int:
         if where is not None:
             print(f"sslrec: error{where}: {message}", file=sys.stderr)
         return USAGE_ERROR
+    except (MemoryError, RuntimeError) as err:
+        if not out_of_memory(err):
+            raise
+        where = _error_reporter(args, err)
+        if where is not None:
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            print(
+                f"sslrec: error{where}: out of memory ({first}): lower the sizes (hidden_dim, max_len...), "
+                "batch_size or eval_batch_size",
+                file=sys.stderr,
+            )
+        return OUT_OF_MEMORY
     except KeyboardInterrupt:  # Ctrl-C where nothing could be kept (before a first validation, a report...)
         where = _error_reporter(args, KeyboardInterrupt())  # a distributed run: once per machine
         if where is not None:

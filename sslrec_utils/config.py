@@ -55,6 +55,15 @@ def check_rates(config: object, *names: str) -> None:
             raise ConfigError(f"{name} must lie in [0, 1), got {getattr(config, name)}")
 
 
+def check_seed_value(value: int, name: str = "seed") -> None:
+    """Raise a `ConfigError` unless `value` is a seed that Python, NumPy and torch all take: in [0, 2**63)
+    (NumPy takes no negative seed, torch none from 2**64)."""
+    if value < 0:
+        raise ConfigError(f"{name} must be >= 0, got {value}")
+    if value >= 2**63:
+        raise ConfigError(f"{name} must be < 2**63, got {value}")
+
+
 def check_nonnegative(config: object, *names: str) -> None:
     """Raise a `ConfigError` unless each named field of `config` is >= 0 (a penalty's weight, a count)."""
     for name in names:

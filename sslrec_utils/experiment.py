@@ -19,6 +19,7 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from sslrec_utils.config import Config, ConfigError, did_you_mean, parse_value
+from sslrec_utils.config import Config, ConfigError, check_seed_value, did_you_mean, parse_value
 from sslrec_utils.data import TIE_ORDERS, Interactions, load_interactions, load_movielens, preprocess
 from sslrec_utils.data.download import expand_user
 from sslrec_utils.data.files import FILE_FIELDS
@@ -95,8 +96,7 @@ class DataSpec(Config):
     data_dir: str | None = None  # MovieLens cache (default: $SSLREC_DATA or data/)
 
     def __post_init__(self) -> None:
-        if self.seed < 0:  # NumPy's generators take no negative seed
-            raise ConfigError(f"seed must be >= 0, got {self.seed}")
+        check_seed_value(self.seed)
         check_data_fields(self)
 
     @property
@@ -133,9 +133,10 @@ def check_data_fields(fields: Any, label: Callable[[str], str] = str) -> None:
             a separator for a MovieLens or synthetic data set; for a file, a threshold without a rating column,
             or a split by time without a time column.
     """
-    for name in ("min_user", "min_item", "tie_seed"):  # tie_seed: NumPy's generators take no negative seed
+    for name in ("min_user", "min_item"):
         if getattr(fields, name) < 0:
             raise ConfigError(f"{label(name)} must be >= 0, got {getattr(fields, name)}")
+    check_seed_value(fields.tie_seed, label("tie_seed"))
     if fields.ties not in TIE_ORDERS:
         raise ConfigError(f"unknown {label('ties')}={fields.ties!r}; valid: {', '.join(TIE_ORDERS)}")
     if fields.split not in SPLITTERS:  # before the data is loaded, not after
@@ -245,6 +246,13 @@ def resolve_configs(
     )
     if twice:
         raise ConfigError(f"{twice} given twice (by an option and as a setting); give each once")
+    unread = sorted(k for k in settings if k in train_keys - model_keys - set(CLOSED_FORM_SETTINGS))
+    if unread and not trained_by_epochs(model):
+        warnings.warn(
+            f"{model} is fitted in closed form, not trained by epochs: it reads none of {unread} (of the training "
+            f"settings it reads only {list(CLOSED_FORM_SETTINGS)})",
+            stacklevel=2,
+        )
     model_cfg = model_config(model, {k: v for k, v in settings.items() if k in model_keys})
     train_values = {**model_cls.train_defaults, **{k: v for k, v in train_changes.items() if v is not None}}
     train_values.update({k: v for k, v in settings.items() if k in train_keys and k not in model_keys})

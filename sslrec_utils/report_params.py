@@ -8,16 +8,12 @@ import math
 import re
 import typing
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from sslrec_utils.config import Config, ConfigError, did_you_mean, parse_value
 from sslrec_utils.data import DATASETS
 from sslrec_utils.data.download import expand_user
-from sslrec_utils.data.files import PARQUET, SEPARATORS, near_file, parse_sep, sep_hint
-from sslrec_utils.data.files import _format as file_format
+from sslrec_utils.data.files import near_file, read_header, sep_hint
 from sslrec_utils.experiment import DataSpec, check_data_fields, is_file_dataset
 from sslrec_utils.models import MODELS
 
@@ -185,24 +181,6 @@ def _parse(raw: str, hint: Any, name: str) -> Any:
 # ---- checks before anything runs ---------------------------------------------------------------------------
 
 
-def read_columns(path: str | Path, sep: str | None = None) -> list[str]:
-    """The column names of a CSV/TSV/Parquet file, reading only its header (or Parquet schema)."""
-    path, sep = Path(path), parse_sep(sep)
-    ext = file_format(path)
-    if sep is None and ext in PARQUET:
-        import pyarrow.parquet as pq
-
-        return [c for c in pq.read_schema(path).names if not c.startswith("__index_level_")]
-    if sep is None and ext not in SEPARATORS:
-        raise ValueError(
-            f"cannot tell the format of {path.name} from its extension; use .csv, .tsv or .parquet, or give SEP"
-        )
-    sep = SEPARATORS[ext] if sep is None else sep
-    if len(sep) > 1:
-        return list(pd.read_csv(path, sep=re.escape(sep), nrows=0, engine="python").columns)
-    return list(pd.read_csv(path, sep=sep, nrows=0).columns)
-
-
 def check_source(params: ReportParams) -> None:
     """Check that the data source exists and, for a file, that its header holds every column named.
 
@@ -218,7 +196,7 @@ def check_source(params: ReportParams) -> None:
             f"DATASET {params.dataset!r} is neither a data set ({', '.join(DATASETS)}, synthetic:UxIxN) "
             f"nor an existing file{near_file(params.dataset)}"
         )
-    columns = read_columns(path, params.sep)
+    columns = read_header(path, params.sep)
     for name in ("user_col", "item_col", "rating_col", "time_col"):
         column = getattr(params, name)
         if column is not None and column not in columns:

@@ -42,7 +42,7 @@ from sslrec_utils.report_content import (
     summary_table,
     user_panel,
 )
-from sslrec_utils.report_params import PARAMETER_NAMES, ReportParams, check_source, read_columns
+from sslrec_utils.report_params import PARAMETER_NAMES, ReportParams, check_source
 from sslrec_utils.splits import make_split
 
 __all__ = [
@@ -66,7 +66,6 @@ __all__ = [
     "leaderboard",
     "most_popular_item",
     "neighbours",
-    "read_columns",
     "remote_resources",
     "report_metrics",
     "run_report",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -295,6 +296,14 @@ def loo_split(inter: Interactions, seed: int | None = None) -> Split:
     # position from the end in (timestamp, row) order: 0 is the latest, 1 the second latest
     from_end = n - 1 - _rank_in_user(users, inter.frame["timestamp"].to_numpy(np.int64), inter.n_users)
     label = np.where((n >= 3) & (from_end <= 1), 2 - from_end, 0)
+    per_user = np.bincount(users, minlength=inter.n_users)
+    short = int(((per_user > 0) & (per_user < 3)).sum())
+    if short:
+        warnings.warn(
+            f"{short} of {int((per_user > 0).sum())} users have fewer than 3 interactions: the leave-one-out "
+            "split keeps them in training and never tests them",
+            stacklevel=2,
+        )
     return _make(inter, label, "loo", None)
 
 

@@ -29,7 +29,7 @@ from torch import Tensor
 from tqdm import tqdm
 
 from sslrec_utils.batching import RowTable, make_batcher
-from sslrec_utils.config import Config, ConfigError, did_you_mean
+from sslrec_utils.config import Config, ConfigError, check_seed_value, did_you_mean
 from sslrec_utils.distributed import DistContext, batches_per_rank, broadcast, mean_over_ranks, shard, wrap
 from sslrec_utils.metrics import METRICS, EvalResult, evaluate
 from sslrec_utils.models.base import Recommender, StepInfo, TrainData
@@ -141,8 +141,7 @@ class TrainConfig(Config):
             raise ConfigError(
                 f"grad_clip must be > 0 (a maximum gradient norm) or None, got {self.grad_clip}"
             )
-        if self.seed < 0:
-            raise ConfigError(f"seed must be >= 0, got {self.seed}")
+        check_seed_value(self.seed)
         if self.lr_schedule not in LR_SCHEDULES:
             raise ConfigError(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
         if not self.ks or any(not isinstance(k, int) or k < 1 for k in self.ks):
@@ -334,7 +333,10 @@ def fit(
             train_loss = mean_over_ranks(total_loss, dist).item() / n_batches
             train_seconds = time.perf_counter() - epoch_start
             if not np.isfinite(train_loss):
-                raise FloatingPointError(f"training loss became {train_loss} at epoch {epoch}; lower the lr")
+                raise FloatingPointError(
+                    f"training loss became {train_loss} at epoch {epoch}: lower the lr, or a setting that scales "
+                    "the loss (a weight, a temperature)"
+                )
             if epoch % cfg.eval_every and epoch != cfg.epochs:
                 continue
             if evaluator is None:  # ranks other than 0 wait for rank 0's decision

@@ -160,6 +160,7 @@ def test_train_config_validates():
         ({"lr": float("inf")}, "lr must be a finite number"),
         ({"weight_decay": -1.0}, "weight_decay must be >= 0"),
         ({"seed": -1}, "seed must be >= 0"),
+        ({"seed": 2**63}, r"seed must be < 2\*\*63"),
     ]:
         with pytest.raises(ConfigError, match=message):
             TrainConfig().replace(**bad)

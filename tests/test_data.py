@@ -22,6 +22,7 @@ from sslrec_utils.data import (
     preprocess,
     tie_stats,
 )
+from sslrec_utils.data.files import read_header
 from sslrec_utils.data.grouplens import Frames
 from tests.helpers import needs_recbole
 
@@ -325,6 +326,29 @@ def test_a_separator_at_the_end_of_each_row_shifts_nothing(tmp_path: Path) -> No
         load_interactions(tmp_path / "wide.csv")
 
 
+def test_read_header_reads_only_the_header_and_refuses_as_the_loader(tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text("customer;product\nC1;P1\n")
+    assert read_header(path, ";") == ["customer", "product"]
+    tsv = tmp_path / "log.tsv"
+    tsv.write_text("a\tb\tc\n1\t2\t3\n")
+    assert read_header(tsv) == ["a", "b", "c"]
+    parquet = tmp_path / "log.parquet"
+    pd.DataFrame({"u": [1], "i": [2]}).to_parquet(parquet)
+    assert read_header(parquet) == ["u", "i"]
+    with pytest.raises(ValueError, match="cannot tell the format of log.txt"):
+        read_header(tmp_path / "log.txt")
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(ValueError, match="^empty.csv is empty: not even a header line$"):
+        read_header(tmp_path / "empty.csv")
+    (tmp_path / "wide.csv").write_text("a\tb\n".encode("utf-16").decode("latin-1"), encoding="latin-1")
+    with pytest.raises(ValueError, match=r"^wide.csv is not UTF-8 text \(it holds the byte 0xff"):
+        read_header(tmp_path / "wide.csv")
+    pd.DataFrame({"u": [1]}).to_parquet(tmp_path / "pq.csv")
+    with pytest.raises(ValueError, match=r"^pq.csv is a Parquet file, not text: name it .parquet"):
+        read_header(tmp_path / "pq.csv")
+
+
 def test_a_parquet_files_saved_index_is_a_column_if_named_and_dropped_if_not(tmp_path: Path) -> None:
     """pandas saves a filtered frame's row labels and a set_index column in the file; they had been read as a
     text file's extra fields, shifting every column by one (the user column held the one before it)."""
@@ -339,6 +363,31 @@ def test_a_parquet_files_saved_index_is_a_column_if_named_and_dropped_if_not(tmp
     for name in ("indexed.parquet", "two.parquet"):
         frame = load_interactions(tmp_path / name)
         assert frame[["user", "item"]].values.tolist() == [[5, 8], [6, 9], [7, 8]]
+
+
+def test_ids_that_read_as_missing_values_are_kept_with_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "log.csv").write_text("user,item\nNULL,1\nNULL,2\nNA,1\nann,2\n")
+    with pytest.warns(
+        UserWarning, match=r"^3 rows of log.csv have the user ID 'NULL' \(or \['NA'\]\), which"
+    ):
+        frame = load_interactions(tmp_path / "log.csv")
+    assert frame["user"].tolist() == ["NULL", "NULL", "NA", "ann"]  # kept: a user may be called "NA"
+
+
+def test_dates_of_any_century_are_read(tmp_path: Path) -> None:
+    """pandas' nanoseconds end in 1677 and 2262: a date before had failed with 'Out of bounds nanosecond'."""
+    from datetime import UTC, datetime
+
+    (tmp_path / "log.csv").write_text("user,item,t\n1,2,1500-01-01T00:00:00\n1,3,2300-06-01T12:00:00\n")
+    pd.DataFrame({"user": [1], "item": [2], "t": pd.to_datetime(["1500-01-01"]).as_unit("s")}).to_parquet(
+        tmp_path / "log.parquet"
+    )
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    expected = [
+        int((datetime(*d, tzinfo=UTC) - epoch).total_seconds()) for d in ((1500, 1, 1), (2300, 6, 1, 12))
+    ]
+    assert load_interactions(tmp_path / "log.csv", time_col="t")["timestamp"].tolist() == expected
+    assert load_interactions(tmp_path / "log.parquet", time_col="t")["timestamp"].tolist() == expected[:1]
 
 
 def test_a_file_that_cannot_be_decompressed_is_one_error(tmp_path: Path) -> None:

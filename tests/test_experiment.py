@@ -51,6 +51,17 @@ def test_resolve_configs_routes_keys_and_applies_defaults():
     assert override.batch_size == 64  # the user's setting wins over the model's default
 
 
+def test_training_settings_a_closed_form_model_ignores_are_said(recwarn):
+    """``--set lr=0.5`` for EASE had been accepted without a word; generic code that gives every model its
+    epochs (chapter 9's ``train``) still runs, with the warning."""
+    with pytest.warns(UserWarning, match=r"^ease is fitted in closed form.*none of \['lr', 'patience'\]"):
+        resolve_configs("ease", ["lr=0.5", "patience=3", "reg=100"])
+    resolve_configs("ease", ["ks=[5,10]", "metric=ndcg@5", "seed=3"])  # what its fit reads: no warning
+    resolve_configs("ae", ["lr=0.5"], epochs=3)  # a trained model, and epochs given as an option
+    resolve_configs("pop", {}, epochs=3)
+    assert not recwarn.list
+
+
 def test_resolve_configs_errors():
     with pytest.raises(ValueError, match="valid models"):
         resolve_configs("nope")
@@ -202,6 +213,48 @@ def test_a_run_that_fails_keeps_the_best_weights_saved_so_far(csv_spec, tmp_path
     assert (tmp_path / "checkpoint.pt").is_file()  # saved at the best of epochs 1 and 2, as it came
 
 
+@pytest.mark.parametrize(
+    "error",
+    [
+        RuntimeError(
+            "[enforce fail at alloc_cpu.cpp:127] DefaultCPUAllocator: can't allocate memory: you tried"
+        ),
+        MemoryError(),
+        type("OutOfMemoryError", (RuntimeError,), {})("CUDA out of memory. Tried to allocate 20.00 GiB"),
+    ],
+    ids=["cpu", "python", "cuda"],
+)
+def test_running_out_of_memory_is_one_line_and_leaves_nothing(csv_spec, tmp_path, monkeypatch, capsys, error):
+    """Sizes far beyond the machine (``--set hidden_dim=1e10``) had ended in the allocator's traceback."""
+    import sslrec_utils.experiment as experiment
+    from sslrec_utils.cli import main
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(experiment, "fit", fail)
+    out = tmp_path / "run"
+    args = [
+        "train",
+        "--model",
+        "ae",
+        "--dataset",
+        csv_spec.dataset,
+        "--user-col",
+        "who",
+        "--item-col",
+        "what",
+    ]
+    assert main([*args, "--out", str(out), "-q"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("sslrec: error: out of memory (")
+    assert err.endswith("lower the sizes (hidden_dim, max_len...), batch_size or eval_batch_size")
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(experiment, "fit", lambda *a, **kw: (_ for _ in ()).throw(RuntimeError("a bug")))
+    with pytest.raises(RuntimeError, match="a bug"):  # any other RuntimeError keeps its traceback
+        main([*args, "--out", str(out), "-q"])
+
+
 def test_train_listens_to_sigint_even_when_started_with_it_ignored(csv_spec, tmp_path):
     from sslrec_utils.cli import main
 
@@ -309,6 +362,9 @@ def test_a_file_spec_needs_the_columns_its_options_use(csv_spec, tmp_path, capsy
         DataSpec(tie_seed=-1)
     with pytest.raises(ConfigError, match="^seed must be >= 0, got -3$"):
         DataSpec(seed=-3)
+    for name in ("seed", "tie_seed"):  # torch takes none from 2**64 ('Overflow when unpacking long long')
+        with pytest.raises(ConfigError, match=rf"^{name} must be < 2\*\*63, got {2**64}$"):
+            DataSpec(**{name: 2**64})
     assert main(["train", "--model", "pop", "--tie-seed", "-1", "--out", str(tmp_path / "t"), "-q"]) == 2
     assert capsys.readouterr().err == "sslrec: error: tie_seed must be >= 0, got -1\n"
 

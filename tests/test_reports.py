@@ -216,20 +216,6 @@ def test_a_report_that_fails_after_training_leaves_no_runs_behind(
     assert not made[0].exists() and leftovers(tmp_path) == [] and not (tmp_path / "report").exists()
 
 
-def test_read_columns_reads_only_the_header(tmp_path: Path) -> None:
-    path = tmp_path / "log.csv"
-    path.write_text("customer;product\nC1;P1\n")
-    assert reports.read_columns(path, ";") == ["customer", "product"]
-    tsv = tmp_path / "log.tsv"
-    tsv.write_text("a\tb\tc\n1\t2\t3\n")
-    assert reports.read_columns(tsv) == ["a", "b", "c"]
-    parquet = tmp_path / "log.parquet"
-    pd.DataFrame({"u": [1], "i": [2]}).to_parquet(parquet)
-    assert reports.read_columns(parquet) == ["u", "i"]
-    with pytest.raises(ValueError, match="cannot tell the format of log.txt"):
-        reports.read_columns(tmp_path / "log.txt")
-
-
 # ---- tables and conclusion (fast) ----------------------------------------------------------------------
 
 

@@ -66,15 +66,31 @@ def sep_hint(columns: pd.Index | list[str]) -> str:
     return f"; the file looks {word}-separated: pass --sep {word} (sep={sep!r})"
 
 
-def _read(path: Path, sep: str | None) -> pd.DataFrame:
+def read_header(path: str | os.PathLike[str], sep: str | None = None) -> list[str]:
+    """The column names of a CSV/TSV/Parquet file, reading only its header line (or Parquet schema), refused
+    as `load_interactions` refuses the file (empty, not UTF-8, Parquet named as text...)."""
+    return [str(c) for c in _read(Path(path), sep, header_only=True).columns]
+
+
+def _read(path: Path, sep: str | None, header_only: bool = False) -> pd.DataFrame:
     """Read `path` with every text column kept as strings, so IDs like ``"007"`` survive.
+
+    Args:
+        path: the file.
+        sep: its separator, or None to go by the extension.
+        header_only: read the column names only (no rows).
 
     Raises:
         ValueError: the format is unknown, a text file is not UTF-8 (or is Parquet), or the file holds no rows.
     """
     sep = parse_sep(sep)
     ext = _format(path)
-    if sep is None and ext in PARQUET:
+    if sep is None and ext in PARQUET and header_only:
+        import pyarrow.parquet as pq  # the schema alone; pandas' unnamed saved index is left out, as below
+
+        names = _readable(pq.read_schema, path).names
+        frame = pd.DataFrame(columns=[n for n in names if not n.startswith("__index_level_")])
+    elif sep is None and ext in PARQUET:
         frame = _with_index_as_columns(_readable(pd.read_parquet, path))
     elif sep is None and ext not in SEPARATORS:
         raise ValueError(
@@ -84,6 +100,8 @@ def _read(path: Path, sep: str | None) -> pd.DataFrame:
     else:
         sep = SEPARATORS[ext] if sep is None else sep
         options: dict[str, object] = {"dtype": str, "keep_default_na": False, "na_values": [""]}
+        if header_only:
+            options["nrows"] = 0
         if len(sep) > 1:  # pandas reads a multi-character separator as a regex, with the python engine
             sep, options["engine"] = re.escape(sep), "python"
         try:
@@ -94,7 +112,7 @@ def _read(path: Path, sep: str | None) -> pd.DataFrame:
             raise ValueError(_not_text(path, err)) from None
         if not isinstance(frame.index, pd.RangeIndex):  # rows longer than the header: see the function
             frame = _without_trailing_fields(frame, path.name)
-    if frame.empty:
+    if frame.empty and not header_only:
         raise ValueError(f"{path.name} has no rows, only the columns {list(map(str, frame.columns))}")
     return frame
 
@@ -197,6 +215,10 @@ def _check_present(values: pd.Series, what: str, source: str) -> None:
         )
 
 
+# text that spreadsheets and databases write for a missing value (compared in upper case)
+MISSING_WORDS = frozenset({"NULL", "NAN", "NA", "N/A", "#N/A", "NONE", "NIL", "-"})
+
+
 def _ids(values: pd.Series, what: str, source: str) -> pd.Series:
     """IDs as int64 when every value is an integer that int64 holds, else as strings.
 
@@ -216,6 +238,15 @@ def _ids(values: pd.Series, what: str, source: str) -> pd.Series:
     whole = whole_number_text(text)  # "12" for "12" or "12.0"; NaN otherwise
     if whole.notna().all() and whole.str.lstrip("-").str.len().max() <= 18:  # 18 digits always fit in int64
         return whole.astype(np.int64)
+    missing = text[text.str.upper().isin(MISSING_WORDS)]
+    if len(missing):  # kept as IDs (a user may be called "NA"), but said, since they often mark a gap
+        warnings.warn(
+            f"{len(missing)} {'row' if len(missing) == 1 else 'rows'} of {source} have the {what} ID "
+            f"{missing.iloc[0]!r}"
+            + (f" (or {sorted(set(missing) - {missing.iloc[0]})})" if missing.nunique() > 1 else "")
+            + f", which often marks a missing value: it is read as the ID of one {what}",
+            stacklevel=2,
+        )
     return canonical_id_text(text, whole)  # a text column too: "7.0" is "7" ("007" stays itself)
 
 
@@ -300,9 +331,10 @@ def _timestamps(values: pd.Series, source: str) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         if values.dt.tz is None:
             values = values.dt.tz_localize("UTC")
-        offset = values - pd.Timestamp(0, tz="UTC")
-        seconds = offset // pd.Timedelta(seconds=1)
-        fraction = offset % pd.Timedelta(seconds=1) != pd.Timedelta(0)
+        # in seconds, not pandas' default nanoseconds, which end in 1677: dates of any century are read
+        second = pd.Timedelta(seconds=1).as_unit("s")
+        offset = values - pd.Timestamp(0, tz="UTC").as_unit("s")
+        seconds, fraction = offset // second, offset % second != pd.Timedelta(0)
     else:
         numbers = _numbers(values, source)
         if not pd.api.types.is_signed_integer_dtype(numbers.dtype):  # int64 holds every signed integer read
