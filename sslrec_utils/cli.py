@@ -65,6 +65,7 @@ from sslrec_utils.data import (  # noqa: E402
 )
 from sslrec_utils.data.download import expand_user  # noqa: E402
 from sslrec_utils.data.files import FILE_FIELDS, near_file  # noqa: E402
+from sslrec_utils.data.synthetic import parse_synthetic, synthetic_interactions  # noqa: E402
 
 USAGE_ERROR = 2
 BROKEN_PIPE = 141  # 128 + SIGPIPE, the status a shell reports for a command whose reader went away
@@ -92,12 +93,16 @@ def out_of_memory(err: BaseException) -> bool:
 
 def _data_info(args: argparse.Namespace) -> int:
     """Print users, items, interactions and density of a MovieLens name or an interaction file."""
-    path = expand_user(args.data)
-    if args.data in DATASETS and not path.is_file():  # a folder of that name (an unpacked zip) is not the log
+    path, shape = expand_user(args.data), parse_synthetic(args.data)
+    # a folder named as a data set (an unpacked zip) is not the log
+    if (args.data in DATASETS and not path.is_file()) or shape is not None:
         given = [f"--{name.replace('_', '-')}" for name in FILE_FIELDS if getattr(args, name) is not None]
         if given:  # as train refuses them: not silently ignored
             raise ValueError(f"{', '.join(given)} describe a file, but {args.data!r} is not one")
-        ratings = load_movielens(args.data, args.data_dir, progress=not args.quiet).ratings
+        if shape is not None:  # the log `sslrec train --dataset` reads for that name
+            ratings = synthetic_interactions(*shape, seed=0)
+        else:
+            ratings = load_movielens(args.data, args.data_dir, progress=not args.quiet).ratings
     elif path.exists():  # a folder too: load_interactions says it is not a file
         ratings = load_interactions(
             path,
@@ -109,7 +114,8 @@ def _data_info(args: argparse.Namespace) -> int:
         )
     else:
         raise ValueError(
-            f"{args.data!r} is neither a data set ({', '.join(DATASETS)}) nor a file{near_file(args.data)}"
+            f"{args.data!r} is neither a data set ({', '.join(DATASETS)}, synthetic:UxIxN) nor a file"
+            f"{near_file(args.data)}"
         )
     info = dataset_info(ratings)
     if args.json:
@@ -148,7 +154,9 @@ def _add_data_parser(subparsers: argparse._SubParsersAction) -> None:
 
     info = commands.add_parser("info", help="print users, items, interactions and density")
     info.add_argument(
-        "data", metavar="NAME_OR_PATH", help=f"one of {', '.join(DATASETS)}, or a CSV/TSV/Parquet file"
+        "data",
+        metavar="NAME_OR_PATH",
+        help=f"one of {', '.join(DATASETS)}, synthetic:UxIxN (a generated log), or a CSV/TSV/Parquet file",
     )
     info.add_argument("--user-col", default=None, help="user ID column of a file (default: user)")
     info.add_argument("--item-col", default=None, help="item ID column of a file (default: item)")
@@ -369,7 +377,9 @@ def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
         "SIGTERM, outside torchrun) keeps the best epoch so far, tested, and ends with status 130.",
     )
     train.add_argument("--model", required=True, help=f"one of: {', '.join(sorted(MODELS))}")
-    train.add_argument("--dataset", default="ml-100k", help="MovieLens name or CSV/TSV/Parquet path")
+    train.add_argument(
+        "--dataset", default="ml-100k", help="MovieLens name, synthetic:UxIxN, or CSV/TSV/Parquet path"
+    )
     train.add_argument("--seed", type=int, default=2020, help="seeds the split and training (default 2020)")
     train.add_argument("--out", required=True, help="run directory to create (must be new or empty)")
     train.add_argument("--force", action="store_true", help="replace the run already in OUT")

@@ -53,6 +53,23 @@ def test_info_on_a_file_with_custom_columns(tmp_path: Path, capsys: pytest.Captu
     ]
 
 
+def test_info_on_a_synthetic_shape_is_the_log_train_reads(capsys: pytest.CaptureFixture) -> None:
+    """``sslrec train --dataset synthetic:...`` trained on it, but ``data info`` had called it no data set."""
+    from sslrec_utils.experiment import DataSpec, load_data
+
+    status, out, err = run(["data", "info", "synthetic:200x100x3000", "--json"], capsys)
+    assert (status, err) == (0, "")
+    inter, _ = load_data(DataSpec(dataset="synthetic:200x100x3000"))
+    assert (json.loads(out)["users"], json.loads(out)["interactions"]) == (
+        inter.n_users,
+        inter.n_interactions,
+    )
+    status, _, err = run(["data", "info", "synthetic:200x100"], capsys)
+    assert status == 2 and err.startswith("sslrec: error: expected 'synthetic:USERSxITEMSxINTERACTIONS'")
+    status, _, err = run(["data", "info", "nothing-here"], capsys)
+    assert "is neither a data set (ml-100k, ml-1m, ml-20m, synthetic:UxIxN) nor a file" in err
+
+
 def test_info_on_a_user_table(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     path = tmp_path / "users.csv"
     path.write_text("user,age,zip\n1,24,85711\n2,53,94043\n3,24,85711\n")
@@ -81,7 +98,7 @@ def test_info_counts_repeated_pairs_once_as_training_does(
     [
         (
             ["data", "info", "ml-10k"],
-            "'ml-10k' is neither a data set (ml-100k, ml-1m, ml-20m) nor a file; did you mean 'ml-100k'?",
+            "'ml-10k' is neither a data set (ml-100k, ml-1m, ml-20m, synthetic:UxIxN) nor a file; did you mean 'ml-100k'?",
         ),
         (["data", "info", "{csv}s"], "nor a file; did you mean '{csv}'?"),
         (
@@ -172,7 +189,10 @@ def test_console_script(tmp_path: Path) -> None:
         [SSLREC, "data", "info", "nope"], capture_output=True, text=True, env=env, cwd=tmp_path
     )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
-    assert bad.stderr == "sslrec: error: 'nope' is neither a data set (ml-100k, ml-1m, ml-20m) nor a file\n"
+    assert (
+        bad.stderr
+        == "sslrec: error: 'nope' is neither a data set (ml-100k, ml-1m, ml-20m, synthetic:UxIxN) nor a file\n"
+    )
 
 
 def test_data_info_reads_a_data_set_beside_a_folder_of_its_name(

@@ -481,6 +481,11 @@ def test_missing_file_and_unknown_format(tmp_path: Path) -> None:
         load_interactions(tmp_path / "ratigns.csv")
     with pytest.raises(FileNotFoundError, match="no such file: ml-100; did you mean 'ml-100k'\\?$"):
         load_interactions("ml-100")
+    with pytest.raises(FileNotFoundError, match=f"did you mean '{tmp_path / 'ratings.csv'}'\\?$"):
+        load_interactions(tmp_path / "ratings.cvs")  # a misspelt extension
+    (tmp_path / "ids_nan_text.csv").write_text("user,item\n1,2\n")  # alike only by their '.csv'
+    with pytest.raises(FileNotFoundError, match=f"no such file: {tmp_path / 'nonexist.csv'}$"):
+        load_interactions(tmp_path / "nonexist.csv")
     (tmp_path / "log.xlsx").write_text("")
     with pytest.raises(ValueError, match="cannot tell the format of log.xlsx"):
         load_interactions(tmp_path / "log.xlsx")

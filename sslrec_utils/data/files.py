@@ -191,16 +191,22 @@ def _without_trailing_fields(frame: pd.DataFrame, source: str) -> pd.DataFrame:
 
 def near_file(name: str) -> str:
     """The end of a "no such file" message: the built-in data set, or the file in the same folder, whose name
-    is most like `name`'s (``"; did you mean 'ml-100k'?"``), or ``""``."""
+    is most like `name`'s (``"; did you mean 'ml-100k'?"``), or ``""``. Files are compared by their names
+    without the extension, which every ``.csv`` shares and which had made unrelated names look alike."""
     path = Path(name).expanduser()
     try:
         siblings = [p.name for p in itertools.islice(path.parent.iterdir(), 10_000) if p.is_file()]
     except OSError:  # no such folder, or not allowed to list it
         siblings = []
-    match = closest(path.name, [*DATASETS, *siblings])
+    by_stem: dict[str, str] = {}
+    for sibling in sorted(siblings, key=lambda s: Path(s).suffix != path.suffix):  # the same extension first
+        by_stem.setdefault(Path(sibling).stem, sibling)
+    match = closest(path.stem, [*DATASETS, *by_stem])
     if match is None:
         return ""
-    return f"; did you mean {match if match in DATASETS else os.path.join(os.path.dirname(name), match)!r}?"
+    if match not in by_stem:
+        return f"; did you mean {match!r}?"
+    return f"; did you mean {os.path.join(os.path.dirname(name), by_stem[match])!r}?"
 
 
 def _check_present(values: pd.Series, what: str, source: str) -> None:
