@@ -19,7 +19,6 @@ import os
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -246,13 +245,6 @@ def resolve_configs(
     )
     if twice:
         raise ConfigError(f"{twice} given twice (by an option and as a setting); give each once")
-    unread = sorted(k for k in settings if k in train_keys - model_keys - set(CLOSED_FORM_SETTINGS))
-    if unread and not trained_by_epochs(model):
-        warnings.warn(
-            f"{model} is fitted in closed form, not trained by epochs: it reads none of {unread} (of the training "
-            f"settings it reads only {list(CLOSED_FORM_SETTINGS)})",
-            stacklevel=2,
-        )
     model_cfg = model_config(model, {k: v for k, v in settings.items() if k in model_keys})
     train_values = {**model_cls.train_defaults, **{k: v for k, v in train_changes.items() if v is not None}}
     train_values.update({k: v for k, v in settings.items() if k in train_keys and k not in model_keys})

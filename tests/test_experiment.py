@@ -51,17 +51,6 @@ def test_resolve_configs_routes_keys_and_applies_defaults():
     assert override.batch_size == 64  # the user's setting wins over the model's default
 
 
-def test_training_settings_a_closed_form_model_ignores_are_said(recwarn):
-    """``--set lr=0.5`` for EASE had been accepted without a word; generic code that gives every model its
-    epochs (chapter 9's ``train``) still runs, with the warning."""
-    with pytest.warns(UserWarning, match=r"^ease is fitted in closed form.*none of \['lr', 'patience'\]"):
-        resolve_configs("ease", ["lr=0.5", "patience=3", "reg=100"])
-    resolve_configs("ease", ["ks=[5,10]", "metric=ndcg@5", "seed=3"])  # what its fit reads: no warning
-    resolve_configs("ae", ["lr=0.5"], epochs=3)  # a trained model, and epochs given as an option
-    resolve_configs("pop", {}, epochs=3)
-    assert not recwarn.list
-
-
 def test_resolve_configs_errors():
     with pytest.raises(ValueError, match="valid models"):
         resolve_configs("nope")
