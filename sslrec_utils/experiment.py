@@ -408,9 +408,9 @@ def run_experiment(
         dist: this process's place in a ``torchrun`` launch; only rank 0 tests, writes and returns the record.
 
     Returns:
-        The metrics record also written to ``metrics.json``: model, seed (the split's), train_seed, test metrics (``recall@10``...,
-        `summary_keys`), the selection ``metric``, ``valid`` metrics, ``epochs`` run, ``best_epoch``,
-        ``train_seconds``, ``seconds_to_best``...; None on ranks other than 0.
+        The metrics record also written to ``metrics.json``: model, seed (the split's), train_seed, test
+        metrics (``recall@10``..., `summary_keys`), the selection ``metric``, ``valid`` metrics, ``epochs``
+        run, ``best_epoch``, ``train_seconds``, ``seconds_to_best``...; None on ranks other than 0.
     """
     settings = settings if isinstance(settings, Mapping) else dict(_split_assignment(s) for s in settings)
     model_cfg, train_cfg = resolve_configs(

@@ -292,11 +292,11 @@ def loo_split(inter: Interactions, seed: int | None = None) -> Split:
     """
     check_seed(seed, "loo_split", required=False)
     users = inter.frame["user"].to_numpy(np.int64)
-    n = np.bincount(users, minlength=inter.n_users)[users]
+    per_user = np.bincount(users, minlength=inter.n_users)
+    n = per_user[users]
     # position from the end in (timestamp, row) order: 0 is the latest, 1 the second latest
     from_end = n - 1 - _rank_in_user(users, inter.frame["timestamp"].to_numpy(np.int64), inter.n_users)
     label = np.where((n >= 3) & (from_end <= 1), 2 - from_end, 0)
-    per_user = np.bincount(users, minlength=inter.n_users)
     short = int(((per_user > 0) & (per_user < 3)).sum())
     if short:
         warnings.warn(

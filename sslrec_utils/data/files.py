@@ -8,8 +8,9 @@ import os
 import re
 import warnings
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -66,6 +67,9 @@ def sep_hint(columns: pd.Index | list[str]) -> str:
     return f"; the file looks {word}-separated: pass --sep {word} (sep={sep!r})"
 
 
+T = TypeVar("T")  # what a reader returns: a frame, or a Parquet schema
+
+
 def read_header(path: str | os.PathLike[str], sep: str | None = None) -> list[str]:
     """The column names of a CSV/TSV/Parquet file, reading only its header line (or Parquet schema), refused
     as `load_interactions` refuses the file (empty, not UTF-8, Parquet named as text...)."""
@@ -117,7 +121,7 @@ def _read(path: Path, sep: str | None, header_only: bool = False) -> pd.DataFram
     return frame
 
 
-def _readable(read: Any, path: Path, **options: Any) -> pd.DataFrame:
+def _readable(read: Callable[..., T], path: Path, **options: Any) -> T:
     """``read(path, **options)``, with a file that cannot be decompressed (a ``.gz`` that is not gzip, a cut
     ``.bz2``, a ``.zst`` without its package) refused in one line instead of the codec's traceback."""
     try:
