@@ -64,6 +64,23 @@ def check_seed_value(value: int, name: str = "seed") -> None:
         raise ConfigError(f"{name} must be < 2**63, got {value}")
 
 
+# below this, 1/temperature scales the similarities (cosines in [-1, 1], or CL4SRec's dot products) and the
+# loss's gradients by more than 1000: training diverges (cl4srec at 1e-30 did) or overflows in float16
+MIN_TEMPERATURE = 1e-3
+
+
+def check_temperature(config: object, *names: str) -> None:
+    """Raise a `ConfigError` unless each named field of `config` is a softmax temperature >= `MIN_TEMPERATURE`."""
+    for name in names:
+        value = getattr(config, name)
+        if not value >= MIN_TEMPERATURE:
+            raise ConfigError(
+                f"{name} must be >= {MIN_TEMPERATURE}, got {value}: the similarities are divided by it, so a "
+                "smaller one scales the loss and its gradients beyond what training can follow (the models' "
+                "defaults lie between 0.1 and 1)"
+            )
+
+
 def check_nonnegative(config: object, *names: str) -> None:
     """Raise a `ConfigError` unless each named field of `config` is >= 0 (a penalty's weight, a count)."""
     for name in names:

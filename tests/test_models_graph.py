@@ -192,11 +192,28 @@ def test_registered_and_configs_reject_unknown_keys():
         ("simgcl", {"cl_temp": 0.0}),
         ("simgcl", {"n_layers": 0, "skip_ego": True}),  # no layer to average: an IndexError before
         ("xsimgcl", {"reg": -1.0}),  # the parents' checks apply to every subclass
+        # tiny temperatures had been accepted: cl_temp=1e-30 divides the similarities by 1e-30
+        ("sgl", {"ssl_temp": 1e-30}),
+        ("simgcl", {"cl_temp": 1e-4}),
+        ("xsimgcl", {"cl_temp": float("nan")}),
+        # without propagation both views are the embeddings themselves (SGL's dropped edges and SimGCL's
+        # per-layer noise act through layers): a contrast of a view with itself had trained without a word
+        ("sgl", {"n_layers": 0}),
+        ("simgcl", {"n_layers": 0}),
     ],
 )
 def test_configs_reject_values_that_cannot_train(name, bad):
-    with pytest.raises(ConfigError, match="need|skip_ego"):
+    with pytest.raises(ConfigError, match=r"need|must be >=|must be a finite|must lie|needs n_layers >= 1"):
         model_config(name, bad)
+
+
+def test_the_smallest_temperature_and_one_layer_are_accepted():
+    model_config("sgl", {"ssl_temp": 1e-3, "n_layers": 1})
+    model_config("simgcl", {"cl_temp": 1e-3, "n_layers": 1})
+    with pytest.raises(ConfigError, match=r"^SGL.s views differ only through propagation"):
+        model_config("sgl", {"n_layers": 0})
+    with pytest.raises(ConfigError, match=r"^xsimgcl's views differ by the noise"):
+        model_config("xsimgcl", {"n_layers": 0, "cl_layer": 0})
 
 
 def test_zero_layers_is_matrix_factorisation(data):

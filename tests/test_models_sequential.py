@@ -367,6 +367,11 @@ def test_cl4srec_adds_its_contrastive_loss_on_two_augmented_views(data, cl_loss)
     torch.testing.assert_close(got, next_item + 0.5 * cl)
     with pytest.raises(ConfigError, match="cl_loss"):
         model_config("cl4srec", {"cl_loss": "ntxent"})
+    # its raw dot products divided by 1e-30 had been accepted, and the loss exploded
+    with pytest.raises(ConfigError, match=r"^temperature must be >= 0.001, got 1e-30"):
+        model_config("cl4srec", {"temperature": 1e-30})
+    with pytest.raises(ConfigError, match=r"^cl_weight must be >= 0"):
+        model_config("cl4srec", {"cl_weight": -0.1})
 
 
 def test_itemnext_by_hand():

@@ -22,7 +22,7 @@ import torch
 from torch import Tensor
 
 from sslrec_utils import losses
-from sslrec_utils.config import ConfigError
+from sslrec_utils.config import ConfigError, check_nonnegative, check_temperature
 from sslrec_utils.models.base import Batch, StepInfo, TrainData
 from sslrec_utils.models.sasrec import SASRec
 from sslrec_utils.models.transformer import TransformerConfig
@@ -55,10 +55,8 @@ class CL4SRecConfig(TransformerConfig):
         for name in ("crop_rate", "mask_rate", "reorder_rate"):
             if not 0 < getattr(self, name) <= 1:
                 raise ConfigError(f"{name} must lie in (0, 1], got {getattr(self, name)}")
-        if self.temperature <= 0 or self.cl_weight < 0:
-            raise ConfigError(
-                f"need temperature > 0 and cl_weight >= 0, got {self.temperature}, {self.cl_weight}"
-            )
+        check_nonnegative(self, "cl_weight")
+        check_temperature(self, "temperature")
 
     def build(self, data: TrainData) -> CL4SRec:
         rates = (self.crop_rate, self.mask_rate, self.reorder_rate)

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 
 from torch import Tensor
 
-from sslrec_utils.config import ConfigError
+from sslrec_utils.config import ConfigError, check_nonnegative, check_rates, check_temperature
 from sslrec_utils.models.base import Batch, StepInfo
 from sslrec_utils.models.graph import batch_contrast, drop_edges, edge_ids
 from sslrec_utils.models.lightgcn import LightGCN, LightGCNConfig
@@ -101,8 +101,11 @@ class SGLConfig(LightGCNConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.ssl_reg < 0 or self.ssl_temp <= 0 or not 0 <= self.drop_rate < 1:
+        check_nonnegative(self, "ssl_reg")
+        check_temperature(self, "ssl_temp")
+        check_rates(self, "drop_rate")
+        if self.n_layers < 1:  # no propagation: both views are the embeddings themselves, whatever the drop
             raise ConfigError(
-                f"need ssl_reg >= 0, ssl_temp > 0 and 0 <= drop_rate < 1, got ssl_reg={self.ssl_reg}, "
-                f"ssl_temp={self.ssl_temp}, drop_rate={self.drop_rate}"
+                "SGL's views differ only through propagation over the dropped graphs: it needs n_layers >= 1 "
+                "(LightGCN with n_layers=0 is its matrix-factorisation ablation)"
             )

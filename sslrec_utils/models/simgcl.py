@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from torch import Tensor
 
-from sslrec_utils.config import ConfigError
+from sslrec_utils.config import ConfigError, check_nonnegative, check_temperature
 from sslrec_utils.models.base import Batch, StepInfo
 from sslrec_utils.models.graph import batch_contrast
 from sslrec_utils.models.lightgcn import LightGCN, LightGCNConfig
@@ -75,10 +75,10 @@ class SimGCLConfig(LightGCNConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.cl_weight < 0 or self.cl_temp <= 0 or self.eps < 0:
+        check_nonnegative(self, "cl_weight", "eps")
+        check_temperature(self, "cl_temp")
+        if self.n_layers < 1:  # the noise is added at each layer: without one, both views are the embeddings
             raise ConfigError(
-                f"need cl_weight >= 0, cl_temp > 0 and eps >= 0, got cl_weight={self.cl_weight}, "
-                f"cl_temp={self.cl_temp}, eps={self.eps}"
+                f"{self.name}'s views differ by the noise added at each propagation layer: it needs n_layers >= 1 "
+                "(LightGCN with n_layers=0 is its matrix-factorisation ablation)"
             )
-        if self.skip_ego and self.n_layers < 1:
-            raise ConfigError("skip_ego averages layers 1..n_layers: it needs n_layers >= 1")
