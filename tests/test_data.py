@@ -349,6 +349,84 @@ def test_read_header_reads_only_the_header_and_refuses_as_the_loader(tmp_path: P
         read_header(tmp_path / "pq.csv")
 
 
+@pytest.mark.parametrize(
+    ("text", "repeated"),
+    [
+        ("user,item,user\n1,2,3\n", "'user' twice"),
+        ('"user","item","rating","rating"\n1,2,3,4\n', "'rating' twice"),
+        ("item,user,item,rating,item,rating\n1,2,3,4,5,6\n", "'item' 3 times and 'rating' twice"),
+    ],
+)
+def test_a_header_that_repeats_a_name_is_refused(tmp_path: Path, text: str, repeated: str) -> None:
+    # pandas had read the second "user" as a column "user.1", silently
+    (tmp_path / "log.csv").write_text(text)
+    message = f"^the header of log.csv names {repeated}: give each column a distinct name$"
+    with pytest.raises(ValueError, match=message):
+        load_interactions(tmp_path / "log.csv")
+    with pytest.raises(ValueError, match=message):
+        read_header(tmp_path / "log.csv")
+
+
+def test_names_pandas_would_give_a_repeated_one_are_not_taken_for_repeats(tmp_path: Path) -> None:
+    (tmp_path / "log.csv").write_text("x,x.1,user,item\n1,2,3,4\n")
+    assert read_header(tmp_path / "log.csv") == ["x", "x.1", "user", "item"]
+    assert load_interactions(tmp_path / "log.csv")[["user", "item"]].values.tolist() == [[3, 4]]
+    (tmp_path / "empty.csv").write_text(",,user,item\n1,2,3,4\n")  # two empty names: pandas numbers them
+    assert read_header(tmp_path / "empty.csv") == ["Unnamed: 0", "Unnamed: 1", "user", "item"]
+
+
+def test_a_parquet_file_that_repeats_a_name_is_refused(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = [pa.array([1]), pa.array([2]), pa.array([3])]
+    pq.write_table(pa.Table.from_arrays(columns, names=["user", "item", "user"]), tmp_path / "log.parquet")
+    message = "^the header of log.parquet names 'user' twice: give each column a distinct name$"
+    with pytest.raises(ValueError, match=message):  # pandas' own error had been pyarrow's "Multiple matches"
+        load_interactions(tmp_path / "log.parquet")
+    with pytest.raises(ValueError, match=message):
+        read_header(tmp_path / "log.parquet")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "sep"),
+    [
+        ("log.csv", "sep=;\r\nuser;item;rating\r\nu1;i1;4.5\r\nu2;i2;3\r\n", None),
+        ("log.tsv", "sep=,\nuser,item,rating\nu1,i1,4.5\nu2,i2,3\n", None),  # the line outranks the extension
+        ("log.csv", "\ufeffsep=|\nuser|item|rating\nu1|i1|4.5\nu2|i2|3\n", "|"),  # a BOM; the same sep given
+        ("log.csv", "sep=\t\nuser\titem\trating\nu1\ti1\t4.5\nu2\ti2\t3\n", "tab"),
+    ],
+)
+def test_an_excel_sep_line_sets_the_separator(tmp_path: Path, name: str, text: str, sep: str | None) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    assert read_header(tmp_path / name, sep) == ["user", "item", "rating"]
+    frame = load_interactions(tmp_path / name, rating_col="rating", sep=sep)
+    assert frame[["user", "item"]].values.tolist() == [["u1", "i1"], ["u2", "i2"]]
+    assert frame["rating"].tolist() == [4.5, 3.0]
+
+
+def test_an_excel_sep_line_in_a_compressed_file(tmp_path: Path) -> None:
+    path = tmp_path / "log.csv.gz"
+    path.write_bytes(gzip.compress("\ufeffsep=;\nuser;item\n1;2\n3;4\n".encode()))
+    assert read_header(path) == ["user", "item"]
+    assert load_interactions(path)[["user", "item"]].values.tolist() == [[1, 2], [3, 4]]
+
+
+def test_a_separator_other_than_the_excel_sep_line_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "log.csv").write_text("sep=;\nuser;item\n1;2\n")
+    message = (
+        r"^log.csv declares the separator ';' on its first line \('sep=;', as Excel writes\), but the separator "
+        r"',' was given: leave out the separator \(--sep, sep=...\) or give ';'$"
+    )
+    with pytest.raises(ValueError, match=message):
+        load_interactions(tmp_path / "log.csv", sep="comma")
+    with pytest.raises(ValueError, match=message):
+        read_header(tmp_path / "log.csv", ",")
+    (tmp_path / "bad.csv").write_text("sep=;\nuser;item;user\n1;2;3\n")  # the real header is checked
+    with pytest.raises(ValueError, match="^the header of bad.csv names 'user' twice"):
+        read_header(tmp_path / "bad.csv")
+
+
 def test_a_parquet_files_saved_index_is_a_column_if_named_and_dropped_if_not(tmp_path: Path) -> None:
     """pandas saves a filtered frame's row labels and a set_index column in the file; they had been read as a
     text file's extra fields, shifting every column by one (the user column held the one before it)."""

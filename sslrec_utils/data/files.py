@@ -8,6 +8,7 @@ import os
 import re
 import warnings
 import zipfile
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -81,35 +82,40 @@ def _read(path: Path, sep: str | None, header_only: bool = False) -> pd.DataFram
 
     Args:
         path: the file.
-        sep: its separator, or None to go by the extension.
+        sep: its separator, or None to go by the extension; a first line ``sep=;`` (as Excel writes) sets it.
         header_only: read the column names only (no rows).
 
     Raises:
-        ValueError: the format is unknown, a text file is not UTF-8 (or is Parquet), or the file holds no rows.
+        ValueError: the format is unknown, a text file is not UTF-8 (or is Parquet), the header repeats a
+            name, `sep` differs from the one an Excel ``sep=;`` first line declares, or the file holds no rows.
     """
     sep = parse_sep(sep)
     ext = _format(path)
-    if sep is None and ext in PARQUET and header_only:
-        import pyarrow.parquet as pq  # the schema alone; pandas' unnamed saved index is left out, as below
+    if sep is None and ext in PARQUET:
+        import pyarrow.parquet as pq  # the schema first: pandas cannot read a file that repeats a name
 
-        names = _readable(pq.read_schema, path).names
-        frame = pd.DataFrame(columns=[n for n in names if not n.startswith("__index_level_")])
-    elif sep is None and ext in PARQUET:
-        frame = _with_index_as_columns(_readable(pd.read_parquet, path))
+        # pandas' unnamed saved index is left out, as `_with_index_as_columns` leaves it out
+        names = [n for n in _readable(pq.read_schema, path).names if not n.startswith("__index_level_")]
+        _check_distinct(names, path.name)
+        frame = (
+            pd.DataFrame(columns=names)
+            if header_only
+            else _with_index_as_columns(_readable(pd.read_parquet, path))
+        )
     elif sep is None and ext not in SEPARATORS:
         raise ValueError(
             f"cannot tell the format of {path.name} from its extension; use .csv, .tsv or .parquet, "
             "or give the separator (sep=... or --sep)"
         )
     else:
-        sep = SEPARATORS[ext] if sep is None else sep
         options: dict[str, object] = {"dtype": str, "keep_default_na": False, "na_values": [""]}
         if header_only:
             options["nrows"] = 0
-        if len(sep) > 1:  # pandas reads a multi-character separator as a regex, with the python engine
-            sep, options["engine"] = re.escape(sep), "python"
         try:
-            frame = _readable(pd.read_csv, path, sep=sep, **options)
+            names, sep, skip = _text_header(path, sep)
+            if not no_header_hint(names):  # a data row (1, 1, 4) as a header: `load_interactions` says so
+                _check_distinct(names, path.name)
+            frame = _readable(pd.read_csv, path, skiprows=skip, **_sep_options(sep), **options)
         except pd.errors.EmptyDataError:
             raise ValueError(f"{path.name} is empty: not even a header line") from None
         except UnicodeDecodeError as err:
@@ -119,6 +125,65 @@ def _read(path: Path, sep: str | None, header_only: bool = False) -> pd.DataFram
     if frame.empty and not header_only:
         raise ValueError(f"{path.name} has no rows, only the columns {list(map(str, frame.columns))}")
     return frame
+
+
+def _sep_options(sep: str) -> dict[str, str]:
+    """`pd.read_csv`'s options for the separator `sep`: pandas reads one of several characters as a regex,
+    with the python engine."""
+    return {"sep": re.escape(sep), "engine": "python"} if len(sep) > 1 else {"sep": sep}
+
+
+def _first_row(path: Path, sep: str, skip: int = 0) -> list[str]:
+    """The fields of the first line of text file `path` after `skip` lines, as written: pandas' header would
+    rename a repeated name (``user, user`` becomes ``user, user.1``) and an empty one (``Unnamed: 2``)."""
+    row = _readable(
+        pd.read_csv,
+        path,
+        header=None,
+        nrows=1,
+        skiprows=skip,
+        dtype=str,
+        keep_default_na=False,
+        **_sep_options(sep),
+    )
+    return row.iloc[0].tolist()
+
+
+def _text_header(path: Path, sep: str | None) -> tuple[list[str], str, int]:
+    """The header of text file `path` as written, the separator to read the file with, and the lines before
+    the header: 1 for the ``sep=;`` line that Excel writes first to declare the separator, else 0.
+
+    Args:
+        path: the file.
+        sep: the separator given, or None to go by the extension (or by the ``sep=`` line).
+
+    Raises:
+        ValueError: if `sep` differs from the separator the file declares.
+    """
+    used = SEPARATORS[_format(path)] if sep is None else sep
+    fields = _first_row(path, used)
+    declared = re.fullmatch("sep=(.)", used.join(fields))  # "sep=;" read with ";" is the fields "sep=", ""
+    if declared is None:
+        return fields, used, 0
+    if sep is not None and sep != declared[1]:
+        raise ValueError(
+            f"{path.name} declares the separator {declared[1]!r} on its first line ({declared[0]!r}, as Excel "
+            f"writes), but the separator {sep!r} was given: leave out the separator (--sep, sep=...) or give "
+            f"{declared[1]!r}"
+        )
+    return _first_row(path, declared[1], skip=1), declared[1], 1
+
+
+def _check_distinct(names: list[str], source: str) -> None:
+    """Raise a `ValueError` naming the names that the header of `source` repeats, which pandas would read as
+    different columns (``user, user.1``). Empty names (R's row names, a separator ending the header line)
+    are let be: pandas numbers them apart (``Unnamed: 0``, ``Unnamed: 3``)."""
+    counts = Counter(name for name in names if name)
+    repeated = [f"{name!r} {'twice' if n == 2 else f'{n} times'}" for name, n in counts.items() if n > 1]
+    if repeated:
+        raise ValueError(
+            f"the header of {source} names {' and '.join(repeated)}: give each column a distinct name"
+        )
 
 
 def _readable(read: Callable[..., T], path: Path, **options: Any) -> T:
