@@ -231,6 +231,7 @@ def test_model_constructor_defaults_are_its_configs(name):
         assert all(defaults[arg] != getattr(config, arg) for arg in PAPER_DEFAULTS[name])
 
 
+@pytest.mark.filterwarnings("ignore:max_len=50 is more than twice:UserWarning")  # a tiny log: short histories
 def test_trained_by_epochs_answers_as_a_built_model_does(data):
     # asked of the class, without building: chapter 3 checks its MODEL parameter with it before loading data
     for name in MODELS:

@@ -442,3 +442,18 @@ def test_bf16_autocast_step_on_cuda(name, data):
     )
     with torch.no_grad():
         assert model.score({"seqs": batch["seqs"]}).shape == (32, data.n_items)
+
+
+@pytest.mark.parametrize("name", ["sasrec", "bert4rec", "cl4srec"])
+def test_a_max_len_far_beyond_every_history_is_said(split, name, recwarn):
+    """max_len far above the longest history pads every window to it (attention grows with its square), and
+    had been accepted without a word."""
+    data = TrainData.from_split(split)
+    longest = int(data.sequences.lengths().max())
+    sizes = {**TINY, "max_len": 2 * (longest + 1) + 1}
+    with pytest.warns(
+        UserWarning, match=rf"longest training history needs \({longest} items\).*max_len={longest + 1}"
+    ):
+        build_model(name, data, sizes, seed=0)
+    build_model(name, data, {**TINY, "max_len": 2 * (longest + 1)}, seed=0)  # at most twice: no warning
+    assert not recwarn.list

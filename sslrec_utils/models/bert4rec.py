@@ -77,6 +77,7 @@ class BERT4RecConfig(TransformerConfig):
             raise ConfigError(f"stride must be >= 1 or None, got {self.stride}")
 
     def build(self, data: TrainData) -> BERT4Rec:
+        self.check_max_len(data)
         sizes = self.encoder_sizes()
         return BERT4Rec(
             data.n_items,

@@ -59,6 +59,7 @@ class CL4SRecConfig(TransformerConfig):
         check_temperature(self, "temperature")
 
     def build(self, data: TrainData) -> CL4SRec:
+        self.check_max_len(data)
         rates = (self.crop_rate, self.mask_rate, self.reorder_rate)
         return CL4SRec(
             data.n_items,

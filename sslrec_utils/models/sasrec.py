@@ -48,6 +48,7 @@ class SASRecConfig(TransformerConfig):
     loss: Literal["ce", "bce"] = "ce"  # full softmax over all items, or the paper's one sampled negative
 
     def build(self, data: TrainData) -> SASRec:
+        self.check_max_len(data)
         return SASRec(data.n_items, windows=self.windows, loss=self.loss, **self.encoder_sizes())
 
 

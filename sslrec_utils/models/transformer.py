@@ -12,6 +12,7 @@ and (in the TensorFlow original) a LayerNorm on the queries alone.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from typing import Any, ClassVar, Literal
 
 import torch
@@ -19,7 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from sslrec_utils.config import ConfigError, check_rates
-from sslrec_utils.models.base import ModelConfig
+from sslrec_utils.models.base import ModelConfig, TrainData
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +48,18 @@ class TransformerConfig(ModelConfig):
         if self.max_len < 2:
             raise ConfigError(f"max_len must be >= 2, got {self.max_len}")
         check_rates(self, "dropout", "attn_dropout")
+
+    def check_max_len(self, data: TrainData) -> None:
+        """Warn when `max_len` is more than twice what the longest training history needs: every window is
+        padded to `max_len` positions, and attention's time and memory grow with its square."""
+        longest = int(data.sequences.lengths().max(initial=0))
+        if self.max_len > 2 * (longest + 1):
+            warnings.warn(
+                f"max_len={self.max_len} is more than twice what the longest training history needs "
+                f"({longest} items): every window is padded to {self.max_len} positions, and attention's time "
+                f"and memory grow with its square; max_len={longest + 1} reads every history whole",
+                stacklevel=3,
+            )
 
     def encoder_sizes(self) -> dict[str, Any]:
         """Keyword arguments of `TransformerEncoder`: the fields above but `windows`."""
