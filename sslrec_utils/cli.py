@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import functools
 import io
 import json
 import os
+import shlex
 import signal
 import sys
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 
@@ -411,15 +413,27 @@ def _recommend(args: argparse.Namespace) -> int:
     chosen = sum(x is not None for x in (args.user, args.history, args.similar))
     if chosen != 1:
         raise ValueError("give exactly one of --user, --history or --similar")
+    # the IDs are read before the run is loaded: malformed quoting fails at once
+    if args.user is not None:
+        users = _id_list(args.user, "--user")
+    else:
+        items = (
+            _id_list(args.history, "--history")
+            if args.history is not None
+            else _id_list(args.similar, "--similar")
+        )
     rec = TrainedRecommender.load(args.run, device=args.device)
     if args.user is not None:
-        table = rec.recommend(_id_list(args.user), k=args.k)
+        with _quoting_hint("--user", users, rec.split.user_map.ids):
+            table = rec.recommend(users, k=args.k)
     elif args.history is not None:
-        table = rec.recommend_for_history(_id_list(args.history), k=args.k)
+        with _quoting_hint("--history", items, rec.split.item_map.ids):
+            table = rec.recommend_for_history(items, k=args.k)
     else:
-        (item, *others) = _id_list(args.similar)
+        (item, *others) = items
         if others:
-            raise ValueError(f"--similar takes one item ID, got {args.similar!r}")
+            hint = _comma_id_hint("--similar", items, rec.split.item_map.ids)
+            raise ValueError(f"--similar takes one item ID, got {args.similar!r}{hint}")
         table = rec.similar_items(item, k=args.k)
     if args.json:
         print(table.to_json(orient="records"))
@@ -500,13 +514,81 @@ def _add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:
     ev.set_defaults(func=_evaluate)
 
 
-def _id_list(text: str) -> list[str]:
-    """``"50,007,SKU1"`` -> ``["50", "007", "SKU1"]``: text, which the run's ID map reads as its own type (so
-    ``007`` stays ``"007"`` for IDs kept as text, and ``50`` becomes 50 for integer IDs)."""
-    parts = [p.strip() for p in text.split(",") if p.strip()]
+def _id_list(text: str, option: str) -> list[str]:
+    """The IDs of one CSV record: ``"50,007,SKU1"`` -> ``["50", "007", "SKU1"]``, and a quoted ID keeps its
+    comma: ``'"Lion King, The",Heat'`` -> ``["Lion King, The", "Heat"]``.
+
+    The IDs stay text, which the run's ID map reads as its own type (so ``007`` stays ``"007"`` for IDs kept
+    as text, and ``50`` becomes 50 for integer IDs). Spaces around an ID are dropped, and so are empty IDs.
+
+    Args:
+        text: the option's value.
+        option: the option, for the error message (e.g. ``"--history"``).
+
+    Returns:
+        The IDs, in the order given.
+
+    Raises:
+        ValueError: malformed quoting (an unterminated quote, text after a closing one), a line break outside
+            quotes, or no ID at all.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=True)
+    try:
+        records = list(reader)
+    except csv.Error as err:
+        raise ValueError(
+            f"malformed quoting in {option} {text!r} ({err}): give the IDs as one CSV record, an ID that "
+            f"holds a comma in double quotes, e.g. {option} '\"Lion King, The\",Heat'"
+        ) from None
+    if len(records) > 1:
+        raise ValueError(f"{option} takes its IDs on one line, separated by commas; got {text!r}")
+    parts = [p.strip() for p in (records[0] if records else []) if p.strip()]
     if not parts:
         raise ValueError(f"no IDs in {text!r}")
     return parts
+
+
+def _comma_id_hint(option: str, parts: list[str], ids: Iterable[object]) -> str:
+    """A hint to quote an ID of `ids` that holds a comma and that the comma cut into consecutive `parts`
+    (``Lion King, The`` typed unquoted gives ``"Lion King"`` and ``"The"``), or ``""`` when none does.
+
+    Args:
+        option: the option the IDs were given to (e.g. ``"--history"``).
+        parts: the IDs as `_id_list` read them.
+        ids: the original IDs of the run's map.
+
+    Returns:
+        ``; 'Lion King, The' is one ID: quote it, as in --history '"Lion King, The",Heat'``, or ``""``.
+    """
+    for original in ids:
+        pieces = [p.strip() for p in original.split(",") if p.strip()] if isinstance(original, str) else []
+        if len(pieces) < 2:
+            continue
+        for start in range(len(parts) - len(pieces) + 1):
+            if parts[start : start + len(pieces)] == pieces:
+                fixed = [*parts[:start], original, *parts[start + len(pieces) :]]
+                record = io.StringIO()
+                csv.writer(record, lineterminator="").writerow(fixed)  # quotes the fields that need it
+                return f"; {original!r} is one ID: quote it, as in {option} {shlex.quote(record.getvalue())}"
+    return ""
+
+
+@contextlib.contextmanager
+def _quoting_hint(option: str, parts: list[str], ids: Iterable[object]) -> Iterator[None]:
+    """Add `_comma_id_hint` to an unknown-ID error (a ``KeyError``) raised inside the block.
+
+    Args:
+        option: the option the IDs were given to (e.g. ``"--history"``).
+        parts: the IDs as `_id_list` read them.
+        ids: the original IDs of the run's map.
+    """
+    try:
+        yield
+    except KeyError as err:
+        hint = _comma_id_hint(option, parts, ids)
+        if not hint or not err.args:
+            raise
+        raise KeyError(f"{err.args[0]}{hint}") from None
 
 
 def _add_recommend_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -519,11 +601,22 @@ def _add_recommend_parser(subparsers: argparse._SubParsersAction) -> None:
         "(--similar). Items a user has already interacted with are left out.",
     )
     rec.add_argument("--run", required=True, help="run directory written by sslrec train")
-    rec.add_argument("--user", default=None, help="original user ID(s), comma-separated")
     rec.add_argument(
-        "--history", default=None, help="item IDs of a new user's history, oldest first (fold-in)"
+        "--user",
+        default=None,
+        help="original user ID(s), comma-separated (quote an ID with a comma, as for --history)",
     )
-    rec.add_argument("--similar", default=None, help="an item ID: list its most similar items")
+    rec.add_argument(
+        "--history",
+        default=None,
+        help="item IDs of a new user's history, oldest first (fold-in), comma-separated as one CSV record: "
+        "quote an ID that holds a comma, e.g. --history '\"Lion King, The\",Heat'",
+    )
+    rec.add_argument(
+        "--similar",
+        default=None,
+        help="an item ID: list its most similar items (quote it if it holds a comma)",
+    )
     rec.add_argument("-k", type=int, default=10, help="how many items (default 10)")
     rec.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps (default auto)")
     rec.add_argument("--json", action="store_true", help="print JSON records instead of a table")

@@ -204,3 +204,108 @@ def test_similar_items_by_embedding_are_cosines(trained):
     others = trained.split.item_map.to_index(table["item"].to_numpy())
     cosines = torch.nn.functional.cosine_similarity(emb[others], emb[i][None], dim=1)
     np.testing.assert_allclose(table["similarity"].to_numpy(), cosines.numpy(), rtol=1e-5)
+
+
+FILMS = ["Lion King, The", "Heat", "Alien", 'Say "Hi", Said Fred'] + [f"Film {i}" for i in range(4, 24)]
+
+
+@pytest.fixture(scope="module")
+def film_run(tmp_path_factory):
+    """A run of ``sslrec train`` (EASE) on a log whose item IDs are film titles, some with a comma."""
+    from sslrec_utils.cli import main
+
+    inter = clustered_interactions(n_users=30, n_items=24, n_clusters=2, per_user=6)
+    log = inter.frame.assign(
+        user=inter.user_map.to_original(inter.frame["user"]),
+        item=[FILMS[i] for i in inter.frame["item"]],
+    )
+    folder = tmp_path_factory.mktemp("films")
+    log.to_csv(folder / "films.csv", index=False)  # the commas are quoted in the file
+    train = ["train", "--model", "ease", "--dataset", str(folder / "films.csv"), "--out", str(folder / "run")]
+    assert main([*train, "-q", "--device", "cpu"]) == 0
+    return str(folder / "run")
+
+
+def recommend_cli(run: str, *options: str) -> int:
+    """``sslrec recommend --run RUN --json OPTIONS...``: its exit status."""
+    from sslrec_utils.cli import main
+
+    return main(["recommend", "--run", run, "--json", *options])
+
+
+def test_a_quoted_id_keeps_its_comma(film_run, capsys):
+    from sslrec_utils.cli import _id_list
+
+    assert _id_list('"Lion King, The",Heat', "--history") == ["Lion King, The", "Heat"]
+    assert _id_list(' Heat, "Lion King, The",', "--history") == ["Heat", "Lion King, The"]  # as unquoted
+    assert _id_list('"Say ""Hi"", Said Fred"', "--similar") == ['Say "Hi", Said Fred']  # "" is one quote
+    rec = TrainedRecommender.load(film_run, device="cpu")
+    capsys.readouterr()
+    assert recommend_cli(film_run, "-k", "3", "--history", '"Lion King, The",Heat') == 0
+    expected = rec.recommend_for_history(["Lion King, The", "Heat"], k=3)
+    assert json.loads(capsys.readouterr().out) == json.loads(expected.to_json(orient="records"))
+    assert not {"Lion King, The", "Heat"} & set(expected["item"])
+    assert recommend_cli(film_run, "-k", "2", "--similar", '"Lion King, The"') == 0
+    expected = rec.similar_items("Lion King, The", k=2)
+    assert json.loads(capsys.readouterr().out) == json.loads(expected.to_json(orient="records"))
+
+
+def test_unquoted_ids_are_read_as_before(trained, film_run, capsys):
+    from sslrec_utils.cli import _id_list
+
+    # split on commas, spaces around an ID and empty IDs dropped, every ID text (the map reads its own type)
+    assert _id_list(" 50, ,007,,SKU1 ", "--history") == ["50", "007", "SKU1"]
+    assert _id_list('O"Brien,x"', "--user") == ['O"Brien', 'x"']  # a quote inside an ID is kept
+    assert _id_list('"3",40', "--history") == _id_list("3, 40", "--history") == ["3", "40"]
+    by_number = trained.recommend_for_history([3, 40], k=5)
+    pd.testing.assert_frame_equal(
+        trained.recommend_for_history(_id_list("3.0,40,", "--history"), k=5), by_number
+    )
+    with pytest.raises(ValueError, match=r"no IDs in ' , '"):
+        _id_list(" , ", "--history")
+    capsys.readouterr()
+    assert recommend_cli(film_run, "-k", "3", "--history", "Heat, Alien") == 0
+    unquoted = capsys.readouterr().out
+    assert recommend_cli(film_run, "-k", "3", "--history", '"Heat","Alien"') == 0
+    assert capsys.readouterr().out == unquoted
+
+
+def test_an_id_cut_at_its_comma_is_named_with_the_quoting_to_use(film_run, capsys):
+    capsys.readouterr()
+    assert recommend_cli(film_run, "--history", "Lion King, The,Heat") == 2
+    assert capsys.readouterr().err == (
+        "sslrec: error: unknown item IDs ['Lion King', 'The'] (the map holds 24 item IDs, text); "
+        "'Lion King, The' is one ID: quote it, as in --history '\"Lion King, The\",Heat'\n"
+    )
+    assert recommend_cli(film_run, "--similar", "Lion King, The") == 2
+    assert capsys.readouterr().err == (
+        "sslrec: error: --similar takes one item ID, got 'Lion King, The'; "
+        "'Lion King, The' is one ID: quote it, as in --similar '\"Lion King, The\"'\n"
+    )
+    # no comma ID matches: the error as before, without a hint
+    assert recommend_cli(film_run, "--history", "Heat,Jaws") == 2
+    assert capsys.readouterr().err == (
+        "sslrec: error: unknown item IDs ['Jaws'] (the map holds 24 item IDs, text)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ('"Lion King, The,Heat', "unexpected end of data"),  # a quote not closed
+        ('"Lion King"s,Heat', "',' expected after '\"'"),  # text after a closing quote
+        ('"Heat" ,Alien', "',' expected after '\"'"),  # a space too
+    ],
+)
+def test_malformed_quoting_is_one_line_and_a_usage_error(film_run, capsys, value, why):
+    capsys.readouterr()
+    assert recommend_cli(film_run, "--history", value) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"sslrec: error: malformed quoting in --history {value!r} ({why}): give the IDs as one CSV record, an "
+        "ID that holds a comma in double quotes, e.g. --history '\"Lion King, The\",Heat'\n"
+    )
+    assert recommend_cli(film_run, "--history", "Heat\nAlien") == 2
+    assert capsys.readouterr().err == (
+        "sslrec: error: --history takes its IDs on one line, separated by commas; got 'Heat\\nAlien'\n"
+    )
