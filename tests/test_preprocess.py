@@ -42,6 +42,20 @@ def test_duplicate_policy_error_and_unknown_policy() -> None:
         drop_duplicates(DUPLICATED.iloc[:1], "newest")  # rejected even when there are no duplicates
 
 
+@pytest.mark.parametrize(
+    ("policy", "kept"), [("last", "the latest row"), ("mean", "with the mean rating and the latest time")]
+)
+def test_preprocess_says_how_many_repeated_rows_it_merges(policy: str, kept: str, recwarn) -> None:
+    """`sslrec train` had merged repeated (user, item) rows without a word (`sslrec data info` counts them)."""
+    with pytest.warns(
+        UserWarning, match=rf"^2 of 4 rows repeat a \(user, item\) pair: each pair is kept once, {kept}"
+    ):
+        data = preprocess(DUPLICATED, duplicates=policy)
+    assert data.n_interactions == 2
+    preprocess(DUPLICATED.iloc[1:3])  # no repeat, no warning
+    assert not recwarn.list
+
+
 def test_mean_rounds_into_float32() -> None:
     out = drop_duplicates(frame([(1, 1, 1.0, 1), (1, 1, 2.0, 2)]), "mean")
     assert out["rating"].dtype == np.float32 and out["rating"].tolist() == [1.5]
@@ -99,6 +113,7 @@ def test_k_core_meets_thresholds_and_is_idempotent(
     pd.testing.assert_frame_equal(k_core(out, min_user, min_item), out)
 
 
+@pytest.mark.filterwarnings(r"ignore:\d+ of \d+ rows repeat a \(user, item\) pair")
 @settings(max_examples=100, deadline=None)
 @given(pairs=pairs.filter(bool), as_str=st.booleans())
 def test_ids_are_contiguous_and_round_trip(pairs: list[tuple[int, int]], as_str: bool) -> None:
@@ -177,6 +192,7 @@ def test_ties_in_time_are_ordered_as_asked() -> None:
     assert order(preprocess(shuffled, tie_seed=0), 0) == order(preprocess(shuffled.copy(), tie_seed=0), 0)
 
 
+@pytest.mark.filterwarnings(r"ignore:\d+ of \d+ rows repeat a \(user, item\) pair")
 @settings(max_examples=50, deadline=None)
 @given(pairs=pairs.filter(bool), seed=st.integers(0, 2**32 - 1))
 def test_every_tie_order_keeps_the_rows_and_the_time_order(pairs: list[tuple[int, int]], seed: int) -> None:

@@ -7,6 +7,7 @@ Everything downstream (splits, models, metrics) works on `Interactions`: users a
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -227,6 +228,15 @@ def check_columns(frame: pd.DataFrame, required: tuple[str, ...], source: str = 
         )
 
 
+# what `drop_duplicates` keeps of a repeated (user, item) pair, by policy
+KEPT_DUPLICATE = {
+    "last": "the latest row",
+    "first": "the earliest row",
+    "max": "the row with the highest rating",
+    "mean": "with the mean rating and the latest time",
+}
+
+
 def drop_duplicates(frame: pd.DataFrame, policy: DuplicatePolicy = "last") -> pd.DataFrame:
     """Keep one row per (user, item).
 
@@ -322,7 +332,16 @@ def preprocess(
             raise ValueError(
                 f"the {column} IDs mix types (e.g. numbers and text): make them all text or all integers"
             )
+    logged = len(frame)
     frame = drop_duplicates(frame, duplicates)
+    if (
+        len(frame) < logged
+    ):  # a log of events (plays, clicks) repeats pairs: implicit feedback counts each once
+        warnings.warn(
+            f"{logged - len(frame)} of {logged} rows repeat a (user, item) pair: each pair is kept once, "
+            f"{KEPT_DUPLICATE[duplicates]} (duplicates={duplicates!r})",
+            stacklevel=2,
+        )
     if threshold is not None:
         frame = frame[frame["rating"] >= threshold]
     frame = k_core(frame, min_user, min_item)
