@@ -63,7 +63,6 @@ from sslrec_utils.data import (  # noqa: E402
     dataset_info,
     load_interactions,
     load_movielens,
-    tie_order_text,
 )
 from sslrec_utils.data.download import expand_user  # noqa: E402
 from sslrec_utils.data.files import FILE_FIELDS, near_file  # noqa: E402
@@ -295,8 +294,7 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
 
 def _train(args: argparse.Namespace) -> int:
     """Train one model with validation selection, test it, write the run directory, print a JSON summary."""
-    from sslrec_utils.experiment import RUN_FILES, RUN_SIGNATURE, DataSpec, is_file_dataset, run_experiment
-    from sslrec_utils.models import reads_sequences
+    from sslrec_utils.experiment import RUN_FILES, RUN_SIGNATURE, DataSpec, run_experiment
     from sslrec_utils.outdir import check_out, staged
     from sslrec_utils.profiling import reuse_freed_memory
 
@@ -307,12 +305,6 @@ def _train(args: argparse.Namespace) -> int:
     spec = DataSpec(
         dataset=args.dataset, seed=args.seed, data_dir=args.data_dir, **given
     ).with_absolute_paths()
-    if reads_sequences(args.model) and is_file_dataset(spec.dataset) and spec.time_col is None:
-        warnings.warn(
-            f"{args.model} reads each user's history in time order, but without --time-col every timestamp is 0, "
-            f"so each history is ordered {tie_order_text(spec.ties, spec.tie_seed)} (--ties), not by time",
-            stacklevel=1,
-        )
     out = expand_user(args.out).resolve()  # a symlink: the folder it points to
     # only rank 0 writes OUT, so only it checks: across nodes without a shared file system, another node's
     # folder of that name is not the run's (torchrun stops the other ranks when rank 0 fails). The rank comes

@@ -19,6 +19,7 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,14 @@ import torch
 from tqdm import tqdm
 
 from sslrec_utils.config import Config, ConfigError, check_seed_value, did_you_mean, parse_value
-from sslrec_utils.data import TIE_ORDERS, Interactions, load_interactions, load_movielens, preprocess
+from sslrec_utils.data import (
+    TIE_ORDERS,
+    Interactions,
+    load_interactions,
+    load_movielens,
+    preprocess,
+    tie_order_text,
+)
 from sslrec_utils.data.download import expand_user
 from sslrec_utils.data.files import FILE_FIELDS
 from sslrec_utils.data.movielens import DATASETS
@@ -42,6 +50,7 @@ from sslrec_utils.models import (
     build_model,
     config_class,
     model_config,
+    reads_sequences,
     trained_by_epochs,
 )
 from sslrec_utils.models.base import TrainData
@@ -213,6 +222,25 @@ def load_split(spec: DataSpec, progress: bool = False) -> tuple[Split, pd.DataFr
     return make_split(inter, spec.split, seed=spec.seed), items
 
 
+class TimeOrderWarning(UserWarning):
+    """A sequence model reads histories that the timestamps do not order (`time_order_warning`)."""
+
+
+def time_order_warning(model: str, spec: DataSpec) -> str:
+    """What to say when sequence model `model` reads data `spec` whose users each have one timestamp: their
+    histories are then in `spec`'s tie order, not in time order (`Split.has_time_order`)."""
+    if spec.time_col is None and spec.is_file:
+        cause = "without --time-col every timestamp is 0"
+    else:
+        column = f" ({spec.time_col!r})" if spec.time_col is not None else ""
+        cause = f"the time column{column} gives all of each user's interactions one time"
+    order = tie_order_text(spec.ties, spec.tie_seed)
+    return (
+        f"{model} reads each user's history in time order, but {cause}, so each history is ordered {order} "
+        "(--ties), not by time"
+    )
+
+
 def resolve_configs(
     model: str, settings: Mapping[str, Any] | Iterable[str] = (), **train_changes: Any
 ) -> tuple[ModelConfig, TrainConfig]:
@@ -245,10 +273,25 @@ def resolve_configs(
     )
     if twice:
         raise ConfigError(f"{twice} given twice (by an option and as a setting); give each once")
+    unread = sorted(k for k in settings if k in train_keys - model_keys - set(CLOSED_FORM_SETTINGS))
+    if unread and not trained_by_epochs(model):
+        warnings.warn(
+            f"{model} is fitted in closed form, not trained by epochs: it reads none of {unread} (of the training "
+            f"settings it reads only {list(CLOSED_FORM_SETTINGS)})",
+            stacklevel=2,
+        )
     model_cfg = model_config(model, {k: v for k, v in settings.items() if k in model_keys})
     train_values = {**model_cls.train_defaults, **{k: v for k, v in train_changes.items() if v is not None}}
     train_values.update({k: v for k, v in settings.items() if k in train_keys and k not in model_keys})
-    return model_cfg, TrainConfig.from_dict(train_values)
+    train_cfg = TrainConfig.from_dict(train_values)
+    given_every = "eval_every" in settings or train_changes.get("eval_every") is not None
+    if given_every and trained_by_epochs(model) and train_cfg.eval_every > train_cfg.epochs:
+        warnings.warn(
+            f"eval_every={train_cfg.eval_every} is above epochs={train_cfg.epochs}: the model is validated once, "
+            "after its last epoch, so training never stops early",
+            stacklevel=2,
+        )
+    return model_cfg, train_cfg
 
 
 def model_settings(model: str) -> pd.DataFrame:
@@ -428,6 +471,8 @@ def run_experiment(
             raise ConfigError(
                 f"ks={list(train_cfg.ks)} but the data has {len(split.item_map)} items: {err}"
             ) from err
+    if reads_sequences(model) and (dist is None or dist.is_main) and not split.has_time_order():
+        warnings.warn(time_order_warning(model, spec), TimeOrderWarning, stacklevel=2)
     out = Path(out_dir) if out_dir is not None and (dist is None or dist.is_main) else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)

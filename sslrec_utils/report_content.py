@@ -215,9 +215,13 @@ def conclusion(
     records: Sequence[Mapping[str, Any]],
     summary: Mapping[str, float],
     params: ReportParams,
+    time_ordered: bool = True,
 ) -> str:
     """A plain-language verdict in Markdown, written from the numbers: who won, by how much over popularity,
     whether the lead exceeds the seed-to-seed spread, and the caveats the data and the runs call for.
+
+    `time_ordered` is False when the timestamps order no user's interactions (`Split.has_time_order`), as a
+    time column that holds one time does: a caveat then says that sequence models read tie order.
     """
     metric, label, n_seeds = params.metric, params.metric.upper(), len(params.seeds)
     best, pop_row = board.iloc[0], board[board["model"] == "pop"]
@@ -294,6 +298,12 @@ def conclusion(
             f"{_names(sequential)} read each user's history in time order, but the file was read without a "
             f"time column (TIME_COL): every timestamp is 0, so the order is the one TIES sets{_ties(params)}, "
             "not the order of events; set TIME_COL, or leave sequence models out."
+        )
+    elif sequential and not time_ordered:
+        caveats.append(
+            f"{_names(sequential)} read each user's history in time order, but the time column (TIME_COL) gives "
+            f"all of each user's interactions one time, so the order is the one TIES sets{_ties(params)}, not "
+            "the order of events; use a column that tells the events apart, or leave sequence models out."
         )
     if users < 5000:
         caveats.append(

@@ -152,6 +152,14 @@ class Split:
         np.cumsum(np.bincount(users, minlength=self.n_users), out=indptr[1:])
         return Sequences(indptr, frame["item"].to_numpy(np.int64)[order])
 
+    def has_time_order(self) -> bool:
+        """Whether the timestamps order anything: some user has interactions at two different times (over every
+        part). False when each user's interactions share one time, as with no time column (every time 0) or a
+        constant one: a history is then in its tie order only (`sslrec_utils.data.preprocess`'s ``ties``)."""
+        frame = self._union(tuple(self.parts))
+        times = frame.groupby("user", sort=False)["timestamp"]
+        return bool((times.max() > times.min()).any())
+
     def eval_plan(self, phase: Literal["valid", "test"], exclude_seen: bool | None = None) -> EvalPlan:
         """The users, input, exclusions and held-out items of `phase`.
 

@@ -51,6 +51,30 @@ def test_resolve_configs_routes_keys_and_applies_defaults():
     assert override.batch_size == 64  # the user's setting wins over the model's default
 
 
+def test_training_settings_a_closed_form_model_ignores_are_said(recwarn):
+    """``--set lr=0.5`` for EASE had been accepted without a word; generic code that gives every model its
+    epochs (chapter 9's ``train``) still runs, with the warning."""
+    with pytest.warns(UserWarning, match=r"^ease is fitted in closed form.*none of \['lr', 'patience'\]"):
+        resolve_configs("ease", ["lr=0.5", "patience=3", "reg=100"])
+    resolve_configs("ease", ["ks=[5,10]", "metric=ndcg@5", "seed=3"])  # what its fit reads: no warning
+    resolve_configs("ae", ["lr=0.5"], epochs=3)  # a trained model, and epochs given as an option
+    resolve_configs("pop", {}, epochs=3)
+    assert not recwarn.list
+
+
+def test_validation_less_often_than_the_epochs_is_said(recwarn):
+    """``--set eval_every=10`` with 5 epochs had been accepted silently: only the last epoch is validated."""
+    with pytest.warns(
+        UserWarning, match=r"^eval_every=10 is above epochs=5: .* validated once, after its last"
+    ):
+        resolve_configs("ae", ["eval_every=10"], epochs=5)
+    with pytest.warns(UserWarning, match="eval_every=4 is above epochs=3"):
+        resolve_configs("ae", {}, epochs=3, eval_every=4)
+    resolve_configs("bert4rec", {}, epochs=1)  # its default eval_every of 2, not the user's: no warning
+    resolve_configs("ae", ["eval_every=5"], epochs=5)
+    assert not recwarn.list
+
+
 def test_resolve_configs_errors():
     with pytest.raises(ValueError, match="valid models"):
         resolve_configs("nope")
@@ -158,6 +182,18 @@ def test_sslrec_train_warns_when_a_sequence_model_has_no_time_order(csv_spec, tm
     assert main(["train", "--model", "sasrec", *data, *timed, "--out", str(tmp_path / "b")]) == 0
     assert main(["train", "--model", "ease", *data, "--out", str(tmp_path / "c")]) == 0
     assert capsys.readouterr().err == ""
+    # a time column that holds one time (a date exported without its hours) had given no warning
+    constant = tmp_path / "one-day.csv"
+    pd.read_csv(csv_spec.dataset).assign(ts=1_700_000_000).to_csv(constant, index=False)
+    data[1] = str(constant)
+    assert (
+        main(["train", "--model", "itemnext", *data, "--time-col", "ts", "--out", str(tmp_path / "d")]) == 0
+    )
+    assert capsys.readouterr().err.splitlines() == [
+        "sslrec: warning: itemnext reads each user's history in time order, but the time column ('ts') gives all "
+        "of each user's interactions one time, so each history is ordered at random (tie seed 0) (--ties), not "
+        "by time"
+    ]
 
 
 def test_sigterm_stops_sslrec_train_as_ctrl_c_does(csv_spec, tmp_path, monkeypatch, capsys):

@@ -302,6 +302,19 @@ def test_conclusion_is_written_from_the_numbers() -> None:
         assert "without a time column" not in reports.conclusion(
             reports.leaderboard(runs, [10]), runs, {}, fine
         )
+    # a time column that holds one time per user (a date without its hours) had given no caveat
+    one_day = unordered.replace(time_col="when")
+    text = reports.conclusion(reports.leaderboard(runs, [10]), runs, {}, one_day, time_ordered=False)
+    assert (
+        "**sasrec** read each user's history in time order, but the time column (TIME_COL) gives all" in text
+    )
+    assert "order is the one TIES sets (a user's interactions with equal timestamps ordered at random" in text
+    no_sequences = [record("ease", 1, 0.2), record("pop", 1, 0.1)]
+    params = one_day.replace(models=("ease", "pop"))
+    text = reports.conclusion(
+        reports.leaderboard(no_sequences, [10]), no_sequences, {}, params, time_ordered=False
+    )
+    assert "TIME_COL" not in text
 
 
 def test_metrics_are_json_safe_and_read_back_from_a_glue() -> None:

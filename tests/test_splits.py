@@ -31,7 +31,11 @@ from sslrec_utils.splits import (
 # on purpose, sometimes more than Hypothesis's health check allows (test_strong_properties threw away about 52
 # logs for 40 kept and failed it now and then); every kept log still goes through every assertion.
 # many of the generated logs have users too short for leave-one-out, which it says (test_loo_by_hand checks it)
-pytestmark = pytest.mark.filterwarnings("ignore:.*fewer than 3 interactions:UserWarning")
+# and they repeat (user, item) pairs, which preprocessing merges and says (test_preprocess checks it)
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:.*fewer than 3 interactions:UserWarning"),
+    pytest.mark.filterwarnings(r"ignore:\d+ of \d+ rows repeat a \(user, item\) pair:UserWarning"),
+]
 RANDOM = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 LOGS = st.lists(
     st.tuples(st.integers(0, 6), st.integers(0, 12), st.integers(1, 5), st.integers(0, 15)),
@@ -203,6 +207,16 @@ def test_sequences_follow_row_order_whatever_the_frame_index() -> None:
     split = loo_split(Interactions(inter.frame.iloc[::-1], inter.user_map, inter.item_map))
     assert split.parts["valid"]["item"].tolist() == [1] and split.parts["test"]["item"].tolist() == [0]
     assert split.sequences("train", "valid").items.tolist() == [3, 2, 1]
+
+
+def test_has_time_order_asks_whether_any_user_has_two_times() -> None:
+    one_second = pd.DataFrame({"user": [1, 1, 1, 2, 2, 2], "item": [10, 11, 12, 10, 11, 13], "rating": 1.0})
+    same = preprocess(one_second.assign(timestamp=5))  # a constant column, or no column (every time 0)
+    assert not loo_split(same).has_time_order()
+    # one user with two times is enough, whichever parts (train, valid, test) they fall in
+    assert loo_split(preprocess(one_second.assign(timestamp=[5, 5, 5, 5, 5, 6]))).has_time_order()
+    per_user = preprocess(one_second.assign(timestamp=[1, 1, 1, 2, 2, 2]))  # each user one (other) time
+    assert not loo_split(per_user).has_time_order()
 
 
 @RANDOM
