@@ -772,7 +772,9 @@ def _show_warning(
     """`warnings.showwarning` for a command: a warning about the user's data or options raised in this package
     is one line, ``sslrec: warning: ...``, like its errors; any other (a library's deprecation notice) keeps
     Python's format with its source line."""
-    if category is UserWarning and Path(filename).resolve().is_relative_to(Path(__file__).resolve().parent):
+    if issubclass(category, UserWarning) and Path(filename).resolve().is_relative_to(
+        Path(__file__).resolve().parent
+    ):
         if not quiet:  # `_quiet_rank`: every rank reads the same data, so one warning per machine
             print(f"sslrec: warning: {message}", file=sys.stderr)
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -76,16 +77,18 @@ class TrainedRecommender:
             raise ValueError(
                 f"{run_dir} was trained with data options this version refuses ({err}); train it again"
             ) from None
-        split, items = load_split(spec)
-        recorded = config.get("split_fingerprint")  # absent in runs written before it was recorded
-        if recorded is not None and recorded != split_fingerprint(split):
-            raise ValueError(
-                f"the data of {run_dir} has changed since it was trained ({config['data']['dataset']} no longer "
-                "gives the same split): restore that data, or train again"
+        with warnings.catch_warnings():  # what the data and the sizes call for was said when the run trained
+            warnings.simplefilter("ignore", UserWarning)
+            split, items = load_split(spec)
+            recorded = config.get("split_fingerprint")  # absent in runs written before it was recorded
+            if recorded is not None and recorded != split_fingerprint(split):
+                raise ValueError(
+                    f"the data of {run_dir} has changed since it was trained ({config['data']['dataset']} no "
+                    "longer gives the same split): restore that data, or train again"
+                )
+            model = build_model(
+                model_config(config["model"], config["model_config"]), TrainData.from_split(split)
             )
-        model = build_model(
-            model_config(config["model"], config["model_config"]), TrainData.from_split(split)
-        )
         damaged = (RuntimeError, EOFError, KeyError, pickle.UnpicklingError)  # cut short, or another run's
         try:
             model.load_state_dict(load_checkpoint(checkpoint)["state_dict"])

@@ -309,3 +309,18 @@ def test_malformed_quoting_is_one_line_and_a_usage_error(film_run, capsys, value
     assert capsys.readouterr().err == (
         "sslrec: error: --history takes its IDs on one line, separated by commas; got 'Heat\\nAlien'\n"
     )
+
+
+def test_a_runs_data_warnings_are_said_once_when_it_trains(tmp_path, capsys):
+    """Loading a run for `recommend` had said the data's warnings again (repeated rows merged) on every call."""
+    from sslrec_utils.cli import main
+
+    inter = clustered_interactions(n_users=30, n_items=24, n_clusters=2, per_user=6)
+    log = inter.frame.assign(user=inter.user_map.to_original(inter.frame["user"]))
+    pd.concat([log, log.iloc[:3]]).to_csv(tmp_path / "log.csv", index=False)  # three rows logged twice
+    run = str(tmp_path / "run")
+    assert main(["train", "--model", "ease", "--dataset", str(tmp_path / "log.csv"), "--out", run, "-q"]) == 0
+    said = "sslrec: warning: 3 of 183 rows repeat a (user, item) pair: each pair is kept once, the latest row"
+    assert capsys.readouterr().err.startswith(said)
+    assert recommend_cli(run, "--user", str(log["user"].iloc[0])) == 0
+    assert capsys.readouterr().err == ""
