@@ -196,8 +196,9 @@ def check_source(params: ReportParams) -> None:
             f"DATASET {params.dataset!r} is neither a data set ({', '.join(DATASETS)}, synthetic:UxIxN) "
             f"nor an existing file{near_file(params.dataset)}"
         )
-    columns = read_header(path, params.sep)
-    for name in ("user_col", "item_col", "rating_col", "time_col"):
+    names = ("user_col", "item_col", "rating_col", "time_col")
+    columns = read_header(path, params.sep, [c for n in names if (c := getattr(params, n)) is not None])
+    for name in names:
         column = getattr(params, name)
         if column is not None and column not in columns:
             raise ValueError(

@@ -362,9 +362,23 @@ def test_a_header_that_repeats_a_name_is_refused(tmp_path: Path, text: str, repe
     (tmp_path / "log.csv").write_text(text)
     message = f"^the header of log.csv names {repeated}: give each column a distinct name$"
     with pytest.raises(ValueError, match=message):
-        load_interactions(tmp_path / "log.csv")
+        load_interactions(tmp_path / "log.csv", rating_col="rating")
     with pytest.raises(ValueError, match=message):
-        read_header(tmp_path / "log.csv")
+        read_header(tmp_path / "log.csv", wanted=["user", "item", "rating"])
+    assert read_header(tmp_path / "log.csv")  # reading no column, it names the columns
+
+
+def test_a_repeated_name_the_load_does_not_read_is_let_be(tmp_path: Path) -> None:
+    # exports repeat columns (an id twice after a join): refusing the file for a column it never reads had
+    # broken loads that worked, and taken a headerless first row with a repeated value for a header
+    (tmp_path / "log.csv").write_text("user,item,note,note\n1,2,a,b\n")
+    assert load_interactions(tmp_path / "log.csv")[["user", "item"]].values.tolist() == [[1, 2]]
+    assert read_header(tmp_path / "log.csv", wanted=["user", "item"]) == ["user", "item", "note", "note.1"]
+    (tmp_path / "headless.csv").write_text("5,10,5,2020-01-01\n6,11,4,2020-01-02\n")
+    with pytest.raises(
+        ValueError, match=r"^columns 'user', 'item' missing from headless.csv; found: \['5', '10', '5.1'"
+    ):
+        load_interactions(tmp_path / "headless.csv")
 
 
 def test_names_pandas_would_give_a_repeated_one_are_not_taken_for_repeats(tmp_path: Path) -> None:
@@ -424,7 +438,7 @@ def test_a_separator_other_than_the_excel_sep_line_is_refused(tmp_path: Path) ->
         read_header(tmp_path / "log.csv", ",")
     (tmp_path / "bad.csv").write_text("sep=;\nuser;item;user\n1;2;3\n")  # the real header is checked
     with pytest.raises(ValueError, match="^the header of bad.csv names 'user' twice"):
-        read_header(tmp_path / "bad.csv")
+        read_header(tmp_path / "bad.csv", wanted=["user", "item"])
 
 
 def test_a_parquet_files_saved_index_is_a_column_if_named_and_dropped_if_not(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import re
 import warnings
 import zipfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
-from sslrec_utils.config import closest
+from sslrec_utils.config import DataWarning, closest
 from sslrec_utils.data.core import COLUMNS, Interactions, canonical_id_text, check_columns, whole_number_text
 from sslrec_utils.data.movielens import DATASETS
 
@@ -71,23 +71,31 @@ def sep_hint(columns: pd.Index | list[str]) -> str:
 T = TypeVar("T")  # what a reader returns: a frame, or a Parquet schema
 
 
-def read_header(path: str | os.PathLike[str], sep: str | None = None) -> list[str]:
+def read_header(
+    path: str | os.PathLike[str], sep: str | None = None, wanted: Collection[str] = ()
+) -> list[str]:
     """The column names of a CSV/TSV/Parquet file, reading only its header line (or Parquet schema), refused
-    as `load_interactions` refuses the file (empty, not UTF-8, Parquet named as text...)."""
-    return [str(c) for c in _read(Path(path), sep, header_only=True).columns]
+    as `load_interactions` refuses the file that it reads columns `wanted` of (empty, not UTF-8, Parquet
+    named as text, a wanted name repeated...)."""
+    return [str(c) for c in _read(Path(path), sep, header_only=True, wanted=wanted).columns]
 
 
-def _read(path: Path, sep: str | None, header_only: bool = False) -> pd.DataFrame:
+def _read(
+    path: Path, sep: str | None, header_only: bool = False, wanted: Collection[str] = ()
+) -> pd.DataFrame:
     """Read `path` with every text column kept as strings, so IDs like ``"007"`` survive.
 
     Args:
         path: the file.
         sep: its separator, or None to go by the extension; a first line ``sep=;`` (as Excel writes) sets it.
         header_only: read the column names only (no rows).
+        wanted: the columns the caller reads: a text header may repeat other names (pandas numbers the
+            repeats apart, ``note, note.1``), not these.
 
     Raises:
         ValueError: the format is unknown, a text file is not UTF-8 (or is Parquet), the header repeats a
-            name, `sep` differs from the one an Excel ``sep=;`` first line declares, or the file holds no rows.
+            wanted name (a Parquet file any name, which pandas cannot read), `sep` differs from the one an
+            Excel ``sep=;`` first line declares, or the file holds no rows.
     """
     sep = parse_sep(sep)
     ext = _format(path)
@@ -114,7 +122,7 @@ def _read(path: Path, sep: str | None, header_only: bool = False) -> pd.DataFram
         try:
             names, sep, skip = _text_header(path, sep)
             if not no_header_hint(names):  # a data row (1, 1, 4) as a header: `load_interactions` says so
-                _check_distinct(names, path.name)
+                _check_distinct(names, path.name, wanted)
             frame = _readable(pd.read_csv, path, skiprows=skip, **_sep_options(sep), **options)
         except pd.errors.EmptyDataError:
             raise ValueError(f"{path.name} is empty: not even a header line") from None
@@ -174,11 +182,12 @@ def _text_header(path: Path, sep: str | None) -> tuple[list[str], str, int]:
     return _first_row(path, declared[1], skip=1), declared[1], 1
 
 
-def _check_distinct(names: list[str], source: str) -> None:
-    """Raise a `ValueError` naming the names that the header of `source` repeats, which pandas would read as
-    different columns (``user, user.1``). Empty names (R's row names, a separator ending the header line)
-    are let be: pandas numbers them apart (``Unnamed: 0``, ``Unnamed: 3``)."""
-    counts = Counter(name for name in names if name)
+def _check_distinct(names: list[str], source: str, wanted: Collection[str] | None = None) -> None:
+    """Raise a `ValueError` naming the names of `wanted` (None: any name) that the header of `source` repeats:
+    pandas would read the first as the column and the others under new names (``user, user.1``). Empty names
+    (R's row names, a separator ending the header line) are let be: pandas numbers them apart (``Unnamed: 0``,
+    ``Unnamed: 3``)."""
+    counts = Counter(name for name in names if name and (wanted is None or name in wanted))
     repeated = [f"{name!r} {'twice' if n == 2 else f'{n} times'}" for name, n in counts.items() if n > 1]
     if repeated:
         raise ValueError(
@@ -251,6 +260,7 @@ def _without_trailing_fields(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         f"rows of {source} have {extra} more field(s) than its header, empty in every row: read as a separator "
         "at the end of each line and dropped; if the rows start with row names instead (R's write.table), "
         "re-save the file without them",
+        DataWarning,
         stacklevel=2,
     )
     flat = flat.iloc[:, : len(header)]
@@ -320,6 +330,7 @@ def _ids(values: pd.Series, what: str, source: str) -> pd.Series:
             f"{missing.iloc[0]!r}"
             + (f" (or {sorted(set(missing) - {missing.iloc[0]})})" if missing.nunique() > 1 else "")
             + f", which often marks a missing value: it is read as the ID of one {what}",
+            DataWarning,
             stacklevel=2,
         )
     return canonical_id_text(text, whole)  # a text column too: "7.0" is "7" ("007" stays itself)
@@ -373,6 +384,7 @@ def _dates(values: pd.Series, source: str) -> pd.Series:
         warnings.warn(
             f"the dates of column {values.name!r} of {source} read both month first and day first; read as "
             f"{fmt}: write them as ISO 8601 (2024-02-13) to be sure",
+            DataWarning,
             stacklevel=4,
         )
     return dates
@@ -422,6 +434,7 @@ def _timestamps(values: pd.Series, source: str) -> pd.Series:
         warnings.warn(
             f"column {values.name!r} of {source} has fractions of a second, which are dropped: events within one "
             "second tie, and the ties option (--ties) orders them",
+            DataWarning,
             stacklevel=3,
         )
     return seconds.astype(np.int64)
@@ -466,8 +479,8 @@ def load_interactions(
         raise FileNotFoundError(f"no such file: {path}{near_file(str(path))}")
     if user_col == item_col:
         raise ValueError(f"user_col and item_col are both {user_col!r}; they must name different columns")
-    frame = _read(path, sep).reset_index(drop=True)
     wanted = tuple(c for c in (user_col, item_col, rating_col, time_col) if c is not None)
+    frame = _read(path, sep, wanted=wanted).reset_index(drop=True)
     try:
         check_columns(frame, wanted, path.name)
     except ValueError as err:
