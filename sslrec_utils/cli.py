@@ -14,6 +14,7 @@ import functools
 import io
 import json
 import os
+import re
 import shlex
 import signal
 import sys
@@ -295,6 +296,7 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
 def _train(args: argparse.Namespace) -> int:
     """Train one model with validation selection, test it, write the run directory, print a JSON summary."""
     from sslrec_utils.experiment import RUN_FILES, RUN_SIGNATURE, DataSpec, run_experiment
+    from sslrec_utils.models import MODELS, trained_by_epochs
     from sslrec_utils.outdir import check_out, staged
     from sslrec_utils.profiling import reuse_freed_memory
 
@@ -305,6 +307,12 @@ def _train(args: argparse.Namespace) -> int:
     spec = DataSpec(
         dataset=args.dataset, seed=args.seed, data_dir=args.data_dir, **given
     ).with_absolute_paths()
+    # as `resolve_configs` says of ``--set epochs=...`` (an unknown model is named below)
+    if args.epochs is not None and args.model in MODELS and not trained_by_epochs(args.model):
+        warnings.warn(
+            f"{args.model} is fitted in closed form, not trained by epochs: it reads no --epochs",
+            stacklevel=1,
+        )
     out = expand_user(args.out).resolve()  # a symlink: the folder it points to
     # only rank 0 writes OUT, so only it checks: across nodes without a shared file system, another node's
     # folder of that name is not the run's (torchrun stops the other ranks when rank 0 fails). The rank comes
@@ -424,7 +432,7 @@ def _recommend(args: argparse.Namespace) -> int:
     else:
         (item, *others) = items
         if others:
-            hint = _comma_id_hint("--similar", items, rec.split.item_map.ids)
+            hint = _comma_id_hint("--similar", items, rec.split.item_map.ids, every_run=True)
             raise ValueError(f"--similar takes one item ID, got {args.similar!r}{hint}")
         table = rec.similar_items(item, k=args.k)
     if args.json:
@@ -524,13 +532,16 @@ def _id_list(text: str, option: str) -> list[str]:
         ValueError: malformed quoting (an unterminated quote, text after a closing one), a line break outside
             quotes, or no ID at all.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=True)
+    # spaces after a closing quote are dropped as around any ID (strict CSV refuses them)
+    record = re.sub(r'"[ \t]+(?=,|$)', '"', text)
+    reader = csv.reader(io.StringIO(record, newline=""), skipinitialspace=True, strict=True)
     try:
         records = list(reader)
     except csv.Error as err:
         raise ValueError(
             f"malformed quoting in {option} {text!r} ({err}): give the IDs as one CSV record, an ID that "
-            f"holds a comma in double quotes, e.g. {option} '\"Lion King, The\",Heat'"
+            f"holds a comma in double quotes, e.g. {option} '\"Lion King, The\",Heat', and a quote that "
+            'starts an ID doubled inside quotes (\'"""Weird"" Al",Heat\')'
         ) from None
     if len(records) > 1:
         raise ValueError(f"{option} takes its IDs on one line, separated by commas; got {text!r}")
@@ -540,29 +551,41 @@ def _id_list(text: str, option: str) -> list[str]:
     return parts
 
 
-def _comma_id_hint(option: str, parts: list[str], ids: Iterable[object]) -> str:
-    """A hint to quote an ID of `ids` that holds a comma and that the comma cut into consecutive `parts`
+def _comma_id_hint(option: str, parts: list[str], ids: Iterable[object], every_run: bool = False) -> str:
+    """A hint to quote the IDs of `ids` that hold a comma and that the comma cut into consecutive `parts`
     (``Lion King, The`` typed unquoted gives ``"Lion King"`` and ``"The"``), or ``""`` when none does.
 
     Args:
         option: the option the IDs were given to (e.g. ``"--history"``).
         parts: the IDs as `_id_list` read them.
         ids: the original IDs of the run's map.
+        every_run: join every run of pieces that makes an ID; False joins only runs holding an unknown piece
+            (``Lion King`` and ``The`` may be IDs too).
 
     Returns:
         ``; 'Lion King, The' is one ID: quote it, as in --history '"Lion King, The",Heat'``, or ``""``.
     """
-    for original in ids:
-        pieces = [p.strip() for p in original.split(",") if p.strip()] if isinstance(original, str) else []
+    ids = list(ids)
+    known = set(map(str, ids))
+    cut = {o: [p.strip() for p in o.split(",") if p.strip()] for o in ids if isinstance(o, str) and "," in o}
+    fixed, joined = list(parts), []
+    for original, pieces in sorted(cut.items(), key=lambda pair: -len(pair[1])):  # the longest first
         if len(pieces) < 2:
             continue
-        for start in range(len(parts) - len(pieces) + 1):
-            if parts[start : start + len(pieces)] == pieces:
-                fixed = [*parts[:start], original, *parts[start + len(pieces) :]]
-                record = io.StringIO()
-                csv.writer(record, lineterminator="").writerow(fixed)  # quotes the fields that need it
-                return f"; {original!r} is one ID: quote it, as in {option} {shlex.quote(record.getvalue())}"
-    return ""
+        start = 0
+        while start + len(pieces) <= len(fixed):
+            run = fixed[start : start + len(pieces)]
+            if run == pieces and (every_run or not known.issuperset(run)):
+                fixed[start : start + len(pieces)] = [original]
+                joined.append(original)
+            start += 1
+    if not joined:
+        return ""
+    record = io.StringIO()
+    csv.writer(record, lineterminator="").writerow(fixed)  # quotes the fields that need it
+    names = ", ".join(map(repr, dict.fromkeys(joined)))
+    each = "is one ID: quote it" if len(set(joined)) == 1 else "are one ID each: quote them"
+    return f"; {names} {each}, as in {option} {shlex.quote(record.getvalue())}"
 
 
 @contextlib.contextmanager

@@ -64,6 +64,12 @@ def check_seed_value(value: int, name: str = "seed") -> None:
         raise ConfigError(f"{name} must be < 2**63, got {value}")
 
 
+class DataWarning(UserWarning):
+    """A warning about what the data calls for with the settings it is read with (repeated rows merged, users too
+    short to test, a max_len far beyond every history...): the same on every load of the same data, so loading
+    a trained run, whose training said it, may leave it out."""
+
+
 # below this, 1/temperature scales the similarities (cosines in [-1, 1], or CL4SRec's dot products) and the
 # loss's gradients by more than 1000: training diverges (cl4srec at 1e-30 did) or overflows in float16
 MIN_TEMPERATURE = 1e-3

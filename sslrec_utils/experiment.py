@@ -29,7 +29,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from sslrec_utils.config import Config, ConfigError, check_seed_value, did_you_mean, parse_value
+from sslrec_utils.config import Config, ConfigError, DataWarning, check_seed_value, did_you_mean, parse_value
 from sslrec_utils.data import (
     TIE_ORDERS,
     Interactions,
@@ -222,7 +222,7 @@ def load_split(spec: DataSpec, progress: bool = False) -> tuple[Split, pd.DataFr
     return make_split(inter, spec.split, seed=spec.seed), items
 
 
-class TimeOrderWarning(UserWarning):
+class TimeOrderWarning(DataWarning):
     """A sequence model reads histories that the timestamps do not order (`time_order_warning`)."""
 
 

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sslrec_utils.batching import RowTable
-from sslrec_utils.config import ConfigError
+from sslrec_utils.config import ConfigError, DataWarning
 from sslrec_utils.data.download import expand_user
 from sslrec_utils.experiment import DataSpec, load_split, split_fingerprint
 from sslrec_utils.metrics import rank_top
@@ -78,7 +78,7 @@ class TrainedRecommender:
                 f"{run_dir} was trained with data options this version refuses ({err}); train it again"
             ) from None
         with warnings.catch_warnings():  # what the data and the sizes call for was said when the run trained
-            warnings.simplefilter("ignore", UserWarning)
+            warnings.simplefilter("ignore", DataWarning)
             split, items = load_split(spec)
             recorded = config.get("split_fingerprint")  # absent in runs written before it was recorded
             if recorded is not None and recorded != split_fingerprint(split):

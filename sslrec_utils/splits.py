@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from sslrec_utils.config import DataWarning
 from sslrec_utils.data.core import IdMap, Interactions, to_csr
 
 # protocol -> phase -> (input parts, parts excluded by default or None, held-out part)
@@ -310,6 +311,7 @@ def loo_split(inter: Interactions, seed: int | None = None) -> Split:
         warnings.warn(
             f"{short} of {int((per_user > 0).sum())} users have fewer than 3 interactions: the leave-one-out "
             "split keeps them in training and never tests them",
+            DataWarning,
             stacklevel=2,
         )
     return _make(inter, label, "loo", None)

@@ -62,6 +62,19 @@ def test_training_settings_a_closed_form_model_ignores_are_said(recwarn):
     assert not recwarn.list
 
 
+def test_sslrec_train_says_a_closed_form_model_reads_no_epochs(csv_spec, tmp_path, capsys):
+    """``--epochs 5`` for EASE had passed without a word, while ``--set epochs=5`` warned."""
+    from sslrec_utils.cli import main
+
+    data = ["--dataset", csv_spec.dataset, "--user-col", "who", "--item-col", "what", "-q"]
+    assert main(["train", "--model", "ease", *data, "--epochs", "5", "--out", str(tmp_path / "a")]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "sslrec: warning: ease is fitted in closed form, not trained by epochs: it reads no --epochs"
+    ]
+    assert main(["train", "--model", "ae", *data, "--epochs", "1", "--out", str(tmp_path / "b")]) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_validation_less_often_than_the_epochs_is_said(recwarn):
     """``--set eval_every=10`` with 5 epochs had been accepted silently: only the last epoch is validated."""
     with pytest.warns(
@@ -180,17 +193,15 @@ def test_sslrec_train_warns_when_a_sequence_model_has_no_time_order(csv_spec, tm
     # with the time column, or for a model that reads no order, nothing to say
     timed = ["--time-col", "ts", "--set", "max_len=8"]
     assert main(["train", "--model", "sasrec", *data, *timed, "--out", str(tmp_path / "b")]) == 0
-    assert main(["train", "--model", "ease", *data, "--out", str(tmp_path / "c")]) == 0
+    assert main(["train", "--model", "ae", *data, "--out", str(tmp_path / "c")]) == 0
     assert capsys.readouterr().err == ""
     # a time column that holds one time (a date exported without its hours) had given no warning
     constant = tmp_path / "one-day.csv"
     pd.read_csv(csv_spec.dataset).assign(ts=1_700_000_000).to_csv(constant, index=False)
     data[1] = str(constant)
-    assert (
-        main(["train", "--model", "itemnext", *data, "--time-col", "ts", "--out", str(tmp_path / "d")]) == 0
-    )
+    assert main(["train", "--model", "sasrec", *data, *timed, "--out", str(tmp_path / "d")]) == 0
     assert capsys.readouterr().err.splitlines() == [
-        "sslrec: warning: itemnext reads each user's history in time order, but the time column ('ts') gives all "
+        "sslrec: warning: sasrec reads each user's history in time order, but the time column ('ts') gives all "
         "of each user's interactions one time, so each history is ordered at random (tie seed 0) (--ties), not "
         "by time"
     ]

@@ -210,7 +210,7 @@ def test_configs_reject_values_that_cannot_train(name, bad):
 def test_the_smallest_temperature_and_one_layer_are_accepted():
     model_config("sgl", {"ssl_temp": 1e-3, "n_layers": 1})
     model_config("simgcl", {"cl_temp": 1e-3, "n_layers": 1})
-    with pytest.raises(ConfigError, match=r"^SGL.s views differ only through propagation"):
+    with pytest.raises(ConfigError, match=r"^sgl's views differ only through propagation"):
         model_config("sgl", {"n_layers": 0})
     with pytest.raises(ConfigError, match=r"^xsimgcl's views differ by the noise"):
         model_config("xsimgcl", {"n_layers": 0, "cl_layer": 0})

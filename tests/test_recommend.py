@@ -253,6 +253,9 @@ def test_a_quoted_id_keeps_its_comma(film_run, capsys):
 def test_unquoted_ids_are_read_as_before(trained, film_run, capsys):
     from sslrec_utils.cli import _id_list
 
+    # spaces after a closing quote are dropped as around any ID (strict CSV had refused them)
+    assert _id_list(' "Lion King, The" , Heat ,"Alien" ', "--history") == ["Lion King, The", "Heat", "Alien"]
+
     # split on commas, spaces around an ID and empty IDs dropped, every ID text (the map reads its own type)
     assert _id_list(" 50, ,007,,SKU1 ", "--history") == ["50", "007", "SKU1"]
     assert _id_list('O"Brien,x"', "--user") == ['O"Brien', 'x"']  # a quote inside an ID is kept
@@ -294,7 +297,7 @@ def test_an_id_cut_at_its_comma_is_named_with_the_quoting_to_use(film_run, capsy
     [
         ('"Lion King, The,Heat', "unexpected end of data"),  # a quote not closed
         ('"Lion King"s,Heat', "',' expected after '\"'"),  # text after a closing quote
-        ('"Heat" ,Alien', "',' expected after '\"'"),  # a space too
+        ('"Weird" Al,Heat', "',' expected after '\"'"),  # a quote that starts an ID, not doubled
     ],
 )
 def test_malformed_quoting_is_one_line_and_a_usage_error(film_run, capsys, value, why):
@@ -303,7 +306,8 @@ def test_malformed_quoting_is_one_line_and_a_usage_error(film_run, capsys, value
     err = capsys.readouterr().err
     assert err == (
         f"sslrec: error: malformed quoting in --history {value!r} ({why}): give the IDs as one CSV record, an "
-        "ID that holds a comma in double quotes, e.g. --history '\"Lion King, The\",Heat'\n"
+        "ID that holds a comma in double quotes, e.g. --history '\"Lion King, The\",Heat', and a quote that "
+        'starts an ID doubled inside quotes (\'"""Weird"" Al",Heat\')\n'
     )
     assert recommend_cli(film_run, "--history", "Heat\nAlien") == 2
     assert capsys.readouterr().err == (
@@ -324,3 +328,49 @@ def test_a_runs_data_warnings_are_said_once_when_it_trains(tmp_path, capsys):
     assert capsys.readouterr().err.startswith(said)
     assert recommend_cli(run, "--user", str(log["user"].iloc[0])) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_loading_a_run_leaves_out_only_the_datas_warnings(film_run, monkeypatch):
+    """What the data calls for was said when the run trained; what the machine says at load (a cache that
+    cannot be written, a download) is new and must still be heard."""
+    import warnings
+
+    from sslrec_utils import recommend
+    from sslrec_utils.config import DataWarning
+
+    real = recommend.load_split
+
+    def load_split(spec):
+        warnings.warn("repeated rows merged", DataWarning, stacklevel=2)
+        warnings.warn("could not write the cache", UserWarning, stacklevel=2)
+        return real(spec)
+
+    monkeypatch.setattr(recommend, "load_split", load_split)
+    with pytest.warns(UserWarning) as said:
+        TrainedRecommender.load(film_run, device="cpu")
+    assert [str(w.message) for w in said] == ["could not write the cache"]
+
+
+def test_the_quoting_hint_joins_every_cut_id_and_only_where_a_piece_is_unknown():
+    """The hint had joined the first comma-ID found in the map only, so its command could fail again."""
+    from sslrec_utils.cli import _comma_id_hint
+
+    ids = ["Matrix, The", "Lion King, The", "Lion King", "The", "Heat"]
+    both = _comma_id_hint("--history", ["Matrix", "The", "Heat", "Lion King", "Jaws"], ids)
+    assert (
+        both == "; 'Matrix, The' is one ID: quote it, as in --history '\"Matrix, The\",Heat,Lion King,Jaws'"
+    )
+    assert _comma_id_hint("--history", ["Matrix", "The", "Alien", "Lion", "King, The"], ids) == (
+        "; 'Matrix, The' is one ID: quote it, as in --history '\"Matrix, The\",Alien,Lion,\"King, The\"'"
+    )
+    two = ["Matrix", "The", "Lion King", "The"]  # Lion King and The are IDs: only Matrix must be joined
+    assert _comma_id_hint("--history", two, ids).startswith("; 'Matrix, The' is one ID")
+    ids.append("Alien, The")
+    assert _comma_id_hint("--history", ["Matrix", "The", "Alien", "The"], ids) == (
+        "; 'Matrix, The', 'Alien, The' are one ID each: quote them, as in --history "
+        '\'"Matrix, The","Alien, The"\''
+    )
+    assert _comma_id_hint("--similar", ["Lion King", "The"], ids, every_run=True).startswith(
+        "; 'Lion King, The'"
+    )
+    assert _comma_id_hint("--history", ["Heat", "Jaws"], ids) == ""

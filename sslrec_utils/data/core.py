@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from sslrec_utils.config import did_you_mean
+from sslrec_utils.config import DataWarning, did_you_mean
 
 COLUMNS = ("user", "item", "rating", "timestamp")
 _WHOLE_NUMBER = re.compile(r"^(-?(?:0|[1-9]\d*))(?:\.0+)?$")  # "12" or "12.0": group 1 is the integer
@@ -340,6 +340,7 @@ def preprocess(
         warnings.warn(
             f"{logged - len(frame)} of {logged} rows repeat a (user, item) pair: each pair is kept once, "
             f"{KEPT_DUPLICATE[duplicates]} (duplicates={duplicates!r})",
+            DataWarning,
             stacklevel=2,
         )
     if threshold is not None:

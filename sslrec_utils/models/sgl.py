@@ -106,6 +106,6 @@ class SGLConfig(LightGCNConfig):
         check_rates(self, "drop_rate")
         if self.n_layers < 1:  # no propagation: both views are the embeddings themselves, whatever the drop
             raise ConfigError(
-                "SGL's views differ only through propagation over the dropped graphs: it needs n_layers >= 1 "
+                f"{self.name}'s views differ only through propagation over the dropped graphs: it needs n_layers >= 1 "
                 "(LightGCN with n_layers=0 is its matrix-factorisation ablation)"
             )

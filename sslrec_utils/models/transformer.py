@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from sslrec_utils.config import ConfigError, check_rates
+from sslrec_utils.config import ConfigError, DataWarning, check_rates
 from sslrec_utils.models.base import ModelConfig, TrainData
 
 
@@ -50,14 +50,17 @@ class TransformerConfig(ModelConfig):
         check_rates(self, "dropout", "attn_dropout")
 
     def check_max_len(self, data: TrainData) -> None:
-        """Warn when `max_len` is more than twice what the longest training history needs: every window is
-        padded to `max_len` positions, and attention's time and memory grow with its square."""
+        """Warn when `max_len` is more than twice the longest training history and one item: every window is
+        padded to `max_len` positions, and attention's time and memory grow with its square. (A test input,
+        the history with the validation item, or a held-out user's history in the strong split, may be a
+        little longer than any training history.)"""
         longest = int(data.sequences.lengths().max(initial=0))
         if self.max_len > 2 * (longest + 1):
             warnings.warn(
-                f"max_len={self.max_len} is more than twice what the longest training history needs "
-                f"({longest} items): every window is padded to {self.max_len} positions, and attention's time "
-                f"and memory grow with its square; max_len={longest + 1} reads every history whole",
+                f"max_len={self.max_len} is more than twice the longest training history ({longest} items): "
+                f"every window is padded to {self.max_len} positions, and attention's time and memory grow "
+                "with its square; lower it towards the length of the histories",
+                DataWarning,
                 stacklevel=3,
             )
 
