@@ -334,9 +334,8 @@ def preprocess(
             )
     logged = len(frame)
     frame = drop_duplicates(frame, duplicates)
-    if (
-        len(frame) < logged
-    ):  # a log of events (plays, clicks) repeats pairs: implicit feedback counts each once
+    # a log of events (plays, clicks) repeats pairs: implicit feedback counts each once
+    if len(frame) < logged:
         warnings.warn(
             f"{logged - len(frame)} of {logged} rows repeat a (user, item) pair: each pair is kept once, "
             f"{KEPT_DUPLICATE[duplicates]} (duplicates={duplicates!r})",
