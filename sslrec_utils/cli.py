@@ -450,12 +450,12 @@ def _recommend(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     """Score a trained run again on its own split: validation or test, seen items excluded as its protocol
     does or as asked; print one JSON object or a table."""
-    from sslrec_utils.recommend import TrainedRecommender
+    from sslrec_utils.recommend import TrainedRecommender, read_run_config
     from sslrec_utils.train import evaluate_model
 
     ks = _cutoffs(args.ks) if args.ks is not None else None  # a bad --ks fails before the run is loaded
     rec = TrainedRecommender.load(args.run, device=args.device)
-    config = json.loads((expand_user(args.run) / "config.json").read_text())
+    config = read_run_config(expand_user(args.run))
     if ks is None:  # the run's own cut-offs
         ks = tuple(config["train_config"].get("ks", (10, 20)))
     exclude = {"protocol": None, "yes": True, "no": False}[args.exclude_seen]
@@ -485,7 +485,7 @@ def _cutoffs(text: str) -> tuple[int, ...]:
         ValueError: an entry that is not a positive integer.
     """
     parts = [p.strip() for p in text.split(",")]
-    if not all(p.isdigit() and int(p) > 0 for p in parts):
+    if not all(p.isascii() and p.isdigit() and int(p) > 0 for p in parts):  # not '²'
         raise ValueError(f"--ks takes positive integers separated by commas, e.g. 10,20; got {text!r}")
     return tuple(int(p) for p in parts)
 

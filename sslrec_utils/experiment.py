@@ -19,6 +19,7 @@ import os
 import sys
 import tempfile
 import time
+import uuid
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -358,6 +359,7 @@ def train_on_split(
     fixed: Iterable[str] = (),
     out_dir: str | Path | None = None,
     dist: DistContext | None = None,
+    run_id: str | None = None,
 ) -> Trained:
     """Train (or fit) a model on ``split``'s training part, choosing hyperparameters by validation.
 
@@ -371,6 +373,7 @@ def train_on_split(
         out_dir: where the winning model's checkpoint is written (without a search, at every new best
             epoch, so that a run that fails later keeps it).
         dist: this process's place in a ``torchrun`` launch (see `sslrec_utils.distributed`), or None.
+        run_id: stored in the checkpoint, to match it with its run's ``config.json`` (see `run_experiment`).
     """
     data = TrainData.from_split(split)
     probe = build_model(model_cfg, data, seed=train_cfg.seed)
@@ -393,7 +396,7 @@ def train_on_split(
         try:
             # without a search, each new best epoch's weights are saved as they come: a crash keeps them
             keep = out_dir if len(grid) == 1 and main else None
-            result = fit(model, split, train_cfg, out_dir=keep, dist=dist, label=label)
+            result = fit(model, split, train_cfg, out_dir=keep, dist=dist, label=label, run_id=run_id)
         except KeyboardInterrupt:  # before this point's first validation: keep the points already tried
             if best is None or dist is not None:
                 raise
@@ -413,7 +416,7 @@ def train_on_split(
     assert best is not None
     model, cfg, result = best
     if out_dir is not None and main:
-        save_checkpoint(Path(out_dir) / "checkpoint.pt", model)
+        save_checkpoint(Path(out_dir) / "checkpoint.pt", model, run_id=run_id)
     table = pd.DataFrame(rows) if len(grid) > 1 else None
     return Trained(model, cfg, train_cfg, result, table, time.perf_counter() - start)
 
@@ -474,9 +477,13 @@ def run_experiment(
     if reads_sequences(model) and (dist is None or dist.is_main) and not split.has_time_order():
         warnings.warn(time_order_warning(model, spec), TimeOrderWarning, stacklevel=2)
     out = Path(out_dir) if out_dir is not None and (dist is None or dist.is_main) else None
+    # marks this run's checkpoint, so that one copied from another run (of the same model, shape and data) is
+    # refused when the run is loaded: an identifier, not a draw that any result depends on
+    run_id = uuid.uuid4().hex if out is not None else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         config = {
+            "run_id": run_id,
             "data": spec.with_absolute_paths().to_dict(),  # a run reloads from any folder
             "split_fingerprint": split_fingerprint(split),
             "model": model,
@@ -490,7 +497,7 @@ def run_experiment(
     if device_type == "cuda":  # of the training device: without it, CUDA's current one (cuda:0 for cuda:1)
         torch.cuda.reset_peak_memory_stats(device)
     trained = train_on_split(
-        split, model_cfg, train_cfg, search=search, fixed=settings, out_dir=out, dist=dist
+        split, model_cfg, train_cfg, search=search, fixed=settings, out_dir=out, dist=dist, run_id=run_id
     )
     if dist is not None and not dist.is_main:
         return None

@@ -14,6 +14,7 @@ import pickle
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,16 +61,9 @@ class TrainedRecommender:
         `run_dir` may start with ``~`` (the home folder), as ``sslrec train --out`` may.
         """
         run_dir, device = expand_user(run_dir), resolve_device(device)  # an unusable device fails first
-        config_path, checkpoint = run_dir / "config.json", run_dir / "checkpoint.pt"
-        for path in (config_path, checkpoint):
-            if not path.exists():
-                raise FileNotFoundError(
-                    f"{path} not found: is {run_dir} a directory written by sslrec train?"
-                )
-        try:
-            config = json.loads(config_path.read_text())
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{config_path} is not valid JSON ({err}); was it edited by hand?") from None
+        config, checkpoint = read_run_config(run_dir), run_dir / "checkpoint.pt"
+        _check_is_file(checkpoint, run_dir)
+        state = _read_weights(checkpoint, config.get("run_id"))  # before the data: a bad file fails at once
         try:
             # a run written before the tie order was an option had its ties ordered by item ID
             spec = DataSpec.from_dict({"ties": "item", **config["data"]})
@@ -83,19 +77,24 @@ class TrainedRecommender:
             recorded = config.get("split_fingerprint")  # absent in runs written before it was recorded
             if recorded is not None and recorded != split_fingerprint(split):
                 raise ValueError(
-                    f"the data of {run_dir} has changed since it was trained ({config['data']['dataset']} no "
+                    f"the data of {run_dir} has changed since it was trained ({spec.dataset} no "
                     "longer gives the same split): restore that data, or train again"
                 )
-            model = build_model(
-                model_config(config["model"], config["model_config"]), TrainData.from_split(split)
-            )
-        damaged = (RuntimeError, EOFError, KeyError, pickle.UnpicklingError)  # cut short, or another run's
+            try:
+                cfg = model_config(config["model"], config["model_config"])
+            except ValueError as err:  # an unknown model or setting
+                raise ValueError(f"{run_dir / 'config.json'}: {err} (was it edited by hand?)") from None
+            model = build_model(cfg, TrainData.from_split(split))
         try:
-            model.load_state_dict(load_checkpoint(checkpoint)["state_dict"])
-        except damaged as err:
-            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            model.load_state_dict(state)
+        except RuntimeError as err:  # a run from before run IDs were recorded, or a file copied with its ID
+            lines = [line.strip() for line in str(err).strip().splitlines()]
+            detail = lines[1] if len(lines) > 1 else lines[0]
+            if len(detail) > 160:  # a list of every missing weight's name
+                detail = detail[: detail.rfind(", ", 0, 160)] + ", ..."
             raise ValueError(
-                f"{checkpoint} is damaged or belongs to another run ({first}); copy it again or train again"
+                f"{checkpoint} holds weights of another model than config.json describes "
+                f"({detail}): copy the whole run directory, or train again"
             ) from None
         return cls(model.to(device), split, items)
 
@@ -221,3 +220,103 @@ def _check_k(k: int, limit: int) -> int:
     if not isinstance(k, int | np.integer) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
     return int(min(k, limit))
+
+
+# the keys of a run's config.json that loading reads, and their JSON types
+RUN_CONFIG_KEYS: dict[str, type] = {"data": dict, "model": str, "model_config": dict, "train_config": dict}
+
+
+def read_run_config(run_dir: Path) -> dict[str, Any]:
+    """The ``config.json`` of a run directory written by ``sslrec train``, its shape checked.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: a folder in its place, text that is not JSON, or keys missing or of the wrong type (a file
+            edited by hand), named with what they should be.
+    """
+    path = run_dir / "config.json"
+    _check_is_file(path, run_dir)
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} is not valid JSON ({err}); was it edited by hand?") from None
+    if not isinstance(config, dict):
+        raise ValueError(
+            f"{path} holds a JSON {type(config).__name__}, not the object sslrec train writes; was it edited by "
+            "hand?"
+        )
+    missing = [key for key in RUN_CONFIG_KEYS if key not in config]
+    wrong = [
+        f"{key!r} should be a {_JSON_NAMES[kind]}, got {config[key]!r}"
+        for key, kind in RUN_CONFIG_KEYS.items()
+        if key in config and not isinstance(config[key], kind)
+    ]
+    wrong += [
+        f"{key!r} should be a string, got {config[key]!r}"
+        for key in ("split_fingerprint", "run_id")
+        if config.get(key) is not None and not isinstance(config[key], str)
+    ]
+    if missing or wrong:
+        problems = ([f"it lacks {missing}"] if missing else []) + wrong
+        raise ValueError(f"{path} is not a run's config: {'; '.join(problems)}; was it edited by hand?")
+    ks = config["train_config"].get("ks", (10, 20))
+    if not isinstance(ks, list | tuple) or not ks or not all(_positive_int(k) for k in ks):
+        raise ValueError(
+            f"{path}: train_config's 'ks' should be a list of positive integers, got {ks!r}; was it edited by "
+            "hand?"
+        )
+    return config
+
+
+_JSON_NAMES = {dict: "JSON object", str: "string"}
+
+
+def _positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _check_is_file(path: Path, run_dir: Path) -> None:
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: is {run_dir} a directory written by sslrec train?")
+    if not path.is_file():
+        raise ValueError(f"{path} is not a file: is {run_dir} a directory written by sslrec train?")
+
+
+def _read_weights(checkpoint: Path, run_id: str | None) -> dict[str, Tensor]:
+    """The weights in `checkpoint`, checked to be this run's (`run_id`, that of its config.json) and finite.
+
+    Raises:
+        ValueError: a file torch cannot read (cut short, or not a checkpoint), another run's checkpoint, or
+            weights that are not all finite (training diverged).
+    """
+    try:
+        saved = load_checkpoint(checkpoint)
+    except (RuntimeError, EOFError, OSError, pickle.UnpicklingError) as err:
+        raise ValueError(
+            f"{checkpoint} cannot be read ({_first_sentence(err)}): it was cut short, or is not a checkpoint "
+            "sslrec train wrote; copy it again or train again"
+        ) from None
+    state = saved.get("state_dict") if isinstance(saved, dict) else None
+    if not isinstance(state, dict):
+        raise ValueError(f"{checkpoint} holds no weights: it is not a checkpoint sslrec train wrote")
+    # runs written before the ID was recorded have it in neither file
+    if saved.get("run_id") != run_id:
+        raise ValueError(
+            f"{checkpoint} belongs to another run than its config.json (their run IDs differ): copy the whole "
+            "run directory, or train again"
+        )
+    diverged = [
+        name for name, value in state.items() if value.is_floating_point() and not value.isfinite().all()
+    ]
+    if diverged:
+        raise ValueError(
+            f"{checkpoint} holds weights that are NaN or infinite ({', '.join(diverged[:3])}): its training "
+            "diverged; train again with a lower lr"
+        )
+    return state
+
+
+def _first_sentence(err: BaseException) -> str:
+    """The first sentence of `err`'s message (torch's go on with advice that does not apply here)."""
+    text = str(err).strip()
+    return text.splitlines()[0].split(". ")[0].rstrip(".") if text else type(err).__name__

@@ -132,6 +132,8 @@ class TrainConfig(Config):
         for name in ("epochs", "batch_size", "patience", "eval_every", "eval_batch_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
+            if getattr(self, name) >= 2**63:  # counted by torch and tqdm in 64-bit integers
+                raise ConfigError(f"{name} must be < 2**63, got {getattr(self, name)}")
         if not 0 < self.lr < math.inf:
             raise ConfigError(f"lr must be > 0 and finite, got {self.lr}")
         if not 0 <= self.weight_decay < math.inf:
@@ -248,6 +250,7 @@ def fit(
     dist: DistContext | None = None,
     monitor: Callable[[Recommender], dict[str, float]] | None = None,
     label: str | None = None,
+    run_id: str | None = None,
 ) -> FitResult:
     """Train `model` on ``split``'s training part, selecting the epoch by validation ``cfg.metric``.
 
@@ -262,6 +265,7 @@ def fit(
             history row, and the time it takes is left out of every time `fit` reports. It only watches: it
             never influences training or selection (benchmarks use it to time when test quality is reached).
         label: the progress bar's name (default: the model's class; a search adds "2/6").
+        run_id: stored in each checkpoint written, to match it with its run's ``config.json``.
 
     Returns:
         A `FitResult`; `model` holds the best weights (on the training device). On ranks other than 0 the
@@ -287,7 +291,7 @@ def fit(
         row = {"epoch": 0, "train_loss": float("nan"), **valid, "epoch_seconds": time.perf_counter() - start}
         elapsed = time.perf_counter() - start
         if out_dir is not None and main:
-            save_checkpoint(Path(out_dir) / "checkpoint.pt", model)
+            save_checkpoint(Path(out_dir) / "checkpoint.pt", model, run_id=run_id)
         return FitResult(pd.DataFrame([row] if main else []), 0, valid, elapsed, elapsed)
 
     batcher, n_batches = make_batcher(model.batcher, data, cfg.batch_size, device, **model.batcher_options())
@@ -368,7 +372,7 @@ def fit(
                 best_state = copy.deepcopy(model.state_dict())
                 seconds_to_best = time.perf_counter() - start
                 if out_dir is not None:
-                    save_checkpoint(Path(out_dir) / "checkpoint.pt", model)  # only rank 0 gets here
+                    save_checkpoint(Path(out_dir) / "checkpoint.pt", model, run_id=run_id)  # rank 0 only
             else:
                 bad_evals += 1
             if broadcast(bad_evals >= cfg.patience, dist):

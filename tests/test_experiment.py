@@ -2,12 +2,14 @@ import dataclasses
 import json
 import os
 import re
+import shutil
 import signal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from sslrec_utils.config import ConfigError
 from sslrec_utils.experiment import (
@@ -483,6 +485,8 @@ def test_sslrec_evaluate_rescores_a_run_with_and_without_seen_items(csv_spec, tm
     assert main(["evaluate", "--run", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err
     assert "--ks takes positive integers" in err and "written by sslrec train" in err
+    assert main(["evaluate", "--run", str(tmp_path), "--ks", "\u00b2"]) == 2  # a digit to str, not to int
+    assert capsys.readouterr().err.startswith("sslrec: error: --ks takes positive integers")
 
 
 def test_sslrec_train_writes_all_or_nothing_and_never_clobbers(csv_spec, tmp_path, capsys):
@@ -553,12 +557,94 @@ def test_a_run_reloaded_on_changed_data_is_refused(csv_spec, tmp_path):
     path.write_text("\n".join(lines[:-40]) + "\n")  # the file loses its last 40 interactions
     with pytest.raises(ValueError, match="has changed since it was trained"):
         TrainedRecommender.load(tmp_path / "run", device="cpu")
+    written = (tmp_path / "run" / "config.json").read_text()
     (tmp_path / "run" / "config.json").write_text("{'data': 1")
     with pytest.raises(ValueError, match=r"config.json is not valid JSON"):
         TrainedRecommender.load(tmp_path / "run", device="cpu")
+    (tmp_path / "run" / "config.json").write_text(written)
     (tmp_path / "run" / "checkpoint.pt").unlink()
     with pytest.raises(FileNotFoundError, match="checkpoint.pt not found: is .* written by sslrec train"):
         TrainedRecommender.load(tmp_path / "run", device="cpu")
+
+
+def test_a_checkpoint_of_another_run_is_refused_even_of_the_same_shape(tmp_path):
+    spec = DataSpec(dataset="synthetic:60x40x900")
+    for name, seed in (("a", 1), ("b", 2)):  # the same model, sizes and split; another training seed
+        run_experiment(
+            spec, "bpr", settings={"seed": seed}, epochs=1, progress=False, out_dir=tmp_path / name
+        )
+    ids = {json.loads((tmp_path / n / "config.json").read_text())["run_id"] for n in "ab"}
+    assert len(ids) == 2  # each run has its own ID
+    TrainedRecommender.load(tmp_path / "a", device="cpu")  # its own checkpoint: fine
+    shutil.copy(tmp_path / "b" / "checkpoint.pt", tmp_path / "a" / "checkpoint.pt")
+    with pytest.raises(ValueError, match="belongs to another run than its config.json"):
+        TrainedRecommender.load(tmp_path / "a", device="cpu")
+    # a run written before run IDs were recorded has one in neither file, and loads; its weights must still fit
+    for name in "ab":
+        config = json.loads((tmp_path / name / "config.json").read_text())
+        del config["run_id"]
+        (tmp_path / name / "config.json").write_text(json.dumps(config))
+        saved = torch.load(tmp_path / name / "checkpoint.pt", weights_only=True)
+        torch.save({"state_dict": saved["state_dict"]}, tmp_path / name / "checkpoint.pt")
+    TrainedRecommender.load(tmp_path / "a", device="cpu")
+    config = json.loads((tmp_path / "a" / "config.json").read_text())
+    (tmp_path / "a" / "config.json").write_text(json.dumps(config | {"model": "pop", "model_config": {}}))
+    with pytest.raises(ValueError, match=r"holds weights of another model than config.json describes \(M"):
+        TrainedRecommender.load(tmp_path / "a", device="cpu")
+
+
+def test_a_checkpoint_of_diverged_weights_is_refused(tmp_path):
+    run_experiment(DataSpec(dataset="synthetic:60x40x900"), "bpr", epochs=1, progress=False, out_dir=tmp_path)
+    saved = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    name = next(iter(saved["state_dict"]))
+    saved["state_dict"][name][0, 0] = float("nan")
+    torch.save(saved, tmp_path / "checkpoint.pt")
+    with pytest.raises(ValueError, match=f"NaN or infinite \\({name}\\): its training diverged"):
+        TrainedRecommender.load(tmp_path, device="cpu")
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda c: 5, "holds a JSON int, not the object sslrec train writes"),
+        (lambda c: [c], "holds a JSON list"),
+        (lambda c: c | {"model": 5}, "'model' should be a string, got 5"),
+        (lambda c: c | {"data": "x"}, "'data' should be a JSON object, got 'x'"),
+        (lambda c: c | {"train_config": [1]}, "'train_config' should be a JSON object, got \\[1\\]"),
+        (lambda c: c | {"run_id": 7}, "'run_id' should be a string, got 7"),
+        (lambda c: {k: v for k, v in c.items() if k != "model"}, "it lacks \\['model'\\]"),
+        (
+            lambda c: c | {"train_config": {"ks": "10"}},
+            "'ks' should be a list of positive integers, got '10'",
+        ),
+        (
+            lambda c: c | {"train_config": {"ks": None}},
+            "'ks' should be a list of positive integers, got None",
+        ),
+        (lambda c: c | {"model": "easy"}, "unknown model 'easy'.*did you mean 'ease'.*edited by hand"),
+        (lambda c: c | {"model_config": {"reg": "x"}}, "reg expects a number, got 'x' \\(was it edited"),
+    ],
+)
+def test_a_hand_edited_config_is_named_not_a_traceback(tmp_path, capsys, edit, message):
+    from sslrec_utils.cli import main
+
+    run_experiment(DataSpec(dataset="synthetic:60x40x900"), "ease", progress=False, out_dir=tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    (tmp_path / "config.json").write_text(json.dumps(edit(config)))
+    with pytest.raises(ValueError, match=message):
+        TrainedRecommender.load(tmp_path, device="cpu")
+    capsys.readouterr()
+    assert main(["evaluate", "--run", str(tmp_path), "-q"]) == 2
+    assert capsys.readouterr().err.startswith("sslrec: error: ")
+
+
+def test_a_folder_in_place_of_a_runs_file_is_named(tmp_path):
+    run_experiment(DataSpec(dataset="synthetic:60x40x900"), "pop", progress=False, out_dir=tmp_path / "run")
+    for name in ("checkpoint.pt", "config.json"):
+        (tmp_path / "run" / name).unlink()
+        (tmp_path / "run" / name).mkdir()
+        with pytest.raises(ValueError, match=f"{name} is not a file: is .* written by sslrec train"):
+            TrainedRecommender.load(tmp_path / "run", device="cpu")
 
 
 def test_a_synthetic_run_of_a_later_seed_reloads(tmp_path):
@@ -693,7 +779,7 @@ def test_a_run_on_a_relative_path_works_from_any_folder_with_ids_as_printed(
     checkpoint.write_bytes(checkpoint.read_bytes()[:100])
     capsys.readouterr()
     assert main(["evaluate", "--run", "run", "-q"]) == 2
-    assert "checkpoint.pt is damaged or belongs to another run" in capsys.readouterr().err
+    assert "checkpoint.pt cannot be read (" in capsys.readouterr().err
 
 
 def train_ae(spec: DataSpec) -> list[str]:

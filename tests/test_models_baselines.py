@@ -76,6 +76,17 @@ def test_ease_weights_have_zero_diagonal_and_popularity_penalty_scales_columns(d
     assert plain.item_similarity() is plain.weights
 
 
+def test_a_reg_lost_in_rounding_is_named_not_a_linear_algebra_traceback():
+    # items 0 and 1 have the same users: X^T X has two equal rows, and 1e-30 is lost beside its entries
+    x = sp.csr_matrix(np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 0.0, 1.0]], dtype=np.float32))
+    data = TrainData.from_matrix(x)
+    fitted_ok = build_model(model_config("ease", {"reg": 1.0}), data)
+    fitted_ok.fit(data)
+    model = build_model(model_config("ease", {"reg": 1e-30}), data)
+    with pytest.raises(ConfigError, match=r"reg=1e-30 is too small for this data: .* raise reg"):
+        model.fit(data)
+
+
 def test_user_weights_average_one_per_interaction():
     x = random_matrix(n_users=30, density=0.4)
     xw = weight_users(x, 0.7)

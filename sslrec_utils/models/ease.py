@@ -93,7 +93,14 @@ class EASE(Recommender):
         x = weight_users(data.matrix, self.user_weight)
         gram = torch.from_numpy((x.T @ x).toarray()).to(device)  # (n_items, n_items) weighted co-occurrences
         gram.diagonal().add_(self.reg)
-        p = torch.cholesky_inverse(torch.linalg.cholesky(gram))  # X^T W X + lambda I is positive definite
+        try:  # X^T W X + lambda I is positive definite, unless lambda is lost in float64's rounding
+            p = torch.cholesky_inverse(torch.linalg.cholesky(gram))
+        except torch.linalg.LinAlgError:
+            raise ConfigError(
+                f"reg={self.reg} is too small for this data: X^T X + reg*I is singular in float64 (items with "
+                "the same training users give equal rows, and reg is lost in the rounding); raise reg (the "
+                "default is 500)"
+            ) from None
         b = p / -p.diagonal()  # column j divided by -P_jj
         b.fill_diagonal_(0.0)
         if self.pop_penalty:
