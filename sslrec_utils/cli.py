@@ -295,7 +295,13 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
 
 def _train(args: argparse.Namespace) -> int:
     """Train one model with validation selection, test it, write the run directory, print a JSON summary."""
-    from sslrec_utils.experiment import RUN_FILES, RUN_SIGNATURE, DataSpec, run_experiment
+    from sslrec_utils.experiment import (
+        RUN_FILES,
+        RUN_SIGNATURE,
+        DataSpec,
+        closed_form_warning,
+        run_experiment,
+    )
     from sslrec_utils.models import MODELS, trained_by_epochs
     from sslrec_utils.outdir import check_out, staged
     from sslrec_utils.profiling import reuse_freed_memory
@@ -309,10 +315,7 @@ def _train(args: argparse.Namespace) -> int:
     ).with_absolute_paths()
     # as `resolve_configs` says of ``--set epochs=...`` (an unknown model is named below)
     if args.epochs is not None and args.model in MODELS and not trained_by_epochs(args.model):
-        warnings.warn(
-            f"{args.model} is fitted in closed form, not trained by epochs: it reads no --epochs",
-            stacklevel=1,
-        )
+        warnings.warn(closed_form_warning(args.model, ["epochs"]), stacklevel=1)
     out = expand_user(args.out).resolve()  # a symlink: the folder it points to
     # only rank 0 writes OUT, so only it checks: across nodes without a shared file system, another node's
     # folder of that name is not the run's (torchrun stops the other ranks when rank 0 fails). The rank comes

@@ -276,11 +276,7 @@ def resolve_configs(
         raise ConfigError(f"{twice} given twice (by an option and as a setting); give each once")
     unread = sorted(k for k in settings if k in train_keys - model_keys - set(CLOSED_FORM_SETTINGS))
     if unread and not trained_by_epochs(model):
-        warnings.warn(
-            f"{model} is fitted in closed form, not trained by epochs: it reads none of {unread} (of the training "
-            f"settings it reads only {list(CLOSED_FORM_SETTINGS)})",
-            stacklevel=2,
-        )
+        warnings.warn(closed_form_warning(model, unread), stacklevel=2)
     model_cfg = model_config(model, {k: v for k, v in settings.items() if k in model_keys})
     train_values = {**model_cls.train_defaults, **{k: v for k, v in train_changes.items() if v is not None}}
     train_values.update({k: v for k, v in settings.items() if k in train_keys and k not in model_keys})
@@ -317,6 +313,15 @@ def model_settings(model: str) -> pd.DataFrame:
         if group == "model" or (key in read and key not in model_cfg.field_names())
     ]
     return pd.DataFrame(rows, columns=["group", "key", "default", "meaning"])
+
+
+def closed_form_warning(model: str, unread: Iterable[str]) -> str:
+    """What to say of training settings a closed-form `model` does not read: ``--set`` keys (`resolve_configs`)
+    or ``sslrec train --epochs``."""
+    return (
+        f"{model} is fitted in closed form, not trained by epochs: it reads none of {sorted(unread)} (of the "
+        f"training settings it reads only {list(CLOSED_FORM_SETTINGS)})"
+    )
 
 
 def _split_assignment(item: str) -> tuple[str, Any]:

@@ -71,7 +71,8 @@ def test_sslrec_train_says_a_closed_form_model_reads_no_epochs(csv_spec, tmp_pat
     data = ["--dataset", csv_spec.dataset, "--user-col", "who", "--item-col", "what", "-q"]
     assert main(["train", "--model", "ease", *data, "--epochs", "5", "--out", str(tmp_path / "a")]) == 0
     assert capsys.readouterr().err.splitlines() == [
-        "sslrec: warning: ease is fitted in closed form, not trained by epochs: it reads no --epochs"
+        "sslrec: warning: ease is fitted in closed form, not trained by epochs: it reads none of ['epochs'] (of "
+        "the training settings it reads only ['metric', 'ks', 'eval_batch_size', 'seed', 'device', 'progress'])"
     ]
     assert main(["train", "--model", "ae", *data, "--epochs", "1", "--out", str(tmp_path / "b")]) == 0
     assert capsys.readouterr().err == ""
