@@ -100,7 +100,8 @@ def _data_info(args: argparse.Namespace) -> int:
     if (args.data in DATASETS and not path.is_file()) or shape is not None:
         given = [f"--{name.replace('_', '-')}" for name in FILE_FIELDS if getattr(args, name) is not None]
         if given:  # as train refuses them: not silently ignored
-            raise ValueError(f"{', '.join(given)} describe a file, but {args.data!r} is not one")
+            verb = "describes" if len(given) == 1 else "describe"
+            raise ValueError(f"{', '.join(given)} {verb} a file, but {args.data!r} is not one")
         if shape is not None:  # the log `sslrec train --dataset` reads for that name
             ratings = synthetic_interactions(*shape, seed=0)
         else:
@@ -674,13 +675,15 @@ def _report(args: argparse.Namespace) -> int:
     values |= {
         name: getattr(args, dest) for dest, name in _REPORT_FLAGS.items() if getattr(args, dest) is not None
     }
+    flagged = set(values)
     for item in args.param:
         key, sep, raw = item.partition("=")
         name = key.strip().upper()
         if not sep or not name:
             raise ValueError(f"expected --param NAME=VALUE, got {item!r}")
         if name in values:
-            raise ValueError(f"{name} is given twice (by a flag and by --param); give it once")
+            by = "by a flag and by --param" if name in flagged else "by --param twice"
+            raise ValueError(f"{name} is given twice ({by}); give it once")
         values[name] = raw
     if args.timeout is not None and args.timeout < 1:
         raise ValueError(f"--timeout takes a positive number of seconds, got {args.timeout}")
@@ -735,7 +738,11 @@ def _add_report_parser(subparsers: argparse._SubParsersAction) -> None:
     _add_search_options(report)
     report.add_argument("--examples", default=None, help="how many users' recommendations to show")
     report.add_argument("--title", default=None, help="the report's title")
-    report.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    report.add_argument(
+        "--force",
+        action="store_true",
+        help="replace OUT, and earlier runs of the same names in RUNS_DIR, if they exist",
+    )
     report.add_argument("--keep-runs", action="store_true", help="keep each run (checkpoint) in OUT/runs/")
     report.add_argument("--hide-code", action="store_true", help="leave the code out of the HTML file")
     report.add_argument(

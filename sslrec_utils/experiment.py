@@ -15,9 +15,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
-import os
 import sys
-import tempfile
 import time
 import uuid
 import warnings
@@ -55,6 +53,7 @@ from sslrec_utils.models import (
     trained_by_epochs,
 )
 from sslrec_utils.models.base import TrainData
+from sslrec_utils.outdir import atomic_write
 from sslrec_utils.splits import SPLITTERS, Split, make_split
 from sslrec_utils.train import (
     CLOSED_FORM_SETTINGS,
@@ -161,7 +160,8 @@ def check_data_fields(fields: Any, label: Callable[[str], str] = str) -> None:
             if getattr(fields, name) != defaults[name].default
         ]
         if given:
-            raise ConfigError(f"{', '.join(given)} describe a file, but {fields.dataset!r} is not one")
+            verb = "describes" if len(given) == 1 else "describe"
+            raise ConfigError(f"{', '.join(given)} {verb} a file, but {fields.dataset!r} is not one")
         return
     if fields.threshold is not None and fields.rating_col is None:
         raise ConfigError(
@@ -575,16 +575,9 @@ def peak_rss_mb() -> float | None:
 
 def write_json(path: str | Path, obj: Any) -> None:
     """Write JSON atomically (temporary file, then rename)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(obj, fh, indent=2, default=_jsonable)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(Path(path)) as fh:
+        json.dump(obj, fh, indent=2, default=_jsonable)
+        fh.write("\n")
 
 
 def _jsonable(obj: Any) -> Any:

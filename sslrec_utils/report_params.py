@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import re
 import typing
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from sslrec_utils.config import Config, ConfigError, did_you_mean, parse_value
+from sslrec_utils.config import Config, ConfigError, check_seed_value, did_you_mean, parse_value
 from sslrec_utils.data import DATASETS
 from sslrec_utils.data.download import expand_user
 from sslrec_utils.data.files import near_file, read_header, sep_hint
-from sslrec_utils.experiment import DataSpec, check_data_fields, is_file_dataset
+from sslrec_utils.experiment import RUN_SIGNATURE, DataSpec, check_data_fields, is_file_dataset
 from sslrec_utils.models import MODELS
+from sslrec_utils.outdir import holds_json
+
+# counts and seeds reach torch, NumPy and tqdm, which hold them in 64-bit integers
+MAX_COUNT = 2**63
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,11 +70,14 @@ class ReportParams(Config):
             _check_unique(name.upper(), values)
         if min(self.ks) < 1:
             raise ConfigError(f"KS must be >= 1, got {list(self.ks)}")
-        if min(self.seeds) < 0:
-            raise ConfigError(f"SEEDS must be >= 0, got {list(self.seeds)}")
-        for name, low in (("epochs", 1), ("n_example_users", 0)):
-            if getattr(self, name) < low:
-                raise ConfigError(f"{name.upper()} must be >= {low}, got {getattr(self, name)}")
+        for seed in self.seeds:
+            check_seed_value(seed, "SEEDS")
+        for name, low in (("epochs", 1), ("n_example_users", 0), ("min_user", 0), ("min_item", 0)):
+            value = getattr(self, name)
+            if value < low:
+                raise ConfigError(f"{name.upper()} must be >= {low}, got {value}")
+            if value >= MAX_COUNT:
+                raise ConfigError(f"{name.upper()} must be < 2**63, got {value}")
         if self.threshold is not None and not math.isfinite(self.threshold):
             raise ConfigError(f"THRESHOLD must be a finite number or None, got {self.threshold}")
         if self.user_col == self.item_col:
@@ -97,7 +106,11 @@ class ReportParams(Config):
                 )
             if isinstance(value, int | float) and not isinstance(value, bool):
                 value = str(value)  # Papermill's -p gives SEEDS=2021 as an int: read it as the text "2021"
-            changes[key] = _parse(value, hints[key], name.upper()) if isinstance(value, str) else value
+            if isinstance(value, str):
+                value = _parse(value, hints[key], name.upper())
+            elif typing.get_origin(hints[key]) is not tuple:  # a list's items are checked by from_dict
+                value = _checked(value, hints[key], name.upper(), value)
+            changes[key] = value
         try:
             return cls.from_dict(changes)
         except ConfigError as err:  # field names as the notebook spells them
@@ -133,7 +146,9 @@ class ReportParams(Config):
 
     def with_absolute_paths(self) -> ReportParams:
         """Paths made absolute, since the notebook runs in the report folder, not in the caller's directory."""
-        paths = ["data_dir", "runs_dir", "temp_dir"] + (["dataset"] if is_file_dataset(self.dataset) else [])
+        # a DATASET that names no file stays as given, for the error that says so
+        named = is_file_dataset(self.dataset) and expand_user(self.dataset).exists()
+        paths = ["data_dir", "runs_dir", "temp_dir"] + (["dataset"] if named else [])
         return self.replace(
             **{k: str(expand_user(getattr(self, k)).resolve()) for k in paths if getattr(self, k) is not None}
         )
@@ -170,11 +185,26 @@ def _parse(raw: str, hint: Any, name: str) -> Any:
         return [parse_value(part.strip()) for part in text.split(",") if part.strip()]
     if hint is str or (optional and str in typing.get_args(hint)):
         return raw
-    value = parse_value(text)
-    if isinstance(value, str):
-        types = (hint, *typing.get_args(hint))
+    return _checked(parse_value(text), hint, name, raw)
+
+
+def _checked(value: Any, hint: Any, name: str, given: object) -> Any:
+    """`value` if it is of the scalar type `hint` (an integral float counts as an integer), else a `ConfigError`
+    that names the parameter `name` and what was `given`, in the same words for every type."""
+    types = {t for t in (hint, *typing.get_args(hint)) if isinstance(t, type)}
+    if isinstance(value, bool):
+        fits = bool in types
+    elif isinstance(value, int):
+        fits = bool(types & {int, float})
+    elif isinstance(value, float):
+        fits = float in types or (int in types and value.is_integer())
+    else:
+        fits = type(value) in types
+    if not fits:
         kind = "true or false" if bool in types else "an integer" if int in types else "a number"
-        raise ConfigError(f"{name} expects {kind}" + (" or None" if optional else "") + f", got {raw!r}")
+        kind = "a string" if str in types else kind
+        or_none = " or None" if type(None) in types else ""
+        raise ConfigError(f"{name} expects {kind}{or_none}, got {given!r}")
     return value
 
 
@@ -205,3 +235,55 @@ def check_source(params: ReportParams) -> None:
                 f"column {column!r} ({name.upper()}) missing from {path.name}; found: {columns}"
                 f"{did_you_mean(column, columns)}{sep_hint(columns)}"
             )
+
+
+def check_folders(params: ReportParams, force: bool = False) -> None:
+    """Check TEMP_DIR and RUNS_DIR before anything runs.
+
+    TEMP_DIR must be an existing, writable folder; RUNS_DIR a folder that can be written or made. The run folders
+    the report writes in RUNS_DIR (``<model>-seed<seed>``) may replace earlier ones only with `force`, and even
+    then only runs (their ``config.json`` marks them), never a user's files of the same names.
+
+    Raises:
+        ValueError: naming the parameter and what is wrong with it.
+    """
+    if params.temp_dir is not None:
+        temp = expand_user(params.temp_dir)
+        if not temp.is_dir():
+            what = "is a file" if temp.exists() else "does not exist"
+            raise ValueError(
+                f"TEMP_DIR {params.temp_dir!r} {what}; give an existing folder, or None for the system's"
+            )
+        if not os.access(temp, os.W_OK | os.X_OK):
+            raise ValueError(f"TEMP_DIR {params.temp_dir!r} is not writable; give a folder of your own")
+    if params.runs_dir is not None:
+        _check_runs_dir(params, force)
+
+
+def _check_runs_dir(params: ReportParams, force: bool) -> None:
+    """The RUNS_DIR part of `check_folders`."""
+    runs = expand_user(str(params.runs_dir)).resolve()
+    nearest = next(p for p in (runs, *runs.parents) if p.exists())
+    if not nearest.is_dir():
+        raise ValueError(f"RUNS_DIR {params.runs_dir!r} cannot be a folder: {nearest} is a file")
+    if not os.access(nearest, os.W_OK | os.X_OK):
+        raise ValueError(
+            f"RUNS_DIR {params.runs_dir!r} is not writable ({nearest}); give a folder of your own"
+        )
+    names = [f"{model}-seed{seed}" for seed in params.seeds for model in params.models]
+    taken = [n for n in names if (runs / n).exists() and not _empty_folder(runs / n)]
+    if taken and not force:
+        raise ValueError(
+            f"RUNS_DIR {params.runs_dir!r} already holds {', '.join(taken)}; choose another RUNS_DIR, or pass "
+            "--force to replace those runs"
+        )
+    foreign = [n for n in taken if not holds_json(runs / n / RUN_SIGNATURE[0], RUN_SIGNATURE[1])]
+    if foreign:
+        raise ValueError(
+            f"RUNS_DIR {params.runs_dir!r} holds {', '.join(foreign)}, which the report would write but which "
+            "are not runs; not replacing them, even with --force"
+        )
+
+
+def _empty_folder(path: Path) -> bool:
+    return path.is_dir() and not any(path.iterdir())

@@ -42,7 +42,7 @@ from sslrec_utils.report_content import (
     summary_table,
     user_panel,
 )
-from sslrec_utils.report_params import PARAMETER_NAMES, ReportParams, check_source
+from sslrec_utils.report_params import PARAMETER_NAMES, ReportParams, check_folders, check_source
 from sslrec_utils.splits import make_split
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "ReportFiles",
     "ReportParams",
     "check_data",
+    "check_folders",
     "check_source",
     "conclusion",
     "data_summary",
@@ -229,32 +230,45 @@ def run_report(
         params: the report's parameters.
         out: the report folder to create: ``report.ipynb`` (executed), ``report.html``, ``metrics.json`` and,
             with `keep_runs`, ``runs/<model>-seed<seed>/`` (loadable by ``sslrec recommend --run``).
-        force: replace `out` if it exists (only once the new report has succeeded).
-        keep_runs: keep each model's run directory (checkpoint, history, config).
+        force: replace `out` if it exists (only once the new report has succeeded), and earlier runs of the
+            same names in RUNS_DIR.
+        keep_runs: keep each model's run directory (checkpoint, history, config) in ``out/runs``; RUNS_DIR
+            keeps them elsewhere, so give one or the other.
         hide_code: leave the code cells' input out of the HTML file.
         progress: Papermill's progress bar on stderr.
         notebook: the report notebook to execute.
         timeout_s: seconds one cell may run (None: no limit).
 
     Raises:
-        ValueError, FileNotFoundError: a bad parameter, a missing column, `out` exists without `force`...;
-            nothing is written.
+        ValueError, FileNotFoundError: a bad parameter, a missing column, `out` (or a run in RUNS_DIR)
+            exists without `force`, `keep_runs` with RUNS_DIR...; nothing is written.
         ReportExecutionError: a cell failed; nothing is left behind.
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    if keep_runs and params.runs_dir is not None:
+        raise ValueError(
+            "give --keep-runs (runs kept in the report folder) or RUNS_DIR (runs kept there), not both"
+        )
     out = expand_user(out).resolve()
     check_out(out, force, REPORT_FILES, REPORT_SIGNATURE)
     notebook = Path(notebook)
     if not notebook.is_file():
         raise FileNotFoundError(f"report notebook {notebook} not found")
     params = params.with_absolute_paths()
+    if params.runs_dir is not None and out in (runs := Path(params.runs_dir), *runs.parents):
+        raise ValueError(
+            f"RUNS_DIR {params.runs_dir!r} lies in the report folder, which is replaced as a whole; "
+            "use --keep-runs to keep the runs there"
+        )
+    check_folders(params, force)
     check_data(params)
+    temp_dir = params.temp_dir  # what metrics.json records: the user's, not the staging folder, gone by then
     with staged(out, force, REPORT_FILES, signature=REPORT_SIGNATURE) as tmp:
         if keep_runs:  # relative to the folder the notebook runs in, which becomes `out`
             params = params.replace(runs_dir="runs")
-        elif params.temp_dir is None:  # the runs' temporary folder goes with the rest if a cell fails
+        elif params.runs_dir is None and temp_dir is None:  # the runs' temporary folder goes if a cell fails
             params = params.replace(temp_dir=str(tmp))
         files = ReportFiles(out, out / "report.ipynb", out / "report.html", out / "metrics.json")
         executed = tmp / files.notebook.name
@@ -278,6 +292,8 @@ def run_report(
             raise ReportExecutionError(
                 f"a cell ran longer than the timeout ({timeout_s} s):\n{head}"
             ) from err
-        write_json(tmp / files.metrics.name, glued_json(json.loads(executed.read_text(encoding="utf-8"))))
+        metrics = glued_json(json.loads(executed.read_text(encoding="utf-8")))
+        metrics["parameters"]["TEMP_DIR"] = temp_dir
+        write_json(tmp / files.metrics.name, metrics)
         export_html(executed, tmp / files.html.name, title=params.title, hide_code=hide_code)
     return files

@@ -13,10 +13,8 @@ import contextlib
 import copy
 import dataclasses
 import math
-import os
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,6 +31,7 @@ from sslrec_utils.config import Config, ConfigError, check_seed_value, did_you_m
 from sslrec_utils.distributed import DistContext, batches_per_rank, broadcast, mean_over_ranks, shard, wrap
 from sslrec_utils.metrics import METRICS, EvalResult, evaluate
 from sslrec_utils.models.base import Recommender, StepInfo, TrainData
+from sslrec_utils.outdir import atomic_write
 from sslrec_utils.splits import Split, pad_sequences
 
 
@@ -433,14 +432,8 @@ def save_checkpoint(path: str | Path, model: Recommender, **extra: Any) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            torch.save({"state_dict": state, **extra}, fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "wb") as fh:
+        torch.save({"state_dict": state, **extra}, fh)
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:

@@ -107,10 +107,19 @@ def test_info_counts_repeated_pairs_once_as_training_does(
         ),
         (["data", "info", "{csv}", "--rating-col", "user", "--item-col", "user"], "are both 'user'"),
         (["data", "info", "{dir}"], "is a folder, not a file: give an interaction file"),
+        (  # was killed by the kernel for want of memory
+            ["data", "info", "synthetic:100000000x100000000x10000000000000"],
+            "synthetic:100000000x100000000x10000000000000 needs about",
+        ),
+        (  # was created, with its parents
+            ["data", "info", "ml-100k", "--data-dir", "{dir}/no/such"],
+            "the data folder {dir}/no/such is missing and so is its parent {dir}/no;",
+        ),
         (  # refused before any download, not ignored
             ["data", "info", "ml-100k", "--user-col", "foo", "--sep", ";"],
             "--user-col, --sep describe a file, but 'ml-100k' is not one",
         ),
+        (["data", "info", "ml-100k", "--sep", "tab"], "--sep describes a file, but 'ml-100k' is not one"),
     ],
 )
 def test_user_errors_are_one_line(
@@ -118,7 +127,7 @@ def test_user_errors_are_one_line(
 ) -> None:
     (tmp_path / "log.csv").write_text("user,movie\n1,2\n")
     argv = [a.replace("{csv}", str(tmp_path / "log.csv")).replace("{dir}", str(tmp_path)) for a in argv]
-    message = message.replace("{csv}", str(tmp_path / "log.csv"))
+    message = message.replace("{csv}", str(tmp_path / "log.csv")).replace("{dir}", str(tmp_path))
     status, out, err = run(argv, capsys)
     assert status == 2 and out == ""
     assert err.startswith("sslrec: error: ") and message in err and err.count("\n") == 1

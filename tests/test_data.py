@@ -156,8 +156,34 @@ def test_no_source_lists_what_was_tried(tmp_path: Path, monkeypatch: pytest.Monk
 def test_unknown_name_and_source() -> None:
     with pytest.raises(ValueError, match="unknown data set 'ml-10k'; valid: ml-100k, ml-1m, ml-20m"):
         load_movielens("ml-10k")
+    with pytest.raises(
+        ValueError, match="^unknown data set 'ML-100k'; valid: .*; did you mean 'ml-100k'\\?$"
+    ):
+        load_movielens("ML-100k")
     with pytest.raises(ValueError, match=r"unknown source\(s\) \['web'\]"):
         load_movielens("ml-100k", sources=("web",))
+
+
+def test_a_data_folder_is_created_only_where_its_parent_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_download import ML100K, write_zip
+
+    md5 = write_zip(tmp_path / "ml-100k.zip", ML100K)
+    typo = tmp_path / "no" / "such" / "data"
+    message = f"^the data folder {typo} is missing and so is its parent {typo.parent}; create it"
+    with pytest.raises(FileNotFoundError, match=message):  # was created, with its parents
+        load_movielens("ml-100k", typo, url=str(tmp_path / "ml-100k.zip"), md5=md5, progress=False)
+    monkeypatch.setenv("SSLREC_DATA", str(typo))
+    with pytest.raises(FileNotFoundError, match=message):
+        load_movielens("ml-100k", progress=False)
+    assert not (tmp_path / "no").exists()
+    data = load_movielens(
+        "ml-100k", tmp_path / "new", url=str(tmp_path / "ml-100k.zip"), md5=md5, progress=False
+    )
+    assert data.path == tmp_path / "new" / "ml-100k" and (data.path / "source.json").is_file()
+    monkeypatch.delenv("SSLREC_DATA")
+    assert movielens.data_folder() == default_data_dir()  # the built-in default is created with its parents
 
 
 def test_default_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

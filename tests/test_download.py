@@ -146,6 +146,29 @@ def test_wrong_md5_raises_and_leaves_no_cache(served: tuple[str, Path], tmp_path
     assert not data_dir.exists() or list(data_dir.iterdir()) == []
 
 
+def test_an_md5_given_is_checked_against_the_cache(served: tuple[str, Path], tmp_path: Path) -> None:
+    base, root = served
+    md5 = write_zip(root / "ml-100k.zip", ML100K)
+    data_dir = tmp_path / "data"
+    load_movielens("ml-100k", data_dir, url=f"{base}/ml-100k.zip", md5=md5, progress=False)
+    meta_path = data_dir / "ml-100k" / "source.json"
+    meta = meta_path.read_text()
+    (root / "ml-100k.zip").unlink()  # the cache answers, or nothing does
+    # was returned as it was, whatever the MD5 given
+    with pytest.raises(
+        ChecksumError, match=f"^the cache .*filled from a zip whose MD5 is {md5} .*{'0' * 32} given"
+    ):
+        load_movielens("ml-100k", data_dir, md5="0" * 32, progress=False)
+    assert meta_path.read_text() == meta  # kept as it is
+    assert load_movielens("ml-100k", data_dir, md5=md5.upper(), progress=False).source == "cache"
+
+    meta_path.write_text(json.dumps({"source": "recbole"}))  # a cache filled from RecBole's copy
+    with pytest.raises(
+        ChecksumError, match=f"filled from recbole, with no MD5 recorded \\(see {meta_path}\\)"
+    ):
+        load_movielens("ml-100k", data_dir, md5=md5, progress=False)
+
+
 def test_published_md5_is_the_default(served: tuple[str, Path], tmp_path: Path) -> None:
     base, root = served
     write_zip(root / "ml-100k.zip", ML100K)  # not the real file, so the GroupLens checksum must reject it

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import stat
 from pathlib import Path
 
+import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from sslrec_utils import outdir
 from sslrec_utils.outdir import check_out, staged
@@ -98,3 +103,27 @@ def test_force_replaces_only_a_folder_its_signature_marks(tmp_path: Path) -> Non
         check_out(out, True, owned, signature)
     (out / "config.json").write_text('{"model": "pop", "data": {}}')
     check_out(out, True, owned, signature)  # an earlier run: replaced
+
+
+def test_atomic_writes_give_the_umasks_permissions_and_leave_nothing_on_failure(tmp_path):
+    """Run files were 0600 (``mkstemp``'s), unlike the rest of a run folder written outside `staged`."""
+    from sslrec_utils.experiment import write_json
+    from sslrec_utils.models import build_model
+    from sslrec_utils.models.base import TrainData
+    from sslrec_utils.outdir import atomic_write
+    from sslrec_utils.train import save_checkpoint
+
+    umask = os.umask(0o022)
+    try:
+        write_json(tmp_path / "config.json", {"a": 1})
+        matrix = sp.csr_matrix(np.eye(3, dtype=np.float32))
+        save_checkpoint(tmp_path / "checkpoint.pt", build_model("pop", TrainData.from_matrix(matrix)))
+    finally:
+        os.umask(umask)
+    for name in ("config.json", "checkpoint.pt"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644
+    with pytest.raises(RuntimeError), atomic_write(tmp_path / "config.json") as fh:
+        fh.write("half")
+        raise RuntimeError("disk full")
+    assert json.loads((tmp_path / "config.json").read_text()) == {"a": 1}  # the old file, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt", "config.json"]  # no .tmp left

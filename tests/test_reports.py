@@ -24,6 +24,7 @@ from sslrec_utils import reports
 from sslrec_utils.cli import main
 from sslrec_utils.config import ConfigError
 from sslrec_utils.data import movielens
+from sslrec_utils.experiment import RUN_SIGNATURE
 from sslrec_utils.recommend import TrainedRecommender
 from tests.helpers import clustered_interactions
 
@@ -125,7 +126,7 @@ def test_strings_are_parsed_for_each_parameter_type() -> None:
         ({"MODELS": "pop,sasrc"}, "]; did you mean 'sasrec'?"),
         ({"EPOCHS": "0"}, "EPOCHS must be >= 1, got 0"),
         ({"EPOCHS": "many"}, "EPOCHS expects an integer, got 'many'"),
-        ({"EPOCHS": "2.5"}, "EPOCHS expects an integer, got 2.5"),
+        ({"EPOCHS": "2.5"}, "EPOCHS expects an integer, got '2.5'"),
         ({"KS": "10,0"}, "KS must be >= 1"),
         ({"SEEDS": "1,1"}, "SEEDS lists ['1'] more than once"),
         ({"SPLIT": "random"}, "unknown SPLIT='random' (valid: holdout, loo, strong, time)"),
@@ -214,6 +215,167 @@ def test_a_report_that_fails_after_training_leaves_no_runs_behind(
         reports.run_report(params, tmp_path / "report", progress=False)
     assert made and made[0].parent.parent == tmp_path  # made beside the report, in its staging folder
     assert not made[0].exists() and leftovers(tmp_path) == [] and not (tmp_path / "report").exists()
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"EPOCHS": "1e20"}, "EPOCHS must be < 2**63, got 100000000000000000000"),
+        ({"EPOCHS": str(2**63)}, f"EPOCHS must be < 2**63, got {2**63}"),
+        ({"N_EXAMPLE_USERS": str(2**63)}, "N_EXAMPLE_USERS must be < 2**63"),
+        ({"MIN_USER": str(2**63)}, "MIN_USER must be < 2**63"),
+        ({"MIN_ITEM": "1e19"}, "MIN_ITEM must be < 2**63"),
+        ({"SEEDS": f"1,{2**64}"}, f"SEEDS must be < 2**63, got {2**64}"),
+        ({"SEEDS": "-1"}, "SEEDS must be >= 0, got -1"),
+        ({"TIE_SEED": str(2**64)}, f"TIE_SEED must be < 2**63, got {2**64}"),
+    ],
+)
+def test_counts_and_seeds_beyond_64_bits_are_refused_up_front(values: dict[str, str], message: str) -> None:
+    # torch, NumPy and tqdm hold them in 64-bit integers: refused here, not by a cell of the notebook
+    with pytest.raises(ConfigError) as err:
+        reports.ReportParams.from_parameters({"DATASET": "synthetic:50x40x800", **values})
+    assert str(err.value).startswith(message)
+    assert reports.ReportParams.from_parameters({"EPOCHS": str(2**63 - 1)}).epochs == 2**63 - 1
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"SEARCH": "maybe"}, "SEARCH expects true or false or None, got 'maybe'"),
+        ({"SEARCH": "1"}, "SEARCH expects true or false or None, got '1'"),
+        ({"SEARCH": 1}, "SEARCH expects true or false or None, got '1'"),  # Papermill's -p SEARCH 1
+        ({"SEARCH": [True]}, "SEARCH expects true or false or None, got [True]"),
+        ({"THRESHOLD": "abc"}, "THRESHOLD expects a number or None, got 'abc'"),
+        ({"THRESHOLD": "true"}, "THRESHOLD expects a number or None, got 'true'"),
+        ({"THRESHOLD": "[4]"}, "THRESHOLD expects a number or None, got '[4]'"),
+        ({"THRESHOLD": True}, "THRESHOLD expects a number or None, got True"),
+        ({"EPOCHS": "x"}, "EPOCHS expects an integer, got 'x'"),
+        ({"EPOCHS": "None"}, "EPOCHS expects an integer, got 'None'"),
+        ({"EPOCHS": None}, "EPOCHS expects an integer, got None"),
+        ({"TITLE": ["a"]}, "TITLE expects a string, got ['a']"),
+        ({"RATING_COL": ["a"]}, "RATING_COL expects a string or None, got ['a']"),
+    ],
+)
+def test_type_errors_read_the_same_for_every_parameter(values: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        reports.ReportParams.from_parameters(values)
+    assert str(err.value) == message
+
+
+# ---- RUNS_DIR, TEMP_DIR and --keep-runs (fast: Papermill replaced) ------------------------------------------
+
+
+def fake_papermill(monkeypatch: pytest.MonkeyPatch, seen: list[dict]) -> None:
+    """Papermill replaced by a notebook that writes each run folder's config.json and glues its parameters into
+    metrics.json as the report notebook does; `seen` gets the parameters."""
+    import nbformat
+    import papermill
+
+    def fake_execute(notebook: str, executed: str, parameters: dict, **_: object) -> None:
+        seen.append(parameters)
+        if parameters["RUNS_DIR"] is not None:
+            for model in parameters["MODELS"]:
+                run = Path(parameters["RUNS_DIR"]) / f"{model}-seed{parameters['SEEDS'][0]}"
+                run.mkdir(parents=True, exist_ok=True)
+                (run / "config.json").write_text(json.dumps(dict.fromkeys(RUN_SIGNATURE[1], 1)))
+        metrics = {"title": "t", "parameters": parameters, "best_model": "pop"}
+        glued = nbformat.v4.new_output(
+            "display_data",
+            data={"application/papermill.record/text/plain": repr(json.dumps(metrics))},
+            metadata={
+                "scrapbook": {"name": reports.METRICS_GLUE, "mime_prefix": "application/papermill.record/"}
+            },
+        )
+        cells = [
+            nbformat.v4.new_markdown_cell("# Report"),
+            nbformat.v4.new_code_cell("glue()", outputs=[glued]),
+        ]
+        nbformat.write(nbformat.v4.new_notebook(cells=cells), executed)
+
+    monkeypatch.setattr(reports, "check_data", lambda params: None)
+    monkeypatch.setattr(papermill, "execute_notebook", fake_execute)
+
+
+def test_a_runs_dir_holding_the_reports_runs_needs_force(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: list[dict] = []
+    fake_papermill(monkeypatch, seen)
+    runs = tmp_path / "runs"
+    params = reports.ReportParams.from_parameters({"MODELS": "pop,ease", "RUNS_DIR": str(runs)})
+    reports.run_report(params, tmp_path / "first", progress=False)
+    earlier = dict.fromkeys(RUN_SIGNATURE[1], 1) | {"old": 1}
+    (runs / "ease-seed2020" / "config.json").write_text(json.dumps(earlier))
+    with pytest.raises(ValueError) as err:
+        reports.run_report(params, tmp_path / "second", progress=False)
+    assert str(err.value) == (
+        f"RUNS_DIR '{runs}' already holds pop-seed2020, ease-seed2020; choose another RUNS_DIR, or pass --force "
+        "to replace those runs"
+    )
+    assert len(seen) == 1 and not (tmp_path / "second").exists()
+    assert "old" in json.loads((runs / "ease-seed2020" / "config.json").read_text())
+    reports.run_report(params, tmp_path / "second", progress=False, force=True)  # earlier runs: replaced
+    assert len(seen) == 2 and "old" not in json.loads((runs / "ease-seed2020" / "config.json").read_text())
+    # a user's own folder of a run's name is never replaced; nor is a run folder made inside the report
+    (runs / "pop-seed2021").mkdir()
+    (runs / "pop-seed2021" / "notes.txt").write_text("mine")
+    params = params.replace(seeds=(2021,))
+    with pytest.raises(
+        ValueError, match=r"holds pop-seed2021, which the report would write but which are not"
+    ):
+        reports.run_report(params, tmp_path / "third", progress=False, force=True)
+    params = params.replace(runs_dir=str(tmp_path / "third" / "runs"))
+    with pytest.raises(
+        ValueError, match=r"lies in the report folder, which is replaced as a whole; use --keep"
+    ):
+        reports.run_report(params, tmp_path / "third", progress=False)
+    assert len(seen) == 2 and not (tmp_path / "third").exists()
+
+
+def test_keep_runs_and_a_runs_dir_are_refused_together(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: list[dict] = []
+    fake_papermill(monkeypatch, seen)
+    params = reports.ReportParams.from_parameters({"MODELS": "pop", "RUNS_DIR": str(tmp_path / "runs")})
+    with pytest.raises(ValueError, match=r"^give --keep-runs \(runs kept in the report folder\) or RUNS_DIR"):
+        reports.run_report(params, tmp_path / "report", keep_runs=True, progress=False)
+    assert seen == [] and sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_temp_dir_is_checked_before_anything_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    seen: list[dict] = []
+    fake_papermill(monkeypatch, seen)
+    (tmp_path / "a-file").write_text("")
+    for temp_dir, what in (("missing", "does not exist"), ("a-file", "is a file")):
+        params = reports.ReportParams.from_parameters({"MODELS": "pop", "TEMP_DIR": str(tmp_path / temp_dir)})
+        with pytest.raises(ValueError) as err:
+            reports.run_report(params, tmp_path / "report", progress=False)
+        assert str(err.value) == (
+            f"TEMP_DIR '{tmp_path / temp_dir}' {what}; give an existing folder, or None for the system's"
+        )
+    runs_dir = str(tmp_path / "a-file" / "runs")
+    with pytest.raises(
+        ValueError, match=r"^RUNS_DIR '.*/a-file/runs' cannot be a folder: .*/a-file is a file$"
+    ):
+        reports.check_folders(reports.ReportParams.from_parameters({"RUNS_DIR": runs_dir}))
+    assert seen == [] and not (tmp_path / "report").exists()
+
+
+def test_metrics_record_the_temp_dir_given_not_the_staging_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: list[dict] = []
+    fake_papermill(monkeypatch, seen)
+    files = reports.run_report(reports.ReportParams(models=("pop",)), tmp_path / "report", progress=False)
+    staging = Path(seen[0]["TEMP_DIR"])  # the runs' temporary folder goes with the staging folder
+    assert staging.parent == tmp_path and staging.name.startswith(".report.") and not staging.exists()
+    assert json.loads(files.metrics.read_text())["parameters"]["TEMP_DIR"] is None
+    (tmp_path / "temp").mkdir()
+    params = reports.ReportParams(models=("pop",), temp_dir=str(tmp_path / "temp"))
+    files = reports.run_report(params, tmp_path / "report2", progress=False)
+    assert seen[1]["TEMP_DIR"] == str(tmp_path / "temp")
+    assert json.loads(files.metrics.read_text())["parameters"]["TEMP_DIR"] == str(tmp_path / "temp")
 
 
 # ---- tables and conclusion (fast) ----------------------------------------------------------------------
@@ -391,11 +553,13 @@ def test_export_html_is_standalone(tmp_path: Path) -> None:
         (["--time-col", "When"], "]; did you mean 'when'?"),
         (["--data", "ml-10k"], "ml-10k' is neither a data set (ml-100k"),
         (["--data", "ml-10k"], "nor an existing file; did you mean 'ml-100k'?"),
+        (["--data", "ML-100k"], "DATASET 'ML-100k' is neither a data set"),  # as typed, not made absolute
         (["--sep", ","], "found: ['customer;product;stars;when']; the file looks semicolon-separated"),
         (["--ks", "100"], "KS=[100] asks for more items than the data has (60)"),
         (["--rating-col", "customer"], "column 'customer' of shop.csv must be numeric; found 'C0000'"),
         (["--split", "strong", "--models", "bpr"], "['bpr'] score users by a learned ID"),
-        (["--epochs", "2", "--param", "epochs=3"], "EPOCHS is given twice"),
+        (["--epochs", "2", "--param", "epochs=3"], "EPOCHS is given twice (by a flag and by --param)"),
+        (["--param", "SEEDS=1", "--param", "seeds=2"], "SEEDS is given twice (by --param twice)"),
     ],
 )
 def test_bad_parameters_are_rejected_and_nothing_is_written(

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sslrec_utils.data import preprocess, sorted_unique
-from sslrec_utils.data.synthetic import parse_synthetic, synthetic_interactions
+from sslrec_utils.data import preprocess, sorted_unique, synthetic
+from sslrec_utils.data.synthetic import check_shape, parse_synthetic, synthetic_bytes, synthetic_interactions
 from sslrec_utils.experiment import DataSpec, load_data
 
 
@@ -51,3 +51,39 @@ def test_synthetic_names_and_errors():
     # the seed varies the split, not the log: runs trained with other seeds reload the same data
     other, _ = load_data(DataSpec(dataset="synthetic:60x40x900", seed=7))
     pd.testing.assert_frame_equal(other.frame, inter.frame)
+
+
+def test_a_shape_the_machine_cannot_hold_is_refused_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # was killed by the kernel's OOM killer in `sslrec data info`: about 900 TiB of arrays
+    with pytest.raises(ValueError, match=r"^synthetic:100000000x100000000x10000000000000 needs about .* GiB"):
+        synthetic_interactions(100_000_000, 100_000_000, 10**13)
+    monkeypatch.setattr(synthetic, "physical_memory", lambda: 2**30)  # a 1 GiB machine
+    with pytest.raises(
+        ValueError,
+        match=r"^synthetic:100000x1000x20000000 .* 1.0 GiB: .* at most about 1.11e\+07 interactions fit",
+    ):
+        check_shape(100_000, 1000, 20_000_000)
+    with pytest.raises(ValueError, match=r"holds at most about 1.12e\+07 interactions, and 2.03e\+06 users"):
+        check_shape(10_000_000, 1000, 50_000_000)  # the users alone do not fit
+    check_shape(100_000, 1000, 11_000_000)  # what it said fits
+    monkeypatch.setattr(synthetic, "physical_memory", lambda: None)  # a system that does not say: not checked
+    check_shape(100_000_000, 100_000_000, 10**13)
+
+
+def test_ml20m_shape_stays_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert synthetic_bytes(138_493, 26_744, 20_000_263) < 2 * 2**30  # measured peak: 1.3 GiB
+    monkeypatch.setattr(synthetic, "physical_memory", lambda: 4 * 2**30)
+    check_shape(*parse_synthetic("synthetic:138493x26744x20000263"))
+
+
+def test_shapes_int64_cannot_number_and_counts_that_are_not_whole_are_refused() -> None:
+    with pytest.raises(
+        ValueError, match=r"^synthetic:100x2000000000000000000000x1000 cannot be built: users \*"
+    ):
+        synthetic_interactions(100, 2 * 10**21, 1000)
+    for name in ("synthetic:1e400x10x100", "synthetic:1.5x10x100", "synthetic:nanx10x100"):
+        with pytest.raises(ValueError, match="whole numbers"):
+            parse_synthetic(name)
+    assert parse_synthetic("synthetic:1e3x2e2x5e4") == (1000, 200, 50_000)
+    n_users, _, _ = parse_synthetic("synthetic:100000000000000000000001x3x4")
+    assert n_users == 10**23 + 1  # exact, not rounded through a float

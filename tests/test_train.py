@@ -306,3 +306,12 @@ def test_a_closed_form_fit_reads_only_the_settings_it_lists(model):
     assert recording.read and recording.read <= set(CLOSED_FORM_SETTINGS)
     shown = model_settings(model).query("group == 'training'")["key"]
     assert list(shown) == [k for k in TrainConfig.field_names() if k in CLOSED_FORM_SETTINGS]
+
+
+def test_training_refuses_epochs_beyond_64_bits() -> None:
+    # sslrec train --epochs 1e20, or a report's EPOCHS; tqdm's progress bar overflowed on it
+    with pytest.raises(ConfigError, match=r"^epochs must be < 2\*\*63, got 100000000000000000000$"):
+        TrainConfig(epochs=10**20)
+    with pytest.raises(ConfigError, match=r"^batch_size must be < 2\*\*63"):
+        TrainConfig().replace(batch_size=2**63)
+    assert TrainConfig(epochs=2**63 - 1).epochs == 2**63 - 1

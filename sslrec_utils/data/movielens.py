@@ -22,8 +22,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from sslrec_utils.config import did_you_mean
 from sslrec_utils.data.core import COLUMNS
-from sslrec_utils.data.download import as_url, download, expand_user, safe_extract
+from sslrec_utils.data.download import ChecksumError, as_url, download, expand_user, safe_extract
 from sslrec_utils.data.grouplens import Frames, parse_ml1m, parse_ml20m, parse_ml100k, parse_recbole_ml100k
 
 SOURCES = ("cache", "recbole", "download")
@@ -86,6 +87,26 @@ def default_data_dir() -> Path:
     if (repo / "pyproject.toml").is_file():
         return repo / "data"
     return Path.home() / ".cache" / "sslrec"
+
+
+def data_folder(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """The data folder to use: `data_dir`, else `default_data_dir()`.
+
+    A folder that was named (`data_dir` or ``$SSLREC_DATA``) may be missing, to be created by the first load,
+    but not its parent too: a mistyped path is refused rather than created. The built-in defaults are created
+    with their parents.
+
+    Raises:
+        FileNotFoundError: if a named folder and its parent are both missing.
+    """
+    named = data_dir if data_dir is not None else (os.environ.get("SSLREC_DATA") or None)
+    folder = expand_user(named) if named is not None else default_data_dir()
+    if named is not None and not folder.is_dir() and not folder.parent.is_dir():
+        raise FileNotFoundError(
+            f"the data folder {folder} is missing and so is its parent {folder.parent}; create it "
+            "(mkdir -p) or fix the path (data_dir=, --data-dir or SSLREC_DATA)"
+        )
+    return folder
 
 
 def recbole_ml100k_dir() -> Path | None:
@@ -171,6 +192,27 @@ def _from_download(name: str, url: str, md5: str, progress: bool) -> tuple[Frame
         return DATASETS[name].parse(first.parent), {"url": url, "md5": md5, "sha256": sha256}
 
 
+def _check_cache_md5(folder: Path, md5: str) -> None:
+    """Raise `ChecksumError` if `folder` holds a cache filled from a zip whose MD5 is not `md5`, or from
+    RecBole's copy, which records none; a missing or unreadable cache is the sources' to fill or replace."""
+    meta_path = folder / "source.json"
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (OSError, ValueError):
+        return
+    if not isinstance(meta, dict):
+        return
+    recorded = str(meta.get("md5") or "").lower()
+    if recorded == md5:
+        return
+    held = f"a zip whose MD5 is {recorded}" if recorded else f"{meta.get('source')}, with no MD5 recorded"
+    raise ChecksumError(
+        f"the cache {folder} was filled from {held} (see {meta_path}), not from a zip with the MD5 {md5} given: "
+        f"to replace it, delete {folder} and download again, or choose another data folder (data_dir=, "
+        "--data-dir or SSLREC_DATA)"
+    )
+
+
 def _unavailable(name: str, folder: Path, url: str, tried: list[str], explicit: bool) -> DataUnavailableError:
     """The error naming what was tried and what to do; with an `explicit` URL, advice about that one."""
     if explicit:  # the user already chose the source: say what can be wrong with it
@@ -215,7 +257,8 @@ def load_movielens(
         name: ``"ml-100k"``, ``"ml-1m"`` or ``"ml-20m"``.
         data_dir: the data folder; default `default_data_dir()`.
         url: where to download the zip from (a URL or a local path); default the GroupLens address.
-        md5: the expected MD5 of the zip; default the checksum GroupLens publishes.
+        md5: the expected MD5 of the zip; default the checksum GroupLens publishes. Given without `url`, it
+            skips RecBole's copy and is checked against the MD5 the cache records, if there is a cache.
         progress: show a download progress bar.
         sources: the sources to try, in order, a subset of ``("cache", "recbole", "download")``.
         require_cache: raise `CacheWriteError` when the cache cannot be written (``sslrec data download``,
@@ -226,18 +269,25 @@ def load_movielens(
 
     Raises:
         ValueError: for an unknown `name` or source.
-        FileNotFoundError: if `url` is a local path that does not exist.
+        FileNotFoundError: if `url` is a local path that does not exist, or `data_dir` (``$SSLREC_DATA``)
+            is missing and so is its parent.
+        ChecksumError: if `md5` is given without `url` and the cache records another MD5 (or none); the cache
+            is left as it is.
         DataUnavailableError: if no source works; its message lists what was tried and what to do.
         CacheWriteError: with `require_cache`, if the cache could not be written.
     """
     if name not in DATASETS:
-        raise ValueError(f"unknown data set {name!r}; valid: {', '.join(DATASETS)}")
+        raise ValueError(
+            f"unknown data set {name!r}; valid: {', '.join(DATASETS)}{did_you_mean(name, DATASETS)}"
+        )
     if unknown := [s for s in sources if s not in SOURCES]:
         raise ValueError(f"unknown source(s) {unknown}; valid: {', '.join(SOURCES)}")
-    folder = (expand_user(data_dir) if data_dir is not None else default_data_dir()) / name
+    folder = data_folder(data_dir) / name
     explicit = url is not None
-    if explicit:
-        sources = [s for s in sources if s != "recbole"]  # RecBole's copy did not come from `url`
+    if explicit or md5 is not None:  # RecBole's copy came neither from `url` nor from a zip `md5` can check
+        sources = [s for s in sources if s != "recbole"]
+    if md5 is not None and not explicit and "cache" in sources:
+        _check_cache_md5(folder, md5.lower())
     url = as_url(url) if url is not None else GROUPLENS_URL.format(name=name)
     md5 = (md5 or DATASETS[name].md5).lower()
     tried: list[str] = []

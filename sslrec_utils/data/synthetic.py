@@ -7,10 +7,74 @@ structure beyond popularity: use it to measure time and memory, not quality.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 
 from sslrec_utils.data.core import sorted_unique
+
+# Peak memory of `synthetic_interactions` per interaction, user and item, in bytes: measured 66 to 88 bytes per
+# interaction (ML-20M's shape: 1.3 GiB), mostly int64 arrays of one draw per missing interaction (users, items,
+# keys, their concatenation and sort) and the frame; users and items each hold a few float64 and int64 arrays.
+# Rounded up: the estimate only refuses shapes that cannot fit.
+BYTES_PER_INTERACTION = 96
+BYTES_PER_USER = 48
+BYTES_PER_ITEM = 48
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def synthetic_bytes(n_users: int, n_items: int, n_interactions: int) -> int:
+    """About the most memory `synthetic_interactions` needs for a shape, in bytes (ML-20M's: 1.8 GiB)."""
+    return BYTES_PER_INTERACTION * n_interactions + BYTES_PER_USER * n_users + BYTES_PER_ITEM * n_items
+
+
+def physical_memory() -> int | None:
+    """This machine's physical memory in bytes, or None where the system does not say (Windows)."""
+    try:
+        size = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+    return size if size > 0 else None
+
+
+def check_shape(n_users: int, n_items: int, n_interactions: int, *, min_per_user: int = 5) -> None:
+    """Raise a `ValueError` naming the shape if `synthetic_interactions` cannot build it.
+
+    Raises:
+        ValueError: for counts that contradict each other (fewer than `min_per_user` interactions or more than
+            half the items per user), more (user, item) pairs than int64 numbers, or a log that needs more
+            memory (`synthetic_bytes`) than the machine has (`physical_memory`): the kernel would kill the
+            process rather than fail an allocation.
+    """
+    shape = f"synthetic:{n_users}x{n_items}x{n_interactions}"
+    if (
+        n_users < 1
+        or n_items < 2 * min_per_user
+        or not n_users * min_per_user <= n_interactions <= n_users * (n_items // 2)
+    ):
+        raise ValueError(
+            f"{shape} cannot be built: need n_items >= 2 * min_per_user and n_users * min_per_user <= "
+            f"n_interactions <= n_users * n_items / 2 (min_per_user={min_per_user})"
+        )
+    if n_users * n_items > _INT64_MAX:
+        raise ValueError(
+            f"{shape} cannot be built: users * items ({n_users * n_items:.3g}) must be at most {_INT64_MAX:.3g}, "
+            "since the pairs are numbered in int64"
+        )
+    need, memory = synthetic_bytes(n_users, n_items, n_interactions), physical_memory()
+    if memory is not None and need > memory:
+        most = (memory - BYTES_PER_USER * n_users - BYTES_PER_ITEM * n_items) // BYTES_PER_INTERACTION
+        fix = (
+            f"with these users and items at most about {most:.3g} interactions fit"
+            if most >= n_users * min_per_user
+            else f"it holds at most about {memory // BYTES_PER_INTERACTION:.3g} interactions, and "
+            f"{memory // (min_per_user * BYTES_PER_INTERACTION + BYTES_PER_USER):.3g} users at {min_per_user} each"
+        )
+        raise ValueError(
+            f"{shape} needs about {need / 2**30:,.1f} GiB of memory to generate, more than this machine's "
+            f"{memory / 2**30:,.1f} GiB: {fix}"
+        )
 
 
 def synthetic_interactions(
@@ -35,16 +99,11 @@ def synthetic_interactions(
     Returns:
         DataFrame with columns ``user`` (1-based int64), ``item`` (1-based int64), ``rating`` (float32, 1..5) and
         ``timestamp`` (int64, a random order), one row per distinct (user, item).
+
+    Raises:
+        ValueError: for a shape that cannot be built (see `check_shape`), named as ``synthetic:UxIxN``.
     """
-    if (
-        n_users < 1
-        or n_items < 2 * min_per_user
-        or not n_users * min_per_user <= n_interactions <= n_users * (n_items // 2)
-    ):
-        raise ValueError(
-            "need n_items >= 2 * min_per_user and n_users * min_per_user <= n_interactions <= n_users * n_items / 2; "
-            f"got {n_users} users, {n_items} items, {n_interactions} interactions (min_per_user={min_per_user})"
-        )
+    check_shape(n_users, n_items, n_interactions, min_per_user=min_per_user)
     rng = np.random.default_rng(seed)
     activity = rng.lognormal(mean=0.0, sigma=1.0, size=n_users)
     extra = n_interactions - n_users * min_per_user
@@ -77,14 +136,33 @@ def synthetic_interactions(
     )
 
 
+def _count(text: str) -> int:
+    """A whole number written as digits or as a float (``"2e7"``); `ValueError` for anything else (``"1.5"``,
+    ``"inf"``)."""
+    try:
+        return int(text)
+    except ValueError:
+        value = float(text)
+    if not value.is_integer():
+        raise ValueError(f"not a whole number: {text!r}")
+    return int(value)
+
+
 def parse_synthetic(name: str) -> tuple[int, int, int] | None:
-    """``"synthetic:138493x26744x20000263"`` -> (users, items, interactions); None for other names."""
+    """``"synthetic:138493x26744x20000263"`` -> (users, items, interactions); None for other names.
+
+    Whether the shape can be built is `check_shape`'s to say.
+
+    Raises:
+        ValueError: for a name of another form, or counts that are not whole numbers.
+    """
     if not name.startswith("synthetic:"):
         return None
     try:
-        n_users, n_items, n_inter = (int(float(x)) for x in name.removeprefix("synthetic:").split("x"))
+        n_users, n_items, n_inter = (_count(x) for x in name.removeprefix("synthetic:").split("x"))
     except ValueError:
         raise ValueError(
-            f"expected 'synthetic:USERSxITEMSxINTERACTIONS', e.g. 'synthetic:1000x500x20000', got {name!r}"
+            f"expected 'synthetic:USERSxITEMSxINTERACTIONS' (whole numbers), e.g. 'synthetic:1000x500x20000', "
+            f"got {name!r}"
         ) from None
     return n_users, n_items, n_inter
