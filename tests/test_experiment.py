@@ -265,6 +265,7 @@ def test_a_run_that_fails_keeps_the_best_weights_saved_so_far(csv_spec, tmp_path
 )
 def test_running_out_of_memory_is_one_line_and_leaves_nothing(csv_spec, tmp_path, monkeypatch, capsys, error):
     """Sizes far beyond the machine (``--set hidden_dim=1e10``) had ended in the allocator's traceback."""
+    import sslrec_utils.cli as cli
     import sslrec_utils.experiment as experiment
     from sslrec_utils.cli import main
 
@@ -289,6 +290,13 @@ def test_running_out_of_memory_is_one_line_and_leaves_nothing(csv_spec, tmp_path
     assert len(err.splitlines()) == 1 and err.startswith("sslrec: error: out of memory (")
     assert err.endswith("lower the sizes (hidden_dim, max_len...), batch_size or eval_batch_size")
     assert not out.exists() and list(tmp_path.iterdir()) == []
+    # reading a log has no model size to lower
+    monkeypatch.setattr(cli, "dataset_info", fail)
+    assert main(["data", "info", csv_spec.dataset, "--user-col", "who", "--item-col", "what"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("sslrec: error: out of memory (") and err.endswith(
+        "than this machine's memory holds"
+    )
     monkeypatch.setattr(experiment, "fit", lambda *a, **kw: (_ for _ in ()).throw(RuntimeError("a bug")))
     with pytest.raises(RuntimeError, match="a bug"):  # any other RuntimeError keeps its traceback
         main([*args, "--out", str(out), "-q"])
