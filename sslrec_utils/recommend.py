@@ -112,7 +112,7 @@ class TrainedRecommender:
         if "seqs" in need:
             padded = pad_sequences(seqs, np.arange(rows.shape[0]), self.model.max_len, pad=self.split.n_items)
             inputs["seqs"] = torch.as_tensor(padded, device=device)
-        scores = self.model.score(inputs).float().clone()
+        scores = _check_not_nan(self.model.score(inputs).float().clone(), self.model)
         return scores.masked_fill(dense > 0, -torch.inf)
 
     def _table(self, users: np.ndarray, scores: Tensor, k: int) -> pd.DataFrame:
@@ -195,6 +195,7 @@ class TrainedRecommender:
                 )
             emb = F.normalize(emb.detach().float(), dim=1)
             row = emb @ emb[i]
+        row = _check_not_nan(row, self.model)
         row[i] = -torch.inf
         k = _check_k(k, self.split.n_items - 1)
         values, indices = rank_top(row[None], k)
@@ -320,3 +321,17 @@ def _first_sentence(err: BaseException) -> str:
     """The first sentence of `err`'s message (torch's go on with advice that does not apply here)."""
     text = str(err).strip()
     return text.splitlines()[0].split(". ")[0].rstrip(".") if text else type(err).__name__
+
+
+def _check_not_nan(scores: Tensor, model: Recommender) -> Tensor:
+    """`scores`, unless some are NaN: they would rank nowhere and leave nothing to recommend, without a word.
+
+    Raises:
+        ValueError: naming the model, whose weights diverged.
+    """
+    if torch.isnan(scores).any():
+        raise ValueError(
+            f"{type(model).__name__} scores items as NaN: its weights diverged in training; train again with a "
+            "lower lr"
+        )
+    return scores

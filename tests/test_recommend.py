@@ -1,3 +1,4 @@
+import copy
 import json
 from typing import ClassVar
 
@@ -171,6 +172,22 @@ def test_equal_scores_are_recommended_in_item_order(trained):
     expected = trained.split.item_map.to_original(unseen[:12])
     assert rec.recommend([user], k=12)["item"].tolist() == expected.tolist()
     assert rec.recommend_for_history([1], k=3)["item"].tolist() == [2, 3, 4]
+
+
+def test_a_model_that_scores_nan_is_named_not_left_with_nothing_to_recommend(trained):
+    """A diverged model's NaN scores ranked nowhere: "no item left to recommend", and NaN similarities."""
+    model = copy.deepcopy(trained.model)
+    with torch.no_grad():
+        next(model.parameters()).fill_(float("nan"))
+    rec = TrainedRecommender(model, trained.split)
+    user = trained.split.user_map.ids[0]
+    for ask in (
+        lambda: rec.recommend([user]),
+        lambda: rec.recommend_for_history([1]),
+        lambda: rec.similar_items(1),
+    ):
+        with pytest.raises(ValueError, match="AE scores items as NaN: its weights diverged"):
+            ask()
 
 
 @pytest.fixture(scope="module")
