@@ -2,8 +2,8 @@
 
 Layers, lowest first; a module never imports one of a higher layer (tests/test_layers.py checks it)::
 
-    config -> data -> splits -> metrics -> losses, models -> batching, distributed -> train
-      -> experiment, robustness -> outdir, recommend, reports, report_params, report_content -> cli
+    config -> data -> splits -> metrics -> losses, models -> batching, distributed, outdir -> train
+      -> experiment, robustness -> recommend, reports, report_params, report_content -> cli
 
 `applications`, `plotting` and `profiling` stand apart: they import nothing from the package but `profiling`.
 
