@@ -840,11 +840,11 @@ def main(argv: list[str] | None = None) -> int:
         where = _error_reporter(args, err)
         if where is not None:
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            advice = (
-                "the data is larger than this machine's memory holds"
-                if args.command == "data"  # reading a log: no model size to lower
-                else "lower the sizes (hidden_dim, max_len...), batch_size or eval_batch_size"
-            )
+            advice = {  # reading a log, or a trained run: no size to lower
+                "data": "the data is larger than this machine's memory holds",
+                "evaluate": "the run needs more memory than this device has; try another --device",
+                "recommend": "the run needs more memory than this device has; try another --device",
+            }.get(args.command, "lower the sizes (hidden_dim, max_len...), batch_size or eval_batch_size")
             print(f"sslrec: error{where}: out of memory ({first}): {advice}", file=sys.stderr)
         return OUT_OF_MEMORY
     except KeyboardInterrupt:  # Ctrl-C where nothing could be kept (before a first validation, a report...)

@@ -34,7 +34,8 @@ def atomic_write(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     The file gets the permissions the umask gives new files (``mkstemp`` would make it private to its owner).
     """
     tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    # O_BINARY: Windows would otherwise write each newline byte as two, as mkstemp's flags avoid
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, mode) as fh:
             yield fh

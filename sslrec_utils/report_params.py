@@ -18,7 +18,7 @@ from sslrec_utils.data.download import expand_user
 from sslrec_utils.data.files import near_file, read_header, sep_hint
 from sslrec_utils.experiment import RUN_SIGNATURE, DataSpec, check_data_fields, is_file_dataset
 from sslrec_utils.models import MODELS
-from sslrec_utils.outdir import holds_json
+from sslrec_utils.outdir import IGNORED, holds_json
 
 # counts and seeds reach torch, NumPy and tqdm, which hold them in 64-bit integers
 MAX_COUNT = 2**63
@@ -286,4 +286,5 @@ def _check_runs_dir(params: ReportParams, force: bool) -> None:
 
 
 def _empty_folder(path: Path) -> bool:
-    return path.is_dir() and not any(path.iterdir())
+    """Whether `path` is a folder holding nothing but what systems add to any folder (`outdir.IGNORED`)."""
+    return path.is_dir() and all(child.name in IGNORED for child in path.iterdir())

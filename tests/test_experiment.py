@@ -297,6 +297,10 @@ def test_running_out_of_memory_is_one_line_and_leaves_nothing(csv_spec, tmp_path
     assert err.startswith("sslrec: error: out of memory (") and err.endswith(
         "than this machine's memory holds"
     )
+    # nor has a trained run
+    monkeypatch.setattr(TrainedRecommender, "load", fail)
+    assert main(["evaluate", "--run", str(tmp_path / "any")]) == 1
+    assert capsys.readouterr().err.strip().endswith("more memory than this device has; try another --device")
     monkeypatch.setattr(experiment, "fit", lambda *a, **kw: (_ for _ in ()).throw(RuntimeError("a bug")))
     with pytest.raises(RuntimeError, match="a bug"):  # any other RuntimeError keeps its traceback
         main([*args, "--out", str(out), "-q"])

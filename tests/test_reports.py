@@ -324,6 +324,10 @@ def test_a_runs_dir_holding_the_reports_runs_needs_force(
         ValueError, match=r"holds pop-seed2021, which the report would write but which are not"
     ):
         reports.run_report(params, tmp_path / "third", progress=False, force=True)
+    # a folder that holds only what systems add to any folder is free, with or without --force
+    (runs / "ease-seed2021").mkdir()
+    (runs / "ease-seed2021" / ".DS_Store").write_text("")
+    reports.check_folders(params.replace(models=("ease",)))
     params = params.replace(runs_dir=str(tmp_path / "third" / "runs"))
     with pytest.raises(
         ValueError, match=r"lies in the report folder, which is replaced as a whole; use --keep"
