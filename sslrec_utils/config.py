@@ -9,10 +9,13 @@ from __future__ import annotations
 import ast
 import dataclasses
 import difflib
+import functools
 import inspect
 import io
 import json
 import math
+import numbers
+import os
 import re
 import textwrap
 import tokenize
@@ -98,6 +101,33 @@ def check_nonnegative(config: object, *names: str) -> None:
 class Config:
     """Base class: subclass with ``@dataclass(frozen=True)`` and typed fields with defaults."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Make each config check its fields' types however it is built: ``DataSpec(min_user="3")`` as
+        ``from_dict`` does. A subclass's own ``__post_init__`` runs after the check, on coerced values."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("__post_init__")
+        if own is None:  # the base class's, which checks
+            return
+
+        def post_init(self: Config) -> None:
+            self._coerce_fields()
+            own(self)
+
+        cls.__post_init__ = post_init  # type: ignore[method-assign]
+
+    def __post_init__(self) -> None:
+        self._coerce_fields()
+
+    def _coerce_fields(self) -> None:
+        """Convert each field to its annotated type where that is unambiguous (``Path`` to ``str``, NumPy numbers
+        to Python's, a list to a tuple), else raise a `ConfigError` naming it."""
+        hints = _type_hints(type(self))
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            coerced = _coerce(value, hints[field.name], field.name)
+            if coerced is not value:
+                object.__setattr__(self, field.name, coerced)  # frozen: set once, while being built
+
     @classmethod
     def field_names(cls) -> list[str]:
         return [f.name for f in dataclasses.fields(cls)]
@@ -169,6 +199,12 @@ class Config:
         return self.replace(**changes)
 
 
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """`typing.get_type_hints` of a config class, read once per class (the annotations are text until then)."""
+    return typing.get_type_hints(cls)
+
+
 # numbers Python reads but JSON refuses: .5, 5., -.5, +2, +1e-3 (a leading zero, as in 007, stays text)
 PYTHON_NUMBER = re.compile(r"[+-]?(\d+\.\d*|\.\d+)([eE][+-]?\d+)?|\+(0|[1-9]\d*)([eE][+-]?\d+)?")
 
@@ -230,22 +266,27 @@ def _coerce(value: Any, hint: Any, key: str) -> Any:
             raise ConfigError(f"{key} expects a list, got {value!r}")
         item_type = args[0] if args else Any
         return tuple(_coerce(v, item_type, key) for v in value)
+    boolean = isinstance(value, bool) or (
+        type(value).__module__ == "numpy" and "bool" in type(value).__name__
+    )
     if hint is bool:
-        if isinstance(value, bool):
-            return value
+        if boolean:
+            return bool(value)
         raise ConfigError(f"{key} expects true/false, got {value!r}")
     if hint is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, float) and value.is_integer():
+        if isinstance(value, numbers.Integral) and not boolean:
+            return value if type(value) is int else int(value)
+        if isinstance(value, numbers.Real) and not boolean and float(value).is_integer():
             return int(value)
         raise ConfigError(f"{key} expects an integer, got {value!r}")
     if hint is float:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
+        if isinstance(value, numbers.Real) and not boolean:
+            return value if type(value) is float else float(value)
         raise ConfigError(f"{key} expects a number, got {value!r}")
     if hint is str:
         if isinstance(value, str):
             return value
+        if isinstance(value, os.PathLike):  # a path given as a Path object
+            return os.fspath(value)
         raise ConfigError(f"{key} expects a string, got {value!r}")
     return value

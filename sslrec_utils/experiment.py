@@ -257,8 +257,7 @@ def resolve_configs(
             change).
     """
     model_cls = config_class(model)
-    if not isinstance(settings, Mapping):
-        settings = dict(_split_assignment(s) for s in settings)
+    settings = settings_dict(settings)
     model_keys, train_keys = set(model_cls.field_names()), set(TrainConfig.field_names())
     unknown = sorted(set(settings) - model_keys - train_keys)
     if unknown:
@@ -324,7 +323,24 @@ def closed_form_warning(model: str, unread: Iterable[str]) -> str:
     )
 
 
+def settings_dict(settings: Mapping[str, Any] | Iterable[str]) -> Mapping[str, Any]:
+    """Settings as a mapping: a mapping as it is, ``key=value`` strings parsed.
+
+    Raises:
+        ConfigError: a single string (it would be read a character at a time) or an item that is not a string.
+    """
+    if isinstance(settings, Mapping):
+        return settings
+    if isinstance(settings, str):
+        raise ConfigError(
+            f"settings are a list of 'key=value' strings or a mapping, got the string {settings!r}"
+        )
+    return dict(_split_assignment(s) for s in settings)
+
+
 def _split_assignment(item: str) -> tuple[str, Any]:
+    if not isinstance(item, str):  # e.g. a ("lr", 0.01) pair
+        raise ConfigError(f"settings are 'key=value' strings or a mapping, got {item!r}")
     key, sep, raw = item.partition("=")
     if not sep or not key.strip():
         raise ConfigError(f"expected key=value, got {item!r}")
@@ -380,6 +396,8 @@ def train_on_split(
         dist: this process's place in a ``torchrun`` launch (see `sslrec_utils.distributed`), or None.
         run_id: stored in the checkpoint, to match it with its run's ``config.json`` (see `run_experiment`).
     """
+    if search is not None and not isinstance(search, bool):  # "false" would be true
+        raise ConfigError(f"search must be True, False or None, got {search!r}")
     data = TrainData.from_split(split)
     probe = build_model(model_cfg, data, seed=train_cfg.seed)
     if search is None:
@@ -463,7 +481,7 @@ def run_experiment(
         metrics (``recall@10``..., `summary_keys`), the selection ``metric``, ``valid`` metrics, ``epochs``
         run, ``best_epoch``, ``train_seconds``, ``seconds_to_best``...; None on ranks other than 0.
     """
-    settings = settings if isinstance(settings, Mapping) else dict(_split_assignment(s) for s in settings)
+    settings = settings_dict(settings)
     model_cfg, train_cfg = resolve_configs(
         model, settings, epochs=epochs, device=device, seed=spec.seed, progress=progress
     )

@@ -1,6 +1,7 @@
 import dataclasses
 import inspect
 import json
+import re
 from typing import Literal
 
 import pytest
@@ -331,3 +332,40 @@ def test_sslrec_models_lists_models_and_settings(capsys):
     ].items()
     assert main(["models", "sasrx"]) == 2
     assert capsys.readouterr().err.strip().endswith("did you mean 'sasrec'?")
+
+
+def test_a_config_built_directly_checks_its_types_as_from_dict_does():
+    """``DataSpec(min_user="3")`` had failed later with a TypeError, ``DataSpec(dataset=Path(...))`` with an
+    AttributeError, and ``seed=True`` or ``min_user=2.5`` had been taken."""
+    import pathlib
+
+    import numpy as np
+
+    from sslrec_utils.models.sasrec import SASRecConfig
+    from sslrec_utils.train import TrainConfig
+
+    assert DataSpec(dataset=pathlib.Path("shop.csv")).dataset == "shop.csv"  # a path: its text
+    for fields, message in [
+        ({"min_user": "3"}, "min_user expects an integer, got '3'"),
+        ({"min_user": 2.5}, "min_user expects an integer, got 2.5"),
+        ({"seed": True}, "seed expects an integer, got True"),
+        ({"dataset": "x.csv", "rating_col": "r", "threshold": "4"}, "threshold='4' does not match"),
+    ]:
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            DataSpec(**fields)
+    # NumPy's numbers, as a sweep over an array gives them, are Python's
+    cfg = TrainConfig(batch_size=np.int64(64), lr=np.float64(0.01), amp=np.bool_(False))
+    assert (type(cfg.batch_size), type(cfg.lr), type(cfg.amp)) == (int, float, bool)
+    with pytest.raises(ConfigError, match="n_layers expects an integer, got '2'"):
+        SASRecConfig(n_layers="2")  # a subclass of a subclass: its checks run too
+    with pytest.raises(ConfigError, match="n_heads=3 must divide hidden_dim=64"):
+        SASRecConfig(n_heads=3, hidden_dim=64)
+
+
+def test_settings_that_make_a_model_learn_nothing_are_refused():
+    """XSimGCL's positive pair was one tensor twice; BERT4Rec's windows left items out of every window."""
+    with pytest.raises(ConfigError, match="skip_ego with n_layers=1 contrasts layer 1 with itself"):
+        model_config("xsimgcl", {"n_layers": 1, "cl_layer": 1, "skip_ego": True})
+    model_config("xsimgcl", {"n_layers": 2, "skip_ego": True})  # layer 1 against the mean of 1 and 2: fine
+    with pytest.raises(ConfigError, match=r"stride must lie in 1..max_len=10 or be None, got 11"):
+        model_config("bert4rec", {"max_len": 10, "stride": 11})

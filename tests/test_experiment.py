@@ -879,3 +879,17 @@ def test_a_run_written_through_the_api_reloads_from_any_folder_and_holds_only_it
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["data"]["dataset"] == str(tmp_path / "data" / "log.csv")
     assert len(TrainedRecommender.load(tmp_path / "run", device="cpu").recommend(["u001"], k=3)) == 3
+
+
+def test_settings_and_search_of_the_wrong_kind_are_refused():
+    """``search="false"`` had run the grid (a non-empty string is true); ``settings="lr=0.01"`` was read a
+    character at a time ("expected key=value, got 'l'"); a ("lr", 0.01) pair gave an AttributeError."""
+    spec = DataSpec(dataset="synthetic:60x40x900")
+    for settings, message in [
+        ("lr=0.01", "settings are a list of 'key=value' strings or a mapping, got the string 'lr=0.01'"),
+        ([("lr", 0.01)], "settings are 'key=value' strings or a mapping, got ('lr', 0.01)"),
+    ]:
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            run_experiment(spec, "pop", settings=settings, progress=False)
+    with pytest.raises(ConfigError, match="search must be True, False or None, got 'false'"):
+        run_experiment(spec, "pop", search="false", progress=False)

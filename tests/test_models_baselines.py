@@ -318,3 +318,24 @@ def test_train_data_from_a_bare_matrix_drops_stored_zeros_and_sorts_items():
         3.0,
         1.0,
     ]  # the caller's matrix is untouched
+
+
+def test_a_penalty_that_zeroes_every_weight_is_named(data):
+    """EASE at reg=1e300 and ItemKNN at shrink=1e300 scored every item alike, and reported the metrics of the
+    item order as a model's."""
+    for name, key in (("ease", "reg"), ("itemknn", "shrink")):
+        model = build_model(model_config(name, {key: 1e300}), data)
+        with pytest.raises(ConfigError, match=f"so every item scores alike: {key}=1e\\+300 drowns"):
+            model.fit(data)
+
+
+def test_a_large_user_weight_still_averages_one_per_interaction():
+    # n_u^-100 underflowed, and the weights stayed near 0 instead of averaging one per interaction
+    x = random_matrix(n_users=30, density=0.4)
+    w = np.asarray(weight_users(x, 100.0).power(2).sum(axis=1)).ravel()
+    assert np.isclose(w.sum(), x.nnz)
+
+
+def test_itemnext_smoothing_beyond_float32_is_refused():
+    with pytest.raises(ConfigError, match=r"smoothing must lie in \[0, 1e30\], got 1e\+300"):
+        model_config("itemnext", {"smoothing": 1e300})

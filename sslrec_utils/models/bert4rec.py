@@ -73,8 +73,10 @@ class BERT4RecConfig(TransformerConfig):
             raise ConfigError(
                 f"need 0 < mask_prob < 1 and 0 <= last_prob <= 1, got {self.mask_prob}, {self.last_prob}"
             )
-        if self.stride is not None and self.stride < 1:
-            raise ConfigError(f"stride must be >= 1 or None, got {self.stride}")
+        if (
+            self.stride is not None and not 1 <= self.stride <= self.max_len
+        ):  # beyond, items fall between windows
+            raise ConfigError(f"stride must lie in 1..max_len={self.max_len} or be None, got {self.stride}")
 
     def build(self, data: TrainData) -> BERT4Rec:
         self.check_max_len(data)

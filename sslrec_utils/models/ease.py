@@ -62,8 +62,9 @@ def weight_users(matrix: sp.csr_matrix, user_weight: float) -> sp.csr_matrix:
     if not user_weight:
         return x
     n_u = np.diff(x.indptr).astype(np.float64)
-    w = np.maximum(n_u, 1.0) ** -user_weight
-    w *= x.nnz / max((w * n_u).sum(), 1.0)
+    # relative to the lightest user, so that a large gamma does not underflow every weight to 0
+    w = (np.maximum(n_u, 1.0) / max(n_u.min(), 1.0)) ** -user_weight
+    w *= x.nnz / max((w * n_u).sum(), np.finfo(np.float64).tiny)
     return sp.diags(np.sqrt(w)) @ x
 
 
@@ -91,7 +92,8 @@ class EASE(Recommender):
         # float64 for the inverse; MPS has no float64, so it is done on the CPU there
         device = self.weights.device if self.weights.device.type != "mps" else torch.device("cpu")
         x = weight_users(data.matrix, self.user_weight)
-        gram = torch.from_numpy((x.T @ x).toarray()).to(device)  # (n_items, n_items) weighted co-occurrences
+        xtx = x.T @ x
+        gram = torch.from_numpy(xtx.toarray()).to(device)  # (n_items, n_items) weighted co-occurrences
         gram.diagonal().add_(self.reg)
         try:  # X^T W X + lambda I is positive definite, unless lambda is lost in float64's rounding
             p = torch.cholesky_inverse(torch.linalg.cholesky(gram))
@@ -107,6 +109,12 @@ class EASE(Recommender):
             counts = np.asarray(data.matrix.sum(axis=0)).ravel()  # training interactions per item
             b *= torch.as_tensor(1.0 + counts, dtype=torch.float64, device=device) ** -self.pop_penalty
         self.weights.copy_(b.to(self.weights.device, torch.float32))
+        shared = xtx.nnz > np.count_nonzero(xtx.diagonal())  # two items share a training user
+        if shared and not self.weights.any():
+            raise ConfigError(
+                f"every weight of EASE is 0, so every item scores alike: reg={self.reg} drowns the "
+                "co-occurrences; lower reg (the default is 500)"
+            )
 
     def forward(self, x: Tensor) -> Tensor:
         """(B, n_items) interaction rows -> (B, n_items) scores ``x B``."""

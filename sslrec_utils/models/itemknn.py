@@ -110,6 +110,16 @@ class ItemKNN(Recommender):
 
     def fit(self, data: TrainData) -> None:
         neighbours, sims = topk_cosine(data.matrix, self.k, self.shrink, self.user_weight)
+        # all 0 with shrink, but not without it (where items share no user, all 0 is the answer)
+        if (
+            self.shrink > 0
+            and not sims.any()
+            and topk_cosine(data.matrix, self.k, 0.0, self.user_weight)[1].any()
+        ):
+            raise ConfigError(
+                f"every similarity of ItemKNN is 0, so every item scores alike: shrink={self.shrink} drowns "
+                "them; lower shrink"
+            )
         self.neighbours.copy_(torch.from_numpy(neighbours))
         self.sims.copy_(torch.from_numpy(sims))
 

@@ -31,8 +31,10 @@ class ItemNextConfig(ModelConfig):
     smoothing: float = 1.0  # a: weight of the popularity prior, in pseudo-transitions
 
     def __post_init__(self) -> None:
-        if self.smoothing < 0:
-            raise ConfigError(f"smoothing must be >= 0, got {self.smoothing}")
+        if (
+            not 0 <= self.smoothing <= 1e30
+        ):  # float32 scores overflow beyond; long before, it is popularity alone
+            raise ConfigError(f"smoothing must lie in [0, 1e30], got {self.smoothing}")
 
     def build(self, data: TrainData) -> ItemNext:
         return ItemNext(data.n_items, self.smoothing)

@@ -69,3 +69,8 @@ class XSimGCLConfig(SimGCLConfig):
         super().__post_init__()
         if not 1 <= self.cl_layer <= self.n_layers:
             raise ConfigError(f"cl_layer must be in 1..n_layers={self.n_layers}, got {self.cl_layer}")
+        if self.skip_ego and self.n_layers == 1:  # the final embeddings are then layer 1's, cl_layer's own
+            raise ConfigError(
+                "skip_ego with n_layers=1 contrasts layer 1 with itself, which teaches nothing; use n_layers >= 2 "
+                "or skip_ego=false"
+            )
