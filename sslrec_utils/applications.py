@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
@@ -24,18 +25,35 @@ from torch import Tensor
 _TOKEN = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*", re.UNICODE)
 
 
-def _unit_rows(emb: Tensor | np.ndarray, rows: np.ndarray, what: str) -> Tensor:
-    """`emb` as float32 on the CPU with L2-normalised rows, after checking that it is finite and that `rows`
-    (the queries or seeds) are valid indices of rows with a direction (non-zero)."""
+def _row_indices(values: Sequence[int] | np.ndarray, n: int, what: str) -> np.ndarray:
+    """`values` as a (p,) int64 array, after refusing a non-integer (a float is not truncated) with a
+    TypeError, and with a ValueError anything but one dimension or an index outside ``[0, n)`` (a negative
+    one does not count from the end)."""
+    rows = np.asarray(values)
+    if rows.ndim != 1:
+        raise ValueError(f"{what} must be a 1-D sequence of row indices, got shape {rows.shape}")
+    if rows.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if rows.dtype == bool or not np.issubdtype(rows.dtype, np.integer):
+        raise TypeError(f"{what} must be integer row indices, got {rows.dtype} values {rows.tolist()[:5]}")
+    if rows.min() < 0 or rows.max() >= n:
+        raise ValueError(f"{what} must be row indices in [0, {n - 1}], got {rows.tolist()[:5]}")
+    return rows.astype(np.int64)
+
+
+def _unit_rows(
+    emb: Tensor | np.ndarray, queries: Sequence[int] | np.ndarray, what: str
+) -> tuple[Tensor, np.ndarray]:
+    """`emb` as float32 on the CPU with L2-normalised rows, after checking that it is finite, and `queries`
+    (the queries or seeds) as checked row indices (`_row_indices`) of rows with a direction (non-zero)."""
     x = torch.as_tensor(emb).detach().float().cpu()  # GPU-trained embeddings too
     if not torch.isfinite(x).all():
         raise ValueError("the embeddings hold NaN or infinite values (a diverged training?)")
-    if rows.size and (rows.min() < 0 or rows.max() >= x.shape[0]):
-        raise ValueError(f"{what} must be row indices in [0, {x.shape[0] - 1}], got {rows.tolist()[:5]}")
+    rows = _row_indices(queries, x.shape[0], what)
     zero = rows[(x[torch.as_tensor(rows)].norm(dim=1) == 0).numpy()] if rows.size else rows
     if zero.size:
         raise ValueError(f"{what} {zero.tolist()[:5]} have all-zero embeddings: no direction to compare")
-    return F.normalize(x, dim=1)
+    return F.normalize(x, dim=1), rows
 
 
 def cosine_neighbours(
@@ -45,15 +63,14 @@ def cosine_neighbours(
 
     Args:
         emb: (n, d) embeddings (users or items).
-        queries: (q,) row indices to find neighbours for.
+        queries: (q,) integer row indices to find neighbours for, in ``[0, n)``.
         k: neighbours per query, 1 <= k < n.
         exclude_self: leave the query row out of its own neighbours.
 
     Returns:
         ``(indices, similarities)``, each (q, k), most similar first.
     """
-    rows = np.asarray(queries, dtype=np.int64)
-    x = _unit_rows(emb, rows, "queries")
+    x, rows = _unit_rows(emb, queries, "queries")
     q = torch.as_tensor(rows)
     if not 1 <= k < x.shape[0]:
         raise ValueError(f"k must lie in [1, {x.shape[0] - 1}] for {x.shape[0]} rows, got {k}")
@@ -71,16 +88,16 @@ def lookalike(emb: Tensor | np.ndarray, seeds: Sequence[int] | np.ndarray) -> tu
 
     Args:
         emb: (n, d) user embeddings.
-        seeds: (s,) indices of the seed audience, at least one.
+        seeds: (s,) integer row indices of the seed audience, in ``[0, n)``, at least one.
 
     Returns:
         ``(candidates, scores)``: (n - s,) indices of the other rows (s distinct seeds), best first, and their
         cosine scores.
     """
-    seeds = np.unique(np.asarray(seeds, dtype=np.int64))
-    if seeds.size == 0:
+    if np.size(seeds) == 0:
         raise ValueError("the seed audience is empty")
-    x = _unit_rows(emb, seeds, "seeds")
+    x, seeds = _unit_rows(emb, seeds, "seeds")
+    seeds = np.unique(seeds)
     centroid = F.normalize(x[torch.as_tensor(seeds)].mean(dim=0), dim=0)
     scores = (x @ centroid).numpy()
     others = np.setdiff1d(np.arange(x.shape[0]), seeds)
@@ -95,26 +112,36 @@ def jaccard(
 
     Args:
         matrix: (n_users, n_items) interactions; any non-zero counts as present.
-        a: (p,) row indices.
-        b: (p,) row indices.
+        a: (p,) integer row indices, in ``[0, n_users)``.
+        b: (p,) integer row indices, in ``[0, n_users)``.
 
     Returns:
         (p,) float64 overlaps.
     """
-    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    x = (sp.csr_matrix(matrix) != 0).astype(np.float64).tocsr()
+    a, b = _row_indices(a, x.shape[0], "a"), _row_indices(b, x.shape[0], "b")
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same length, got {a.shape} and {b.shape}")
-    x = (sp.csr_matrix(matrix) != 0).astype(np.float64).tocsr()
     both = np.asarray(x[a].multiply(x[b]).sum(axis=1)).ravel()
     sizes = np.diff(x.indptr)
     union = sizes[a] + sizes[b] - both
     return np.divide(both, union, out=np.zeros_like(both), where=union > 0)
 
 
-def tokenize(text: str) -> list[str]:
+def tokenize(text: str | None) -> list[str]:
     """Lower-case word tokens of `text`: runs of letters and digits, kept whole across an inner hyphen or
-    apostrophe (``"Sci-Fi"`` is one term, as genre names are), split at any other punctuation or space."""
-    return _TOKEN.findall(text.lower())
+    apostrophe (``"Sci-Fi"`` is one term, as genre names are), split at any other punctuation or space.
+
+    A missing text (``None``, NaN or ``pd.NA``, the gaps of a pandas column) has no tokens.
+
+    Raises:
+        TypeError: if `text` is neither a str nor missing.
+    """
+    if isinstance(text, str):
+        return _TOKEN.findall(text.lower())
+    if text is None or (pd.api.types.is_scalar(text) and pd.isna(text)):
+        return []
+    raise TypeError(f"text must be a str or missing (None, NaN), got {type(text).__name__} {text!r:.50}")
 
 
 def tfidf(docs: Sequence[str], *, min_df: int = 1) -> tuple[sp.csr_matrix, list[str]]:
@@ -124,12 +151,21 @@ def tfidf(docs: Sequence[str], *, min_df: int = 1) -> tuple[sp.csr_matrix, list[
     default), so a term in every document still counts a little.
 
     Args:
-        docs: (n,) texts, tokenised by `tokenize`.
+        docs: (n,) texts, tokenised by `tokenize`: a list, array or pandas column, not a single str. A missing
+            text (``None``, NaN), as a column with gaps holds, is an empty document: an all-zero row.
         min_df: drop terms found in fewer documents.
 
     Returns:
         ``(features, vocabulary)``: (n, n_terms) float64 CSR and the terms in column order (sorted).
+
+    Raises:
+        TypeError: if `docs` is a single str (it would be read as one document per character) or holds
+            something other than texts and missing values.
     """
+    if isinstance(docs, str | bytes):
+        raise TypeError(
+            f"docs must be a list of documents, got a single {type(docs).__name__}: wrap it in a list"
+        )
     tokens = [tokenize(d) for d in docs]
     df: dict[str, int] = {}
     for toks in tokens:
@@ -177,13 +213,27 @@ def roc_auc(scores: Sequence[float] | np.ndarray, positives: Sequence[bool] | np
 
     Args:
         scores: (n,) scores.
-        positives: (n,) booleans, with at least one positive and one negative.
+        positives: (n,) labels, booleans or 0/1 (ints or floats), with at least one positive and one negative.
+
+    Raises:
+        ValueError: if a label is not 0/1 or a bool, the lengths differ, a class is missing or a score is NaN.
     """
     s = np.asarray(scores, dtype=np.float64).ravel()
-    y = np.asarray(positives, dtype=bool).ravel()
+    labels = np.asarray(positives).ravel()
+    if labels.dtype != bool:  # any truthy label had counted as positive: 0.2, -1
+        bad = labels[~np.isin(labels, (0, 1))] if np.issubdtype(labels.dtype, np.number) else labels
+        if bad.size:
+            raise ValueError(
+                f"positives must be booleans or 0/1 labels, got {labels.dtype} values such as "
+                f"{pd.unique(bad)[:5].tolist()}"
+            )
+    y = labels.astype(bool)
     n_pos, n_neg = int(y.sum()), int((~y).sum())
     if s.shape != y.shape or n_pos == 0 or n_neg == 0:
-        raise ValueError(f"need equal lengths and both classes; got {s.size} scores, {n_pos} positives")
+        raise ValueError(
+            f"need equal lengths and both classes; got {s.size} scores, {n_pos} positives and "
+            f"{n_neg} negatives"
+        )
     if np.isnan(s).any():  # np.unique would rank NaN above every score
         raise ValueError("the scores hold NaN values")
     _, inverse, counts = np.unique(s, return_inverse=True, return_counts=True)

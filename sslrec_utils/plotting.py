@@ -34,8 +34,11 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.0)) -> Axes:
 
 
 def _finite(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
-    """`values` as a flat float array, refused (before a figure is made) when empty or not finite."""
-    array = np.asarray(values, dtype=np.float64).ravel()
+    """`values` as a 1-D float array, refused (before a figure is made) when not 1-D (a table is not
+    flattened), empty or not finite."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got an array of shape {array.shape}")
     if array.size == 0:
         raise ValueError(f"{name} is empty")
     if not np.isfinite(array).all():
@@ -165,7 +168,7 @@ def activity_histogram(
     Args:
         counts: (n,) number of interactions of each user (or item); each at least 1.
         who: ``"user"`` or ``"item"``, used in the labels.
-        bins: number of log-spaced bins.
+        bins: number of log-spaced bins, a positive integer.
         ax: the axes to draw on; a new figure is made if ``None``.
         title: the figure title (default: "Interactions per <who>").
 
@@ -175,6 +178,10 @@ def activity_histogram(
     values = _counts(counts, "counts")
     if values.min() < 1:
         raise ValueError("counts must be at least 1 for a log-scaled histogram; drop zeros first")
+    if isinstance(bins, bool) or not isinstance(bins, int | np.integer):
+        raise TypeError(f"bins must be a positive integer, got {bins!r}")
+    if bins < 1:
+        raise ValueError(f"bins must be a positive integer, got {bins!r}")
     ax = _axes(ax)
     edges = np.geomspace(values.min(), values.max() + 1, bins + 1)
     ax.hist(values, bins=edges, color="tab:blue", edgecolor="white")
@@ -289,9 +296,10 @@ def training_curves(
 def _model_values(
     models: Sequence[str], means: Sequence[float] | np.ndarray, stds: Sequence[float] | np.ndarray | None
 ) -> tuple[list[str], np.ndarray, np.ndarray | None]:
-    """Checked names, (n,) means and (n,) stds (NaN as 0; ``None`` when there are none) of a model comparison."""
+    """Checked names, (n,) means and (n,) stds (NaN as 0; ``None`` when there are none) of a model comparison;
+    a std must be NaN (none) or finite and >= 0, as matplotlib's error bars need."""
     names = [str(m) for m in models]
-    values = np.asarray(means, dtype=np.float64).ravel()
+    values = np.asarray(means, dtype=np.float64)
     if not names or len(names) != values.size:
         raise ValueError(f"need one mean per model; got {len(names)} models and {values.size} means")
     values = _finite(values, "means")
@@ -300,6 +308,9 @@ def _model_values(
     spread = np.asarray(stds, dtype=np.float64).ravel()
     if spread.size != values.size:
         raise ValueError(f"need one std per model; got {spread.size} for {values.size} models")
+    bad = spread[np.isinf(spread) | (spread < 0)]  # NaN: no error bar
+    if bad.size:
+        raise ValueError(f"stds must be finite and >= 0 (NaN for none), got {bad[:5].tolist()}")
     return names, values, np.nan_to_num(spread, nan=0.0) if np.isfinite(spread).any() else None
 
 
@@ -317,7 +328,8 @@ def model_comparison(
     Args:
         models: (n,) model names, e.g. a leaderboard's best first.
         means: (n,) the metric of each model (mean over seeds).
-        stds: (n,) standard deviation over seeds, drawn as error bars; ``None`` or NaN entries draw none.
+        stds: (n,) standard deviation over seeds (finite, >= 0), drawn as error bars; ``None`` or NaN entries
+            draw none.
         metric: the metric's name, for the axis label.
         ax: the axes to draw on; a new figure is made if ``None``.
         title: the figure title.
@@ -357,7 +369,8 @@ def model_dots(
     Args:
         models: (n,) model names, e.g. a leaderboard's best first.
         means: (n,) the metric of each model (mean over seeds).
-        stds: (n,) standard deviation over seeds, drawn as error bars; ``None`` or NaN entries draw none.
+        stds: (n,) standard deviation over seeds (finite, >= 0), drawn as error bars; ``None`` or NaN entries
+            draw none.
         metric: the metric's name, for the axis label.
         fig: the figure or subfigure to draw in; a new figure is made if ``None``.
         title: the (sub)figure's title.

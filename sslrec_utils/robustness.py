@@ -9,6 +9,7 @@ perturbed model is scored on the same held-out interactions.
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Literal
 
 import numpy as np
@@ -26,6 +27,57 @@ def _train_part(split: Split) -> str:
     return "train"
 
 
+def _check_number(value: object, name: str, upper: float = np.inf) -> float:
+    """`value` as a float, after refusing a bool, a str or another non-number (TypeError) and NaN, infinity
+    or a number outside ``[0, upper)`` (ValueError)."""
+    allowed = "a finite number >= 0" if upper == np.inf else f"a number in [0, {upper:g})"
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be {allowed}, got {value!r}")
+    if not (np.isfinite(value) and 0 <= value < upper):
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    return float(value)
+
+
+def _check_count(value: object, name: str) -> int:
+    """`value` as an int, after refusing a bool, a float or a str (TypeError) and a negative number
+    (ValueError)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} must be a non-negative integer, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def _check_same_heldout(perturbed: Split, clean: Split) -> None:
+    """Refuse a `clean` split that is not the one `perturbed` was made from: another protocol, other user or
+    item IDs, or other held-out parts (compared on their user and item columns; a perturbation changes only
+    the training part). A split drawn with another seed would otherwise be scored silently against a model
+    trained on part of its held-out rows."""
+    if perturbed.protocol != clean.protocol:
+        raise ValueError(
+            f"clean must be the split perturbed was made from: protocols {perturbed.protocol!r} and "
+            f"{clean.protocol!r} differ"
+        )
+    for what, mine, theirs in (
+        ("user_map IDs", perturbed.user_map.ids, clean.user_map.ids),
+        ("item_map IDs", perturbed.item_map.ids, clean.item_map.ids),
+    ):
+        if not np.array_equal(mine, theirs):
+            raise ValueError(
+                f"clean must be the split perturbed was made from: their {what} differ "
+                f"({len(mine)} and {len(theirs)} IDs)"
+            )
+    train = _train_part(perturbed)
+    for part in (p for p in perturbed.parts if p != train):
+        for column in ("user", "item"):
+            mine, theirs = perturbed.parts[part][column].to_numpy(), clean.parts[part][column].to_numpy()
+            if not np.array_equal(mine, theirs):
+                raise ValueError(
+                    f"clean must be the split perturbed was made from: the {column} columns of their "
+                    f"{part!r} parts differ ({len(mine)} and {len(theirs)} rows; another seed?)"
+                )
+
+
 def with_noise(split: Split, rate: float, seed: int) -> Split:
     """`split` with ``round(rate * n_train)`` fake training interactions added.
 
@@ -40,11 +92,14 @@ def with_noise(split: Split, rate: float, seed: int) -> Split:
 
     Args:
         split: a split with a ``train`` part.
-        rate: fake rows per real training row, >= 0.
+        rate: fake rows per real training row, a finite number >= 0.
         seed: seeds the draws.
+
+    Raises:
+        TypeError: if `rate` is not a number (a str, a bool).
+        ValueError: if `rate` is negative, NaN or infinite, or asks for more fake rows than there is room for.
     """
-    if rate < 0:
-        raise ValueError(f"rate must be >= 0, got {rate}")
+    rate = _check_number(rate, "rate")
     seed = check_seed(seed, "with_noise", required=True)
     part = _train_part(split)
     train = split.parts[part]
@@ -107,13 +162,15 @@ def with_dropped(split: Split, share: float, seed: int, *, min_per_user: int = 1
         share: fraction of training rows to drop, in [0, 1).
         seed: seeds the draw.
         min_per_user: every user keeps at least this many training rows (if they had them), so every test user
-            still has a history to be scored from.
+            still has a history to be scored from; a non-negative integer.
 
     Raises:
-        ValueError: if `share` asks for more rows than `min_per_user` leaves droppable.
+        TypeError: if `share` is not a number or `min_per_user` not an integer.
+        ValueError: if `share` is outside [0, 1), `min_per_user` negative, or `share` asks for more rows than
+            `min_per_user` leaves droppable.
     """
-    if not 0 <= share < 1:
-        raise ValueError(f"share must lie in [0, 1), got {share}")
+    share = _check_number(share, "share", upper=1.0)
+    min_per_user = _check_count(min_per_user, "min_per_user")
     seed = check_seed(seed, "with_dropped", required=True)
     part = _train_part(split)
     train = split.parts[part]
@@ -156,7 +213,13 @@ def evaluate_perturbed(
         phase: ``"valid"`` or ``"test"``.
         ks: cut-offs.
         batch_size: users scored at once.
+
+    Raises:
+        ValueError: if `clean` is not the split `perturbed` was made from (another protocol, other user or
+            item IDs, or other held-out rows, as a split drawn with another seed has), or for a bad phase or
+            cut-off.
     """
+    _check_same_heldout(perturbed, clean)
     was_training = model.training
     model.eval()
     try:

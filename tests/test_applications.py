@@ -10,7 +10,7 @@ import torch
 
 from sslrec_utils.applications import cosine_neighbours, jaccard, lookalike, profile_scores, roc_auc, tfidf
 from sslrec_utils.robustness import with_dropped, with_noise
-from sslrec_utils.splits import holdout_split
+from sslrec_utils.splits import holdout_split, loo_split
 from tests.helpers import clustered_interactions
 
 # ---- neighbours and look-alike ----------------------------------------------------------------------------
@@ -232,3 +232,121 @@ def test_with_dropped_refuses_a_share_it_cannot_drop_and_both_refuse_no_seed(bas
     ):
         with pytest.raises(ValueError, match="needs an integer seed"):
             perturb()
+
+
+# ---- argument checks found by fuzzing ----------------------------------------------------------------------
+
+
+def test_tfidf_reads_missing_texts_as_empty_documents_and_refuses_a_bare_string() -> None:
+    import pandas as pd
+
+    full, vocab = tfidf(["Toy Story", "Heat"])
+    for gaps in (["Toy Story", None, "Heat"], pd.Series(["Toy Story", np.nan, "Heat"])):
+        features, with_gaps = tfidf(gaps)  # a pandas column with gaps had raised AttributeError in tokenize
+        assert with_gaps == vocab and features.shape == (3, len(vocab))
+        assert features[1].nnz == 0  # the missing text: an all-zero row
+        assert np.allclose(np.linalg.norm(features.toarray()[[0, 2]], axis=1), 1.0)
+    assert tfidf(pd.Series(["Heat", None], dtype="string"))[0][1].nnz == 0  # pd.NA
+    with pytest.raises(TypeError, match="docs must be a list of documents, got a single str"):
+        tfidf("toy story")  # had been read as one document per character
+    with pytest.raises(TypeError, match="text must be a str or missing"):
+        tfidf(["Heat", 5])
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda m, e: jaccard(m, [-1], [0]), ValueError, r"a must be row indices in \[0, 3\], got \[-1\]"),
+        (lambda m, e: jaccard(m, [0], [4]), ValueError, r"b must be row indices in \[0, 3\], got \[4\]"),
+        (lambda m, e: jaccard(m, [0.7], [0]), TypeError, r"a must be integer row indices, got float64"),
+        (lambda m, e: jaccard(m, [[0]], [[1]]), ValueError, r"a must be a 1-D sequence"),
+        (lambda m, e: cosine_neighbours(e, [0.7, 2.9], 2), TypeError, "queries must be integer row indices"),
+        (lambda m, e: cosine_neighbours(e, [True], 2), TypeError, "queries must be integer row indices"),
+        (lambda m, e: lookalike(e, [0.7]), TypeError, "seeds must be integer row indices"),
+    ],
+)
+def test_row_indices_must_be_integers_in_range(call, error: type[Exception], message: str) -> None:
+    m = sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 1], [0, 0, 0], [1, 0, 1]]))
+    emb = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [5.0, 0.0]])
+    with pytest.raises(error, match=message):  # a -1 had used the last row, a float had been truncated
+        call(m, emb)
+    assert jaccard(m, np.array([0, 3], dtype=np.int32), [1, 0]).tolist() == [1 / 3, 1 / 3]
+    assert jaccard(m, [], []).size == 0
+
+
+def test_roc_auc_requires_boolean_or_binary_labels() -> None:
+    assert roc_auc([0.1, 0.9, 0.5], [0.0, 1.0, 0.0]) == 1.0  # 0/1 floats, as a genre matrix .astype(float)
+    assert roc_auc([0.1, 0.9, 0.5], np.array([0, 1, 0])) == 1.0
+    # any truthy label had counted as positive: 0.2 and 0.9 were two positives, and the AUC 0.5
+    with pytest.raises(
+        ValueError, match=r"positives must be booleans or 0/1 labels, got float64 .*\[0.2, 0.9\]"
+    ):
+        roc_auc([0.1, 0.9, 0.5], [0.2, 0.9, 0.0])
+    with pytest.raises(ValueError, match=r"0/1 labels, got int64 values such as \[-1\]"):
+        roc_auc([0.1, 0.9, 0.5], [-1, 1, -1])  # had said "3 positives"
+    with pytest.raises(ValueError, match="0/1 labels"):
+        roc_auc([0.1, 0.9], ["yes", "no"])
+    with pytest.raises(ValueError, match="3 scores, 2 positives and 0 negatives"):
+        roc_auc([0.1, 0.9, 0.5], [True, True])
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda s: with_noise(s, float("nan"), seed=0),
+            ValueError,
+            "rate must be a finite number >= 0, got nan",
+        ),
+        (
+            lambda s: with_noise(s, float("inf"), seed=0),
+            ValueError,
+            "rate must be a finite number >= 0, got inf",
+        ),
+        (lambda s: with_noise(s, -0.1, seed=0), ValueError, r"rate must be a finite number >= 0, got -0.1"),
+        (lambda s: with_noise(s, "0.2", seed=0), TypeError, "rate must be a finite number >= 0, got '0.2'"),
+        (lambda s: with_noise(s, True, seed=0), TypeError, "rate must be a finite number >= 0, got True"),
+        (lambda s: with_dropped(s, float("nan"), seed=0), ValueError, r"share must be a number in \[0, 1\)"),
+        (
+            lambda s: with_dropped(s, "0.5", seed=0),
+            TypeError,
+            r"share must be a number in \[0, 1\), got '0.5'",
+        ),
+        (
+            lambda s: with_dropped(s, 0.3, seed=0, min_per_user=-5),
+            ValueError,
+            "min_per_user must be a non-negative integer, got -5",
+        ),
+        (
+            lambda s: with_dropped(s, 0.3, seed=0, min_per_user=1.5),
+            TypeError,
+            "min_per_user must be a non-negative integer, got 1.5",
+        ),
+        (lambda s: with_dropped(s, 0.3, seed=1.5), ValueError, "seed must be a non-negative int"),
+    ],
+)
+def test_perturbations_refuse_bad_rates_shares_and_counts(base_split, call, error, message: str) -> None:
+    with pytest.raises(error, match=message):
+        call(base_split)
+
+
+def test_evaluate_perturbed_refuses_a_clean_split_that_is_not_the_source(base_split) -> None:
+    from sslrec_utils.models import build_model
+    from sslrec_utils.models.base import TrainData
+    from sslrec_utils.robustness import evaluate_perturbed
+
+    sparse = with_dropped(base_split, share=0.5, seed=0)
+    data = TrainData.from_split(sparse)
+    model = build_model("pop", data)
+    model.fit(data)
+    evaluate_perturbed(model, sparse, base_split)  # its own source: accepted
+    # another seed's held-out rows, part of them in the model's training data: had been scored silently
+    with pytest.raises(ValueError, match=r"the item columns of their 'valid' parts differ .*another seed"):
+        evaluate_perturbed(model, sparse, holdout_split(clustered_interactions(), seed=1))
+    # another shape: had failed inside scipy with "inconsistent shapes"
+    with pytest.raises(ValueError, match=r"their user_map IDs differ \(120 and 90 IDs\)"):
+        evaluate_perturbed(model, sparse, holdout_split(clustered_interactions(n_users=90), seed=0))
+    with pytest.raises(ValueError, match="their item_map IDs differ"):
+        evaluate_perturbed(model, sparse, holdout_split(clustered_interactions(n_items=63), seed=0))
+    with pytest.raises(ValueError, match="protocols 'holdout' and 'loo' differ"):
+        evaluate_perturbed(model, sparse, loo_split(clustered_interactions()))

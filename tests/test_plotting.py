@@ -254,3 +254,42 @@ def test_model_comparison_keeps_error_bars_and_negative_values_in_view() -> None
     ax = plotting.model_comparison(["a", "b"], [-0.3, -0.2])
     assert ax.get_xlim()[0] <= -0.3 and ax.get_xlim()[1] >= 0
     plt.close("all")
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: plotting.activity_histogram([1, 2, 3], bins=0),
+            ValueError,
+            "bins must be a positive integer, got 0",
+        ),
+        (
+            lambda: plotting.activity_histogram([1, 2, 3], bins=2.5),
+            TypeError,
+            "bins must be a positive integer",
+        ),
+        (
+            lambda: plotting.long_tail(np.ones((3, 3))),
+            ValueError,
+            r"item_counts must be 1-D, .*shape \(3, 3\)",
+        ),
+        (lambda: plotting.activity_histogram([[1, 2]]), ValueError, "counts must be 1-D"),
+        (lambda: plotting.rating_histogram(np.ones((2, 2))), ValueError, "ratings must be 1-D"),
+        (
+            lambda: plotting.model_comparison(["a"], [0.1], [-0.1]),
+            ValueError,
+            r"stds must be finite and >= 0",
+        ),
+        (lambda: plotting.model_dots(["a", "b"], [0.1, 0.2], [0.01, np.inf]), ValueError, r"got \[inf\]"),
+    ],
+)
+def test_bins_shapes_and_spreads_are_checked_before_a_figure(
+    call, error: type[Exception], message: str
+) -> None:
+    # bins=0 and 2-D counts had been drawn silently; a negative std had failed inside matplotlib
+    before = plt.get_fignums()
+    with pytest.raises(error, match=message):
+        call()
+    assert plt.get_fignums() == before
+    plotting.model_comparison(["a", "b"], [0.1, 0.2], [np.nan, 0.0])  # NaN still means "no error bar"
