@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import errno
 import functools
 import io
 import json
@@ -80,6 +81,8 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     FloatingPointError,  # a training loss that diverged: its message names the epoch and the remedy
 )
 INTERRUPTED = 130  # 128 + SIGINT
+# errors of the file system rather than of the program: one line, without a traceback
+FILE_SYSTEM_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.ENAMETOOLONG)
 OUT_OF_MEMORY = 1
 
 
@@ -856,6 +859,15 @@ def main(argv: list[str] | None = None) -> int:
         # the reader of stdout stopped early (`sslrec ... | head`): end quietly, as SIGPIPE would
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
         return BROKEN_PIPE
+    except OSError as err:
+        if err.errno not in FILE_SYSTEM_ERRORS:
+            raise
+        # a full disk, or stdout on one (`> /dev/full`): what a run wrote before is where it was written
+        where = f": {err.filename}" if err.filename else " (writing the output)"
+        print(f"sslrec: error: {err.strerror}{where}", file=sys.stderr)
+        with contextlib.suppress(OSError):  # stdout may be what failed: nothing more to flush at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -66,12 +66,15 @@ def init_distributed(device: str = "auto") -> DistContext:
             f"--distributed needs the environment torchrun sets ({', '.join(missing)} missing); launch with "
             "`torchrun --nproc_per_node=N -m sslrec_utils.cli train ... --distributed`"
         )
+    world_size = _env_int("WORLD_SIZE", 1, None)
+    _env_int("RANK", 0, world_size - 1)  # a rank outside the group would wait for its peers for ever
+    _env_int("MASTER_PORT", 1, 65535)
     if device not in ("auto", "cpu", "cuda"):  # the same on every rank: an error in the options
         raise ConfigError(
             f"--device {device!r} with --distributed: use auto, cpu or cuda (each process takes the GPU of its "
             "LOCAL_RANK)"
         )
-    local_rank = int(os.environ["LOCAL_RANK"])
+    local_rank = _env_int("LOCAL_RANK", 0, world_size - 1)
     use_cuda = device != "cpu" and torch.cuda.is_available()
     if device.startswith("cuda") and not use_cuda:
         raise DistributedSetupError("--device cuda was asked for but CUDA is not available")
@@ -88,6 +91,26 @@ def init_distributed(device: str = "auto") -> DistContext:
         # of 10 minutes would abort a long validation (a large catalogue, a time-to-target monitor)
         dist.init_process_group(backend="nccl" if use_cuda else "gloo", timeout=COLLECTIVE_TIMEOUT)
     return DistContext(dist.get_rank(), dist.get_world_size(), local_rank, target)
+
+
+def _env_int(name: str, low: int, high: int | None) -> int:
+    """The integer environment variable `name`, checked to lie in ``[low, high]`` (no upper bound for None).
+
+    Raises:
+        DistributedSetupError: naming the variable, its value and the range.
+    """
+    text = os.environ[name]
+    bound = f"an integer >= {low}" if high is None else f"an integer in {low}..{high}"
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < low or (high is not None and value > high):
+        raise DistributedSetupError(
+            f"{name}={text!r} in the environment must be {bound}; torchrun sets it: launch with "
+            "`torchrun --nproc_per_node=N -m sslrec_utils.cli train ... --distributed`"
+        )
+    return value
 
 
 def shutdown() -> None:

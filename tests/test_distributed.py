@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -210,6 +211,30 @@ def test_a_process_without_its_gpu_is_a_clear_error(monkeypatch):
         monkeypatch.setenv(key, value)
     with pytest.raises(DistributedSetupError, match="LOCAL_RANK 1 has no GPU: this machine has 1"):
         init_distributed("auto")
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"RANK": "1", "WORLD_SIZE": "1"}, "RANK='1' in the environment must be an integer in 0..0"),
+        ({"RANK": "-1"}, "RANK='-1' in the environment must be an integer in 0..1"),
+        ({"WORLD_SIZE": "0"}, "WORLD_SIZE='0' in the environment must be an integer >= 1"),
+        (
+            {"MASTER_PORT": "garbage"},
+            "MASTER_PORT='garbage' in the environment must be an integer in 1..65535",
+        ),
+        ({"LOCAL_RANK": "x"}, "LOCAL_RANK='x' in the environment"),
+    ],
+)
+def test_an_environment_torchrun_would_not_set_is_refused_before_joining(monkeypatch, changes, message):
+    """RANK=1 with WORLD_SIZE=1 (or RANK=-1) had waited for peers that never come: a hang, not an error."""
+    from sslrec_utils.distributed import DistributedSetupError, init_distributed
+
+    env = {"RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "1"}
+    for key, value in (env | changes).items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(DistributedSetupError, match=re.escape(message)):
+        init_distributed("cpu")
 
 
 def test_a_usage_error_of_two_ranks_is_printed_once(csv_spec, tmp_path):  # noqa: F811
