@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from benchmarks.leaderboard import file_not_folder
 from sslrec_utils.experiment import DataSpec, load_split, resolve_configs, train_on_split
 from sslrec_utils.models import MODELS, reads_sequences, trained_by_epochs
 from sslrec_utils.splits import Split
@@ -99,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.threads < 2:
         parser.error("--threads must be at least 2: one thread is the reference")
+    if problem := file_not_folder(args.out):
+        parser.error(problem)
     table = measure(models, args.dataset, args.seed, args.epochs, args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "determinism.csv", index=False)

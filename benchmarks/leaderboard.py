@@ -26,7 +26,7 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +162,41 @@ def not_finished(run_dirs: Sequence[Path]) -> str | None:
             "train them again, or leave them out"
         )
     return None
+
+
+def runs_problem(run_dirs: Sequence[Path]) -> str | None:
+    """Why these run directories must not be compared or averaged over seeds: not finished (`not_finished`),
+    not written by ``sslrec train`` (no ``config.json``), made on different data (`data_mismatch`), or two of
+    one model and seed (the same run given twice counts as two seeds); None when they may."""
+    if problem := not_finished(run_dirs):
+        return problem
+    if missing := [str(d) for d in run_dirs if not (d / "config.json").is_file()]:
+        return f"not run directories of sslrec train (no config.json): {', '.join(missing)}"
+    configs = [run_config(d) for d in run_dirs]
+    if mismatch := data_mismatch([data_settings(c) for c in configs]):
+        return mismatch
+    keys = [(c["model"], c["data"].get("seed")) for c in configs]
+    if twice := repeated(keys):
+        model, seed = twice[0]
+        dirs = [str(d) for d, k in zip(run_dirs, keys, strict=True) if k == twice[0]]
+        return f"two runs of {model} with seed {seed}: give one per model and seed ({', '.join(dirs)})"
+    return None
+
+
+def repeated(values: Iterable[Hashable]) -> list[Any]:
+    """The values that occur more than once in `values`, each once, in the order of their first repeat."""
+    seen: set[Hashable] = set()
+    twice: list[Any] = []
+    for value in values:
+        if value in seen and value not in twice:
+            twice.append(value)
+        seen.add(value)
+    return twice
+
+
+def file_not_folder(out: Path) -> str | None:
+    """Why `out` cannot be a results folder (a file is there), or None."""
+    return f"--out {out} is a file, not a folder: give a folder" if out.is_file() else None
 
 
 def run_config(run_dir: Path) -> dict[str, Any]:
@@ -332,6 +367,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.machine is not None and not args.from_dirs:
         parser.error("--machine describes the runs of --from-dirs; give it with --from-dirs")
+    if problem := file_not_folder(args.out):
+        parser.error(problem)
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    if not models and not (args.from_runs or args.from_dirs):
+        parser.error(f"no models in --models {args.models!r}")
+    for flag, values in (("--models", models), ("--seeds", args.seeds)):
+        if twice := repeated(values):  # trained twice, then counted as two seeds
+            parser.error(f"{flag} repeats {', '.join(map(str, twice))}: give each once")
     args.out.mkdir(parents=True, exist_ok=True)
     if args.from_runs or args.from_dirs:
         if problem := not_finished(args.from_dirs or []):
@@ -374,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     cap = [f"--epochs {args.epochs}"] if args.epochs is not None else []
     options = " ".join(cap + [f"--set {setting}" for setting in args.set])  # recorded with each run
     rows = []
-    for model in [m.strip() for m in args.models.split(",") if m.strip()]:
+    for model in models:
         for seed in args.seeds:
             run_dir = args.out / "runs" / f"{model}-{seed}"
             print(f"{model:10s} seed {seed}: training (progress: tail {log_path(run_dir)})", flush=True)

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from benchmarks.leaderboard import data_mismatch, data_settings, not_finished, run_config
+from benchmarks.leaderboard import file_not_folder, run_config, runs_problem
 from sslrec_utils.experiment import split_fingerprint
 from sslrec_utils.recommend import TrainedRecommender
 from sslrec_utils.train import evaluate_model
@@ -288,20 +288,18 @@ def main(argv: list[str] | None = None) -> int:
         return from_tables(parser, args.from_tables, args.out)
     if not args.runs or not args.reference:
         parser.error("give run directories and --reference, or --from-tables")
-    references = [r.strip() for r in args.reference.split(",") if r.strip()]
-    missing = [str(d) for d in args.runs if not (d / "config.json").is_file()]
-    if missing:
-        parser.error(f"not run directories of sslrec train (no config.json): {', '.join(missing)}")
-    if problem := not_finished(args.runs):  # a run cut short is not the model's figure
+    if problem := file_not_folder(args.out):
         parser.error(problem)
-    # the mean over seeds pairs user i of every seed: one data set and protocol only
-    if mismatch := data_mismatch([data_settings(run_config(d)) for d in args.runs]):
-        parser.error(mismatch)
+    references = [r.strip() for r in args.reference.split(",") if r.strip()]
+    # a run cut short is not the model's figure; the mean over seeds pairs user i of every seed: one data set
+    # and protocol only, one run per model and seed
+    if problem := runs_problem(args.runs):
+        parser.error(problem)
+    if len(models := {run_config(d)["model"] for d in args.runs}) < 2:
+        parser.error(f"nothing to compare: every run is of {models.pop()}; give runs of another model too")
     frames, fingerprints = {}, {}
     for run_dir in args.runs:
         model, seed, fingerprint, frame = per_user(run_dir, args.device)
-        if (model, seed) in frames:
-            parser.error(f"two runs of {model} with seed {seed}: give one per model and seed ({run_dir})")
         frames[model, seed], fingerprints[model, seed] = frame, fingerprint
         print(
             f"{run_dir}: {model} seed {seed}, valid {frame['valid'].mean():.4f}, test {frame['test'].mean():.4f}"
@@ -327,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def from_tables(parser: argparse.ArgumentParser, paths: list[Path], out: Path) -> int:
     """`main` with ``--from-tables``: `over_seeds` of the pooled tables, written to `out`."""
+    if problem := file_not_folder(out):
+        parser.error(problem)
     if missing := [str(p) for p in paths if not p.is_file()]:
         parser.error(f"no such file: {', '.join(missing)}")
     try:

@@ -28,7 +28,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from benchmarks.leaderboard import plus_minus
+from benchmarks.leaderboard import (
+    data_mismatch,
+    data_settings,
+    file_not_folder,
+    plus_minus,
+    run_config,
+    runs_problem,
+)
 from sslrec_utils.experiment import DataSpec, load_split
 from sslrec_utils.metrics import rank_top
 from sslrec_utils.recommend import TrainedRecommender
@@ -38,6 +45,15 @@ from sslrec_utils.train import evaluate_model, make_score_fn
 METRICS = ("ndcg@10", "recall@10")
 TREATMENTS = {"protocol": None, "seen_excluded": True}
 LABELS = {"ndcg@10": "NDCG@10", "recall@10": "Recall@10"}
+KEPT = (
+    "model",
+    "seed",
+    "run",
+    *(f"{m}_{t}" for t in TREATMENTS for m in METRICS),
+    "ndcg@10_saved",
+    "latest_in_top10",
+)
+"""The columns ``--keep`` needs in an earlier ``rescored_runs.csv``."""
 
 
 def rescore(run_dir: Path, device: str = "cpu", retest_on: Path | None = None) -> dict[str, object]:
@@ -146,7 +162,25 @@ def main(argv: list[str] | None = None) -> int:
         help="also score each run on the same protocol's split of this copy of its log",
     )
     args = parser.parse_args(argv)
-    earlier = pd.read_csv(args.keep) if args.keep else None  # read first: it may be the file written below
+    if problem := file_not_folder(args.out) or runs_problem(args.runs):
+        parser.error(problem)
+    if missing := [
+        f"{flag} {path}"
+        for flag, path in (("--keep", args.keep), ("--retest-on", args.retest_on))
+        if path is not None and not path.is_file()
+    ]:
+        parser.error(f"no such file: {', '.join(missing)}")
+    earlier = None
+    if args.keep:  # read first: it may be the file written below
+        try:
+            earlier = pd.read_csv(args.keep)
+        except ValueError as err:
+            parser.error(f"--keep {args.keep} is not a CSV file: {err}")
+        if lacking := [c for c in KEPT if c not in earlier]:
+            parser.error(f"--keep {args.keep} is not a rescored_runs.csv: it lacks {', '.join(lacking)}")
+        kept = [Path(r) for r in earlier["run"] if (Path(r) / "config.json").is_file()]  # folders still there
+        if mismatch := data_mismatch([data_settings(run_config(d)) for d in [*kept, *args.runs]]):
+            parser.error(f"--keep {args.keep}: {mismatch}")
     rows = []
     for run_dir in args.runs:
         try:

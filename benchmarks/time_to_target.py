@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks.leaderboard import RECBOLE, this_machine
+from benchmarks.leaderboard import RECBOLE, file_not_folder, this_machine
 from sslrec_utils.experiment import DataSpec, load_split, resolve_configs, train_on_split
 from sslrec_utils.models import build_model
 from sslrec_utils.models.base import Recommender, TrainData
@@ -114,7 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/time_to_target"))
     args = parser.parse_args(argv)
+    if problem := file_not_folder(args.out):
+        parser.error(problem)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
+    if not models:
+        parser.error(f"no models in --models {args.models!r}")
     unknown = [m for m in models if m not in RECBOLE]
     if unknown:
         parser.error(f"no RecBole figure for {unknown}; models with one: {sorted(RECBOLE)}")

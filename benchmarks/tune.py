@@ -43,8 +43,10 @@ from benchmarks.leaderboard import (
     Point,
     data_mismatch,
     data_settings,
+    file_not_folder,
     not_finished,
     point_of,
+    repeated,
     run_config,
     run_one,
 )
@@ -61,7 +63,8 @@ def parse_grid(axes: list[str]) -> list[Point]:
     """Every point of the product of ``KEYS=V1,V2`` axes, as ``((key, value), ...)``.
 
     Raises:
-        ValueError: an axis without ``=`` or without values.
+        ValueError: an axis without ``=`` or without values, a value repeated in an axis, or a key in two
+            axes (the later would override the earlier under one point's name).
     """
     expanded: list[list[Point]] = []
     for axis in axes:
@@ -69,7 +72,12 @@ def parse_grid(axes: list[str]) -> list[Point]:
         if not sep or not keys.strip() or not values.strip():
             raise ValueError(f"expected KEYS=V1,V2,..., got {axis!r}")
         names = [k.strip() for k in keys.split(",")]
-        expanded.append([tuple((k, v.strip()) for k in names) for v in _split_values(values)])
+        given = [v.strip() for v in _split_values(values)]
+        if twice := repeated(given):
+            raise ValueError(f"--grid {axis} repeats {', '.join(twice)}: give each value once")
+        expanded.append([tuple((k, v) for k in names) for v in given])
+    if twice := repeated(k for axis in expanded for k, _ in axis[0]):
+        raise ValueError(f"--grid sets {', '.join(twice)} more than once: give each key in one axis")
     return [tuple(pair for part in combo for pair in part) for combo in itertools.product(*expanded)]
 
 
@@ -77,12 +85,14 @@ def parse_point(text: str) -> Point:
     """One explicit grid point from ``"k1=v1 k2=v2"``.
 
     Raises:
-        ValueError: a part without ``=``.
+        ValueError: a part without ``=``, or a key given twice.
     """
     pairs = [part.partition("=") for part in text.split()]
     bad = [k for k, sep, _ in pairs if not sep or not k]
     if bad:
         raise ValueError(f"expected 'k1=v1 k2=v2', got {text!r}")
+    if twice := repeated(k for k, _, _ in pairs):
+        raise ValueError(f"--point {text!r} sets {', '.join(twice)} more than once")
     return tuple((k, v) for k, _, v in pairs)
 
 
@@ -256,6 +266,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if any("=" not in s for s in args.set):
         parser.error(f"--set takes KEY=VALUE, got {args.set}")
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
+    if problem := file_not_folder(args.out):
+        parser.error(problem)
+    if twice := repeated(args.seeds):  # trained twice, then counted as two seeds
+        parser.error(f"--seeds repeats {', '.join(map(str, twice))}: give each once")
     if args.from_dirs:
         if problem := not_finished(args.from_dirs):
             parser.error(problem)
@@ -274,7 +290,12 @@ def main(argv: list[str] | None = None) -> int:
         pd.DataFrame(rows).to_csv(args.out / "tuning_runs.csv", index=False)
         write_curves(args.from_dirs, args)
         return write_tables(rows, args)
-    points = (parse_grid(args.grid) if args.grid else []) + [parse_point(p) for p in args.point]
+    try:
+        points = (parse_grid(args.grid) if args.grid else []) + [parse_point(p) for p in args.point]
+    except ValueError as err:
+        parser.error(str(err))
+    if twice := repeated(points):  # a --point that is also a grid point, or given twice
+        parser.error(f"the point {label(twice[0])} is given twice: give each once")
     points = points or [()]  # neither: the model's defaults alone
     args.out.mkdir(parents=True, exist_ok=True)
     runs_dir = args.runs_dir or Path(tempfile.mkdtemp(prefix=f"tune-{args.model}-"))

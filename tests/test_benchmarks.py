@@ -799,3 +799,90 @@ def test_determinism_compares_runs_per_model_and_refuses_closed_form_models(tmp_
     with pytest.raises(SystemExit):
         determinism.main(["--models", "ease", "--out", str(out)])
     assert "not trainable models: ['ease']" in capsys.readouterr().err
+
+
+def _refused(main, argv: list[str], capsys) -> str:
+    """The one-line parser error `main` exits 2 with on `argv`."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_rescore_refuses_runs_it_must_not_average_and_files_it_cannot_keep(tmp_path, capsys):
+    from benchmarks import rescore
+    from sslrec_utils.experiment import DataSpec, run_experiment
+
+    spec = DataSpec(dataset="synthetic:60x50x1200", split="loo", seed=1)
+    run, other = tmp_path / "pop-1", tmp_path / "pop-2-kcore"
+    run_experiment(spec, "pop", progress=False, out_dir=run)
+    run_experiment(spec.replace(seed=2, min_user=5), "pop", progress=False, out_dir=other)
+    out = str(tmp_path / "out")
+    # the same run twice would be two seeds of ± 0.0000; runs of other data must not share a mean
+    assert "two runs of pop with seed 1" in _refused(rescore.main, [str(run), str(run), "--out", out], capsys)
+    err = _refused(rescore.main, [str(run), str(other), "--out", out], capsys)
+    assert "different data or preprocessing (min_user: " in err
+    err = _refused(rescore.main, [str(run), str(tmp_path / "nowhere"), "--out", out], capsys)
+    assert "not finished runs of sslrec train (no metrics.json)" in err
+    # --keep takes an earlier rescored_runs.csv, not any CSV; missing files are named, not a traceback
+    err = _refused(rescore.main, [str(run), "--out", out, "--keep", str(run / "history.csv")], capsys)
+    assert "is not a rescored_runs.csv: it lacks model, seed, run" in err
+    for flag in ("--keep", "--retest-on"):
+        err = _refused(rescore.main, [str(run), "--out", out, flag, str(tmp_path / "none.csv")], capsys)
+        assert f"no such file: {flag} {tmp_path / 'none.csv'}" in err
+    assert rescore.main([str(run), "--out", out]) == 0  # kept rows of other data are refused too
+    err = _refused(rescore.main, [str(other), "--out", out, "--keep", f"{out}/rescored_runs.csv"], capsys)
+    assert "different data or preprocessing" in err
+    assert "is a file, not a folder" in _refused(
+        rescore.main, [str(run), "--out", str(run / "history.csv")], capsys
+    )
+    assert pd.read_csv(f"{out}/rescored_runs.csv")["seed"].tolist() == [1]  # the good run, unchanged
+
+
+def test_repeated_models_seeds_and_grid_values_are_refused_before_training(tmp_path, capsys):
+    from benchmarks import tune
+
+    out = ["--out", str(tmp_path / "out")]
+    err = _refused(leaderboard.main, ["--models", "bpr", "--seeds", "1", "1", *out], capsys)
+    assert "--seeds repeats 1: give each once" in err
+    assert "--models repeats bpr" in _refused(leaderboard.main, ["--models", "bpr, bpr", *out], capsys)
+    ease = ["--model", "ease", *out]
+    assert "--seeds repeats 1" in _refused(tune.main, [*ease, "--seeds", "1", "1"], capsys)
+    assert "--grid reg=1,1 repeats 1" in _refused(tune.main, [*ease, "--grid", "reg=1,1"], capsys)
+    err = _refused(tune.main, [*ease, "--grid", "reg=1", "--grid", "reg=2"], capsys)
+    assert "--grid sets reg more than once" in err
+    err = _refused(tune.main, [*ease, "--grid", "reg=1,2", "--point", "reg=2"], capsys)
+    assert "the point reg=2 is given twice" in err
+    assert "sets reg more than once" in _refused(tune.main, [*ease, "--point", "reg=1 reg=2"], capsys)
+    assert "expected KEYS=V1" in _refused(tune.main, [*ease, "--grid", "reg"], capsys)
+    assert not (tmp_path / "out").exists()  # nothing trained, nothing written
+
+
+def test_empty_model_lists_zero_jobs_lone_references_and_file_outs_are_refused(tmp_path, capsys):
+    from benchmarks import paired, rescore, tune
+    from benchmarks import time_to_target as ttt
+    from sslrec_utils.experiment import DataSpec, run_experiment
+
+    out = ["--out", str(tmp_path / "out")]
+    for models in ("", ","):
+        assert "no models" in _refused(leaderboard.main, ["--models", models, *out], capsys)
+    assert "no models" in _refused(ttt.main, ["--models", "", *out], capsys)
+    assert "--jobs must be at least 1" in _refused(
+        tune.main, ["--model", "ease", "--jobs", "0", *out], capsys
+    )
+    run = tmp_path / "pop-1"
+    spec = DataSpec(dataset="synthetic:60x50x1200", split="loo", seed=1)
+    run_experiment(spec, "pop", progress=False, out_dir=run)
+    err = _refused(paired.main, [str(run), "--reference", "pop", *out], capsys)
+    assert "nothing to compare: every run is of pop" in err
+    file = ["--out", str(run / "history.csv")]
+    for main, argv in (
+        (leaderboard.main, ["--models", "pop"]),
+        (tune.main, ["--model", "pop"]),
+        (rescore.main, [str(run)]),
+        (paired.main, [str(run), "--reference", "pop"]),
+        (ttt.main, ["--models", "pop"]),
+        (determinism.main, []),
+    ):
+        assert "is a file, not a folder" in _refused(main, [*argv, *file], capsys)
+    assert not (tmp_path / "out").exists()
