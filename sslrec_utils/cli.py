@@ -82,7 +82,11 @@ USER_ERRORS: tuple[type[Exception], ...] = (
 )
 INTERRUPTED = 130  # 128 + SIGINT
 # errors of the file system rather than of the program: one line, without a traceback
-FILE_SYSTEM_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.ENAMETOOLONG)
+FILE_SYSTEM_ERRORS = tuple(
+    getattr(errno, name)  # EDQUOT is not defined everywhere
+    for name in ("ENOSPC", "EDQUOT", "EIO", "EROFS", "ENAMETOOLONG")
+    if hasattr(errno, name)
+)
 OUT_OF_MEMORY = 1
 
 
