@@ -61,8 +61,14 @@ def check_rates(config: object, *names: str) -> None:
 def check_seed_value(value: int, name: str = "seed") -> None:
     """Raise a `ConfigError` unless `value` is a seed that Python, NumPy and torch all take: in [0, 2**63)
     (NumPy takes no negative seed, torch none from 2**64)."""
-    if value < 0:
-        raise ConfigError(f"{name} must be >= 0, got {value}")
+    check_count(value, name, low=0)
+
+
+def check_count(value: int, name: str, low: int = 1) -> None:
+    """Raise a `ConfigError` unless `value` lies in [low, 2**63): a count or seed that torch, NumPy and tqdm
+    hold in 64-bit integers."""
+    if value < low:
+        raise ConfigError(f"{name} must be >= {low}, got {value}")
     if value >= 2**63:
         raise ConfigError(f"{name} must be < 2**63, got {value}")
 

@@ -12,16 +12,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sslrec_utils.config import Config, ConfigError, check_seed_value, did_you_mean, parse_value
+from sslrec_utils.config import Config, ConfigError, check_count, check_seed_value, did_you_mean, parse_value
 from sslrec_utils.data import DATASETS
 from sslrec_utils.data.download import expand_user
 from sslrec_utils.data.files import near_file, read_header, sep_hint
 from sslrec_utils.experiment import RUN_SIGNATURE, DataSpec, check_data_fields, is_file_dataset
 from sslrec_utils.models import MODELS
 from sslrec_utils.outdir import IGNORED, holds_json
-
-# counts and seeds reach torch, NumPy and tqdm, which hold them in 64-bit integers
-MAX_COUNT = 2**63
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,11 +70,7 @@ class ReportParams(Config):
         for seed in self.seeds:
             check_seed_value(seed, "SEEDS")
         for name, low in (("epochs", 1), ("n_example_users", 0), ("min_user", 0), ("min_item", 0)):
-            value = getattr(self, name)
-            if value < low:
-                raise ConfigError(f"{name.upper()} must be >= {low}, got {value}")
-            if value >= MAX_COUNT:
-                raise ConfigError(f"{name.upper()} must be < 2**63, got {value}")
+            check_count(getattr(self, name), name.upper(), low)
         if self.threshold is not None and not math.isfinite(self.threshold):
             raise ConfigError(f"THRESHOLD must be a finite number or None, got {self.threshold}")
         if self.user_col == self.item_col:

@@ -27,7 +27,7 @@ from torch import Tensor
 from tqdm import tqdm
 
 from sslrec_utils.batching import RowTable, make_batcher
-from sslrec_utils.config import Config, ConfigError, check_seed_value, did_you_mean
+from sslrec_utils.config import Config, ConfigError, check_count, check_seed_value, did_you_mean
 from sslrec_utils.distributed import DistContext, batches_per_rank, broadcast, mean_over_ranks, shard, wrap
 from sslrec_utils.metrics import METRICS, EvalResult, evaluate
 from sslrec_utils.models.base import Recommender, StepInfo, TrainData
@@ -129,10 +129,7 @@ class TrainConfig(Config):
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "patience", "eval_every", "eval_batch_size"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
-            if getattr(self, name) >= 2**63:  # counted by torch and tqdm in 64-bit integers
-                raise ConfigError(f"{name} must be < 2**63, got {getattr(self, name)}")
+            check_count(getattr(self, name), name)
         if not 0 < self.lr < math.inf:
             raise ConfigError(f"lr must be > 0 and finite, got {self.lr}")
         if not 0 <= self.weight_decay < math.inf:
