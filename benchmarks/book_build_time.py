@@ -39,9 +39,11 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path[:0] = [str(ROOT / "scripts"), str(ROOT)]  # run by path: its helpers are beside it, not installed
 
 from build_book import toc_files  # noqa: E402
+
+from benchmarks.leaderboard import file_not_folder  # noqa: E402
 
 STAGED = ("_config.yml", "_toc.yml", "book", "notebooks")
 NOT_LINKED = {"_build", *STAGED}
@@ -154,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target-min", type=float, default=10.0, help="cold build target in minutes")
     parser.add_argument("--no-check", action="store_true", help="skip scripts/check_offline.py afterwards")
     args = parser.parse_args(argv)
+    if problem := file_not_folder(args.out):  # before a temporary folder is made, so none is left behind
+        parser.error(problem)
 
     source = args.source.resolve()
     own_workdir = args.workdir is None  # only a folder this script made is removed whole

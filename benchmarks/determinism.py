@@ -16,17 +16,21 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 import torch
 
-from benchmarks.leaderboard import file_not_folder
-from sslrec_utils.experiment import DataSpec, load_split, resolve_configs, train_on_split
-from sslrec_utils.models import MODELS, reads_sequences, trained_by_epochs
-from sslrec_utils.splits import Split
-from sslrec_utils.train import intra_op_threads
+if not __package__:  # run by path, not with -m: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.leaderboard import file_not_folder  # noqa: E402
+from sslrec_utils.experiment import DataSpec, load_split, resolve_configs, train_on_split  # noqa: E402
+from sslrec_utils.models import MODELS, reads_sequences, trained_by_epochs  # noqa: E402
+from sslrec_utils.splits import Split  # noqa: E402
+from sslrec_utils.train import intra_op_threads  # noqa: E402
 
 
 def weights_digest(model: torch.nn.Module) -> str:

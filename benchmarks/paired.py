@@ -38,10 +38,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from benchmarks.leaderboard import file_not_folder, run_config, runs_problem
-from sslrec_utils.experiment import split_fingerprint
-from sslrec_utils.recommend import TrainedRecommender
-from sslrec_utils.train import evaluate_model
+if not __package__:  # run by path, not with -m: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.leaderboard import file_not_folder, run_config, runs_problem  # noqa: E402
+from sslrec_utils.experiment import split_fingerprint  # noqa: E402
+from sslrec_utils.recommend import TrainedRecommender  # noqa: E402
+from sslrec_utils.train import evaluate_model  # noqa: E402
 
 METRIC = "ndcg@10"
 Z95 = 1.96

@@ -28,7 +28,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from benchmarks.leaderboard import (
+if not __package__:  # run by path, not with -m: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.leaderboard import (  # noqa: E402
     data_mismatch,
     data_settings,
     file_not_folder,
@@ -36,11 +39,11 @@ from benchmarks.leaderboard import (
     run_config,
     runs_problem,
 )
-from sslrec_utils.experiment import DataSpec, load_split
-from sslrec_utils.metrics import rank_top
-from sslrec_utils.recommend import TrainedRecommender
-from sslrec_utils.splits import Split
-from sslrec_utils.train import evaluate_model, make_score_fn
+from sslrec_utils.experiment import DataSpec, load_split  # noqa: E402
+from sslrec_utils.metrics import rank_top  # noqa: E402
+from sslrec_utils.recommend import TrainedRecommender  # noqa: E402
+from sslrec_utils.splits import Split  # noqa: E402
+from sslrec_utils.train import evaluate_model, make_score_fn  # noqa: E402
 
 METRICS = ("ndcg@10", "recall@10")
 TREATMENTS = {"protocol": None, "seen_excluded": True}

@@ -23,13 +23,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks.leaderboard import RECBOLE, file_not_folder, this_machine
-from sslrec_utils.experiment import DataSpec, load_split, resolve_configs, train_on_split
-from sslrec_utils.models import build_model
-from sslrec_utils.models.base import Recommender, TrainData
-from sslrec_utils.profiling import measure, reuse_freed_memory
-from sslrec_utils.splits import Split
-from sslrec_utils.train import evaluate_model, fit
+if not __package__:  # run by path, not with -m: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.leaderboard import RECBOLE, file_not_folder, this_machine  # noqa: E402
+from sslrec_utils.experiment import DataSpec, load_split, resolve_configs, train_on_split  # noqa: E402
+from sslrec_utils.models import build_model  # noqa: E402
+from sslrec_utils.models.base import Recommender, TrainData  # noqa: E402
+from sslrec_utils.profiling import measure, reuse_freed_memory  # noqa: E402
+from sslrec_utils.splits import Split  # noqa: E402
+from sslrec_utils.train import evaluate_model, fit  # noqa: E402
 
 DEFAULT_MODELS = ("pop", "itemknn", "ease", "bpr", "multdae", "multvae", "cdae")
 

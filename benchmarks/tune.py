@@ -39,7 +39,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from benchmarks.leaderboard import (
+if not __package__:  # run by path, not with -m: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.leaderboard import (  # noqa: E402
     Point,
     data_mismatch,
     data_settings,
@@ -50,11 +53,11 @@ from benchmarks.leaderboard import (
     run_config,
     run_one,
 )
-from sslrec_utils.batching import make_batcher
-from sslrec_utils.experiment import DataSpec, load_split
-from sslrec_utils.models import build_model, model_config
-from sslrec_utils.models.base import TrainData
-from sslrec_utils.plotting import training_curves
+from sslrec_utils.batching import make_batcher  # noqa: E402
+from sslrec_utils.experiment import DataSpec, load_split  # noqa: E402
+from sslrec_utils.models import build_model, model_config  # noqa: E402
+from sslrec_utils.models.base import TrainData  # noqa: E402
+from sslrec_utils.plotting import training_curves  # noqa: E402
 
 LATE = 10  # validations averaged for the level a run's curve settled at
 

@@ -1,6 +1,8 @@
 import argparse
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -886,3 +888,31 @@ def test_empty_model_lists_zero_jobs_lone_references_and_file_outs_are_refused(t
     ):
         assert "is a file, not a folder" in _refused(main, [*argv, *file], capsys)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "script", sorted(p.name for p in (ROOT / "benchmarks").glob("*.py") if p.name != "__init__.py")
+)
+def test_every_benchmark_script_runs_by_path_as_well_as_with_dash_m(script, tmp_path):
+    # `python benchmarks/x.py` from anywhere: the scripts that share code with leaderboard.py import it by itself
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage:")
+
+
+def test_book_build_time_refuses_a_file_as_out_before_staging(tmp_path, monkeypatch, capsys):
+    made = []
+    monkeypatch.setattr(
+        book_build_time.tempfile, "mkdtemp", lambda **k: made.append(k) or str(tmp_path / "w")
+    )
+    (tmp_path / "results").write_text("mine")
+    with pytest.raises(SystemExit) as exit_:
+        book_build_time.main(["--only", "book/preface", "--out", str(tmp_path / "results")])
+    assert exit_.value.code == 2 and made == []
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert (tmp_path / "results").read_text() == "mine"
