@@ -164,14 +164,22 @@ def not_finished(run_dirs: Sequence[Path]) -> str | None:
     return None
 
 
-def runs_problem(run_dirs: Sequence[Path]) -> str | None:
-    """Why these run directories must not be compared or averaged over seeds: not finished (`not_finished`),
-    not written by ``sslrec train`` (no ``config.json``), made on different data (`data_mismatch`), or two of
-    one model and seed (the same run given twice counts as two seeds); None when they may."""
+def not_run_dirs(run_dirs: Sequence[Path]) -> str | None:
+    """Why these directories cannot be read as finished runs: not finished (`not_finished`) or not written by
+    ``sslrec train`` (no ``config.json``); None when every one can."""
     if problem := not_finished(run_dirs):
         return problem
     if missing := [str(d) for d in run_dirs if not (d / "config.json").is_file()]:
         return f"not run directories of sslrec train (no config.json): {', '.join(missing)}"
+    return None
+
+
+def runs_problem(run_dirs: Sequence[Path]) -> str | None:
+    """Why these run directories must not be compared or averaged over seeds: not readable (`not_run_dirs`),
+    made on different data (`data_mismatch`), or two of one model and seed (the same run given twice counts as
+    two seeds); None when they may."""
+    if problem := not_run_dirs(run_dirs):
+        return problem
     configs = [run_config(d) for d in run_dirs]
     if mismatch := data_mismatch([data_settings(c) for c in configs]):
         return mismatch
@@ -377,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"{flag} repeats {', '.join(map(str, twice))}: give each once")
     args.out.mkdir(parents=True, exist_ok=True)
     if args.from_runs or args.from_dirs:
-        if problem := not_finished(args.from_dirs or []):
+        if problem := not_run_dirs(args.from_dirs or []):
             parser.error(problem)
         tables = [pd.read_csv(path) for path in args.from_runs or []]
         dirs = pd.DataFrame([row_of(d, args.machine) for d in args.from_dirs or []])

@@ -47,7 +47,7 @@ from benchmarks.leaderboard import (  # noqa: E402
     data_mismatch,
     data_settings,
     file_not_folder,
-    not_finished,
+    not_run_dirs,
     point_of,
     repeated,
     run_config,
@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     if twice := repeated(args.seeds):  # trained twice, then counted as two seeds
         parser.error(f"--seeds repeats {', '.join(map(str, twice))}: give each once")
     if args.from_dirs:
-        if problem := not_finished(args.from_dirs):
+        if problem := not_run_dirs(args.from_dirs):
             parser.error(problem)
         configs = [run_config(d) for d in args.from_dirs]
         others = [str(d) for d, c in zip(args.from_dirs, configs, strict=True) if c["model"] != args.model]
@@ -287,7 +287,14 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(mismatch)
         # the runs say what they were, not this command's defaults
         args.dataset, args.split = configs[0]["data"]["dataset"], configs[0]["data"]["split"]
-        rows = [collect(*point_of(d), d, float("nan")) for d in args.from_dirs]
+        keys = [point_of(d) for d in args.from_dirs]
+        if twice := repeated(keys):  # the same run given twice would count as two seeds of its point
+            point, seed = twice[0]
+            dirs = [str(d) for d, k in zip(args.from_dirs, keys, strict=True) if k == twice[0]]
+            parser.error(
+                f"two runs of {label(point)} with seed {seed}: give one per point and seed ({', '.join(dirs)})"
+            )
+        rows = [collect(*key, d, float("nan")) for key, d in zip(keys, args.from_dirs, strict=True)]
         args.seeds = sorted({int(r["seed"]) for r in rows})
         args.out.mkdir(parents=True, exist_ok=True)
         pd.DataFrame(rows).to_csv(args.out / "tuning_runs.csv", index=False)

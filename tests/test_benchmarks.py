@@ -432,6 +432,25 @@ def test_tune_tabulates_finished_run_directories(tmp_path, capsys):
     with pytest.raises(SystemExit):  # runs of another model
         tune.main(["--model", "bert4rec", "--from-dirs", str(dirs[0]), "--out", str(tmp_path / "none")])
     assert not (tmp_path / "none").exists()
+    capsys.readouterr()
+    # the same point and seed twice (here one run, given twice and copied) would count as two seeds
+    shutil.copytree(dirs[0], tmp_path / "copy")
+    with pytest.raises(SystemExit):
+        tune.main(
+            ["--model", "sasrec", "--from-dirs", str(dirs[0]), str(tmp_path / "copy"), "--out", str(out)]
+        )
+    assert (
+        f"with seed 1: give one per point and seed ({dirs[0]}, {tmp_path / 'copy'})"
+        in capsys.readouterr().err
+    )
+    # a metrics.json without the config.json beside it is not a run of sslrec train
+    (tmp_path / "copy" / "config.json").unlink()
+    with pytest.raises(SystemExit):
+        tune.main(
+            ["--model", "sasrec", "--from-dirs", str(tmp_path / "copy"), "--out", str(tmp_path / "none")]
+        )
+    assert f"(no config.json): {tmp_path / 'copy'}" in capsys.readouterr().err
+    assert not (tmp_path / "none").exists()
 
 
 def test_leaderboard_reads_finished_run_directories(tmp_path, capsys):
@@ -469,6 +488,12 @@ def test_leaderboard_reads_finished_run_directories(tmp_path, capsys):
     with pytest.raises(SystemExit):
         leaderboard.main(["--from-dirs", str(tmp_path), "--out", str(tmp_path / "b4")])
     assert "not finished runs of sslrec train (no metrics.json)" in capsys.readouterr().err
+    bare = tmp_path / "metrics-only"  # metrics.json without its config.json: one line, not a traceback
+    bare.mkdir()
+    shutil.copy(dirs[0] / "metrics.json", bare)
+    with pytest.raises(SystemExit):
+        leaderboard.main(["--from-dirs", str(bare), "--out", str(tmp_path / "b9")])
+    assert f"not run directories of sslrec train (no config.json): {bare}" in capsys.readouterr().err
     # a run at other settings replaces the earlier run of its model and seed before options are compared
     assert leaderboard.main(["--from-dirs", str(dirs[0]), str(dirs[2]), "--out", str(tmp_path / "b7")]) == 0
     assert pd.read_csv(tmp_path / "b7" / "runs.csv")["options"].tolist() == ["--set lr=0.02"]
