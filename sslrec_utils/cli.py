@@ -67,7 +67,7 @@ from sslrec_utils.data import (  # noqa: E402
     load_movielens,
 )
 from sslrec_utils.data.download import expand_user  # noqa: E402
-from sslrec_utils.data.files import FILE_FIELDS, near_file  # noqa: E402
+from sslrec_utils.data.files import FILE_FIELDS, unknown_source  # noqa: E402
 from sslrec_utils.data.synthetic import parse_synthetic, synthetic_interactions  # noqa: E402
 
 USAGE_ERROR = 2
@@ -123,10 +123,7 @@ def _data_info(args: argparse.Namespace) -> int:
             sep=args.sep,
         )
     else:
-        raise ValueError(
-            f"{args.data!r} is neither a data set ({', '.join(DATASETS)}, synthetic:UxIxN) nor a file"
-            f"{near_file(args.data)}"
-        )
+        raise ValueError(unknown_source(args.data))
     info = dataset_info(ratings)
     if args.json:
         print(json.dumps(info))

@@ -38,7 +38,7 @@ from sslrec_utils.data import (
     tie_order_text,
 )
 from sslrec_utils.data.download import expand_user
-from sslrec_utils.data.files import FILE_FIELDS
+from sslrec_utils.data.files import FILE_FIELDS, is_file_dataset, unknown_source
 from sslrec_utils.data.movielens import DATASETS
 from sslrec_utils.data.synthetic import parse_synthetic, synthetic_interactions
 from sslrec_utils.distributed import DistContext
@@ -127,11 +127,6 @@ class DataSpec(Config):
         )
 
 
-def is_file_dataset(name: str) -> bool:
-    """Whether a data set name is a file path: not a MovieLens name nor a ``synthetic:UxIxN`` shape."""
-    return name not in DATASETS and parse_synthetic(name) is None
-
-
 def check_data_fields(fields: Any, label: Callable[[str], str] = str) -> None:
     """Check the data fields of a `DataSpec`, or of anything that has them under the same names (a report's
     parameters), each named in a message by ``label(name)`` (the report's ``str.upper``: ``SPLIT``).
@@ -163,16 +158,19 @@ def check_data_fields(fields: Any, label: Callable[[str], str] = str) -> None:
             verb = "describes" if len(given) == 1 else "describe"
             raise ConfigError(f"{', '.join(given)} {verb} a file, but {fields.dataset!r} is not one")
         return
+    problem = None
     if fields.threshold is not None and fields.rating_col is None:
-        raise ConfigError(
+        problem = (
             f"{label('threshold')}={fields.threshold} needs a rating column: "
             f"pass --rating-col ({label('rating_col')}=...)"
         )
-    if fields.split in ("time", "loo") and fields.time_col is None:
-        raise ConfigError(
+    elif fields.split in ("time", "loo") and fields.time_col is None:
+        problem = (
             f"{label('split')}={fields.split!r} is by time and needs a time column: "
             f"pass --time-col ({label('time_col')}=...)"
         )
+    if problem is not None:  # about a file's columns: first say when there is no file (a mistyped name)
+        raise ConfigError(unknown_source(fields.dataset, label("dataset")) or problem)
 
 
 def load_data(spec: DataSpec, progress: bool = False) -> tuple[Interactions, pd.DataFrame | None]:

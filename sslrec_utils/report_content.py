@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sslrec_utils.data import Interactions, dataset_info, tie_order_text
-from sslrec_utils.experiment import is_file_dataset
+from sslrec_utils.data.files import is_file_dataset
 from sslrec_utils.models import reads_sequences
 from sslrec_utils.report_params import ReportParams
 

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from sslrec_utils.config import Config, ConfigError, check_count, check_seed_value, did_you_mean, parse_value
-from sslrec_utils.data import DATASETS
 from sslrec_utils.data.download import expand_user
-from sslrec_utils.data.files import near_file, read_header, sep_hint
-from sslrec_utils.experiment import RUN_SIGNATURE, DataSpec, check_data_fields, is_file_dataset
+from sslrec_utils.data.files import is_file_dataset, read_header, sep_hint, unknown_source
+from sslrec_utils.experiment import RUN_SIGNATURE, DataSpec, check_data_fields
 from sslrec_utils.models import MODELS
 from sslrec_utils.outdir import IGNORED, holds_json
 
@@ -211,14 +210,11 @@ def check_source(params: ReportParams) -> None:
         FileNotFoundError: neither a built-in data set nor a file.
         ValueError: a column missing from the file (listing the columns found).
     """
+    if problem := unknown_source(params.dataset, "DATASET"):
+        raise FileNotFoundError(problem)
     if not is_file_dataset(params.dataset):
         return
     path = expand_user(params.dataset)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"DATASET {params.dataset!r} is neither a data set ({', '.join(DATASETS)}, synthetic:UxIxN) "
-            f"nor an existing file{near_file(params.dataset)}"
-        )
     names = ("user_col", "item_col", "rating_col", "time_col")
     columns = read_header(path, params.sep, [c for n in names if (c := getattr(params, n)) is not None])
     for name in names:

@@ -362,6 +362,9 @@ def test_read_header_reads_only_the_header_and_refuses_as_the_loader(tmp_path: P
     parquet = tmp_path / "log.parquet"
     pd.DataFrame({"u": [1], "i": [2]}).to_parquet(parquet)
     assert read_header(parquet) == ["u", "i"]
+    with pytest.raises(FileNotFoundError, match="no such file: .*log.txt; did you mean .*log.csv'\\?$"):
+        read_header(tmp_path / "log.txt")
+    (tmp_path / "log.txt").write_text("a,b\n")
     with pytest.raises(ValueError, match="cannot tell the format of log.txt"):
         read_header(tmp_path / "log.txt")
     (tmp_path / "empty.csv").write_text("")
@@ -615,6 +618,8 @@ def test_a_folder_is_not_a_file(tmp_path: Path) -> None:
         ValueError, match=f"^{tmp_path / 'runs'} is a folder, not a file: give an interaction file"
     ):
         load_interactions(tmp_path / "runs")
+    with pytest.raises(ValueError, match="is a folder, not a file"):  # the report's check of columns too
+        read_header(tmp_path / "runs")
 
 
 def test_a_file_that_is_not_utf8_text_is_named(tmp_path: Path) -> None:

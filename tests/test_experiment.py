@@ -391,6 +391,16 @@ def test_a_file_spec_needs_the_columns_its_options_use(csv_spec, tmp_path, capsy
         ):
             csv_spec.replace(time_col=None, split=split)
     assert DataSpec(dataset="ml-100k", threshold=4.0, split="time").threshold == 4.0  # MovieLens has both
+    # a mistyped name is not a file that lacks a time column: said first, with the closest name
+    with pytest.raises(
+        ConfigError, match=r"^dataset 'ml100k' is neither a data set \(ml-100k, .*'ml-100k'\?$"
+    ):
+        DataSpec(dataset="ml100k", split="loo")
+    assert main(["train", "--model", "sasrec", "--dataset", "nosuch", "--split", "loo", "--out", "x"]) == 2
+    assert capsys.readouterr().err == (
+        "sslrec: error: dataset 'nosuch' is neither a data set (ml-100k, ml-1m, ml-20m, synthetic:UxIxN) nor a "
+        "file\n"
+    )
     assert DataSpec(dataset="synthetic:9x9x40", threshold=4.0, split="time").split == "time"
     data = ["--dataset", csv_spec.dataset, "--user-col", "who", "--item-col", "what", "--threshold", "4"]
     assert main(["train", "--model", "pop", *data, "--out", str(tmp_path / "run"), "-q"]) == 2

@@ -143,6 +143,11 @@ def test_strings_are_parsed_for_each_parameter_type() -> None:
             {"DATASET": "shop.csv", "SPLIT": "loo"},
             "SPLIT='loo' is by time and needs a time column: pass --time-col (TIME_COL=...)",
         ),
+        (  # a mistyped file name is said first: a split by time would not be the only thing wrong
+            {"DATASET": "shp.csv", "SPLIT": "loo"},
+            "DATASET 'shp.csv' is neither a data set (ml-100k, ml-1m, ml-20m, synthetic:UxIxN) nor a file; did "
+            "you mean 'shop.csv'?",
+        ),
         (  # the data's checks are DataSpec's, so a report refuses what its runs would refuse
             {"DATASET": "shop.csv", "THRESHOLD": "4"},
             "THRESHOLD=4.0 needs a rating column: pass --rating-col (RATING_COL=...)",
@@ -153,7 +158,11 @@ def test_strings_are_parsed_for_each_parameter_type() -> None:
         ),
     ],
 )
-def test_bad_parameters_are_named(values: dict[str, str], message: str) -> None:
+def test_bad_parameters_are_named(
+    values: dict[str, str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "shop.csv").write_text("id,what\n1,2\n")
     with pytest.raises(ConfigError) as err:
         reports.ReportParams.from_parameters(values)
     assert message in str(err.value)
@@ -556,7 +565,7 @@ def test_export_html_is_standalone(tmp_path: Path) -> None:
         (["--time-col", "When"], "missing from shop.csv; found: ['customer'"),
         (["--time-col", "When"], "]; did you mean 'when'?"),
         (["--data", "ml-10k"], "ml-10k' is neither a data set (ml-100k"),
-        (["--data", "ml-10k"], "nor an existing file; did you mean 'ml-100k'?"),
+        (["--data", "ml-10k"], "nor a file; did you mean 'ml-100k'?"),
         (["--data", "ML-100k"], "DATASET 'ML-100k' is neither a data set"),  # as typed, not made absolute
         (["--sep", ","], "found: ['customer;product;stars;when']; the file looks semicolon-separated"),
         (["--ks", "100"], "KS=[100] asks for more items than the data has (60)"),

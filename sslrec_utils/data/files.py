@@ -19,7 +19,9 @@ from pandas.tseries.api import guess_datetime_format
 
 from sslrec_utils.config import DataWarning, closest
 from sslrec_utils.data.core import COLUMNS, Interactions, canonical_id_text, check_columns, whole_number_text
+from sslrec_utils.data.download import expand_user
 from sslrec_utils.data.movielens import DATASETS
+from sslrec_utils.data.synthetic import parse_synthetic
 
 SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
 # separators by name, so that a shell user can type them (``--sep tab``; ``\t`` as typed, a backslash and a t)
@@ -93,10 +95,15 @@ def _read(
             repeats apart, ``note, note.1``), not these.
 
     Raises:
-        ValueError: the format is unknown, a text file is not UTF-8 (or is Parquet), the header repeats a
-            wanted name (a Parquet file any name, which pandas cannot read), `sep` differs from the one an
-            Excel ``sep=;`` first line declares, or the file holds no rows.
+        FileNotFoundError: no such file.
+        ValueError: a folder, the format is unknown, a text file is not UTF-8 (or is Parquet), the header
+            repeats a wanted name (a Parquet file any name, which pandas cannot read), `sep` differs from the
+            one an Excel ``sep=;`` first line declares, or the file holds no rows.
     """
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder, not a file: give an interaction file (.csv, .tsv or .parquet)")
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}{near_file(str(path))}")
     sep = parse_sep(sep)
     ext = _format(path)
     if sep is None and ext in PARQUET:
@@ -288,6 +295,23 @@ def near_file(name: str) -> str:
     return f"; did you mean {os.path.join(os.path.dirname(name), by_stem[match])!r}?"
 
 
+def is_file_dataset(name: str) -> bool:
+    """Whether a data set name is a file path: not a MovieLens name nor a ``synthetic:UxIxN`` shape."""
+    return name not in DATASETS and parse_synthetic(name) is None
+
+
+def unknown_source(dataset: str, name: str = "") -> str | None:
+    """Why `dataset` names no data: neither a built-in or synthetic data set nor an existing file or folder
+    (whose loading says it is not a file), with the closest name; None when it does. `name` starts the
+    message (``"DATASET"``)."""
+    if not is_file_dataset(dataset) or expand_user(dataset).exists():
+        return None
+    return (
+        f"{name + ' ' if name else ''}{dataset!r} is neither a data set ({', '.join(DATASETS)}, "
+        f"synthetic:UxIxN) nor a file{near_file(dataset)}"
+    )
+
+
 def _check_present(values: pd.Series, what: str, source: str) -> None:
     """Raise a `ValueError` counting the rows of `source` with no value in `values`, and naming the first
     (counted from 1, the header aside), before a parser reports the gap as a value it cannot read."""
@@ -473,10 +497,6 @@ def load_interactions(
             hold).
     """
     path = Path(path).expanduser()
-    if path.is_dir():
-        raise ValueError(f"{path} is a folder, not a file: give an interaction file (.csv, .tsv or .parquet)")
-    if not path.is_file():
-        raise FileNotFoundError(f"no such file: {path}{near_file(str(path))}")
     if user_col == item_col:
         raise ValueError(f"user_col and item_col are both {user_col!r}; they must name different columns")
     wanted = tuple(c for c in (user_col, item_col, rating_col, time_col) if c is not None)
