@@ -33,12 +33,18 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.0)) -> Axes:
     return new
 
 
-def _finite(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
-    """`values` as a 1-D float array, refused (before a figure is made) when not 1-D (a table is not
-    flattened), empty or not finite."""
+def _one_d(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
+    """`values` as a float array, refused when not 1-D: a table is not flattened into one row of values."""
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got an array of shape {array.shape}")
+    return array
+
+
+def _finite(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
+    """`values` as a 1-D float array, refused (before a figure is made) when not 1-D (a table is not
+    flattened), empty or not finite."""
+    array = _one_d(values, name)
     if array.size == 0:
         raise ValueError(f"{name} is empty")
     if not np.isfinite(array).all():
@@ -305,7 +311,7 @@ def _model_values(
     values = _finite(values, "means")
     if stds is None:
         return names, values, None
-    spread = np.asarray(stds, dtype=np.float64).ravel()
+    spread = _one_d(stds, "stds")
     if spread.size != values.size:
         raise ValueError(f"need one std per model; got {spread.size} for {values.size} models")
     bad = spread[np.isinf(spread) | (spread < 0)]  # NaN: no error bar

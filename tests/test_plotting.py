@@ -282,6 +282,11 @@ def test_model_comparison_keeps_error_bars_and_negative_values_in_view() -> None
             r"stds must be finite and >= 0",
         ),
         (lambda: plotting.model_dots(["a", "b"], [0.1, 0.2], [0.01, np.inf]), ValueError, r"got \[inf\]"),
+        (  # a (models, seeds) table of spreads is not one std per model
+            lambda: plotting.model_comparison(["a", "b"], [0.1, 0.2], [[0.01], [0.02]]),
+            ValueError,
+            r"stds must be 1-D, got an array of shape \(2, 1\)",
+        ),
     ],
 )
 def test_bins_shapes_and_spreads_are_checked_before_a_figure(
