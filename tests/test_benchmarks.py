@@ -941,3 +941,20 @@ def test_book_build_time_refuses_a_file_as_out_before_staging(tmp_path, monkeypa
     assert exit_.value.code == 2 and made == []
     assert "is a file, not a folder" in capsys.readouterr().err
     assert (tmp_path / "results").read_text() == "mine"
+
+
+def test_synthetic_memory_measures_each_shape_in_a_fresh_process(tmp_path, capsys):
+    from benchmarks import synthetic_memory
+    from sslrec_utils.data.synthetic import synthetic_bytes
+
+    assert synthetic_memory.main(["--shapes", "300x200x6000", "--out", str(tmp_path)]) == 0
+    row = pd.read_csv(tmp_path / "synthetic_memory.csv").iloc[0]
+    assert (row["shape"], row["rows"]) == ("300x200x6000", 6000)
+    assert (
+        0 < row["peak_mb"] < 256 and row["seconds"] > 0
+    )  # a small shape: below the size the estimate must hold
+    assert row["bytes_per_interaction"] == pytest.approx(row["peak_mb"] * 2**20 / 6000, rel=1e-3)
+    assert row["estimate_mb"] == pytest.approx(synthetic_bytes(300, 200, 6000) / 2**20, rel=1e-3)
+    with pytest.raises(SystemExit):
+        synthetic_memory.main(["--shapes", "10x10", "--out", str(tmp_path)])
+    assert "--shapes: expected 'synthetic:USERSxITEMSxINTERACTIONS'" in capsys.readouterr().err

@@ -14,10 +14,10 @@ import pandas as pd
 
 from sslrec_utils.data.core import sorted_unique
 
-# Peak memory of `synthetic_interactions` per interaction, user and item, in bytes: measured 66 to 88 bytes per
-# interaction (ML-20M's shape: 1.3 GiB), mostly int64 arrays of one draw per missing interaction (users, items,
-# keys, their concatenation and sort) and the frame; users and items each hold a few float64 and int64 arrays.
-# Rounded up: the estimate only refuses shapes that cannot fit.
+# Peak memory of `synthetic_interactions` per interaction, user and item, in bytes: mostly int64 arrays of one draw
+# per missing interaction (users, items, keys, their concatenation and sort) and the frame; users and items each
+# hold a few float64 and int64 arrays. benchmarks/synthetic_memory.py measures the peak per interaction against
+# this estimate (benchmarks/results/synthetic_memory/); rounded up: the estimate only refuses shapes that cannot fit.
 BYTES_PER_INTERACTION = 96
 BYTES_PER_USER = 48
 BYTES_PER_ITEM = 48
