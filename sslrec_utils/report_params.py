@@ -46,7 +46,9 @@ class ReportParams(Config):
     title: str = "Recommendation report"  # the report's heading
     data_dir: str | None = None  # MovieLens cache (None: $SSLREC_DATA or data/)
     runs_dir: str | None = None  # where run directories are written (None: a temporary folder)
-    temp_dir: str | None = None  # where that temporary folder goes (None: the system's; run_report: its own)
+    temp_dir: str | None = (
+        None  # where that temporary folder goes (None: the system's; run_report: ".", where it runs)
+    )
 
     def __post_init__(self) -> None:
         if not self.models:

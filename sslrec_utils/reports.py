@@ -269,7 +269,7 @@ def run_report(
         if keep_runs:  # relative to the folder the notebook runs in, which becomes `out`
             params = params.replace(runs_dir="runs")
         elif params.runs_dir is None and temp_dir is None:  # the runs' temporary folder goes if a cell fails
-            params = params.replace(temp_dir=str(tmp))
+            params = params.replace(temp_dir=".")  # the folder it runs in, as above: no staging path is shown
         files = ReportFiles(out, out / "report.ipynb", out / "report.html", out / "metrics.json")
         executed = tmp / files.notebook.name
         try:

@@ -204,14 +204,14 @@ def test_the_tie_flags_of_report_become_its_parameters(
 def test_a_report_that_fails_after_training_leaves_no_runs_behind(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, stop: BaseException
 ) -> None:
-    # the notebook makes its runs' temporary folder in TEMP_DIR, which run_report points at its staging folder:
+    # the notebook makes its runs' temporary folder in TEMP_DIR, which run_report sets to ".", the staging folder the notebook runs in:
     # a cell that fails (or Ctrl-C) after the models were trained takes the runs with it
     import papermill
 
     made = []
 
-    def fake_execute(notebook: str, executed: str, parameters: dict, **_: object) -> None:
-        runs = Path(tempfile.mkdtemp(prefix="sslrec-report-", dir=parameters["TEMP_DIR"]))
+    def fake_execute(notebook: str, executed: str, parameters: dict, cwd: str, **_: object) -> None:
+        runs = Path(tempfile.mkdtemp(prefix="sslrec-report-", dir=Path(cwd) / parameters["TEMP_DIR"]))
         (runs / "pop-seed2020").mkdir()
         (runs / "pop-seed2020" / "checkpoint.pt").write_bytes(b"weights")
         made.append(runs)
@@ -280,8 +280,8 @@ def fake_papermill(monkeypatch: pytest.MonkeyPatch, seen: list[dict]) -> None:
     import nbformat
     import papermill
 
-    def fake_execute(notebook: str, executed: str, parameters: dict, **_: object) -> None:
-        seen.append(parameters)
+    def fake_execute(notebook: str, executed: str, parameters: dict, cwd: str, **_: object) -> None:
+        seen.append({**parameters, "cwd": cwd})
         if parameters["RUNS_DIR"] is not None:
             for model in parameters["MODELS"]:
                 run = Path(parameters["RUNS_DIR"]) / f"{model}-seed{parameters['SEEDS'][0]}"
@@ -381,7 +381,10 @@ def test_metrics_record_the_temp_dir_given_not_the_staging_folder(
     seen: list[dict] = []
     fake_papermill(monkeypatch, seen)
     files = reports.run_report(reports.ReportParams(models=("pop",)), tmp_path / "report", progress=False)
-    staging = Path(seen[0]["TEMP_DIR"])  # the runs' temporary folder goes with the staging folder
+    # the runs' temporary folder goes with the staging folder, the one the notebook runs in; its path, gone
+    # once the report is written, is not among the parameters the report shows
+    assert seen[0]["TEMP_DIR"] == "."
+    staging = Path(seen[0]["cwd"])
     assert staging.parent == tmp_path and staging.name.startswith(".report.") and not staging.exists()
     assert json.loads(files.metrics.read_text())["parameters"]["TEMP_DIR"] is None
     (tmp_path / "temp").mkdir()
@@ -650,6 +653,10 @@ def test_report_on_movielens(tmp_path: Path, capsys: pytest.CaptureFixture) -> N
     html = assert_offline_html(out / "report.html")
     assert "<title>Recommendation report</title>" in html and "The leaderboard" in html
     assert "ndcg@10</th>" in html and "Star Wars (1977)" in html  # leaderboard table, titled items
+    # the parameters shown are the reader's: the runs' temporary folder was ".", not a staging path gone since
+    executed = json.loads((out / "report.ipynb").read_text())
+    (injected,) = [c for c in executed["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert 'TEMP_DIR = "."\n' in injected["source"] and ".report." not in html
 
 
 @pytest.mark.slow
