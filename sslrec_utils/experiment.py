@@ -37,7 +37,7 @@ from sslrec_utils.data import (
     preprocess,
     tie_order_text,
 )
-from sslrec_utils.data.download import expand_user
+from sslrec_utils.data.download import atomic_write, expand_user
 from sslrec_utils.data.files import FILE_FIELDS, is_file_dataset, unknown_source
 from sslrec_utils.data.movielens import DATASETS
 from sslrec_utils.data.synthetic import parse_synthetic, synthetic_interactions
@@ -53,7 +53,6 @@ from sslrec_utils.models import (
     trained_by_epochs,
 )
 from sslrec_utils.models.base import TrainData
-from sslrec_utils.outdir import atomic_write
 from sslrec_utils.splits import SPLITTERS, Split, make_split
 from sslrec_utils.train import (
     CLOSED_FORM_SETTINGS,

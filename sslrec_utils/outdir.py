@@ -12,37 +12,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import shutil
 import sys
 import tempfile
 from collections.abc import Collection, Iterator
 from pathlib import Path
-from typing import IO, Any
 
 from sslrec_utils.data.download import expand_user
 
 # files that editors and systems add to any folder; they do not make a result folder someone else's
 IGNORED = (".DS_Store", "Thumbs.db", "desktop.ini", ".ipynb_checkpoints")
-
-
-@contextlib.contextmanager
-def atomic_write(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a hidden ``.NAME.*.tmp`` file beside `path` for writing, renamed over `path` when the block ends
-    without error and removed when it fails: readers see the old file or the new one, never half of one.
-
-    The file gets the permissions the umask gives new files (``mkstemp`` would make it private to its owner).
-    """
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
-    # O_BINARY: Windows would otherwise write each newline byte as two, as mkstemp's flags avoid
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, mode) as fh:
-            yield fh
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def check_out(

@@ -28,10 +28,10 @@ from tqdm import tqdm
 
 from sslrec_utils.batching import RowTable, make_batcher
 from sslrec_utils.config import Config, ConfigError, check_count, check_seed_value, did_you_mean
+from sslrec_utils.data.download import atomic_write
 from sslrec_utils.distributed import DistContext, batches_per_rank, broadcast, mean_over_ranks, shard, wrap
 from sslrec_utils.metrics import METRICS, EvalResult, evaluate
 from sslrec_utils.models.base import Recommender, StepInfo, TrainData
-from sslrec_utils.outdir import atomic_write
 from sslrec_utils.splits import Split, pad_sequences
 
 

@@ -107,10 +107,10 @@ def test_force_replaces_only_a_folder_its_signature_marks(tmp_path: Path) -> Non
 
 def test_atomic_writes_give_the_umasks_permissions_and_leave_nothing_on_failure(tmp_path):
     """Run files were 0600 (``mkstemp``'s), unlike the rest of a run folder written outside `staged`."""
+    from sslrec_utils.data.download import atomic_write
     from sslrec_utils.experiment import write_json
     from sslrec_utils.models import build_model
     from sslrec_utils.models.base import TrainData
-    from sslrec_utils.outdir import atomic_write
     from sslrec_utils.train import save_checkpoint
 
     umask = os.umask(0o022)

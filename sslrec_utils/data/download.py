@@ -5,6 +5,7 @@ Only the standard library (`urllib`, `zipfile`, `hashlib`) and `tqdm` are used, 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -13,7 +14,9 @@ import urllib.parse
 import urllib.request
 import warnings
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import IO, Any
 
 from tqdm import tqdm
 
@@ -53,6 +56,25 @@ def as_url(url_or_path: str | os.PathLike[str]) -> str:
     return path.resolve().as_uri()
 
 
+@contextlib.contextmanager
+def atomic_write(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a hidden ``.NAME.*.tmp`` file beside `path` for writing, renamed over `path` when the block ends
+    without error and removed when it fails: readers see the old file or the new one, never half of one.
+
+    The file gets the permissions the umask gives new files (``mkstemp`` would make it private to its owner).
+    """
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    # O_BINARY: Windows would otherwise write each newline byte as two, as mkstemp's flags avoid
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, mode) as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def download(
     url: str,
     dest: str | os.PathLike[str],
@@ -85,12 +107,10 @@ def download(
     """
     url, dest = as_url(url), Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    # not mkstemp, whose file is 0600: the cache must get the usual permissions (0666 less the umask)
-    tmp_name = dest.parent / f".{dest.name}.{secrets.token_hex(8)}.part"
-    fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     md5_hash, sha256_hash = hashlib.md5(usedforsecurity=False), hashlib.sha256()
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+    # renamed to `dest` only if every check below passes; removed on any error, Ctrl-C included
+    with atomic_write(dest, "wb") as out:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
             received = 0
             with tqdm(
@@ -118,10 +138,6 @@ def download(
                 f"MD5 mismatch for {url}: got {md5_hash.hexdigest()}, expected {md5.lower()} "
                 "(corrupt download or a changed file)"
             )
-        os.replace(tmp_name, dest)
-    except BaseException:  # also on Ctrl-C: never leave a partial file behind
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
     return sha256_hash.hexdigest()
 
 
