@@ -1,6 +1,6 @@
 """Peak memory of generating a synthetic log, per interaction, against the estimate that `check_shape` refuses by.
 
-    python -m benchmarks.synthetic_memory                          # three shapes, ML-20M's (about 1 GiB) included
+    python -m benchmarks.synthetic_memory                          # three shapes, gpu_check.sh's ML-20M-sized log included
     python -m benchmarks.synthetic_memory --shapes 943x1682x100000 --out /tmp/synthetic-memory
 
 `sslrec_utils.data.synthetic.synthetic_bytes` refuses a ``synthetic:UxIxN`` shape that cannot fit in this machine's
@@ -32,7 +32,7 @@ from benchmarks.leaderboard import file_not_folder  # noqa: E402
 from sslrec_utils.data.synthetic import check_shape, parse_synthetic, synthetic_bytes  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-# MovieLens-100K's and -1M's shapes, and ML-20M's as gpu_check.sh generates it
+# MovieLens-100K's and -1M's shapes, and the ML-20M-sized log gpu_check.sh generates (users and items as issue 4 gives)
 SHAPES = ("943x1682x100000", "6040x3706x1000000", "138000x20000x10000000")
 LARGE_MB = 256  # a peak from which the estimate must hold (smaller ones are mostly fixed buffers)
 
