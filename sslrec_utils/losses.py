@@ -23,7 +23,10 @@ def _check_same_shape(loss: str, **tensors: Tensor | None) -> None:
 
 
 def _check_temperature(loss: str, temperature: float) -> None:
-    """Raise ValueError unless `temperature` is > 0: 0 gives NaN, a negative one an inverted loss."""
+    """Raise ValueError unless `temperature` is > 0: 0 gives NaN, a negative one an inverted loss; TypeError
+    unless it is a number or a tensor (a tensor's value is not read: that would wait for the GPU)."""
+    if isinstance(temperature, bool) or not isinstance(temperature, Real | Tensor):
+        raise TypeError(f"{loss}: temperature must be a number > 0, got {temperature!r}")
     if isinstance(temperature, Real) and not temperature > 0:  # `not >` also rejects NaN
         raise ValueError(f"{loss}: temperature must be > 0, got {temperature}")
 
@@ -64,7 +67,9 @@ def multinomial_nll(logits: Tensor, x: Tensor) -> Tensor:
         ValueError: if `x` does not have the shape of `logits` (no broadcasting).
     """
     _check_same_shape("multinomial_nll", logits=logits, x=x)
-    return -(F.log_softmax(logits, dim=-1) * x).sum(dim=-1).mean()
+    # an unclicked item scored -inf adds 0, not 0 * -inf = NaN
+    log_lik = torch.where(x != 0, F.log_softmax(logits, dim=-1) * x, 0.0)
+    return -log_lik.sum(dim=-1).mean()
 
 
 def gaussian_kl(mu: Tensor, logvar: Tensor) -> Tensor:
@@ -76,7 +81,11 @@ def gaussian_kl(mu: Tensor, logvar: Tensor) -> Tensor:
 
     Returns:
         Scalar: ``mean_u 0.5 * sum_j (exp(logvar) + mu^2 - 1 - logvar)``.
+
+    Raises:
+        ValueError: if `logvar` does not have the shape of `mu` (no broadcasting).
     """
+    _check_same_shape("gaussian_kl", mu=mu, logvar=logvar)
     return 0.5 * (logvar.exp() + mu.pow(2) - 1.0 - logvar).sum(dim=-1).mean()
 
 
@@ -98,7 +107,11 @@ def bce(logits: Tensor, target: Tensor, weight: Tensor | None = None) -> Tensor:
 
     Returns:
         Scalar: ``-mean_u sum_i w_ui [x_ui log s_ui + (1 - x_ui) log(1 - s_ui)]`` with ``s = sigmoid(logits)``.
+
+    Raises:
+        ValueError: if `target` or `weight` does not have the shape of `logits` (no broadcasting).
     """
+    _check_same_shape("bce", logits=logits, target=target, weight=weight)
     per_entry = F.binary_cross_entropy_with_logits(logits, target, weight=weight, reduction="none")
     return per_entry.sum(dim=-1).mean()
 
@@ -140,7 +153,11 @@ def sampled_bce(pos_scores: Tensor, neg_scores: Tensor) -> Tensor:
 
     Returns:
         Scalar: ``-mean [log sigmoid(pos) + log(1 - sigmoid(neg))]``.
+
+    Raises:
+        ValueError: if `neg_scores` does not have the shape of `pos_scores` (no broadcasting).
     """
+    _check_same_shape("sampled_bce", pos_scores=pos_scores, neg_scores=neg_scores)
     return -(F.logsigmoid(pos_scores) + F.logsigmoid(-neg_scores)).mean()
 
 
@@ -182,9 +199,22 @@ def info_nce(
         similarities s.
 
     Raises:
-        ValueError: if `temperature` is a number <= 0.
+        TypeError: if `temperature` is neither a number nor a tensor.
+        ValueError: if `temperature` is a number <= 0, `a` and `b` are not 2-D of one width, `b` has
+            another number of rows than `a` without `targets`, or `targets` or `weights` is not (B,).
     """
     _check_temperature("info_nce", temperature)
+    if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError(
+            f"info_nce: a and b must be 2-D with one width, got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
+    if targets is None and b.shape[0] != a.shape[0]:
+        raise ValueError(
+            f"info_nce: without targets, b must have a's {a.shape[0]} rows, got {tuple(b.shape)}"
+        )
+    for name, t in (("targets", targets), ("weights", weights)):
+        if t is not None and tuple(t.shape) != (a.shape[0],):
+            raise ValueError(f"info_nce: {name} must have shape ({a.shape[0]},), got {tuple(t.shape)}")
     dtype = _loss_dtype(a, b)
     with torch.autocast(a.device.type, enabled=False):
         a = F.normalize(a.to(dtype), dim=-1)
@@ -214,9 +244,14 @@ def nt_xent(a: Tensor, b: Tensor, temperature: float, cosine: bool = False) -> T
         / tau)``, with z_k' the other view of z_k's row.
 
     Raises:
-        ValueError: if `temperature` is a number <= 0.
+        TypeError: if `temperature` is neither a number nor a tensor.
+        ValueError: if `temperature` is a number <= 0, or `a` and `b` are not 2-D of one shape.
     """
     _check_temperature("nt_xent", temperature)
+    if a.dim() != 2 or a.shape != b.shape:
+        raise ValueError(
+            f"nt_xent: a and b must be 2-D (B, d) of one shape, got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
     n = a.shape[0]
     with torch.autocast(a.device.type, enabled=False):
         z = torch.cat([a, b]).to(_loss_dtype(a, b))
@@ -244,7 +279,15 @@ def item_ce(
     Returns:
         Scalar mean over counted positions (or groups); 0 when none counts (a BERT4Rec batch of short windows
         can draw no mask), still attached to `logits`' graph so that a backward pass works on every rank.
+
+    Raises:
+        ValueError: if `groups` does not have the shape of `targets` (group ids are not read: that would wait
+            for the GPU).
     """
+    if groups is not None and groups.shape != targets.shape:
+        raise ValueError(
+            f"item_ce: groups must have the shape of targets {tuple(targets.shape)}, got {tuple(groups.shape)}"
+        )
     if groups is not None:  # ids below N: N positions fall into at most N groups, so the sizes fit in N slots
         counted = targets != ignore_index
         per = F.cross_entropy(logits, targets, ignore_index=ignore_index, reduction="none")  # 0 where ignored

@@ -118,7 +118,15 @@ def rank_top(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
 
     Returns:
         ``(values, items)``: (B, k) scores and (B, k) int64 item indices.
+
+    Raises:
+        TypeError: if `scores` is not a 2-D tensor or `k` not an int.
+        ValueError: if `k` lies outside ``[1, n_items]``.
     """
+    if not isinstance(scores, torch.Tensor) or scores.ndim != 2:
+        got = f"shape {tuple(scores.shape)}" if isinstance(scores, torch.Tensor) else type(scores).__name__
+        raise TypeError(f"rank_top: scores must be a 2-D (B, n_items) tensor, got {got}")
+    check_k(k, scores.shape[1])
     scores = scores.float() + 0.0  # -0.0 + 0.0 is +0.0: the two zeros must tie
     bits = scores.view(torch.int32)
     ordered = torch.where(bits < 0, bits ^ 0x7FFFFFFF, bits).long()  # sorts as the floats do
@@ -145,7 +153,12 @@ def topk_hits(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -
             item.
     """
     if not isinstance(scores, torch.Tensor) or scores.ndim != 2 or not scores.is_floating_point():
-        raise TypeError(f"scores must be a 2-D float tensor, got {getattr(scores, 'shape', type(scores))}")
+        got = (
+            f"shape {tuple(scores.shape)} {scores.dtype}"
+            if isinstance(scores, torch.Tensor)
+            else type(scores).__name__
+        )
+        raise TypeError(f"scores must be a 2-D float tensor, got {got}")
     csr = _as_binary_csr(heldout)
     if csr.shape != tuple(scores.shape):
         raise ValueError(f"heldout has shape {csr.shape} but scores have shape {tuple(scores.shape)}")
@@ -187,12 +200,16 @@ def metrics_from_hits(
         ``{"recall@10": (n_users,) float32 tensor, ...}``, ordered by name, then k.
 
     Raises:
-        TypeError: if a cut-off is not an int.
+        TypeError: if `hits` or `n_relevant` is not a tensor, or a cut-off is not an int.
         ValueError: if `hits` is not 2-D, `n_relevant` is not (n_users,), `ks` is empty or a cut-off lies
             outside ``[1, K]``, or a name is unknown.
     """
     ks, names = _as_tuple(ks), _as_tuple(names)
     _check_names(names)
+    if not isinstance(hits, torch.Tensor) or not isinstance(n_relevant, torch.Tensor):
+        raise TypeError(
+            f"hits and n_relevant must be tensors, got {type(hits).__name__} and {type(n_relevant).__name__}"
+        )
     if hits.ndim != 2:
         raise ValueError(f"hits must be a 2-D (n_users, K) tensor, got shape {tuple(hits.shape)}")
     if tuple(n_relevant.shape) != hits.shape[:1]:
@@ -330,9 +347,18 @@ def item_coverage_at_k(topk_items: torch.Tensor, n_items: int, allowed: torch.Te
         The fraction, in ``[0, 1]``.
 
     Raises:
-        ValueError: if `allowed` does not have the shape of `topk_items`, or an index lies outside
-            ``[0, n_items)``.
+        TypeError: if `topk_items` is not an integer tensor or `n_items` not an int.
+        ValueError: if `n_items` < 1, `allowed` does not have the shape of `topk_items`, or
+            an index lies outside ``[0, n_items)``.
     """
+    if isinstance(n_items, bool) or not isinstance(n_items, int | np.integer):
+        raise TypeError(f"n_items must be an int, got {n_items!r}")
+    if n_items < 1:
+        raise ValueError(f"n_items must be >= 1, got {n_items}")
+    if not isinstance(topk_items, torch.Tensor):
+        raise TypeError(f"topk_items must be an integer tensor, got {type(topk_items).__name__}")
+    if topk_items.is_floating_point() or topk_items.is_complex() or topk_items.dtype == torch.bool:
+        raise TypeError(f"topk_items must be an integer tensor, got {topk_items.dtype}")
     if allowed is not None and allowed.shape != topk_items.shape:
         raise ValueError(
             f"allowed has shape {tuple(allowed.shape)} but topk_items has shape {tuple(topk_items.shape)}"
@@ -342,7 +368,7 @@ def item_coverage_at_k(topk_items: torch.Tensor, n_items: int, allowed: torch.Te
     if topk_items.numel() and bool(((topk_items < 0) | (topk_items >= n_items)).any()):
         low, high = int(topk_items.min()), int(topk_items.max())
         raise ValueError(f"topk_items must lie in [0, n_items={n_items}), got range [{low}, {high}]")
-    return float(_covered(topk_items, n_items, allowed).float().mean())
+    return float(_covered(topk_items.long(), int(n_items), allowed).float().mean())
 
 
 def evaluate(

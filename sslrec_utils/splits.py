@@ -16,8 +16,9 @@ from __future__ import annotations
 import inspect
 import math
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from numbers import Real
 from types import MappingProxyType
 from typing import Literal
 
@@ -168,9 +169,17 @@ class Split:
             phase: ``"valid"`` or ``"test"``.
             exclude_seen: ``None`` follows the protocol's table (module docstring); ``True`` excludes the
                 protocol's seen items (for ``loo``: the input items); ``False`` excludes nothing.
+
+        Raises:
+            ValueError: if `phase` is neither ``"valid"`` nor ``"test"``.
+            TypeError: if `exclude_seen` is not True, False or None (0 and 1 would read as None).
         """
         if phase not in ("valid", "test"):
             raise ValueError(f"phase must be 'valid' or 'test', got {phase!r}")
+        if exclude_seen is not None:
+            if not isinstance(exclude_seen, bool | np.bool_):
+                raise TypeError(f"exclude_seen must be True, False or None, got {exclude_seen!r}")
+            exclude_seen = bool(exclude_seen)
         input_parts, exclude_parts, heldout_part = PLANS[self.protocol][phase]
         if exclude_seen is True and exclude_parts is None:
             exclude_parts = input_parts
@@ -198,7 +207,8 @@ def check_seed(seed: object, name: str, required: bool) -> int | None:
 
 
 def _check_ratios(ratios: tuple[float, ...], name: str) -> None:
-    if len(ratios) != 3:
+    is_triple = isinstance(ratios, Sequence | np.ndarray) and not isinstance(ratios, str) and len(ratios) == 3
+    if not is_triple or not all(isinstance(r, Real) for r in ratios):
         raise ValueError(f"{name}: ratios must be (train, valid, test), got {ratios!r}")
     if any(not (r > 0) for r in ratios) or not math.isclose(sum(ratios), 1.0, abs_tol=1e-6):
         raise ValueError(f"{name}: ratios must be positive and sum to 1, got {ratios!r} (sum {sum(ratios)})")
@@ -337,8 +347,10 @@ def strong_split(
         seed: seed for drawing users and fold-in rows.
     """
     seed = check_seed(seed, "strong_split", required=True)
-    if not 0 < fold_in < 1:
+    if not isinstance(fold_in, Real) or not 0 < fold_in < 1:
         raise ValueError(f"strong_split: fold_in must lie in (0, 1), got {fold_in!r}")
+    if isinstance(n_heldout, np.integer | np.floating):  # a numpy number, as check_seed takes a numpy int
+        n_heldout = n_heldout.item()
     if isinstance(n_heldout, float) and n_heldout >= 1 and n_heldout.is_integer():  # 5.0: five users
         n_heldout = int(n_heldout)
     if isinstance(n_heldout, bool) or not isinstance(n_heldout, int | float) or n_heldout <= 0:
@@ -384,11 +396,13 @@ def time_split(
         seed: unused (the split is deterministic); accepted so that every protocol has the same signature.
 
     Raises:
-        ValueError: if ties in the timestamps leave a part empty.
+        ValueError: if the log is empty, or ties in the timestamps leave a part empty.
     """
     _check_ratios(ratios, "time_split")
     check_seed(seed, "time_split", required=False)
     times = inter.frame["timestamp"].to_numpy(np.int64)
+    if not len(times):
+        raise ValueError("time_split: the log has no interactions")
     ordered = np.sort(times, kind="stable")
     cuts = np.cumsum(ratio_sizes(np.array([len(times)]), ratios)[0])[:2]
     bounds = ordered[np.minimum(cuts, len(times) - 1)]
@@ -476,10 +490,21 @@ def pad_sequences(seqs: Sequences, users: np.ndarray, max_len: int, pad: int) ->
 
     Returns:
         (B, max_len) int64; row ``b``'s last column holds user ``users[b]``'s latest item.
+
+    Raises:
+        TypeError: if `users` are not integers (floats would be truncated) or `max_len` or `pad` not an int.
+        ValueError: if `max_len` < 1.
+        IndexError: if a user lies outside the sequences' users.
     """
+    for name, value in (("max_len", max_len), ("pad", pad)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise TypeError(f"{name} must be an int, got {value!r}")
     if max_len < 1:
         raise ValueError(f"max_len must be >= 1, got {max_len}")
-    users = np.asarray(users, np.int64).reshape(-1)
+    users = np.asarray(users)
+    if users.size and (users.dtype == bool or not np.issubdtype(users.dtype, np.integer)):
+        raise TypeError(f"users must be integer indices, got {users.dtype}")
+    users = users.astype(np.int64).reshape(-1)
     n_users = len(seqs.indptr) - 1
     if len(users) and (users.min() < 0 or users.max() >= n_users):
         raise IndexError(f"users must lie in [0, {n_users}), got range [{users.min()}, {users.max()}]")

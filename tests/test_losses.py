@@ -193,3 +193,73 @@ def test_contrastive_losses_reject_a_temperature_not_above_zero(loss, tau):
     a, b = torch.randn(4, 3), torch.randn(4, 3)
     with pytest.raises(ValueError, match=rf"{loss.__name__}: temperature must be > 0, got"):
         loss(a, b, tau)
+
+
+# --- fuzzing findings: shapes that broadcast or fail deep inside torch, NaN where a value is defined ---------
+
+
+def test_contrastive_losses_reject_shapes_that_would_mislead():
+    a, b = torch.randn(4, 3), torch.randn(4, 3)
+    # (B,) weights against (B, 1) broadcast to a (B, B) product: a wrong loss, not an error
+    with pytest.raises(ValueError, match=r"info_nce: weights must have shape \(4,\), got \(4, 1\)"):
+        losses.info_nce(a, b, 0.2, weights=torch.ones(4, 1))
+    with pytest.raises(ValueError, match=r"info_nce: targets must have shape \(4,\), got \(2,\)"):
+        losses.info_nce(a, b, 0.2, targets=torch.tensor([0, 1]))
+    # without targets, row i of b is row i of a's positive: another row count is a mistake
+    with pytest.raises(ValueError, match=r"info_nce: without targets, b must have a's 4 rows, got \(5, 3\)"):
+        losses.info_nce(a, torch.randn(5, 3), 0.2)
+    with pytest.raises(
+        ValueError, match=r"info_nce: a and b must be 2-D with one width, got \(4, 3\) and \(4, 5\)"
+    ):
+        losses.info_nce(a, torch.randn(4, 5), 0.2)
+    with pytest.raises(ValueError, match=r"info_nce: a and b must be 2-D .* got \(3,\) and \(3,\)"):
+        losses.info_nce(a[0], b[0], 0.2)
+    # nt_xent of two 1-D views had returned a number (log 5)
+    with pytest.raises(
+        ValueError, match=r"nt_xent: a and b must be 2-D \(B, d\) of one shape, got \(3,\) and \(3,\)"
+    ):
+        losses.nt_xent(a[0], b[0], 0.2)
+    with pytest.raises(ValueError, match=r"nt_xent: .* got \(4, 3\) and \(5, 3\)"):
+        losses.nt_xent(a, torch.randn(5, 3), 0.2)
+    # the documented forms still work: (N, d) with targets
+    assert torch.isfinite(losses.info_nce(a, torch.randn(7, 3), 0.2, targets=torch.tensor([0, 6, 2, 3])))
+
+
+@pytest.mark.parametrize("loss", [losses.info_nce, losses.nt_xent])
+@pytest.mark.parametrize("tau", ["0.2", None, True])
+def test_contrastive_losses_reject_a_temperature_that_is_not_a_number(loss, tau):
+    with pytest.raises(TypeError, match=rf"{loss.__name__}: temperature must be a number > 0, got {tau!r}"):
+        loss(torch.randn(4, 3), torch.randn(4, 3), tau)
+
+
+def test_pointwise_losses_reject_shapes_that_would_broadcast():
+    mu = torch.randn(4, 3)
+    with pytest.raises(
+        ValueError, match=r"gaussian_kl: mu, logvar must have one shape, got mu \(4, 3\), logvar \(4, 1\)"
+    ):
+        losses.gaussian_kl(mu, torch.zeros(4, 1))
+    with pytest.raises(ValueError, match=r"sampled_bce: pos_scores, neg_scores must have one shape"):
+        losses.sampled_bce(torch.tensor([1.0, 2.0]), torch.tensor([[0.0], [1.0]]))  # had broadcast to (2, 2)
+    with pytest.raises(ValueError, match=r"bce: .*weight \(3,\)"):
+        losses.bce(mu, torch.ones(4, 3), torch.ones(3))
+    with pytest.raises(ValueError, match=r"bce: .*target \(4, 1\)"):
+        losses.bce(mu, torch.ones(4, 1))
+    with pytest.raises(
+        ValueError, match=r"item_ce: groups must have the shape of targets \(4,\), got \(2,\)"
+    ):
+        losses.item_ce(mu, torch.tensor([0, 1, 2, 0]), groups=torch.tensor([0, 1]))
+
+
+def test_multinomial_nll_ignores_minus_inf_logits_of_unclicked_items():
+    # log softmax is -inf there and 0 * -inf is NaN, but such an item contributes 0 to the likelihood
+    logits = torch.tensor([[0.0, -math.inf, math.log(3.0)]], requires_grad=True)
+    x = torch.tensor([[1.0, 0.0, 1.0]])
+    loss = losses.multinomial_nll(logits, x)
+    assert math.isclose(loss.item(), -(math.log(0.25) + math.log(0.75)), rel_tol=1e-6)
+    loss.backward()
+    assert torch.isfinite(logits.grad).all()
+    # a clicked item at -inf has probability 0: the loss is infinite, not NaN
+    assert (
+        losses.multinomial_nll(torch.tensor([[0.0, -math.inf]]), torch.tensor([[1.0, 1.0]])).item()
+        == math.inf
+    )

@@ -493,3 +493,41 @@ def test_per_metric_docstrings_document_shapes_and_errors() -> None:
     assert "scores: (n_users, n_items) float tensor" in recall_at_k.__doc__
     for function in FUNCTIONS.values():
         assert "Raises:" in function.__doc__ and "ValueError" in function.__doc__, function.__name__
+
+
+def test_rank_top_checks_its_cut_off_and_shape() -> None:
+    # k=0 had returned an empty ranking, k > n_items and 1-D scores failed deep inside torch
+    with pytest.raises(ValueError, match=r"k must lie in \[1, n_items=6\], got 0"):
+        rank_top(HAND_SCORES, 0)
+    with pytest.raises(ValueError, match=r"k must lie in \[1, n_items=6\], got 7"):
+        rank_top(HAND_SCORES, 7)
+    with pytest.raises(TypeError, match="k must be an int, got True"):
+        rank_top(HAND_SCORES, True)
+    with pytest.raises(
+        TypeError, match=r"rank_top: scores must be a 2-D \(B, n_items\) tensor, got shape \(6,\)"
+    ):
+        rank_top(HAND_SCORES[0], 2)
+    assert rank_top(HAND_SCORES, 6)[1].shape == (3, 6)
+
+
+def test_type_errors_name_the_dtype() -> None:
+    with pytest.raises(TypeError, match=r"scores must be a 2-D float tensor, got shape \(3, 6\) torch.int64"):
+        topk_hits(HAND_SCORES.long(), HAND_HELDOUT, 2)
+    top = topk_hits(HAND_SCORES, HAND_HELDOUT, 2)
+    with pytest.raises(TypeError, match="hits and n_relevant must be tensors, got ndarray and Tensor"):
+        metrics_from_hits(top.hits.numpy(), top.n_relevant, 2)
+
+
+def test_item_coverage_checks_the_catalogue_size_and_the_index_type() -> None:
+    items = torch.tensor([[0, 1], [2, 0]])
+    with pytest.raises(ValueError, match=r"n_items must be >= 1, got 0"):  # had returned NaN
+        item_coverage_at_k(items[:0], 0)
+    with pytest.raises(TypeError, match=r"n_items must be an int, got 5.0"):
+        item_coverage_at_k(items, 5.0)
+    with pytest.raises(TypeError, match=r"n_items must be an int, got True"):
+        item_coverage_at_k(items, True)
+    with pytest.raises(TypeError, match=r"topk_items must be an integer tensor, got torch.float32"):
+        item_coverage_at_k(items.float(), 5)
+    with pytest.raises(TypeError, match=r"topk_items must be an integer tensor, got ndarray"):
+        item_coverage_at_k(items.numpy(), 5)
+    assert item_coverage_at_k(items.int(), np.int64(5)) == pytest.approx(0.6)

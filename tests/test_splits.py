@@ -483,6 +483,55 @@ def test_pad_sequences_matches_loop(rows, max_len: int) -> None:
     assert pad_sequences(seqs, users, max_len, inter.n_items).tolist() == expected
 
 
+def test_pad_sequences_rejects_what_it_would_truncate() -> None:
+    seqs = Sequences(np.array([0, 3, 3, 8]), np.array([1, 2, 3, 4, 5, 6, 7, 8]))
+    # float users had been truncated to rows 0 and 1, bool users read as 1 and 0, a float pad written as 2
+    with pytest.raises(TypeError, match=r"users must be integer indices, got float64"):
+        pad_sequences(seqs, np.array([0.7, 2.2]), max_len=2, pad=9)
+    with pytest.raises(TypeError, match=r"users must be integer indices, got bool"):
+        pad_sequences(seqs, np.array([True, False]), max_len=2, pad=9)
+    with pytest.raises(TypeError, match=r"pad must be an int, got 2.5"):
+        pad_sequences(seqs, np.array([0]), max_len=2, pad=2.5)
+    for max_len in (2.5, True, None):
+        with pytest.raises(TypeError, match=rf"max_len must be an int, got {max_len!r}"):
+            pad_sequences(seqs, np.array([0]), max_len=max_len, pad=9)
+    # still accepted: numpy ints, lists, an empty list
+    assert pad_sequences(seqs, [2], max_len=np.int64(1), pad=np.int64(9)).tolist() == [[8]]
+    assert pad_sequences(seqs, [], max_len=2, pad=9).shape == (0, 2)
+
+
+def test_eval_plan_refuses_an_exclude_seen_that_is_not_a_bool() -> None:
+    # 0 had meant "the protocol's default" (excluding train), not False; 1 for loo had excluded nothing
+    inter = make_inter([(u, i, 1, t) for u in range(4) for t, i in enumerate(range(u, u + 5))], ties="row")
+    split = loo_split(inter)
+    for value in (0, 1, "yes"):
+        with pytest.raises(TypeError, match=rf"exclude_seen must be True, False or None, got {value!r}"):
+            split.eval_plan("test", exclude_seen=value)
+    assert split.eval_plan("test", exclude_seen=np.bool_(True)).exclude is not None
+    assert split.eval_plan("test", exclude_seen=None).exclude is None
+
+
+def test_split_options_of_the_wrong_type_are_named() -> None:
+    inter = make_inter([(u, i, 1, t) for u in range(6) for t, i in enumerate(range(u, u + 5))], ties="row")
+    for ratios in (None, "abc", ("a", "b", "c")):
+        with pytest.raises(ValueError, match=r"holdout_split: ratios must be \(train, valid, test\)"):
+            holdout_split(inter, ratios)
+    with pytest.raises(ValueError, match=r"strong_split: fold_in must lie in \(0, 1\), got '0.5'"):
+        strong_split(inter, n_heldout=1, fold_in="0.5")
+    # a numpy int is a number of users, as a numpy seed is a seed
+    split = strong_split(inter, n_heldout=np.int64(1), seed=np.int64(3))
+    assert split.parts["valid_in"]["user"].nunique() == 1
+    assert_same(split, strong_split(inter, n_heldout=1, seed=3))
+    assert_same(strong_split(inter, n_heldout=np.float32(0.2), seed=3), split)  # 0.2 of 6 users: 1
+
+
+def test_time_split_of_an_empty_log_is_a_clear_error() -> None:
+    empty = make_inter([(0, 0, 1, 0)])
+    empty = Interactions(empty.frame.iloc[:0], empty.user_map, empty.item_map)
+    with pytest.raises(ValueError, match="time_split: the log has no interactions"):  # had been an IndexError
+        time_split(empty)
+
+
 # --- real data --------------------------------------------------------------------------------------------------
 
 
