@@ -84,7 +84,7 @@ INTERRUPTED = 130  # 128 + SIGINT
 # errors of the file system rather than of the program: one line, without a traceback
 FILE_SYSTEM_ERRORS = tuple(
     getattr(errno, name)  # EDQUOT is not defined everywhere
-    for name in ("ENOSPC", "EDQUOT", "EIO", "EROFS", "ENAMETOOLONG")
+    for name in ("ENOSPC", "EDQUOT", "EIO", "EROFS", "ENAMETOOLONG", "EACCES", "EPERM")
     if hasattr(errno, name)
 )
 OUT_OF_MEMORY = 1
@@ -820,7 +820,16 @@ def _show_warning(
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``sslrec`` with `argv` (default ``sys.argv[1:]``) and return the exit status."""
-    parser = build_parser()
+    if sys.stderr is None:  # started with 2>&-: diagnostics are dropped as by 2>/dev/null, never sent to stdout
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the process's stderr until it exits)
+    if sys.stdout is None:  # started with >&-: the output would be lost, and the exit status say all went well
+        print("sslrec: error: standard output is closed: redirect it to a file or /dev/null", file=sys.stderr)
+        return 1
+    try:
+        parser = build_parser()  # imports the models, and torch with them: a second or more
+    except KeyboardInterrupt:
+        print("sslrec: interrupted", file=sys.stderr)
+        return INTERRUPTED
     # a usage error of a distributed run (every rank has the same command line) is printed once per machine
     quiet = _quiet_rank(argv)
     try:

@@ -324,7 +324,8 @@ def settings_dict(settings: Mapping[str, Any] | Iterable[str]) -> Mapping[str, A
     """Settings as a mapping: a mapping as it is, ``key=value`` strings parsed.
 
     Raises:
-        ConfigError: a single string (it would be read a character at a time) or an item that is not a string.
+        ConfigError: a single string (it would be read a character at a time), an item that is not a string, or
+            a key given twice (the last value would win unseen).
     """
     if isinstance(settings, Mapping):
         return settings
@@ -332,7 +333,11 @@ def settings_dict(settings: Mapping[str, Any] | Iterable[str]) -> Mapping[str, A
         raise ConfigError(
             f"settings are a list of 'key=value' strings or a mapping, got the string {settings!r}"
         )
-    return dict(_split_assignment(s) for s in settings)
+    pairs = [_split_assignment(s) for s in settings]
+    keys = [key for key, _ in pairs]
+    if twice := list(dict.fromkeys(key for key in keys if keys.count(key) > 1)):
+        raise ConfigError(f"{', '.join(twice)} given twice (--set {twice[0]}=...); give each setting once")
+    return dict(pairs)
 
 
 def _split_assignment(item: str) -> tuple[str, Any]:

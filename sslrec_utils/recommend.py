@@ -287,11 +287,14 @@ def _read_weights(checkpoint: Path, run_id: str | None) -> dict[str, Tensor]:
     """The weights in `checkpoint`, checked to be this run's (`run_id`, that of its config.json) and finite.
 
     Raises:
+        PermissionError: a file this user may not read.
         ValueError: a file torch cannot read (cut short, or not a checkpoint), another run's checkpoint, or
             weights that are not all finite (training diverged).
     """
     try:
         saved = load_checkpoint(checkpoint)
+    except PermissionError:  # not the file's fault: said as such (the command line's one line)
+        raise
     except (RuntimeError, EOFError, OSError, pickle.UnpicklingError) as err:
         raise ValueError(
             f"{checkpoint} cannot be read ({_first_sentence(err)}): it was cut short, or is not a checkpoint "

@@ -256,3 +256,78 @@ def test_a_full_disk_or_a_name_too_long_is_one_line(tmp_path, capsys):
         main(["train", "--model", "pop", "--dataset", "synthetic:60x50x1200", "-q", "--out", str(out)]) == 1
     )
     assert capsys.readouterr().err.startswith("sslrec: error: File name too long: ")
+
+
+def test_a_file_the_user_may_not_read_is_one_line_that_says_so(tmp_path, capsys, monkeypatch):
+    """An unreadable checkpoint had been blamed on a cut-short file ("train again"); an unreadable config.json,
+    run folder or data folder had ended in a traceback. The tests run as root, who may read anything, so the
+    refusals are simulated where the files are read."""
+    import errno
+
+    from sslrec_utils import recommend
+
+    run_dir = tmp_path / "run"
+    assert (
+        main(["train", "--model", "pop", "--dataset", "synthetic:60x50x1200", "-q", "--out", str(run_dir)])
+        == 0
+    )
+    capsys.readouterr()
+
+    def refuse(path, *args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(recommend, "load_checkpoint", refuse)
+        assert main(["recommend", "--run", str(run_dir), "--user", "1"]) == 1
+    assert capsys.readouterr().err == f"sslrec: error: Permission denied: {run_dir / 'checkpoint.pt'}\n"
+    with monkeypatch.context() as patch:
+        patch.setattr(Path, "read_text", lambda self, *a, **k: refuse(self))
+        assert main(["evaluate", "--run", str(run_dir)]) == 1
+    assert capsys.readouterr().err == f"sslrec: error: Permission denied: {run_dir / 'config.json'}\n"
+
+
+@pytest.mark.parametrize("closed", [1, 2])
+def test_a_closed_stdout_fails_and_a_closed_stderr_never_sends_errors_to_stdout(closed, tmp_path):
+    # with fd 1 or 2 closed Python sets sys.stdout or sys.stderr to None, and print(file=None) writes to stdout:
+    # `sslrec models >&-` had exited 0 with its output lost, and `2>&-` had put error lines in the data stream
+    command = [sys.executable, "-m", "sslrec_utils.cli", "data", "info", str(tmp_path / "none.csv")]
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        done = subprocess.run(command, stdout=stdout, stderr=stderr, preexec_fn=lambda: os.close(closed))
+    if closed == 1:
+        assert done.returncode == 1
+        assert (
+            err.read_text()
+            == "sslrec: error: standard output is closed: redirect it to a file or /dev/null\n"
+        )
+    else:
+        assert done.returncode == 2 and out.read_text() == ""  # the "no such file" line went nowhere
+
+
+def test_ctrl_c_while_the_parser_imports_the_models_is_one_line(monkeypatch, capsys):
+    from sslrec_utils import cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted)
+    assert cli.main(["models"]) == cli.INTERRUPTED
+    assert capsys.readouterr().err == "sslrec: interrupted\n"
+
+
+def test_a_setting_given_twice_is_refused_not_resolved_to_the_last(tmp_path, capsys):
+    argv = [
+        "train",
+        "--model",
+        "multvae",
+        "--dataset",
+        "synthetic:60x50x1200",
+        "-q",
+        "--out",
+        str(tmp_path / "r"),
+    ]
+    assert main([*argv, "--set", "lr=0.1", "--set", "dropout=0.2", "--set", "lr=0.2"]) == 2
+    assert capsys.readouterr().err == (
+        "sslrec: error: lr given twice (--set lr=...); give each setting once\n"
+    )
+    assert not (tmp_path / "r").exists()
