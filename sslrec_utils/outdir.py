@@ -46,7 +46,7 @@ def check_out(
     here = Path.cwd().resolve()
     if out.resolve() in (here, *here.parents):
         raise ValueError(f"--out {out} is the current folder or one above it; give a folder of its own")
-    if not out.is_dir() or not any(out.iterdir()):
+    if not out.is_dir() or all(p.name in IGNORED for p in out.iterdir()):  # empty but for a .DS_Store...
         return
     if not force:
         raise ValueError(
@@ -100,10 +100,14 @@ def staged(
     permissions the umask gives (temporary files are otherwise private).
 
     Raises:
-        ValueError: `out`'s parent cannot hold the temporary folder, or the swap failed.
+        ValueError: `out` lies inside a file, `out`'s parent cannot hold the temporary folder, or the swap
+            failed.
     """
     out = expand_user(out).resolve()
     missing = [p for p in reversed(out.parents) if not p.exists()]
+    existing = next(p for p in out.parents if p.exists())  # the root at least
+    if not existing.is_dir():  # mkdir would say "File exists", of a folder it was asked to make
+        raise ValueError(f"{existing} is a file, not a folder: --out {out} cannot lie inside it")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))

@@ -76,6 +76,10 @@ def test_check_out_refusals_and_what_it_ignores(tmp_path, monkeypatch):
     for junk in (".DS_Store", ".ipynb_checkpoints", ".metrics.json.x1y2.tmp", "metrics.json"):
         (out / junk).write_text("")
     check_out(out, True, OWNED)  # editor and system files, and an interrupted atomic write, are not foreign
+    empty = tmp_path / "empty"  # a folder holding nothing but a system's files is empty: no --force needed
+    empty.mkdir()
+    (empty / ".DS_Store").write_text("")
+    check_out(empty, False, OWNED, signature=("config.json", ["model"]))
     with pytest.raises(ValueError, match="not empty; choose another --out, or pass --force"):
         check_out(out, False, OWNED)
     monkeypatch.chdir(out)
@@ -85,9 +89,13 @@ def test_check_out_refusals_and_what_it_ignores(tmp_path, monkeypatch):
         check_out(tmp_path, True, OWNED)
     with pytest.raises(ValueError, match="is a file; --out takes a folder"):
         check_out(out / "metrics.json", True, OWNED)
-    with pytest.raises(ValueError, match="--out needs a writable parent folder"):
-        with staged(out / "metrics.json" / "run", False, OWNED):
+    # the file in the way is named (mkdir had said "File exists", of the folder it was asked to make)
+    with pytest.raises(
+        ValueError, match=f"^{out / 'metrics.json'} is a file, not a folder: --out .* inside it$"
+    ):
+        with staged(out / "metrics.json" / "run" / "deeper", False, OWNED):
             pass
+    assert not (out / "metrics.json").is_dir()
 
 
 def test_force_replaces_only_a_folder_its_signature_marks(tmp_path: Path) -> None:
