@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import warnings
 from pathlib import Path
 
@@ -769,3 +770,26 @@ def test_ids_typed_as_text_are_read_as_the_file_was(tmp_path: Path) -> None:
         data.user_map.to_index(list(range(1, 10)))
     with pytest.raises(KeyError, match=r"unknown IDs \['99999999999999999999'\]"):  # past int64: no wrap
         data.user_map.to_index(["99999999999999999999"])
+
+
+def test_unreadable_files_are_named_with_what_is_wrong(tmp_path: Path) -> None:
+    # pandas' and pyarrow's own messages named no file ("Error tokenizing data. C error: ...", "Parquet magic
+    # bytes not found in footer"), and a device or a pipe was reported as missing
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("user,item\n1,2\n3,4,5\n")
+    with pytest.raises(
+        ValueError, match=r"^cannot read ragged.csv: line 3 has 3 fields, the header 2: quote"
+    ):
+        load_interactions(ragged)
+    text = tmp_path / "shop.parquet"
+    text.write_text("user,item\n1,2\n")
+    with pytest.raises(
+        ValueError, match=r"^shop.parquet is not a Parquet file \(it does not start with PAR1\)"
+    ):
+        load_interactions(text)
+    with pytest.raises(ValueError, match="^/dev/null is not a regular file"):
+        read_header("/dev/null")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.csv")
+        with pytest.raises(ValueError, match="pipe.csv is not a regular file"):
+            load_interactions(tmp_path / "pipe.csv")

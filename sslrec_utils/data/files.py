@@ -102,6 +102,8 @@ def _read(
     """
     if path.is_dir():
         raise ValueError(f"{path} is a folder, not a file: give an interaction file (.csv, .tsv or .parquet)")
+    if path.exists() and not path.is_file():
+        raise ValueError(f"{path} is not a regular file (a device or a pipe): give an interaction file")
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}{near_file(str(path))}")
     sep = parse_sep(sep)
@@ -109,6 +111,12 @@ def _read(
     if sep is None and ext in PARQUET:
         import pyarrow.parquet as pq  # the schema first: pandas cannot read a file that repeats a name
 
+        with path.open("rb") as file:
+            if file.read(4) != b"PAR1":  # pyarrow's "magic bytes not found in footer" names no file
+                raise ValueError(
+                    f"{path.name} is not a Parquet file (it does not start with PAR1): name a text file .csv or "
+                    ".tsv, or give its separator (--sep, sep=...)"
+                )
         # pandas' unnamed saved index is left out, as `_with_index_as_columns` leaves it out
         names = [n for n in _readable(pq.read_schema, path).names if not n.startswith("__index_level_")]
         _check_distinct(names, path.name)
@@ -133,6 +141,10 @@ def _read(
             frame = _readable(pd.read_csv, path, skiprows=skip, **_sep_options(sep), **options)
         except pd.errors.EmptyDataError:
             raise ValueError(f"{path.name} is empty: not even a header line") from None
+        except (
+            pd.errors.ParserError
+        ) as err:  # "Error tokenizing data. C error: Expected 2 fields in line 3..."
+            raise ValueError(f"cannot read {path.name}: {_parser_problem(err)}") from None
         except UnicodeDecodeError as err:
             raise ValueError(_not_text(path, err)) from None
         if not isinstance(frame.index, pd.RangeIndex):  # rows longer than the header: see the function
@@ -140,6 +152,20 @@ def _read(
     if frame.empty and not header_only:
         raise ValueError(f"{path.name} has no rows, only the columns {list(map(str, frame.columns))}")
     return frame
+
+
+def _parser_problem(err: pd.errors.ParserError) -> str:
+    """What pandas' parser found wrong, said for a reader: ``line 3 has 3 fields, the header 2`` (pandas:
+    "Error tokenizing data. C error: Expected 2 fields in line 3, saw 3")."""
+    text = str(err).strip().removeprefix("Error tokenizing data. ").removeprefix("C error: ")
+    fields = re.fullmatch(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    if fields is None:
+        return text
+    expected, line, saw = fields.groups()
+    return (
+        f"line {line} has {saw} fields, the header {expected}: quote the fields that hold the separator, or "
+        "mend that line"
+    )
 
 
 def _sep_options(sep: str) -> dict[str, str]:
