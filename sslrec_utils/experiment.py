@@ -131,14 +131,16 @@ def check_data_fields(fields: Any, label: Callable[[str], str] = str) -> None:
     parameters), each named in a message by ``label(name)`` (the report's ``str.upper``: ``SPLIT``).
 
     Raises:
-        ConfigError: a negative k-core threshold or tie seed; an unknown order of ties or split; column names or
-            a separator for a MovieLens or synthetic data set; for a file, a threshold without a rating column,
-            or a split by time without a time column.
+        ConfigError: a negative k-core threshold or tie seed; a rating threshold that is not finite; an unknown
+            order of ties or split; column names or a separator for a MovieLens or synthetic data set; for a
+            file, a threshold without a rating column, or a split by time without a time column.
     """
     for name in ("min_user", "min_item"):
         if getattr(fields, name) < 0:
             raise ConfigError(f"{label(name)} must be >= 0, got {getattr(fields, name)}")
     check_seed_value(fields.tie_seed, label("tie_seed"))
+    if fields.threshold is not None and not np.isfinite(fields.threshold):  # nan and inf keep nothing
+        raise ConfigError(f"{label('threshold')} must be a finite number, got {fields.threshold}")
     if fields.ties not in TIE_ORDERS:
         raise ConfigError(f"unknown {label('ties')}={fields.ties!r}; valid: {', '.join(TIE_ORDERS)}")
     if fields.split not in SPLITTERS:  # before the data is loaded, not after

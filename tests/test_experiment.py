@@ -391,6 +391,9 @@ def test_a_file_spec_needs_the_columns_its_options_use(csv_spec, tmp_path, capsy
         ):
             csv_spec.replace(time_col=None, split=split)
     assert DataSpec(dataset="ml-100k", threshold=4.0, split="time").threshold == 4.0  # MovieLens has both
+    for bad in (float("nan"), float("inf")):  # had passed, then every interaction was filtered out
+        with pytest.raises(ConfigError, match=f"^threshold must be a finite number, got {bad}$"):
+            csv_spec.replace(threshold=bad)
     # a mistyped name is not a file that lacks a time column: said first, with the closest name
     with pytest.raises(
         ConfigError, match=r"^dataset 'ml100k' is neither a data set \(ml-100k, .*'ml-100k'\?$"
