@@ -431,9 +431,13 @@ def _recommend(args: argparse.Namespace) -> int:
             else _id_list(args.similar, "--similar")
         )
     rec = TrainedRecommender.load(args.run, device=args.device)
+    full: list[object] = []  # who gets no row: their history holds every item
     if args.user is not None:
         with _quoting_hint("--user", users, rec.split.user_map.ids):
             table = rec.recommend(users, k=args.k)
+        listed = set(table["user"].tolist())
+        asked = rec.split.user_map.to_original(rec.split.user_map.to_index(users, kind="user IDs")).tolist()
+        full = [user for user in dict.fromkeys(asked) if user not in listed]
     elif args.history is not None:
         with _quoting_hint("--history", items, rec.split.item_map.ids):
             table = rec.recommend_for_history(items, k=args.k)
@@ -445,13 +449,16 @@ def _recommend(args: argparse.Namespace) -> int:
         table = rec.similar_items(item, k=args.k)
     if args.json:
         print(table.to_json(orient="records"))
-    elif table.empty:  # every item is in the user's history: nothing is left to recommend
+    elif not table.empty:
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    if full:  # among other users, whose lists are printed, or alone
+        who = "user " + ", ".join(map(str, full[:10])) + (", ..." if len(full) > 10 else "")
+        print(f"sslrec: no item left to recommend for {who}: the history holds every item", file=sys.stderr)
+    elif table.empty and args.history is not None:
         print(
             "sslrec: no item left to recommend: the history holds every item of the catalogue",
             file=sys.stderr,
         )
-    else:
-        print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     return 0
 
 
@@ -820,9 +827,13 @@ def _show_warning(
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``sslrec`` with `argv` (default ``sys.argv[1:]``) and return the exit status."""
-    if sys.stderr is None:  # started with 2>&-: diagnostics are dropped as by 2>/dev/null, never sent to stdout
+    if (
+        sys.stderr is None
+    ):  # started with 2>&-: diagnostics are dropped as by 2>/dev/null, never sent to stdout
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the process's stderr until it exits)
-    if sys.stdout is None:  # started with >&-: the output would be lost, and the exit status say all went well
+    if (
+        sys.stdout is None
+    ):  # started with >&-: the output would be lost, and the exit status say all went well
         print("sslrec: error: standard output is closed: redirect it to a file or /dev/null", file=sys.stderr)
         return 1
     try:

@@ -906,3 +906,22 @@ def test_settings_and_search_of_the_wrong_kind_are_refused():
             run_experiment(spec, "pop", settings=settings, progress=False)
     with pytest.raises(ConfigError, match="search must be True, False or None, got 'false'"):
         run_experiment(spec, "pop", search="false", progress=False)
+
+
+def test_a_user_who_has_seen_every_item_is_named_among_others(tmp_path, capsys):
+    # with several users, the one whose history holds the whole catalogue had been left out without a word
+    from sslrec_utils.cli import main
+
+    rng = np.random.default_rng(0)
+    rows = [("all", f"i{j}") for j in range(20)]
+    rows += [(f"u{u}", f"i{j}") for u in range(40) for j in rng.choice(20, size=8, replace=False)]
+    pd.DataFrame(rows, columns=["user", "item"]).to_csv(tmp_path / "full.csv", index=False)
+    run = str(tmp_path / "run")
+    assert (
+        main(["train", "--model", "ease", "--dataset", str(tmp_path / "full.csv"), "--out", run, "-q"]) == 0
+    )
+    capsys.readouterr()
+    assert main(["recommend", "--run", run, "--user", "all,u1", "-k", "2"]) == 0
+    printed = capsys.readouterr()
+    assert "u1" in printed.out and "all" not in printed.out.split("\n", 1)[1]
+    assert printed.err == "sslrec: no item left to recommend for user all: the history holds every item\n"
