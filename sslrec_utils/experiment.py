@@ -393,7 +393,8 @@ def train_on_split(
         model_cfg: the model's config; the centre of the search when searching.
         train_cfg: training settings.
         search: try every point of the model's ``search_space`` and keep the best by validation
-            ``train_cfg.metric``; None searches for closed-form models only (they fit in seconds).
+            ``train_cfg.metric``; None searches for closed-form models only (they fit in seconds). True
+            with nothing to search (no grid, or every key of it in `fixed`) warns.
         fixed: keys the user set explicitly, left out of the search.
         out_dir: where the winning model's checkpoint is written (without a search, at every new best
             epoch, so that a run that fails later keeps it).
@@ -404,6 +405,10 @@ def train_on_split(
         raise ConfigError(f"search must be True, False or None, got {search!r}")
     data = TrainData.from_split(split)
     probe = build_model(model_cfg, data, seed=train_cfg.seed)
+    space = type(model_cfg).search_space
+    if search and not set(space) - set(fixed):  # asked for, and nothing to search: said, not silently skipped
+        what = f"every key of its grid ({', '.join(space)}) is set" if space else "it has no grid"
+        warnings.warn(f"nothing to search for {type(probe).__name__}: {what}", stacklevel=2)
     if search is None:
         search = probe.closed_form
     grid = search_grid(model_cfg, fixed) if search else [model_cfg]

@@ -4,6 +4,7 @@ import os
 import re
 import shutil
 import signal
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -925,3 +926,20 @@ def test_a_user_who_has_seen_every_item_is_named_among_others(tmp_path, capsys):
     printed = capsys.readouterr()
     assert "u1" in printed.out and "all" not in printed.out.split("\n", 1)[1]
     assert printed.err == "sslrec: no item left to recommend for user all: the history holds every item\n"
+
+
+def test_a_search_asked_for_with_nothing_to_search_says_so():
+    # `--search` had been ignored without a word for a model without a grid, or with every grid key set
+    from sslrec_utils.experiment import resolve_configs, train_on_split
+
+    split, _ = load_split(DataSpec(dataset="synthetic:60x50x1200"))
+    for model, settings, what in (
+        ("pop", {}, "Pop: it has no grid"),
+        ("ease", {"reg": 100.0}, "EASE: every key of its grid (reg) is set"),
+    ):
+        model_cfg, train_cfg = resolve_configs(model, settings)
+        with pytest.warns(UserWarning, match=f"^nothing to search for {re.escape(what)}$"):
+            train_on_split(split, model_cfg, train_cfg, search=True, fixed=settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the default (closed-form models search their grid) says nothing
+        train_on_split(split, *resolve_configs("pop"))
