@@ -473,6 +473,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     config = read_run_config(expand_user(args.run))
     if ks is None:  # the run's own cut-offs
         ks = tuple(config["train_config"].get("ks", (10, 20)))
+    elif max(ks) > rec.split.n_items:
+        raise ValueError(f"--ks {args.ks}: a cut-off cannot exceed the run's {rec.split.n_items} items")
     exclude = {"protocol": None, "yes": True, "no": False}[args.exclude_seen]
     result = evaluate_model(
         rec.model, rec.split, args.phase, ks=ks, exclude_seen=exclude, progress=not args.quiet

@@ -514,6 +514,13 @@ def test_sslrec_evaluate_rescores_a_run_with_and_without_seen_items(csv_spec, tm
     assert "--ks takes positive integers" in err and "written by sslrec train" in err
     assert main(["evaluate", "--run", str(tmp_path), "--ks", "\u00b2"]) == 2  # a digit to str, not to int
     assert capsys.readouterr().err.startswith("sslrec: error: --ks takes positive integers")
+    assert (
+        main(["evaluate", "--run", str(tmp_path), "--ks", "10,100000"]) == 2
+    )  # named as the flag it came by
+    assert re.match(
+        r"sslrec: error: --ks 10,100000: a cut-off cannot exceed the run's \d+ items\n$",
+        capsys.readouterr().err,
+    )
 
 
 def test_sslrec_train_writes_all_or_nothing_and_never_clobbers(csv_spec, tmp_path, capsys):
