@@ -452,3 +452,17 @@ def test_a_download_nothing_could_check_says_so(tmp_path: Path) -> None:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def test_an_md5_without_a_url_says_that_recboles_copy_was_skipped(tmp_path: Path) -> None:
+    # the error had advised installing RecBole, installed or not, whose copy the MD5 had made it skip
+    with pytest.raises(DataUnavailableError) as err:
+        load_movielens(
+            "ml-100k", tmp_path / "data", md5="0" * 32, progress=False, sources=("cache", "recbole")
+        )
+    assert "recbole (skipped: it ships no zip whose MD5 could be checked)" in str(err.value)
+    assert "pip install recbole" not in str(err.value)
+    for bad in ("abc", "0" * 31 + "g"):
+        with pytest.raises(ValueError, match=f"^an MD5 is 32 hexadecimal digits, got '{bad}'$"):
+            load_movielens("ml-100k", tmp_path / "data", md5=bad, progress=False)
+    assert not (tmp_path / "data").exists()

@@ -10,6 +10,7 @@ import http.client
 import importlib.util
 import json
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -213,8 +214,11 @@ def _check_cache_md5(folder: Path, md5: str) -> None:
     )
 
 
-def _unavailable(name: str, folder: Path, url: str, tried: list[str], explicit: bool) -> DataUnavailableError:
-    """The error naming what was tried and what to do; with an `explicit` URL, advice about that one."""
+def _unavailable(
+    name: str, folder: Path, url: str, tried: list[str], explicit: bool, checked: bool = False
+) -> DataUnavailableError:
+    """The error naming what was tried and what to do; with an `explicit` URL, advice about that one; with an
+    MD5 to check (`checked`), no advice to install RecBole, whose copy it skips."""
     if explicit:  # the user already chose the source: say what can be wrong with it
         fixes = [
             f"check that {url} is the {name} zip of GroupLens; a copy with another checksum needs its MD5 "
@@ -227,7 +231,7 @@ def _unavailable(name: str, folder: Path, url: str, tried: list[str], explicit: 
     fixes.append(f"set SSLREC_DATA (or data_dir=) to a folder holding a {name}/ cache (now {folder.parent})")
     if not url.startswith("file:"):
         fixes.append("check the network connection or proxy (HTTPS_PROXY)")
-    if name == "ml-100k" and not explicit:
+    if name == "ml-100k" and not explicit and not checked:
         fixes.insert(
             0, "run `pip install recbole==1.2.1 --no-deps` (it ships ml-100k; only its data files are used)"
         )
@@ -268,7 +272,7 @@ def load_movielens(
         The `MovieLens` tables, with ``source`` saying where they came from.
 
     Raises:
-        ValueError: for an unknown `name` or source.
+        ValueError: for an unknown `name` or source, or an `md5` that is not 32 hexadecimal digits.
         FileNotFoundError: if `url` is a local path that does not exist, or `data_dir` (``$SSLREC_DATA``)
             is missing and so is its parent.
         ChecksumError: if `md5` is given without `url` and the cache records another MD5 (or none); the cache
@@ -282,15 +286,19 @@ def load_movielens(
         )
     if unknown := [s for s in sources if s not in SOURCES]:
         raise ValueError(f"unknown source(s) {unknown}; valid: {', '.join(SOURCES)}")
+    if md5 is not None and not (isinstance(md5, str) and re.fullmatch("[0-9a-fA-F]{32}", md5)):
+        raise ValueError(f"an MD5 is 32 hexadecimal digits, got {md5!r}")
     folder = data_folder(data_dir) / name
-    explicit = url is not None
-    if explicit or md5 is not None:  # RecBole's copy came neither from `url` nor from a zip `md5` can check
+    explicit, checked = url is not None, md5 is not None
+    tried: list[str] = []
+    if (explicit or checked) and "recbole" in sources:  # its copy came neither from `url` nor from a zip
         sources = [s for s in sources if s != "recbole"]
+        if not explicit:  # said, or the advice to install RecBole would read as if it had been tried
+            tried.append("recbole (skipped: it ships no zip whose MD5 could be checked)")
     if md5 is not None and not explicit and "cache" in sources:
         _check_cache_md5(folder, md5.lower())
     url = as_url(url) if url is not None else GROUPLENS_URL.format(name=name)
     md5 = (md5 or DATASETS[name].md5).lower()
-    tried: list[str] = []
     broken_cache = False
     for source in sources:
         try:
@@ -327,4 +335,4 @@ def load_movielens(
                 raise CacheWriteError(f"{reason} (data_dir=, --data-dir or SSLREC_DATA)") from None
             warnings.warn(f"{reason}; the next load will be slow", stacklevel=2)
         return MovieLens(name, *frames, source=source, path=folder)
-    raise _unavailable(name, folder, url, tried, explicit)
+    raise _unavailable(name, folder, url, tried, explicit, checked)
