@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 import torch
@@ -43,16 +41,21 @@ def test_state_mb_counts_memory_held_not_dense_sizes_or_views() -> None:
     assert state_mb(csr) == pytest.approx(((n + 1) * 8 + n * 8 + n * 4) / MB)  # row pointers, columns, values
 
 
-def test_measure_returns_the_value_and_the_fastest_run() -> None:
+def test_measure_returns_the_value_and_the_fastest_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a clock the work advances: real sleeps had made the assertion a wall-clock limit on a shared machine
+    from sslrec_utils import profiling
+
+    clock = [0.0]
+    monkeypatch.setattr(profiling.time, "perf_counter", lambda: clock[0])
     delays = iter([0.05, 0.01, 0.03])
 
     def work() -> str:
-        time.sleep(next(delays))
+        clock[0] += next(delays)
         return "done"
 
     run = measure(work, repeat=3)
     assert run.value == "done"
-    assert 0.01 <= run.seconds < 0.03
+    assert run.seconds == pytest.approx(0.01)
 
 
 @pytest.mark.skipif(rss_bytes() is None, reason="resident set size needs /proc (Linux)")
