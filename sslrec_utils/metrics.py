@@ -34,6 +34,10 @@ METRICS = ("recall", "ndcg", "hit", "mrr", "precision", "map")
 _T = TypeVar("_T")
 
 
+class NaNScoresError(ValueError):
+    """Scores with NaN, which rank nowhere: a model whose weights diverged (`fit` says at which epoch)."""
+
+
 class TopKHits(NamedTuple):
     """The shared core of all metrics for one batch of users.
 
@@ -170,7 +174,7 @@ def topk_hits(scores: torch.Tensor, heldout: sp.spmatrix | sp.sparray, k: int) -
             f"{np.flatnonzero(n_relevant == 0)[:5].tolist()}...); drop them before evaluating"
         )
     if torch.isnan(scores).any():
-        raise ValueError(f"scores contain NaN in {int(torch.isnan(scores).any(dim=1).sum())} rows")
+        raise NaNScoresError(f"scores contain NaN in {int(torch.isnan(scores).any(dim=1).sum())} rows")
     top_scores, items = rank_top(scores, k)  # (B, k)
     relevant = torch.zeros(scores.shape, dtype=torch.bool, device=scores.device)  # (B, n_items)
     relevant[_row_coords(csr, scores.device)] = True

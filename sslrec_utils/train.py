@@ -30,7 +30,7 @@ from sslrec_utils.batching import RowTable, make_batcher
 from sslrec_utils.config import Config, ConfigError, check_count, check_seed_value, did_you_mean
 from sslrec_utils.data.download import atomic_write
 from sslrec_utils.distributed import DistContext, batches_per_rank, broadcast, mean_over_ranks, shard, wrap
-from sslrec_utils.metrics import METRICS, EvalResult, evaluate
+from sslrec_utils.metrics import METRICS, EvalResult, NaNScoresError, check_k, evaluate
 from sslrec_utils.models.base import Recommender, StepInfo, TrainData
 from sslrec_utils.splits import Split, pad_sequences
 
@@ -291,6 +291,11 @@ def fit(
         return FitResult(pd.DataFrame([row] if main else []), 0, valid, elapsed, elapsed)
 
     batcher, n_batches = make_batcher(model.batcher, data, cfg.batch_size, device, **model.batcher_options())
+    if not n_batches:  # else the lr schedule divides by 0 steps, before any message could say why
+        raise ValueError(
+            f"{type(model).__name__} has nothing to train on: its {model.batcher!r} batcher finds no example in "
+            "this split's training part (a user with an interaction; for a sequence model, with at least 2)"
+        )
     n_batches = batches_per_rank(n_batches, dist)
     # step_loss(batch, info) == model.training_loss(batch, info), DDP-synchronised in a distributed run
     step_loss = wrap(model, dist)
@@ -343,7 +348,13 @@ def fit(
                 if broadcast(None, dist):
                     break
                 continue
-            valid = evaluator()
+            try:
+                valid = evaluator()
+            except NaNScoresError as err:  # weights diverged while the epoch's mean loss stayed finite
+                raise FloatingPointError(
+                    f"the model's scores became NaN at epoch {epoch} ({err}; training loss {train_loss:.4g}): "
+                    "lower the lr, or a setting that scales the loss (a weight, a temperature)"
+                ) from None
             watched: dict[str, float] = {}
             if monitor is not None:
                 paused = time.perf_counter()
@@ -364,8 +375,11 @@ def fit(
             )
             bar.set_postfix(loss=f"{train_loss:.4f}", **{cfg.metric: f"{valid[cfg.metric]:.4f}"})
             if valid[cfg.metric] > best_score:
-                best_score, best_epoch, best_valid, bad_evals = valid[cfg.metric], epoch, valid, 0
-                best_state = copy.deepcopy(model.state_dict())
+                # the weights first: a Ctrl-C while copying them keeps the previous best whole, never this
+                # epoch's number and metrics with the previous epoch's weights
+                state = copy.deepcopy(model.state_dict())
+                best_score, best_epoch, best_valid, best_state = valid[cfg.metric], epoch, valid, state
+                bad_evals = 0
                 seconds_to_best = time.perf_counter() - start
                 if out_dir is not None:
                     save_checkpoint(Path(out_dir) / "checkpoint.pt", model, run_id=run_id)  # rank 0 only
@@ -404,6 +418,19 @@ class _Validator:
     def __init__(self, model: Recommender, split: Split, cfg: TrainConfig, device: torch.device) -> None:
         self.model, self.cfg = model, cfg
         self.score_fn, self.plan = make_score_fn(model, split, "valid", device)
+        # checked here, before training, rather than by the first validation, after a whole epoch (or fit)
+        for k in cfg.ks:
+            try:
+                check_k(k, split.n_items)
+            except ValueError as err:
+                raise ConfigError(
+                    f"ks={list(cfg.ks)} but the data has {split.n_items} items: {err}"
+                ) from None
+        if not len(self.plan.users):
+            raise ValueError(
+                "no validation user has both input and held-out interactions in this split, so no epoch can be "
+                "selected: split the data with make_split, which checks this, or into more users"
+            )
 
     @torch.no_grad()
     def __call__(self) -> dict[str, float]:

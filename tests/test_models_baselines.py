@@ -339,3 +339,22 @@ def test_a_large_user_weight_still_averages_one_per_interaction():
 def test_itemnext_smoothing_beyond_float32_is_refused():
     with pytest.raises(ConfigError, match=r"smoothing must lie in \[0, 1e30\], got 1e\+300"):
         model_config("itemnext", {"smoothing": 1e300})
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "value", "message"),
+    [
+        # AE had trained a model of biases alone, SASRec failed deep in attention, LightGCN's NaN passed `reg < 0`
+        ("ae", "hidden_dim", 0, "hidden_dim must be positive integers"),
+        ("lightgcn", "embedding_dim", 0, "embedding_dim must be positive integers"),
+        ("sasrec", "hidden_dim", 0, "hidden_dim must be positive integers"),
+        ("multvae", "hidden_dims", (), "hidden_dims must be positive integers"),
+        ("lightgcn", "reg", float("nan"), "reg must be a finite number"),
+        ("multvae", "anneal_cap", float("inf"), "anneal_cap must be a finite number"),
+    ],
+)
+def test_a_config_built_directly_is_checked_as_one_from_overrides(name, field, value, message):
+    with pytest.raises(ConfigError, match=f"^{message}"):
+        model_config(name, {field: value})
+    with pytest.raises(ConfigError, match=f"^{message}"):
+        MODELS[name](**{field: value})

@@ -458,3 +458,17 @@ def test_a_max_len_far_beyond_every_history_is_said(split, name, recwarn):
         build_model(name, data, sizes, seed=0)
     build_model(name, data, {**TINY, "max_len": 2 * (longest + 1)}, seed=0)  # at most twice: no warning
     assert not recwarn.list
+
+
+def test_itemnext_fits_training_data_without_a_transition():
+    # no interaction at all (it had failed with an IndexError), and users without items before and after others
+    empty = TrainData.from_matrix(sp.csr_matrix((2, 3), dtype=np.float32))
+    model = build_model("itemnext", empty)
+    model.fit(empty)
+    assert model.score({"seqs": torch.tensor([[0], [3]])}).abs().sum() == 0
+    seqs = Sequences(np.array([0, 0, 2, 2]), np.array([1, 2]))
+    assert transition_counts(seqs.indptr, seqs.items, 3).toarray().tolist() == [
+        [0, 0, 0],
+        [0, 0, 1],
+        [0, 0, 0],
+    ]

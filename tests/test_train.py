@@ -1,14 +1,19 @@
+import copy
+import types
 from typing import ClassVar
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch import nn
 
+from sslrec_utils import train as train_module
 from sslrec_utils.config import ConfigError
+from sslrec_utils.data import preprocess
 from sslrec_utils.models import build_model
 from sslrec_utils.models.base import Recommender, TrainData
-from sslrec_utils.splits import holdout_split
+from sslrec_utils.splits import holdout_split, loo_split
 from sslrec_utils.train import (
     CLOSED_FORM_SETTINGS,
     TrainConfig,
@@ -254,6 +259,15 @@ def test_nan_loss_is_reported(split):
     with pytest.raises(FloatingPointError, match="epoch 1"):
         fit(Diverging(split.n_items), split, QUIET.replace(epochs=2))
 
+    class NaNScores(Constant):  # a finite loss, diverged weights: Mult-VAE at lr=1e30
+        def score(self, batch):
+            return super().score(batch) * float("nan")
+
+    with pytest.raises(
+        FloatingPointError, match=r"^the model's scores became NaN at epoch 1 \(scores contain"
+    ):
+        fit(NaNScores(split.n_items), split, QUIET.replace(epochs=2))
+
 
 def test_evaluation_leaves_the_model_in_its_mode_even_when_it_is_refused(split):
     model = build_model("ae", TrainData.from_split(split), seed=0)
@@ -315,3 +329,59 @@ def test_training_refuses_epochs_beyond_64_bits() -> None:
     with pytest.raises(ConfigError, match=r"^batch_size must be < 2\*\*63"):
         TrainConfig().replace(batch_size=2**63)
     assert TrainConfig(epochs=2**63 - 1).epochs == 2**63 - 1
+
+
+def test_a_split_with_nothing_to_train_on_is_named():
+    # every user keeps one training item under leave-one-out: no next-item window. The lr schedule had divided
+    # by the 0 planned steps (ZeroDivisionError inside torch's LambdaLR)
+    frame = pd.DataFrame(
+        [(u, (3 * u + t) % 7 + 1, 4.0, t) for u in range(1, 9) for t in range(3)],
+        columns=["user", "item", "rating", "timestamp"],
+    )
+    tiny = loo_split(preprocess(frame))
+    model = build_model("sasrec", TrainData.from_split(tiny), {"max_len": 4, "hidden_dim": 8})
+    cfg = QUIET.replace(epochs=2, ks=(3,), metric="ndcg@3")
+    with pytest.raises(
+        ValueError, match=r"^SASRec has nothing to train on: its 'next_item' batcher finds no"
+    ):
+        fit(model, tiny, cfg)
+
+
+def test_ctrl_c_while_a_new_best_is_copied_keeps_the_previous_best_whole(split, monkeypatch):
+    data = TrainData.from_split(split)
+    cfg = QUIET.replace(epochs=4, batch_size=16, lr=1e-2)
+    copies = [0]
+
+    def deepcopy(state):  # Ctrl-C pressed while epoch 3's new best weights are copied
+        copies[0] += 1
+        if copies[0] == 3:
+            raise KeyboardInterrupt
+        return copy.deepcopy(state)
+
+    model = build_model("ae", data, seed=5)
+    monkeypatch.setattr(train_module, "copy", types.SimpleNamespace(deepcopy=deepcopy))
+    result = fit(model, split, cfg)
+    assert result.interrupted and list(result.history["epoch"]) == [1, 2, 3]
+    assert result.history["ndcg@10"].is_monotonic_increasing  # each epoch was a new best
+    # epoch 2's number, metrics and weights together (epoch 3's number and metrics had come with epoch 2's weights)
+    assert result.best_epoch == 2
+    valid = evaluate_model(model, split, "valid", ks=cfg.ks).summary
+    assert result.best_valid["ndcg@10"] == pytest.approx(valid["ndcg@10"])
+
+
+def test_fit_checks_the_cut_offs_and_validation_users_before_training(split):
+    class Untrainable(Constant):
+        def training_loss(self, batch, info):
+            raise AssertionError("trained before the evaluation settings were checked")
+
+    cfg = QUIET.replace(epochs=2, ks=(10, 100), metric="ndcg@10")  # 60 items
+    with pytest.raises(ConfigError, match=r"^ks=\[10, 100\] but the data has 60 items: k must lie in"):
+        fit(Untrainable(split.n_items), split, cfg)
+    frame = pd.DataFrame(  # 2 interactions a user: holdout leaves none for validation
+        [(u, (3 * u + t) % 7 + 1, 4.0, t) for u in range(1, 9) for t in range(2)],
+        columns=["user", "item", "rating", "timestamp"],
+    )
+    no_valid = holdout_split(preprocess(frame), seed=1)
+    assert not len(no_valid.eval_plan("valid").users)
+    with pytest.raises(ValueError, match=r"^no validation user has both input and held-out interactions"):
+        fit(Untrainable(no_valid.n_items), no_valid, QUIET.replace(ks=(1,), metric="ndcg@1"))

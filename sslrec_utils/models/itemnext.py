@@ -43,7 +43,8 @@ class ItemNextConfig(ModelConfig):
 def transition_counts(indptr: np.ndarray, items: np.ndarray, n_items: int) -> sp.csr_matrix:
     """(n_items, n_items) CSR: entry (i, j) counts consecutive pairs i -> j within the sequences."""
     same_user = np.ones(len(items), bool)
-    same_user[indptr[1:-1] - 1] = False  # no pair from one user's last item to the next user's first
+    ends = indptr[1:-1]  # no pair from one user's last item to the next user's first
+    same_user[ends[ends > 0] - 1] = False  # (an end at 0, after users without items, ends no item)
     src, dst = items[:-1][same_user[:-1]], items[1:][same_user[:-1]]
     return sp.csr_matrix((np.ones(len(src), np.float32), (src, dst)), shape=(n_items, n_items))
 
