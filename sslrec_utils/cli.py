@@ -829,13 +829,11 @@ def _show_warning(
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``sslrec`` with `argv` (default ``sys.argv[1:]``) and return the exit status."""
-    if (
-        sys.stderr is None
-    ):  # started with 2>&-: diagnostics are dropped as by 2>/dev/null, never sent to stdout
+    # started with 2>&- (fd 2 closed): diagnostics are dropped as by 2>/dev/null, never sent to stdout
+    if sys.stderr is None:
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the process's stderr until it exits)
-    if (
-        sys.stdout is None
-    ):  # started with >&-: the output would be lost, and the exit status say all went well
+    # started with >&-: the output would be lost, and the exit status would say all went well
+    if sys.stdout is None:
         print("sslrec: error: standard output is closed: redirect it to a file or /dev/null", file=sys.stderr)
         return 1
     try:
