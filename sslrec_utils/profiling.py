@@ -4,6 +4,7 @@
     run.seconds, run.peak_mb        # wall time, and memory allocated on top of what was in use before
     state_mb(model, optimizer)      # MB held by the tensors of modules, optimisers, tensors or dicts of them
     scaling_exponent(sizes, costs)  # b in cost ~ size**b, fitted on log-log axes
+    physical_memory()               # bytes of RAM this machine has, which refusals before large work compare with
 
 Peak memory is the CUDA allocator's peak on a CUDA device (exact) and, on the CPU, the process's resident set
 sampled every millisecond while the work runs (Linux only; None elsewhere). The CPU figure counts what the
@@ -51,6 +52,15 @@ def rss_bytes() -> int | None:
     except (OSError, IndexError, ValueError):
         return None
     return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def physical_memory() -> int | None:
+    """This machine's physical memory in bytes, or None where the system does not say (Windows)."""
+    try:
+        size = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+    return size if size > 0 else None
 
 
 class _RssPeak:

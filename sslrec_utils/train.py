@@ -32,6 +32,7 @@ from sslrec_utils.data.download import atomic_write
 from sslrec_utils.distributed import DistContext, batches_per_rank, broadcast, mean_over_ranks, shard, wrap
 from sslrec_utils.metrics import METRICS, EvalResult, NaNScoresError, check_k, evaluate
 from sslrec_utils.models.base import Recommender, StepInfo, TrainData
+from sslrec_utils.profiling import physical_memory
 from sslrec_utils.splits import Split, pad_sequences
 
 
@@ -238,6 +239,28 @@ def evaluate_model(
         model.train(was_training)
 
 
+def check_memory(model: Recommender, cfg: TrainConfig, device: torch.device) -> None:
+    """Raise a `ConfigError` if one batch of `model` (`Recommender.batch_bytes`) needs more memory than this machine
+    has. On the CPU the kernel's out-of-memory killer would end the process without a message and leave its
+    output folder half written; CUDA fails the allocation with an error the command line explains instead, so
+    only CPU training is checked."""
+    if model.closed_form:  # no batches; and it reads only the settings CLOSED_FORM_SETTINGS lists
+        return
+    memory = physical_memory() if device.type == "cpu" else None
+    train, score = model.batch_bytes(cfg.batch_size, 0), model.batch_bytes(0, cfg.eval_batch_size)
+    if memory is not None and max(train, score) > memory:
+        what = (
+            f"one training step of batch_size={cfg.batch_size}"
+            if train >= score
+            else f"one validation batch of eval_batch_size={cfg.eval_batch_size}"
+        )
+        raise ConfigError(
+            f"{type(model).__name__} needs about {max(train, score) / 2**30:,.1f} GiB of memory for {what}, more "
+            f"than this machine's {memory / 2**30:,.1f} GiB: lower max_len (attention grows with its square) or "
+            f"{what.split('=')[0].split()[-1]}"
+        )
+
+
 def fit(
     model: Recommender,
     split: Split,
@@ -270,8 +293,9 @@ def fit(
         or in a distributed run, it propagates.
     """
     model.check_fits(split.n_users, split.n_items)
-    set_seed(cfg.seed + (dist.rank if dist is not None else 0))  # dropout and noise differ between ranks
     device = dist.device if dist is not None else resolve_device(cfg.device)
+    check_memory(model, cfg, device)
+    set_seed(cfg.seed + (dist.rank if dist is not None else 0))  # dropout and noise differ between ranks
     main = dist is None or dist.is_main
     model.to(device)
     data = TrainData.from_split(split)

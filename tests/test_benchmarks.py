@@ -958,3 +958,25 @@ def test_synthetic_memory_measures_each_shape_in_a_fresh_process(tmp_path, capsy
     with pytest.raises(SystemExit):
         synthetic_memory.main(["--shapes", "10x10", "--out", str(tmp_path)])
     assert "--shapes: expected 'synthetic:USERSxITEMSxINTERACTIONS'" in capsys.readouterr().err
+
+
+def test_attention_memory_measures_each_point_in_a_fresh_process(tmp_path, capsys, monkeypatch):
+    from benchmarks import attention_memory
+
+    points = ((True, True, 2, 1, 0.2), (False, False, 1, 1, 0.0))  # a training step, then a scoring pass
+    monkeypatch.setattr(attention_memory, "POINTS", points)
+    assert attention_memory.main(["--windows", "4", "--max-len", "64", "--out", str(tmp_path)]) == 0
+    table = pd.read_csv(tmp_path / "attention_memory.csv")
+    assert table["pass"].tolist() == ["train", "score"]
+    assert table["attention"].tolist() == ["causal", "bidirectional"]
+    assert (
+        (table["peak_mb"] < 256) & (table["seconds"] > 0)
+    ).all()  # small: below where the estimate must hold
+    square_mb = 4 * 64**2 / 2**20
+    assert table["bytes_per_window_position2"].tolist() == pytest.approx(
+        (table["peak_mb"] / square_mb).tolist(), rel=1e-3
+    )
+    assert table["estimate_mb"].tolist() == pytest.approx([square_mb * (9 + 2 * 20), square_mb * 9], rel=1e-3)
+    with pytest.raises(SystemExit):
+        attention_memory.main(["--max-len", "1", "--out", str(tmp_path)])
+    assert "need --windows >= 1 and --max-len >= 2, got 32 and 1" in capsys.readouterr().err

@@ -331,3 +331,15 @@ def test_a_setting_given_twice_is_refused_not_resolved_to_the_last(tmp_path, cap
         "sslrec: error: lr given twice (--set lr=...); give each setting once\n"
     )
     assert not (tmp_path / "r").exists()
+
+
+def test_a_max_len_whose_attention_cannot_fit_is_refused_before_training(tmp_path, capsys):
+    """`--set max_len=100000` had been warned of, then killed by the kernel's out-of-memory killer without a
+    message, leaving a hidden temporary folder beside --out."""
+    out = tmp_path / "run"
+    argv = ["train", "--model", "sasrec", "--dataset", "synthetic:60x50x1200", "--split", "loo", "-q"]
+    assert main([*argv, "--set", "max_len=100000", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "sslrec: error: SASRec needs about 85,830.7 GiB of memory for one validation batch of " in err
+    assert err.rstrip().endswith("lower max_len (attention grows with its square) or eval_batch_size")
+    assert not list(tmp_path.iterdir())  # neither the run folder nor a temporary one

@@ -472,3 +472,55 @@ def test_itemnext_fits_training_data_without_a_transition():
         [0, 0, 1],
         [0, 0, 0],
     ]
+
+
+def test_a_batch_estimate_grows_with_the_square_of_max_len_and_counts_what_each_model_keeps(split):
+    """`batch_bytes` is what `train.check_memory` refuses a CPU run by (benchmarks/attention_memory.py measures
+    it): windows x max_len² per pass, more per layer and head in training, three passes for CL4SRec's views."""
+    data = TrainData.from_split(split)
+    short, long = ({**TINY, "max_len": n} for n in (8, 16))
+    sasrec = build_model("sasrec", data, short, seed=0)
+    assert build_model("sasrec", data, long, seed=0).batch_bytes(10, 0) == 4 * sasrec.batch_bytes(10, 0)
+    assert sasrec.batch_bytes(20, 0) == 2 * sasrec.batch_bytes(10, 0) > 0
+    deeper = build_model("sasrec", data, {**short, "n_layers": 3}, seed=0)
+    assert deeper.batch_bytes(10, 0) > sasrec.batch_bytes(10, 0)  # each layer keeps its attention weights
+    assert deeper.batch_bytes(0, 10) == sasrec.batch_bytes(0, 10) > 0  # scoring frees them layer by layer
+    assert sasrec.batch_bytes(10, 10) == max(sasrec.batch_bytes(10, 0), sasrec.batch_bytes(0, 10))
+    cl4srec = build_model("cl4srec", data, short, seed=0)
+    assert cl4srec.batch_bytes(10, 0) == 3 * sasrec.batch_bytes(10, 0)  # the window and its two views
+    no_cl = build_model("cl4srec", data, {**short, "cl_weight": 0.0}, seed=0)
+    assert no_cl.batch_bytes(10, 0) == sasrec.batch_bytes(10, 0)
+    no_dropout = build_model("sasrec", data, {**short, "attn_dropout": 0.0}, seed=0)
+    assert no_dropout.batch_bytes(10, 0) < sasrec.batch_bytes(10, 0)  # no dropped copy of the weights
+    assert build_model("bert4rec", data, short, seed=0).batch_bytes(10, 0) == no_dropout.batch_bytes(10, 0)
+    assert build_model("itemnext", data).batch_bytes(10**6, 10**6) == 0  # no term beyond the data's size
+
+
+def test_fit_refuses_a_batch_beyond_this_machines_memory_before_training(split, tmp_path, monkeypatch):
+    """A max_len far beyond the histories had been warned of, then the kernel's out-of-memory killer ended the
+    process without a message and left its output folder half written."""
+    from sslrec_utils import train
+
+    model = build_model("sasrec", TrainData.from_split(split), TINY, seed=0)
+    cfg = TrainConfig(epochs=1, batch_size=32, eval_batch_size=64, device="cpu", progress=False)
+    need = model.batch_bytes(cfg.batch_size, 0)
+    assert need > model.batch_bytes(0, cfg.eval_batch_size)  # the training step binds at these sizes
+    monkeypatch.setattr(train, "physical_memory", lambda: need - 1)
+    with pytest.raises(
+        ConfigError,
+        match=r"^SASRec needs about 0\.0 GiB of memory for one training step of batch_size=32, more than this "
+        r"machine's 0\.0 GiB: lower max_len \(attention grows with its square\) or batch_size$",
+    ):
+        fit(model, split, cfg, out_dir=tmp_path)
+    assert not list(tmp_path.iterdir())  # refused before anything was written
+    wide = cfg.replace(batch_size=1, eval_batch_size=4096)
+    with pytest.raises(
+        ConfigError, match="for one validation batch of eval_batch_size=4096, .* or eval_batch_size$"
+    ):
+        fit(model, split, wide)
+    monkeypatch.setattr(train, "physical_memory", lambda: need)  # exactly enough: trains
+    assert fit(model, split, cfg).best_epoch == 1
+    monkeypatch.setattr(train, "physical_memory", lambda: None)  # a system that does not say: not checked
+    assert fit(model, split, cfg).best_epoch == 1
+    monkeypatch.setattr(train, "physical_memory", lambda: 1)
+    train.check_memory(model, cfg, torch.device("cuda"))  # CUDA fails an allocation with an error instead

@@ -7,12 +7,11 @@ structure beyond popularity: use it to measure time and memory, not quality.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pandas as pd
 
 from sslrec_utils.data.core import sorted_unique
+from sslrec_utils.profiling import physical_memory
 
 # Peak memory of `synthetic_interactions` per interaction, user and item, in bytes: mostly int64 arrays of one draw
 # per missing interaction (users, items, keys, their concatenation and sort) and the frame; users and items each
@@ -27,15 +26,6 @@ _INT64_MAX = np.iinfo(np.int64).max
 def synthetic_bytes(n_users: int, n_items: int, n_interactions: int) -> int:
     """About the most memory `synthetic_interactions` needs for a shape, in bytes (ML-20M's: 1.8 GiB)."""
     return BYTES_PER_INTERACTION * n_interactions + BYTES_PER_USER * n_users + BYTES_PER_ITEM * n_items
-
-
-def physical_memory() -> int | None:
-    """This machine's physical memory in bytes, or None where the system does not say (Windows)."""
-    try:
-        size = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
-        return None
-    return size if size > 0 else None
 
 
 def check_shape(n_users: int, n_items: int, n_interactions: int, *, min_per_user: int = 5) -> None:

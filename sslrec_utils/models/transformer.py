@@ -30,7 +30,7 @@ class TransformerConfig(ModelConfig):
     # chosen on ml-100k (loo, ties in time ordered by item ID as before 2026-12-01) validation NDCG@10, seed
     # 2020: batch in windows of max_len items
     train_defaults: ClassVar[dict[str, Any]] = {"epochs": 200, "batch_size": 64, "lr": 2e-3, "patience": 15}
-    max_len: int = 50  # history length the model reads (positions)
+    max_len: int = 50  # history length the model reads (positions; attention memory grows with its square)
     hidden_dim: int = 64  # width d of embeddings and blocks
     n_layers: int = 2  # transformer blocks
     n_heads: int = 2  # attention heads; must divide hidden_dim
@@ -68,6 +68,14 @@ class TransformerConfig(ModelConfig):
         """Keyword arguments of `TransformerEncoder`: the fields above but `windows`."""
         fields = dataclasses.fields(TransformerConfig)
         return {f.name: getattr(self, f.name) for f in fields if f.name != "windows"}
+
+
+# Bytes of CPU memory per window x position² (torch 2.13 on CPU, benchmarks/results/attention_memory/): measured
+# 6.5-8.4 for a pass without gradients, whatever the heads and layers (the masks), and in training 13 to 15 more per
+# layer and head with attention dropout (its weights, kept for the backward pass), 2.6 without. Set above what was
+# measured (the estimate over the peak is 1.075-1.48 there), since `train.check_memory` refuses a run by them: too
+# low, the kernel's out-of-memory killer would end the process without a message instead.
+ATTENTION_BYTES = {"mask": 9, "train_per_head": 20, "train_no_dropout": 4}
 
 
 def attention_mask(valid: Tensor, causal: bool) -> Tensor:
@@ -154,6 +162,21 @@ class TransformerEncoder(nn.Module):
         )
         self.ln = nn.LayerNorm(hidden_dim)  # final LayerNorm (pre-LN) or input LayerNorm (post-LN)
         self.apply(_init_weights)
+
+    def batch_bytes(self, train_windows: int, eval_windows: int) -> int:
+        """About the most CPU memory a training step over `train_windows` windows, or a forward pass without
+        gradients over `eval_windows`, takes in attention: ``ATTENTION_BYTES`` times windows x max_len².
+
+        Each window is padded to ``max_len`` positions, so a batch's attention holds (B, L, L) masks and (for
+        training) each layer's (B, heads, L, L) weights. The terms that grow with L but not L² (embeddings,
+        feed-forward layers) are left out: they matter only where this estimate is far below memory.
+        """
+        weights = sum(
+            b.n_heads * ATTENTION_BYTES["train_per_head" if b.attn_dropout else "train_no_dropout"]
+            for b in self.blocks
+        )
+        mask = ATTENTION_BYTES["mask"]
+        return self.max_len**2 * max(train_windows * (mask + weights), eval_windows * mask)
 
     def forward(self, seqs: Tensor) -> Tensor:
         """(B, L) item ids, L <= max_len, right-aligned -> (B, L, d) hidden states."""
