@@ -20,19 +20,15 @@ Writes ``attention_memory.csv`` under ``--out`` (one row per point) and prints i
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import platform
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 if not __package__:  # run by path, not with -m: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.leaderboard import file_not_folder  # noqa: E402
+from benchmarks.estimates import estimate_over_peak, in_fresh_process, parse_out, write_table  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 # (training step?, causal?, heads, layers, attention dropout): SASRec's defaults, BERT4Rec's (bidirectional, no
 # dropout), then heads and layers varied one at a time, and the two forward passes of scoring
 POINTS = (
@@ -45,7 +41,6 @@ POINTS = (
     (False, True, 2, 2, 0.2),
     (False, False, 4, 4, 0.0),
 )
-LARGE_MB = 256  # a peak from which the estimate must hold (smaller ones are mostly fixed buffers)
 
 
 def measure_point(windows: int, max_len: int, point: tuple[bool, bool, int, int, float]) -> dict[str, float]:
@@ -85,22 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--windows", type=int, default=32, help="windows per batch (default 32)")
     parser.add_argument("--max-len", type=int, default=1024, help="positions per window (default 1024)")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=ROOT / "benchmarks" / "results" / "attention_memory",
-        help="results folder",
-    )
-    args = parser.parse_args(argv)
-    if problem := file_not_folder(args.out):
-        parser.error(problem)
+    args = parse_out(parser, argv, "attention_memory")
     if args.windows < 1 or args.max_len < 2:
         parser.error(f"need --windows >= 1 and --max-len >= 2, got {args.windows} and {args.max_len}")
     rows = []
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter per point: nothing freed to reuse
     for point in POINTS:
-        with context.Pool(1) as pool:
-            got = pool.apply(measure_point, (args.windows, args.max_len, point))
+        got = in_fresh_process(measure_point, args.windows, args.max_len, point)
         train, causal, heads, layers, attn_dropout = point
         square = args.windows * args.max_len**2
         rows.append(
@@ -114,23 +99,19 @@ def main(argv: list[str] | None = None) -> int:
                 "max_len": args.max_len,
                 **got,
                 "bytes_per_window_position2": got["peak_mb"] * 2**20 / square,
-                "estimate_over_peak": got["estimate_mb"] / got["peak_mb"] if got["peak_mb"] else float("inf"),
+                "estimate_over_peak": estimate_over_peak(got["estimate_mb"], got["peak_mb"]),
                 "machine": platform.processor() or platform.machine(),
             }
         )
         print(
             f"{rows[-1]['pass']} {point}: peak {got['peak_mb']:.1f} MiB in {got['seconds']:.2f} s", flush=True
         )
-    table = pd.DataFrame(rows)
-    print(table.to_string(index=False, float_format="%.4g"))
-    args.out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out / "attention_memory.csv", index=False, float_format="%.4g")
-    print(f"written to {args.out / 'attention_memory.csv'}")
-    below = [r for r in rows if r["estimate_over_peak"] <= 1]
-    if below:
-        names = ", ".join(f"{r['pass']} heads={r['heads']} layers={r['layers']}" for r in below)
-        print(f"the estimate is below the measured peak for {names}", file=sys.stderr)
-    return 1 if any(r["peak_mb"] >= LARGE_MB for r in below) else 0
+    return write_table(
+        rows,
+        args.out,
+        "attention_memory.csv",
+        lambda r: f"{r['pass']} heads={r['heads']} layers={r['layers']}",
+    )
 
 
 if __name__ == "__main__":

@@ -18,23 +18,18 @@ Writes ``synthetic_memory.csv`` under ``--out`` (one row per shape) and prints i
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import platform
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 if not __package__:  # run by path, not with -m: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.leaderboard import file_not_folder  # noqa: E402
+from benchmarks.estimates import estimate_over_peak, in_fresh_process, parse_out, write_table  # noqa: E402
 from sslrec_utils.data.synthetic import check_shape, parse_synthetic, synthetic_bytes  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 # MovieLens-100K's and -1M's shapes, and the ML-20M-sized log gpu_check.sh generates (users and items as issue 4 gives)
 SHAPES = ("943x1682x100000", "6040x3706x1000000", "138000x20000x10000000")
-LARGE_MB = 256  # a peak from which the estimate must hold (smaller ones are mostly fixed buffers)
 
 
 def measure_shape(shape: tuple[int, int, int]) -> dict[str, float]:
@@ -56,15 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--shapes", nargs="+", default=list(SHAPES), metavar="UxIxN", help="users x items x rows"
     )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=ROOT / "benchmarks" / "results" / "synthetic_memory",
-        help="results folder",
-    )
-    args = parser.parse_args(argv)
-    if problem := file_not_folder(args.out):
-        parser.error(problem)
+    args = parse_out(parser, argv, "synthetic_memory")
     shapes = []
     for text in args.shapes:
         try:
@@ -75,10 +62,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--shapes: {err}")
         shapes.append(shape)
     rows = []
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter per shape: nothing freed to reuse
     for shape in shapes:
-        with context.Pool(1) as pool:
-            got = pool.apply(measure_shape, (shape,))
+        got = in_fresh_process(measure_shape, shape)
         estimate_mb = synthetic_bytes(*shape) / 2**20
         rows.append(
             {
@@ -86,23 +71,12 @@ def main(argv: list[str] | None = None) -> int:
                 **got,
                 "bytes_per_interaction": got["peak_mb"] * 2**20 / shape[2],
                 "estimate_mb": estimate_mb,
-                "estimate_over_peak": estimate_mb / got["peak_mb"],
+                "estimate_over_peak": estimate_over_peak(estimate_mb, got["peak_mb"]),
                 "machine": platform.processor() or platform.machine(),
             }
         )
         print(f"{rows[-1]['shape']}: peak {got['peak_mb']:.1f} MiB in {got['seconds']:.2f} s", flush=True)
-    table = pd.DataFrame(rows)
-    print(table.to_string(index=False, float_format="%.4g"))
-    args.out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out / "synthetic_memory.csv", index=False, float_format="%.4g")
-    print(f"written to {args.out / 'synthetic_memory.csv'}")
-    below = [r for r in rows if r["estimate_over_peak"] <= 1]
-    if below:
-        print(
-            f"the estimate is below the measured peak for {', '.join(r['shape'] for r in below)}",
-            file=sys.stderr,
-        )
-    return 1 if any(r["peak_mb"] >= LARGE_MB for r in below) else 0
+    return write_table(rows, args.out, "synthetic_memory.csv", lambda r: r["shape"])
 
 
 if __name__ == "__main__":
