@@ -300,6 +300,7 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
 
 def _train(args: argparse.Namespace) -> int:
     """Train one model with validation selection, test it, write the run directory, print a JSON summary."""
+    from sslrec_utils.config import ConfigError
     from sslrec_utils.experiment import (
         RUN_FILES,
         RUN_SIGNATURE,
@@ -313,6 +314,16 @@ def _train(args: argparse.Namespace) -> int:
 
     reuse_freed_memory()  # a training process: reuse freed pages between steps (see its docstring)
     _restore_ctrl_c()
+    world = os.environ.get("WORLD_SIZE", "1").strip()
+    if not args.distributed and world not in (
+        "",
+        "0",
+        "1",
+    ):  # each process would train it all, racing for OUT
+        raise ConfigError(
+            f"WORLD_SIZE={world} in the environment (torchrun's) but no --distributed: every process would train "
+            "the whole run into the same --out; add --distributed, or unset WORLD_SIZE for a single process"
+        )
     data_keys = (*_FILE_OPTIONS, "split", "ties", "tie_seed")
     given = {key: getattr(args, key) for key in data_keys if getattr(args, key) is not None}
     spec = DataSpec(

@@ -40,6 +40,9 @@ class DistContext:
     world_size: int
     local_rank: int
     device: torch.device
+    local_world_size: int = (
+        1  # processes on this machine (torchrun's LOCAL_WORLD_SIZE), which share its memory
+    )
 
     @property
     def is_main(self) -> bool:
@@ -90,7 +93,8 @@ def init_distributed(device: str = "auto") -> DistContext:
         # the other ranks wait in a broadcast while rank 0 validates, tests and writes the run: NCCL's default
         # of 10 minutes would abort a long validation (a large catalogue, a time-to-target monitor)
         dist.init_process_group(backend="nccl" if use_cuda else "gloo", timeout=COLLECTIVE_TIMEOUT)
-    return DistContext(dist.get_rank(), dist.get_world_size(), local_rank, target)
+    local = _env_int("LOCAL_WORLD_SIZE", 1, world_size) if "LOCAL_WORLD_SIZE" in os.environ else 1
+    return DistContext(dist.get_rank(), dist.get_world_size(), local_rank, target, local)
 
 
 def _env_int(name: str, low: int, high: int | None) -> int:

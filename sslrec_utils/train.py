@@ -239,18 +239,23 @@ def evaluate_model(
         model.train(was_training)
 
 
-def check_memory(model: Recommender, cfg: TrainConfig, device: torch.device) -> None:
+def check_memory(model: Recommender, cfg: TrainConfig, device: torch.device, local_ranks: int = 1) -> None:
     """Raise a `ConfigError` if one batch of `model` (`Recommender.batch_bytes`) needs more memory than this machine
     has. On the CPU the kernel's out-of-memory killer would end the process without a message and leave its
     output folder half written; CUDA fails the allocation with an error the command line explains instead, so
-    only CPU training is checked."""
+    only CPU training is checked. `local_ranks` processes of a distributed run on this machine each take a
+    training step at once (validation runs on rank 0 alone)."""
     if model.closed_form:  # no batches; and it reads only the settings CLOSED_FORM_SETTINGS lists
         return
     memory = physical_memory() if device.type == "cpu" else None
-    train, score = model.batch_bytes(cfg.batch_size, 0), model.batch_bytes(0, cfg.eval_batch_size)
+    train, score = (
+        local_ranks * model.batch_bytes(cfg.batch_size, 0),
+        model.batch_bytes(0, cfg.eval_batch_size),
+    )
     if memory is not None and max(train, score) > memory:
         what = (
             f"one training step of batch_size={cfg.batch_size}"
+            + (f" in each of the {local_ranks} processes on this machine" if local_ranks > 1 else "")
             if train >= score
             else f"one validation batch of eval_batch_size={cfg.eval_batch_size}"
         )
@@ -294,7 +299,7 @@ def fit(
     """
     model.check_fits(split.n_users, split.n_items)
     device = dist.device if dist is not None else resolve_device(cfg.device)
-    check_memory(model, cfg, device)
+    check_memory(model, cfg, device, dist.local_world_size if dist is not None else 1)
     set_seed(cfg.seed + (dist.rank if dist is not None else 0))  # dropout and noise differ between ranks
     main = dist is None or dist.is_main
     model.to(device)

@@ -343,3 +343,19 @@ def test_a_max_len_whose_attention_cannot_fit_is_refused_before_training(tmp_pat
     assert "sslrec: error: SASRec needs about 85,830.7 GiB of memory for one validation batch of " in err
     assert err.rstrip().endswith("lower max_len (attention grows with its square) or eval_batch_size")
     assert not list(tmp_path.iterdir())  # neither the run folder nor a temporary one
+
+
+def test_torchrun_without_distributed_is_refused_before_training(tmp_path, capsys, monkeypatch):
+    """Under torchrun without --distributed every process had trained the whole run, and all but one then failed
+    to move their finished result to the same --out, leaving it in a hidden folder."""
+    out = tmp_path / "run"
+    argv = ["train", "--model", "pop", "--dataset", "synthetic:60x50x1200", "-q", "--out", str(out)]
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        "sslrec: error: WORLD_SIZE=2 in the environment (torchrun's) but no --distributed: every process would "
+        "train the whole run into the same --out; add --distributed, or unset WORLD_SIZE for a single process\n"
+    )
+    assert not list(tmp_path.iterdir())
+    monkeypatch.setenv("WORLD_SIZE", "1")  # torchrun --nproc_per_node=1: one process, nothing to race
+    assert main(argv) == 0 and (out / "metrics.json").is_file()

@@ -520,6 +520,10 @@ def test_fit_refuses_a_batch_beyond_this_machines_memory_before_training(split, 
         fit(model, split, wide)
     monkeypatch.setattr(train, "physical_memory", lambda: need)  # exactly enough: trains
     assert fit(model, split, cfg).best_epoch == 1
+    with pytest.raises(
+        ConfigError, match="batch_size=32 in each of the 2 processes on this machine, more than"
+    ):
+        train.check_memory(model, cfg, CPU, local_ranks=2)  # torchrun's ranks on one machine share its memory
     monkeypatch.setattr(train, "physical_memory", lambda: None)  # a system that does not say: not checked
     assert fit(model, split, cfg).best_epoch == 1
     monkeypatch.setattr(train, "physical_memory", lambda: 1)
