@@ -521,6 +521,7 @@ def run_experiment(
             "model": model,
             "model_config": model_cfg.to_dict(),
             "train_config": train_cfg.to_dict(),
+            "world_size": dist.world_size if dist is not None else 1,  # processes; batch_size is each one's
         }
         # written first too, so that the best checkpoint a failed run keeps (without a search, see
         # `train_on_split`) can be scored and used by `sslrec evaluate` and `recommend`; written again at the

@@ -79,6 +79,8 @@ def test_two_gloo_ranks_match_one_process(csv_spec, tmp_path):  # noqa: F811
     single = _train(csv_spec, tmp_path / "single", batch_size=16, nproc=None)
     ddp = _train(csv_spec, tmp_path / "ddp", batch_size=8, nproc=2)
     assert ddp["world_size"] == 2 and single["world_size"] == 1
+    configs = [json.loads((tmp_path / run / "config.json").read_text()) for run in ("ddp", "single")]
+    assert [c["world_size"] for c in configs] == [2, 1]  # with batch_size, per process, the run's real batch
     assert abs(ddp["ndcg@10"] - single["ndcg@10"]) <= TOLERANCE, (ddp["ndcg@10"], single["ndcg@10"])
     assert ddp["ndcg@10"] > 0.3  # the clustered log is learnable: both runs learned it
     assert sorted(p.name for p in (tmp_path / "ddp").iterdir()) == [
