@@ -70,7 +70,7 @@ def measure_point(windows: int, max_len: int, point: tuple[bool, bool, int, int,
     done = measure(step)
     if done.peak_mb is None:
         raise SystemExit("attention_memory: this platform has no /proc to read the resident set from")
-    estimate = encoder.batch_bytes(windows, 0) if train else encoder.batch_bytes(0, windows)
+    estimate = encoder.batch_bytes(windows, training=train)
     return {"seconds": done.seconds, "peak_mb": done.peak_mb, "estimate_mb": estimate / 2**20}
 
 

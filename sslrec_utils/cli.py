@@ -314,12 +314,9 @@ def _train(args: argparse.Namespace) -> int:
 
     reuse_freed_memory()  # a training process: reuse freed pages between steps (see its docstring)
     _restore_ctrl_c()
+    # under torchrun without --distributed, each process would train the whole run and race for OUT
     world = os.environ.get("WORLD_SIZE", "1").strip()
-    if not args.distributed and world not in (
-        "",
-        "0",
-        "1",
-    ):  # each process would train it all, racing for OUT
+    if not args.distributed and world not in ("", "0", "1"):
         raise ConfigError(
             f"WORLD_SIZE={world} in the environment (torchrun's) but no --distributed: every process would train "
             "the whole run into the same --out; add --distributed, or unset WORLD_SIZE for a single process"

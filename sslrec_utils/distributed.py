@@ -40,9 +40,8 @@ class DistContext:
     world_size: int
     local_rank: int
     device: torch.device
-    local_world_size: int = (
-        1  # processes on this machine (torchrun's LOCAL_WORLD_SIZE), which share its memory
-    )
+    # processes on this machine (torchrun's LOCAL_WORLD_SIZE), which share its memory
+    local_world_size: int = 1
 
     @property
     def is_main(self) -> bool:

@@ -248,22 +248,22 @@ def check_memory(model: Recommender, cfg: TrainConfig, device: torch.device, loc
     if model.closed_form:  # no batches; and it reads only the settings CLOSED_FORM_SETTINGS lists
         return
     memory = physical_memory() if device.type == "cpu" else None
-    train, score = (
-        local_ranks * model.batch_bytes(cfg.batch_size, 0),
-        model.batch_bytes(0, cfg.eval_batch_size),
+    if memory is None:
+        return
+    train = local_ranks * model.batch_bytes(cfg.batch_size, training=True)
+    score = model.batch_bytes(cfg.eval_batch_size, training=False)
+    if max(train, score) <= memory:
+        return
+    if train >= score:
+        setting, what = "batch_size", f"one training step of batch_size={cfg.batch_size}"
+        what += f" in each of the {local_ranks} processes on this machine" if local_ranks > 1 else ""
+    else:
+        setting, what = "eval_batch_size", f"one validation batch of eval_batch_size={cfg.eval_batch_size}"
+    raise ConfigError(
+        f"{type(model).__name__} needs about {max(train, score) / 2**30:,.1f} GiB of memory for {what}, more "
+        f"than this machine's {memory / 2**30:,.1f} GiB: lower max_len (attention grows with its square) or "
+        f"{setting}"
     )
-    if memory is not None and max(train, score) > memory:
-        what = (
-            f"one training step of batch_size={cfg.batch_size}"
-            + (f" in each of the {local_ranks} processes on this machine" if local_ranks > 1 else "")
-            if train >= score
-            else f"one validation batch of eval_batch_size={cfg.eval_batch_size}"
-        )
-        raise ConfigError(
-            f"{type(model).__name__} needs about {max(train, score) / 2**30:,.1f} GiB of memory for {what}, more "
-            f"than this machine's {memory / 2**30:,.1f} GiB: lower max_len (attention grows with its square) or "
-            f"{what.split('=')[0].split()[-1]}"
-        )
 
 
 def fit(

@@ -480,20 +480,30 @@ def test_a_batch_estimate_grows_with_the_square_of_max_len_and_counts_what_each_
     data = TrainData.from_split(split)
     short, long = ({**TINY, "max_len": n} for n in (8, 16))
     sasrec = build_model("sasrec", data, short, seed=0)
-    assert build_model("sasrec", data, long, seed=0).batch_bytes(10, 0) == 4 * sasrec.batch_bytes(10, 0)
-    assert sasrec.batch_bytes(20, 0) == 2 * sasrec.batch_bytes(10, 0) > 0
+    assert build_model("sasrec", data, long, seed=0).batch_bytes(10, True) == 4 * sasrec.batch_bytes(10, True)
+    assert sasrec.batch_bytes(20, True) == 2 * sasrec.batch_bytes(10, True) > 0
     deeper = build_model("sasrec", data, {**short, "n_layers": 3}, seed=0)
-    assert deeper.batch_bytes(10, 0) > sasrec.batch_bytes(10, 0)  # each layer keeps its attention weights
-    assert deeper.batch_bytes(0, 10) == sasrec.batch_bytes(0, 10) > 0  # scoring frees them layer by layer
-    assert sasrec.batch_bytes(10, 10) == max(sasrec.batch_bytes(10, 0), sasrec.batch_bytes(0, 10))
+    assert deeper.batch_bytes(10, True) > sasrec.batch_bytes(
+        10, True
+    )  # each layer keeps its attention weights
+    assert (
+        deeper.batch_bytes(10, False) == sasrec.batch_bytes(10, False) > 0
+    )  # scoring frees them layer by layer
+    assert sasrec.batch_bytes(10, False) < sasrec.batch_bytes(10, True)  # scoring keeps no attention weights
     cl4srec = build_model("cl4srec", data, short, seed=0)
-    assert cl4srec.batch_bytes(10, 0) == 3 * sasrec.batch_bytes(10, 0)  # the window and its two views
+    assert cl4srec.batch_bytes(10, True) == 3 * sasrec.batch_bytes(10, True)  # the window and its two views
+    assert cl4srec.batch_bytes(10, False) == sasrec.batch_bytes(10, False)  # scoring has no views
     no_cl = build_model("cl4srec", data, {**short, "cl_weight": 0.0}, seed=0)
-    assert no_cl.batch_bytes(10, 0) == sasrec.batch_bytes(10, 0)
+    assert no_cl.batch_bytes(10, True) == sasrec.batch_bytes(10, True)
     no_dropout = build_model("sasrec", data, {**short, "attn_dropout": 0.0}, seed=0)
-    assert no_dropout.batch_bytes(10, 0) < sasrec.batch_bytes(10, 0)  # no dropped copy of the weights
-    assert build_model("bert4rec", data, short, seed=0).batch_bytes(10, 0) == no_dropout.batch_bytes(10, 0)
-    assert build_model("itemnext", data).batch_bytes(10**6, 10**6) == 0  # no term beyond the data's size
+    assert no_dropout.batch_bytes(10, True) < sasrec.batch_bytes(10, True)  # no dropped copy of the weights
+    assert build_model("bert4rec", data, short, seed=0).batch_bytes(10, True) == no_dropout.batch_bytes(
+        10, True
+    )
+    itemnext = build_model("itemnext", data)
+    assert (
+        itemnext.batch_bytes(10**6, True) == itemnext.batch_bytes(10**6, False) == 0
+    )  # none beyond the data's
 
 
 def test_fit_refuses_a_batch_beyond_this_machines_memory_before_training(split, tmp_path, monkeypatch):
@@ -503,8 +513,8 @@ def test_fit_refuses_a_batch_beyond_this_machines_memory_before_training(split, 
 
     model = build_model("sasrec", TrainData.from_split(split), TINY, seed=0)
     cfg = TrainConfig(epochs=1, batch_size=32, eval_batch_size=64, device="cpu", progress=False)
-    need = model.batch_bytes(cfg.batch_size, 0)
-    assert need > model.batch_bytes(0, cfg.eval_batch_size)  # the training step binds at these sizes
+    need = model.batch_bytes(cfg.batch_size, True)
+    assert need > model.batch_bytes(cfg.eval_batch_size, False)  # the training step binds at these sizes
     monkeypatch.setattr(train, "physical_memory", lambda: need - 1)
     with pytest.raises(
         ConfigError,

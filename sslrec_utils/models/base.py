@@ -147,9 +147,9 @@ class Recommender(nn.Module):
                 "(build_model(config, TrainData.from_split(split)))"
             )
 
-    def batch_bytes(self, batch_size: int, eval_batch_size: int) -> int:
-        """About the most CPU memory one training step of `batch_size` or one scoring batch of
-        `eval_batch_size` takes where it can outgrow the machine whatever the data's size (0: no such term).
+    def batch_bytes(self, batch_size: int, training: bool) -> int:
+        """About the most CPU memory one training step (`training`) or one scoring pass over `batch_size` rows
+        takes where it can outgrow the machine whatever the data's size (0: no such term).
         `sslrec_utils.train.check_memory` refuses a run by it before training."""
         return 0
 

@@ -189,5 +189,5 @@ class BERT4Rec(Recommender):
     def item_embeddings(self) -> Tensor:
         return self.encoder.item_emb.weight[: self.n_items]
 
-    def batch_bytes(self, batch_size: int, eval_batch_size: int) -> int:
-        return self.encoder.batch_bytes(batch_size, eval_batch_size)
+    def batch_bytes(self, batch_size: int, training: bool) -> int:
+        return self.encoder.batch_bytes(batch_size, training)

@@ -165,9 +165,10 @@ class CL4SRec(SASRec):
         self.cl_weight, self.temperature, self.rates = cl_weight, temperature, tuple(rates)
         self.cl_loss = cl_loss
 
-    def batch_bytes(self, batch_size: int, eval_batch_size: int) -> int:
-        # the two augmented views of each window pass the encoder while the batch's own graph is kept
-        return self.encoder.batch_bytes(batch_size * (3 if self.cl_weight else 1), eval_batch_size)
+    def batch_bytes(self, batch_size: int, training: bool) -> int:
+        # in training the two augmented views of each window pass the encoder while the batch's own graph is kept
+        views = 3 if training and self.cl_weight else 1
+        return self.encoder.batch_bytes(batch_size * views, training)
 
     def training_loss(self, batch: Batch, info: StepInfo) -> Tensor:
         seqs = batch["seqs"]

@@ -163,20 +163,21 @@ class TransformerEncoder(nn.Module):
         self.ln = nn.LayerNorm(hidden_dim)  # final LayerNorm (pre-LN) or input LayerNorm (post-LN)
         self.apply(_init_weights)
 
-    def batch_bytes(self, train_windows: int, eval_windows: int) -> int:
-        """About the most CPU memory a training step over `train_windows` windows, or a forward pass without
-        gradients over `eval_windows`, takes in attention: ``ATTENTION_BYTES`` times windows x max_len².
+    def batch_bytes(self, windows: int, training: bool) -> int:
+        """About the most CPU memory a training step (`training`), or a forward pass without gradients, over
+        `windows` windows takes in attention: ``ATTENTION_BYTES`` times windows x max_len².
 
-        Each window is padded to ``max_len`` positions, so a batch's attention holds (B, L, L) masks and (for
+        Each window is padded to ``max_len`` positions, so a batch's attention holds (B, L, L) masks and (in
         training) each layer's (B, heads, L, L) weights. The terms that grow with L but not L² (embeddings,
         feed-forward layers) are left out: they matter only where this estimate is far below memory.
         """
-        weights = sum(
-            b.n_heads * ATTENTION_BYTES["train_per_head" if b.attn_dropout else "train_no_dropout"]
-            for b in self.blocks
-        )
-        mask = ATTENTION_BYTES["mask"]
-        return self.max_len**2 * max(train_windows * (mask + weights), eval_windows * mask)
+        per_position = ATTENTION_BYTES["mask"]
+        if training:
+            per_position += sum(
+                b.n_heads * ATTENTION_BYTES["train_per_head" if b.attn_dropout else "train_no_dropout"]
+                for b in self.blocks
+            )
+        return windows * self.max_len**2 * per_position
 
     def forward(self, seqs: Tensor) -> Tensor:
         """(B, L) item ids, L <= max_len, right-aligned -> (B, L, d) hidden states."""
