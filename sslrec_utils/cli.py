@@ -88,6 +88,7 @@ FILE_SYSTEM_ERRORS = tuple(
     if hasattr(errno, name)
 )
 OUT_OF_MEMORY = 1
+PEER_FAILED = 1  # a distributed rank whose peer stopped: the peer's own status says why
 
 
 def out_of_memory(err: BaseException) -> bool:
@@ -333,7 +334,7 @@ def _train(args: argparse.Namespace) -> int:
     # only rank 0 writes OUT, so only it checks: across nodes without a shared file system, another node's
     # folder of that name is not the run's (torchrun stops the other ranks when rank 0 fails). The rank comes
     # from torchrun's RANK, as dist.is_main below, because the check runs before the process group is joined
-    if not args.distributed or os.environ.get("RANK", "0") == "0":
+    if not args.distributed or _launch_rank("RANK") == 0:
         check_out(out, args.force, RUN_FILES, RUN_SIGNATURE)
     dist = None
     if args.distributed:
@@ -799,18 +800,39 @@ def _error_reporter(args: argparse.Namespace, err: BaseException) -> str | None:
         return ""
     from sslrec_utils.distributed import DistributedSetupError
 
-    rank, local_rank = os.environ["RANK"], os.environ.get("LOCAL_RANK", "0")
-    if local_rank != "0" and not isinstance(err, DistributedSetupError):
+    rank = _launch_rank("RANK")
+    if _launch_rank("LOCAL_RANK") != 0 and not isinstance(err, DistributedSetupError):
         return None
-    return "" if rank == "0" else f" (rank {rank})"
+    return "" if rank == 0 else f" (rank {rank})"
+
+
+def _launch_rank(name: str) -> int:
+    """torchrun's RANK or LOCAL_RANK as a number ("00" is 0), 0 where unset or not a number (which
+    `init_distributed` refuses with a message of its own)."""
+    try:
+        return int(os.environ.get(name, "0"))
+    except ValueError:
+        return 0
+
+
+def _peer_failure(args: argparse.Namespace, err: BaseException) -> str | None:
+    """What a ``--distributed`` rank's failed collective says when another rank's failure caused it, else None."""
+    if not getattr(args, "distributed", False) or "RANK" not in os.environ:
+        return None
+    from sslrec_utils.distributed import peer_failure
+
+    return peer_failure(err)
 
 
 def _quiet_rank(argv: Sequence[str] | None = None) -> bool:
     """Whether this process is a ``--distributed`` rank other than the first of its machine (LOCAL_RANK 0),
     which leaves the messages every rank would print alike to that one: `argv` (default ``sys.argv``) asks
     before the options are parsed."""
-    distributed = "--distributed" in (sys.argv if argv is None else argv)
-    return distributed and os.environ.get("LOCAL_RANK", "0") != "0"
+    # argparse takes an unambiguous prefix too: --distrib
+    distributed = any(
+        len(a) > 3 and "--distributed".startswith(a) for a in (sys.argv if argv is None else argv)
+    )
+    return distributed and _launch_rank("LOCAL_RANK") != 0
 
 
 def _show_warning(
@@ -849,10 +871,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sslrec: interrupted", file=sys.stderr)
         return INTERRUPTED
-    # a usage error of a distributed run (every rank has the same command line) is printed once per machine
+    # a usage error or --help of a distributed run (every rank has the same command line): once per machine
     quiet = _quiet_rank(argv)
     try:
-        with contextlib.redirect_stderr(io.StringIO()) if quiet else contextlib.nullcontext():
+        with contextlib.ExitStack() as quietly:
+            if quiet:  # --help (stdout) or a usage error (stderr)
+                quietly.enter_context(contextlib.redirect_stdout(io.StringIO()))
+                quietly.enter_context(contextlib.redirect_stderr(io.StringIO()))
             args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, or a usage error argparse has already reported
         return exit_.code if isinstance(exit_.code, int) else USAGE_ERROR
@@ -867,6 +892,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"sslrec: error{where}: {message}", file=sys.stderr)
         return USAGE_ERROR
     except (MemoryError, RuntimeError) as err:
+        lost = _peer_failure(args, err)
+        if lost is not None:  # each rank that sees it says so: the failed one has said why, on its node
+            rank = _launch_rank("RANK")
+            print(
+                f"sslrec: error (rank {rank}): a collective failed ({lost}): another rank has most likely "
+                "stopped, and its own message says why",
+                file=sys.stderr,
+            )
+            return PEER_FAILED
         if not out_of_memory(err):
             raise
         where = _error_reporter(args, err)

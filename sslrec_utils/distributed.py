@@ -4,8 +4,14 @@
 
 Every rank builds the same split and the same batches (same seeds) and trains on its share: rank r takes
 batches r, r + W, r + 2W, ... so one synchronised step sees W consecutive batches, the same users a single
-process would see with a batch W times larger. Gradients are averaged by DDP; rank 0 alone validates, decides
-early stopping for everyone, evaluates the test part and writes the run. Backend: NCCL on CUDA, Gloo on CPU.
+process would see with a batch W times larger. When the batches of an epoch are not a multiple of W, the last
+step is filled with the epoch's first batches again, as PyTorch's ``DistributedSampler`` pads its samples: no
+batch is left out. Gradients are averaged by DDP; rank 0 alone validates, decides early stopping for everyone,
+evaluates the test part and writes the run. Backend: NCCL on CUDA, Gloo on CPU.
+
+Every rank checks that all were given the same data and options before training (`check_same`): torchrun
+starts one command line per node, and two nodes with different files or options would otherwise train
+together and write one run that records rank 0's alone.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
 import torch
@@ -57,8 +63,8 @@ def init_distributed(device: str = "auto") -> DistContext:
             on CPU; ``"cuda"`` requires GPUs.
 
     Raises:
-        DistributedSetupError: when not started by torchrun, or CUDA was asked for and is missing.
-        ConfigError: `device` is none of auto, cpu and cuda.
+        DistributedSetupError: when not started by torchrun, or this process's LOCAL_RANK has no GPU.
+        ConfigError: `device` is none of auto, cpu and cuda, or is cuda on a machine without CUDA.
     """
     missing = [
         v for v in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT") if v not in os.environ
@@ -78,8 +84,8 @@ def init_distributed(device: str = "auto") -> DistContext:
         )
     local_rank = _env_int("LOCAL_RANK", 0, world_size - 1)
     use_cuda = device != "cpu" and torch.cuda.is_available()
-    if device.startswith("cuda") and not use_cuda:
-        raise DistributedSetupError("--device cuda was asked for but CUDA is not available")
+    if device.startswith("cuda") and not use_cuda:  # the same for every process of this machine: said once
+        raise ConfigError("--device cuda was asked for but CUDA is not available")
     if use_cuda:
         if local_rank >= torch.cuda.device_count():
             raise DistributedSetupError(
@@ -91,7 +97,13 @@ def init_distributed(device: str = "auto") -> DistContext:
     if not dist.is_initialized():
         # the other ranks wait in a broadcast while rank 0 validates, tests and writes the run: NCCL's default
         # of 10 minutes would abort a long validation (a large catalogue, a time-to-target monitor)
-        dist.init_process_group(backend="nccl" if use_cuda else "gloo", timeout=COLLECTIVE_TIMEOUT)
+        try:
+            dist.init_process_group(backend="nccl" if use_cuda else "gloo", timeout=COLLECTIVE_TIMEOUT)
+        except dist.DistError as err:  # MASTER_PORT in use, MASTER_ADDR unreachable...
+            raise DistributedSetupError(
+                f"cannot join the process group at {os.environ['MASTER_ADDR']}:{os.environ['MASTER_PORT']}: "
+                f"{_first_line(err)}"
+            ) from err
     local = _env_int("LOCAL_WORLD_SIZE", 1, world_size) if "LOCAL_WORLD_SIZE" in os.environ else 1
     return DistContext(dist.get_rank(), dist.get_world_size(), local_rank, target, local)
 
@@ -123,28 +135,100 @@ def shutdown() -> None:
 
 
 def batches_per_rank(n_batches: int, ctx: DistContext | None) -> int:
-    """Synchronised steps per epoch: every rank must take the same number, so a remainder is dropped."""
+    """Synchronised steps per epoch: every rank takes the same number, ``ceil(n_batches / W)`` (see `shard`)."""
     if ctx is None:
         return n_batches
     if n_batches < ctx.world_size:
         raise ValueError(
             f"{n_batches} batches per epoch cannot feed {ctx.world_size} ranks; lower batch_size or the rank count"
         )
-    return n_batches // ctx.world_size
+    return -(-n_batches // ctx.world_size)
 
 
-def shard(batches: Iterator[T], ctx: DistContext | None, per_rank: int) -> Iterator[T]:
-    """This rank's batches: numbers rank, rank + W, ... of the shared sequence, `per_rank` of them."""
+def shard(batches: Iterator[T], ctx: DistContext | None, n_batches: int) -> Iterator[T]:
+    """This rank's share of the `n_batches` batches every rank draws: numbers rank, rank + W, ..., wrapping round.
+
+    When n is not a multiple of W, the positions n, n + 1, ... of the last step take batches 0, 1, ... again
+    (at most one per rank, kept from the start of the epoch), as PyTorch's ``DistributedSampler`` pads: every
+    batch is trained on, a few twice, rather than some never. Each rank yields ``batches_per_rank`` batches.
+    """
     if ctx is None:
         yield from batches
         return
-    taken = 0
+    again = (ctx.rank - n_batches) % ctx.world_size  # the batch that position n + again, this rank's, repeats
+    wraps = -n_batches % ctx.world_size > again  # whether the last step has that position at all
+    kept = None
     for i, batch in enumerate(batches):
-        if taken == per_rank:
-            return
+        if wraps and i == again:
+            kept = batch
         if i % ctx.world_size == ctx.rank:
-            taken += 1
             yield batch
+    if wraps:
+        assert kept is not None, f"shard: fewer than {again + 1} batches drawn, {n_batches} announced"
+        yield kept
+
+
+def check_same(what: Mapping[str, Any], ctx: DistContext | None) -> None:
+    """Refuse a run whose ranks were given different data or options, naming the first that differs.
+
+    torchrun runs the command given on each node, and nothing else makes the nodes agree: with another
+    ``--seed`` or ``--set`` or another data file, the ranks trained together and the run recorded rank 0's
+    options alone, or rank 0 aborted in a collective that the others never called (their step counts differ).
+    Every rank calls this with the same keys; all of them raise, so the run stops before training.
+
+    Args:
+        what: what must agree, by the name the message gives it (a setting's key, "data"...); picklable values.
+        ctx: this process's place in the run; None (a single process) checks nothing.
+
+    Raises:
+        ConfigError: a key whose value differs between ranks, with each value and the ranks that hold it.
+    """
+    if ctx is None:
+        return
+    every: list[Any] = [None] * ctx.world_size
+    dist.all_gather_object(every, dict(what))
+    for key in what:
+        holders: dict[str, list[int]] = {}
+        for rank, values in enumerate(every):
+            holders.setdefault(repr(values.get(key)), []).append(rank)
+        if len(holders) > 1:
+            differ = "; ".join(f"{value} on {_ranks(ranks)}" for value, ranks in holders.items())
+            raise ConfigError(
+                f"the ranks of this distributed run were given different {key}: {differ}. Every rank must be "
+                "given the same data and options: check each node's command line and data file"
+            )
+
+
+def _ranks(ranks: list[int]) -> str:
+    """``rank 3`` or ``ranks 0, 1, 2`` (the first eight, then how many more)."""
+    if len(ranks) == 1:
+        return f"rank {ranks[0]}"
+    shown = ", ".join(map(str, ranks[:8]))
+    return f"ranks {shown}" + (f" and {len(ranks) - 8} more" if len(ranks) > 8 else "")
+
+
+def peer_failure(err: BaseException) -> str | None:
+    """What a failed collective says, when `err` is one that another rank's failure caused, else None.
+
+    A rank that stops (an error of its own, a killed process, a node that loses the network) leaves its peers'
+    next collective to fail: Gloo raises a plain ``RuntimeError`` naming its source file ("[.../pair.cc:553]
+    Connection closed by peer [10.0.0.2]:6039. This is typically caused by a remote worker crashing..."), NCCL
+    and the rendezvous store a ``torch.distributed.DistError``. The first sentence is kept, without the source.
+    """
+    text = str(err)
+    if isinstance(err, dist.DistError) or (
+        isinstance(err, RuntimeError) and ("gloo/" in text or "remote worker" in text)
+    ):
+        return _first_line(err)
+    return None
+
+
+def _first_line(err: BaseException) -> str:
+    """The first sentence of a torch.distributed error, without the C++ source it may start with."""
+    first = str(err).strip().split("\n", 1)[0] or type(err).__name__
+    if first.startswith("[") and "] " in first:  # "[/__w/pytorch/.../pair.cc:553] Connection closed..."
+        first = first.split("] ", 1)[1]
+    return first.split(". ", 1)[0].rstrip(".")
 
 
 def broadcast(obj: T, ctx: DistContext | None) -> T:

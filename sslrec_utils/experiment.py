@@ -41,7 +41,7 @@ from sslrec_utils.data.download import atomic_write, expand_user
 from sslrec_utils.data.files import FILE_FIELDS, is_file_dataset, unknown_source
 from sslrec_utils.data.movielens import DATASETS
 from sslrec_utils.data.synthetic import parse_synthetic, synthetic_interactions
-from sslrec_utils.distributed import DistContext
+from sslrec_utils.distributed import DistContext, check_same
 from sslrec_utils.metrics import check_k
 from sslrec_utils.models import (
     ModelConfig,
@@ -412,6 +412,8 @@ def train_on_split(
     if search is None:
         search = probe.closed_form
     grid = search_grid(model_cfg, fixed) if search else [model_cfg]
+    if dist is not None:  # before any other collective: ranks told other things would train apart
+        check_same(same_on_every_rank(split, model_cfg, train_cfg, grid), dist)
     main = dist is None or dist.is_main
     # a closed-form fit has no epochs to show progress by: this bar counts its fits (a search's points), each
     # of which can take minutes on a large catalogue; an iterative model's `fit` shows its own bar per point
@@ -451,6 +453,26 @@ def train_on_split(
         save_checkpoint(Path(out_dir) / "checkpoint.pt", model, run_id=run_id)
     table = pd.DataFrame(rows) if len(grid) > 1 else None
     return Trained(model, cfg, train_cfg, result, table, time.perf_counter() - start)
+
+
+def same_on_every_rank(
+    split: Split, model_cfg: ModelConfig, train_cfg: TrainConfig, grid: list[ModelConfig]
+) -> dict[str, Any]:
+    """What the ranks of a distributed run must agree on (see `check_same`), by the names a user sets them by.
+
+    A setting first, then the data: other seeds give other splits too, and the seed is the cause to name. Where
+    each process shows progress and which device string chose its device may differ.
+    """
+    settings = {k: v for k, v in train_cfg.to_dict().items() if k not in ("device", "progress")}
+    sizes = model_cfg.to_dict()
+    return {
+        "model": model_cfg.name,
+        **settings,
+        **sizes,
+        # with the model config, the keys searched give the grid (too long for a message)
+        "searched settings": sorted({k for cfg in grid for k, v in cfg.to_dict().items() if v != sizes[k]}),
+        "data (the split's fingerprint: its users, items and rows)": split_fingerprint(split),
+    }
 
 
 # what `run_experiment` writes in a run directory, and the keys of its config.json that mark a folder as a run

@@ -325,11 +325,11 @@ def fit(
             f"{type(model).__name__} has nothing to train on: its {model.batcher!r} batcher finds no example in "
             "this split's training part (a user with an interaction; for a sequence model, with at least 2)"
         )
-    n_batches = batches_per_rank(n_batches, dist)
+    steps = batches_per_rank(n_batches, dist)  # per epoch: this rank's share of the batches all ranks draw
     # step_loss(batch, info) == model.training_loss(batch, info), DDP-synchronised in a distributed run
     step_loss = wrap(model, dist)
     assert optimizer is not None
-    total_steps = cfg.epochs * n_batches
+    total_steps = cfg.epochs * steps
     # the schedule is planned over the whole budget: early stopping ends it before the lr reaches 0
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: lr_factor(cfg.lr_schedule, s / total_steps)
@@ -364,7 +364,7 @@ def fit(
                 scheduler.step()
                 total_loss += loss.detach()
                 step += 1
-            train_loss = mean_over_ranks(total_loss, dist).item() / n_batches
+            train_loss = mean_over_ranks(total_loss, dist).item() / steps
             train_seconds = time.perf_counter() - epoch_start
             if not np.isfinite(train_loss):
                 raise FloatingPointError(

@@ -20,12 +20,76 @@ TOLERANCE = 0.02  # |NDCG@10 difference| allowed between 2 ranks x batch B and 1
 def test_shard_gives_each_rank_its_interleaved_share():
     ctx = [DistContext(r, 3, r, None) for r in range(3)]  # type: ignore[arg-type]
     per_rank = batches_per_rank(10, ctx[0])
-    assert per_rank == 3  # the tenth batch is dropped: every rank takes the same number of steps
-    shares = [list(shard(iter(range(10)), c, per_rank)) for c in ctx]
-    assert shares == [[0, 3, 6], [1, 4, 7], [2, 5, 8]]
+    assert per_rank == 4  # every rank takes the same number of steps: the last step wraps round
+    shares = [list(shard(iter(range(10)), c, 10)) for c in ctx]
+    assert shares == [[0, 3, 6, 9], [1, 4, 7, 0], [2, 5, 8, 1]]
     assert list(shard(iter(range(4)), None, 4)) == [0, 1, 2, 3]
     with pytest.raises(ValueError, match="cannot feed 3 ranks"):
         batches_per_rank(2, ctx[0])
+
+
+@pytest.mark.parametrize("world_size", [1, 2, 3, 4, 7])
+def test_every_batch_of_an_epoch_is_trained_on_whatever_the_rank_count(world_size):
+    # a remainder of batches had been dropped silently: batch_size 67 on 200 users over 2 ranks left out a
+    # third of the users each epoch
+    for n in range(world_size, 30):
+        ctx = [DistContext(r, world_size, r, None) for r in range(world_size)]  # type: ignore[arg-type]
+        shares = [list(shard(iter(range(n)), c, n)) for c in ctx]
+        assert {len(share) for share in shares} == {batches_per_rank(n, ctx[0])}
+        taken = sorted(b for share in shares for b in share)
+        assert set(taken) == set(range(n))
+        assert len(taken) - n == -n % world_size  # repeated: only the ones that fill the last step
+        assert all(len(set(share)) == len(share) for share in shares)  # no rank trains a batch twice
+
+
+def test_ranks_that_disagree_are_named_with_each_value(monkeypatch):
+    import torch.distributed
+
+    from sslrec_utils.config import ConfigError
+    from sslrec_utils.distributed import check_same
+
+    seen = [{"seed": 1, "data": "ab"}, {"seed": 2, "data": "ab"}, {"seed": 1, "data": "cd"}]
+
+    def gather(into, _mine):  # what each of three ranks gave
+        into[:] = seen
+
+    monkeypatch.setattr(torch.distributed, "all_gather_object", gather)
+    ctx = DistContext(0, 3, 0, None)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"different seed: 1 on ranks 0, 2; 2 on rank 1\. Every rank"):
+        check_same({"seed": 1, "data": "ab"}, ctx)
+    seen[1]["seed"] = 1
+    with pytest.raises(ConfigError, match=r"different data: 'ab' on ranks 0, 1; 'cd' on rank 2"):
+        check_same({"seed": 1, "data": "ab"}, ctx)
+    seen[2]["data"] = "ab"
+    check_same({"seed": 1, "data": "ab"}, ctx)  # all agree
+    check_same({"seed": 1}, None)  # a single process
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (
+            RuntimeError(
+                "[/__w/pytorch/pytorch/third_party/gloo/gloo/transport/tcp/pair.cc:553] Connection closed by peer "
+                "[127.0.0.1]:6039. This is typically caused by a remote worker crashing. Check the logs."
+            ),
+            "Connection closed by peer [127.0.0.1]:6039",
+        ),
+        ("nccl", "NCCL communicator was aborted on rank 1"),
+        (RuntimeError("CUDA out of memory. Tried to allocate 2 GiB"), None),  # the process's own
+        (ValueError("bad"), None),
+    ],
+)
+def test_a_collective_that_failed_because_a_peer_did_is_recognised(error, said):
+    import torch.distributed
+
+    from sslrec_utils.distributed import peer_failure
+
+    if error == "nccl":
+        error = torch.distributed.DistBackendError(
+            "NCCL communicator was aborted on rank 1. Original reason..."
+        )
+    assert peer_failure(error) == said
 
 
 def _free_port() -> int:
@@ -126,7 +190,7 @@ def test_distributed_flag_without_torchrun_is_a_clear_error(csv_spec, tmp_path, 
     assert "torchrun --nproc_per_node=N" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("rank", ["0", "1"])
+@pytest.mark.parametrize("rank", ["0", "1", "00"])  # "00" is rank 0, as init_distributed reads it
 def test_only_rank_0_checks_the_output_folder(csv_spec, tmp_path, monkeypatch, capsys, rank):  # noqa: F811
     import sslrec_utils.distributed
     from sslrec_utils.cli import main
@@ -144,7 +208,7 @@ def test_only_rank_0_checks_the_output_folder(csv_spec, tmp_path, monkeypatch, c
     args = ["train", "--model", "pop", "--dataset", csv_spec.dataset, "--out", str(out), "--distributed"]
     assert main(args) == 2
     err = capsys.readouterr().err
-    if rank == "0":  # the rank that writes refuses the folder before joining
+    if int(rank) == 0:  # the rank that writes refuses the folder before joining
         assert "exists and is not empty" in err and "joins the group" not in err
     else:  # another rank's local folder is not its business
         assert "rank 1 joins the group" in err
@@ -253,6 +317,9 @@ def test_a_usage_error_of_two_ranks_is_printed_once(csv_spec, tmp_path):  # noqa
         (["train", "--distributed"], "1", True),
         (["train", "--distributed"], "0", False),
         (["train"], "1", False),  # not a distributed run: its messages are its own
+        (["train", "--distrib"], "1", True),  # argparse takes an unambiguous prefix
+        (["train", "--distributed"], "01", True),
+        (["train", "--distributed"], "00", False),
     ],
 )
 def test_only_the_first_rank_of_a_machine_prints_what_every_rank_would(monkeypatch, argv, local_rank, quiet):
@@ -305,3 +372,129 @@ def test_sigterm_to_torchrun_keeps_the_checkpoint_and_says_so_once(csv_spec, tmp
     assert err.count(f"the unfinished result is kept in {kept[0]}") == 1, err[-3000:]
     assert err.count("sslrec: interrupted") == 1, err[-3000:]
     assert not (tmp_path / "run").exists()
+
+
+def _two_nodes(args: list[str], extra: tuple[list[str], list[str]]) -> list[subprocess.CompletedProcess]:
+    """``sslrec ARGS --distributed`` as ranks 0 and 1 of two one-process "nodes" (each its machine's LOCAL_RANK
+    0), started by hand as torchrun would start them, rank r with ``extra[r]`` appended."""
+    env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1", "WORLD_SIZE": "2"}
+    env |= {
+        "LOCAL_RANK": "0",
+        "LOCAL_WORLD_SIZE": "1",
+        "MASTER_ADDR": "127.0.0.1",
+        "MASTER_PORT": str(_free_port()),
+    }
+    ranks = [
+        subprocess.Popen(
+            [sys.executable, "-m", "sslrec_utils.cli", *args, *more, "--distributed"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**env, "RANK": str(rank)},
+        )
+        for rank, more in enumerate(extra)
+    ]
+    try:
+        outputs = [rank.communicate(timeout=300) for rank in ranks]
+    finally:
+        for rank in ranks:
+            rank.kill()
+    return [
+        subprocess.CompletedProcess(r.args, r.returncode, *o) for r, o in zip(ranks, outputs, strict=True)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        ((["--seed", "1"], ["--seed", "2"]), "different seed: 1 on rank 0; 2 on rank 1"),
+        ((["--set", "hidden_dim=16"], []), "different hidden_dim: 16 on rank 0; 32 on rank 1"),
+        (([], ["--rating-col", "stars", "--threshold", "3"]), "different data (the split's fingerprint"),
+    ],
+    ids=["seed", "setting", "data"],
+)
+def test_ranks_given_different_options_or_data_are_refused_before_training(csv_spec, tmp_path, extra, said):  # noqa: F811
+    # two nodes with other options had trained together and written one run recording rank 0's alone
+    args = [*_train_args(csv_spec, "ae"), "--time-col", "ts", "--out", str(tmp_path / "run")]
+    args += ["--device", "cpu", "--epochs", "2", "-q"]
+    ranks = _two_nodes(args, extra)
+    for rank, done in enumerate(ranks):
+        assert done.returncode == 2 and not done.stdout, done.stderr[-3000:]
+        tag = "" if rank == 0 else f" (rank {rank})"  # each node's first process says it
+        assert done.stderr.startswith(
+            f"sslrec: error{tag}: the ranks of this distributed run were given {said}"
+        )
+        assert done.stderr.count("\n") == 1, done.stderr[-3000:]
+    assert list(tmp_path.iterdir()) == []  # nothing written, no staging folder left
+
+
+def test_a_rank_whose_peer_failed_says_so_in_one_line(csv_spec, tmp_path):  # noqa: F811
+    # rank 1's node lacks the data file: rank 0, waiting for it in a collective, printed gloo's traceback
+    args = [
+        "train",
+        "--model",
+        "ae",
+        "--user-col",
+        "who",
+        "--item-col",
+        "what",
+        "--out",
+        str(tmp_path / "run"),
+    ]
+    args += ["--device", "cpu", "--epochs", "2", "-q"]
+    first, second = _two_nodes(
+        args, (["--dataset", csv_spec.dataset], ["--dataset", str(tmp_path / "no.csv")])
+    )
+    assert second.returncode == 2 and second.stderr.startswith("sslrec: error (rank 1): no such file")
+    assert first.returncode == 1 and "Traceback" not in first.stderr, first.stderr[-3000:]
+    assert re.fullmatch(
+        r"sslrec: error \(rank 0\): a collective failed \(.+\): another rank has most likely stopped, and its own message says why\n",
+        first.stderr,
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_master_port_in_use_is_one_line(monkeypatch):
+    from sslrec_utils.distributed import DistributedSetupError, init_distributed
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            "RANK": "0",
+            "LOCAL_RANK": "0",
+            "WORLD_SIZE": "2",
+            "MASTER_ADDR": "127.0.0.1",
+            "MASTER_PORT": str(port),
+        }
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        with pytest.raises(
+            DistributedSetupError, match=rf"cannot join the process group at 127.0.0.1:{port}: .*listen"
+        ):
+            init_distributed("cpu")
+
+
+def test_cuda_asked_for_on_a_machine_without_it_is_said_once_per_machine(monkeypatch):
+    import torch
+
+    from sslrec_utils.config import ConfigError
+    from sslrec_utils.distributed import init_distributed
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    env = {"RANK": "1", "LOCAL_RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "1"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    # a ConfigError, which the machine's LOCAL_RANK 0 alone reports, not a setup error of each process
+    with pytest.raises(ConfigError, match="--device cuda was asked for but CUDA is not available"):
+        init_distributed("cuda")
+
+
+def test_help_of_a_distributed_run_is_printed_by_the_first_rank_of_a_machine_alone(monkeypatch, capsys):
+    from sslrec_utils.cli import main
+
+    for local_rank, shown in (("1", False), ("0", True)):
+        monkeypatch.setenv("LOCAL_RANK", local_rank)
+        assert main(["train", "--help", "--distributed"]) == 0
+        assert ("usage: sslrec train" in capsys.readouterr().out) is shown
