@@ -30,6 +30,8 @@ from sslrec_utils.config import ConfigError
 from sslrec_utils.models.base import Batch, Recommender, StepInfo
 
 COLLECTIVE_TIMEOUT = datetime.timedelta(hours=1)  # how long a rank waits for the others before it fails
+# how long the ranks wait for each other to start: nodes started by hand, one after another, have this long
+RENDEZVOUS_TIMEOUT = datetime.timedelta(minutes=15)
 
 T = TypeVar("T")
 
@@ -98,10 +100,21 @@ def init_distributed(device: str = "auto") -> DistContext:
         # the other ranks wait in a broadcast while rank 0 validates, tests and writes the run: NCCL's default
         # of 10 minutes would abort a long validation (a large catalogue, a time-to-target monitor)
         try:
-            dist.init_process_group(backend="nccl" if use_cuda else "gloo", timeout=COLLECTIVE_TIMEOUT)
-        except dist.DistError as err:  # MASTER_PORT in use, MASTER_ADDR unreachable...
+            # torch's own env:// rendezvous, with its own timeout: a peer that never starts (a WORLD_SIZE set
+            # by hand too large) would otherwise be waited for as long as a collective, silently
+            store, rank, size = next(dist.rendezvous("env://", timeout=RENDEZVOUS_TIMEOUT))
+            store.set_timeout(COLLECTIVE_TIMEOUT)
+            dist.init_process_group(
+                backend="nccl" if use_cuda else "gloo",
+                store=dist.PrefixStore("default_pg", store),  # what init_process_group does with env://
+                rank=rank,
+                world_size=size,
+                timeout=COLLECTIVE_TIMEOUT,
+            )
+        except dist.DistError as err:  # MASTER_PORT in use, MASTER_ADDR unreachable, peers that never came
             raise DistributedSetupError(
-                f"cannot join the process group at {os.environ['MASTER_ADDR']}:{os.environ['MASTER_PORT']}: "
+                f"cannot join the process group of {world_size} ranks at "
+                f"{os.environ['MASTER_ADDR']}:{os.environ['MASTER_PORT']}: "
                 f"{_first_line(err)}"
             ) from err
     local = _env_int("LOCAL_WORLD_SIZE", 1, world_size) if "LOCAL_WORLD_SIZE" in os.environ else 1

@@ -471,7 +471,8 @@ def test_a_master_port_in_use_is_one_line(monkeypatch):
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         with pytest.raises(
-            DistributedSetupError, match=rf"cannot join the process group at 127.0.0.1:{port}: .*listen"
+            DistributedSetupError,
+            match=rf"cannot join the process group of 2 ranks at 127.0.0.1:{port}: .*listen",
         ):
             init_distributed("cpu")
 
@@ -498,3 +499,28 @@ def test_help_of_a_distributed_run_is_printed_by_the_first_rank_of_a_machine_alo
         monkeypatch.setenv("LOCAL_RANK", local_rank)
         assert main(["train", "--help", "--distributed"]) == 0
         assert ("usage: sslrec train" in capsys.readouterr().out) is shown
+
+
+def test_a_peer_that_never_starts_is_waited_for_a_while_then_named(monkeypatch):
+    # WORLD_SIZE=2 set by hand with one process: it had waited the hour a collective may take, silently
+    import datetime
+
+    import sslrec_utils.distributed
+    from sslrec_utils.distributed import DistributedSetupError, init_distributed
+
+    monkeypatch.setattr(sslrec_utils.distributed, "RENDEZVOUS_TIMEOUT", datetime.timedelta(seconds=1))
+    port = _free_port()
+    env = {
+        "RANK": "0",
+        "LOCAL_RANK": "0",
+        "WORLD_SIZE": "2",
+        "MASTER_ADDR": "127.0.0.1",
+        "MASTER_PORT": str(port),
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(
+        DistributedSetupError,
+        match=rf"group of 2 ranks at 127.0.0.1:{port}: Timed out after \d+ seconds waiting for clients$",
+    ):
+        init_distributed("cpu")
