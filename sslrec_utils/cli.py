@@ -34,8 +34,12 @@ def _restore_ctrl_c() -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-def _sigterm_as_ctrl_c(signum: int, frame: object) -> None:
-    """SIGTERM handler: stop as Ctrl-C does, so the best epoch so far is tested and written."""
+def _stop_as_ctrl_c(signum: int, frame: object) -> None:
+    """SIGINT and SIGTERM handler while training: stop as Ctrl-C does, so the best epoch so far is tested and
+    written. Once stopping, SIGTERM is ignored until the command ends (`main` restores it): torchrun follows a
+    Ctrl-C's SIGINT with a SIGTERM at once, which had cut short what the first began (testing, keeping the
+    checkpoint, saying so). A second Ctrl-C still stops at once."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -48,11 +52,14 @@ def _terminate_as_ctrl_c() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    before = signal.signal(signal.SIGTERM, _sigterm_as_ctrl_c)
+    before_int = signal.signal(signal.SIGINT, _stop_as_ctrl_c)
+    before_term = signal.signal(signal.SIGTERM, _stop_as_ctrl_c)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, before)
+        signal.signal(signal.SIGINT, before_int)
+        if signal.getsignal(signal.SIGTERM) is _stop_as_ctrl_c:  # else stopping: ignored until `main` ends
+            signal.signal(signal.SIGTERM, before_term)
 
 
 # before the imports below, which take a second or more: a SIGINT sent in that window would be lost
@@ -859,6 +866,17 @@ def _show_warning(
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``sslrec`` with `argv` (default ``sys.argv[1:]``) and return the exit status."""
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    sigterm = signal.getsignal(signal.SIGTERM) if on_main_thread else None
+    try:
+        return _main(argv)
+    finally:
+        if sigterm is not None:  # a stopped training leaves SIGTERM ignored until its message is out
+            signal.signal(signal.SIGTERM, sigterm)
+
+
+def _main(argv: list[str] | None) -> int:
+    """`main`, with SIGTERM's handler as it found it."""
     # started with 2>&- (fd 2 closed): diagnostics are dropped as by 2>/dev/null, never sent to stdout
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the process's stderr until it exits)

@@ -236,6 +236,34 @@ def test_sigterm_stops_sslrec_train_as_ctrl_c_does(csv_spec, tmp_path, monkeypat
     assert capsys.readouterr().err.strip().endswith(f"{out} holds the best epoch so far, tested")
 
 
+def test_ctrl_c_then_sigterm_at_once_still_tests_and_writes_the_run(csv_spec, tmp_path, monkeypatch, capsys):
+    # torchrun passes a Ctrl-C on as SIGINT then SIGTERM at once: the SIGTERM had cut short what the SIGINT
+    # began (testing the best epoch, writing the run), or killed the process before it said what it kept
+    import sslrec_utils.experiment as experiment
+    from sslrec_utils.cli import main
+
+    real_fit, calls, both = experiment.fit, [0], {signal.SIGINT, signal.SIGTERM}
+
+    def monitor(model) -> dict[str, float]:
+        calls[0] += 1
+        if calls[0] == 3:  # both pending when unblocked: delivered one after the other
+            signal.pthread_sigmask(signal.SIG_BLOCK, both)
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGTERM)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, both)
+        return {}
+
+    monkeypatch.setattr(experiment, "fit", lambda *a, **kw: real_fit(*a, monitor=monitor, **kw))
+    before = signal.getsignal(signal.SIGTERM)
+    data = ["--dataset", csv_spec.dataset, "--user-col", "who", "--item-col", "what", "-q"]
+    out = tmp_path / "run"
+    assert main(["train", "--model", "ae", "--epochs", "10", *data, "--out", str(out)]) == 130
+    assert signal.getsignal(signal.SIGTERM) is before  # no longer ignored once the command has ended
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert json.loads((out / "metrics.json").read_text())["epochs"] == 2
+    assert capsys.readouterr().err.strip().endswith(f"{out} holds the best epoch so far, tested")
+
+
 def test_a_run_that_fails_keeps_the_best_weights_saved_so_far(csv_spec, tmp_path, monkeypatch):
     import sslrec_utils.experiment as experiment
 
