@@ -98,6 +98,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _torchrun_env(monkeypatch, **changes: str) -> None:
+    """The environment torchrun gives rank 0 of 2 on this machine, with `changes` (MASTER_PORT 1: unused)."""
+    env = {"RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "1"}
+    for key, value in (env | changes).items():
+        monkeypatch.setenv(key, value)
+
+
 def _launch(args: list[str], nproc: int | None) -> subprocess.CompletedProcess:
     """``sslrec ARGS`` in one process (`nproc` None) or in `nproc` Gloo ranks started by torchrun."""
     if nproc is None:
@@ -199,9 +206,7 @@ def test_only_rank_0_checks_the_output_folder(csv_spec, tmp_path, monkeypatch, c
         raise sslrec_utils.distributed.DistributedSetupError(f"rank {rank} joins the group")
 
     monkeypatch.setattr(sslrec_utils.distributed, "init_distributed", joined)
-    for key, value in {"RANK": rank, "LOCAL_RANK": rank, "WORLD_SIZE": "2", "MASTER_PORT": "1"}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    _torchrun_env(monkeypatch, RANK=rank, LOCAL_RANK=rank)
     out = tmp_path / "run"
     out.mkdir()
     (out / "notes.txt").write_text("a folder on this node that is not a run")
@@ -252,13 +257,7 @@ def test_user_errors_of_a_distributed_run_name_their_rank(
         raise sslrec_utils.distributed.DistributedSetupError("no GPU here") if error == "setup" else error
 
     monkeypatch.setattr(sslrec_utils.distributed, "init_distributed", joined)
-    for key, value in {
-        "RANK": rank,
-        "LOCAL_RANK": local_rank,
-        "WORLD_SIZE": "10",
-        "MASTER_PORT": "1",
-    }.items():
-        monkeypatch.setenv(key, value)
+    _torchrun_env(monkeypatch, RANK=rank, LOCAL_RANK=local_rank, WORLD_SIZE="10")
     out = tmp_path / "run"
     args = ["train", "--model", "pop", "--dataset", csv_spec.dataset, "--out", str(out), "--distributed"]
     assert main(args) == 2
@@ -272,9 +271,7 @@ def test_a_process_without_its_gpu_is_a_clear_error(monkeypatch):
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
-    env = {"RANK": "1", "LOCAL_RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "1"}
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
+    _torchrun_env(monkeypatch, RANK="1", LOCAL_RANK="1")
     with pytest.raises(DistributedSetupError, match="LOCAL_RANK 1 has no GPU: this machine has 1"):
         init_distributed("auto")
 
@@ -296,9 +293,7 @@ def test_an_environment_torchrun_would_not_set_is_refused_before_joining(monkeyp
     """RANK=1 with WORLD_SIZE=1 (or RANK=-1) had waited for peers that never come: a hang, not an error."""
     from sslrec_utils.distributed import DistributedSetupError, init_distributed
 
-    env = {"RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "1"}
-    for key, value in (env | changes).items():
-        monkeypatch.setenv(key, value)
+    _torchrun_env(monkeypatch, **changes)
     with pytest.raises(DistributedSetupError, match=re.escape(message)):
         init_distributed("cpu")
 
@@ -334,9 +329,7 @@ def test_a_device_other_than_auto_cpu_or_cuda_is_refused_for_a_distributed_run(m
     from sslrec_utils.config import ConfigError
     from sslrec_utils.distributed import init_distributed
 
-    env = {"RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "1"}
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
+    _torchrun_env(monkeypatch)
     with pytest.raises(ConfigError, match=rf"--device '{device}' with --distributed: use auto, cpu or cuda"):
         init_distributed(device)
 
@@ -461,15 +454,7 @@ def test_a_master_port_in_use_is_one_line(monkeypatch):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        env = {
-            "RANK": "0",
-            "LOCAL_RANK": "0",
-            "WORLD_SIZE": "2",
-            "MASTER_ADDR": "127.0.0.1",
-            "MASTER_PORT": str(port),
-        }
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
+        _torchrun_env(monkeypatch, MASTER_PORT=str(port))
         with pytest.raises(
             DistributedSetupError,
             match=rf"cannot join the process group of 2 ranks at 127.0.0.1:{port}: .*listen",
@@ -484,9 +469,7 @@ def test_cuda_asked_for_on_a_machine_without_it_is_said_once_per_machine(monkeyp
     from sslrec_utils.distributed import init_distributed
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    env = {"RANK": "1", "LOCAL_RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "1"}
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
+    _torchrun_env(monkeypatch, RANK="1", LOCAL_RANK="1")
     # a ConfigError, which the machine's LOCAL_RANK 0 alone reports, not a setup error of each process
     with pytest.raises(ConfigError, match="--device cuda was asked for but CUDA is not available"):
         init_distributed("cuda")
@@ -510,15 +493,7 @@ def test_a_peer_that_never_starts_is_waited_for_a_while_then_named(monkeypatch):
 
     monkeypatch.setattr(sslrec_utils.distributed, "RENDEZVOUS_TIMEOUT", datetime.timedelta(seconds=1))
     port = _free_port()
-    env = {
-        "RANK": "0",
-        "LOCAL_RANK": "0",
-        "WORLD_SIZE": "2",
-        "MASTER_ADDR": "127.0.0.1",
-        "MASTER_PORT": str(port),
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
+    _torchrun_env(monkeypatch, MASTER_PORT=str(port))
     with pytest.raises(
         DistributedSetupError,
         match=rf"group of 2 ranks at 127.0.0.1:{port}: Timed out after \d+ seconds waiting for clients$",

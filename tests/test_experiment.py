@@ -211,8 +211,15 @@ def test_sslrec_train_warns_when_a_sequence_model_has_no_time_order(csv_spec, tm
     ]
 
 
-def test_sigterm_stops_sslrec_train_as_ctrl_c_does(csv_spec, tmp_path, monkeypatch, capsys):
-    # `kill`, `timeout` or a batch scheduler send SIGTERM: the best epoch so far is tested and written
+@pytest.mark.parametrize(
+    "signals",
+    [(signal.SIGTERM,), (signal.SIGINT, signal.SIGTERM)],
+    ids=["sigterm", "ctrl-c-then-sigterm"],
+)
+def test_sigterm_stops_sslrec_train_as_ctrl_c_does(csv_spec, tmp_path, monkeypatch, capsys, signals):
+    # `kill`, `timeout` or a batch scheduler send SIGTERM: the best epoch so far is tested and written. torchrun
+    # passes a Ctrl-C on as SIGINT then SIGTERM at once: the SIGTERM had cut short what the SIGINT began
+    # (testing the best epoch, writing the run), or killed the process before it said what it kept
     import sslrec_utils.experiment as experiment
     from sslrec_utils.cli import main
 
@@ -220,8 +227,11 @@ def test_sigterm_stops_sslrec_train_as_ctrl_c_does(csv_spec, tmp_path, monkeypat
 
     def monitor(model) -> dict[str, float]:
         calls[0] += 1
-        if calls[0] == 3:
-            os.kill(os.getpid(), signal.SIGTERM)
+        if calls[0] == 3:  # all pending when unblocked: delivered one after the other
+            signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+            for signum in signals:
+                os.kill(os.getpid(), signum)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
         return {}
 
     monkeypatch.setattr(experiment, "fit", lambda *a, **kw: real_fit(*a, monitor=monitor, **kw))
@@ -229,38 +239,11 @@ def test_sigterm_stops_sslrec_train_as_ctrl_c_does(csv_spec, tmp_path, monkeypat
     data = ["--dataset", csv_spec.dataset, "--user-col", "who", "--item-col", "what", "-q"]
     out = tmp_path / "run"
     assert main(["train", "--model", "ae", "--epochs", "10", *data, "--out", str(out)]) == 130
-    assert signal.getsignal(signal.SIGTERM) is before  # restored for whatever runs next in this process
+    assert signal.getsignal(signal.SIGTERM) is before  # restored (no longer ignored) for what runs next
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     saved = json.loads((out / "metrics.json").read_text())
     assert saved["interrupted"] is True and saved["epochs"] == 2
     assert (out / "config.json").is_file() and (out / "checkpoint.pt").is_file()
-    assert capsys.readouterr().err.strip().endswith(f"{out} holds the best epoch so far, tested")
-
-
-def test_ctrl_c_then_sigterm_at_once_still_tests_and_writes_the_run(csv_spec, tmp_path, monkeypatch, capsys):
-    # torchrun passes a Ctrl-C on as SIGINT then SIGTERM at once: the SIGTERM had cut short what the SIGINT
-    # began (testing the best epoch, writing the run), or killed the process before it said what it kept
-    import sslrec_utils.experiment as experiment
-    from sslrec_utils.cli import main
-
-    real_fit, calls, both = experiment.fit, [0], {signal.SIGINT, signal.SIGTERM}
-
-    def monitor(model) -> dict[str, float]:
-        calls[0] += 1
-        if calls[0] == 3:  # both pending when unblocked: delivered one after the other
-            signal.pthread_sigmask(signal.SIG_BLOCK, both)
-            os.kill(os.getpid(), signal.SIGINT)
-            os.kill(os.getpid(), signal.SIGTERM)
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, both)
-        return {}
-
-    monkeypatch.setattr(experiment, "fit", lambda *a, **kw: real_fit(*a, monitor=monitor, **kw))
-    before = signal.getsignal(signal.SIGTERM)
-    data = ["--dataset", csv_spec.dataset, "--user-col", "who", "--item-col", "what", "-q"]
-    out = tmp_path / "run"
-    assert main(["train", "--model", "ae", "--epochs", "10", *data, "--out", str(out)]) == 130
-    assert signal.getsignal(signal.SIGTERM) is before  # no longer ignored once the command has ended
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    assert json.loads((out / "metrics.json").read_text())["epochs"] == 2
     assert capsys.readouterr().err.strip().endswith(f"{out} holds the best epoch so far, tested")
 
 
