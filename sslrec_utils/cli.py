@@ -36,19 +36,25 @@ def _restore_ctrl_c() -> None:
 
 def _stop_as_ctrl_c(signum: int, frame: object) -> None:
     """SIGINT and SIGTERM handler while training: stop as Ctrl-C does, so the best epoch so far is tested and
-    written. Once stopping, SIGTERM is ignored until the command ends (`main` restores it): torchrun follows a
-    Ctrl-C's SIGINT with a SIGTERM at once, which had cut short what the first began (testing, keeping the
-    checkpoint, saying so). A second Ctrl-C still stops at once."""
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    written. Once stopping, a further SIGTERM does nothing until the command ends (`main` restores its handler):
+    a second notice (a scheduler that repeats SIGTERM, a `kill` after a Ctrl-C) had cut short what the first
+    began (testing, keeping the checkpoint, saying so). A second Ctrl-C still stops at once."""
+    signal.signal(signal.SIGTERM, _stopping)
     raise KeyboardInterrupt
+
+
+def _stopping(signum: int, frame: object) -> None:
+    """SIGTERM's handler once training is stopping: nothing. Not ``SIG_IGN``, which makes CPython report a
+    SIGTERM already caught but not yet handled ("Signal 15 ignored due to race condition") with a traceback."""
 
 
 @contextlib.contextmanager
 def _terminate_as_ctrl_c() -> Iterator[None]:
     """While training, treat SIGTERM (``kill``, ``timeout``, a batch scheduler's notice) as Ctrl-C, instead of
-    dying with the best weights in a staging folder and no word. Under torchrun too, which passes on a Ctrl-C
-    as SIGINT and then SIGTERM at once, and stops the surviving ranks with SIGTERM when one fails: a distributed
-    run is aborted (not tested), and rank 0 keeps the checkpoint it saved and says where."""
+    dying with the best weights in a staging folder and no word, and once stopping, let a further SIGTERM wait
+    for the stop (`_stop_as_ctrl_c`). Under torchrun too, which passes a Ctrl-C on to its ranks and stops the
+    surviving ranks with SIGTERM when one fails: a distributed run is aborted (not tested), and rank 0 keeps the
+    checkpoint it saved and says where."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -58,7 +64,9 @@ def _terminate_as_ctrl_c() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, before_int)
-        if signal.getsignal(signal.SIGTERM) is _stop_as_ctrl_c:  # else stopping: ignored until `main` ends
+        if (
+            signal.getsignal(signal.SIGTERM) is _stop_as_ctrl_c
+        ):  # else stopping: `main` restores it at the end
             signal.signal(signal.SIGTERM, before_term)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import itertools
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
@@ -65,7 +66,8 @@ def init_distributed(device: str = "auto") -> DistContext:
             on CPU; ``"cuda"`` requires GPUs.
 
     Raises:
-        DistributedSetupError: when not started by torchrun, or this process's LOCAL_RANK has no GPU.
+        DistributedSetupError: when not started by torchrun, this process's LOCAL_RANK has no GPU, or it cannot
+            join the group (MASTER_PORT in use, peers that have not started within `RENDEZVOUS_TIMEOUT`).
         ConfigError: `device` is none of auto, cpu and cuda, or is cuda on a machine without CUDA.
     """
     missing = [
@@ -112,10 +114,13 @@ def init_distributed(device: str = "auto") -> DistContext:
                 timeout=COLLECTIVE_TIMEOUT,
             )
         except dist.DistError as err:  # MASTER_PORT in use, MASTER_ADDR unreachable, peers that never came
+            # "The server socket has failed to listen... port: 29500, useIpv6: false, code: -98, name:
+            # EADDRINUSE, message: address already in use": its first sentence, and the reason at its end
+            reason = str(err).split("message: ", 1)[1].split("\n", 1)[0] if "message: " in str(err) else ""
             raise DistributedSetupError(
                 f"cannot join the process group of {world_size} ranks at "
-                f"{os.environ['MASTER_ADDR']}:{os.environ['MASTER_PORT']}: "
-                f"{_first_line(err)}"
+                f"{os.environ['MASTER_ADDR']}:{os.environ['MASTER_PORT']}: {_first_line(err)}"
+                + (f" ({reason})" if reason else "")
             ) from err
     local = _env_int("LOCAL_WORLD_SIZE", 1, world_size) if "LOCAL_WORLD_SIZE" in os.environ else 1
     return DistContext(dist.get_rank(), dist.get_world_size(), local_rank, target, local)
@@ -170,14 +175,16 @@ def shard(batches: Iterator[T], ctx: DistContext | None, n_batches: int) -> Iter
         return
     again = (ctx.rank - n_batches) % ctx.world_size  # the batch that position n + again, this rank's, repeats
     wraps = -n_batches % ctx.world_size > again  # whether the last step has that position at all
-    kept = None
-    for i, batch in enumerate(batches):
+    kept, drawn = None, 0
+    for i, batch in enumerate(itertools.islice(batches, n_batches)):  # every rank stops at the same batch
+        drawn += 1
         if wraps and i == again:
             kept = batch
         if i % ctx.world_size == ctx.rank:
             yield batch
+    if drawn < n_batches:  # the ranks would then take different step counts, and wait on each other
+        raise RuntimeError(f"the batcher drew {drawn} batches where it had announced {n_batches}")
     if wraps:
-        assert kept is not None, f"shard: fewer than {again + 1} batches drawn, {n_batches} announced"
         yield kept
 
 
@@ -204,8 +211,9 @@ def check_same(what: Mapping[str, Any], ctx: DistContext | None) -> None:
         holders: dict[str, list[int]] = {}
         for rank, values in enumerate(every):
             holders.setdefault(repr(values.get(key)), []).append(rank)
-        if len(holders) > 1:
-            differ = "; ".join(f"{value} on {_ranks(ranks)}" for value, ranks in holders.items())
+        if len(holders) > 1:  # the first four values (64 ranks may hold 64), with the ranks that hold each
+            differ = "; ".join(f"{value} on {_ranks(ranks)}" for value, ranks in list(holders.items())[:4])
+            differ += f"; and {len(holders) - 4} other values" if len(holders) > 4 else ""
             raise ConfigError(
                 f"the ranks of this distributed run were given different {key}: {differ}. Every rank must be "
                 "given the same data and options: check each node's command line and data file"

@@ -461,17 +461,26 @@ def same_on_every_rank(
     """What the ranks of a distributed run must agree on (see `check_same`), by the names a user sets them by.
 
     A setting first, then the data: other seeds give other splits too, and the seed is the cause to name. Where
-    each process shows progress and which device string chose its device may differ.
+    each process shows progress and which device string chose its device may differ, and so may the training
+    settings a closed-form model does not read. The ratings are compared beside the split's fingerprint, which
+    leaves them out (AutoRec trains on them; a file read with ``--rating-col`` on one node only differs there).
     """
-    settings = {k: v for k, v in train_cfg.to_dict().items() if k not in ("device", "progress")}
+    read = CLOSED_FORM_SETTINGS if not trained_by_epochs(model_cfg.name) else TrainConfig.field_names()
+    settings = {k: v for k, v in train_cfg.to_dict().items() if k in read and k not in ("device", "progress")}
     sizes = model_cfg.to_dict()
+    ratings = hashlib.sha256()
+    for _, part in sorted(split.parts.items()):
+        ratings.update(memoryview(np.ascontiguousarray(part["rating"].to_numpy(), dtype="<f8")))
     return {
         "model": model_cfg.name,
         **settings,
         **sizes,
         # with the model config, the keys searched give the grid (too long for a message)
-        "searched settings": sorted({k for cfg in grid for k, v in cfg.to_dict().items() if v != sizes[k]}),
+        "searched settings (a key given with --set is not searched)": sorted(
+            {k for cfg in grid for k, v in cfg.to_dict().items() if v != sizes[k]}
+        ),
         "data (the split's fingerprint: its users, items and rows)": split_fingerprint(split),
+        "ratings (a hash of their values)": ratings.hexdigest()[:16],
     }
 
 

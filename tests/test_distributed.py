@@ -63,6 +63,28 @@ def test_ranks_that_disagree_are_named_with_each_value(monkeypatch):
     seen[2]["data"] = "ab"
     check_same({"seed": 1, "data": "ab"}, ctx)  # all agree
     check_same({"seed": 1}, None)  # a single process
+    seen[:] = [{"data": str(rank)} for rank in range(6)]  # 64 ranks may hold 64 values: four are shown
+    ctx = DistContext(0, 6, 0, None)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"'3' on rank 3; and 2 other values\. Every rank"):
+        check_same({"data": "0"}, ctx)
+
+
+def test_only_what_a_model_reads_must_agree(split):
+    from sslrec_utils.experiment import resolve_configs, same_on_every_rank
+
+    for model, agree in (("ease", True), ("ae", False)):
+        compared = []
+        for epochs in (100, 5):  # a closed-form model reads no epochs: ranks may be told different ones
+            model_cfg, train_cfg = resolve_configs(model, epochs=epochs, device="cpu")
+            compared.append(same_on_every_rank(split, model_cfg, train_cfg, [model_cfg]))
+        assert (compared[0] == compared[1]) is agree
+
+
+def test_a_batcher_that_draws_other_than_it_announced_is_caught():
+    ctx = DistContext(1, 2, 1, None)  # type: ignore[arg-type]
+    assert list(shard(iter(range(7)), ctx, 5)) == [1, 3, 0]  # no further than announced, on every rank
+    with pytest.raises(RuntimeError, match="the batcher drew 4 batches where it had announced 5"):
+        list(shard(iter(range(4)), ctx, 5))
 
 
 @pytest.mark.parametrize(
@@ -403,8 +425,9 @@ def _two_nodes(args: list[str], extra: tuple[list[str], list[str]]) -> list[subp
         ((["--seed", "1"], ["--seed", "2"]), "different seed: 1 on rank 0; 2 on rank 1"),
         ((["--set", "hidden_dim=16"], []), "different hidden_dim: 16 on rank 0; 32 on rank 1"),
         (([], ["--rating-col", "stars", "--threshold", "3"]), "different data (the split's fingerprint"),
+        ((["--rating-col", "stars"], []), "different ratings"),  # the same pairs: AutoRec would differ
     ],
-    ids=["seed", "setting", "data"],
+    ids=["seed", "setting", "data", "ratings"],
 )
 def test_ranks_given_different_options_or_data_are_refused_before_training(csv_spec, tmp_path, extra, said):  # noqa: F811
     # two nodes with other options had trained together and written one run recording rank 0's alone
@@ -457,7 +480,7 @@ def test_a_master_port_in_use_is_one_line(monkeypatch):
         _torchrun_env(monkeypatch, MASTER_PORT=str(port))
         with pytest.raises(
             DistributedSetupError,
-            match=rf"cannot join the process group of 2 ranks at 127.0.0.1:{port}: .*listen",
+            match=rf"group of 2 ranks at 127.0.0.1:{port}: .*listen.* \(address already in use\)$",
         ):
             init_distributed("cpu")
 

@@ -247,6 +247,36 @@ def test_sigterm_stops_sslrec_train_as_ctrl_c_does(csv_spec, tmp_path, monkeypat
     assert capsys.readouterr().err.strip().endswith(f"{out} holds the best epoch so far, tested")
 
 
+def test_ctrl_c_then_sigterm_from_another_process_is_quiet(csv_spec, tmp_path):
+    # `kill -INT $P; kill -TERM $P`: the SIGTERM could arrive after it was caught and before its handler ran,
+    # when the stop had set it to SIG_IGN, and CPython printed "Signal 15 ignored due to race condition" with
+    # a traceback (every time in this test, on that code)
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "sslrec_utils.cli", "train", "--model", "ae", "--dataset", csv_spec.dataset]
+    cmd += ["--user-col", "who", "--item-col", "what", "--epochs", "100000", "--set", "patience=100000"]
+    cmd += ["--set", "hidden_dim=8", "--device", "cpu", "-q", "--out", str(out)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(tmp_path.glob(".run.*.tmp/checkpoint.pt")):  # a first best epoch is kept
+            assert run.poll() is None and time.monotonic() < deadline, "no checkpoint came"
+            time.sleep(0.2)
+        time.sleep(0.5)  # well into training
+        run.send_signal(signal.SIGINT)
+        run.send_signal(signal.SIGTERM)
+        _, err = run.communicate(timeout=120)
+    finally:
+        run.kill()
+    assert run.returncode == 130 and "Traceback" not in err, err[-3000:]
+    assert err.strip().endswith(f"{out} holds the best epoch so far, tested")
+    assert json.loads((out / "metrics.json").read_text())["interrupted"] is True
+
+
 def test_a_run_that_fails_keeps_the_best_weights_saved_so_far(csv_spec, tmp_path, monkeypatch):
     import sslrec_utils.experiment as experiment
 
