@@ -23,6 +23,7 @@ import threading
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 
 
 def _restore_ctrl_c() -> None:
@@ -34,40 +35,56 @@ def _restore_ctrl_c() -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-def _stop_as_ctrl_c(signum: int, frame: object) -> None:
-    """SIGINT and SIGTERM handler while training: stop as Ctrl-C does, so the best epoch so far is tested and
-    written. Once stopping, a further SIGTERM does nothing until the command ends (`main` restores its handler):
-    a second notice (a scheduler that repeats SIGTERM, a `kill` after a Ctrl-C) had cut short what the first
-    began (testing, keeping the checkpoint, saying so). A second Ctrl-C still stops at once."""
-    signal.signal(signal.SIGTERM, _stopping)
-    raise KeyboardInterrupt
-
-
 def _stopping(signum: int, frame: object) -> None:
-    """SIGTERM's handler once training is stopping: nothing. Not ``SIG_IGN``, which makes CPython report a
-    SIGTERM already caught but not yet handled ("Signal 15 ignored due to race condition") with a traceback."""
+    """SIGTERM's handler once a training has stopped, until the command has said what it kept: nothing. (Not
+    ``SIG_IGN``, with which CPython reports a SIGTERM caught just before, "Signal 15 ignored due to race
+    condition", with a traceback.)"""
 
 
 @contextlib.contextmanager
 def _terminate_as_ctrl_c() -> Iterator[None]:
     """While training, treat SIGTERM (``kill``, ``timeout``, a batch scheduler's notice) as Ctrl-C, instead of
-    dying with the best weights in a staging folder and no word, and once stopping, let a further SIGTERM wait
-    for the stop (`_stop_as_ctrl_c`). Under torchrun too, which passes a Ctrl-C on to its ranks and stops the
-    surviving ranks with SIGTERM when one fails: a distributed run is aborted (not tested), and rank 0 keeps the
-    checkpoint it saved and says where."""
+    dying with the best weights in a staging folder and no word. Under torchrun too, which passes a Ctrl-C on to
+    its ranks and stops the surviving ranks with SIGTERM when one fails: a distributed run is aborted (not
+    tested), and rank 0 keeps the checkpoint it saved and says where.
+
+    A notice that lands in a ``__del__`` (tqdm's, every epoch), where Python prints a KeyboardInterrupt as
+    "Exception ignored" and drops it, is sent again 50 ms later. Once training is stopping, a further SIGTERM
+    does nothing until the command ends (`main` restores its handler): it had cut short the test of the best
+    epoch, or killed the process before it said what it kept. A second Ctrl-C still stops at once."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    before_int = signal.signal(signal.SIGINT, _stop_as_ctrl_c)
-    before_term = signal.signal(signal.SIGTERM, _stop_as_ctrl_c)
+    stopped = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopped
+        if _in_finalizer(frame):
+            again = threading.Timer(0.05, os.kill, (os.getpid(), signum))
+            again.daemon = True
+            again.start()
+            return
+        if stopped and signum == signal.SIGTERM:
+            return
+        stopped = True
+        raise KeyboardInterrupt
+
+    before_int = signal.signal(signal.SIGINT, stop)
+    before_term = signal.signal(signal.SIGTERM, stop)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, before_int)
-        if (
-            signal.getsignal(signal.SIGTERM) is _stop_as_ctrl_c
-        ):  # else stopping: `main` restores it at the end
-            signal.signal(signal.SIGTERM, before_term)
+        signal.signal(signal.SIGTERM, _stopping if stopped else before_term)
+
+
+def _in_finalizer(frame: FrameType | None) -> bool:
+    """Whether `frame` runs inside a ``__del__`` method (an exception raised there is printed and lost)."""
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
 
 
 # before the imports below, which take a second or more: a SIGINT sent in that window would be lost

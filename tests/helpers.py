@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import time
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -33,3 +38,25 @@ def clustered_interactions(
         items = rng.permutation(np.concatenate([own, extra]))
         rows += [(u + 1, int(i) + 1, float(rng.integers(1, 6)), 1000 * u + t) for t, i in enumerate(items)]
     return preprocess(pd.DataFrame(rows, columns=["user", "item", "rating", "timestamp"]))
+
+
+def signal_once_saved(
+    cmd: list[str], folder: Path, signals: list[int], settle: float = 0.0
+) -> tuple[int, str]:
+    """Start `cmd` (an ``sslrec train --out folder/NAME``) and, once its first best epoch is saved in its staging
+    folder, wait `settle` seconds and send it `signals`, one after the other. Returns its exit status and stderr.
+    """
+    env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1"}
+    run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(folder.glob(".*.tmp/checkpoint.pt")):
+            assert run.poll() is None and time.monotonic() < deadline, "no checkpoint came"
+            time.sleep(0.2)
+        time.sleep(settle)
+        for signum in signals:
+            run.send_signal(signum)
+        _, err = run.communicate(timeout=120)
+    finally:
+        run.kill()
+    return run.returncode, err

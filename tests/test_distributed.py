@@ -7,11 +7,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
 from sslrec_utils.distributed import DistContext, batches_per_rank, shard
+from tests.helpers import signal_once_saved
 from tests.test_experiment import csv_spec  # noqa: F401  (fixture: a synthetic CSV log)
 
 TOLERANCE = 0.02  # |NDCG@10 difference| allowed between 2 ranks x batch B and 1 process x batch 2B
@@ -371,17 +371,7 @@ def test_sigterm_to_torchrun_keeps_the_checkpoint_and_says_so_once(csv_spec, tmp
     args += ["--set", "patience=100000", "--set", "hidden_dim=8", "--distributed", "-q"]
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--nnodes=1"]
     cmd += ["--master_addr=127.0.0.1", f"--master_port={_free_port()}", "-m", "sslrec_utils.cli", *args]
-    env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1"}
-    run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        deadline = time.monotonic() + 120
-        while not list(tmp_path.glob(".run.*.tmp/checkpoint.pt")):  # the first best epoch is saved
-            assert run.poll() is None and time.monotonic() < deadline, "no checkpoint came"
-            time.sleep(0.2)
-        run.send_signal(signal.SIGTERM)
-        _, err = run.communicate(timeout=60)
-    finally:
-        run.kill()
+    _, err = signal_once_saved(cmd, tmp_path, [signal.SIGTERM])
     kept = list(tmp_path.glob(".run.*.tmp"))
     assert len(kept) == 1 and sorted(p.name for p in kept[0].iterdir()) == ["checkpoint.pt", "config.json"]
     assert err.count(f"the unfinished result is kept in {kept[0]}") == 1, err[-3000:]
