@@ -24,6 +24,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 
 def _restore_ctrl_c() -> None:
@@ -35,9 +36,9 @@ def _restore_ctrl_c() -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-def _stopping(signum: int, frame: object) -> None:
-    """SIGTERM's handler once a training has stopped, until the command has said what it kept: nothing. (Not
-    ``SIG_IGN``, with which CPython reports a SIGTERM caught just before, "Signal 15 ignored due to race
+def _stopping(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM's handler once training has stopped, until the command has said what it kept: it does nothing.
+    (Not ``SIG_IGN``, with which CPython reports a SIGTERM caught just before, "Signal 15 ignored due to race
     condition", with a traceback.)"""
 
 
@@ -48,43 +49,51 @@ def _terminate_as_ctrl_c() -> Iterator[None]:
     its ranks and stops the surviving ranks with SIGTERM when one fails: a distributed run is aborted (not
     tested), and rank 0 keeps the checkpoint it saved and says where.
 
-    A notice that lands in a ``__del__`` (tqdm's, every epoch), where Python prints a KeyboardInterrupt as
-    "Exception ignored" and drops it, is sent again 50 ms later. Once training is stopping, a further SIGTERM
-    does nothing until the command ends (`main` restores its handler): it had cut short the test of the best
-    epoch, or killed the process before it said what it kept. A second Ctrl-C still stops at once."""
+    A notice raises KeyboardInterrupt wherever the main thread is. Where Python drops it (raised in a
+    ``__del__``, such as tqdm's bars collected every epoch, or a weakref callback: "Exception ignored"), it is
+    sent again 50 ms later. Once one has reached the training, a further SIGTERM does nothing: it had cut short
+    the test of the best epoch. After a stop, SIGTERM stays a no-op when this context exits, until `main` has
+    said what was kept and restores it (it had killed the process before its message). A second Ctrl-C still
+    stops at once.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    stopped = False
+    stopping, last, resends = False, signal.SIGINT, []
+    before_hook = sys.unraisablehook
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopped
-        if _in_finalizer(frame):
-            again = threading.Timer(0.05, os.kill, (os.getpid(), signum))
-            again.daemon = True
-            again.start()
+        nonlocal stopping, last
+        if stopping and signum == signal.SIGTERM:
             return
-        if stopped and signum == signal.SIGTERM:
-            return
-        stopped = True
+        stopping, last = True, signum
         raise KeyboardInterrupt
+
+    def dropped(unraisable: Any) -> None:  # sys.unraisablehook: what Python could not raise
+        nonlocal stopping
+        if not issubclass(unraisable.exc_type, KeyboardInterrupt):
+            before_hook(unraisable)
+            return
+        stopping = False  # not stopping after all: the notice comes again
+        again = threading.Timer(0.05, os.kill, (os.getpid(), last))
+        again.daemon = True
+        resends.append(again)
+        again.start()
 
     before_int = signal.signal(signal.SIGINT, stop)
     before_term = signal.signal(signal.SIGTERM, stop)
+    sys.unraisablehook = dropped
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, before_int)
-        signal.signal(signal.SIGTERM, _stopping if stopped else before_term)
-
-
-def _in_finalizer(frame: FrameType | None) -> bool:
-    """Whether `frame` runs inside a ``__del__`` method (an exception raised there is printed and lost)."""
-    while frame is not None:
-        if frame.f_code.co_name == "__del__":
-            return True
-        frame = frame.f_back
-    return False
+        sys.unraisablehook = before_hook
+        for again in resends:  # the training is over: a notice still on its way would reach what follows
+            again.cancel()
+        # None: a handler not set from Python, which cannot be put back; the default is the nearest
+        signal.signal(signal.SIGINT, signal.SIG_DFL if before_int is None else before_int)
+        signal.signal(
+            signal.SIGTERM, _stopping if stopping else signal.SIG_DFL if before_term is None else before_term
+        )
 
 
 # before the imports below, which take a second or more: a SIGINT sent in that window would be lost
@@ -896,12 +905,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _main(argv)
     finally:
-        if sigterm is not None:  # a stopped training leaves SIGTERM ignored until its message is out
+        # a stopped training leaves SIGTERM a no-op until its message is out (None: not set from Python)
+        if on_main_thread and sigterm is not None:
             signal.signal(signal.SIGTERM, sigterm)
 
 
 def _main(argv: list[str] | None) -> int:
-    """`main`, with SIGTERM's handler as it found it."""
+    """`main`'s work; `main` then restores SIGTERM's handler, which a stopped training leaves a no-op."""
     # started with 2>&- (fd 2 closed): diagnostics are dropped as by 2>/dev/null, never sent to stdout
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the process's stderr until it exits)

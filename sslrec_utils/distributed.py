@@ -67,7 +67,9 @@ def init_distributed(device: str = "auto") -> DistContext:
 
     Raises:
         DistributedSetupError: when not started by torchrun, this process's LOCAL_RANK has no GPU, or it cannot
-            join the group (MASTER_PORT in use, peers that have not started within `RENDEZVOUS_TIMEOUT`).
+            join the group: MASTER_PORT in use, or peers that have not started within `RENDEZVOUS_TIMEOUT`, for
+            processes started by hand (torchrun meets its agents before it starts the ranks, and reports those
+            itself).
         ConfigError: `device` is none of auto, cpu and cuda, or is cuda on a machine without CUDA.
     """
     missing = [
@@ -167,8 +169,9 @@ def shard(batches: Iterator[T], ctx: DistContext | None, n_batches: int) -> Iter
     """This rank's share of the `n_batches` batches every rank draws: numbers rank, rank + W, ..., wrapping round.
 
     When n is not a multiple of W, the positions n, n + 1, ... of the last step take batches 0, 1, ... again
-    (at most one per rank, kept from the start of the epoch), as PyTorch's ``DistributedSampler`` pads: every
-    batch is trained on, a few twice, rather than some never. Each rank yields ``batches_per_rank`` batches.
+    (at most one per rank, kept from the start of the epoch: one batch more in memory), as PyTorch's
+    ``DistributedSampler`` pads: every batch is trained on, a few twice, rather than some never. Each rank
+    yields ``batches_per_rank`` batches.
     """
     if ctx is None:
         yield from batches
@@ -228,17 +231,23 @@ def _ranks(ranks: list[int]) -> str:
     return f"ranks {shown}" + (f" and {len(ranks) - 8} more" if len(ranks) > 8 else "")
 
 
+# what a collective says when its peer went away (gloo's socket errors, NCCL's abort when a peer failed)
+PEER_GONE = ("closed by peer", "reset by peer", "remote worker", "communicator was aborted")
+
+
 def peer_failure(err: BaseException) -> str | None:
     """What a failed collective says, when `err` is one that another rank's failure caused, else None.
 
     A rank that stops (an error of its own, a killed process, a node that loses the network) leaves its peers'
     next collective to fail: Gloo raises a plain ``RuntimeError`` naming its source file ("[.../pair.cc:553]
     Connection closed by peer [10.0.0.2]:6039. This is typically caused by a remote worker crashing..."), NCCL
-    and the rendezvous store a ``torch.distributed.DistError``. The first sentence is kept, without the source.
+    a ``DistBackendError`` ("NCCL communicator was aborted..."), the store a ``DistNetworkError`` or
+    ``DistStoreError``. The first sentence is kept, without the source. A rank's own failure in a collective
+    (NCCL out of memory) is not one.
     """
     text = str(err)
-    if isinstance(err, dist.DistError) or (
-        isinstance(err, RuntimeError) and ("gloo/" in text or "remote worker" in text)
+    if isinstance(err, dist.DistNetworkError | dist.DistStoreError) or (
+        isinstance(err, RuntimeError) and any(gone in text for gone in PEER_GONE)
     ):
         return _first_line(err)
     return None

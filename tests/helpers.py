@@ -51,7 +51,9 @@ def signal_once_saved(
     try:
         deadline = time.monotonic() + 120
         while not list(folder.glob(".*.tmp/checkpoint.pt")):
-            assert run.poll() is None and time.monotonic() < deadline, "no checkpoint came"
+            if run.poll() is not None or time.monotonic() > deadline:
+                run.kill()
+                pytest.fail(f"no checkpoint came; stderr:\n{run.communicate()[1][-3000:]}")
             time.sleep(0.2)
         time.sleep(settle)
         for signum in signals:

@@ -98,6 +98,7 @@ def test_a_batcher_that_draws_other_than_it_announced_is_caught():
             "Connection closed by peer [127.0.0.1]:6039",
         ),
         ("nccl", "NCCL communicator was aborted on rank 1"),
+        ("nccl-oom", None),  # the rank's own failure in a collective: its peers are fine
         (RuntimeError("CUDA out of memory. Tried to allocate 2 GiB"), None),  # the process's own
         (ValueError("bad"), None),
     ],
@@ -107,10 +108,12 @@ def test_a_collective_that_failed_because_a_peer_did_is_recognised(error, said):
 
     from sslrec_utils.distributed import peer_failure
 
-    if error == "nccl":
-        error = torch.distributed.DistBackendError(
-            "NCCL communicator was aborted on rank 1. Original reason..."
-        )
+    messages = {
+        "nccl": "NCCL communicator was aborted on rank 1. Original reason...",
+        "nccl-oom": "NCCL error: unhandled cuda error, NCCL version 2.21.5. Cuda failure 'out of memory'",
+    }
+    if isinstance(error, str):
+        error = torch.distributed.DistBackendError(messages[error])
     assert peer_failure(error) == said
 
 
