@@ -468,9 +468,6 @@ def same_on_every_rank(
     read = CLOSED_FORM_SETTINGS if not trained_by_epochs(model_cfg.name) else TrainConfig.field_names()
     settings = {k: v for k, v in train_cfg.to_dict().items() if k in read and k not in ("device", "progress")}
     sizes = model_cfg.to_dict()
-    ratings = hashlib.sha256()
-    for _, part in sorted(split.parts.items()):
-        ratings.update(memoryview(np.ascontiguousarray(part["rating"].to_numpy(), dtype="<f8")))
     return {
         "model": model_cfg.name,
         **settings,
@@ -480,7 +477,7 @@ def same_on_every_rank(
             {k for cfg in grid for k, v in cfg.to_dict().items() if v != sizes[k]}
         ),
         "data (the split's fingerprint: its users, items and rows)": split_fingerprint(split),
-        "ratings (a hash of their values)": ratings.hexdigest()[:16],
+        "ratings (a hash of their values)": parts_digest(split, {"rating": "<f8"}),
     }
 
 
@@ -615,10 +612,17 @@ def split_fingerprint(split: Split) -> str:
     # the IDs as text: the same bytes in every version of every library
     for ids in (split.user_map.ids, split.item_map.ids):
         digest.update("\n".join(map(str, ids.tolist())).encode() + b"\n\n")
+    return parts_digest(split, {"user": "<i8", "item": "<i8"}, digest)
+
+
+def parts_digest(split: Split, columns: Mapping[str, str], digest: Any = None) -> str:
+    """16 hex digits of a SHA-256 over each part's name and `columns` (name -> little-endian dtype, the same
+    bytes on every machine), in row order, after what `digest` (a ``hashlib.sha256()``) already holds."""
+    digest = hashlib.sha256() if digest is None else digest
     for name, part in sorted(split.parts.items()):
         digest.update(name.encode())
-        for column in ("user", "item"):
-            digest.update(memoryview(np.ascontiguousarray(part[column].to_numpy(), dtype="<i8")))
+        for column, dtype in columns.items():
+            digest.update(memoryview(np.ascontiguousarray(part[column].to_numpy(), dtype=dtype)))
     return digest.hexdigest()[:16]
 
 

@@ -297,8 +297,8 @@ def test_a_dropped_ctrl_c_is_not_sent_again_once_training_is_over():
 def test_ctrl_c_then_sigterm_from_another_process_stops_and_says_so(tmp_path):
     # `kill -INT $P; kill -TERM $P`. A SIGTERM that came after training had stopped had killed the process
     # before it said what it kept. Setting SIGTERM to SIG_IGN at the first notice made CPython print "Signal 15
-    # ignored due to race condition" with a traceback (3 times of 3 here), or, when the first notice's
-    # KeyboardInterrupt was raised inside a __del__ (and lost), left training running for ever
+    # ignored due to race condition" with a traceback (3 times of 3 in this test's first version), or, when
+    # the first notice's KeyboardInterrupt was raised inside a __del__ (and lost), left training running
     import sys
 
     out = tmp_path / "run"

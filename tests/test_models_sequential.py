@@ -483,12 +483,9 @@ def test_a_batch_estimate_grows_with_the_square_of_max_len_and_counts_what_each_
     assert build_model("sasrec", data, long, seed=0).batch_bytes(10, True) == 4 * sasrec.batch_bytes(10, True)
     assert sasrec.batch_bytes(20, True) == 2 * sasrec.batch_bytes(10, True) > 0
     deeper = build_model("sasrec", data, {**short, "n_layers": 3}, seed=0)
-    assert deeper.batch_bytes(10, True) > sasrec.batch_bytes(
-        10, True
-    )  # each layer keeps its attention weights
-    assert (
-        deeper.batch_bytes(10, False) == sasrec.batch_bytes(10, False) > 0
-    )  # scoring frees them layer by layer
+    # each layer keeps its attention weights; scoring frees them layer by layer
+    assert deeper.batch_bytes(10, True) > sasrec.batch_bytes(10, True)
+    assert deeper.batch_bytes(10, False) == sasrec.batch_bytes(10, False) > 0
     assert sasrec.batch_bytes(10, False) < sasrec.batch_bytes(10, True)  # scoring keeps no attention weights
     cl4srec = build_model("cl4srec", data, short, seed=0)
     assert cl4srec.batch_bytes(10, True) == 3 * sasrec.batch_bytes(10, True)  # the window and its two views
@@ -497,13 +494,10 @@ def test_a_batch_estimate_grows_with_the_square_of_max_len_and_counts_what_each_
     assert no_cl.batch_bytes(10, True) == sasrec.batch_bytes(10, True)
     no_dropout = build_model("sasrec", data, {**short, "attn_dropout": 0.0}, seed=0)
     assert no_dropout.batch_bytes(10, True) < sasrec.batch_bytes(10, True)  # no dropped copy of the weights
-    assert build_model("bert4rec", data, short, seed=0).batch_bytes(10, True) == no_dropout.batch_bytes(
-        10, True
-    )
-    itemnext = build_model("itemnext", data)
-    assert (
-        itemnext.batch_bytes(10**6, True) == itemnext.batch_bytes(10**6, False) == 0
-    )  # none beyond the data's
+    bert4rec = build_model("bert4rec", data, short, seed=0)
+    assert bert4rec.batch_bytes(10, True) == no_dropout.batch_bytes(10, True)
+    itemnext = build_model("itemnext", data)  # no term beyond the data's size
+    assert itemnext.batch_bytes(10**6, True) == itemnext.batch_bytes(10**6, False) == 0
 
 
 def test_fit_refuses_a_batch_beyond_this_machines_memory_before_training(split, tmp_path, monkeypatch):
