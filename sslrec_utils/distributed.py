@@ -20,6 +20,7 @@ import dataclasses
 import datetime
 import itertools
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -33,6 +34,8 @@ from sslrec_utils.models.base import Batch, Recommender, StepInfo
 COLLECTIVE_TIMEOUT = datetime.timedelta(hours=1)  # how long a rank waits for the others before it fails
 # how long the ranks wait for each other to start: nodes started by hand, one after another, have this long
 RENDEZVOUS_TIMEOUT = datetime.timedelta(minutes=15)
+# how much longer than that a rank waits before it gives up on a listener that accepts and never answers
+RENDEZVOUS_GRACE = datetime.timedelta(seconds=60)
 
 T = TypeVar("T")
 
@@ -67,9 +70,10 @@ def init_distributed(device: str = "auto") -> DistContext:
 
     Raises:
         DistributedSetupError: when not started by torchrun, this process's LOCAL_RANK has no GPU, or it cannot
-            join the group: MASTER_PORT in use, or peers that have not started within `RENDEZVOUS_TIMEOUT`, for
-            processes started by hand (torchrun meets its agents before it starts the ranks, and reports those
-            itself).
+            join the group: MASTER_PORT in use, peers that have not started within `RENDEZVOUS_TIMEOUT`, or
+            a program at MASTER_PORT that never answers, for processes started by hand (torchrun meets its
+            agents before it starts the ranks, and reports those itself).
+        KeyboardInterrupt: a Ctrl-C while the ranks wait for each other (torch's wait alone would ignore it).
         ConfigError: `device` is none of auto, cpu and cuda, or is cuda on a machine without CUDA.
     """
     missing = [
@@ -106,7 +110,7 @@ def init_distributed(device: str = "auto") -> DistContext:
         try:
             # torch's own env:// rendezvous, with its own timeout: a peer that never starts (a WORLD_SIZE set
             # by hand too large) would otherwise be waited for as long as a collective, silently
-            store, rank, size = next(dist.rendezvous("env://", timeout=RENDEZVOUS_TIMEOUT))
+            store, rank, size = _rendezvous(world_size)
             store.set_timeout(COLLECTIVE_TIMEOUT)
             dist.init_process_group(
                 backend="nccl" if use_cuda else "gloo",
@@ -126,6 +130,42 @@ def init_distributed(device: str = "auto") -> DistContext:
             ) from err
     local = _env_int("LOCAL_WORLD_SIZE", 1, world_size) if "LOCAL_WORLD_SIZE" in os.environ else 1
     return DistContext(dist.get_rank(), dist.get_world_size(), local_rank, target, local)
+
+
+def _rendezvous(world_size: int) -> tuple[dist.Store, int, int]:
+    """torch's env:// rendezvous (its store, this rank, the world size), waited for by the calling thread.
+
+    torch's loop that connects and retries resumes after a signal, and a program at MASTER_PORT that accepts
+    and never answers (not torch's store) is waited for without end. So it runs in a daemon thread while this
+    one waits, which a Ctrl-C interrupts, and gives up `RENDEZVOUS_GRACE` after `RENDEZVOUS_TIMEOUT`; a thread
+    still waiting then ends with the process.
+
+    Raises:
+        DistributedSetupError: no answer within `RENDEZVOUS_TIMEOUT` plus `RENDEZVOUS_GRACE`.
+        torch.distributed.DistError: torch's own failures (a port in use, peers that never came).
+    """
+    outcome: list[Any] = []
+    done = threading.Event()  # not Thread.join: a join that a Ctrl-C interrupts leaves is_alive() False
+
+    def join() -> None:
+        try:
+            outcome.append(next(dist.rendezvous("env://", timeout=RENDEZVOUS_TIMEOUT)))
+        except BaseException as err:  # handed to the waiting thread, which raises it
+            outcome.append(err)
+        finally:
+            done.set()
+
+    threading.Thread(target=join, name="sslrec-rendezvous", daemon=True).start()
+    wait = RENDEZVOUS_TIMEOUT + RENDEZVOUS_GRACE
+    if not done.wait(wait.total_seconds()):  # a Ctrl-C interrupts it (KeyboardInterrupt)
+        raise DistributedSetupError(
+            f"cannot join the process group of {world_size} ranks at {os.environ['MASTER_ADDR']}:"
+            f"{os.environ['MASTER_PORT']}: no answer in {wait.total_seconds():g} s from what listens there; is "
+            "it another program's port? MASTER_PORT must be the port rank 0 listens at"
+        )
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 def _env_int(name: str, low: int, high: int | None) -> int:

@@ -1,5 +1,6 @@
 """Data-parallel training: two CPU processes with Gloo on 127.0.0.1, launched by torchrun."""
 
+import datetime
 import json
 import os
 import re
@@ -7,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -502,7 +504,6 @@ def test_help_of_a_distributed_run_is_printed_by_the_first_rank_of_a_machine_alo
 
 def test_a_peer_that_never_starts_is_waited_for_a_while_then_named(monkeypatch):
     # WORLD_SIZE=2 set by hand with one process: it had waited the hour a collective may take, silently
-    import datetime
 
     import sslrec_utils.distributed
     from sslrec_utils.distributed import DistributedSetupError, init_distributed
@@ -515,3 +516,57 @@ def test_a_peer_that_never_starts_is_waited_for_a_while_then_named(monkeypatch):
         match=rf"group of 2 ranks at 127.0.0.1:{port}: Timed out after \d+ seconds waiting for clients$",
     ):
         init_distributed("cpu")
+
+
+def _rendezvous_thread_ends() -> None:
+    """Wait for torch's rendezvous thread, left waiting by `init_distributed`, to give up (at its timeout)."""
+    for thread in threading.enumerate():
+        if thread.name == "sslrec-rendezvous":
+            thread.join(60)
+            assert not thread.is_alive()
+
+
+def test_a_listener_that_never_answers_is_given_up(monkeypatch):
+    # a rank other than 0 pointed at a program that accepts connections and never answers (not torch's store)
+    # had waited for ever, past RENDEZVOUS_TIMEOUT
+    import sslrec_utils.distributed
+    from sslrec_utils.distributed import DistributedSetupError, init_distributed
+
+    monkeypatch.setattr(sslrec_utils.distributed, "RENDEZVOUS_TIMEOUT", datetime.timedelta(seconds=1))
+    monkeypatch.setattr(sslrec_utils.distributed, "RENDEZVOUS_GRACE", datetime.timedelta(seconds=1))
+    with socket.socket() as listener:  # the kernel accepts for it; it never reads nor writes
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        _torchrun_env(monkeypatch, RANK="1", MASTER_PORT=str(port))
+        with pytest.raises(
+            DistributedSetupError,
+            match=rf"ranks at 127.0.0.1:{port}: no answer in 2 s from what listens there; is it another program",
+        ):
+            init_distributed("cpu")
+    _rendezvous_thread_ends()  # the listener closed, torch's wait ends too
+
+
+@pytest.mark.skipif(
+    threading.current_thread() is not threading.main_thread(), reason="a Ctrl-C reaches the main thread"
+)
+def test_ctrl_c_while_waiting_for_rank_0_stops_at_once(monkeypatch):
+    # torch's loop that connects to rank 0 and retries resumes after a signal: a Ctrl-C had been ignored until
+    # RENDEZVOUS_TIMEOUT (15 minutes)
+    import sslrec_utils.distributed
+    from sslrec_utils.distributed import init_distributed
+
+    monkeypatch.setattr(sslrec_utils.distributed, "RENDEZVOUS_TIMEOUT", datetime.timedelta(seconds=3))
+    _torchrun_env(monkeypatch, RANK="1", MASTER_PORT=str(_free_port()))  # no rank 0 there
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    ctrl_c = threading.Timer(0.5, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+    try:
+        ctrl_c.start()
+        with pytest.raises(KeyboardInterrupt):
+            init_distributed("cpu")
+        # raised while torch still waits, not once it has given up
+        assert any(t.name == "sslrec-rendezvous" and t.is_alive() for t in threading.enumerate())
+    finally:
+        ctrl_c.cancel()
+        signal.signal(signal.SIGINT, previous)
+    _rendezvous_thread_ends()
