@@ -58,20 +58,32 @@ def check_out(
         raise ValueError(
             f"{out} holds files this command did not write ({shown}); not replacing it, even with --force"
         )
-    if signature is not None and not holds_json(out / signature[0], signature[1]):
+    problem = None if signature is None else json_problem(out / signature[0], signature[1])
+    if problem is not None:
         raise ValueError(
-            f"{out} holds files named like this command's, but {signature[0]} does not mark it as one of its "
-            "results; not replacing it, even with --force"
+            f"{out} holds files named like this command's, but nothing marks it as one of its results "
+            f"({problem}); not replacing it, even with --force: delete it yourself if it is one"
         )
+
+
+def json_problem(path: Path, keys: Collection[str]) -> str | None:
+    """Why `path` is not a JSON object holding every one of `keys` (e.g. "config.json is not JSON: cut
+    short?"), or None when it is one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return f"no {path.name}"
+    except OSError as err:
+        return f"{path.name} cannot be read: {err.strerror or err}"
+    except ValueError:  # not UTF-8, or not JSON
+        return f"{path.name} is not JSON: cut short?"
+    missing = [key for key in keys if key not in data] if isinstance(data, dict) else list(keys)
+    return f"{path.name} lacks {', '.join(missing)}" if missing else None
 
 
 def holds_json(path: Path, keys: Collection[str]) -> bool:
     """Whether `path` is a JSON object holding every one of `keys`."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and all(key in data for key in keys)
+    return json_problem(path, keys) is None
 
 
 def _owned(name: str, owned: Collection[str]) -> bool:

@@ -965,7 +965,7 @@ def test_force_never_replaces_a_folder_that_is_not_a_run(csv_spec, tmp_path, cap
     argv = ["train", "--model", "pop", "--dataset", str(proj / "history.csv"), "--user-col", "who"]
     argv += ["--item-col", "what", "--out", str(proj), "--force", "-q"]
     assert main(argv) == 2
-    assert "does not mark it as one of its results" in capsys.readouterr().err
+    assert "nothing marks it as one of its results (no config.json)" in capsys.readouterr().err
     assert (proj / "history.csv").read_text() == data and sorted(p.name for p in proj.iterdir()) == [
         "history.csv"
     ]

@@ -104,10 +104,25 @@ def test_force_replaces_only_a_folder_its_signature_marks(tmp_path: Path) -> Non
     out = tmp_path / "proj"
     out.mkdir()
     (out / "history.csv").write_text("user,item\n1,2\n")
-    with pytest.raises(ValueError, match="config.json does not mark it as one of its results"):
+    with pytest.raises(
+        ValueError, match=r"nothing marks it as one of its results \(no config.json\); not rep"
+    ):
         check_out(out, True, owned, signature)
     (out / "config.json").write_text('{"api_key_path": "settings"}')
-    with pytest.raises(ValueError, match="not replacing it, even with --force"):
+    with pytest.raises(
+        ValueError, match=r"\(config.json lacks model, data\); not replacing it, even with --f"
+    ):
+        check_out(out, True, owned, signature)
+    (out / "config.json").write_text('{"model": "pop", "data')  # a run's, cut short (a full disk)
+    with pytest.raises(ValueError, match=r"\(config.json is not JSON: cut short\?\); not replacing it"):
+        check_out(out, True, owned, signature)
+    (out / "config.json").unlink()
+    (out / "config.json").mkdir()  # read as root too, where no file mode stops a read
+    with pytest.raises(ValueError, match=r"\(config.json cannot be read: Is a directory\)"):
+        check_out(out, True, owned, signature)
+    (out / "config.json").rmdir()
+    (out / "config.json").write_text('["model", "data"]')
+    with pytest.raises(ValueError, match=r"\(config.json lacks model, data\)"):
         check_out(out, True, owned, signature)
     (out / "config.json").write_text('{"model": "pop", "data": {}}')
     check_out(out, True, owned, signature)  # an earlier run: replaced
