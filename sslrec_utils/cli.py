@@ -815,9 +815,23 @@ def _add_report_parser(subparsers: argparse._SubParsersAction) -> None:
     report.set_defaults(func=_report)
 
 
+def version_line() -> str:
+    """What a bug report needs: this package's version, torch's (its build says CPU or CUDA) and Python's, e.g.
+    ``sslrec 0.1.0 (torch 2.13.0+cpu without CUDA, Python 3.11.7)``."""
+    import platform
+
+    import torch
+
+    from sslrec_utils import __version__
+
+    cuda = f"for CUDA {torch.version.cuda}" if torch.version.cuda else "without CUDA"
+    return f"sslrec {__version__} (torch {torch.__version__} {cuda}, Python {platform.python_version()})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``sslrec`` parser with every command."""
     parser = argparse.ArgumentParser(prog="sslrec", description="Tools of the SSL-Rec Book.")
+    parser.add_argument("--version", action="version", version=version_line())
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_data_parser(subparsers)
     _add_models_parser(subparsers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -179,11 +180,32 @@ def test_download_fills_the_cache(tmp_path: Path, capsys: pytest.CaptureFixture)
 
 
 def test_usage_errors_and_help(capsys: pytest.CaptureFixture) -> None:
+    import sslrec_utils
+
     assert main(["--help"]) == 0
     assert "data" in capsys.readouterr().out
+    assert main(["--version"]) == 0
+    # what a bug report needs: the package's version, torch's and its build, Python's
+    version = re.escape(sslrec_utils.__version__)
+    assert re.fullmatch(
+        rf"sslrec {version} \(torch \d\S+ (for CUDA \S+|without CUDA), Python 3\.\d+\.\d+\)\n",
+        capsys.readouterr().out,
+    )
     assert main([]) == 2
     assert main(["data", "download", "ml-10k"]) == 2
     assert "invalid choice: 'ml-10k'" in capsys.readouterr().err
+
+
+def test_one_version_for_the_command_the_wheel_and_the_metadata() -> None:
+    # one version for `sslrec --version`, the wheel (pyproject.toml) and the installed metadata
+    import importlib.metadata
+    import tomllib
+
+    import sslrec_utils
+
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert sslrec_utils.__version__ == pyproject["project"]["version"]
+    assert importlib.metadata.version("sslrec-utils") == sslrec_utils.__version__
 
 
 @pytest.mark.skipif(not SSLREC.exists(), reason="the sslrec console script is not installed next to python")
