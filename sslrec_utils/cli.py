@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 
 def _restore_ctrl_c() -> None:
@@ -1000,5 +1000,23 @@ def _main(argv: list[str] | None) -> int:
         return 1
 
 
+def run() -> NoReturn:
+    """The ``sslrec`` command (its console script, and ``python -m sslrec_utils.cli``): `main`, then exit.
+
+    A distributed run whose join was interrupted or given up leaves torch waiting in a thread that cannot be
+    stopped (`distributed.joining`); were that wait to end while the interpreter shuts down, the C++ runtime
+    would abort the process ("terminate called without an active exception", status 134). The process then
+    ends at once, with `main`'s status, once its output is flushed.
+    """
+    status = main()
+    distributed = sys.modules.get("sslrec_utils.distributed")  # imported by --distributed runs alone
+    if distributed is not None and distributed.joining():
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe or a closed file
+                stream.flush()
+        os._exit(status)
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -20,6 +20,7 @@ import dataclasses
 import datetime
 import itertools
 import os
+import socket
 import threading
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
@@ -36,6 +37,7 @@ COLLECTIVE_TIMEOUT = datetime.timedelta(hours=1)  # how long a rank waits for th
 RENDEZVOUS_TIMEOUT = datetime.timedelta(minutes=15)
 # how much longer than that a rank waits before it gives up on a listener that accepts and never answers
 RENDEZVOUS_GRACE = datetime.timedelta(seconds=60)
+JOIN_THREAD = "sslrec-join"  # the thread that joins the process group (`joining`)
 
 T = TypeVar("T")
 
@@ -72,8 +74,10 @@ def init_distributed(device: str = "auto") -> DistContext:
         DistributedSetupError: when not started by torchrun, this process's LOCAL_RANK has no GPU, or it cannot
             join the group: MASTER_PORT in use, peers that have not started within `RENDEZVOUS_TIMEOUT`, or
             a program at MASTER_PORT that never answers, for processes started by hand (torchrun meets its
-            agents before it starts the ranks, and reports those itself).
-        KeyboardInterrupt: a Ctrl-C while the ranks wait for each other (torch's wait alone would ignore it).
+            agents before it starts the ranks, and reports those itself); or an earlier join in this process
+            still waits (`joining`).
+        KeyboardInterrupt: a Ctrl-C while the ranks wait for each other to join (torch's wait alone would
+            ignore it; a thread of it may go on waiting, see `joining`).
         ConfigError: `device` is none of auto, cpu and cuda, or is cuda on a machine without CUDA.
     """
     missing = [
@@ -105,20 +109,13 @@ def init_distributed(device: str = "auto") -> DistContext:
         torch.cuda.set_device(local_rank)
     target = torch.device("cuda", local_rank) if use_cuda else torch.device("cpu")
     if not dist.is_initialized():
-        # the other ranks wait in a broadcast while rank 0 validates, tests and writes the run: NCCL's default
-        # of 10 minutes would abort a long validation (a large catalogue, a time-to-target monitor)
-        try:
-            # torch's own env:// rendezvous, with its own timeout: a peer that never starts (a WORLD_SIZE set
-            # by hand too large) would otherwise be waited for as long as a collective, silently
-            store, rank, size = _rendezvous(world_size)
-            store.set_timeout(COLLECTIVE_TIMEOUT)
-            dist.init_process_group(
-                backend="nccl" if use_cuda else "gloo",
-                store=dist.PrefixStore("default_pg", store),  # what init_process_group does with env://
-                rank=rank,
-                world_size=size,
-                timeout=COLLECTIVE_TIMEOUT,
+        if joining():  # torch would reuse that attempt's store, and count this process as the missing peer
+            raise DistributedSetupError(
+                "an earlier attempt to join a process group, interrupted or given up, still waits in this "
+                "process (torch's wait cannot be cancelled); join from a new process"
             )
+        try:
+            _join("nccl" if use_cuda else "gloo", world_size)
         except dist.DistError as err:  # MASTER_PORT in use, MASTER_ADDR unreachable, peers that never came
             # "The server socket has failed to listen... port: 29500, useIpv6: false, code: -98, name:
             # EADDRINUSE, message: address already in use": its first sentence, and the reason at its end
@@ -132,16 +129,26 @@ def init_distributed(device: str = "auto") -> DistContext:
     return DistContext(dist.get_rank(), dist.get_world_size(), local_rank, target, local)
 
 
-def _rendezvous(world_size: int) -> tuple[dist.Store, int, int]:
-    """torch's env:// rendezvous (its store, this rank, the world size), waited for by the calling thread.
+def joining() -> bool:
+    """Whether a join of a process group that was interrupted or given up still waits in this process (in
+    torch's C++ code, which cannot be cancelled; the process must end without waiting for it)."""
+    return any(t.name == JOIN_THREAD and t.is_alive() for t in threading.enumerate())
 
-    torch's loop that connects and retries resumes after a signal, and a program at MASTER_PORT that accepts
-    and never answers (not torch's store) is waited for without end. So it runs in a daemon thread while this
-    one waits, which a Ctrl-C interrupts, and gives up `RENDEZVOUS_GRACE` after `RENDEZVOUS_TIMEOUT`; a thread
-    still waiting then ends with the process.
+
+def _join(backend: str, world_size: int) -> None:
+    """Join the default process group through torch's env:// rendezvous, waited for by the calling thread.
+
+    torch's waits (a rank for rank 0's store, rank 0 for every rank to connect, Gloo's init for a connection
+    to every peer) resume after a signal, and a program at MASTER_PORT that accepts and never answers is waited
+    for without end. So they run in a daemon thread that this one waits for: a Ctrl-C interrupts the wait, and
+    it ends `RENDEZVOUS_GRACE` after `RENDEZVOUS_TIMEOUT` when nothing listens at MASTER_PORT, or one
+    `RENDEZVOUS_TIMEOUT` later when something listens but does not answer (rank 0 started late, whom torch's
+    next try reaches, or another program). torch itself retries after its timeout, for up to twice as long.
+    NCCL's init connects to nobody (its communicators come with the first collective): it stays on this
+    thread, whose CUDA device is set.
 
     Raises:
-        DistributedSetupError: no answer within `RENDEZVOUS_TIMEOUT` plus `RENDEZVOUS_GRACE`.
+        DistributedSetupError: no answer at MASTER_ADDR:MASTER_PORT in time.
         torch.distributed.DistError: torch's own failures (a port in use, peers that never came).
     """
     outcome: list[Any] = []
@@ -149,23 +156,56 @@ def _rendezvous(world_size: int) -> tuple[dist.Store, int, int]:
 
     def join() -> None:
         try:
-            outcome.append(next(dist.rendezvous("env://", timeout=RENDEZVOUS_TIMEOUT)))
+            store, rank, size = next(dist.rendezvous("env://", timeout=RENDEZVOUS_TIMEOUT))
+            store.set_timeout(COLLECTIVE_TIMEOUT)
+            group = (dist.PrefixStore("default_pg", store), rank, size)  # what env:// init does
+            if backend == "gloo":
+                _init_group(backend, *group)
+            outcome.append(group)
         except BaseException as err:  # handed to the waiting thread, which raises it
             outcome.append(err)
         finally:
             done.set()
 
-    threading.Thread(target=join, name="sslrec-rendezvous", daemon=True).start()
+    worker = threading.Thread(target=join, name=JOIN_THREAD, daemon=True)
+    worker.start()
     wait = RENDEZVOUS_TIMEOUT + RENDEZVOUS_GRACE
     if not done.wait(wait.total_seconds()):  # a Ctrl-C interrupts it (KeyboardInterrupt)
-        raise DistributedSetupError(
-            f"cannot join the process group of {world_size} ranks at {os.environ['MASTER_ADDR']}:"
-            f"{os.environ['MASTER_PORT']}: no answer in {wait.total_seconds():g} s from what listens there; is "
-            "it another program's port? MASTER_PORT must be the port rank 0 listens at"
-        )
+        addr, port = os.environ["MASTER_ADDR"], int(os.environ["MASTER_PORT"])
+        where = f"cannot join the process group of {world_size} ranks at {addr}:{port}"
+        unreachable = _unreachable(addr, port)
+        if unreachable is not None:
+            raise DistributedSetupError(f"{where}: {unreachable} after {wait.total_seconds():g} s")
+        wait += RENDEZVOUS_TIMEOUT
+        if not done.wait(RENDEZVOUS_TIMEOUT.total_seconds()):
+            raise DistributedSetupError(
+                f"{where}: what listens there has not answered as rank 0 would in {wait.total_seconds():g} s; "
+                "is it another program's port? MASTER_PORT must be the port rank 0 listens at"
+            )
+    worker.join()  # done: it has only to return (so that `joining` is False from here on)
     if isinstance(outcome[0], BaseException):
         raise outcome[0]
-    return outcome[0]
+    if backend != "gloo":
+        _init_group(backend, *outcome[0])
+
+
+def _init_group(backend: str, store: dist.Store, rank: int, size: int) -> None:
+    # the other ranks wait in a broadcast while rank 0 validates, tests and writes the run: NCCL's default
+    # of 10 minutes would abort a long validation (a large catalogue, a time-to-target monitor)
+    dist.init_process_group(
+        backend=backend, store=store, rank=rank, world_size=size, timeout=COLLECTIVE_TIMEOUT
+    )
+
+
+def _unreachable(addr: str, port: int) -> str | None:
+    """Why nothing accepts a connection at `addr`:`port` (a phrase), or None when something does."""
+    try:
+        socket.create_connection((addr, port), timeout=10).close()
+    except ConnectionRefusedError:
+        return "nothing listens there (has rank 0 started? MASTER_ADDR and MASTER_PORT must be its)"
+    except OSError as err:
+        return f"no connection ({err.strerror or err})"
+    return None
 
 
 def _env_int(name: str, low: int, high: int | None) -> int:

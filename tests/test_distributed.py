@@ -518,22 +518,29 @@ def test_a_peer_that_never_starts_is_waited_for_a_while_then_named(monkeypatch):
         init_distributed("cpu")
 
 
-def _rendezvous_thread_ends() -> None:
-    """Wait for torch's rendezvous thread, left waiting by `init_distributed`, to give up (at its timeout)."""
+def _join_thread_ends() -> None:
+    """Wait for the thread of a join that `init_distributed` left waiting to end (torch gives up or fails)."""
+    from sslrec_utils.distributed import JOIN_THREAD, joining
+
     for thread in threading.enumerate():
-        if thread.name == "sslrec-rendezvous":
+        if thread.name == JOIN_THREAD:
             thread.join(60)
-            assert not thread.is_alive()
+    assert not joining()
+
+
+def _short_join(monkeypatch, timeout: float, grace: float) -> None:
+    import sslrec_utils.distributed
+
+    monkeypatch.setattr(sslrec_utils.distributed, "RENDEZVOUS_TIMEOUT", datetime.timedelta(seconds=timeout))
+    monkeypatch.setattr(sslrec_utils.distributed, "RENDEZVOUS_GRACE", datetime.timedelta(seconds=grace))
 
 
 def test_a_listener_that_never_answers_is_given_up(monkeypatch):
     # a rank other than 0 pointed at a program that accepts connections and never answers (not torch's store)
-    # had waited for ever, past RENDEZVOUS_TIMEOUT
-    import sslrec_utils.distributed
+    # had waited for ever, past RENDEZVOUS_TIMEOUT; something listens, so it is given one more timeout
     from sslrec_utils.distributed import DistributedSetupError, init_distributed
 
-    monkeypatch.setattr(sslrec_utils.distributed, "RENDEZVOUS_TIMEOUT", datetime.timedelta(seconds=1))
-    monkeypatch.setattr(sslrec_utils.distributed, "RENDEZVOUS_GRACE", datetime.timedelta(seconds=1))
+    _short_join(monkeypatch, timeout=1, grace=1)
     with socket.socket() as listener:  # the kernel accepts for it; it never reads nor writes
         listener.bind(("127.0.0.1", 0))
         listener.listen()
@@ -541,10 +548,34 @@ def test_a_listener_that_never_answers_is_given_up(monkeypatch):
         _torchrun_env(monkeypatch, RANK="1", MASTER_PORT=str(port))
         with pytest.raises(
             DistributedSetupError,
-            match=rf"ranks at 127.0.0.1:{port}: no answer in 2 s from what listens there; is it another program",
+            match=rf"ranks at 127.0.0.1:{port}: what listens there has not answered as rank 0 would in 3 s; is "
+            "it another program's port\\? MASTER_PORT must be",
         ):
             init_distributed("cpu")
-    _rendezvous_thread_ends()  # the listener closed, torch's wait ends too
+    _join_thread_ends()  # the listener closed, torch's wait ends too
+
+
+def test_a_rank_0_that_never_starts_is_named_at_the_timeout(monkeypatch):
+    # torch retries after its timeout, for up to twice as long; its message would then come second
+    from sslrec_utils.distributed import DistributedSetupError, init_distributed
+
+    _short_join(monkeypatch, timeout=2, grace=-1)  # given up after 1 s, before torch
+    port = _free_port()
+    _torchrun_env(monkeypatch, RANK="1", MASTER_PORT=str(port))
+    with pytest.raises(
+        DistributedSetupError,
+        match=rf"^cannot join the process group of 2 ranks at 127.0.0.1:{port}: nothing listens there \(has "
+        r"rank 0 started\? MASTER_ADDR and MASTER_PORT must be its\) after 1 s$",
+    ):
+        init_distributed("cpu")
+    _join_thread_ends()
+
+
+def _ctrl_c_in(seconds: float) -> threading.Timer:
+    """A Ctrl-C (SIGINT) to the main thread in `seconds`, started."""
+    timer = threading.Timer(seconds, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+    timer.start()
+    return timer
 
 
 @pytest.mark.skipif(
@@ -553,20 +584,111 @@ def test_a_listener_that_never_answers_is_given_up(monkeypatch):
 def test_ctrl_c_while_waiting_for_rank_0_stops_at_once(monkeypatch):
     # torch's loop that connects to rank 0 and retries resumes after a signal: a Ctrl-C had been ignored until
     # RENDEZVOUS_TIMEOUT (15 minutes)
-    import sslrec_utils.distributed
-    from sslrec_utils.distributed import init_distributed
+    from sslrec_utils.distributed import DistributedSetupError, init_distributed, joining
 
-    monkeypatch.setattr(sslrec_utils.distributed, "RENDEZVOUS_TIMEOUT", datetime.timedelta(seconds=3))
+    _short_join(monkeypatch, timeout=3, grace=60)
     _torchrun_env(monkeypatch, RANK="1", MASTER_PORT=str(_free_port()))  # no rank 0 there
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    ctrl_c = threading.Timer(0.5, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+    ctrl_c = _ctrl_c_in(0.5)
     try:
-        ctrl_c.start()
         with pytest.raises(KeyboardInterrupt):
             init_distributed("cpu")
-        # raised while torch still waits, not once it has given up
-        assert any(t.name == "sslrec-rendezvous" and t.is_alive() for t in threading.enumerate())
+        assert joining()  # raised while torch still waits, not once it has given up
+        # torch would reuse a store still waiting in this process (rank 0's, when interrupted) and take this
+        # call for the missing peer
+        with pytest.raises(DistributedSetupError, match="an earlier attempt to join a process group, interr"):
+            init_distributed("cpu")
     finally:
         ctrl_c.cancel()
         signal.signal(signal.SIGINT, previous)
-    _rendezvous_thread_ends()
+    _join_thread_ends()
+
+
+@pytest.mark.skipif(
+    threading.current_thread() is not threading.main_thread(), reason="a Ctrl-C reaches the main thread"
+)
+def test_ctrl_c_while_gloo_waits_for_a_third_rank_stops_at_once(monkeypatch):
+    # with 3 ranks, rank 1 reaches rank 0's store at once, then Gloo's init waits for rank 2's address
+    import torch.distributed as dist
+
+    import sslrec_utils.distributed
+    from sslrec_utils.distributed import init_distributed, joining
+
+    # Gloo's wait is bounded by the collectives' timeout (an hour): a wait on this thread ends here in 10 s
+    monkeypatch.setattr(sslrec_utils.distributed, "COLLECTIVE_TIMEOUT", datetime.timedelta(seconds=10))
+    port = _free_port()
+    store = dist.TCPStore("127.0.0.1", port, 3, True, wait_for_workers=False)  # rank 0's, never joined
+    _torchrun_env(monkeypatch, RANK="1", WORLD_SIZE="3", MASTER_PORT=str(port))
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    ctrl_c = _ctrl_c_in(1.0)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            init_distributed("cpu")
+        assert joining() and not dist.is_initialized()
+    finally:
+        ctrl_c.cancel()
+        signal.signal(signal.SIGINT, previous)
+        del store  # its server stops: the waiting init fails, and its thread ends
+    _join_thread_ends()
+
+
+def test_a_ctrl_c_to_rank_0_as_its_peer_joins_ends_with_status_130(tmp_path):
+    # the join that torch went on with after the Ctrl-C ended while the interpreter shut down, and the C++
+    # runtime aborted the process ("terminate called without an active exception"; 10 times of 10 before `run`)
+    import time
+
+    port = _free_port()
+    env = {**os.environ, "RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1"}
+    env |= {"MASTER_PORT": str(port), "OMP_NUM_THREADS": "1"}
+    args = ["train", "--model", "pop", "--dataset", "synthetic:60x20x600", "--out", str(tmp_path / "run")]
+    rank_0 = subprocess.Popen(
+        [sys.executable, "-m", "sslrec_utils.cli", *args, "--device", "cpu", "-q", "--distributed"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while True:  # until rank 0's store listens: it then waits for its peer
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert rank_0.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+    ctrl_c = time.time() + 2.0  # the peer is started first: importing torch takes a second or more
+    peer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import datetime, time, torch.distributed as dist; "
+            f"time.sleep(max(0, {ctrl_c + 0.3} - time.time())); "
+            f"dist.TCPStore('127.0.0.1', {port}, 2, False, timeout=datetime.timedelta(seconds=5))",
+        ],
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(max(0.0, ctrl_c - time.time()))
+    rank_0.send_signal(signal.SIGINT)
+    _, err = rank_0.communicate(timeout=60)
+    peer.wait(60)
+    assert rank_0.returncode == 130, err
+    assert err.splitlines() == ["sslrec: interrupted"]
+    assert not (tmp_path / "run").exists()
+
+
+def test_the_command_ends_at_once_when_a_join_still_waits(monkeypatch):
+    # a join that torch goes on with after a Ctrl-C must not end while the interpreter shuts down (the C++
+    # runtime aborted the process: "terminate called without an active exception", status 134)
+    import sslrec_utils.cli
+    import sslrec_utils.distributed
+
+    exits = []
+    monkeypatch.setattr(sslrec_utils.cli, "main", lambda: 130)
+    monkeypatch.setattr(sslrec_utils.cli.os, "_exit", lambda status: exits.append(status))
+    monkeypatch.setattr(sslrec_utils.distributed, "joining", lambda: True)
+    with pytest.raises(SystemExit):  # os._exit replaced: run goes on to sys.exit
+        sslrec_utils.cli.run()
+    assert exits == [130]
+    monkeypatch.setattr(sslrec_utils.distributed, "joining", lambda: False)
+    with pytest.raises(SystemExit) as end:
+        sslrec_utils.cli.run()
+    assert end.value.code == 130 and exits == [130]
