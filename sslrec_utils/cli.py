@@ -822,10 +822,10 @@ def version_line() -> str:
 
     import torch
 
-    from sslrec_utils import __version__
+    import sslrec_utils
 
     cuda = f"for CUDA {torch.version.cuda}" if torch.version.cuda else "without CUDA"
-    return f"sslrec {__version__} (torch {torch.__version__} {cuda}, Python {platform.python_version()})"
+    return f"sslrec {sslrec_utils.__version__} (torch {torch.__version__} {cuda}, Python {platform.python_version()})"
 
 
 def build_parser() -> argparse.ArgumentParser:
