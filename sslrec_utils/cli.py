@@ -20,6 +20,7 @@ import shlex
 import signal
 import sys
 import threading
+import traceback
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -1006,16 +1007,35 @@ def run() -> NoReturn:
     A distributed run whose join was interrupted or given up leaves torch waiting in a thread that cannot be
     stopped (`distributed.joining`); were that wait to end while the interpreter shuts down, the C++ runtime
     would abort the process ("terminate called without an active exception", status 134). The process then
-    ends at once, with `main`'s status, once its output is flushed.
+    ends at once, with `main`'s status, once its output is flushed; so it does when something escapes `main`
+    (a second Ctrl-C while the first is reported), with the status and traceback Python would give.
     """
-    status = main()
-    distributed = sys.modules.get("sslrec_utils.distributed")  # imported by --distributed runs alone
-    if distributed is not None and distributed.joining():
+    try:
+        status = main()
+    except BaseException as err:
+        if not _join_waits():
+            raise
+        if isinstance(err, SystemExit):
+            status = err.code if isinstance(err.code, int) else 1
+        elif isinstance(err, KeyboardInterrupt):
+            status = INTERRUPTED
+        else:
+            traceback.print_exc()
+            status = 1
+    if _join_waits():
+        if threading.current_thread() is threading.main_thread():  # a further Ctrl-C would escape the flush
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):  # a closed pipe or a closed file
                 stream.flush()
         os._exit(status)
     sys.exit(status)
+
+
+def _join_waits() -> bool:
+    """Whether a distributed run's join still waits in this process (`distributed.joining`)."""
+    distributed = sys.modules.get("sslrec_utils.distributed")  # imported by --distributed runs alone
+    return distributed is not None and distributed.joining()
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ from sslrec_utils.models.base import Batch, Recommender, StepInfo
 COLLECTIVE_TIMEOUT = datetime.timedelta(hours=1)  # how long a rank waits for the others before it fails
 # how long the ranks wait for each other to start: nodes started by hand, one after another, have this long
 RENDEZVOUS_TIMEOUT = datetime.timedelta(minutes=15)
-# how much longer than that a rank waits before it gives up on a listener that accepts and never answers
+# how much longer than that a rank waits before it checks what listens at MASTER_PORT (`_join`)
 RENDEZVOUS_GRACE = datetime.timedelta(seconds=60)
 JOIN_THREAD = "sslrec-join"  # the thread that joins the process group (`joining`)
 
@@ -111,8 +111,8 @@ def init_distributed(device: str = "auto") -> DistContext:
     if not dist.is_initialized():
         if joining():  # torch would reuse that attempt's store, and count this process as the missing peer
             raise DistributedSetupError(
-                "an earlier attempt to join a process group, interrupted or given up, still waits in this "
-                "process (torch's wait cannot be cancelled); join from a new process"
+                "another join of a process group still waits in this process (one interrupted or given up: "
+                "torch's wait cannot be cancelled); join from a new process"
             )
         try:
             _join("nccl" if use_cuda else "gloo", world_size)
@@ -130,8 +130,9 @@ def init_distributed(device: str = "auto") -> DistContext:
 
 
 def joining() -> bool:
-    """Whether a join of a process group that was interrupted or given up still waits in this process (in
-    torch's C++ code, which cannot be cancelled; the process must end without waiting for it)."""
+    """Whether a join of a process group still waits in this process, in torch's C++ code, which cannot be
+    cancelled: one that was interrupted or given up (the process must then end without waiting for it), or
+    one that another thread has under way."""
     return any(t.name == JOIN_THREAD and t.is_alive() for t in threading.enumerate())
 
 
@@ -144,24 +145,34 @@ def _join(backend: str, world_size: int) -> None:
     it ends `RENDEZVOUS_GRACE` after `RENDEZVOUS_TIMEOUT` when nothing listens at MASTER_PORT, or one
     `RENDEZVOUS_TIMEOUT` later when something listens but does not answer (rank 0 started late, whom torch's
     next try reaches, or another program). torch itself retries after its timeout, for up to twice as long.
-    NCCL's init connects to nobody (its communicators come with the first collective): it stays on this
-    thread, whose CUDA device is set.
+    A join given up that torch completes later leaves no store nor group behind. NCCL's init connects to nobody
+    (its communicators come with the first collective): it stays on this thread, whose CUDA device is set.
 
     Raises:
-        DistributedSetupError: no answer at MASTER_ADDR:MASTER_PORT in time.
+        DistributedSetupError: no answer at MASTER_ADDR:MASTER_PORT in time, or ranks that reached rank 0's
+            store but did not connect to each other.
         torch.distributed.DistError: torch's own failures (a port in use, peers that never came).
     """
-    outcome: list[Any] = []
+    outcome: list[Any] = []  # the group's (store, rank, size), or the exception that ended the join
+    met = threading.Event()  # this rank has reached rank 0's store
     done = threading.Event()  # not Thread.join: a join that a Ctrl-C interrupts leaves is_alive() False
+    given_up = threading.Event()
+    lock = threading.Lock()  # orders `outcome` and `given_up`: a group is kept by exactly one of the threads
 
     def join() -> None:
         try:
             store, rank, size = next(dist.rendezvous("env://", timeout=RENDEZVOUS_TIMEOUT))
+            met.set()
             store.set_timeout(COLLECTIVE_TIMEOUT)
             group = (dist.PrefixStore("default_pg", store), rank, size)  # what env:// init does
-            if backend == "gloo":
+            if backend == "gloo" and not given_up.is_set():
                 _init_group(backend, *group)
-            outcome.append(group)
+            with lock:
+                if given_up.is_set():  # the caller has stopped waiting: no group behind it, the store closed
+                    if backend == "gloo" and dist.is_initialized():
+                        dist.destroy_process_group()
+                    return
+                outcome.append(group)
         except BaseException as err:  # handed to the waiting thread, which raises it
             outcome.append(err)
         finally:
@@ -169,24 +180,46 @@ def _join(backend: str, world_size: int) -> None:
 
     worker = threading.Thread(target=join, name=JOIN_THREAD, daemon=True)
     worker.start()
-    wait = RENDEZVOUS_TIMEOUT + RENDEZVOUS_GRACE
-    if not done.wait(wait.total_seconds()):  # a Ctrl-C interrupts it (KeyboardInterrupt)
-        addr, port = os.environ["MASTER_ADDR"], int(os.environ["MASTER_PORT"])
-        where = f"cannot join the process group of {world_size} ranks at {addr}:{port}"
-        unreachable = _unreachable(addr, port)
-        if unreachable is not None:
-            raise DistributedSetupError(f"{where}: {unreachable} after {wait.total_seconds():g} s")
-        wait += RENDEZVOUS_TIMEOUT
-        if not done.wait(RENDEZVOUS_TIMEOUT.total_seconds()):
-            raise DistributedSetupError(
-                f"{where}: what listens there has not answered as rank 0 would in {wait.total_seconds():g} s; "
-                "is it another program's port? MASTER_PORT must be the port rank 0 listens at"
-            )
+    try:
+        _wait_for_join(done, met, world_size)
+    except BaseException:  # a Ctrl-C, or given up
+        with lock:
+            given_up.set()
+            joined = bool(outcome) and not isinstance(outcome[0], BaseException)
+        if joined and backend == "gloo":  # Gloo's init ended just before: its group goes too
+            dist.destroy_process_group()
+        raise
     worker.join()  # done: it has only to return (so that `joining` is False from here on)
     if isinstance(outcome[0], BaseException):
         raise outcome[0]
     if backend != "gloo":
         _init_group(backend, *outcome[0])
+
+
+def _wait_for_join(done: threading.Event, met: threading.Event, world_size: int) -> None:
+    """Wait for `done` as `_join` says, raising DistributedSetupError when it gives up."""
+    wait = RENDEZVOUS_TIMEOUT + RENDEZVOUS_GRACE
+    if done.wait(wait.total_seconds()):  # a Ctrl-C interrupts it (KeyboardInterrupt)
+        return
+    addr, port = os.environ["MASTER_ADDR"], int(os.environ["MASTER_PORT"])
+    where = f"cannot join the process group of {world_size} ranks at {addr}:{port}"
+    if met.is_set():  # in Gloo's init (NCCL's does not wait): this rank has reached rank 0's store
+        raise DistributedSetupError(
+            f"{where}: this rank reached rank 0's store, but the ranks have not all connected to each other in "
+            f"{wait.total_seconds():g} s: has one stopped, or not started? Can the machines reach each other's "
+            "addresses? (GLOO_SOCKET_IFNAME chooses the network interface)"
+        )
+    unreachable = _unreachable(addr, port)
+    if done.is_set():  # the join ended while the probe ran
+        return
+    if unreachable is not None:
+        raise DistributedSetupError(f"{where}: {unreachable} after {wait.total_seconds():g} s")
+    wait += RENDEZVOUS_TIMEOUT
+    if not done.wait(RENDEZVOUS_TIMEOUT.total_seconds()):
+        raise DistributedSetupError(
+            f"{where}: what listens there has not answered as rank 0 would in {wait.total_seconds():g} s; "
+            "is it another program's port? MASTER_PORT must be the port rank 0 listens at"
+        )
 
 
 def _init_group(backend: str, store: dist.Store, rank: int, size: int) -> None:

@@ -596,12 +596,14 @@ def test_ctrl_c_while_waiting_for_rank_0_stops_at_once(monkeypatch):
         assert joining()  # raised while torch still waits, not once it has given up
         # torch would reuse a store still waiting in this process (rank 0's, when interrupted) and take this
         # call for the missing peer
-        with pytest.raises(DistributedSetupError, match="an earlier attempt to join a process group, interr"):
+        with pytest.raises(
+            DistributedSetupError, match="another join of a process group still waits in this process"
+        ):
             init_distributed("cpu")
     finally:
         ctrl_c.cancel()
         signal.signal(signal.SIGINT, previous)
-    _join_thread_ends()
+        _join_thread_ends()
 
 
 @pytest.mark.skipif(
@@ -609,27 +611,103 @@ def test_ctrl_c_while_waiting_for_rank_0_stops_at_once(monkeypatch):
 )
 def test_ctrl_c_while_gloo_waits_for_a_third_rank_stops_at_once(monkeypatch):
     # with 3 ranks, rank 1 reaches rank 0's store at once, then Gloo's init waits for rank 2's address
+    import time
+
     import torch.distributed as dist
 
     import sslrec_utils.distributed
     from sslrec_utils.distributed import init_distributed, joining
 
+    _short_join(monkeypatch, timeout=5, grace=60)
     # Gloo's wait is bounded by the collectives' timeout (an hour): a wait on this thread ends here in 10 s
     monkeypatch.setattr(sslrec_utils.distributed, "COLLECTIVE_TIMEOUT", datetime.timedelta(seconds=10))
     port = _free_port()
-    store = dist.TCPStore("127.0.0.1", port, 3, True, wait_for_workers=False)  # rank 0's, never joined
+    # rank 0's store, never joined (in a list, so that it can be let go of)
+    stores = [dist.TCPStore("127.0.0.1", port, 3, True, wait_for_workers=False)]
     _torchrun_env(monkeypatch, RANK="1", WORLD_SIZE="3", MASTER_PORT=str(port))
+
+    def ctrl_c_in_gloo_init() -> None:  # once rank 1 has written its Gloo address: past the rendezvous
+        deadline = time.monotonic() + 30
+        while stores[0].num_keys() < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    ctrl_c = _ctrl_c_in(1.0)
+    ctrl_c = threading.Thread(target=ctrl_c_in_gloo_init, daemon=True)
+    try:
+        ctrl_c.start()
+        with pytest.raises(KeyboardInterrupt):
+            init_distributed("cpu")
+        assert stores[0].num_keys() >= 2 and joining() and not dist.is_initialized()
+    finally:
+        ctrl_c.join()
+        signal.signal(signal.SIGINT, previous)
+        stores.clear()  # its server stops: the waiting init fails, and its thread ends
+        _join_thread_ends()
+
+
+def test_ranks_that_reach_rank_0_but_not_each_other_are_named(monkeypatch):
+    # what listens is rank 0's store, which answers: not "another program's port"
+    import torch.distributed as dist
+
+    import sslrec_utils.distributed
+    from sslrec_utils.distributed import DistributedSetupError, init_distributed
+
+    _short_join(monkeypatch, timeout=1, grace=1)
+    monkeypatch.setattr(sslrec_utils.distributed, "COLLECTIVE_TIMEOUT", datetime.timedelta(seconds=30))
+    port = _free_port()
+    stores = [dist.TCPStore("127.0.0.1", port, 3, True, wait_for_workers=False)]  # rank 0's: no Gloo init
+    _torchrun_env(monkeypatch, RANK="1", WORLD_SIZE="3", MASTER_PORT=str(port))
+    try:
+        with pytest.raises(
+            DistributedSetupError,
+            match=rf"at 127.0.0.1:{port}: this rank reached rank 0's store, but the ranks have not all connected "
+            r"to each other in 2 s: has one stopped, or not started\?",
+        ):
+            init_distributed("cpu")
+    finally:
+        stores.clear()
+        _join_thread_ends()
+
+
+@pytest.mark.skipif(
+    threading.current_thread() is not threading.main_thread(), reason="a Ctrl-C reaches the main thread"
+)
+def test_a_join_given_up_that_torch_completes_later_leaves_no_group(monkeypatch):
+    # torch's wait goes on after a Ctrl-C: a rank 0 that came later was joined, and the caller's process had a
+    # default group it had given up (a peer trained against it)
+    import torch.distributed as dist
+
+    from sslrec_utils.distributed import init_distributed, joining
+
+    _short_join(monkeypatch, timeout=20, grace=60)
+    port = _free_port()
+    _torchrun_env(monkeypatch, RANK="1", MASTER_PORT=str(port))
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    ctrl_c = _ctrl_c_in(0.5)
     try:
         with pytest.raises(KeyboardInterrupt):
             init_distributed("cpu")
-        assert joining() and not dist.is_initialized()
+        assert joining()
+        rank_0 = subprocess.run(  # comes now, and waits 5 s for rank 1's Gloo
+            [
+                sys.executable,
+                "-c",
+                "import datetime, torch.distributed as dist; dist.init_process_group('gloo', "
+                f"init_method='tcp://127.0.0.1:{port}', rank=0, world_size=2, "
+                "timeout=datetime.timedelta(seconds=5))",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        # rank 1 reached its store (else: "Timed out ... waiting for clients"), and never its Gloo
+        assert rank_0.returncode != 0 and "wait timeout after 5000ms" in rank_0.stderr
     finally:
         ctrl_c.cancel()
         signal.signal(signal.SIGINT, previous)
-        del store  # its server stops: the waiting init fails, and its thread ends
-    _join_thread_ends()
+        _join_thread_ends()
+    assert not dist.is_initialized()
 
 
 def test_a_ctrl_c_to_rank_0_as_its_peer_joins_ends_with_status_130(tmp_path):
@@ -647,6 +725,17 @@ def test_a_ctrl_c_to_rank_0_as_its_peer_joins_ends_with_status_130(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
+    peer = subprocess.Popen(  # torch imported, it connects when told to: while rank 0 ends
+        [
+            sys.executable,
+            "-c",
+            "import datetime, sys, torch.distributed as dist; sys.stdin.readline(); "
+            f"dist.TCPStore('127.0.0.1', {port}, 2, False, timeout=datetime.timedelta(seconds=1))",
+        ],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while True:  # until rank 0's store listens: it then waits for its peer
         try:
@@ -655,40 +744,53 @@ def test_a_ctrl_c_to_rank_0_as_its_peer_joins_ends_with_status_130(tmp_path):
         except OSError:
             assert rank_0.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
-    ctrl_c = time.time() + 2.0  # the peer is started first: importing torch takes a second or more
-    peer = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import datetime, time, torch.distributed as dist; "
-            f"time.sleep(max(0, {ctrl_c + 0.3} - time.time())); "
-            f"dist.TCPStore('127.0.0.1', {port}, 2, False, timeout=datetime.timedelta(seconds=5))",
-        ],
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(max(0.0, ctrl_c - time.time()))
     rank_0.send_signal(signal.SIGINT)
-    _, err = rank_0.communicate(timeout=60)
-    peer.wait(60)
+    said = rank_0.stderr.readline()
+    peer.communicate("go\n", timeout=60)  # it has joined the store of a rank 0 that was ending
+    err = said + rank_0.communicate(timeout=60)[1]
     assert rank_0.returncode == 130, err
     assert err.splitlines() == ["sslrec: interrupted"]
     assert not (tmp_path / "run").exists()
 
 
-def test_the_command_ends_at_once_when_a_join_still_waits(monkeypatch):
+def _raises(err: BaseException):
+    def main() -> int:
+        raise err
+
+    return main
+
+
+@pytest.mark.parametrize(
+    ("main", "status", "traceback", "plain"),
+    [
+        (lambda: 130, 130, False, SystemExit),
+        (_raises(KeyboardInterrupt()), 130, False, KeyboardInterrupt),  # a Ctrl-C while main reported one
+        (_raises(SystemExit(2)), 2, False, SystemExit),
+        (_raises(BrokenPipeError()), 1, True, BrokenPipeError),  # stderr closed while main reported an error
+    ],
+)
+def test_the_command_ends_at_once_when_a_join_still_waits(
+    monkeypatch, capsys, main, status, traceback, plain
+):
     # a join that torch goes on with after a Ctrl-C must not end while the interpreter shuts down (the C++
     # runtime aborted the process: "terminate called without an active exception", status 134)
     import sslrec_utils.cli
     import sslrec_utils.distributed
 
     exits = []
-    monkeypatch.setattr(sslrec_utils.cli, "main", lambda: 130)
-    monkeypatch.setattr(sslrec_utils.cli.os, "_exit", lambda status: exits.append(status))
+    monkeypatch.setattr(sslrec_utils.cli, "main", main)
+    monkeypatch.setattr(sslrec_utils.cli.os, "_exit", lambda code: exits.append(code))
     monkeypatch.setattr(sslrec_utils.distributed, "joining", lambda: True)
-    with pytest.raises(SystemExit):  # os._exit replaced: run goes on to sys.exit
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        with pytest.raises(SystemExit):  # os._exit replaced: run goes on to sys.exit
+            sslrec_utils.cli.run()
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # a further Ctrl-C cannot cut the exit short
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert exits == [status]
+    assert ("Traceback" in capsys.readouterr().err) is traceback
+    monkeypatch.setattr(sslrec_utils.distributed, "joining", lambda: False)  # no join: as Python would end
+    with pytest.raises(plain) as end:
         sslrec_utils.cli.run()
-    assert exits == [130]
-    monkeypatch.setattr(sslrec_utils.distributed, "joining", lambda: False)
-    with pytest.raises(SystemExit) as end:
-        sslrec_utils.cli.run()
-    assert end.value.code == 130 and exits == [130]
+    assert exits == [status] and (plain is not SystemExit or end.value.code == status)
