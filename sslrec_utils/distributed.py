@@ -144,7 +144,8 @@ def _join(backend: str, world_size: int) -> None:
     for without end. So they run in a daemon thread that this one waits for: a Ctrl-C interrupts the wait, and
     it ends `RENDEZVOUS_GRACE` after `RENDEZVOUS_TIMEOUT` when nothing listens at MASTER_PORT, or one
     `RENDEZVOUS_TIMEOUT` later when something listens but does not answer (rank 0 started late, whom torch's
-    next try reaches, or another program). torch itself retries after its timeout, for up to twice as long.
+    next try reaches, or another program). torch itself goes on retrying after its timeout (in all for up to
+    about 2.5 times it, measured), so its own message would come later.
     A join given up that torch completes later leaves no store nor group behind. NCCL's init connects to nobody
     (its communicators come with the first collective): it stays on this thread, whose CUDA device is set.
 
