@@ -114,16 +114,18 @@ def init_distributed(device: str = "auto") -> DistContext:
                 "another join of a process group still waits in this process (one interrupted or given up: "
                 "torch's wait cannot be cancelled); join from a new process"
             )
+        where = (
+            f"cannot join the process group of {world_size} ranks at "
+            f"{os.environ['MASTER_ADDR']}:{os.environ['MASTER_PORT']}"
+        )
         try:
-            _join("nccl" if use_cuda else "gloo", world_size)
+            _join("nccl" if use_cuda else "gloo", where)
         except dist.DistError as err:  # MASTER_PORT in use, MASTER_ADDR unreachable, peers that never came
             # "The server socket has failed to listen... port: 29500, useIpv6: false, code: -98, name:
             # EADDRINUSE, message: address already in use": its first sentence, and the reason at its end
             reason = str(err).split("message: ", 1)[1].split("\n", 1)[0] if "message: " in str(err) else ""
             raise DistributedSetupError(
-                f"cannot join the process group of {world_size} ranks at "
-                f"{os.environ['MASTER_ADDR']}:{os.environ['MASTER_PORT']}: {_first_line(err)}"
-                + (f" ({reason})" if reason else "")
+                f"{where}: {_first_line(err)}" + (f" ({reason})" if reason else "")
             ) from err
     local = _env_int("LOCAL_WORLD_SIZE", 1, world_size) if "LOCAL_WORLD_SIZE" in os.environ else 1
     return DistContext(dist.get_rank(), dist.get_world_size(), local_rank, target, local)
@@ -136,7 +138,7 @@ def joining() -> bool:
     return any(t.name == JOIN_THREAD and t.is_alive() for t in threading.enumerate())
 
 
-def _join(backend: str, world_size: int) -> None:
+def _join(backend: str, where: str) -> None:
     """Join the default process group through torch's env:// rendezvous, waited for by the calling thread.
 
     torch's waits (a rank for rank 0's store, rank 0 for every rank to connect, Gloo's init for a connection
@@ -150,8 +152,8 @@ def _join(backend: str, world_size: int) -> None:
     (its communicators come with the first collective): it stays on this thread, whose CUDA device is set.
 
     Raises:
-        DistributedSetupError: no answer at MASTER_ADDR:MASTER_PORT in time, or ranks that reached rank 0's
-            store but did not connect to each other.
+        DistributedSetupError: `where` ("cannot join ... at ADDR:PORT"), then why: no answer at MASTER_ADDR:
+            MASTER_PORT in time, or ranks that reached rank 0's store but did not connect to each other.
         torch.distributed.DistError: torch's own failures (a port in use, peers that never came).
     """
     outcome: list[Any] = []  # the group's (store, rank, size), or the exception that ended the join
@@ -182,7 +184,7 @@ def _join(backend: str, world_size: int) -> None:
     worker = threading.Thread(target=join, name=JOIN_THREAD, daemon=True)
     worker.start()
     try:
-        _wait_for_join(done, met, world_size)
+        _wait_for_join(done, met, where)
     except BaseException:  # a Ctrl-C, or given up
         with lock:
             given_up.set()
@@ -197,20 +199,18 @@ def _join(backend: str, world_size: int) -> None:
         _init_group(backend, *outcome[0])
 
 
-def _wait_for_join(done: threading.Event, met: threading.Event, world_size: int) -> None:
-    """Wait for `done` as `_join` says, raising DistributedSetupError when it gives up."""
+def _wait_for_join(done: threading.Event, met: threading.Event, where: str) -> None:
+    """Wait for `done` as `_join` says, raising DistributedSetupError (`where`, then why) when it gives up."""
     wait = RENDEZVOUS_TIMEOUT + RENDEZVOUS_GRACE
     if done.wait(wait.total_seconds()):  # a Ctrl-C interrupts it (KeyboardInterrupt)
         return
-    addr, port = os.environ["MASTER_ADDR"], int(os.environ["MASTER_PORT"])
-    where = f"cannot join the process group of {world_size} ranks at {addr}:{port}"
     if met.is_set():  # in Gloo's init (NCCL's does not wait): this rank has reached rank 0's store
         raise DistributedSetupError(
             f"{where}: this rank reached rank 0's store, but the ranks have not all connected to each other in "
             f"{wait.total_seconds():g} s: has one stopped, or not started? Can the machines reach each other's "
             "addresses? (GLOO_SOCKET_IFNAME chooses the network interface)"
         )
-    unreachable = _unreachable(addr, port)
+    unreachable = _unreachable(os.environ["MASTER_ADDR"], int(os.environ["MASTER_PORT"]))
     if done.is_set():  # the join ended while the probe ran
         return
     if unreachable is not None:
