@@ -504,11 +504,9 @@ def test_help_of_a_distributed_run_is_printed_by_the_first_rank_of_a_machine_alo
 
 def test_a_peer_that_never_starts_is_waited_for_a_while_then_named(monkeypatch):
     # WORLD_SIZE=2 set by hand with one process: it had waited the hour a collective may take, silently
-
-    import sslrec_utils.distributed
     from sslrec_utils.distributed import DistributedSetupError, init_distributed
 
-    monkeypatch.setattr(sslrec_utils.distributed, "RENDEZVOUS_TIMEOUT", datetime.timedelta(seconds=1))
+    _short_join(monkeypatch, timeout=1, grace=60)
     port = _free_port()
     _torchrun_env(monkeypatch, MASTER_PORT=str(port))
     with pytest.raises(
@@ -556,7 +554,7 @@ def test_a_listener_that_never_answers_is_given_up(monkeypatch):
 
 
 def test_a_rank_0_that_never_starts_is_named_at_the_timeout(monkeypatch):
-    # torch retries after its timeout, for up to twice as long; its message would then come second
+    # torch goes on retrying after its timeout (up to about 2.5 times it in all): its message would come second
     from sslrec_utils.distributed import DistributedSetupError, init_distributed
 
     _short_join(monkeypatch, timeout=2, grace=-1)  # given up after 1 s, before torch
@@ -571,6 +569,17 @@ def test_a_rank_0_that_never_starts_is_named_at_the_timeout(monkeypatch):
     _join_thread_ends()
 
 
+@pytest.fixture
+def ctrl_c_raises():
+    """SIGINT raises KeyboardInterrupt during the test, as in a terminal (a test runner may have set it
+    otherwise); it reaches the main thread alone."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("a Ctrl-C reaches the main thread")
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def _ctrl_c_in(seconds: float) -> threading.Timer:
     """A Ctrl-C (SIGINT) to the main thread in `seconds`, started."""
     timer = threading.Timer(seconds, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
@@ -578,17 +587,13 @@ def _ctrl_c_in(seconds: float) -> threading.Timer:
     return timer
 
 
-@pytest.mark.skipif(
-    threading.current_thread() is not threading.main_thread(), reason="a Ctrl-C reaches the main thread"
-)
-def test_ctrl_c_while_waiting_for_rank_0_stops_at_once(monkeypatch):
+def test_ctrl_c_while_waiting_for_rank_0_stops_at_once(monkeypatch, ctrl_c_raises):
     # torch's loop that connects to rank 0 and retries resumes after a signal: a Ctrl-C had been ignored until
     # RENDEZVOUS_TIMEOUT (15 minutes)
     from sslrec_utils.distributed import DistributedSetupError, init_distributed, joining
 
     _short_join(monkeypatch, timeout=3, grace=60)
     _torchrun_env(monkeypatch, RANK="1", MASTER_PORT=str(_free_port()))  # no rank 0 there
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     ctrl_c = _ctrl_c_in(0.5)
     try:
         with pytest.raises(KeyboardInterrupt):
@@ -602,14 +607,10 @@ def test_ctrl_c_while_waiting_for_rank_0_stops_at_once(monkeypatch):
             init_distributed("cpu")
     finally:
         ctrl_c.cancel()
-        signal.signal(signal.SIGINT, previous)
         _join_thread_ends()
 
 
-@pytest.mark.skipif(
-    threading.current_thread() is not threading.main_thread(), reason="a Ctrl-C reaches the main thread"
-)
-def test_ctrl_c_while_gloo_waits_for_a_third_rank_stops_at_once(monkeypatch):
+def test_ctrl_c_while_gloo_waits_for_a_third_rank_stops_at_once(monkeypatch, ctrl_c_raises):
     # with 3 ranks, rank 1 reaches rank 0's store at once, then Gloo's init waits for rank 2's address
     import time
 
@@ -632,7 +633,6 @@ def test_ctrl_c_while_gloo_waits_for_a_third_rank_stops_at_once(monkeypatch):
             time.sleep(0.02)
         signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
 
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     ctrl_c = threading.Thread(target=ctrl_c_in_gloo_init, daemon=True)
     try:
         ctrl_c.start()
@@ -641,7 +641,6 @@ def test_ctrl_c_while_gloo_waits_for_a_third_rank_stops_at_once(monkeypatch):
         assert stores[0].num_keys() >= 2 and joining() and not dist.is_initialized()
     finally:
         ctrl_c.join()
-        signal.signal(signal.SIGINT, previous)
         stores.clear()  # its server stops: the waiting init fails, and its thread ends
         _join_thread_ends()
 
@@ -670,10 +669,7 @@ def test_ranks_that_reach_rank_0_but_not_each_other_are_named(monkeypatch):
         _join_thread_ends()
 
 
-@pytest.mark.skipif(
-    threading.current_thread() is not threading.main_thread(), reason="a Ctrl-C reaches the main thread"
-)
-def test_a_join_given_up_that_torch_completes_later_leaves_no_group(monkeypatch):
+def test_a_join_given_up_that_torch_completes_later_leaves_no_group(monkeypatch, ctrl_c_raises):
     # torch's wait goes on after a Ctrl-C: a rank 0 that came later was joined, and the caller's process had a
     # default group it had given up (a peer trained against it)
     import torch.distributed as dist
@@ -683,7 +679,6 @@ def test_a_join_given_up_that_torch_completes_later_leaves_no_group(monkeypatch)
     _short_join(monkeypatch, timeout=20, grace=60)
     port = _free_port()
     _torchrun_env(monkeypatch, RANK="1", MASTER_PORT=str(port))
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     ctrl_c = _ctrl_c_in(0.5)
     try:
         with pytest.raises(KeyboardInterrupt):
@@ -705,7 +700,6 @@ def test_a_join_given_up_that_torch_completes_later_leaves_no_group(monkeypatch)
         assert rank_0.returncode != 0 and "wait timeout after 5000ms" in rank_0.stderr
     finally:
         ctrl_c.cancel()
-        signal.signal(signal.SIGINT, previous)
         _join_thread_ends()
     assert not dist.is_initialized()
 
