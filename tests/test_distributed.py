@@ -610,22 +610,34 @@ def test_ctrl_c_while_waiting_for_rank_0_stops_at_once(monkeypatch, ctrl_c_raise
         _join_thread_ends()
 
 
+def _rank_1_of_3(monkeypatch, collective_timeout: float) -> list:
+    """This process as rank 1 of 3 beside rank 0's store, which no other rank joins, Gloo's wait for them
+    bounded by `collective_timeout` seconds. The store comes in a list, so that it can be let go of: its server
+    then stops, and a join still waiting fails."""
+    import torch.distributed as dist
+
+    import sslrec_utils.distributed
+
+    monkeypatch.setattr(
+        sslrec_utils.distributed, "COLLECTIVE_TIMEOUT", datetime.timedelta(seconds=collective_timeout)
+    )
+    port = _free_port()
+    stores = [dist.TCPStore("127.0.0.1", port, 3, True, wait_for_workers=False)]
+    _torchrun_env(monkeypatch, RANK="1", WORLD_SIZE="3", MASTER_PORT=str(port))
+    return stores
+
+
 def test_ctrl_c_while_gloo_waits_for_a_third_rank_stops_at_once(monkeypatch, ctrl_c_raises):
     # with 3 ranks, rank 1 reaches rank 0's store at once, then Gloo's init waits for rank 2's address
     import time
 
     import torch.distributed as dist
 
-    import sslrec_utils.distributed
     from sslrec_utils.distributed import init_distributed, joining
 
     _short_join(monkeypatch, timeout=5, grace=60)
     # Gloo's wait is bounded by the collectives' timeout (an hour): a wait on this thread ends here in 10 s
-    monkeypatch.setattr(sslrec_utils.distributed, "COLLECTIVE_TIMEOUT", datetime.timedelta(seconds=10))
-    port = _free_port()
-    # rank 0's store, never joined (in a list, so that it can be let go of)
-    stores = [dist.TCPStore("127.0.0.1", port, 3, True, wait_for_workers=False)]
-    _torchrun_env(monkeypatch, RANK="1", WORLD_SIZE="3", MASTER_PORT=str(port))
+    stores = _rank_1_of_3(monkeypatch, collective_timeout=10)
 
     def ctrl_c_in_gloo_init() -> None:  # once rank 1 has written its Gloo address: past the rendezvous
         deadline = time.monotonic() + 30
@@ -647,16 +659,11 @@ def test_ctrl_c_while_gloo_waits_for_a_third_rank_stops_at_once(monkeypatch, ctr
 
 def test_ranks_that_reach_rank_0_but_not_each_other_are_named(monkeypatch):
     # what listens is rank 0's store, which answers: not "another program's port"
-    import torch.distributed as dist
-
-    import sslrec_utils.distributed
     from sslrec_utils.distributed import DistributedSetupError, init_distributed
 
     _short_join(monkeypatch, timeout=1, grace=1)
-    monkeypatch.setattr(sslrec_utils.distributed, "COLLECTIVE_TIMEOUT", datetime.timedelta(seconds=30))
-    port = _free_port()
-    stores = [dist.TCPStore("127.0.0.1", port, 3, True, wait_for_workers=False)]  # rank 0's: no Gloo init
-    _torchrun_env(monkeypatch, RANK="1", WORLD_SIZE="3", MASTER_PORT=str(port))
+    stores = _rank_1_of_3(monkeypatch, collective_timeout=30)
+    port = stores[0].port
     try:
         with pytest.raises(
             DistributedSetupError,
