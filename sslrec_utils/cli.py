@@ -564,8 +564,10 @@ def _add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:
         "evaluate",
         help="score a trained run again: validation or test, with or without the seen items",
         description="Rebuilds the run's split and model from its directory and computes full-ranking metrics. "
-        "--exclude-seen yes removes the items of each user's input from the ranking, no keeps them, protocol "
-        "(default) does what sslrec train did (loo keeps them, as RecBole does for sequence models).",
+        "--exclude-seen protocol (default) does what sslrec train did: every split but loo leaves out the items "
+        "seen before the part scored (holdout and time at test: train and validation; strong: the folded-in "
+        "items), loo keeps them, as RecBole does for sequence models. yes leaves the seen items out on loo too "
+        "(the input items), no ranks every item.",
     )
     ev.add_argument("--run", required=True, help="run directory written by sslrec train")
     ev.add_argument("--phase", choices=("test", "valid"), default="test", help="which part (default test)")
@@ -573,7 +575,7 @@ def _add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:
         "--exclude-seen",
         choices=("protocol", "yes", "no"),
         default="protocol",
-        help="rank the user's input items too (no), not (yes), or as the split's protocol does (default)",
+        help="protocol (default): as sslrec train did; yes: leave the seen items out, loo too; no: rank every item",
     )
     ev.add_argument("--ks", default=None, help="metric cut-offs, e.g. 5,10 (default: the run's own)")
     ev.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps (default auto)")
