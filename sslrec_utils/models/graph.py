@@ -82,7 +82,12 @@ def edge_ids(adj: Tensor) -> Tensor:
 def drop_edges(adj: Tensor, ids: Tensor, p: float, generator: torch.Generator | None = None) -> Tensor:
     """SGL's edge dropout: remove each user-item edge (both directions) with probability `p`, renormalise.
 
-    Dropped edges stay in the sparsity pattern with value 0: no compaction, and the product costs the same.
+    Each edge is dropped on its own coin, as the paper's masking vector reads, so the number kept varies from view
+    to view around ``(1 - p)`` of them; the authors' code (SGL-Torch) and RecBole keep exactly
+    ``int((1 - p) * n_edges)``, drawn without replacement. The difference is slight: on ml-100k's holdout split
+    (80,808 training edges) at SGL's default p = 0.05, 200 views kept 76,760 edges on average with a standard
+    deviation of 63 (0.08 %). Dropped edges stay in the sparsity pattern with value 0: no compaction, and the
+    product costs the same.
 
     Args:
         adj: (n, n) symmetric normalised adjacency, sparse CSR, as from `normalized_adjacency`.
@@ -197,9 +202,8 @@ def batch_contrast(
         negatives: ``"batch"``: the batch's distinct users (items) are one another's negatives, as SimGCL's and
             XSimGCL's authors (SELFRec) compute it; ``"all"``: each batch row is an anchor (a user or item
             repeated in the batch counts each time) against every user (item) of the second view, as the SGL
-            paper's InfoNCE and its authors' code (SGL-Torch, and RecBole) choose them (SGL-Torch sums both
-            losses over the batch, so its weight compares with this mean over mean; RecBole sums InfoNCE and
-            averages BPR, so its weight is about a batch size larger for the same balance).
+            paper's InfoNCE and its authors' code (SGL-Torch, and RecBole) choose them (both sum BPR and InfoNCE
+            over the batch, so their weight compares with this mean over mean).
 
     Returns:
         Scalar ``info_nce(users) + info_nce(items)``.

@@ -115,9 +115,9 @@ class LightGCNConfig(ModelConfig):
     name: ClassVar[str] = "lightgcn"
     # Chosen on ml-100k holdout validation NDCG@10 (seed 2020, at the paper's reg 1e-4;
     # benchmarks/results/tuning/lightgcn-lr-layers and lightgcn-reg): Adam lr 5e-3 (0.247) beat 2e-3 (0.234,
-    # slower) and 1e-2 (0.245); batches of 2048 interactions as RecBole, SELFRec and SGL-Torch (an epoch visits
-    # each training interaction once; LightGCN's authors draw a user first, then one of their items, which gives
-    # light users a larger share of the steps);
+    # slower) and 1e-2 (0.245); batches of 2048 interactions, an epoch visiting each training interaction once,
+    # as RecBole and SELFRec do (the authors of LightGCN and of SGL (SGL-Torch) draw a user first, then one of
+    # their items, which gives light users a larger share of the steps);
     # early stopping after 15 epochs without improvement (the best epoch came at 40-150). Shared by SGL, SimGCL
     # and XSimGCL, which were searched with it.
     train_defaults: ClassVar[Mapping[str, Any]] = {
