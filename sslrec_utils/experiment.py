@@ -359,7 +359,9 @@ class Trained:
     model_config: ModelConfig
     train_config: TrainConfig
     fit: FitResult
-    search: pd.DataFrame | None  # one row per grid point tried, None without a search
+    search: (
+        pd.DataFrame | None
+    )  # one row per grid point tried (settings, valid metric, interrupted); None without
     # wall time of the whole search: every point's model, its fit (monitors included) and the winner's
     # checkpoint; without a search, that one fit and its set-up, so at least fit.train_seconds
     search_seconds: float
@@ -437,14 +439,16 @@ def train_on_split(
             best = (*best[:2], dataclasses.replace(best[2], interrupted=True))
             break
         score = result.best_valid[train_cfg.metric]
-        rows.append(
-            {**{k: getattr(cfg, k) for k in type(cfg).search_space}, f"valid_{train_cfg.metric}": score}
-        )
+        point = {k: getattr(cfg, k) for k in type(cfg).search_space}
+        rows.append({**point, f"valid_{train_cfg.metric}": score, "interrupted": result.interrupted})
         if best is None or score > best[2].best_valid[train_cfg.metric]:
             best = (model, cfg, result)
         fits.set_postfix({f"best {train_cfg.metric}": f"{best[2].best_valid[train_cfg.metric]:.4f}"})
         fits.update()
-        if result.interrupted:  # Ctrl-C also ends the search: keep the best point tried so far
+        if (
+            result.interrupted
+        ):  # Ctrl-C also ends the search: keep the best point tried so far, said cut short
+            best = (*best[:2], dataclasses.replace(best[2], interrupted=True))
             break
     fits.close()
     assert best is not None

@@ -424,6 +424,19 @@ def test_ctrl_c_during_a_search_keeps_the_points_tried(csv_spec, tmp_path, monke
     assert json.loads((tmp_path / "config.json").read_text())["model_config"]["dropout"] == 0.5
 
 
+def test_a_search_cut_short_after_a_better_point_says_so(csv_spec, tmp_path, monkeypatch):
+    """Ctrl-C at the second point's second validation, after the first point's three epochs: the first point
+    stays the best, and the run is still recorded as interrupted (it had said false, as if the search had
+    finished, when the point cut short was not the best)."""
+    _ctrl_c_at_validation(monkeypatch, 5)
+    record = run_experiment(csv_spec, "dae", epochs=3, search=True, progress=False, out_dir=tmp_path)
+    table = pd.read_csv(tmp_path / "search.csv")
+    assert table["dropout"].tolist() == [0.5, 0.7] and table["interrupted"].tolist() == [False, True]
+    assert table["valid_ndcg@10"][0] > table["valid_ndcg@10"][1]  # the case: the point cut short is not kept
+    assert record["interrupted"] is True and record["epochs"] == 3
+    assert json.loads((tmp_path / "metrics.json").read_text())["interrupted"] is True
+
+
 def test_closed_form_models_fit_once(csv_spec):
     record = run_experiment(csv_spec, "pop", progress=False)
     assert record["epochs"] == 0 and record["best_epoch"] == 0
