@@ -513,7 +513,8 @@ def run_experiment(
         device: ``"auto"``, ``"cpu"``, ``"cuda"``...
         search: see `train_on_split`.
         progress: progress bars.
-        out_dir: run directory to write (created; files inside are replaced).
+        out_dir: run directory to write (created): the files of an earlier run there (`RUN_FILES`) are removed
+            when training starts, and a run that fails leaves only what it wrote (see `train_on_split`).
         split: a split already made from `spec` (skips loading; used by benchmarks over many models).
         dist: this process's place in a ``torchrun`` launch; only rank 0 tests, writes and returns the record.
 
@@ -546,6 +547,8 @@ def run_experiment(
     run_id = uuid.uuid4().hex if out is not None else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
+        for name in RUN_FILES:  # an earlier run's files would read as this one's if this one failed
+            (out / name).unlink(missing_ok=True)
         config = {
             "run_id": run_id,
             "data": spec.with_absolute_paths().to_dict(),  # a run reloads from any folder
@@ -597,8 +600,6 @@ def run_experiment(
         history.to_csv(out / "history.csv", index=False)
         if trained.search is not None:
             trained.search.to_csv(out / "search.csv", index=False)
-        else:  # an earlier run's search in the same folder would read as this one's
-            (out / "search.csv").unlink(missing_ok=True)
         write_json(out / "metrics.json", record)
     return record
 

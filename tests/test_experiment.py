@@ -453,6 +453,25 @@ def test_the_record_names_the_split_seed_and_the_training_seed(csv_spec):
     assert other["valid"] != same["valid"]  # the weights did start elsewhere
 
 
+def test_a_run_that_fails_in_an_earlier_runs_folder_leaves_none_of_its_files(csv_spec, tmp_path, monkeypatch):
+    """run_experiment into the folder of an earlier run (the Python API writes in place; the command stages):
+    a failure in the test pass had left the earlier metrics.json and history.csv beside the new config.json and
+    checkpoint, a folder that read as a finished run of the new settings."""
+    import sslrec_utils.experiment as experiment
+
+    run_experiment(csv_spec, "ease", search=True, progress=False, out_dir=tmp_path)
+    assert {"metrics.json", "history.csv", "search.csv"} <= {p.name for p in tmp_path.iterdir()}
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(experiment, "evaluate_model", out_of_memory)
+    with pytest.raises(MemoryError):
+        run_experiment(csv_spec, "ae", epochs=1, progress=False, out_dir=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt", "config.json"]  # the best kept
+    assert json.loads((tmp_path / "config.json").read_text())["model"] == "ae"
+
+
 def test_a_closed_form_search_shows_its_progress_and_an_iterative_model_its_epochs(csv_spec, capsys):
     run_experiment(csv_spec, "ease", progress=True)  # five points of reg, seconds each on a large catalogue
     bar = capsys.readouterr().err
