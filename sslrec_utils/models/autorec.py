@@ -5,6 +5,9 @@ Each item i is the vector r_i (n_users,) of the ratings its users gave in traini
     h_i = sigmoid(W r_i + b)  (hidden_dim,),    r_hat_i = V h_i + c  (n_users,),
 
 and is fitted on observed entries only: ``mean over observed (r_ui - r_hat_ui)^2 + lam * (||W||^2 + ||V||^2)``.
+The paper's objective sums the squared errors over the observed entries, with ``lambda / 2`` on the norms, so
+its lambda is not this `lam` (a mean per batch instead of a sum makes the penalty's weight relative to each
+batch's observed entries; `lam` was chosen on this objective).
 The predicted rating of (u, i) is ``V_u . h_i + c_u``, so a user is the row V_u and an item the code h_i.
 
 Ranking (the shared protocol) scores a batch of users against all items with the same formula: computing every
