@@ -166,7 +166,8 @@ class FitResult:
     """What `fit` returns. The model passed in holds the best weights afterwards."""
 
     # one row per evaluated epoch: epoch, train_loss (the mean of that epoch's batch losses, each the model's own
-    # mean over its batch, so a short last batch counts as much as a full one), lr, the validation metrics,
+    # mean over its batch, so a short last batch counts as much as a full one), lr (after the epoch's last step:
+    # the rate the next epoch starts at), the validation metrics,
     # epoch_seconds, epoch_train_seconds, elapsed_seconds; a closed-form model's single row has epoch 0
     history: pd.DataFrame
     best_epoch: int  # 0 for closed-form models
@@ -292,10 +293,10 @@ def fit(
         run_id: stored in each checkpoint written, to match it with its run's ``config.json``.
 
     Returns:
-        A `FitResult`; `model` holds the best weights (on the training device). On ranks other than 0 the
-        history is empty and the weights are the last ones. Ctrl-C (KeyboardInterrupt) after the first
-        validation ends training there and returns the best epoch so far, with ``interrupted`` set; before it,
-        or in a distributed run, it propagates.
+        A `FitResult`; `model` holds the best weights (on the training device), in eval mode. On ranks other
+        than 0 the history is empty and the weights are the last ones. Ctrl-C (KeyboardInterrupt) after the
+        first validation ends training there and returns the best epoch so far, with ``interrupted`` set; before
+        it, or in a distributed run, it propagates.
     """
     model.check_fits(split.n_users, split.n_items)
     device = dist.device if dist is not None else resolve_device(cfg.device)
@@ -317,6 +318,7 @@ def fit(
         elapsed = time.perf_counter() - start
         if out_dir is not None and main:
             save_checkpoint(Path(out_dir) / "checkpoint.pt", model, run_id=run_id)
+        model.eval()
         return FitResult(pd.DataFrame([row] if main else []), 0, valid, elapsed, elapsed)
 
     batcher, n_batches = make_batcher(model.batcher, data, cfg.batch_size, device, **model.batcher_options())
@@ -430,6 +432,7 @@ def fit(
     bar.close()
     if best_state is not None:
         model.load_state_dict(best_state)
+    model.eval()  # scored next, most likely: no dropout or sampling left on (validation had set train mode)
     best_epoch, best_valid = broadcast((best_epoch, best_valid), dist)
     return FitResult(
         pd.DataFrame(history),

@@ -103,6 +103,19 @@ def test_same_seed_same_history(split):
     np.testing.assert_array_equal(h1[["train_loss", "ndcg@10"]], h2[["train_loss", "ndcg@10"]])
 
 
+@pytest.mark.parametrize("name", ["multvae", "pop"])
+def test_fit_returns_the_model_ready_to_score(split, name):
+    """In eval mode: Mult-VAE left in train mode (as validation had left it) drops input entries and samples
+    its code, so scoring it after `fit` gave other scores at each call."""
+    model = build_model(name, TrainData.from_split(split), seed=5)
+    fit(model, split, QUIET.replace(epochs=2, batch_size=16))
+    assert not any(m.training for m in model.modules())
+    rows = torch.from_numpy(split.matrix("train")[:4].toarray())
+    inputs = {k: v for k, v in {"users": torch.arange(4), "rows": rows}.items() if k in model.score_inputs}
+    with torch.no_grad():
+        torch.testing.assert_close(model.score(inputs), model.score(inputs), rtol=0, atol=0)
+
+
 def test_lr_schedules_decay_over_the_whole_budget(split):
     assert [lr_factor("linear", p) for p in (0, 0.25, 1, 1.5)] == [1, 0.75, 0, 0]
     assert lr_factor("cosine", 0) == 1 and lr_factor("cosine", 0.5) == pytest.approx(0.5)
