@@ -303,7 +303,18 @@ def test_missing_column_names_the_file_and_the_columns(tmp_path: Path) -> None:
             {"rating_col": "rating"},
             "column 'rating' of log.csv must be numeric",
         ),
-        ("user,item\n1,\n", {}, "1 rows of log.csv have no item ID"),
+        ("user,item\n1,\n", {}, "1 row of log.csv has no item ID"),
+        (
+            "user,item\na,x\nb,   \n",
+            {},
+            r"^1 row of log.csv has only spaces for its item ID \(column 'item'; .* row 2\)",
+        ),
+        # a stray quote runs on to the next one: rows joined into one ID, and user b lost, had passed unsaid
+        (
+            'user,item\na,"Weird Al\na,x\nb,y\nc,"Quoted" thing\nc,w\n',
+            {},
+            r"^1 item ID\(s\) of log.csv hold a line break, the first in data row 1: 'Weird Al\\na,x\\nb,y",
+        ),
         # a gap is named as one, not as a value that cannot be read (numbers and dates alike)
         (
             "user,item,t\n1,2,100\n1,3,\n2,3,\n",
@@ -313,12 +324,12 @@ def test_missing_column_names_the_file_and_the_columns(tmp_path: Path) -> None:
         (
             "user,item,t\n1,2,2020-01-01\n1,3,\n",
             {"time_col": "t"},
-            r"^1 rows of log.csv have no time \(column 't'; the first is data row 2\)",
+            r"^1 row of log.csv has no time \(column 't'; the first is data row 2\)",
         ),
         (
             "user,item,r\n1,2,\n1,3,4\n",
             {"rating_col": "r"},
-            r"^1 rows of log.csv have no rating \(column 'r'; the first is data row 1\)",
+            r"^1 row of log.csv has no rating \(column 'r'; the first is data row 1\)",
         ),
         (
             "user,item,when\n1,2,3\n",

@@ -338,15 +338,16 @@ def unknown_source(dataset: str, name: str = "") -> str | None:
     )
 
 
-def _check_present(values: pd.Series, what: str, source: str) -> None:
+def _check_present(values: pd.Series, what: str, source: str, lacks: str = "no") -> None:
     """Raise a `ValueError` counting the rows of `source` with no value in `values`, and naming the first
-    (counted from 1, the header aside), before a parser reports the gap as a value it cannot read."""
+    (counted from 1, the header aside), before a parser reports the gap as a value it cannot read. `lacks` says
+    what those rows hold instead (``"only spaces for a"``)."""
     missing = values.isna().to_numpy()
     if missing.any():
-        first = int(np.flatnonzero(missing)[0]) + 1
+        n, first = int(missing.sum()), int(np.flatnonzero(missing)[0]) + 1
         raise ValueError(
-            f"{int(missing.sum())} rows of {source} have no {what} (column {values.name!r}; the first is data "
-            f"row {first}): fill them in or drop those rows"
+            f"{n} {'row' if n == 1 else 'rows'} of {source} {'has' if n == 1 else 'have'} {lacks} {what} "
+            f"(column {values.name!r}; the first is data row {first}): fill them in or drop those rows"
         )
 
 
@@ -360,7 +361,8 @@ def _ids(values: pd.Series, what: str, source: str) -> pd.Series:
     Integers are written without leading zeros (``"007"`` stays text) and may end in ``.0``, as a float column
     writes them (pandas makes one of an integer column with a gap): ``"1.0"`` and ``"1"`` are one ID, also in
     a column that holds text, where both become ``"1"``. Text is
-    stripped of surrounding spaces (``"1 "`` is ``"1"``). An unsigned or written integer too large for int64
+    stripped of surrounding spaces (``"1 "`` is ``"1"``); an ID of spaces only is missing, and one that holds a
+    line break (rows a stray quote joined) is refused. An unsigned or written integer too large for int64
     (more than 18 digits written) stays text rather than wrapping around.
     """
     _check_present(values, f"{what} ID", source)
@@ -370,6 +372,15 @@ def _ids(values: pd.Series, what: str, source: str) -> pd.Series:
         if (np.isfinite(values) & (values == np.floor(values)) & (values.abs() <= 2**53)).all():
             return values.astype(np.int64)
     text = values.astype(str).str.strip()
+    _check_present(text.mask(text == ""), f"{what} ID", source, lacks="only spaces for its")
+    broken = text.str.contains("[\r\n]", regex=True).to_numpy()
+    if broken.any():  # no ID holds one: a stray quote joined the lines up to the next quote into one field
+        first = int(np.flatnonzero(broken)[0])
+        raise ValueError(
+            f"{int(broken.sum())} {what} ID(s) of {source} hold a line break, the first in data row {first + 1}: "
+            f'{text.iloc[first][:60]!r}; in a text file, a quote (") that starts a field runs on to the next '
+            "quote, across lines, joining rows into one value: fix or remove that quote"
+        )
     whole = whole_number_text(text)  # "12" for "12" or "12.0"; NaN otherwise
     if whole.notna().all() and whole.str.lstrip("-").str.len().max() <= 18:  # 18 digits always fit in int64
         return whole.astype(np.int64)
