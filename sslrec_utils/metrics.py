@@ -35,7 +35,8 @@ _T = TypeVar("_T")
 
 
 class NaNScoresError(ValueError):
-    """Scores with NaN, which rank nowhere: a model whose weights diverged (`fit` says at which epoch)."""
+    """Scores with NaN, which rank nowhere, or (from a model, `train.make_score_fn`) infinite: a model whose
+    weights diverged (`fit` says at which epoch)."""
 
 
 class TopKHits(NamedTuple):

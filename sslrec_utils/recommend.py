@@ -327,14 +327,15 @@ def _first_sentence(err: BaseException) -> str:
 
 
 def _check_not_nan(scores: Tensor, model: Recommender) -> Tensor:
-    """`scores`, unless some are NaN: they would rank nowhere and leave nothing to recommend, without a word.
+    """`scores`, unless some are NaN or infinite: NaN ranks nowhere and would leave nothing to recommend,
+    without a word, and infinities (weights that overflowed) rank in no meaningful order.
 
     Raises:
         ValueError: naming the model, whose weights diverged.
     """
-    if torch.isnan(scores).any():
+    if not torch.isfinite(scores).all():
         raise ValueError(
-            f"{type(model).__name__} scores items as NaN: its weights diverged in training; train again with a "
-            "lower lr"
+            f"{type(model).__name__} scores items as NaN or infinite: its weights diverged in training; train "
+            "again with a lower lr"
         )
     return scores

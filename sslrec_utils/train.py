@@ -187,7 +187,8 @@ def make_score_fn(
     """A function scoring users of `phase` from the inputs the split's evaluation plan prescribes.
 
     Returns:
-        ``(score_fn, plan)``: ``score_fn(users (B,) int64) -> (B, n_items)`` and the `EvalPlan`.
+        ``(score_fn, plan)``: ``score_fn(users (B,) int64) -> (B, n_items)`` and the `EvalPlan`. `score_fn`
+        raises `NaNScoresError` when a score is NaN or infinite: the model's weights diverged.
     """
     model.check_fits(split.n_users, split.n_items)
     plan = split.eval_plan(phase, exclude_seen)
@@ -212,7 +213,13 @@ def make_score_fn(
         if seqs is not None:
             padded = pad_sequences(seqs, users, model.max_len, pad=split.n_items)
             inputs["seqs"] = torch.as_tensor(padded, device=device)
-        return model.score(inputs).float()
+        scores = model.score(inputs).float()
+        bad = ~torch.isfinite(scores).all(
+            dim=1
+        )  # overflowed weights give +-inf, which would rank as excluded
+        if bad.any():
+            raise NaNScoresError(f"scores are NaN or infinite in {int(bad.sum())} of {len(users)} rows")
+        return scores
 
     return score_fn, plan
 
@@ -383,7 +390,8 @@ def fit(
                 valid = evaluator()
             except NaNScoresError as err:  # weights diverged while the epoch's mean loss stayed finite
                 raise FloatingPointError(
-                    f"the model's scores became NaN at epoch {epoch} ({err}; training loss {train_loss:.4g}): "
+                    f"the model's scores became NaN or infinite at epoch {epoch} ({err}; training loss "
+                    f"{train_loss:.4g}): "
                     "lower the lr, or a setting that scales the loss (a weight, a temperature)"
                 ) from None
             watched: dict[str, float] = {}

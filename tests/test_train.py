@@ -278,9 +278,20 @@ def test_nan_loss_is_reported(split):
             return super().score(batch) * float("nan")
 
     with pytest.raises(
-        FloatingPointError, match=r"^the model's scores became NaN at epoch 1 \(scores contain"
+        FloatingPointError, match=r"^the model's scores became NaN or infinite at epoch 1 \(scores are NaN"
     ):
         fit(NaNScores(split.n_items), split, QUIET.replace(epochs=2))
+
+    class InfiniteScores(Constant):  # weights overflowed (BPR at lr=1e30): they had ranked as excluded items
+        def score(self, batch):
+            scores = super().score(batch).clone()
+            scores[0, :2] = torch.tensor([float("inf"), -float("inf")])
+            return scores
+
+    with pytest.raises(
+        FloatingPointError, match=r"NaN or infinite at epoch 1 \(scores are NaN or infinite in 1 "
+    ):
+        fit(InfiniteScores(split.n_items), split, QUIET.replace(epochs=2))
 
 
 def test_evaluation_leaves_the_model_in_its_mode_even_when_it_is_refused(split):
