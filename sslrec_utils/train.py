@@ -218,7 +218,9 @@ def make_score_fn(
             dim=1
         )  # overflowed weights give +-inf, which would rank as excluded
         if bad.any():
-            raise NaNScoresError(f"scores are NaN or infinite in {int(bad.sum())} of {len(users)} rows")
+            raise NaNScoresError(
+                f"{int(bad.sum())} of {len(users)} users' scores are NaN or infinite: the model's weights diverged"
+            )
         return scores
 
     return score_fn, plan
