@@ -411,7 +411,8 @@ def time_split(
     if (sizes == 0).any():
         raise ValueError(
             f"time_split: equal timestamps leave a part empty (train/valid/test sizes {sizes.tolist()}); "
-            "use finer timestamps or other ratios"
+            "use finer timestamps, other ratios (time_split's argument; the command line splits 0.8/0.1/0.1) "
+            "or another split (holdout)"
         )
     return _make(inter, label, "time", None)
 

@@ -323,7 +323,10 @@ def test_time_by_hand() -> None:
     assert rows_of(test.heldout) == [[4], [], []]
     assert rows_of(test.exclude) == [[0, 1, 2, 3], [0, 1, 2], [0]]
     assert split.eval_plan("test", exclude_seen=False).exclude is None
-    with pytest.raises(ValueError, match="empty"):
+    # what to change, including what the command line can (it has no ratios to set)
+    with pytest.raises(
+        ValueError, match=r"leave a part empty .* the command line splits 0.8/0.1/0.1\) or another"
+    ):
         time_split(make_inter([(u, i, 1.0, 5) for u in range(3) for i in range(4)]))
 
 
