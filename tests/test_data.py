@@ -663,6 +663,14 @@ def test_a_file_without_a_header_line_is_named(tmp_path: Path) -> None:
         r"to have no header line: add one naming the columns",
     ):
         load_interactions(tmp_path / "u.data", user_col="0", item_col="1", sep="tab")
+    # text IDs, then a rating and a time: the numbers among the names say it (the hint had been about 'item 26')
+    (tmp_path / "log.csv").write_text("u000,item 26,2,1700529202\nu000,item 3,4,1700529203\n")
+    with pytest.raises(
+        ValueError,
+        match=r"its first line holds numbers \(\['2', '1700529202'\]\), as a data row does: if the file has no "
+        r"header line, add one",
+    ):
+        load_interactions(tmp_path / "log.csv")
     # a header of names is not taken for data; nor are a Parquet file's column names, whatever they are
     (tmp_path / "log.csv").write_text("user,item\n1,2\n")
     with pytest.raises(

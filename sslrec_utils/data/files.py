@@ -263,16 +263,23 @@ def _not_text(path: Path, err: UnicodeDecodeError) -> str:
     )
 
 
-def no_header_hint(columns: pd.Index | list[str]) -> str:
+def no_header_hint(columns: pd.Index | list[str], partly: bool = False) -> str:
     """A hint for a header line that holds only numbers, as the first row of a file without one does (e.g.
-    MovieLens' ``u.data``: ``196\\t242\\t3\\t881250949``)."""
+    MovieLens' ``u.data``: ``196\t242\t3\t881250949``); with `partly`, also for one that holds some numbers
+    (``u000,item 26,2,1700529202``: text IDs, then a rating and a time), which a header rarely does."""
     names = pd.Series([str(c) for c in columns])
-    if names.empty or pd.to_numeric(names, errors="coerce").isna().any():
+    numbers = pd.to_numeric(names, errors="coerce").notna()
+    if names.empty or not numbers.any() or not (partly or numbers.all()):
         return ""
+    add = (
+        "add one naming the columns (e.g. user, item, rating, timestamp, separated as the data is) and pass "
+        "those names (--user-col, --item-col...)"
+    )
+    if numbers.all():
+        return f"; its first line holds only numbers, so the file seems to have no header line: {add}"
     return (
-        "; its first line holds only numbers, so the file seems to have no header line: add one naming the "
-        "columns (e.g. user, item, rating, timestamp, separated as the data is) and pass those names "
-        "(--user-col, --item-col...)"
+        f"; its first line holds numbers ({names[numbers].tolist()}), as a data row does: if the file has no "
+        f"header line, {add}"
     )
 
 
@@ -542,7 +549,7 @@ def load_interactions(
         check_columns(frame, wanted, path.name)
     except ValueError as err:
         text = sep is not None or _format(path) not in PARQUET  # a Parquet file's names are never a data row
-        hint = sep_hint(frame.columns) or (no_header_hint(frame.columns) if text else "")
+        hint = sep_hint(frame.columns) or (no_header_hint(frame.columns, partly=True) if text else "")
         raise ValueError(f"{err}{hint}") from None
     n = len(frame)
     if rating_col:
