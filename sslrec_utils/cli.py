@@ -482,13 +482,13 @@ def _recommend(args: argparse.Namespace) -> int:
             else _id_list(args.similar, "--similar")
         )
     rec = TrainedRecommender.load(args.run, device=args.device)
-    full: list[object] = []  # who gets no row: their history holds every item
+    left: dict[object, int] = {}  # rows each asked-for user got: fewer than k when the history holds the rest
     if args.user is not None:
         with _quoting_hint("--user", users, rec.split.user_map.ids):
             table = rec.recommend(users, k=args.k)
-        listed = set(table["user"].tolist())
+        counts = table["user"].value_counts()
         asked = rec.split.user_map.to_original(rec.split.user_map.to_index(users, kind="user IDs")).tolist()
-        full = [user for user in dict.fromkeys(asked) if user not in listed]
+        left = {user: int(counts.get(user, 0)) for user in dict.fromkeys(asked)}
     elif args.history is not None:
         with _quoting_hint("--history", items, rec.split.item_map.ids):
             table = rec.recommend_for_history(items, k=args.k)
@@ -502,12 +502,18 @@ def _recommend(args: argparse.Namespace) -> int:
         print(table.to_json(orient="records"))
     elif not table.empty:
         print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
-    if full:  # among other users, whose lists are printed, or alone
-        who = "user " + ", ".join(map(str, full[:10])) + (", ..." if len(full) > 10 else "")
-        print(f"sslrec: no item left to recommend for {who}: the history holds every item", file=sys.stderr)
-    elif table.empty and args.history is not None:
+    full = [user for user, n in left.items() if n == 0]
+    short = [f"{user} ({n})" for user, n in left.items() if 0 < n < args.k]
+    for users_named, what in ((full, "no item left"), (short, f"fewer than {args.k} items left")):
+        if users_named:  # among other users, whose lists are printed, or alone
+            who = "user " + ", ".join(map(str, users_named[:10])) + (", ..." if len(users_named) > 10 else "")
+            holds = "every item" if users_named is full else "the others"
+            print(f"sslrec: {what} to recommend for {who}: the history holds {holds}", file=sys.stderr)
+    if args.history is not None and len(table) < args.k:
         print(
-            "sslrec: no item left to recommend: the history holds every item of the catalogue",
+            "sslrec: no item left to recommend: the history holds every item of the catalogue"
+            if table.empty
+            else f"sslrec: only {len(table)} items left to recommend: the history holds the others",
             file=sys.stderr,
         )
     return 0

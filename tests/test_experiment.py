@@ -928,6 +928,11 @@ def test_a_run_on_a_relative_path_works_from_any_folder_with_ids_as_printed(
     assert printed.out == "" and printed.err == (
         "sslrec: no item left to recommend: the history holds every item of the catalogue\n"
     )
+    everything_but_two = ",".join(sorted(log["what"].unique())[2:])
+    assert main(["recommend", "--run", "run", "--history", everything_but_two, "-k", "5", "--json"]) == 0
+    printed = capsys.readouterr()
+    assert len(json.loads(printed.out)) == 2
+    assert printed.err == "sslrec: only 2 items left to recommend: the history holds the others\n"
     # a checkpoint cut short (a copy interrupted, a full disk) is named, not a traceback
     checkpoint = tmp_path / "run" / "checkpoint.pt"
     checkpoint.write_bytes(checkpoint.read_bytes()[:100])
@@ -1053,6 +1058,14 @@ def test_a_user_who_has_seen_every_item_is_named_among_others(tmp_path, capsys):
     printed = capsys.readouterr()
     assert "u1" in printed.out and "all" not in printed.out.split("\n", 1)[1]
     assert printed.err == "sslrec: no item left to recommend for user all: the history holds every item\n"
+    # a list shorter than -k is said too (it had been shorter without a word), with what it holds
+    assert main(["recommend", "--run", run, "--user", "u1,all", "-k", "20", "--json"]) == 0
+    printed = capsys.readouterr()
+    n = len(json.loads(printed.out))
+    assert 0 < n < 20 and printed.err == (
+        "sslrec: no item left to recommend for user all: the history holds every item\n"
+        f"sslrec: fewer than 20 items left to recommend for user u1 ({n}): the history holds the others\n"
+    )
 
 
 def test_a_search_asked_for_with_nothing_to_search_says_so():
