@@ -48,6 +48,7 @@ from sslrec_utils.models import (
     Recommender,
     build_model,
     config_class,
+    fits_ratings,
     model_config,
     reads_sequences,
     trained_by_epochs,
@@ -541,6 +542,21 @@ def run_experiment(
             ) from err
     if reads_sequences(model) and (dist is None or dist.is_main) and not split.has_time_order():
         warnings.warn(time_order_warning(model, spec), TimeOrderWarning, stacklevel=2)
+    if fits_ratings(model) and (dist is None or dist.is_main):
+        ratings = split.matrix("train", values="rating").data
+        if len(ratings) and ratings.min() == ratings.max():
+            cause = (
+                " (without --rating-col each row is a rating of 1)"
+                if spec.is_file and not spec.rating_col
+                else ""
+            )
+            warnings.warn(
+                f"{model} is fitted to rating values, but every training rating is {ratings[0]:g}{cause}, so the "
+                "ratings it predicts say nothing of preference: name the rating column, or use a model of "
+                "implicit feedback (ease, multvae...)",
+                DataWarning,
+                stacklevel=2,
+            )
     out = Path(out_dir) if out_dir is not None and (dist is None or dist.is_main) else None
     # marks this run's checkpoint, so that one copied from another run (of the same model, shape and data) is
     # refused when the run is loaded: an identifier, not a draw that any result depends on

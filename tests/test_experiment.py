@@ -1,5 +1,6 @@
 import contextlib
 import dataclasses
+import functools
 import json
 import os
 import re
@@ -435,6 +436,25 @@ def test_a_search_cut_short_after_a_better_point_says_so(csv_spec, tmp_path, mon
     assert table["valid_ndcg@10"][0] > table["valid_ndcg@10"][1]  # the case: the point cut short is not kept
     assert record["interrupted"] is True and record["epochs"] == 3
     assert json.loads((tmp_path / "metrics.json").read_text())["interrupted"] is True
+
+
+def test_a_model_fitted_to_ratings_is_told_of_a_log_without_them(csv_spec):
+    """AutoRec on a log read without --rating-col (every rating 1) had trained without a word; ratings that
+    vary are left unsaid."""
+    no_ratings = dataclasses.replace(csv_spec, rating_col=None)
+    run = functools.partial(
+        run_experiment, model="autorec", settings=["hidden_dim=8"], epochs=1, progress=False
+    )
+    with pytest.warns(
+        DataWarning,
+        match=r"^autorec is fitted to rating values, but every training rating is 1 \(without --rating-col each "
+        r"row is a rating of 1\), so the ratings it predicts say nothing of preference",
+    ):
+        run(no_ratings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        run(csv_spec)
+        run_experiment(no_ratings, "ease", progress=False)  # fitted to which items each user has
 
 
 def test_closed_form_models_fit_once(csv_spec):

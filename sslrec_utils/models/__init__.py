@@ -88,6 +88,12 @@ def reads_sequences(name: str) -> bool:
     return "seqs" in getattr(model_class(name), "score_inputs", ())
 
 
+def fits_ratings(name: str) -> bool:
+    """Whether model `name` is fitted to the rating values (AutoRec), so that a log without ratings, where each
+    is 1, leaves it nothing to learn about preferences."""
+    return bool(getattr(model_class(name), "fits_ratings", False))
+
+
 def model_class(model: str) -> type[Recommender] | None:
     """The class of the registered model `model` (its config's ``model``, else the return type of its
     ``build``), or None if that does not resolve."""
@@ -145,6 +151,7 @@ __all__ = [
     "StepInfo",
     "TrainData",
     "build_model",
+    "fits_ratings",
     "model_class",
     "model_config",
     "reads_sequences",

@@ -67,6 +67,7 @@ class AutoRec(Recommender):
 
     batcher = "item_rows"
     score_inputs = ("users",)
+    fits_ratings = True
 
     def __init__(self, n_users: int, n_items: int, hidden_dim: int = 500, lam: float = 1e-3) -> None:
         super().__init__()

@@ -131,10 +131,12 @@ class Recommender(nn.Module):
             ``"seqs"`` (B, L) padded input sequences.
         data_shape: (n_users, n_items) of the data `build_model` built the model for; None for a model
             constructed directly (then `check_fits` checks nothing).
+        fits_ratings: fitted to the rating values (AutoRec), not to which items each user has.
     """
 
     batcher: ClassVar[str] = "user_rows"
     score_inputs: ClassVar[tuple[str, ...]] = ("rows",)
+    fits_ratings: ClassVar[bool] = False
     data_shape: tuple[int, int] | None = None
 
     def check_fits(self, n_users: int, n_items: int) -> None:
