@@ -592,6 +592,10 @@ def run_experiment(
         "dataset": spec.dataset,
         "split": spec.split,
         "seed": spec.seed,  # the split's
+        # the data trained and tested on, after --threshold, the k-core and duplicates: what the file's size is not
+        "n_users": split.n_users,
+        "n_items": split.n_items,
+        "n_interactions": sum(len(part) for part in split.parts.values()),
         "train_seed": train_cfg.seed,  # the same unless a setting changed it (``--set seed=...``)
         **{k: test.summary[k] for k in summary_keys(train_cfg.ks) if k in test.summary},
         "metric": train_cfg.metric,  # the validation metric that chose the epoch

@@ -457,6 +457,16 @@ def test_a_model_fitted_to_ratings_is_told_of_a_log_without_them(csv_spec):
         run_experiment(no_ratings, "ease", progress=False)  # fitted to which items each user has
 
 
+def test_the_record_says_how_much_data_the_run_used(csv_spec):
+    """Users, items and interactions after the filters (--threshold had removed rows without a count)."""
+    log = pd.read_csv(csv_spec.dataset)
+    whole = run_experiment(csv_spec, "pop", progress=False)
+    assert (whole["n_users"], whole["n_items"]) == (log["who"].nunique(), log["what"].nunique())
+    assert whole["n_interactions"] == len(log)
+    liked = run_experiment(dataclasses.replace(csv_spec, threshold=4), "pop", progress=False)
+    assert liked["n_interactions"] == (log["stars"] >= 4).sum() < len(log)
+
+
 def test_closed_form_models_fit_once(csv_spec):
     record = run_experiment(csv_spec, "pop", progress=False)
     assert record["epochs"] == 0 and record["best_epoch"] == 0
