@@ -292,7 +292,17 @@ def holdout_split(
     seed = check_seed(seed, "holdout_split", required=True)
     users = inter.frame["user"].to_numpy(np.int64)
     rank = _rank_in_user(users, _random_keys(inter, np.random.default_rng(seed)), inter.n_users)
-    sizes = ratio_sizes(np.bincount(users, minlength=inter.n_users), ratios)
+    per_user = np.bincount(users, minlength=inter.n_users)
+    sizes = ratio_sizes(per_user, ratios)
+    untested = (per_user > 0) & (sizes[:, 2] == 0)
+    if untested.any():  # as loo_split says of its short users (with the default ratios: one interaction)
+        warnings.warn(
+            f"{int(untested.sum())} of {int((per_user > 0).sum())} users have too few interactions (at most "
+            f"{int(per_user[untested].max())}) for the holdout split to test them: it keeps them in training "
+            "and never tests them",
+            DataWarning,
+            stacklevel=2,
+        )
     cuts = np.cumsum(sizes, axis=1)[users]  # (n_rows, 3)
     label = (rank[:, None] >= cuts[:, :2]).sum(axis=1)
     return _make(inter, label, "holdout", seed)

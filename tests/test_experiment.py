@@ -463,7 +463,10 @@ def test_the_record_says_how_much_data_the_run_used(csv_spec):
     whole = run_experiment(csv_spec, "pop", progress=False)
     assert (whole["n_users"], whole["n_items"]) == (log["who"].nunique(), log["what"].nunique())
     assert whole["n_interactions"] == len(log)
-    liked = run_experiment(dataclasses.replace(csv_spec, threshold=4), "pop", progress=False)
+    with pytest.warns(
+        DataWarning, match=r"^1 of 89 users have too few interactions \(at most 1\) for the holdout"
+    ):
+        liked = run_experiment(dataclasses.replace(csv_spec, threshold=4), "pop", progress=False)
     assert liked["n_interactions"] == (log["stars"] >= 4).sum() < len(log)
 
 
@@ -574,7 +577,12 @@ def test_a_file_spec_needs_the_columns_its_options_use(csv_spec, tmp_path, capsy
 
 
 def _warns_of_short_users(split: str, how_many: str) -> contextlib.AbstractContextManager:
-    """Expects leave-one-out's warning that `how_many` users are never tested; nothing for another split."""
+    """Expects leave-one-out's warning that `how_many` users are never tested, holdout's of its users with one
+    interaction; nothing for another split."""
+    if split == "holdout":
+        return pytest.warns(
+            DataWarning, match=r"\(at most 1\) for the holdout split to test them: it keeps them"
+        )
     if split != "loo":
         return contextlib.nullcontext()
     return pytest.warns(
@@ -613,7 +621,7 @@ def _warns_of_short_users(split: str, how_many: str) -> contextlib.AbstractConte
 def test_data_too_small_to_split_is_named(tmp_path, split, text, needs):
     (tmp_path / "log.csv").write_text("user,item,t\n" + text)
     spec = DataSpec(dataset=str(tmp_path / "log.csv"), time_col="t", split=split)
-    # leave-one-out also says that it never tests users with fewer than 3 interactions
+    # leave-one-out and holdout also say that they never test users with too few interactions
     with pytest.raises(ValueError) as info, _warns_of_short_users(split, "3 of 3"):
         load_split(spec)
     assert needs in str(info.value)

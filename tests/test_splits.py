@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from sslrec_utils.config import DataWarning
 from sslrec_utils.data import COLUMNS, Interactions, preprocess
 from sslrec_utils.splits import (
     PART_NAMES,
@@ -30,10 +32,12 @@ from sslrec_utils.splits import (
 # Small random logs often cannot be split (too few users for strong, ties at a time cut): those are filtered out
 # on purpose, sometimes more than Hypothesis's health check allows (test_strong_properties threw away about 52
 # logs for 40 kept and failed it now and then); every kept log still goes through every assertion.
-# many of the generated logs have users too short for leave-one-out, which it says (test_loo_by_hand checks it)
-# and they repeat (user, item) pairs, which preprocessing merges and says (test_preprocess checks it)
+# many of the generated logs have users too short for leave-one-out or holdout, which they say
+# (test_loo_by_hand and test_holdout_properties check it) and they repeat (user, item) pairs, which
+# preprocessing merges and says (test_preprocess checks it)
 pytestmark = [
     pytest.mark.filterwarnings("ignore:.*fewer than 3 interactions:UserWarning"),
+    pytest.mark.filterwarnings("ignore:.*too few interactions .* for the holdout split:UserWarning"),
     pytest.mark.filterwarnings(r"ignore:\d+ of \d+ rows repeat a \(user, item\) pair:UserWarning"),
 ]
 RANDOM = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
@@ -133,14 +137,29 @@ def test_ratio_sizes_match_recbole_source(ratios: tuple[float, float, float]) ->
 @given(LOGS, SEEDS)
 def test_holdout_properties(rows, seed: int) -> None:
     inter = make_inter(rows)
-    split = holdout_split(inter, seed=seed)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        split = holdout_split(inter, seed=seed)
     assert_partition(split, inter)
     counts = np.bincount(inter.frame["user"], minlength=inter.n_users)
     sizes = np.stack(
         [np.bincount(split.parts[p]["user"], minlength=inter.n_users) for p in ("train", "valid", "test")], 1
     )
     np.testing.assert_array_equal(sizes, ratio_sizes(counts, (0.8, 0.1, 0.1)))
-    assert_same(split, holdout_split(inter, seed=seed))
+    # users the split cannot test (one interaction) are said, as leave-one-out says its short ones
+    untested = int(((counts > 0) & (sizes[:, 2] == 0)).sum())
+    said = [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
+    assert said == (
+        [
+            f"{untested} of {inter.n_users} users have too few interactions (at most 1) for the holdout "
+            "split to test them: it keeps them in training and never tests them"
+        ]
+        if untested
+        else []
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        assert_same(split, holdout_split(inter, seed=seed))
 
 
 def test_holdout_seed_changes_split() -> None:
