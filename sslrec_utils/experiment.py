@@ -224,18 +224,25 @@ def load_split(spec: DataSpec, progress: bool = False) -> tuple[Split, pd.DataFr
 
 
 class TimeOrderWarning(DataWarning):
-    """A sequence model reads histories that the timestamps do not order (`time_order_warning`)."""
+    """A sequence model reads histories that the timestamps do not order, or leave-one-out holds out items they
+    do not choose (`time_order_warning`)."""
 
 
 def time_order_warning(model: str, spec: DataSpec) -> str:
-    """What to say when sequence model `model` reads data `spec` whose users each have one timestamp: their
-    histories are then in `spec`'s tie order, not in time order (`Split.has_time_order`)."""
+    """What to say when model `model` reads data `spec` whose users each have one timestamp
+    (`Split.has_time_order`): a sequence model's histories are then in `spec`'s tie order, not in time order,
+    and so are the items a leave-one-out split holds out as each user's latest."""
     if spec.time_col is None and spec.is_file:
         cause = "without --time-col every timestamp is 0"
     else:
         column = f" ({spec.time_col!r})" if spec.time_col is not None else ""
         cause = f"the time column{column} gives all of each user's interactions one time"
     order = tie_order_text(spec.ties, spec.tie_seed)
+    if not reads_sequences(model):
+        return (
+            f"the loo split holds out each user's latest interactions, but {cause}, so the items {model} is "
+            f"validated and tested on are chosen {order} (--ties), not by time"
+        )
     return (
         f"{model} reads each user's history in time order, but {cause}, so each history is ordered {order} "
         "(--ties), not by time"
@@ -540,7 +547,8 @@ def run_experiment(
             raise ConfigError(
                 f"ks={list(train_cfg.ks)} but the data has {len(split.item_map)} items: {err}"
             ) from err
-    if reads_sequences(model) and (dist is None or dist.is_main) and not split.has_time_order():
+    ordered = reads_sequences(model) or split.protocol == "loo"
+    if ordered and (dist is None or dist.is_main) and not split.has_time_order():
         warnings.warn(time_order_warning(model, spec), TimeOrderWarning, stacklevel=2)
     if fits_ratings(model) and (dist is None or dist.is_main):
         ratings = split.matrix("train", values="rating").data

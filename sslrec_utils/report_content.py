@@ -221,7 +221,8 @@ def conclusion(
     whether the lead exceeds the seed-to-seed spread, and the caveats the data and the runs call for.
 
     `time_ordered` is False when the timestamps order no user's interactions (`Split.has_time_order`), as a
-    time column that holds one time does: a caveat then says that sequence models read tie order.
+    time column that holds one time does: a caveat then says that sequence models read tie order, and that
+    leave-one-out held out the items last in that order.
     """
     metric, label, n_seeds = params.metric, params.metric.upper(), len(params.seeds)
     best, pop_row = board.iloc[0], board[board["model"] == "pop"]
@@ -304,6 +305,13 @@ def conclusion(
             f"{_names(sequential)} read each user's history in time order, but the time column (TIME_COL) gives "
             f"all of each user's interactions one time, so the order is the one TIES sets{_ties(params)}, not "
             "the order of events; use a column that tells the events apart, or leave sequence models out."
+        )
+    if params.split == "loo" and not time_ordered:  # a file without TIME_COL is refused the split
+        caveats.append(
+            "The loo split holds out each user's latest interactions, but the time column (TIME_COL) gives all "
+            "of each user's interactions one time: the items validated and tested on are those last in the "
+            f"order TIES sets{_ties(params)}, not the latest events; use a column that tells the events apart, "
+            "or the holdout split."
         )
     if users < 5000:
         caveats.append(

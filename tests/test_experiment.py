@@ -211,6 +211,17 @@ def test_sslrec_train_warns_when_a_sequence_model_has_no_time_order(csv_spec, tm
         "of each user's interactions one time, so each history is ordered at random (tie seed 0) (--ties), not "
         "by time"
     ]
+    # leave-one-out holds out the latest interactions: for any model, they are then the ties' last
+    loo = ["--split", "loo", "--time-col", "ts"]
+    assert main(["train", "--model", "ae", *data, *loo, "--out", str(tmp_path / "e")]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "sslrec: warning: the loo split holds out each user's latest interactions, but the time column ('ts') "
+        "gives all of each user's interactions one time, so the items ae is validated and tested on are chosen "
+        "at random (tie seed 0) (--ties), not by time"
+    ]
+    data[1] = csv_spec.dataset
+    assert main(["train", "--model", "ae", *data, *loo, "--out", str(tmp_path / "f")]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_sigterm_stops_sslrec_train_as_ctrl_c_does(csv_spec, tmp_path, monkeypatch, capsys):

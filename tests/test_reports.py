@@ -493,6 +493,20 @@ def test_conclusion_is_written_from_the_numbers() -> None:
         reports.leaderboard(no_sequences, [10]), no_sequences, {}, params, time_ordered=False
     )
     assert "TIME_COL" not in text
+    # leave-one-out chooses its held-out items by the ties' order too, whatever the models
+    loo = params.replace(split="loo")
+    text = reports.conclusion(
+        reports.leaderboard(no_sequences, [10]), no_sequences, {}, loo, time_ordered=False
+    )
+    assert (
+        "The loo split holds out each user's latest interactions, but the time column (TIME_COL) gives"
+        in text
+    )
+    assert (
+        "last in the order TIES sets (a user's interactions with equal timestamps ordered at random" in text
+    )
+    text = reports.conclusion(reports.leaderboard(no_sequences, [10]), no_sequences, {}, loo)
+    assert "The loo split" not in text
 
 
 def test_metrics_are_json_safe_and_read_back_from_a_glue() -> None:
