@@ -3,9 +3,12 @@
     python benchmarks/epoch_throughput.py --device cuda \\
         --datasets ml-100k,synthetic:138493x20000x10000000 --models multvae,sgl,sasrec
 
-Graph and autoencoder models use the per-user holdout split, sequence models leave-one-out. Throughput is
-training interactions processed per second of the epoch's training phase (validation timed apart). Results are
-printed as a table and written as CSV with ``--out``, rewritten after each model.
+Graph and autoencoder models use the per-user holdout split, sequence models leave-one-out. Throughput is the
+training part's interactions per second of the epoch's training phase (validation timed apart): a rate of the
+data, comparable between models on one data set, not a count of the examples each model draws (BERT4Rec's
+overlapping windows read an interaction several times). The epoch timed is the first (``--epochs 1``, as
+gpu_check.sh runs it) or the last of ``--epochs``. Results are printed as a table and written as CSV with
+``--out``, rewritten after each model.
 """
 
 from __future__ import annotations

@@ -232,6 +232,31 @@ def data_mismatch(settings: Sequence[Mapping[str, Any]]) -> str | None:
     return f"the runs were made on different data or preprocessing ({'; '.join(conflicts)})"
 
 
+def interrupted_runs(runs: pd.DataFrame) -> str | None:
+    """Why merged runs.csv rows must not be averaged: runs cut short (their record says ``interrupted``),
+    named; None if there are none."""
+    if "interrupted" not in runs:
+        return None
+    cut = runs[runs["interrupted"].astype(str).str.lower() == "true"]
+    if not len(cut):
+        return None
+    named = ", ".join(f"{m} seed {s}" for m, s in zip(cut["model"], cut["seed"], strict=True))
+    return f"runs cut short (interrupted) must not enter a mean: {named}"
+
+
+def replaced_runs(runs: pd.DataFrame) -> list[str]:
+    """The (model, seed) pairs listed more than once with different figures, each as ``"sgl seed 2021 (ndcg@10
+    0.3100 replaced by 0.3200)"``: two runs, of which a merge keeps the last, not one run listed twice."""
+    metrics = [m for m in METRICS if m in runs]
+    twice = runs[runs.duplicated(subset=["model", "seed"], keep=False)]
+    said = []
+    for (model, seed), group in twice.groupby(["model", "seed"], sort=False):
+        if metrics and len(group[metrics].drop_duplicates()) > 1:
+            values = group[metrics[0]].tolist()
+            said.append(f"{model} seed {seed} ({metrics[0]} {values[0]:.4f} replaced by {values[-1]:.4f})")
+    return said
+
+
 def row_of(run_dir: Path, machine: str | None = None) -> dict[str, object]:
     """A runs.csv row from a finished run directory (of ``sslrec train`` or ``benchmarks/tune.py``): the
     summary ``sslrec train`` prints, read back from its ``metrics.json``; ``options``, the settings in which it
@@ -266,8 +291,12 @@ def summarise(runs: pd.DataFrame, split: str = "holdout", dataset: str = "ml-100
     recbole = RECBOLE if (split, dataset) == ("holdout", "ml-100k") else {}
     table["recbole_ndcg@10"] = [recbole.get(m, (float("nan"),) * 3)[0] for m in table.index]
     table["recbole_seconds"] = [recbole.get(m, (float("nan"),) * 3)[2] for m in table.index]
-    table["beats_recbole"] = table["ndcg@10_mean"] >= table["recbole_ndcg@10"]
-    table["within_third_of_recbole_time"] = table["seconds_to_model_mean"] <= table["recbole_seconds"] / 3
+    # empty (NA), not False, for a model RecBole has no figure for (DAE, AutoRec...)
+    unknown = table["recbole_ndcg@10"].isna()
+    beats = table["ndcg@10_mean"] >= table["recbole_ndcg@10"]
+    table["beats_recbole"] = beats.astype("boolean").mask(unknown)
+    within = table["seconds_to_model_mean"] <= table["recbole_seconds"] / 3
+    table["within_third_of_recbole_time"] = within.astype("boolean").mask(unknown)
     return table.sort_values("ndcg@10_mean", ascending=False)
 
 
@@ -355,7 +384,8 @@ def main(argv: list[str] | None = None) -> int:
         nargs="+",
         default=None,
         metavar="RUNS_CSV",
-        help="train nothing: merge these runs.csv files (of one data set and split) into OUT's tables",
+        help="train nothing: merge these runs.csv files (of one data set and split) into OUT's tables (a later "
+        "file's run of a model and seed replaces an earlier one's, said)",
     )
     parser.add_argument(
         "--from-dirs",
@@ -407,6 +437,17 @@ def main(argv: list[str] | None = None) -> int:
         data = runs["data"].dropna().unique() if "data" in runs else []  # runs.csv files older than it: none
         if mismatch := data_mismatch([json.loads(d) for d in data]):
             parser.error(mismatch)
+        unrecorded = int(runs["data"].isna().sum()) if "data" in runs else len(runs)
+        if unrecorded:  # said, not passed as checked: their dataset and split columns are all there is
+            print(
+                f"leaderboard: {unrecorded} of the {len(runs)} runs do not record their data settings (runs.csv "
+                "written before its data column): their preprocessing and tie order are not compared",
+                file=sys.stderr,
+            )
+        if problem := interrupted_runs(runs):
+            parser.error(problem)
+        if replaced := replaced_runs(runs):  # a run made again: the later file's wins, said
+            print(f"leaderboard: the later of two runs kept for {'; '.join(replaced)}", file=sys.stderr)
         runs = runs.drop_duplicates(subset=["model", "seed"], keep="last")  # the same run listed twice
         args.seeds = sorted(runs["seed"].unique().tolist())
         for key in ("dataset", "split"):  # the runs say what they were, not this command's defaults
@@ -430,7 +471,8 @@ def main(argv: list[str] | None = None) -> int:
             run_dir = args.out / "runs" / f"{model}-{seed}"
             print(f"{model:10s} seed {seed}: training (progress: tail {log_path(run_dir)})", flush=True)
             record = run_one(model, seed, args, run_dir)
-            rows.append({**record, "options": options, "machine": this_machine()})
+            data = json.dumps(data_settings(run_config(run_dir)), sort_keys=True)  # compared when merged
+            rows.append({**record, "options": options, "machine": this_machine(), "data": data})
             print(
                 f"{model:10s} seed {seed}: ndcg@10 {record['ndcg@10']:.4f}  recall@10 {record['recall@10']:.4f}  "
                 f"best epoch {record['best_epoch']}/{record['epochs']}  {record['seconds_to_best']:.1f} s to best  "

@@ -31,6 +31,7 @@ runs whose folders are gone) and writes the comparison from seed to seed alone, 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -41,7 +42,13 @@ from scipy import stats
 if not __package__:  # run by path, not with -m: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.leaderboard import file_not_folder, run_config, runs_problem  # noqa: E402
+from benchmarks.leaderboard import (  # noqa: E402
+    data_mismatch,
+    data_settings,
+    file_not_folder,
+    run_config,
+    runs_problem,
+)
 from sslrec_utils.experiment import split_fingerprint  # noqa: E402
 from sslrec_utils.recommend import TrainedRecommender  # noqa: E402
 from sslrec_utils.train import evaluate_model  # noqa: E402
@@ -316,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
         table = pd.concat([compare(frames, reference) for reference in references], ignore_index=True)
     except ValueError as err:
         parser.error(str(err))
+    # the runs' data set, preprocessing and protocol (one for all: runs_problem), for --from-tables to compare
+    table["data"] = json.dumps(data_settings(run_config(args.runs[0])), sort_keys=True)
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "paired_runs.csv", index=False)
     if len(seeds_table := over_seeds(table)):
@@ -336,6 +345,16 @@ def from_tables(parser: argparse.ArgumentParser, paths: list[Path], out: Path) -
         table = pool_tables([pd.read_csv(p, dtype={"seed": str}) for p in paths])
     except ValueError as err:
         parser.error(str(err))
+    data = table["data"].dropna().unique() if "data" in table else []  # tables older than the column: none
+    if mismatch := data_mismatch([json.loads(d) for d in data]):
+        parser.error(f"the tables' {mismatch.removeprefix('the ')}")
+    unrecorded = int(table["data"].isna().sum()) if "data" in table else len(table)
+    if unrecorded:  # said, not passed as checked
+        print(
+            f"paired: {unrecorded} of the {len(table)} rows do not record their runs' data settings (tables "
+            "written before the column): their data, preprocessing and split are not compared",
+            file=sys.stderr,
+        )
     seeds_table = over_seeds(table)
     if not len(seeds_table):
         parser.error("no comparison has three seeds or more in these tables")

@@ -40,6 +40,19 @@ def test_leaderboard_runs_models_over_seeds_and_writes_tables(tmp_path):
     assert f"device {runs['device'][0]}." in md and runs["device"][0] != "auto"  # the device it resolved to
     assert (tmp_path / "runs" / "pop-2020" / "metrics.json").exists()
     assert (tmp_path / "runs" / "pop-2020.log").exists()  # each run's progress, beside its folder
+    # each row records its data settings, so that merging it with runs on other data is refused
+    assert [json.loads(d)["split"] for d in runs["data"]] == ["holdout", "holdout"]
+    other = runs.assign(seed=2022, data=runs["data"].str.replace('"min_user": 0', '"min_user": 5'))
+    other.to_csv(tmp_path / "other.csv", index=False)
+    argv = [
+        "--from-runs",
+        str(tmp_path / "runs.csv"),
+        str(tmp_path / "other.csv"),
+        "--out",
+        str(tmp_path / "m"),
+    ]
+    with pytest.raises(SystemExit):
+        leaderboard.main(argv)
     # a second sweep into the same folder would replace these tables: refused without --force
     with pytest.raises(SystemExit):
         leaderboard.main(["--models", "ease", "--seeds", "2020", "--out", str(tmp_path)])
@@ -69,7 +82,7 @@ def test_an_interrupted_run_is_not_a_finished_one(tmp_path, monkeypatch):
         leaderboard.run_one("multvae", 2020, args, tmp_path / "runs" / "multvae-2020")
 
 
-def test_leaderboard_merges_runs_without_training(tmp_path):
+def test_leaderboard_merges_runs_without_training(tmp_path, capsys):
     cols = {"ndcg@10": [0.30, 0.32], "recall@10": [0.2, 0.22], "epochs": [10, 12], "best_epoch": [8, 9]}
     cols |= {"seconds_to_best": [4.0, 5.0], "seconds_per_epoch": [0.5, 0.5], "train_seconds": [5.0, 6.0]}
     cols |= {m: [0.1, 0.1] for m in ("ndcg@20", "recall@20", "hit@10", "mrr@10")}
@@ -82,10 +95,22 @@ def test_leaderboard_merges_runs_without_training(tmp_path):
     assert leaderboard.main(["--from-runs", *map(str, paths), "--split", "holdout", "--out", str(out)]) == 0
     runs = pd.read_csv(out / "runs.csv")
     assert sorted(runs["seed"]) == [2020, 2021, 2022]
+    # said, not silent: a run replaced by another, and runs whose data settings cannot be compared
+    err = capsys.readouterr().err
+    assert "the later of two runs kept for lightgcn seed 2021 (ndcg@10 0.3200 replaced by 0.3400)" in err
+    assert "4 of the 4 runs do not record their data settings" in err
+    # a run cut short never enters a mean, from a runs.csv as from a run directory
+    first.assign(interrupted=[False, True]).to_csv(tmp_path / "cut.csv", index=False)
+    with pytest.raises(SystemExit):
+        leaderboard.main(["--from-runs", str(tmp_path / "cut.csv"), "--out", str(tmp_path / "cut")])
+    assert "runs cut short (interrupted) must not enter a mean: lightgcn seed 2021" in capsys.readouterr().err
     table = pd.read_csv(out / "leaderboard.csv", index_col=0)
     assert table.loc["lightgcn", "seeds"] == 3
     assert abs(table.loc["lightgcn", "ndcg@10_mean"] - (0.30 + 0.34 + 0.36) / 3) < 1e-12
     assert table.loc["lightgcn", "beats_recbole"]  # RecBole's LightGCN: 0.2823
+    table = leaderboard.summarise(pd.concat([first.assign(model="dae"), second]))
+    assert pd.isna(table.loc["dae", "beats_recbole"])  # no RecBole figure: not False
+    assert pd.isna(table.loc["dae", "within_third_of_recbole_time"])
     assert "seeds 2020, 2021, 2022" in (out / "leaderboard.md").read_text()
 
 
@@ -194,6 +219,26 @@ def test_tune_ranks_grid_points_by_validation_only(tmp_path):
     assert not list(tmp_path.glob("curves.*"))  # closed form: no curve to draw
 
 
+def test_tune_names_the_points_ranked_on_fewer_seeds(tmp_path):
+    """A point of one seed beside points of three (tables merged from run folders) had been ranked with them
+    without a word; tuning.md names it and its seeds."""
+    from benchmarks import tune
+
+    rows = [
+        {"point": p, "seed": seed, "valid_ndcg@10": v, "best_epoch": 5, "seconds_per_epoch": 1.0}
+        for p, seeds, v in (("(defaults)", (1, 2, 3), 0.30), ("cl_temp=0.5", (1,), 0.31))
+        for seed in seeds
+    ]
+    args = argparse.Namespace(model="simgcl", dataset="ml-100k", split="holdout", seeds=[1, 2, 3])
+    args.__dict__.update(device="cpu", set=[], out=tmp_path)
+    assert tune.write_tables(rows, args) == 0
+    md = (tmp_path / "tuning.md").read_text()
+    assert "**Points with fewer seeds than the others (3), whose means are over those seeds only:** " in md
+    assert "cl_temp=0.5 (1)." in md and "(defaults) (" not in md
+    assert tune.write_tables([r for r in rows if r["point"] == "(defaults)"], args) == 0
+    assert "fewer seeds" not in (tmp_path / "tuning.md").read_text()
+
+
 def test_tune_names_its_failed_runs_and_exits_non_zero(tmp_path, capsys):
     from benchmarks import tune
 
@@ -242,6 +287,19 @@ def test_time_to_target_writes_tables_that_name_the_machine(tmp_path):
     assert 0 < table["ratio"][0] < table["ratio_with_startup"][0]  # the start-up adds to the ratio
     md = (tmp_path / "time_to_target.md").read_text()
     assert f"Machine: {leaderboard.this_machine()}, device cpu, load average" in md and "| pop | 2020 |" in md
+
+
+def test_the_start_up_timed_is_what_a_training_process_pays_outside_its_clock():
+    """The first optimizer of a process imports torch._dynamo (about 0.9 s), before `fit` starts its clock: the
+    start-up timed had left it out, so the ratios with start-up were low by it."""
+    from benchmarks import time_to_target as ttt
+
+    check = "; import sys; print('torch._dynamo' in sys.modules)"
+    for code, expected in ((ttt.STARTUP_CODE, "True"), ("import torch, sslrec_utils.cli", "False")):
+        done = subprocess.run(
+            [sys.executable, "-c", code + check], capture_output=True, text=True, check=True
+        )
+        assert done.stdout.strip() == expected
 
 
 def _tiny_book(src: Path) -> None:
@@ -594,6 +652,17 @@ def test_paired_from_tables_pools_the_seeds_of_earlier_tables(tmp_path, capsys):
         paired.main([str(tmp_path), "--out", str(tmp_path / "bad")])
     assert "give run directories and --reference, or --from-tables" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
+    # tables that say their runs' data are compared: other data (another order of ties) is refused, not pooled
+    ties = {"dataset": "ml-100k", "split": "loo", "ties": "random"}
+    table({1: 0.01, 2: 0.02}).assign(data=json.dumps(ties)).to_csv(first, index=False)
+    table({3: 0.03, 4: 0.02}).assign(data=json.dumps(ties | {"ties": "item"})).to_csv(second, index=False)
+    with pytest.raises(SystemExit):
+        paired.main(["--from-tables", str(first), str(second), "--out", str(tmp_path / "mixed")])
+    err = capsys.readouterr().err
+    assert 'the tables\' runs were made on different data or preprocessing (ties: "item", "random")' in err
+    table({3: 0.03, 4: 0.02}).to_csv(second, index=False)  # a table older than the column: said, not checked
+    assert paired.main(["--from-tables", str(first), str(second), "--out", str(tmp_path / "older")]) == 0
+    assert "paired: 2 of the 4 rows do not record their runs' data settings" in capsys.readouterr().err
 
 
 def test_paired_compares_models_user_by_user(tmp_path, capsys):
@@ -609,6 +678,7 @@ def test_paired_compares_models_user_by_user(tmp_path, capsys):
     out = tmp_path / "out"
     assert paired.main([*map(str, dirs.values()), "--reference", "pop", "--out", str(out)]) == 0
     table = pd.read_csv(out / "paired_runs.csv", dtype={"seed": str})
+    assert {json.loads(d)["split"] for d in table["data"]} == {"loo"}  # for --from-tables to compare
     assert set(table["model"]) == {"itemnext"} and sorted(set(table["seed"])) == ["1", "2", "mean"]
     assert len(table) == 6  # seeds 1, 2 and their mean, for the test figure and the fall from validation
     assert (table["low"] <= table["difference"]).all() and (table["difference"] <= table["high"]).all()
