@@ -53,6 +53,8 @@ class TrainedRecommender:
         parts = tuple(split.parts)
         self.history = split.matrix(*parts)  # (n_users, n_items) everything known about each user
         self.sequences = split.sequences(*parts)
+        # users the model trained on: a strong split's held-out users have a user ID whose vector never trained
+        self.trained = split.matrix("train").getnnz(axis=1) > 0
 
     @classmethod
     def load(cls, run_dir: str | Path, device: str | torch.device = "auto") -> TrainedRecommender:
@@ -112,7 +114,13 @@ class TrainedRecommender:
         if "seqs" in need:
             padded = pad_sequences(seqs, np.arange(rows.shape[0]), self.model.max_len, pad=self.split.n_items)
             inputs["seqs"] = torch.as_tensor(padded, device=device)
-        scores = _check_not_nan(self.model.score(inputs).float().clone(), self.model)
+        scores = self.model.score(inputs)
+        if "users" in inputs and self.model.can_fold_in() and not self.trained[users].all():
+            # as evaluation scores them (`train.make_score_fn`): from the history alone (CDAE: zero user vector)
+            alone = self.model.score({k: v for k, v in inputs.items() if k != "users"})
+            untrained = torch.as_tensor(~self.trained[users], device=device)
+            scores = torch.where(untrained[:, None], alone, scores)
+        scores = _check_not_nan(scores.float().clone(), self.model)
         return scores.masked_fill(dense > 0, -torch.inf)
 
     def _table(self, users: np.ndarray, scores: Tensor, k: int) -> pd.DataFrame:

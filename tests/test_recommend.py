@@ -395,3 +395,28 @@ def test_the_quoting_hint_joins_every_cut_id_and_only_where_a_piece_is_unknown()
         "; 'Lion King, The'"
     )
     assert _comma_id_hint("--history", ["Heat", "Jaws"], ids) == ""
+
+
+def test_a_strong_splits_held_out_user_is_scored_from_their_history_alone():
+    """CDAE's held-out users of a strong split have a user vector that never trained: recommend had scored them
+    with it (random), where evaluation scores them from their history alone; a training user keeps theirs."""
+    from sslrec_utils.splits import strong_split
+
+    split = strong_split(clustered_interactions(n_users=60, n_items=30), n_heldout=6, seed=1)
+    model = build_model("cdae", TrainData.from_split(split), {"hidden_dim": 8}, seed=0)
+    fit(model, split, TrainConfig(epochs=2, batch_size=16, progress=False, device="cpu"))
+    rec = TrainedRecommender(model, split)
+    held_out = split.user_map.ids[int(split.parts["test_in"]["user"].iloc[0])]
+    trained_user = split.user_map.ids[int(split.parts["train"]["user"].iloc[0])]
+    table = rec.recommend([held_out, trained_user], k=5)
+    for user, alone in ((held_out, True), (trained_user, False)):
+        history = list(
+            split.item_map.to_original(
+                np.flatnonzero(rec.history[split.user_map.to_index([user])].toarray()[0])
+            )
+        )
+        folded = rec.recommend_for_history(history, k=5)
+        mine = table[table["user"] == user]
+        assert (
+            mine["item"].tolist() == folded["item"].tolist() and np.allclose(mine["score"], folded["score"])
+        ) is alone
