@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 import torch
@@ -158,6 +159,28 @@ def test_with_dropped_keeps_a_row_per_user(base_split) -> None:
     assert sparse.parts["test"] is base_split.parts["test"]
     with pytest.raises(ValueError, match="share"):
         with_dropped(base_split, share=1.0, seed=0)
+
+
+def test_with_dropped_drops_light_and_heavy_users_rows_alike() -> None:
+    """Each droppable row has the same chance: the draw that chose the protected rows had also ordered the
+    others, so a user of 2 rows lost their droppable row with chance 0.14 and a user of 20 each with 0.34."""
+    from sslrec_utils.data import preprocess
+    from sslrec_utils.splits import Split
+
+    rows = [(u, i, 1.0, i) for u in range(20) for i in range(2 if u < 10 else 20)]
+    inter = preprocess(pd.DataFrame(rows, columns=["user", "item", "rating", "timestamp"]))
+    empty = inter.frame.iloc[:0]
+    split = Split(
+        {"train": inter.frame, "valid": empty, "test": empty}, inter.user_map, inter.item_map, "holdout", 0
+    )
+    light = inter.frame["user"].to_numpy() < 10
+    kept = np.zeros(len(inter.frame))
+    for seed in range(300):
+        kept[with_dropped(split, share=0.3, seed=seed).parts["train"].index] += 1
+    dropped = 1 - kept / 300  # per row; each user's protected row is one of theirs at random
+    light_rate = dropped[light].sum() / 10  # per droppable row: each light user has one
+    heavy_rate = dropped[~light].sum() / (10 * 19)  # each heavy user has 19
+    assert abs(light_rate - heavy_rate) < 0.05 and abs(heavy_rate - round(0.3 * 220) / 200) < 0.05
 
 
 def test_evaluate_perturbed_matches_evaluate_model_on_a_clean_split(base_split) -> None:
