@@ -434,6 +434,12 @@ def main(argv: list[str] | None = None) -> int:
                     f"the runs of {sorted(mixed.index[mixed > 1])} have different options: merge runs with "
                     "the same options (see their options column)"
                 )
+        if replaced := replaced_runs(runs):  # a run made again: the later file's wins, said
+            print(f"leaderboard: the later of two runs kept for {'; '.join(replaced)}", file=sys.stderr)
+        runs = runs.drop_duplicates(subset=["model", "seed"], keep="last")  # the same run listed twice
+        # what is averaged: the runs kept
+        if problem := interrupted_runs(runs):
+            parser.error(problem)
         data = runs["data"].dropna().unique() if "data" in runs else []  # runs.csv files older than it: none
         if mismatch := data_mismatch([json.loads(d) for d in data]):
             parser.error(mismatch)
@@ -444,11 +450,6 @@ def main(argv: list[str] | None = None) -> int:
                 "written before its data column): their preprocessing and tie order are not compared",
                 file=sys.stderr,
             )
-        if problem := interrupted_runs(runs):
-            parser.error(problem)
-        if replaced := replaced_runs(runs):  # a run made again: the later file's wins, said
-            print(f"leaderboard: the later of two runs kept for {'; '.join(replaced)}", file=sys.stderr)
-        runs = runs.drop_duplicates(subset=["model", "seed"], keep="last")  # the same run listed twice
         args.seeds = sorted(runs["seed"].unique().tolist())
         for key in ("dataset", "split"):  # the runs say what they were, not this command's defaults
             values = sorted(runs[key].dropna().astype(str).unique()) if key in runs else []

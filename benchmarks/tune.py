@@ -357,8 +357,8 @@ def write_tables(
     table = summarise(frame)
     table.to_csv(args.out / "tuning.csv")
     seeds = frame.groupby("point", sort=False)["seed"].agg(lambda s: tuple(sorted(set(s))))
-    most = max(len(s) for s in seeds)
-    fewer = [f"{point} ({', '.join(map(str, s))})" for point, s in seeds.items() if len(s) < most]
+    every = sorted(set(frame["seed"]))
+    fewer = [f"{point} ({', '.join(map(str, s))})" for point, s in seeds.items() if list(s) != every]
     fixed = " ".join(args.set) or "none"
     header = (
         f"# Tuning {args.model} on {args.dataset} ({args.split}), validation only\n\n"
@@ -369,8 +369,8 @@ def write_tables(
         header += f"**Failed runs, left out of the means:** {runs} (their logs are in the runs folder).\n\n"
     if fewer:  # a mean over other seeds: compare such a point with the others on its own seeds
         header += (
-            f"**Points with fewer seeds than the others ({most}), whose means are over those seeds only:** "
-            f"{'; '.join(fewer)}.\n\n"
+            f"**Points not run on every seed ({', '.join(map(str, every))}), whose means are over their own "
+            f"seeds only:** {'; '.join(fewer)}.\n\n"
         )
     (args.out / "tuning.md").write_text(header + table.to_markdown(floatfmt=".4f") + "\n")
     print(table.to_string(float_format=lambda x: f"{x:.4f}"))

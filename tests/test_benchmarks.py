@@ -20,7 +20,7 @@ from tests.helpers import needs_recbole
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_leaderboard_runs_models_over_seeds_and_writes_tables(tmp_path):
+def test_leaderboard_runs_models_over_seeds_and_writes_tables(tmp_path, capsys):
     assert leaderboard.main(["--models", "pop", "--seeds", "2020", "2021", "--out", str(tmp_path)]) == 0
     runs = pd.read_csv(tmp_path / "runs.csv")
     assert list(runs["seed"]) == [2020, 2021] and set(runs["model"]) == {"pop"}
@@ -42,7 +42,9 @@ def test_leaderboard_runs_models_over_seeds_and_writes_tables(tmp_path):
     assert (tmp_path / "runs" / "pop-2020.log").exists()  # each run's progress, beside its folder
     # each row records its data settings, so that merging it with runs on other data is refused
     assert [json.loads(d)["split"] for d in runs["data"]] == ["holdout", "holdout"]
-    other = runs.assign(seed=2022, data=runs["data"].str.replace('"min_user": 0', '"min_user": 5'))
+    other = runs.assign(
+        seed=runs["seed"] + 2, data=runs["data"].str.replace('"min_user": 0', '"min_user": 5')
+    )
     other.to_csv(tmp_path / "other.csv", index=False)
     argv = [
         "--from-runs",
@@ -53,6 +55,7 @@ def test_leaderboard_runs_models_over_seeds_and_writes_tables(tmp_path):
     ]
     with pytest.raises(SystemExit):
         leaderboard.main(argv)
+    assert "the runs were made on different data or preprocessing (min_user: 0, 5)" in capsys.readouterr().err
     # a second sweep into the same folder would replace these tables: refused without --force
     with pytest.raises(SystemExit):
         leaderboard.main(["--models", "ease", "--seeds", "2020", "--out", str(tmp_path)])
@@ -98,12 +101,15 @@ def test_leaderboard_merges_runs_without_training(tmp_path, capsys):
     # said, not silent: a run replaced by another, and runs whose data settings cannot be compared
     err = capsys.readouterr().err
     assert "the later of two runs kept for lightgcn seed 2021 (ndcg@10 0.3200 replaced by 0.3400)" in err
-    assert "4 of the 4 runs do not record their data settings" in err
+    assert "3 of the 3 runs do not record their data settings" in err
     # a run cut short never enters a mean, from a runs.csv as from a run directory
     first.assign(interrupted=[False, True]).to_csv(tmp_path / "cut.csv", index=False)
     with pytest.raises(SystemExit):
         leaderboard.main(["--from-runs", str(tmp_path / "cut.csv"), "--out", str(tmp_path / "cut")])
     assert "runs cut short (interrupted) must not enter a mean: lightgcn seed 2021" in capsys.readouterr().err
+    # unless a later file's run replaces it
+    argv = ["--from-runs", str(tmp_path / "cut.csv"), str(paths[1]), "--out", str(tmp_path / "redone")]
+    assert leaderboard.main(argv) == 0
     table = pd.read_csv(out / "leaderboard.csv", index_col=0)
     assert table.loc["lightgcn", "seeds"] == 3
     assert abs(table.loc["lightgcn", "ndcg@10_mean"] - (0.30 + 0.34 + 0.36) / 3) < 1e-12
@@ -221,7 +227,7 @@ def test_tune_ranks_grid_points_by_validation_only(tmp_path):
 
 def test_tune_names_the_points_ranked_on_fewer_seeds(tmp_path):
     """A point of one seed beside points of three (tables merged from run folders) had been ranked with them
-    without a word; tuning.md names it and its seeds."""
+    without a word; tuning.md names every point not run on every seed, and its seeds."""
     from benchmarks import tune
 
     rows = [
@@ -233,10 +239,14 @@ def test_tune_names_the_points_ranked_on_fewer_seeds(tmp_path):
     args.__dict__.update(device="cpu", set=[], out=tmp_path)
     assert tune.write_tables(rows, args) == 0
     md = (tmp_path / "tuning.md").read_text()
-    assert "**Points with fewer seeds than the others (3), whose means are over those seeds only:** " in md
+    assert "**Points not run on every seed (1, 2, 3), whose means are over their own seeds only:** " in md
     assert "cl_temp=0.5 (1)." in md and "(defaults) (" not in md
     assert tune.write_tables([r for r in rows if r["point"] == "(defaults)"], args) == 0
-    assert "fewer seeds" not in (tmp_path / "tuning.md").read_text()
+    assert "every seed" not in (tmp_path / "tuning.md").read_text()
+    # as many seeds, but other ones: said too
+    other = [r | {"seed": 9} if r["point"] == "(defaults)" and r["seed"] == 3 else r for r in rows]
+    assert tune.write_tables(other + [r | {"seed": 3} for r in rows if r["point"] != "(defaults)"], args) == 0
+    assert "(defaults) (1, 2, 9)" in (tmp_path / "tuning.md").read_text()
 
 
 def test_tune_names_its_failed_runs_and_exits_non_zero(tmp_path, capsys):
