@@ -482,13 +482,14 @@ def _recommend(args: argparse.Namespace) -> int:
             else _id_list(args.similar, "--similar")
         )
     rec = TrainedRecommender.load(args.run, device=args.device)
-    left: dict[object, int] = {}  # rows each asked-for user got: fewer than k when the history holds the rest
+    n_items = rec.split.n_items
+    left: dict[object, int] = {}  # each asked-for user's unseen items: a list shorter than -k when fewer
     if args.user is not None:
         with _quoting_hint("--user", users, rec.split.user_map.ids):
             table = rec.recommend(users, k=args.k)
-        counts = table["user"].value_counts()
-        asked = rec.split.user_map.to_original(rec.split.user_map.to_index(users, kind="user IDs")).tolist()
-        left = {user: int(counts.get(user, 0)) for user in dict.fromkeys(asked)}
+        idx = rec.split.user_map.to_index(users, kind="user IDs")
+        unseen = n_items - rec.history[idx].getnnz(axis=1)
+        left = dict(zip(rec.split.user_map.to_original(idx).tolist(), unseen.tolist(), strict=True))
     elif args.history is not None:
         with _quoting_hint("--history", items, rec.split.item_map.ids):
             table = rec.recommend_for_history(items, k=args.k)
@@ -502,20 +503,25 @@ def _recommend(args: argparse.Namespace) -> int:
         print(table.to_json(orient="records"))
     elif not table.empty:
         print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
-    full = [user for user, n in left.items() if n == 0]
+    full = [str(user) for user, n in left.items() if n == 0]
     short = [f"{user} ({n})" for user, n in left.items() if 0 < n < args.k]
-    for users_named, what in ((full, "no item left"), (short, f"fewer than {args.k} items left")):
-        if users_named:  # among other users, whose lists are printed, or alone
-            who = "user " + ", ".join(map(str, users_named[:10])) + (", ..." if len(users_named) > 10 else "")
-            holds = "every item" if users_named is full else "the others"
-            print(f"sslrec: {what} to recommend for {who}: the history holds {holds}", file=sys.stderr)
+    rest = f"the history holds the others of the catalogue's {n_items}"
+    for named, what, holds in (
+        (full, "no item", "the history holds every item"),
+        (short, f"fewer than {args.k} items", rest),
+    ):
+        if named:  # among other users, whose lists are printed, or alone
+            who = ", ".join(named[:10]) + (", ..." if len(named) > 10 else "")
+            print(f"sslrec: {what} left to recommend for user {who}: {holds}", file=sys.stderr)
     if args.history is not None and len(table) < args.k:
         print(
             "sslrec: no item left to recommend: the history holds every item of the catalogue"
             if table.empty
-            else f"sslrec: only {len(table)} items left to recommend: the history holds the others",
+            else f"sslrec: only {len(table)} items left to recommend: {rest}",
             file=sys.stderr,
         )
+    if args.similar is not None and len(table) < args.k:
+        print(f"sslrec: only {len(table)} other items in the catalogue", file=sys.stderr)
     return 0
 
 

@@ -367,9 +367,9 @@ class Trained:
     model_config: ModelConfig
     train_config: TrainConfig
     fit: FitResult
-    search: (
-        pd.DataFrame | None
-    )  # one row per grid point tried (settings, valid metric, interrupted); None without
+    # one row per grid point tried (its settings, validation metric and whether Ctrl-C cut it short); None
+    # without a search
+    search: pd.DataFrame | None
     # wall time of the whole search: every point's model, its fit (monitors included) and the winner's
     # checkpoint; without a search, that one fit and its set-up, so at least fit.train_seconds
     search_seconds: float
@@ -437,6 +437,7 @@ def train_on_split(
     for i, cfg in enumerate(grid, 1):
         model = probe if cfg is model_cfg and len(grid) == 1 else build_model(cfg, data, seed=train_cfg.seed)
         label = f"{type(model).__name__} {i}/{len(grid)}" if len(grid) > 1 else None  # where the search is
+        point = {k: getattr(cfg, k) for k in type(cfg).search_space}
         try:
             # without a search, each new best epoch's weights are saved as they come: a crash keeps them
             keep = out_dir if len(grid) == 1 and main else None
@@ -444,18 +445,16 @@ def train_on_split(
         except KeyboardInterrupt:  # before this point's first validation: keep the points already tried
             if best is None or dist is not None:
                 raise
+            rows.append({**point, f"valid_{train_cfg.metric}": float("nan"), "interrupted": True})
             best = (*best[:2], dataclasses.replace(best[2], interrupted=True))
             break
         score = result.best_valid[train_cfg.metric]
-        point = {k: getattr(cfg, k) for k in type(cfg).search_space}
         rows.append({**point, f"valid_{train_cfg.metric}": score, "interrupted": result.interrupted})
         if best is None or score > best[2].best_valid[train_cfg.metric]:
             best = (model, cfg, result)
         fits.set_postfix({f"best {train_cfg.metric}": f"{best[2].best_valid[train_cfg.metric]:.4f}"})
         fits.update()
-        if (
-            result.interrupted
-        ):  # Ctrl-C also ends the search: keep the best point tried so far, said cut short
+        if result.interrupted:  # Ctrl-C also ends the search: keep the best point tried, said cut short
             best = (*best[:2], dataclasses.replace(best[2], interrupted=True))
             break
     fits.close()
@@ -600,10 +599,11 @@ def run_experiment(
         "dataset": spec.dataset,
         "split": spec.split,
         "seed": spec.seed,  # the split's
-        # the data trained and tested on, after --threshold, the k-core and duplicates: what the file's size is not
-        "n_users": split.n_users,
-        "n_items": split.n_items,
-        "n_interactions": sum(len(part) for part in split.parts.values()),
+        # the data trained and tested on, after --threshold, the k-core and duplicates (as `sslrec data info`
+        # counts a file before them); n_test_users below are the users the test scored
+        "data_users": split.n_users,
+        "data_items": split.n_items,
+        "data_interactions": sum(len(part) for part in split.parts.values()),
         "train_seed": train_cfg.seed,  # the same unless a setting changed it (``--set seed=...``)
         **{k: test.summary[k] for k in summary_keys(train_cfg.ks) if k in test.summary},
         "metric": train_cfg.metric,  # the validation metric that chose the epoch

@@ -214,12 +214,12 @@ def make_score_fn(
             padded = pad_sequences(seqs, users, model.max_len, pad=split.n_items)
             inputs["seqs"] = torch.as_tensor(padded, device=device)
         scores = model.score(inputs).float()
-        bad = ~torch.isfinite(scores).all(
-            dim=1
-        )  # overflowed weights give +-inf, which would rank as excluded
+        # overflowed weights give +-inf, which would rank as excluded items
+        bad = ~torch.isfinite(scores).all(dim=1)
         if bad.any():
             raise NaNScoresError(
-                f"{int(bad.sum())} of {len(users)} users' scores are NaN or infinite: the model's weights diverged"
+                f"{int(bad.sum())} of a batch of {len(users)} users have NaN or infinite scores: the model's "
+                "weights diverged"
             )
         return scores
 

@@ -307,13 +307,14 @@ def test_missing_column_names_the_file_and_the_columns(tmp_path: Path) -> None:
         (
             "user,item\na,x\nb,   \n",
             {},
-            r"^1 row of log.csv has only spaces for its item ID \(column 'item'; .* row 2\)",
+            r"^1 row of log.csv has an empty or blank item ID \(column 'item'; .* row 2\)",
         ),
         # a stray quote runs on to the next one: rows joined into one ID, and user b lost, had passed unsaid
         (
             'user,item\na,"Weird Al\na,x\nb,y\nc,"Quoted" thing\nc,w\n',
             {},
-            r"^1 item ID\(s\) of log.csv hold a line break, the first in data row 1: 'Weird Al\\na,x\\nb,y",
+            r"^1 item ID of log.csv holds a line break, the first in data row 1 \('Weird Al\\na,x\\nb,y.*; in a "
+            r"text file the usual cause is a stray quote",
         ),
         # a gap is named as one, not as a value that cannot be read (numbers and dates alike)
         (
@@ -505,6 +506,20 @@ def test_ids_that_read_as_missing_values_are_kept_with_a_warning(tmp_path: Path)
     ):
         frame = load_interactions(tmp_path / "log.csv")
     assert frame["user"].tolist() == ["NULL", "NULL", "NA", "ann"]  # kept: a user may be called "NA"
+    (tmp_path / "log.csv").write_text("user,item\nNA,1\nann,2\n")
+    with pytest.warns(UserWarning, match=r"^1 row of log.csv has the user ID 'NA', which"):
+        load_interactions(tmp_path / "log.csv")
+
+
+def test_an_id_holding_a_line_break_is_refused_without_blaming_quotes_where_there_are_none(tmp_path) -> None:
+    # a Parquet file has no quoting: the message leaves the stray quote out; an empty ID is not "spaces"
+    pd.DataFrame({"user": ["a", "b"], "item": ["x", "y\nz"]}).to_parquet(tmp_path / "log.parquet")
+    with pytest.raises(ValueError, match=r"^1 item ID of log.parquet holds a line break") as err:
+        load_interactions(tmp_path / "log.parquet")
+    assert "quote" not in str(err.value)
+    pd.DataFrame({"user": ["a", "b"], "item": ["x", ""]}).to_parquet(tmp_path / "log.parquet")
+    with pytest.raises(ValueError, match=r"^1 row of log.parquet has an empty or blank item ID"):
+        load_interactions(tmp_path / "log.parquet")
 
 
 def test_dates_of_any_century_are_read(tmp_path: Path) -> None:

@@ -432,7 +432,9 @@ def test_ctrl_c_during_a_search_keeps_the_points_tried(csv_spec, tmp_path, monke
     _ctrl_c_at_validation(monkeypatch, 2)
     record = run_experiment(csv_spec, "dae", epochs=1, search=True, progress=False, out_dir=tmp_path)
     assert record["interrupted"] is True and record["epochs"] == 1 and 0 < record["ndcg@10"] < 1
-    assert pd.read_csv(tmp_path / "search.csv")["dropout"].tolist() == [0.5]
+    table = pd.read_csv(tmp_path / "search.csv")  # the point cut short before any validation is listed too
+    assert table["dropout"].tolist() == [0.5, 0.7] and table["interrupted"].tolist() == [False, True]
+    assert np.isfinite(table["valid_ndcg@10"][0]) and np.isnan(table["valid_ndcg@10"][1])
     assert json.loads((tmp_path / "config.json").read_text())["model_config"]["dropout"] == 0.5
 
 
@@ -472,13 +474,13 @@ def test_the_record_says_how_much_data_the_run_used(csv_spec):
     """Users, items and interactions after the filters (--threshold had removed rows without a count)."""
     log = pd.read_csv(csv_spec.dataset)
     whole = run_experiment(csv_spec, "pop", progress=False)
-    assert (whole["n_users"], whole["n_items"]) == (log["who"].nunique(), log["what"].nunique())
-    assert whole["n_interactions"] == len(log)
+    assert (whole["data_users"], whole["data_items"]) == (log["who"].nunique(), log["what"].nunique())
+    assert whole["data_interactions"] == len(log)
     with pytest.warns(
         DataWarning, match=r"^1 of 89 users have too few interactions \(at most 1\) for the holdout"
     ):
         liked = run_experiment(dataclasses.replace(csv_spec, threshold=4), "pop", progress=False)
-    assert liked["n_interactions"] == (log["stars"] >= 4).sum() < len(log)
+    assert liked["data_interactions"] == (log["stars"] >= 4).sum() < len(log)
 
 
 def test_closed_form_models_fit_once(csv_spec):
@@ -980,8 +982,16 @@ def test_a_run_on_a_relative_path_works_from_any_folder_with_ids_as_printed(
     everything_but_two = ",".join(sorted(log["what"].unique())[2:])
     assert main(["recommend", "--run", "run", "--history", everything_but_two, "-k", "5", "--json"]) == 0
     printed = capsys.readouterr()
+    n_items = log["what"].nunique()
     assert len(json.loads(printed.out)) == 2
-    assert printed.err == "sslrec: only 2 items left to recommend: the history holds the others\n"
+    assert printed.err == (
+        f"sslrec: only 2 items left to recommend: the history holds the others of the catalogue's {n_items}\n"
+    )
+    # an item has the catalogue's other items as neighbours at most
+    assert main(["recommend", "--run", "run", "--similar", first, "-k", str(n_items + 5), "--json"]) == 0
+    printed = capsys.readouterr()
+    assert len(json.loads(printed.out)) == n_items - 1
+    assert printed.err == f"sslrec: only {n_items - 1} other items in the catalogue\n"
     # a checkpoint cut short (a copy interrupted, a full disk) is named, not a traceback
     checkpoint = tmp_path / "run" / "checkpoint.pt"
     checkpoint.write_bytes(checkpoint.read_bytes()[:100])
@@ -1107,14 +1117,17 @@ def test_a_user_who_has_seen_every_item_is_named_among_others(tmp_path, capsys):
     printed = capsys.readouterr()
     assert "u1" in printed.out and "all" not in printed.out.split("\n", 1)[1]
     assert printed.err == "sslrec: no item left to recommend for user all: the history holds every item\n"
-    # a list shorter than -k is said too (it had been shorter without a word), with what it holds
-    assert main(["recommend", "--run", run, "--user", "u1,all", "-k", "20", "--json"]) == 0
-    printed = capsys.readouterr()
-    n = len(json.loads(printed.out))
-    assert 0 < n < 20 and printed.err == (
-        "sslrec: no item left to recommend for user all: the history holds every item\n"
-        f"sslrec: fewer than 20 items left to recommend for user u1 ({n}): the history holds the others\n"
-    )
+    # a list shorter than -k is said too (it had been shorter without a word), once for a user named twice, and
+    # true when -k is beyond the catalogue (20 items)
+    for k in ("20", "100"):
+        assert main(["recommend", "--run", run, "--user", "u1,all,u1", "-k", k, "--json"]) == 0
+        printed = capsys.readouterr()
+        n = len(json.loads(printed.out)) // 2
+        assert 0 < n < 20 and printed.err == (
+            "sslrec: no item left to recommend for user all: the history holds every item\n"
+            f"sslrec: fewer than {k} items left to recommend for user u1 ({n}): the history holds the others of "
+            "the catalogue's 20\n"
+        )
 
 
 def test_a_search_asked_for_with_nothing_to_search_says_so():

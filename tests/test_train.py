@@ -279,7 +279,7 @@ def test_nan_loss_is_reported(split):
 
     with pytest.raises(
         FloatingPointError,
-        match=r"^the model's scores became NaN or infinite at epoch 1 \(\d+ of \d+ users' scores are NaN",
+        match=r"^the model's scores became NaN or infinite at epoch 1 \(\d+ of a batch of \d+ users have NaN",
     ):
         fit(NaNScores(split.n_items), split, QUIET.replace(epochs=2))
 
@@ -291,7 +291,7 @@ def test_nan_loss_is_reported(split):
 
     with pytest.raises(
         FloatingPointError,
-        match=r"NaN or infinite at epoch 1 \(1 of \d+ users' scores are NaN or infinite: the model's weights",
+        match=r"NaN or infinite at epoch 1 \(1 of a batch of \d+ users have NaN or infinite scores: the model's",
     ):
         fit(InfiniteScores(split.n_items), split, QUIET.replace(epochs=2))
 

@@ -265,7 +265,7 @@ def _not_text(path: Path, err: UnicodeDecodeError) -> str:
 
 def no_header_hint(columns: pd.Index | list[str], partly: bool = False) -> str:
     """A hint for a header line that holds only numbers, as the first row of a file without one does (e.g.
-    MovieLens' ``u.data``: ``196\t242\t3\t881250949``); with `partly`, also for one that holds some numbers
+    MovieLens' ``u.data``: ``196\\t242\\t3\\t881250949``); with `partly`, also for one that holds some numbers
     (``u000,item 26,2,1700529202``: text IDs, then a rating and a time), which a header rarely does."""
     names = pd.Series([str(c) for c in columns])
     numbers = pd.to_numeric(names, errors="coerce").notna()
@@ -348,7 +348,7 @@ def unknown_source(dataset: str, name: str = "") -> str | None:
 def _check_present(values: pd.Series, what: str, source: str, lacks: str = "no") -> None:
     """Raise a `ValueError` counting the rows of `source` with no value in `values`, and naming the first
     (counted from 1, the header aside), before a parser reports the gap as a value it cannot read. `lacks` says
-    what those rows hold instead (``"only spaces for a"``)."""
+    what those rows hold instead (``"an empty or blank"``)."""
     missing = values.isna().to_numpy()
     if missing.any():
         n, first = int(missing.sum()), int(np.flatnonzero(missing)[0]) + 1
@@ -379,14 +379,20 @@ def _ids(values: pd.Series, what: str, source: str) -> pd.Series:
         if (np.isfinite(values) & (values == np.floor(values)) & (values.abs() <= 2**53)).all():
             return values.astype(np.int64)
     text = values.astype(str).str.strip()
-    _check_present(text.mask(text == ""), f"{what} ID", source, lacks="only spaces for its")
+    _check_present(text.mask(text == ""), f"{what} ID", source, lacks="an empty or blank")
     broken = text.str.contains("[\r\n]", regex=True).to_numpy()
-    if broken.any():  # no ID holds one: a stray quote joined the lines up to the next quote into one field
-        first = int(np.flatnonzero(broken)[0])
+    if broken.any():  # an ID cannot be typed or printed on one line; in a text file, most often a stray quote
+        first, n = int(np.flatnonzero(broken)[0]), int(broken.sum())
+        cause = (
+            ""
+            if _format(Path(source)) in PARQUET
+            else '; in a text file the usual cause is a stray quote (") that starts a field and runs on to the '
+            "next quote, joining rows into one value: fix that quote"
+        )
         raise ValueError(
-            f"{int(broken.sum())} {what} ID(s) of {source} hold a line break, the first in data row {first + 1}: "
-            f'{text.iloc[first][:60]!r}; in a text file, a quote (") that starts a field runs on to the next '
-            "quote, across lines, joining rows into one value: fix or remove that quote"
+            f"{n} {what} {'ID' if n == 1 else 'IDs'} of {source} {'holds' if n == 1 else 'hold'} a line break, "
+            f"the first in data row {first + 1} ({text.iloc[first][:60]!r}), which no ID can{cause}; an ID that "
+            "truly holds one must be written without it"
         )
     whole = whole_number_text(text)  # "12" for "12" or "12.0"; NaN otherwise
     if whole.notna().all() and whole.str.lstrip("-").str.len().max() <= 18:  # 18 digits always fit in int64
@@ -394,7 +400,8 @@ def _ids(values: pd.Series, what: str, source: str) -> pd.Series:
     missing = text[text.str.upper().isin(MISSING_WORDS)]
     if len(missing):  # kept as IDs (a user may be called "NA"), but said, since they often mark a gap
         warnings.warn(
-            f"{len(missing)} {'row' if len(missing) == 1 else 'rows'} of {source} have the {what} ID "
+            f"{len(missing)} {'row' if len(missing) == 1 else 'rows'} of {source} "
+            f"{'has' if len(missing) == 1 else 'have'} the {what} ID "
             f"{missing.iloc[0]!r}"
             + (f" (or {sorted(set(missing) - {missing.iloc[0]})})" if missing.nunique() > 1 else "")
             + f", which often marks a missing value: it is read as the ID of one {what}",
