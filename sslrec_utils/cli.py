@@ -520,7 +520,9 @@ def _recommend(args: argparse.Namespace) -> int:
             else f"sslrec: only {len(table)} items left to recommend: {rest}",
             file=sys.stderr,
         )
-    if args.similar is not None and len(table) < args.k:
+    if args.similar is not None and len(table) < min(args.k, n_items - 1):  # weights of 0 relate no item
+        print(f"sslrec: the model relates only {len(table)} items to {item}", file=sys.stderr)
+    elif args.similar is not None and len(table) < args.k:
         print(f"sslrec: only {len(table)} other items in the catalogue", file=sys.stderr)
     return 0
 

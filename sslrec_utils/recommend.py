@@ -186,7 +186,8 @@ class TrainedRecommender:
 
     def similar_items(self, item: object, k: int = 10) -> pd.DataFrame:
         """The `k` items most similar to `item`: the model's item-item matrix where it has one (EASE,
-        ItemKNN), else cosine similarity of its item embeddings.
+        ItemKNN: the row of `item`, the items whose scores it raises; a weight of 0 relates no item, so fewer
+        than `k` may come back), else cosine similarity of its item embeddings.
 
         Raises:
             ValueError: if the model has neither (e.g. popularity).
@@ -194,7 +195,9 @@ class TrainedRecommender:
         i = int(self.split.item_map.to_index([item], kind="item IDs")[0])
         sims = self.model.item_similarity()
         if sims is not None:
-            row = sims[i].float().clone()
+            row = _check_not_nan(sims[i].float().clone(), self.model)
+            # a weight of 0 relates no item (ItemKNN keeps k neighbours per item): not a similar item
+            row[row == 0] = -torch.inf
         else:
             emb = self.model.item_embeddings()
             if emb is None:
@@ -202,8 +205,7 @@ class TrainedRecommender:
                     f"{type(self.model).__name__} has no item representation to compare items with"
                 )
             emb = F.normalize(emb.detach().float(), dim=1)
-            row = emb @ emb[i]
-        row = _check_not_nan(row, self.model)
+            row = _check_not_nan(emb @ emb[i], self.model)
         row[i] = -torch.inf
         k = _check_k(k, self.split.n_items - 1)
         values, indices = rank_top(row[None], k)
@@ -214,7 +216,7 @@ class TrainedRecommender:
                 "similarity": values[0].cpu().numpy(),
             }
         )
-        return self._with_titles(frame)
+        return self._with_titles(frame[np.isfinite(frame["similarity"])])
 
 
 def _select(seqs: Sequences, users: np.ndarray) -> Sequences:

@@ -1128,6 +1128,15 @@ def test_a_user_who_has_seen_every_item_is_named_among_others(tmp_path, capsys):
             f"sslrec: fewer than {k} items left to recommend for user u1 ({n}): the history holds the others of "
             "the catalogue's 20\n"
         )
+    # ItemKNN relates an item to the items it is a neighbour of: fewer than asked, said as such
+    knn = str(tmp_path / "knn")
+    data = ["--dataset", str(tmp_path / "full.csv"), "-q", "--set", "k=2", "--no-search"]
+    assert main(["train", "--model", "itemknn", *data, "--out", knn]) == 0
+    capsys.readouterr()
+    assert main(["recommend", "--run", knn, "--similar", "i0", "-k", "10", "--json"]) == 0
+    printed = capsys.readouterr()
+    n = len(json.loads(printed.out))
+    assert n < 10 and printed.err == f"sslrec: the model relates only {n} items to i0\n"
 
 
 def test_a_search_asked_for_with_nothing_to_search_says_so():

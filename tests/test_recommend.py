@@ -420,3 +420,25 @@ def test_a_strong_splits_held_out_user_is_scored_from_their_history_alone():
         assert (
             mine["item"].tolist() == folded["item"].tolist() and np.allclose(mine["score"], folded["score"])
         ) is alone
+
+
+def test_item_knn_lists_only_items_it_relates():
+    """With k=3 neighbours per item, some item is among few other items' neighbours: its row had been padded with
+    weights of 0, the lowest item IDs, listed as 'most similar'."""
+    inter = clustered_interactions(n_users=60, n_items=30)
+    split = holdout_split(inter, seed=0)
+    model = build_model("itemknn", TrainData.from_split(split), {"k": 3}, seed=0)
+    fit(model, split, TrainConfig(progress=False, device="cpu"))
+    rec = TrainedRecommender(model, split)
+    sims = model.item_similarity()
+    related = (sims != 0).sum(dim=1)  # per row: the items whose scores it raises
+    few = int(
+        torch.nonzero((related > 0) & (related < 10))[0]
+    )  # the case: fewer related items than asked for
+    table = rec.similar_items(split.item_map.ids[few], k=10)
+    assert len(table) == int(related[few]) - int(sims[few, few] != 0) and (table["similarity"] != 0).all()
+    if (related == 0).any():  # an item among no other item's neighbours relates none
+        assert rec.similar_items(split.item_map.ids[int(torch.argmin(related))], k=10).empty
+    ease = build_model("ease", TrainData.from_split(split), seed=0)
+    fit(ease, split, TrainConfig(progress=False, device="cpu"))
+    assert len(TrainedRecommender(ease, split).similar_items(split.item_map.ids[few], k=10)) == 10
