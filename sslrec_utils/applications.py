@@ -195,12 +195,22 @@ def profile_scores(
 
     Args:
         history: (n_users, n_items) interactions (binary or weighted).
-        features: (n_items, n_terms) item features (e.g. `tfidf`).
-        new_features: (n_new, n_terms) features of items the history has never seen.
+        features: (n_items, n_terms) item features, scipy sparse (e.g. `tfidf`; dense embeddings as
+            ``sp.csr_matrix(embeddings)``).
+        new_features: (n_new, n_terms) features of items the history has never seen, scipy sparse.
 
     Returns:
         (n_users, n_new) float64 cosine similarities (0 for users with an empty profile).
+
+    Raises:
+        TypeError: if `features` or `new_features` is not a scipy sparse matrix.
     """
+    for name, m in (("features", features), ("new_features", new_features)):
+        if not sp.issparse(m):  # a dense array had failed deep inside, on .multiply
+            raise TypeError(
+                f"{name} must be a scipy sparse matrix, got {type(m).__name__}: pass dense embeddings as "
+                "sp.csr_matrix(embeddings)"
+            )
     profiles = sp.csr_matrix(history, dtype=np.float64) @ features  # (n_users, n_terms)
     norms = np.sqrt(np.asarray(profiles.multiply(profiles).sum(axis=1)).ravel())
     new_norms = np.sqrt(np.asarray(new_features.multiply(new_features).sum(axis=1)).ravel())

@@ -246,6 +246,8 @@ def training_curves(
             raise ValueError(
                 f"history of {name!r} needs rows and columns {needed}; found {list(history.columns)}"
             )
+        for column in needed:  # a NaN had left a gap in the line and "nan" in the legend
+            _finite(history[column].to_numpy(dtype=np.float64), f"column {column!r} of {name!r}'s history")
         if name in best_epochs and best_epochs[name] not in set(history["epoch"]):
             raise ValueError(f"best_epoch {best_epochs[name]} of {name!r} is not among its history's epochs")
     unknown = best_epochs.keys() - histories.keys()

@@ -2,7 +2,7 @@
 
     run = measure(lambda: model.fit(data), device=model.device)
     run.seconds, run.peak_mb        # wall time, and memory allocated on top of what was in use before
-    state_mb(model, optimizer)      # MB held by the tensors of modules, optimisers, tensors or dicts of them
+    state_mb(model, optimizer)      # MiB held by the tensors of modules, optimisers, tensors or dicts of them
     scaling_exponent(sizes, costs)  # b in cost ~ size**b, fitted on log-log axes
     physical_memory()               # bytes of RAM this machine has, which refusals before large work compare with
 

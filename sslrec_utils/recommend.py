@@ -49,6 +49,11 @@ class TrainedRecommender:
     def __init__(self, model: Recommender, split: Split, items: pd.DataFrame | None = None) -> None:
         model.check_fits(split.n_users, split.n_items)
         self.model, self.split = model.eval(), split
+        if items is not None and items["item"].duplicated().any():  # each would repeat its film's rows
+            twice = items.loc[items["item"].duplicated(), "item"].unique().tolist()
+            raise ValueError(
+                f"the item table lists item IDs more than once: {twice[:5]}; give one row per item"
+            )
         self.items = items.set_index("item") if items is not None else None
         parts = tuple(split.parts)
         self.history = split.matrix(*parts)  # (n_users, n_items) everything known about each user

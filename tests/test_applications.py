@@ -106,6 +106,9 @@ def test_profile_scores_are_cosines_of_summed_profiles() -> None:
     new = sp.csr_matrix(np.array([[1.0, 1.0, 0], [0, 0, 2.0]]))
     scores = profile_scores(history, features, new)
     assert np.allclose(scores, [[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+    # dense embeddings (a sentence model's) go in as sparse matrices; as arrays they are refused by name
+    with pytest.raises(TypeError, match=r"features must be a scipy sparse matrix, got ndarray: pass dense"):
+        profile_scores(history, features.toarray(), new)
 
 
 def test_roc_auc_exact_and_against_pair_counting() -> None:

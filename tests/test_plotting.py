@@ -122,6 +122,13 @@ def test_training_curves_validate_their_input() -> None:
         plotting.training_curves({"ae": history}, best_epochs={"ae": 7})
     with pytest.raises(ValueError, match="without a history"):
         plotting.training_curves({"ae": history}, best_epochs={"vae": 1})
+    # a NaN had been drawn as a gap, and a kept epoch's label read "ndcg@10 nan"
+    with pytest.raises(ValueError, match=r"column 'ndcg@10' of 'ae'.s history holds 1 NaN or infinite"):
+        plotting.training_curves({"ae": history.assign(**{"ndcg@10": [0.1, float("nan")]})})
+    closed = pd.DataFrame(
+        {"epoch": [0], "train_loss": [float("nan")], "ndcg@10": [0.3]}
+    )  # a closed form's row
+    plotting.training_curves({"ae": history, "ease": closed}, loss=True)  # its NaN loss is not drawn
 
 
 def test_cost_curves_draws_log_log_lines_with_their_exponents() -> None:

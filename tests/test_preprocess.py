@@ -205,3 +205,15 @@ def test_every_tie_order_keeps_the_rows_and_the_time_order(pairs: list[tuple[int
         )
         key = out["user"].to_numpy() * 10 + out["timestamp"].to_numpy()  # timestamps lie in [0, 3)
         assert (np.diff(key) >= 0).all()
+
+
+def test_text_ids_are_read_as_a_files_are() -> None:
+    """A frame's text IDs that write a whole number otherwise ("2.0", " 2") had failed with a KeyError: they are
+    one ID, "2", as when a file is read, and a typed "2" finds it."""
+    raw = pd.DataFrame(
+        {"user": ["a", "a", "b"], "item": ["2.0", "x", " 2"], "rating": 1.0, "timestamp": [1, 2, 3]}
+    )
+    inter = preprocess(raw)
+    assert inter.item_map.ids.tolist() == ["2", "x"] and len(inter.frame) == 3
+    assert inter.item_map.to_index(["2", "2.0"]).tolist() == [0, 0]
+    assert raw["item"].tolist() == ["2.0", "x", " 2"]  # the caller's frame is left as it was

@@ -442,3 +442,10 @@ def test_item_knn_lists_only_items_it_relates():
     ease = build_model("ease", TrainData.from_split(split), seed=0)
     fit(ease, split, TrainConfig(progress=False, device="cpu"))
     assert len(TrainedRecommender(ease, split).similar_items(split.item_map.ids[few], k=10)) == 10
+
+
+def test_an_item_table_that_lists_an_item_twice_is_refused(trained):
+    """Each recommended film's row had come out once per listing, ranks repeated (1, 1, 2, 2...)."""
+    items = pd.DataFrame({"item": [*trained.split.item_map.ids, trained.split.item_map.ids[0]], "title": "t"})
+    with pytest.raises(ValueError, match=r"lists item IDs more than once: \[1\]; give one row per item"):
+        TrainedRecommender(trained.model, trained.split, items)

@@ -328,10 +328,13 @@ def preprocess(
     if frame["timestamp"].isna().any():  # int64 would read NaN as the earliest time, and order it first
         raise ValueError("ratings contain missing timestamps: drop those rows or fill them in")
     for column in ("user", "item"):  # sorting 1 and "a" together fails deep in NumPy
-        if pd.api.types.infer_dtype(frame[column], skipna=True) in ("mixed", "mixed-integer"):
+        kind = pd.api.types.infer_dtype(frame[column], skipna=True)
+        if kind in ("mixed", "mixed-integer"):
             raise ValueError(
                 f"the {column} IDs mix types (e.g. numbers and text): make them all text or all integers"
             )
+        if kind == "string":  # as a file's IDs are read (" 7" and "7.0" are "7"), so that IDs typed find them
+            frame[column] = canonical_id_text(frame[column].astype(str).str.strip())
     logged = len(frame)
     frame = drop_duplicates(frame, duplicates)
     # a log of events (plays, clicks) repeats pairs: implicit feedback counts each once
