@@ -3,6 +3,7 @@ with item names, item neighbours, and the conclusion written from the numbers.""
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -194,7 +195,7 @@ def describe(params: ReportParams) -> str:
     filters += [f"{params.min_user}-core users"] if params.min_user else []
     filters += [f"{params.min_item}-core items"] if params.min_item else []
     return (
-        f"**{params.title}.** Data: `{Path(params.dataset).name}`"
+        f"**{html.escape(params.title)}.** Data: `{Path(params.dataset).name}`"  # Markdown renders HTML
         + (f" ({', '.join(filters)})" if filters else "")
         + f"; protocol: `{params.split}`{_ties(params)}; models: {', '.join(f'`{m}`' for m in params.models)}; "
         f"seeds: {seeds}; at most {params.epochs} epochs; metrics at K = {', '.join(map(str, params.ks))}, "
@@ -233,7 +234,8 @@ def conclusion(
         return f"{row[f'{metric}_mean']:.4f}" + (f" ± {std:.4f}" if np.isfinite(std) else "")
 
     spread = f"mean ± std over {n_seeds} seeds" if n_seeds > 1 else "one seed"
-    text = [f"**{best['model']}** ranks first by {label} on {users:,} test users: {score(best)} ({spread})."]
+    who = f"{users:,} test {'user' if users == 1 else 'users'}"
+    text = [f"**{best['model']}** ranks first by {label} on {who}: {score(best)} ({spread})."]
     if pop_row.empty:
         text.append("No popularity baseline was run: add `pop` to MODELS to see what personalisation adds.")
     elif best["model"] == "pop":
@@ -245,7 +247,11 @@ def conclusion(
         pop = pop_row.iloc[0][f"{metric}_mean"]
         text.append(
             f"Recommending the most popular items to everyone scores {pop:.4f}, so **{best['model']}** "
-            f"is {best['lift_over_pop']:+.0%} relative to popularity."
+            + (
+                f"is {best['lift_over_pop']:+.0%} relative to popularity."
+                if np.isfinite(best["lift_over_pop"])
+                else "gains what popularity cannot: no relative figure divides by a score of 0."
+            )
         )
         below = board[(board[f"{metric}_mean"] < pop) & (board["model"] != "pop")]["model"].tolist()
         if below:
@@ -256,17 +262,23 @@ def conclusion(
         lead = f"The lead over the runner-up, **{second['model']}** ({score(second)}), is {gap:.4f}"
         noise = np.nanmax([best[f"{metric}_std"], second[f"{metric}_std"]]) if n_seeds > 1 else np.nan
         relative = gap / second[f"{metric}_mean"] if second[f"{metric}_mean"] > 0 else np.inf
-        if n_seeds == 1 and relative >= 0.1:
+        share = f"{relative:.0%} of its score" if np.isfinite(relative) else "the runner-up scores 0"
+        if gap <= 0:  # equal means: the order of the table is MODELS', not a ranking
+            text.append(
+                f"The runner-up, **{second['model']}** ({score(second)}), scores the same: a tie on this data, "
+                f"**{best['model']}** listed first only because MODELS names it first."
+            )
+        elif n_seeds == 1 and relative >= 0.1:
             # 14%: the largest std over seeds relative to the mean among the leaderboards of
             # benchmarks/results (AutoRec on the holdout split, 0.1039 +- 0.0142)
             text.append(
-                f"{lead} ({relative:.0%} of its score). With one seed the report cannot measure how much the "
+                f"{lead} ({share}). With one seed the report cannot measure how much the "
                 "choice of seed moves the scores (in the book's MovieLens benchmarks a model's NDCG@10 varied "
                 "by up to 14% of its mean between seeds): give SEEDS three or more values to confirm the lead."
             )
         elif n_seeds == 1:
             text.append(
-                f"{lead} ({relative:.0%} of its score). With one seed the report cannot tell so small a lead from "
+                f"{lead} ({share}). With one seed the report cannot tell so small a lead from "
                 "run-to-run variation: give SEEDS three or more values to measure it."
             )
         elif noise > 0 and gap > 2 * noise:
@@ -277,7 +289,7 @@ def conclusion(
             text.append(f"{lead}, between one and two seed-to-seed stds ({noise:.4f}): likely, not settled.")
         elif gap > 0 and not noise > 0:  # e.g. a leave-one-out split and closed-form models: nothing random
             text.append(
-                f"{lead} ({relative:.0%} of its score). Each model scored the same on all {n_seeds} seeds, so "
+                f"{lead} ({share}). Each model scored the same on all {n_seeds} seeds, so "
                 "the spread over seeds cannot judge the lead; how much it would move on other users is not "
                 "measured here."
             )
@@ -287,7 +299,8 @@ def conclusion(
         f"The numbers hold for the `{params.split}` protocol on this data; compare them only with numbers "
         "measured the same way."
     ]
-    capped = sorted({r["model"] for r in records if 0 < r["best_epoch"] == r["epochs"] == params.epochs})
+    # after a single epoch nothing says whether training would have gone on improving
+    capped = sorted({r["model"] for r in records if 1 < r["best_epoch"] == r["epochs"] == params.epochs})
     if capped:
         caveats.append(
             f"{_names(capped)} still improved at the last allowed epoch ({params.epochs}): the scores are lower "
@@ -313,7 +326,12 @@ def conclusion(
             f"order TIES sets{_ties(params)}, not the latest events; use a column that tells the events apart, "
             "or the holdout split."
         )
-    if users < 5000:
+    if users < 100:  # a few users: any one of them moves every mean
+        caveats.append(
+            f"With {users:,} test {'user' if users == 1 else 'users'}, even large differences may not survive "
+            "another split: each user moves a mean by a large step."
+        )
+    elif users < 5000:
         caveats.append(
             f"With {users:,} test users, differences of a few thousandths may not survive another split."
         )

@@ -238,17 +238,28 @@ def check_folders(params: ReportParams, force: bool = False) -> None:
     Raises:
         ValueError: naming the parameter and what is wrong with it.
     """
-    if params.temp_dir is not None:
-        temp = expand_user(params.temp_dir)
-        if not temp.is_dir():
-            what = "is a file" if temp.exists() else "does not exist"
-            raise ValueError(
-                f"TEMP_DIR {params.temp_dir!r} {what}; give an existing folder, or None for the system's"
-            )
-        if not os.access(temp, os.W_OK | os.X_OK):
-            raise ValueError(f"TEMP_DIR {params.temp_dir!r} is not writable; give a folder of your own")
+    check_temp_dir(params)
     if params.runs_dir is not None:
         _check_runs_dir(params, force)
+
+
+def check_temp_dir(params: ReportParams) -> None:
+    """Check TEMP_DIR, if given, before anything runs: an existing, writable folder (the notebook run on its own
+    checks this part of `check_folders`; it writes over earlier runs in RUNS_DIR by design).
+
+    Raises:
+        ValueError: naming TEMP_DIR and what is wrong with it.
+    """
+    if params.temp_dir is None:
+        return
+    temp = expand_user(params.temp_dir)
+    if not temp.is_dir():
+        what = "is a file" if temp.exists() else "does not exist"
+        raise ValueError(
+            f"TEMP_DIR {params.temp_dir!r} {what}; give an existing folder, or None for the system's"
+        )
+    if not os.access(temp, os.W_OK | os.X_OK):
+        raise ValueError(f"TEMP_DIR {params.temp_dir!r} is not writable; give a folder of your own")
 
 
 def _check_runs_dir(params: ReportParams, force: bool) -> None:

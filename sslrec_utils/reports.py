@@ -20,6 +20,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
+from html import escape as escape_html
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,13 @@ from sslrec_utils.report_content import (
     summary_table,
     user_panel,
 )
-from sslrec_utils.report_params import PARAMETER_NAMES, ReportParams, check_folders, check_source
+from sslrec_utils.report_params import (
+    PARAMETER_NAMES,
+    ReportParams,
+    check_folders,
+    check_source,
+    check_temp_dir,
+)
 from sslrec_utils.splits import make_split
 
 __all__ = [
@@ -56,6 +63,7 @@ __all__ = [
     "check_data",
     "check_folders",
     "check_source",
+    "check_temp_dir",
     "conclusion",
     "data_summary",
     "describe",
@@ -186,7 +194,7 @@ def export_html(notebook: Path, html: Path, *, title: str | None = None, hide_co
         nb.metadata["title"] = title
         heading = next((c for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("# ")), None)
         if heading is not None:
-            heading.source = "\n".join([f"# {title}", *heading.source.splitlines()[1:]])
+            heading.source = "\n".join([f"# {escape_html(title)}", *heading.source.splitlines()[1:]])
     body, _ = exporter.from_notebook_node(nb)
     remote = remote_resources(body)
     if remote:

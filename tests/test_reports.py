@@ -509,6 +509,36 @@ def test_conclusion_is_written_from_the_numbers() -> None:
     assert "The loo split" not in text
 
 
+def test_conclusion_of_degenerate_data_says_nothing_false() -> None:
+    """Popularity scoring 0 had given '+nan%' and 'inf%'; equal scores a 'lead' of 0.0000; one test user the
+    caveat about 'a few thousandths' of 1 test users; one epoch 'still improved'; a title its HTML."""
+    params = reports.ReportParams(models=("ease", "pop"), seeds=(1,), epochs=1)
+    few = [record("ease", 1, 0.03, best_epoch=1, epochs=1), record("pop", 1, 0.0)]
+    for r in few:
+        r["n_test_users"] = 1
+    text = reports.conclusion(reports.leaderboard(few, [10]), few, {}, params)
+    assert "nan%" not in text and "inf%" not in text
+    assert "**ease** gains what popularity cannot: no relative figure divides by a score of 0" in text
+    assert "is 0.0300 (the runner-up scores 0)" in text
+    assert "on 1 test user:" in text and "With 1 test user, even large differences may not survive" in text
+    assert "still improved" not in text  # one epoch says nothing about the next
+    tied = [record("ease", 1, 0.3), record("itemknn", 1, 0.3), record("pop", 1, 0.1)]
+    text = reports.conclusion(
+        reports.leaderboard(tied, [10]), tied, {}, params.replace(models=("ease", "itemknn"))
+    )
+    assert "**itemknn** (0.3000), scores the same: a tie on this data, **ease** listed first only" in text
+    titled = reports.describe(params.replace(title="Shop Q1 & <test>"))
+    assert "**Shop Q1 &amp; &lt;test&gt;.**" in titled
+
+
+def test_temp_dir_is_checked_on_its_own(tmp_path) -> None:
+    # the notebook run by Papermill had loaded the data, then failed in its runs cell with a FileNotFoundError
+    with pytest.raises(ValueError, match="TEMP_DIR '/no/such/folder' does not exist"):
+        reports.check_temp_dir(reports.ReportParams(temp_dir="/no/such/folder"))
+    reports.check_temp_dir(reports.ReportParams(temp_dir=str(tmp_path)))
+    reports.check_temp_dir(reports.ReportParams())
+
+
 def test_metrics_are_json_safe_and_read_back_from_a_glue() -> None:
     params = reports.ReportParams(models=("ease",))
     board = reports.leaderboard([record("ease", 1, 0.3)], [10])
