@@ -75,6 +75,7 @@ __all__ = [
     "leaderboard",
     "most_popular_item",
     "neighbours",
+    "plain_warning",
     "remote_resources",
     "report_metrics",
     "run_report",
@@ -159,6 +160,14 @@ def glued_json(nb: Mapping[str, Any], key: str = METRICS_GLUE) -> Any:
             text = output["data"][meta.get("mime_prefix", "") + "text/plain"]
             return json.loads(ast.literal_eval("".join(text) if isinstance(text, list) else text))
     raise KeyError(f"the executed notebook recorded no {key!r}")
+
+
+def plain_warning(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int, line: str | None = None
+) -> str:
+    """A warning as the report prints it, for ``warnings.formatwarning``: its kind and its message on one line,
+    not the package's file, line and source (which a reader of the report, its code hidden, has no use for)."""
+    return f"{category.__name__}: {message}\n"
 
 
 def remote_resources(html: str) -> list[str]:

@@ -760,3 +760,21 @@ def test_a_failing_run_names_the_cell_and_leaves_the_old_report(
     assert [p.name for p in out.iterdir()] == ["metrics.json"]  # the old report is untouched
     assert json.loads((out / "metrics.json").read_text())["old"] is True
     assert leftovers(tmp_path) == []
+
+
+def test_a_warning_prints_as_its_kind_and_message() -> None:
+    """With --hide-code the page had shown the package's file, line and source under each warning."""
+    import warnings
+
+    from sslrec_utils.config import DataWarning
+
+    text = reports.plain_warning(
+        DataWarning("3 of 40 users ..."), DataWarning, "/x/experiment.py", 204, "src"
+    )
+    assert text == "DataWarning: 3 of 40 users ...\n"
+    before = warnings.formatwarning
+    try:
+        warnings.formatwarning = reports.plain_warning
+        assert warnings.formatwarning("m", UserWarning, "f.py", 1) == "UserWarning: m\n"
+    finally:
+        warnings.formatwarning = before
