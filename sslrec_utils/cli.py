@@ -791,6 +791,8 @@ def _report(args: argparse.Namespace) -> int:
 
 def _add_report_parser(subparsers: argparse._SubParsersAction) -> None:
     """``sslrec report --data NAME_OR_PATH --out DIR [--models a,b] [--param NAME=VALUE ...]``."""
+    from sslrec_utils.report_params import ReportParams
+
     report = subparsers.add_parser(
         "report",
         help="compare models on a data set and write a report (executed notebook, HTML, metrics.json)",
@@ -802,7 +804,10 @@ def _add_report_parser(subparsers: argparse._SubParsersAction) -> None:
         "--data", required=True, metavar="NAME_OR_PATH", help="MovieLens name or CSV/TSV/Parquet"
     )
     report.add_argument("--out", required=True, help="report folder to create, e.g. reports/shop")
-    report.add_argument("--models", default=None, help="comma-separated, e.g. pop,ease,multvae")
+    defaults = ReportParams()  # the notebook's own defaults, named in the help
+    report.add_argument(
+        "--models", default=None, help=f"comma-separated (default {','.join(defaults.models)})"
+    )
     report.add_argument(
         "--param",
         action="append",
@@ -811,13 +816,27 @@ def _add_report_parser(subparsers: argparse._SubParsersAction) -> None:
         help="any parameter of the report notebook, e.g. --param SEEDS=1,2,3 (repeatable)",
     )
     _add_file_options(report)
-    report.add_argument("--ks", default=None, help="metric cut-offs, e.g. 10,20; the first ranks the models")
-    report.add_argument("--seeds", default=None, help="comma-separated seeds, one split and run per seed")
-    report.add_argument("--epochs", default=None, help="maximum epochs of trainable models")
+    report.add_argument(
+        "--ks",
+        default=None,
+        help=f"metric cut-offs; the first ranks the models (default {','.join(map(str, defaults.ks))})",
+    )
+    report.add_argument(
+        "--seeds",
+        default=None,
+        help=f"comma-separated seeds, one split and run per seed (default {','.join(map(str, defaults.seeds))})",
+    )
+    report.add_argument(
+        "--epochs", default=None, help=f"maximum epochs of trainable models (default {defaults.epochs})"
+    )
     report.add_argument("--device", default=None, help="auto | cpu | cuda | cuda:N | mps (default auto)")
     _add_search_options(report)
-    report.add_argument("--examples", default=None, help="how many users' recommendations to show")
-    report.add_argument("--title", default=None, help="the report's title")
+    report.add_argument(
+        "--examples",
+        default=None,
+        help=f"how many users' recommendations to show (default {defaults.n_example_users})",
+    )
+    report.add_argument("--title", default=None, help=f"the report's title (default {defaults.title!r})")
     report.add_argument(
         "--force",
         action="store_true",

@@ -778,3 +778,16 @@ def test_a_warning_prints_as_its_kind_and_message() -> None:
         assert warnings.formatwarning("m", UserWarning, "f.py", 1) == "UserWarning: m\n"
     finally:
         warnings.formatwarning = before
+
+
+def test_report_help_names_the_notebooks_defaults(capsys) -> None:
+    from sslrec_utils.cli import main
+
+    assert main(["report", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps the lines
+    defaults = reports.ReportParams()
+    assert f"(default {','.join(defaults.models)})" in text and f"(default {defaults.epochs})" in text
+    assert (
+        f"(default {','.join(map(str, defaults.seeds))})" in text
+        and f"(default {defaults.n_example_users})" in text
+    )
