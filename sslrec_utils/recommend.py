@@ -25,6 +25,7 @@ from torch import Tensor
 
 from sslrec_utils.batching import RowTable
 from sslrec_utils.config import ConfigError, DataWarning
+from sslrec_utils.data.core import canonical_ids
 from sslrec_utils.data.download import expand_user
 from sslrec_utils.experiment import DataSpec, load_split, split_fingerprint
 from sslrec_utils.metrics import rank_top
@@ -49,6 +50,8 @@ class TrainedRecommender:
     def __init__(self, model: Recommender, split: Split, items: pd.DataFrame | None = None) -> None:
         model.check_fits(split.n_users, split.n_items)
         self.model, self.split = model.eval(), split
+        if items is not None and split.item_map.holds_text():  # written as the data's IDs are ("7.0" is "7")
+            items = items.assign(item=canonical_ids(items["item"], "item table's IDs"))
         if items is not None and items["item"].duplicated().any():  # each would repeat its film's rows
             twice = items.loc[items["item"].duplicated(), "item"].unique().tolist()
             raise ValueError(
@@ -191,8 +194,8 @@ class TrainedRecommender:
 
     def similar_items(self, item: object, k: int = 10) -> pd.DataFrame:
         """The `k` items most similar to `item`: the model's item-item matrix where it has one (EASE,
-        ItemKNN: the row of `item`, the items whose scores it raises; a weight of 0 relates no item, so fewer
-        than `k` may come back), else cosine similarity of its item embeddings.
+        ItemKNN: the row of `item`, the items whose scores it raises; a weight of 0 or below raises none, so
+        fewer than `k` may come back), else cosine similarity of its item embeddings.
 
         Raises:
             ValueError: if the model has neither (e.g. popularity).
@@ -201,8 +204,9 @@ class TrainedRecommender:
         sims = self.model.item_similarity()
         if sims is not None:
             row = _check_not_nan(sims[i].float().clone(), self.model)
-            # a weight of 0 relates no item (ItemKNN keeps k neighbours per item): not a similar item
-            row[row == 0] = -torch.inf
+            # a weight of 0 relates no item (ItemKNN keeps k neighbours per item), a negative one lowers its score
+            # (EASE): neither is a similar item
+            row[row <= 0] = -torch.inf
         else:
             emb = self.model.item_embeddings()
             if emb is None:

@@ -251,6 +251,8 @@ def conclusion(
                 f"is {best['lift_over_pop']:+.0%} relative to popularity."
                 if np.isfinite(best["lift_over_pop"])
                 else "gains what popularity cannot: no relative figure divides by a score of 0."
+                if best[f"{metric}_mean"] > 0
+                else "scores 0 as well: no model put a held-out item in its lists."
             )
         )
         below = board[(board[f"{metric}_mean"] < pop) & (board["model"] != "pop")]["model"].tolist()
@@ -263,10 +265,10 @@ def conclusion(
         noise = np.nanmax([best[f"{metric}_std"], second[f"{metric}_std"]]) if n_seeds > 1 else np.nan
         relative = gap / second[f"{metric}_mean"] if second[f"{metric}_mean"] > 0 else np.inf
         share = f"{relative:.0%} of its score" if np.isfinite(relative) else "the runner-up scores 0"
-        if gap <= 0:  # equal means: the order of the table is MODELS', not a ranking
+        if gap < 5e-5:  # equal to the 4 digits shown: the order of the table is MODELS', not a ranking
             text.append(
-                f"The runner-up, **{second['model']}** ({score(second)}), scores the same: a tie on this data, "
-                f"**{best['model']}** listed first only because MODELS names it first."
+                f"The runner-up, **{second['model']}** ({score(second)}), scores the same to four digits: a tie "
+                f"on this data, **{best['model']}** listed first only by the last digits or by MODELS' order."
             )
         elif n_seeds == 1 and relative >= 0.1:
             # 14%: the largest std over seeds relative to the mean among the leaderboards of
@@ -299,8 +301,14 @@ def conclusion(
         f"The numbers hold for the `{params.split}` protocol on this data; compare them only with numbers "
         "measured the same way."
     ]
-    # after a single epoch nothing says whether training would have gone on improving
+    # after a single epoch nothing says whether training would have gone on improving, but its score is low
     capped = sorted({r["model"] for r in records if 1 < r["best_epoch"] == r["epochs"] == params.epochs})
+    once = sorted({r["model"] for r in records if r["epochs"] == 1 == params.epochs})
+    if once:
+        scores = (
+            "its score is likely a lower bound" if len(once) == 1 else "their scores are likely lower bounds"
+        )
+        caveats.append(f"{_names(once)} trained for one epoch only (EPOCHS=1): {scores}; raise EPOCHS.")
     if capped:
         caveats.append(
             f"{_names(capped)} still improved at the last allowed epoch ({params.epochs}): the scores are lower "

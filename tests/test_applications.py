@@ -184,6 +184,9 @@ def test_with_dropped_drops_light_and_heavy_users_rows_alike() -> None:
     light_rate = dropped[light].sum() / 10  # per droppable row: each light user has one
     heavy_rate = dropped[~light].sum() / (10 * 19)  # each heavy user has 19
     assert abs(light_rate - heavy_rate) < 0.05 and abs(heavy_rate - round(0.3 * 220) / 200) < 0.05
+    # one seed's shares are nested: what 0.3 keeps, 0.1 keeps too
+    kept = {share: set(with_dropped(split, share=share, seed=5).parts["train"].index) for share in (0.1, 0.3)}
+    assert kept[0.3] < kept[0.1]
 
 
 def test_evaluate_perturbed_matches_evaluate_model_on_a_clean_split(base_split) -> None:

@@ -987,8 +987,17 @@ def test_a_run_on_a_relative_path_works_from_any_folder_with_ids_as_printed(
     assert printed.err == (
         f"sslrec: only 2 items left to recommend: the history holds the others of the catalogue's {n_items}\n"
     )
-    # an item has the catalogue's other items as neighbours at most
+    # EASE relates an item to those whose scores it raises, fewer than the catalogue's others here; an
+    # embedding model compares it with every other item
     assert main(["recommend", "--run", "run", "--similar", first, "-k", str(n_items + 5), "--json"]) == 0
+    printed = capsys.readouterr()
+    n = len(json.loads(printed.out))
+    assert n < n_items - 1 and printed.err == f"sslrec: the model relates only {n} items to {first}\n"
+    ae = ["train", "--model", "ae", *train[3:], "--epochs", "1", "--out", "ae", "-q", "--device", "cpu"]
+    ae[ae.index("shop.csv")] = "data/shop.csv"  # from tmp_path now
+    assert main(ae) == 0
+    capsys.readouterr()
+    assert main(["recommend", "--run", "ae", "--similar", first, "-k", str(n_items + 5), "--json"]) == 0
     printed = capsys.readouterr()
     assert len(json.loads(printed.out)) == n_items - 1
     assert printed.err == f"sslrec: only {n_items - 1} other items in the catalogue\n"
@@ -1136,7 +1145,7 @@ def test_a_user_who_has_seen_every_item_is_named_among_others(tmp_path, capsys):
     assert main(["recommend", "--run", knn, "--similar", "i0", "-k", "10", "--json"]) == 0
     printed = capsys.readouterr()
     n = len(json.loads(printed.out))
-    assert n < 10 and printed.err == f"sslrec: the model relates only {n} items to i0\n"
+    assert n < 10 and printed.err == f"sslrec: the model relates only {n} item{'s' * (n != 1)} to i0\n"
 
 
 def test_a_search_asked_for_with_nothing_to_search_says_so():

@@ -217,3 +217,8 @@ def test_text_ids_are_read_as_a_files_are() -> None:
     assert inter.item_map.ids.tolist() == ["2", "x"] and len(inter.frame) == 3
     assert inter.item_map.to_index(["2", "2.0"]).tolist() == [0, 0]
     assert raw["item"].tolist() == ["2.0", "x", " 2"]  # the caller's frame is left as it was
+    # a categorical column reads as its values; a blank ID is refused, as a file's is
+    assert preprocess(raw.astype({"item": "category"})).item_map.ids.tolist() == ["2", "x"]
+    assert preprocess(raw.assign(item=pd.Categorical([2, 3, 2]))).item_map.ids.tolist() == [2, 3]
+    with pytest.raises(ValueError, match="1 of the item IDs are empty or blank"):
+        preprocess(raw.assign(item=["2", "  ", "x"]))

@@ -449,3 +449,19 @@ def test_an_item_table_that_lists_an_item_twice_is_refused(trained):
     items = pd.DataFrame({"item": [*trained.split.item_map.ids, trained.split.item_map.ids[0]], "title": "t"})
     with pytest.raises(ValueError, match=r"lists item IDs more than once: \[1\]; give one row per item"):
         TrainedRecommender(trained.model, trained.split, items)
+
+
+def test_an_item_table_is_read_as_the_datas_ids_are() -> None:
+    """Text IDs written "12.0" are "12" in the data (as a file's are read): the caller's item table, with the
+    same "12.0", had lost every title in the join."""
+    from sslrec_utils.data import preprocess
+
+    rows = [(f"u{u}", f"{i}.0", 1.0, i) for u in range(30) for i in range(u % 3, 20, 3)]
+    split = holdout_split(
+        preprocess(pd.DataFrame(rows, columns=["user", "item", "rating", "timestamp"])), seed=0
+    )
+    model = build_model("pop", TrainData.from_split(split))
+    fit(model, split, TrainConfig(progress=False, device="cpu"))
+    items = pd.DataFrame({"item": [f"{i}.0" for i in range(20)], "title": [f"Film {i}" for i in range(20)]})
+    table = TrainedRecommender(model, split, items).recommend(["u1"], k=3)
+    assert table["title"].notna().all() and (table["title"] == "Film " + table["item"]).all()

@@ -521,12 +521,16 @@ def test_conclusion_of_degenerate_data_says_nothing_false() -> None:
     assert "**ease** gains what popularity cannot: no relative figure divides by a score of 0" in text
     assert "is 0.0300 (the runner-up scores 0)" in text
     assert "on 1 test user:" in text and "With 1 test user, even large differences may not survive" in text
-    assert "still improved" not in text  # one epoch says nothing about the next
+    assert "still improved" not in text  # one epoch says nothing about the next, but the score is low
+    assert "**ease** trained for one epoch only (EPOCHS=1): its score is likely a lower bound; raise" in text
     tied = [record("ease", 1, 0.3), record("itemknn", 1, 0.3), record("pop", 1, 0.1)]
     text = reports.conclusion(
         reports.leaderboard(tied, [10]), tied, {}, params.replace(models=("ease", "itemknn"))
     )
-    assert "**itemknn** (0.3000), scores the same: a tie on this data, **ease** listed first only" in text
+    assert "**itemknn** (0.3000), scores the same to four digits: a tie on this data, **ease** listed" in text
+    nothing = [record("ease", 1, 0.0), record("pop", 1, 0.0)]
+    text = reports.conclusion(reports.leaderboard(nothing, [10]), nothing, {}, params)
+    assert "so **ease** scores 0 as well: no model put a held-out item in its lists" in text
     titled = reports.describe(params.replace(title="Shop Q1 & <test>"))
     assert "**Shop Q1 &amp; &lt;test&gt;.**" in titled
 
@@ -591,6 +595,7 @@ def test_export_html_is_standalone(tmp_path: Path) -> None:
     reports.export_html(source, tmp_path / "report.html", title="Shop <report>", hide_code=True)
     html = (tmp_path / "report.html").read_text()
     assert "<title>Shop &lt;report&gt;</title>" in html and "Template title" not in html
+    assert ">Shop &lt;report&gt;<" in html.split("</title>", 1)[1]  # the heading too: the tag had vanished
     assert f'src="data:image/png;base64,{png}"' in html and "plot_it" not in html  # code hidden
     assert "papermill.record" not in html and reports.remote_resources(html) == []
 

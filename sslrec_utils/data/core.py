@@ -38,6 +38,21 @@ def canonical_id_text(text: pd.Series, whole: pd.Series | None = None) -> pd.Ser
     return text.where(whole.isna(), whole)
 
 
+def canonical_ids(ids: pd.Series, what: str = "IDs") -> pd.Series:
+    """Text IDs as a file's are read: stripped, every whole number written one way (``" 7"`` and ``"7.0"`` are
+    ``"7"``), so that an ID typed later finds them (`IdMap.to_index` reads typed IDs by the same rule).
+
+    Raises:
+        ValueError: if an ID is empty or blank (`what` names them in the message).
+    """
+    text = ids.astype(str).str.strip()
+    if (text == "").any():
+        raise ValueError(
+            f"{int((text == '').sum())} of the {what} are empty or blank: fill them in or drop those rows"
+        )
+    return canonical_id_text(text)
+
+
 def _integer_text(value: object) -> str | None:
     """`value` as text for `whole_number_text`: a string stripped, an integer or a whole float written as an
     integer (``7.0`` -> ``"7"``); None for anything that names no integer (a bool, ``1.5``, NaN, None)."""
@@ -111,14 +126,14 @@ class IdMap:
             missing = [v.item() if isinstance(v, np.generic) else v for v in given[index < 0].tolist()]
             more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
             held = (
-                "integers" if self.ids.dtype.kind in "iu" else "text" if self._text_ids() else self.ids.dtype
+                "integers" if self.ids.dtype.kind in "iu" else "text" if self.holds_text() else self.ids.dtype
             )
             raise KeyError(f"unknown {kind} {missing[:5]}{more} (the map holds {len(self)} {kind}, {held})")
         return index.astype(np.int64)
 
     def _lookup(self, given: np.ndarray) -> np.ndarray:
         """Indices of the (n,) object array `given`, -1 for an ID not in the map (or not of its kind)."""
-        if self._text_ids():  # 11, "11" and "11.0" are one ID of a text map (a CSV's "007", "SKU10", "11")
+        if self.holds_text():  # 11, "11" and "11.0" are one ID of a text map (a CSV's "007", "SKU10", "11")
             text = pd.Series([str(v).strip() for v in given], dtype=object)
             return pd.Index(self.ids).get_indexer(canonical_id_text(text).to_numpy())
         if self.ids.dtype.kind not in "iu":
@@ -140,7 +155,7 @@ class IdMap:
             index[fits] = pd.Index(self.ids).get_indexer(values)
         return index
 
-    def _text_ids(self) -> bool:
+    def holds_text(self) -> bool:
         """Whether every original ID is a string."""
         kind = self.ids.dtype.kind
         return kind in "US" or (kind == "O" and all(isinstance(v, str) for v in self.ids))
@@ -313,7 +328,7 @@ def preprocess(
 
     Returns:
         `Interactions` sorted by (user, timestamp, tie order), users and items numbered in order of their
-        original IDs.
+        original IDs (text IDs as `canonical_ids` writes them: ``"7.0"`` is ``"7"``).
 
     Raises:
         ValueError: on missing columns, missing IDs or timestamps, IDs of mixed types, an unknown `ties`, or if
@@ -327,14 +342,16 @@ def preprocess(
         raise ValueError("ratings contain missing user or item IDs")
     if frame["timestamp"].isna().any():  # int64 would read NaN as the earliest time, and order it first
         raise ValueError("ratings contain missing timestamps: drop those rows or fill them in")
-    for column in ("user", "item"):  # sorting 1 and "a" together fails deep in NumPy
+    for column in ("user", "item"):
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):  # its categories' values, text or numbers
+            frame[column] = frame[column].astype(frame[column].cat.categories.dtype)
         kind = pd.api.types.infer_dtype(frame[column], skipna=True)
-        if kind in ("mixed", "mixed-integer"):
+        if kind in ("mixed", "mixed-integer"):  # sorting 1 and "a" together fails deep in NumPy
             raise ValueError(
                 f"the {column} IDs mix types (e.g. numbers and text): make them all text or all integers"
             )
-        if kind == "string":  # as a file's IDs are read (" 7" and "7.0" are "7"), so that IDs typed find them
-            frame[column] = canonical_id_text(frame[column].astype(str).str.strip())
+        if kind == "string":
+            frame[column] = canonical_ids(frame[column], f"{column} IDs")
     logged = len(frame)
     frame = drop_duplicates(frame, duplicates)
     # a log of events (plays, clicks) repeats pairs: implicit feedback counts each once
