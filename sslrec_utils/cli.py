@@ -45,8 +45,9 @@ def _stopping(signum: int, frame: FrameType | None) -> None:
 
 @contextlib.contextmanager
 def _terminate_as_ctrl_c() -> Iterator[None]:
-    """While training, treat SIGTERM (``kill``, ``timeout``, a batch scheduler's notice) as Ctrl-C, instead of
-    dying with the best weights in a staging folder and no word. Under torchrun too, which passes a Ctrl-C on to
+    """While training (or downloading data), treat SIGTERM (``kill``, ``timeout``, a batch scheduler's notice)
+    as Ctrl-C, instead of dying with the best weights in a staging folder (or a partial download in the
+    system's temporary folder) and no word. Under torchrun too, which passes a Ctrl-C on to
     its ranks and stops the surviving ranks with SIGTERM when one fails: a distributed run is aborted (not
     tested), and rank 0 keeps the checkpoint it saved and says where.
 
@@ -155,7 +156,8 @@ def _data_info(args: argparse.Namespace) -> int:
         if shape is not None:  # the log `sslrec train --dataset` reads for that name
             ratings = synthetic_interactions(*shape, seed=0)
         else:
-            ratings = load_movielens(args.data, args.data_dir, progress=not args.quiet).ratings
+            with _terminate_as_ctrl_c():  # it may download: a SIGTERM then removes the partial file
+                ratings = load_movielens(args.data, args.data_dir, progress=not args.quiet).ratings
     elif path.exists():  # a folder too: load_interactions says it is not a file
         ratings = load_interactions(
             path,
@@ -185,9 +187,10 @@ def _data_info(args: argparse.Namespace) -> int:
 
 def _data_download(args: argparse.Namespace) -> int:
     """Fetch a MovieLens data set into the cache (from RecBole's copy or GroupLens) and say where it is."""
-    data = load_movielens(
-        args.name, args.data_dir, url=args.url, md5=args.md5, progress=not args.quiet, require_cache=True
-    )
+    with _terminate_as_ctrl_c():  # a SIGTERM mid-download removes the partial file, as Ctrl-C does
+        data = load_movielens(
+            args.name, args.data_dir, url=args.url, md5=args.md5, progress=not args.quiet, require_cache=True
+        )
     print(f"{data.name}: {len(data.ratings)} ratings in {data.path} (source: {data.source})")
     return 0
 

@@ -10,6 +10,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import socket
 import stat
 import threading
@@ -466,3 +467,68 @@ def test_an_md5_without_a_url_says_that_recboles_copy_was_skipped(tmp_path: Path
         with pytest.raises(ValueError, match=f"^an MD5 is 32 hexadecimal digits, got '{bad}'$"):
             load_movielens("ml-100k", tmp_path / "data", md5=bad, progress=False)
     assert not (tmp_path / "data").exists()
+
+
+def test_a_damaged_or_incomplete_zip_is_named_in_one_line(tmp_path: Path) -> None:
+    """Damaged compressed data had escaped as zlib.error with a traceback; a zip without u.user had named the
+    temporary folder it was unpacked in, gone by then."""
+    archive = tmp_path / "ml-100k.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, text in ML100K.items():
+            z.writestr(name, text.encode("latin-1"))
+    data = bytearray(archive.read_bytes())
+    start = data.index(b"ml-100k/u.data") + len("ml-100k/u.data")  # the first member's data follows its name
+    data[start + 4 : start + 40] = bytes(36)  # its deflate stream, zeroed: the CRC is never reached
+    archive.write_bytes(bytes(data))
+    md5 = hashlib.md5(bytes(data)).hexdigest()
+    with pytest.raises(DataUnavailableError, match=rf"{re.escape(str(archive))}: (Error -3|invalid)") as info:
+        load_movielens(
+            "ml-100k", tmp_path / "d1", url=str(archive), md5=md5, progress=False, sources=NO_RECBOLE
+        )
+    assert "\n" not in str(info.value)
+    md5 = write_zip(archive, {k: v for k, v in ML100K.items() if not k.endswith("u.user")})
+    with pytest.raises(DataUnavailableError, match=r"ml-100k\.zip lacks u\.user, a file of the ml-100k zip"):
+        load_movielens(
+            "ml-100k", tmp_path / "d2", url=str(archive), md5=md5, progress=False, sources=NO_RECBOLE
+        )
+
+
+@pytest.mark.skipif(
+    threading.current_thread() is not threading.main_thread(), reason="signals reach the main thread only"
+)
+def test_sigterm_during_a_download_stops_it_as_ctrl_c_does(tmp_path: Path, monkeypatch, capsys) -> None:
+    """A SIGTERM (kill, timeout) had ended the process without a word, its partial download left in the
+    system's temporary folder (up to about 190 MB for ml-20m)."""
+    import signal
+    import tempfile
+    import time
+
+    import sslrec_utils.data.movielens as movielens
+    from sslrec_utils.cli import main
+
+    archive = tmp_path / "ml-100k.zip"
+    md5 = write_zip(archive, ML100K)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+
+    def terminated(url, dest, **kwargs):
+        Path(dest).write_bytes(b"half a zip")
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(10)  # the notice interrupts this
+
+    monkeypatch.setattr(movielens, "download", terminated)
+    argv = [
+        "data",
+        "download",
+        "ml-100k",
+        "--data-dir",
+        str(tmp_path / "d"),
+        "--url",
+        str(archive),
+        "--md5",
+        md5,
+    ]
+    assert main([*argv, "-q"]) == 130
+    assert capsys.readouterr().err.strip().endswith("sslrec: interrupted")
+    assert list((tmp_path / "tmp").iterdir()) == []  # the partial download is gone
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # put back

@@ -38,12 +38,20 @@ class Frames(NamedTuple):
     users: pd.DataFrame | None
 
 
+def _require(path: Path) -> None:
+    """Raise `FileNotFoundError` ("u.user not found in FOLDER", its ``filename`` the file's name, for a caller
+    whose folder was temporary, a download's) if `path` is not a file."""
+    if not path.is_file():
+        missing = FileNotFoundError(f"{path.name} not found in {path.parent}")
+        missing.filename = path.name
+        raise missing
+
+
 def _read_table(
     path: Path, sep: str, names: list[str] | None = None, encoding: str = "utf-8"
 ) -> pd.DataFrame:
     """Read a delimited file as strings; a multi-character `sep` (``::``) is replaced so the fast C parser works."""
-    if not path.is_file():
-        raise FileNotFoundError(f"{path.name} not found in {path.parent}")
+    _require(path)
     try:
         text = path.read_bytes().decode(encoding)
         if len(sep) > 1:
@@ -132,8 +140,7 @@ def parse_ml1m(folder: Path) -> Frames:
 def parse_ml20m(folder: Path) -> Frames:
     """Parse the GroupLens ml-20m folder: ``ratings.csv``, ``movies.csv`` (no user table)."""
     path = folder / "ratings.csv"
-    if not path.is_file():
-        raise FileNotFoundError(f"ratings.csv not found in {folder}")
+    _require(path)
     ratings = pd.read_csv(path, engine="pyarrow").rename(columns={"userId": "user", "movieId": "item"})
     movies = pd.read_csv(folder / "movies.csv", dtype=str, keep_default_na=False)
     titles = split_title_year(movies["title"])

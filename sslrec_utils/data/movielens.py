@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import importlib.util
 import json
+import lzma
 import os
 import re
 import secrets
@@ -16,6 +17,7 @@ import shutil
 import tempfile
 import warnings
 import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -184,13 +186,18 @@ def _from_download(name: str, url: str, md5: str, progress: bool) -> tuple[Frame
         sha256 = download(url, archive, md5=md5, progress=progress)
         try:
             files = safe_extract(archive, Path(tmp) / "unpacked")
-        # what zipfile raises for an unsupported method, an encrypted member or a cut archive
-        except (NotImplementedError, RuntimeError, EOFError) as err:
+        # what zipfile raises for an unsupported method, an encrypted member or a cut archive, and what its
+        # decompressors raise for damaged data (zlib's and lzma's own errors; bzip2's is an OSError)
+        except (NotImplementedError, RuntimeError, EOFError, zlib.error, lzma.LZMAError) as err:
             raise zipfile.BadZipFile(f"{url}: {err}") from None
         first = next((f for f in files if f.name == DATASETS[name].first_file), None)
         if first is None:
             raise FileNotFoundError(f"{url} holds no {DATASETS[name].first_file}; is it the {name} zip?")
-        return DATASETS[name].parse(first.parent), {"url": url, "md5": md5, "sha256": sha256}
+        try:
+            frames = DATASETS[name].parse(first.parent)
+        except FileNotFoundError as err:  # it named the temporary folder, gone by the time it is read
+            raise FileNotFoundError(f"{url} lacks {err.filename or err}, a file of the {name} zip") from None
+        return frames, {"url": url, "md5": md5, "sha256": sha256}
 
 
 def _check_cache_md5(folder: Path, md5: str) -> None:
