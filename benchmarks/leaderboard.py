@@ -232,6 +232,21 @@ def data_mismatch(settings: Sequence[Mapping[str, Any]]) -> str | None:
     return f"the runs were made on different data or preprocessing ({'; '.join(conflicts)})"
 
 
+def data_json(run_dir: Path) -> str:
+    """A run's `data_settings` as the JSON text runs.csv and paired_runs.csv record, to compare when merged."""
+    return json.dumps(data_settings(run_config(run_dir)), sort_keys=True)
+
+
+def recorded_data(rows: pd.DataFrame) -> tuple[str | None, int]:
+    """Of merged rows' recorded ``data`` column (`data_json`): why they must not be merged (`data_mismatch`), or
+    None; and how many rows record none (written before the column), whose data cannot be compared."""
+    if "data" not in rows:
+        return None, len(rows)
+    return data_mismatch([json.loads(d) for d in rows["data"].dropna().unique()]), int(
+        rows["data"].isna().sum()
+    )
+
+
 def interrupted_runs(runs: pd.DataFrame) -> str | None:
     """Why merged runs.csv rows must not be averaged: runs cut short (their record says ``interrupted``),
     named; None if there are none."""
@@ -267,8 +282,12 @@ def row_of(run_dir: Path, machine: str | None = None) -> dict[str, object]:
     row = {k: v for k, v in metrics.items() if k not in ("test", "valid")}
     row["valid_ndcg@10"] = metrics["valid"].get("ndcg@10")  # as sslrec train's summary has it
     options = " ".join(f"--set {k}={v}" for k, v in point_of(run_dir)[0])
-    data = json.dumps(data_settings(run_config(run_dir)), sort_keys=True)
-    return row | {"process_seconds": float("nan"), "options": options, "machine": machine, "data": data}
+    return row | {
+        "process_seconds": float("nan"),
+        "options": options,
+        "machine": machine,
+        "data": data_json(run_dir),
+    }
 
 
 def summarise(runs: pd.DataFrame, split: str = "holdout", dataset: str = "ml-100k") -> pd.DataFrame:
@@ -440,10 +459,9 @@ def main(argv: list[str] | None = None) -> int:
         # what is averaged: the runs kept
         if problem := interrupted_runs(runs):
             parser.error(problem)
-        data = runs["data"].dropna().unique() if "data" in runs else []  # runs.csv files older than it: none
-        if mismatch := data_mismatch([json.loads(d) for d in data]):
+        mismatch, unrecorded = recorded_data(runs)
+        if mismatch:
             parser.error(mismatch)
-        unrecorded = int(runs["data"].isna().sum()) if "data" in runs else len(runs)
         if unrecorded:  # said, not passed as checked: their dataset and split columns are all there is
             print(
                 f"leaderboard: {unrecorded} of the {len(runs)} runs do not record their data settings (runs.csv "
@@ -472,8 +490,7 @@ def main(argv: list[str] | None = None) -> int:
             run_dir = args.out / "runs" / f"{model}-{seed}"
             print(f"{model:10s} seed {seed}: training (progress: tail {log_path(run_dir)})", flush=True)
             record = run_one(model, seed, args, run_dir)
-            data = json.dumps(data_settings(run_config(run_dir)), sort_keys=True)  # compared when merged
-            rows.append({**record, "options": options, "machine": this_machine(), "data": data})
+            rows.append({**record, "options": options, "machine": this_machine(), "data": data_json(run_dir)})
             print(
                 f"{model:10s} seed {seed}: ndcg@10 {record['ndcg@10']:.4f}  recall@10 {record['recall@10']:.4f}  "
                 f"best epoch {record['best_epoch']}/{record['epochs']}  {record['seconds_to_best']:.1f} s to best  "

@@ -31,7 +31,6 @@ runs whose folders are gone) and writes the comparison from seed to seed alone, 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -43,9 +42,9 @@ if not __package__:  # run by path, not with -m: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.leaderboard import (  # noqa: E402
-    data_mismatch,
-    data_settings,
+    data_json,
     file_not_folder,
+    recorded_data,
     run_config,
     runs_problem,
 )
@@ -324,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         parser.error(str(err))
     # the runs' data set, preprocessing and protocol (one for all: runs_problem), for --from-tables to compare
-    table["data"] = json.dumps(data_settings(run_config(args.runs[0])), sort_keys=True)
+    table["data"] = data_json(args.runs[0])
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "paired_runs.csv", index=False)
     if len(seeds_table := over_seeds(table)):
@@ -345,10 +344,9 @@ def from_tables(parser: argparse.ArgumentParser, paths: list[Path], out: Path) -
         table = pool_tables([pd.read_csv(p, dtype={"seed": str}) for p in paths])
     except ValueError as err:
         parser.error(str(err))
-    data = table["data"].dropna().unique() if "data" in table else []  # tables older than the column: none
-    if mismatch := data_mismatch([json.loads(d) for d in data]):
+    mismatch, unrecorded = recorded_data(table)
+    if mismatch:
         parser.error(f"the tables' {mismatch.removeprefix('the ')}")
-    unrecorded = int(table["data"].isna().sum()) if "data" in table else len(table)
     if unrecorded:  # said, not passed as checked
         print(
             f"paired: {unrecorded} of the {len(table)} rows do not record their runs' data settings (tables "
