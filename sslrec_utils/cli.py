@@ -516,18 +516,18 @@ def _recommend(args: argparse.Namespace) -> int:
         if named:  # among other users, whose lists are printed, or alone
             who = ", ".join(named[:10]) + (", ..." if len(named) > 10 else "")
             print(f"sslrec: {what} left to recommend for user {who}: {holds}", file=sys.stderr)
-    items_left = f"{len(table)} {'item' if len(table) == 1 else 'items'}"
+    noun = "item" if len(table) == 1 else "items"
     if args.history is not None and len(table) < args.k:
         print(
             "sslrec: no item left to recommend: the history holds every item of the catalogue"
             if table.empty
-            else f"sslrec: only {items_left} left to recommend: {rest}",
+            else f"sslrec: only {len(table)} {noun} left to recommend: {rest}",
             file=sys.stderr,
         )
     if args.similar is not None and len(table) < min(args.k, n_items - 1):  # weights <= 0 relate no item
-        print(f"sslrec: the model relates only {items_left} to {item}", file=sys.stderr)
+        print(f"sslrec: the model relates only {len(table)} {noun} to {item}", file=sys.stderr)
     elif args.similar is not None and len(table) < args.k:
-        print(f"sslrec: only {items_left.replace('item', 'other item')} in the catalogue", file=sys.stderr)
+        print(f"sslrec: only {len(table)} other {noun} in the catalogue", file=sys.stderr)
     return 0
 
 

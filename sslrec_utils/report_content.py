@@ -336,7 +336,7 @@ def conclusion(
         )
     if users < 100:  # a few users: any one of them moves every mean
         caveats.append(
-            f"With {users:,} test {'user' if users == 1 else 'users'}, even large differences may not survive "
+            f"With {who}, even large differences may not survive "
             "another split: each user moves a mean by a large step."
         )
     elif users < 5000:
