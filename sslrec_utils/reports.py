@@ -19,7 +19,7 @@ import dataclasses
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from html import escape as escape_html
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,7 @@ __all__ = [
     "leaderboard",
     "most_popular_item",
     "neighbours",
+    "once_each",
     "plain_warning",
     "remote_resources",
     "report_metrics",
@@ -168,6 +169,23 @@ def plain_warning(
     """A warning as the report prints it, for ``warnings.formatwarning``: its kind and its message on one line,
     not the package's file, line and source (which a reader of the report, its code hidden, has no use for)."""
     return f"{category.__name__}: {message}\n"
+
+
+def once_each(show: Callable[..., None]) -> Callable[..., None]:
+    """`show` (a ``warnings.showwarning``) that shows a warning's text once however often it is raised.
+
+    Python's own "once" does not hold across a loop: every ``warnings.catch_warnings`` block resets the record of
+    warnings shown, so a split made per seed said the same thing once per seed.
+    """
+    shown: set[tuple[str, type[Warning]]] = set()
+
+    def show_once(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        key = (str(message), category)
+        if key not in shown:
+            shown.add(key)
+            show(message, category, *args, **kwargs)
+
+    return show_once
 
 
 def remote_resources(html: str) -> list[str]:

@@ -785,6 +785,28 @@ def test_a_warning_prints_as_its_kind_and_message() -> None:
         warnings.formatwarning = before
 
 
+def test_a_warning_raised_once_per_seed_is_shown_once() -> None:
+    """The report showed a split's warning once per seed: each catch_warnings block resets Python's "once"."""
+    import warnings
+
+    shown = []
+    show = reports.once_each(lambda message, category, *rest, **kw: shown.append((str(message), category)))
+    before = warnings.showwarning
+    try:
+        warnings.showwarning = show
+        for _ in range(3):
+            with warnings.catch_warnings():  # as the report's loop has around each run
+                warnings.simplefilter("ignore", DeprecationWarning)
+                warnings.warn("20 of 200 users have too few interactions", UserWarning, stacklevel=1)
+            warnings.warn("another text", UserWarning, stacklevel=1)
+    finally:
+        warnings.showwarning = before
+    assert shown == [
+        ("20 of 200 users have too few interactions", UserWarning),
+        ("another text", UserWarning),
+    ]
+
+
 def test_report_help_names_the_notebooks_defaults(capsys) -> None:
     from sslrec_utils.cli import main
 
