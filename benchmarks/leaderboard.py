@@ -446,17 +446,17 @@ def main(argv: list[str] | None = None) -> int:
                 for t in tables
             ]
         runs = pd.concat([t for t in [*tables, dirs] if len(t)], ignore_index=True)
-        if "options" in runs:  # one row per model: runs with other options belong in another leaderboard
+        if replaced := replaced_runs(runs):  # a run made again: the later file's wins, said
+            print(f"leaderboard: the later of two runs kept for {'; '.join(replaced)}", file=sys.stderr)
+        runs = runs.drop_duplicates(subset=["model", "seed"], keep="last")  # the same run listed twice
+        # what is averaged, the runs kept: one options string per model (other options, another leaderboard)
+        if "options" in runs:
             mixed = runs.groupby("model")["options"].agg(lambda o: o.astype(object).fillna("").nunique())
             if (mixed > 1).any():
                 parser.error(
                     f"the runs of {sorted(mixed.index[mixed > 1])} have different options: merge runs with "
                     "the same options (see their options column)"
                 )
-        if replaced := replaced_runs(runs):  # a run made again: the later file's wins, said
-            print(f"leaderboard: the later of two runs kept for {'; '.join(replaced)}", file=sys.stderr)
-        runs = runs.drop_duplicates(subset=["model", "seed"], keep="last")  # the same run listed twice
-        # what is averaged: the runs kept
         if problem := interrupted_runs(runs):
             parser.error(problem)
         mismatch, unrecorded = recorded_data(runs)

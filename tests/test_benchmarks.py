@@ -107,6 +107,19 @@ def test_leaderboard_merges_runs_without_training(tmp_path, capsys):
     with pytest.raises(SystemExit):
         leaderboard.main(["--from-runs", str(tmp_path / "cut.csv"), "--out", str(tmp_path / "cut")])
     assert "runs cut short (interrupted) must not enter a mean: lightgcn seed 2021" in capsys.readouterr().err
+    # a later file that re-runs every seed of a model at other options replaces its runs (it had been refused
+    # as mixed options, compared before the later runs replaced the earlier)
+    first.assign(options="--set lr=0.01").to_csv(tmp_path / "old.csv", index=False)
+    first.assign(options="--set lr=0.02").to_csv(tmp_path / "new.csv", index=False)
+    argv = [
+        "--from-runs",
+        str(tmp_path / "old.csv"),
+        str(tmp_path / "new.csv"),
+        "--out",
+        str(tmp_path / "new"),
+    ]
+    assert leaderboard.main(argv) == 0
+    assert set(pd.read_csv(tmp_path / "new" / "runs.csv")["options"]) == {"--set lr=0.02"}
     # unless a later file's run replaces it
     argv = ["--from-runs", str(tmp_path / "cut.csv"), str(paths[1]), "--out", str(tmp_path / "redone")]
     assert leaderboard.main(argv) == 0
