@@ -361,17 +361,25 @@ def _split_assignment(item: str) -> tuple[str, Any]:
 
 @dataclasses.dataclass
 class Trained:
-    """A model trained on a split, with what chose it."""
+    """A model trained on a split, with what chose it.
+
+    Attributes:
+        model: the trained model, holding its best weights, in eval mode.
+        model_config: its settings (with a search, the grid point validation chose).
+        train_config: the training settings it was fitted with.
+        fit: `fit`'s result for that model: its history, best epoch and times.
+        search: one row per grid point tried (its settings, validation metric and whether Ctrl-C cut it short);
+            None without a search.
+        search_seconds: wall time of the whole search: every point's model, its fit (monitors included) and the
+            winner's checkpoint; without a search, that one fit and its set-up, so at least
+            ``fit.train_seconds``.
+    """
 
     model: Recommender
     model_config: ModelConfig
     train_config: TrainConfig
     fit: FitResult
-    # one row per grid point tried (its settings, validation metric and whether Ctrl-C cut it short); None
-    # without a search
     search: pd.DataFrame | None
-    # wall time of the whole search: every point's model, its fit (monitors included) and the winner's
-    # checkpoint; without a search, that one fit and its set-up, so at least fit.train_seconds
     search_seconds: float
 
 

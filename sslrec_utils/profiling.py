@@ -236,6 +236,7 @@ def reuse_freed_memory() -> bool:
 __all__ = [
     "Measurement",
     "measure",
+    "physical_memory",
     "release_free_memory",
     "reuse_freed_memory",
     "rss_bytes",

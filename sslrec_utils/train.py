@@ -163,18 +163,28 @@ class TrainConfig(Config):
 
 @dataclasses.dataclass(frozen=True)
 class FitResult:
-    """What `fit` returns. The model passed in holds the best weights afterwards."""
+    """What `fit` returns. The model passed in holds the best weights afterwards.
 
-    # one row per evaluated epoch: epoch, train_loss (the mean of that epoch's batch losses, each the model's own
-    # mean over its batch, so a short last batch counts as much as a full one), lr (after the epoch's last step:
-    # the rate the next epoch starts at), the validation metrics,
-    # epoch_seconds, epoch_train_seconds, elapsed_seconds; a closed-form model's single row has epoch 0
+    Attributes:
+        history: one row per evaluated epoch: ``epoch``, ``train_loss`` (the mean of that epoch's batch losses,
+            each the model's own mean over its batch, so a short last batch counts as much as a full one), ``lr``
+            (after the epoch's last step: the rate the next epoch starts at), the validation metrics
+            (``ndcg@10``, ...), ``epoch_seconds``, ``epoch_train_seconds`` and ``elapsed_seconds``. A closed-form
+            model's single row has epoch 0, ``train_loss`` NaN, the metrics and ``epoch_seconds``, and no ``lr``,
+            ``epoch_train_seconds`` or ``elapsed_seconds``.
+        best_epoch: the epoch whose weights the model holds; 0 for closed-form models.
+        best_valid: validation metrics at the best epoch.
+        train_seconds: wall time of the whole run, evaluation included.
+        seconds_to_best: wall time until the best epoch finished.
+        interrupted: stopped by Ctrl-C (KeyboardInterrupt) before early stopping or the last epoch.
+    """
+
     history: pd.DataFrame
-    best_epoch: int  # 0 for closed-form models
-    best_valid: dict[str, float]  # validation metrics at the best epoch
-    train_seconds: float  # wall time of the whole run, evaluation included
-    seconds_to_best: float  # wall time until the best epoch finished
-    interrupted: bool = False  # stopped by Ctrl-C (KeyboardInterrupt) before early stopping or the last epoch
+    best_epoch: int
+    best_valid: dict[str, float]
+    train_seconds: float
+    seconds_to_best: float
+    interrupted: bool = False
 
 
 def make_score_fn(
@@ -237,7 +247,32 @@ def evaluate_model(
     exclude_seen: bool | None = None,
     progress: bool = False,
 ) -> EvalResult:
-    """Full-ranking metrics of `model` on the validation or test part of `split`."""
+    """Full-ranking metrics of `model` on the validation or test part of `split`.
+
+    Each user is scored from the input the split's protocol prescribes (`Split.eval_plan`): the training items on
+    a holdout split, the history before the held-out item on leave-one-out, a held-out user's history on a strong
+    one. The model's train or eval mode is restored afterwards.
+
+    Args:
+        model: a `Recommender` fitted on ``split`` (its sizes must match the split's users and items).
+        split: the data split.
+        phase: ``"valid"`` or ``"test"``.
+        ks: cut-offs of the metrics; all are computed from one top-``max(ks)``.
+        batch_size: users scored at once.
+        exclude_seen: ``None`` follows the protocol's table (`sslrec_utils.splits`); ``True`` leaves the
+            protocol's seen items out of the ranking (for ``loo``: the input items); ``False`` leaves nothing out.
+        progress: show a tqdm bar over batches.
+
+    Returns:
+        `EvalResult`: the means over users, ``coverage@k`` and each user's values.
+
+    Raises:
+        ValueError: a `phase` other than ``"valid"`` or ``"test"``; a k outside ``[1, n_items]``; a model built
+            for another split's users and items; a model that scores users by their learned ID on a strong
+            split, whose test users it never saw.
+        TypeError: an `exclude_seen` other than True, False or None; a k that is not an int.
+        NaNScoresError: a score is NaN or infinite (the model's weights diverged).
+    """
     was_training = model.training
     model.eval()
     try:

@@ -141,15 +141,6 @@ def download(
     return sha256_hash.hexdigest()
 
 
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """The SHA-256 hex digest of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _check_member(info: zipfile.ZipInfo) -> None:
     """Raise `UnsafeArchiveError` if `info` is an absolute path, climbs out with ``..``, or is a symlink."""
     name = info.filename
