@@ -50,6 +50,7 @@ $(VENV)/.stamp-python:
 
 $(VENV)/.stamp-lock: $(LOCK) $(VENV)/.stamp-python
 	@echo "setup: installing the pinned packages of $(LOCK)"
+	bash scripts/install_torch.sh $(PY) $(LOCK)
 	$(PIP) install -r $(LOCK)
 	@$(PY) -c 'import torch; print("setup: torch", torch.__version__, "(CUDA build)" if torch.version.cuda else "(CPU build)")'
 	@touch $@
@@ -101,6 +102,9 @@ lab: setup
 # ---- tests ---------------------------------------------------------------------------------------------------------
 
 TEST_PHASES := lint unit notebooks nbval book-ci browser
+
+# each phase on its own (make unit, ...) sets up first on a fresh clone; after set-up that is a no-op
+$(TEST_PHASES) strip: | setup
 
 # every phase runs even if an earlier one failed, so one run reports every problem; the exit status is non-zero
 # if any failed

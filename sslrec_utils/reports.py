@@ -290,7 +290,13 @@ def run_report(
     check_out(out, force, REPORT_FILES, REPORT_SIGNATURE)
     notebook = Path(notebook)
     if not notebook.is_file():
-        raise FileNotFoundError(f"report notebook {notebook} not found")
+        where = f"report notebook {notebook} not found"
+        if notebook == NOTEBOOK:  # the repository's, which a wheel of the package does not carry
+            where += (
+                ": sslrec report runs the book's notebooks/report.ipynb, so it needs the package installed from "
+                "a checkout of the book's repository (pip install -e .)"
+            )
+        raise FileNotFoundError(where)
     params = params.with_absolute_paths()
     if params.runs_dir is not None and out in (runs := Path(params.runs_dir), *runs.parents):
         raise ValueError(

@@ -785,6 +785,17 @@ def test_a_warning_prints_as_its_kind_and_message() -> None:
         warnings.formatwarning = before
 
 
+def test_a_missing_report_notebook_says_a_checkout_is_needed(tmp_path, monkeypatch) -> None:
+    """Installed from a wheel, the package lacks the repository's notebooks/report.ipynb."""
+    params = reports.ReportParams.from_parameters({"MODELS": "pop"})
+    with pytest.raises(FileNotFoundError, match=r"report notebook .*elsewhere\.ipynb not found$"):
+        reports.run_report(params, tmp_path / "a", progress=False, notebook=tmp_path / "elsewhere.ipynb")
+    monkeypatch.setattr(reports, "NOTEBOOK", tmp_path / "site" / "notebooks" / "report.ipynb")
+    with pytest.raises(FileNotFoundError, match=r"installed from a checkout .*\(pip install -e \.\)"):
+        reports.run_report(params, tmp_path / "b", progress=False, notebook=reports.NOTEBOOK)
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
 def test_a_warning_raised_once_per_seed_is_shown_once() -> None:
     """The report showed a split's warning once per seed: each catch_warnings block resets Python's "once"."""
     import warnings
