@@ -37,7 +37,7 @@ from sslrec_utils.models import (
 )
 from sslrec_utils.models.base import ModelConfig, Recommender, StepInfo, TrainData
 
-#: Every model of the book: its name (``sslrec train --model NAME``) -> its config class.
+#: The config class of every model of the book, by its name (``sslrec train --model NAME``).
 MODELS: dict[str, type[ModelConfig]] = {cfg.name: cfg for cfg in (pop.PopConfig, ae.AEConfig)}
 MODELS |= {cfg.name: cfg for cfg in (dae.DAEConfig, cdae.CDAEConfig, multdae.MultDAEConfig)}
 MODELS |= {cfg.name: cfg for cfg in (multvae.MultVAEConfig, autorec.AutoRecConfig)}
