@@ -23,23 +23,51 @@ import torch
 
 from sslrec_utils.experiment import DataSpec, load_data, resolve_configs
 from sslrec_utils.models import build_model
-from sslrec_utils.models.base import TrainData
+from sslrec_utils.models.base import Recommender, TrainData
 from sslrec_utils.splits import make_split
 from sslrec_utils.train import fit, resolve_device
 
 SEQUENTIAL = {"sasrec", "bert4rec", "cl4srec", "itemnext"}
 
 
-def measure(model_name: str, split, device: str, epochs: int, settings: list[str]) -> dict[str, object]:
-    """Train `epochs` epochs with validation after each; report the last epoch's times."""
+def print_step_rate(model: Recommender, name: str, device: torch.device, times: int = 20) -> None:
+    """Have `model` print, `times` times an epoch, its training steps so far and their time (the device
+    synchronised first), so that an epoch cut short by a time limit still leaves its rate. It wraps the model's
+    `training_loss`, which the trainer calls once a step."""
+    loss, start, steps = model.training_loss, 0.0, 0
+
+    def counted(batch, info):
+        nonlocal start, steps
+        if steps == 0:  # the clock starts at the first step, after the trainer's set-up
+            start = time.perf_counter()
+        elif steps % max(1, info.total_steps // times) == 0:
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            seconds = time.perf_counter() - start
+            print(f"    {name}: {steps} of {info.total_steps} steps in {seconds:.1f} s", flush=True)
+        steps += 1
+        return loss(batch, info)
+
+    model.training_loss = counted
+
+
+def measure(
+    model_name: str, split, device: str, epochs: int, settings: list[str], step_rate: bool = False
+) -> dict[str, object]:
+    """Train `epochs` epochs with validation after each; report the last epoch's times (`step_rate`: see
+    `print_step_rate`)."""
     model_cfg, train_cfg = resolve_configs(model_name, settings, epochs=epochs, device=device, progress=False)
     train_cfg = train_cfg.replace(patience=epochs + 1)
     data = TrainData.from_split(split)
     model = build_model(model_cfg, data, seed=train_cfg.seed)
     dev = resolve_device(device)
+    if step_rate:
+        print_step_rate(model, model_name, dev)
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)  # this device's, not CUDA's current one
     result = fit(model, split, train_cfg)
+    if result.interrupted:  # Ctrl-C after a validation: its last epoch is not the one asked for
+        raise KeyboardInterrupt
     last = result.history.iloc[-1]
     train_s = float(last.get("epoch_train_seconds", last["epoch_seconds"]))
     return {
@@ -70,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         "--set", action="append", default=[], metavar="KEY=VALUE", help="passed to every model"
     )
     parser.add_argument("--out", type=Path, default=None, help="CSV file to write")
+    parser.add_argument(
+        "--step-rate",
+        action="store_true",
+        help="print the training steps done and their time 20 times an epoch (an epoch cut short leaves its rate)",
+    )
     args = parser.parse_args(argv)
     rows = []
     for dataset in args.datasets.split(","):
@@ -85,7 +118,15 @@ def main(argv: list[str] | None = None) -> int:
             protocol = "loo" if model in SEQUENTIAL else "holdout"
             if protocol not in splits:
                 splits[protocol] = make_split(inter, protocol, seed=2020 if protocol == "holdout" else None)
-            row = {"dataset": dataset, **measure(model, splits[protocol], args.device, args.epochs, args.set)}
+            try:
+                timed = measure(model, splits[protocol], args.device, args.epochs, args.set, args.step_rate)
+            except KeyboardInterrupt:  # Ctrl-C, or gpu_check.sh's time limit (SIGINT)
+                kept = f"; the rows before it are in {args.out}" if args.out is not None and rows else ""
+                print(
+                    f"epoch_throughput: {model} on {dataset} interrupted{kept}", file=sys.stderr, flush=True
+                )
+                return 130
+            row = {"dataset": dataset, **timed}
             rows.append(row)
             # after every model, so that a run stopped by a time limit keeps its rows (a rename cannot be cut
             # short half way)

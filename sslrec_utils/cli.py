@@ -134,13 +134,24 @@ OUT_OF_MEMORY = 1
 PEER_FAILED = 1  # a distributed rank whose peer stopped: the peer's own status says why
 
 
+# what a failed allocation says where it comes as a plain RuntimeError: torch's CPU allocator, and CUDA's
+# libraries (cuBLAS, cuSPARSE) or kernels, which fail outside the caching allocator's OutOfMemoryError
+ALLOCATION_FAILURES = (
+    "can't allocate memory",
+    "CUBLAS_STATUS_ALLOC_FAILED",
+    "CUSPARSE_STATUS_ALLOC_FAILED",
+    "CUDA error: out of memory",
+)
+
+
 def out_of_memory(err: BaseException) -> bool:
     """Whether `err` is a failed allocation: Python's, torch's CPU allocator's or CUDA's (a ``RuntimeError`` of
-    its own class), which sizes far beyond the machine (``--set hidden_dim=1e10``) end in."""
+    its own class, or a library's `ALLOCATION_FAILURES`), which sizes far beyond the machine (``--set
+    hidden_dim=1e10``) end in."""
     return (
         isinstance(err, MemoryError)
         or type(err).__name__ == "OutOfMemoryError"
-        or (isinstance(err, RuntimeError) and "can't allocate memory" in str(err))
+        or (isinstance(err, RuntimeError) and any(text in str(err) for text in ALLOCATION_FAILURES))
     )
 
 

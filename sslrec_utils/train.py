@@ -123,7 +123,9 @@ class TrainConfig(Config):
     ks: tuple[int, ...] = (10, 20)  # cut-offs reported
     eval_batch_size: int = 1024  # users scored at once
     grad_clip: float | None = None  # max gradient norm (None: no clipping)
-    amp: bool = True  # bfloat16 autocast on CUDA (ignored elsewhere)
+    amp: bool = (
+        True  # bfloat16 autocast on a CUDA GPU that computes in it (Ampere or later; ignored elsewhere)
+    )
     seed: int = 2020  # seeds weights, dropout, shuffling and sampling
     device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1", "mps"
     progress: bool = True  # show a tqdm bar
@@ -234,6 +236,15 @@ def make_score_fn(
         return scores
 
     return score_fn, plan
+
+
+def native_bf16(device: torch.device) -> bool:
+    """Whether `device` is a CUDA GPU that computes in bfloat16 (Ampere or later), where the trainer's mixed
+    precision pays. Older GPUs (V100, T4) only emulate it, which would make training slower, not faster."""
+    if device.type != "cuda":
+        return False
+    with torch.cuda.device(device):
+        return torch.cuda.is_bf16_supported(including_emulation=False)
 
 
 @torch.no_grad()
@@ -383,7 +394,7 @@ def fit(
     # the same on every rank: all ranks draw the same batches, then each takes its share
     rng = np.random.default_rng(cfg.seed)
     generator = torch.Generator(device=device).manual_seed(cfg.seed + (dist.rank if dist is not None else 0))
-    use_amp = cfg.amp and device.type == "cuda"
+    use_amp = cfg.amp and native_bf16(device)
     history: list[dict[str, float]] = []
     best_score, best_epoch, best_state, best_valid, seconds_to_best = -np.inf, 0, None, {}, 0.0
     step, bad_evals = 0, 0

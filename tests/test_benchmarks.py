@@ -1,5 +1,6 @@
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -201,6 +202,33 @@ def test_epoch_throughput_writes_one_row_per_model(tmp_path):
     args[3] = "multvae,no-such-model"
     with pytest.raises(Exception, match="no-such-model"):
         epoch_throughput.main([*args, "--set", "hidden_dims=[32,8]", "--out", str(out)])
+    assert list(pd.read_csv(out)["model"]) == ["multvae"]
+
+
+def test_epoch_throughput_prints_its_step_rate_and_stops_on_ctrl_c(tmp_path, capsys, monkeypatch):
+    # gpu_check.sh stops a model its time limit cuts short with SIGINT: the steps printed so far give its rate,
+    # and the models before it keep their rows
+    from benchmarks import epoch_throughput
+
+    out = tmp_path / "throughput.csv"
+    args = ["--datasets", "synthetic:300x200x5000", "--device", "cpu", "--set", "hidden_dims=[32,8]"]
+    argv = [*args, "--models", "multvae", "--set", "batch_size=16", "--step-rate", "--out", str(out)]
+    assert epoch_throughput.main(argv) == 0
+    printed = re.findall(r"multvae: (\d+) of (\d+) steps in [0-9.]+ s", capsys.readouterr().out)
+    assert len(printed) >= 10 and {total for _, total in printed} == {"19"}  # 300 users, 80% in batches of 16
+    measure = epoch_throughput.measure
+
+    def cut_short(model_name, *rest):
+        if model_name == "ae":
+            raise KeyboardInterrupt
+        return measure(model_name, *rest)
+
+    monkeypatch.setattr(epoch_throughput, "measure", cut_short)
+    assert epoch_throughput.main([*args, "--models", "multvae,ae", "--out", str(out)]) == 130
+    assert (
+        f"ae on synthetic:300x200x5000 interrupted; the rows before it are in {out}"
+        in capsys.readouterr().err
+    )
     assert list(pd.read_csv(out)["model"]) == ["multvae"]
 
 

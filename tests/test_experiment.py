@@ -350,8 +350,10 @@ def test_a_run_that_fails_keeps_the_best_weights_saved_so_far(csv_spec, tmp_path
         ),
         MemoryError(),
         type("OutOfMemoryError", (RuntimeError,), {})("CUDA out of memory. Tried to allocate 20.00 GiB"),
+        RuntimeError("CUDA error: CUBLAS_STATUS_ALLOC_FAILED when calling `cublasCreate(handle)`"),
+        RuntimeError("CUDA error: out of memory\nCUDA kernel errors might be asynchronously reported"),
     ],
-    ids=["cpu", "python", "cuda"],
+    ids=["cpu", "python", "cuda", "cublas", "cuda-kernel"],
 )
 def test_running_out_of_memory_is_one_line_and_leaves_nothing(csv_spec, tmp_path, monkeypatch, capsys, error):
     """Sizes far beyond the machine (``--set hidden_dim=1e10``) had ended in the allocator's traceback."""

@@ -414,3 +414,22 @@ def test_fit_checks_the_cut_offs_and_validation_users_before_training(split):
     assert not len(no_valid.eval_plan("valid").users)
     with pytest.raises(ValueError, match=r"^no validation user has both input and held-out interactions"):
         fit(Untrainable(no_valid.n_items), no_valid, QUIET.replace(ks=(1,), metric="ndcg@1"))
+
+
+def test_mixed_precision_only_where_the_gpu_computes_in_bfloat16(monkeypatch):
+    """A V100 or T4 emulates bfloat16 (is_bf16_supported() is True there by default): autocast would slow it."""
+    import contextlib
+
+    from sslrec_utils.train import native_bf16
+
+    assert not native_bf16(torch.device("cpu"))
+    asked = []
+    monkeypatch.setattr(torch.cuda, "device", lambda device: contextlib.nullcontext())
+    for native in (False, True):
+        monkeypatch.setattr(
+            torch.cuda,
+            "is_bf16_supported",
+            lambda including_emulation=True, n=native: asked.append(including_emulation) or n,
+        )
+        assert native_bf16(torch.device("cuda", 0)) is native
+    assert asked == [False, False]
