@@ -369,3 +369,5 @@ def test_settings_that_make_a_model_learn_nothing_are_refused():
     model_config("xsimgcl", {"n_layers": 2, "skip_ego": True})  # layer 1 against the mean of 1 and 2: fine
     with pytest.raises(ConfigError, match=r"stride must lie in 1..max_len=10 or be None, got 11"):
         model_config("bert4rec", {"max_len": 10, "stride": 11})
+    with pytest.raises(ConfigError, match=r"got 5 \(its default\): with max_len 4, set stride too$"):
+        model_config("bert4rec", {"max_len": 4})  # a setting the user never gave is named as such

@@ -76,7 +76,11 @@ class BERT4RecConfig(TransformerConfig):
         if (
             self.stride is not None and not 1 <= self.stride <= self.max_len
         ):  # beyond, items fall between windows
-            raise ConfigError(f"stride must lie in 1..max_len={self.max_len} or be None, got {self.stride}")
+            default = self.stride == type(self).__dataclass_fields__["stride"].default
+            raise ConfigError(
+                f"stride must lie in 1..max_len={self.max_len} or be None, got {self.stride}"
+                + (f" (its default): with max_len {self.max_len}, set stride too" if default else "")
+            )
 
     def build(self, data: TrainData) -> BERT4Rec:
         self.check_max_len(data)
