@@ -263,7 +263,20 @@ def make_batcher(
 ) -> tuple[Batcher, int]:
     """The batcher called `name`, prepared for `data`, and the number of batches per epoch.
 
-    `options` are the model's ``batcher_options()`` (e.g. ``max_len`` of a sequence model)."""
+    Args:
+        name: a key of `BATCHERS` (a model's ``batcher``): ``"user_rows"``, ``"item_rows"``, ``"bpr_triples"``,
+            ``"next_item"`` or ``"cloze"``.
+        data: the training data.
+        batch_size: users, items, triples or sequences per batch.
+        device: where the batches' tensors are put.
+        **options: the model's ``batcher_options()`` (e.g. ``max_len`` of a sequence model).
+
+    Returns:
+        ``(batcher, n_batches)``: ``batcher(rng)`` yields one epoch's batches in an order `rng` draws.
+
+    Raises:
+        ValueError: an unknown `name`, listing the valid ones.
+    """
     if name not in BATCHERS:
         raise ValueError(f"unknown batcher {name!r}; valid: {sorted(BATCHERS)}")
     return BATCHERS[name](data, batch_size, device, **options)

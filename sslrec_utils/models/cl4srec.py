@@ -100,14 +100,36 @@ def crop(seqs: Tensor, lengths: Tensor, rate: float, pad: int, generator: torch.
 def mask(
     seqs: Tensor, lengths: Tensor, rate: float, pad: int, token: int, generator: torch.Generator
 ) -> Tensor:
-    """Replace ``floor(rate * n)`` of each row's n items, chosen at random, by `token`."""
+    """Replace ``floor(rate * n)`` of each row's n items, chosen at random, by `token`.
+
+    Args:
+        seqs: (B, L) right-aligned item ids padded with `pad`.
+        lengths: (B,) number of items per row.
+        rate: share of each row's items masked.
+        pad: the padding id, never masked.
+        token: the [mask] id.
+        generator: draws the items masked.
+
+    Returns:
+        (B, L) the rows with their masked items replaced.
+    """
     keys = _draw(seqs.shape, generator, seqs.device).masked_fill(seqs == pad, 2.0)  # padding is never chosen
     rank = keys.argsort(1).argsort(1)
     return seqs.masked_fill(rank < (rate * lengths).long()[:, None], token)
 
 
 def reorder(seqs: Tensor, lengths: Tensor, rate: float, generator: torch.Generator) -> Tensor:
-    """Shuffle a random contiguous run of ``floor(rate * n)`` of each row's n items; the rest stays in place."""
+    """Shuffle a random contiguous run of ``floor(rate * n)`` of each row's n items; the rest stays in place.
+
+    Args:
+        seqs: (B, L) right-aligned item ids padded with a padding id.
+        lengths: (B,) number of items per row.
+        rate: share of each row's items in the shuffled run.
+        generator: draws each run's start and its order.
+
+    Returns:
+        (B, L) the reordered rows.
+    """
     B, L = seqs.shape
     run = (rate * lengths).long()
     start = L - lengths + (_draw((B,), generator, seqs.device) * (lengths - run + 1)).long()
@@ -124,7 +146,18 @@ def reorder(seqs: Tensor, lengths: Tensor, rate: float, generator: torch.Generat
 def augment(
     seqs: Tensor, rates: tuple[float, float, float], pad: int, token: int, g: torch.Generator
 ) -> Tensor:
-    """One augmented view: per row, crop, mask or reorder (chosen uniformly) at `rates` (crop, mask, reorder)."""
+    """One augmented view: per row, crop, mask or reorder (chosen uniformly) at `rates`.
+
+    Args:
+        seqs: (B, L) right-aligned item ids padded with `pad`.
+        rates: the (crop, mask, reorder) rates, each the share of a row's items it touches.
+        pad: the padding id.
+        token: the [mask] id.
+        g: draws the operator of each row and what it does.
+
+    Returns:
+        (B, L) one view of each row.
+    """
     lengths = (seqs != pad).sum(1)
     views = torch.stack(
         [
