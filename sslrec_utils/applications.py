@@ -69,6 +69,11 @@ def cosine_neighbours(
 
     Returns:
         ``(indices, similarities)``, each (q, k), most similar first.
+
+    Raises:
+        TypeError: `queries` are not integers.
+        ValueError: a query outside ``[0, n)`` or not 1-D; `k` outside ``[1, n - 1]``; NaN or infinite
+            embeddings; a query whose embedding is all zeros (no direction to compare).
     """
     x, rows = _unit_rows(emb, queries, "queries")
     q = torch.as_tensor(rows)
@@ -93,6 +98,11 @@ def lookalike(emb: Tensor | np.ndarray, seeds: Sequence[int] | np.ndarray) -> tu
     Returns:
         ``(candidates, scores)``: (n - s,) indices of the other rows (s distinct seeds), best first, and their
         cosine scores.
+
+    Raises:
+        TypeError: `seeds` are not integers.
+        ValueError: no seed; a seed outside ``[0, n)`` or not 1-D; NaN or infinite embeddings; a seed whose
+            embedding is all zeros.
     """
     if np.size(seeds) == 0:
         raise ValueError("the seed audience is empty")
@@ -117,6 +127,10 @@ def jaccard(
 
     Returns:
         (p,) float64 overlaps.
+
+    Raises:
+        TypeError: `a` or `b` are not integers.
+        ValueError: an index outside ``[0, n_users)``; `a` and `b` not 1-D or of different lengths.
     """
     x = (sp.csr_matrix(matrix) != 0).astype(np.float64).tocsr()
     a, b = _row_indices(a, x.shape[0], "a"), _row_indices(b, x.shape[0], "b")

@@ -287,6 +287,14 @@ def holdout_split(
         inter: the interaction log.
         ratios: (train, valid, test) fractions, positive, summing to 1.
         seed: seed of the shuffle.
+
+    Raises:
+        ValueError: `ratios` not three positive fractions summing to 1; a `seed` that is None, negative or not
+            an int.
+
+    Warns:
+        DataWarning: users too short for a test interaction (with the default ratios, one interaction): kept in
+            training, never tested.
     """
     _check_ratios(ratios, "holdout_split")
     seed = check_seed(seed, "holdout_split", required=True)
@@ -355,6 +363,11 @@ def strong_split(
         n_heldout: users per held-out set, an int >= 1 or a fraction of all users in (0, 0.5).
         fold_in: fraction of a held-out user's history in the fold-in part, in (0, 1).
         seed: seed for drawing users and fold-in rows.
+
+    Raises:
+        ValueError: `fold_in` outside (0, 1); `n_heldout` neither an int >= 1 nor a fraction in (0, 0.5); too
+            few users with 2 interactions for two held-out sets, or none left for training; a `seed` that is
+            None, negative or not an int.
     """
     seed = check_seed(seed, "strong_split", required=True)
     if not isinstance(fold_in, Real) or not 0 < fold_in < 1:
