@@ -101,17 +101,21 @@ def _terminate_as_ctrl_c() -> Iterator[None]:
 # before the imports below, which take a second or more: a SIGINT sent in that window would be lost
 _restore_ctrl_c()
 
-from sslrec_utils.data import (  # noqa: E402
-    DATASETS,
-    TIE_ORDERS,
-    DataUnavailableError,
-    dataset_info,
-    load_interactions,
-    load_movielens,
-)
-from sslrec_utils.data.download import expand_user  # noqa: E402
-from sslrec_utils.data.files import FILE_FIELDS, unknown_source  # noqa: E402
-from sslrec_utils.data.synthetic import parse_synthetic, synthetic_interactions  # noqa: E402
+try:  # a Ctrl-C while they run (torch, pandas: a second or more) is said in one line, as later ones are
+    from sslrec_utils.data import (
+        DATASETS,
+        TIE_ORDERS,
+        DataUnavailableError,
+        dataset_info,
+        load_interactions,
+        load_movielens,
+    )
+    from sslrec_utils.data.download import expand_user
+    from sslrec_utils.data.files import FILE_FIELDS, unknown_source
+    from sslrec_utils.data.synthetic import parse_synthetic, synthetic_interactions
+except KeyboardInterrupt:
+    print("sslrec: interrupted", file=sys.stderr)
+    raise SystemExit(130) from None  # INTERRUPTED, below
 
 USAGE_ERROR = 2
 BROKEN_PIPE = 141  # 128 + SIGPIPE, the status a shell reports for a command whose reader went away

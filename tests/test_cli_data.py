@@ -337,6 +337,22 @@ def test_ctrl_c_while_the_parser_imports_the_models_is_one_line(monkeypatch, cap
     assert capsys.readouterr().err == "sslrec: interrupted\n"
 
 
+def test_ctrl_c_while_the_command_imports_torch_is_one_line():
+    """A Ctrl-C in the first second or so of any command (the module's imports: torch, pandas) had printed
+    Python's traceback; here the import of sslrec_utils.data is interrupted, as a Ctrl-C would."""
+    code = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'sslrec_utils.data':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "from sslrec_utils.cli import run\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (130, "sslrec: interrupted\n")
+
+
 def test_a_setting_given_twice_is_refused_not_resolved_to_the_last(tmp_path, capsys):
     argv = [
         "train",
