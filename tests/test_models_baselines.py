@@ -327,6 +327,10 @@ def test_a_penalty_that_zeroes_every_weight_is_named(data):
         model = build_model(model_config(name, {key: 1e300}), data)
         with pytest.raises(ConfigError, match=f"so every item scores alike: {key}=1e\\+300 drowns"):
             model.fit(data)
+    # EASE's popularity penalty zeroes them too, at its default reg: named, not reg (which it had blamed)
+    model = build_model(model_config("ease", {"pop_penalty": 1e6}), data)
+    with pytest.raises(ConfigError, match=r"scores alike: pop_penalty=1000000.0 scales them below float32"):
+        model.fit(data)
 
 
 def test_a_large_user_weight_still_averages_one_per_interaction():

@@ -105,16 +105,20 @@ class EASE(Recommender):
             ) from None
         b = p / -p.diagonal()  # column j divided by -P_jj
         b.fill_diagonal_(0.0)
+        by_reg = not b.to(torch.float32).any()  # zero before the popularity penalty: reg is the cause
         if self.pop_penalty:
             counts = np.asarray(data.matrix.sum(axis=0)).ravel()  # training interactions per item
             b *= torch.as_tensor(1.0 + counts, dtype=torch.float64, device=device) ** -self.pop_penalty
         self.weights.copy_(b.to(self.weights.device, torch.float32))
         shared = xtx.nnz > np.count_nonzero(xtx.diagonal())  # two items share a training user
         if shared and not self.weights.any():
-            raise ConfigError(
-                f"every weight of EASE is 0, so every item scores alike: reg={self.reg} drowns the "
-                "co-occurrences; lower reg (the default is 500)"
+            cause = (
+                f"reg={self.reg} drowns the co-occurrences; lower reg (the default is 500)"
+                if by_reg
+                else f"pop_penalty={self.pop_penalty} scales them below float32's range ((1 + count) ** "
+                "-pop_penalty); lower pop_penalty (the default is 0.2)"
             )
+            raise ConfigError(f"every weight of EASE is 0, so every item scores alike: {cause}")
 
     def forward(self, x: Tensor) -> Tensor:
         """(B, n_items) interaction rows -> (B, n_items) scores ``x B``."""
