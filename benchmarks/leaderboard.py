@@ -247,6 +247,20 @@ def recorded_data(rows: pd.DataFrame) -> tuple[str | None, int]:
     )
 
 
+def mixed_options(runs: pd.DataFrame) -> str | None:
+    """Why `runs` must not be averaged into one leaderboard: runs of one model with different ``options``,
+    named; None if each model's runs share theirs (or none are recorded)."""
+    if "options" not in runs:
+        return None
+    mixed = runs.groupby("model")["options"].agg(lambda o: o.astype(object).fillna("").nunique())
+    if not (mixed > 1).any():
+        return None
+    return (
+        f"the runs of {sorted(mixed.index[mixed > 1])} have different options: merge runs with the same "
+        "options (see their options column)"
+    )
+
+
 def interrupted_runs(runs: pd.DataFrame) -> str | None:
     """Why merged runs.csv rows must not be averaged: runs cut short (their record says ``interrupted``),
     named; None if there are none."""
@@ -445,18 +459,19 @@ def main(argv: list[str] | None = None) -> int:
                 t[[(m, int(s)) not in added for m, s in zip(t["model"], t["seed"], strict=True)]]
                 for t in tables
             ]
+        # one options string per model (other options, another leaderboard): in each file, where two runs of
+        # one model and seed would otherwise replace each other silently, and in the runs kept, where a later
+        # file's runs have replaced an earlier one's
+        for table in tables:
+            if mixed := mixed_options(table):
+                parser.error(mixed)
         runs = pd.concat([t for t in [*tables, dirs] if len(t)], ignore_index=True)
         if replaced := replaced_runs(runs):  # a run made again: the later file's wins, said
             print(f"leaderboard: the later of two runs kept for {'; '.join(replaced)}", file=sys.stderr)
         runs = runs.drop_duplicates(subset=["model", "seed"], keep="last")  # the same run listed twice
-        # what is averaged, the runs kept: one options string per model (other options, another leaderboard)
-        if "options" in runs:
-            mixed = runs.groupby("model")["options"].agg(lambda o: o.astype(object).fillna("").nunique())
-            if (mixed > 1).any():
-                parser.error(
-                    f"the runs of {sorted(mixed.index[mixed > 1])} have different options: merge runs with "
-                    "the same options (see their options column)"
-                )
+        # what is averaged: the runs kept
+        if mixed := mixed_options(runs):
+            parser.error(mixed)
         if problem := interrupted_runs(runs):
             parser.error(problem)
         mismatch, unrecorded = recorded_data(runs)
