@@ -554,6 +554,14 @@ def run_experiment(
             raise ConfigError(
                 f"ks={list(train_cfg.ks)} but the data has {len(split.item_map)} items: {err}"
             ) from err
+    if reads_sequences(model) and split.protocol in ("holdout", "strong") and (dist is None or dist.is_main):
+        warnings.warn(
+            f"{model} predicts each user's next item from the history before it, but the {split.protocol} split "
+            "holds out interactions drawn at random, not each user's latest: use --split loo (or time), the "
+            "protocol the book measures sequence models on",
+            UserWarning,
+            stacklevel=2,
+        )
     ordered = reads_sequences(model) or split.protocol == "loo"
     if ordered and (dist is None or dist.is_main) and not split.has_time_order():
         warnings.warn(time_order_warning(model, spec), TimeOrderWarning, stacklevel=2)

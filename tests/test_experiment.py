@@ -193,11 +193,15 @@ def test_sslrec_train_warns_when_a_sequence_model_has_no_time_order(csv_spec, tm
         main(["train", "--model", "sasrec", *data, "--out", str(tmp_path / "a"), "--set", "max_len=8"]) == 0
     )
     assert capsys.readouterr().err.splitlines() == [
+        # the default split, holdout, besides (the loo split refuses a file without times)
+        "sslrec: warning: sasrec predicts each user's next item from the history before it, but the holdout split "
+        "holds out interactions drawn at random, not each user's latest: use --split loo (or time), the protocol "
+        "the book measures sequence models on",
         "sslrec: warning: sasrec reads each user's history in time order, but without --time-col every timestamp "
-        "is 0, so each history is ordered at random (tie seed 0) (--ties), not by time"
+        "is 0, so each history is ordered at random (tie seed 0) (--ties), not by time",
     ]
     # with the time column, or for a model that reads no order, nothing to say
-    timed = ["--time-col", "ts", "--set", "max_len=8"]
+    timed = ["--time-col", "ts", "--split", "loo", "--set", "max_len=8"]
     assert main(["train", "--model", "sasrec", *data, *timed, "--out", str(tmp_path / "b")]) == 0
     assert main(["train", "--model", "ae", *data, "--out", str(tmp_path / "c")]) == 0
     assert capsys.readouterr().err == ""
@@ -222,6 +226,14 @@ def test_sslrec_train_warns_when_a_sequence_model_has_no_time_order(csv_spec, tm
     data[1] = csv_spec.dataset
     assert main(["train", "--model", "ae", *data, *loo, "--out", str(tmp_path / "f")]) == 0
     assert capsys.readouterr().err == ""
+    # a sequence model on a split that holds out random interactions (the default, holdout) had run unsaid
+    holdout = ["--time-col", "ts", "--set", "max_len=8"]
+    assert main(["train", "--model", "sasrec", *data, *holdout, "--out", str(tmp_path / "g")]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "sslrec: warning: sasrec predicts each user's next item from the history before it, but the holdout split "
+        "holds out interactions drawn at random, not each user's latest: use --split loo (or time), the protocol "
+        "the book measures sequence models on"
+    ]
 
 
 def test_sigterm_stops_sslrec_train_as_ctrl_c_does(csv_spec, tmp_path, monkeypatch, capsys):
