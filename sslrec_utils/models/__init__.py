@@ -97,11 +97,16 @@ def fits_ratings(name: str) -> bool:
 
 def model_class(model: str) -> type[Recommender] | None:
     """The class of the registered model `model` (its config's ``model``, else the return type of its
-    ``build``), or None if that does not resolve."""
-    if isinstance(getattr(MODELS[model], "model", None), type):  # the graph models share LightGCN's build
-        return MODELS[model].model
+    ``build``), or None if that does not resolve.
+
+    Raises:
+        ValueError: for an unknown model, listing the valid names (and the closest one).
+    """
+    config = config_class(model)
+    if isinstance(getattr(config, "model", None), type):  # the graph models share LightGCN's build
+        return config.model
     try:
-        return typing.get_type_hints(MODELS[model].build).get("return")
+        return typing.get_type_hints(config.build).get("return")
     except Exception:  # an annotation that does not resolve: let training report it
         return None
 
