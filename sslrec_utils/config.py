@@ -7,6 +7,7 @@ Every model config and the training config derive from `Config`; a checkpoint st
 from __future__ import annotations
 
 import ast
+import contextlib
 import dataclasses
 import difflib
 import functools
@@ -249,6 +250,19 @@ def parse_value(raw: str) -> Any:
         return {"True": True, "False": False, "None": None}.get(raw, raw)
 
 
+def _expected(hint: Any) -> str:
+    """What a value of type `hint` is, as `_coerce`'s messages say it: ``"a number or null"``."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_expected(arg) for arg in args)
+    if origin is typing.Literal:
+        return f"one of {list(args)}"
+    if origin is tuple:
+        return "a list in JSON, e.g. [10, 20]"
+    words = {bool: "true/false", int: "an integer", float: "a number", str: "a string", type(None): "null"}
+    return words.get(hint, getattr(hint, "__name__", str(hint)))
+
+
 def _coerce(value: Any, hint: Any, key: str) -> Any:
     """Convert `value` to the annotated type where that is unambiguous, else raise ConfigError."""
     origin = typing.get_origin(hint)
@@ -256,20 +270,17 @@ def _coerce(value: Any, hint: Any, key: str) -> Any:
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None
-        errors = []
         for arg in (a for a in args if a is not type(None)):
-            try:
+            with contextlib.suppress(ConfigError):
                 return _coerce(value, arg, key)
-            except ConfigError as err:
-                errors.append(str(err))
-        raise ConfigError(f"{key}={value!r} does not match {hint}")
+        raise ConfigError(f"{key} expects {_expected(hint)}, got {value!r}")
     if origin is typing.Literal:
         if value not in args:
             raise ConfigError(f"{key}={value!r} is not one of {list(args)}")
         return value
     if origin is tuple:
         if not isinstance(value, list | tuple):
-            raise ConfigError(f"{key} expects a list, got {value!r}")
+            raise ConfigError(f"{key} expects {_expected(hint)}, got {value!r}")
         item_type = args[0] if args else Any
         return tuple(_coerce(v, item_type, key) for v in value)
     boolean = isinstance(value, bool) or (

@@ -349,7 +349,11 @@ def test_a_config_built_directly_checks_its_types_as_from_dict_does():
         ({"min_user": "3"}, "min_user expects an integer, got '3'"),
         ({"min_user": 2.5}, "min_user expects an integer, got 2.5"),
         ({"seed": True}, "seed expects an integer, got True"),
-        ({"dataset": "x.csv", "rating_col": "r", "threshold": "4"}, "threshold='4' does not match"),
+        # one of several types: said in words, not as Python's annotation ("does not match float | None")
+        (
+            {"dataset": "x.csv", "rating_col": "r", "threshold": "4"},
+            "threshold expects a number or null, got '4'",
+        ),
     ]:
         with pytest.raises(ConfigError, match=re.escape(message)):
             DataSpec(**fields)
@@ -358,6 +362,11 @@ def test_a_config_built_directly_checks_its_types_as_from_dict_does():
     assert (type(cfg.batch_size), type(cfg.lr), type(cfg.amp)) == (int, float, bool)
     with pytest.raises(ConfigError, match="n_layers expects an integer, got '2'"):
         SASRecConfig(n_layers="2")  # a subclass of a subclass: its checks run too
+    with pytest.raises(ConfigError, match=re.escape("grad_clip expects a number or null, got 'abc'")):
+        TrainConfig.from_dict({"grad_clip": "abc"})
+    # a list as the other options take it (--ks 10,20) is shown how --set reads one
+    with pytest.raises(ConfigError, match=re.escape("ks expects a list in JSON, e.g. [10, 20], got '10,20'")):
+        TrainConfig.from_dict({"ks": "10,20"})
     with pytest.raises(ConfigError, match="n_heads=3 must divide hidden_dim=64"):
         SASRecConfig(n_heads=3, hidden_dim=64)
 
