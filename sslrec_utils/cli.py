@@ -161,6 +161,11 @@ def out_of_memory(err: BaseException) -> bool:
 
 def _data_info(args: argparse.Namespace) -> int:
     """Print users, items, interactions and density of a MovieLens name or an interaction file."""
+    if not args.data.strip():  # "" would read as the folder "."
+        raise ValueError(
+            f"the data set is empty: give a MovieLens name ({', '.join(DATASETS)}), an interaction file or "
+            "synthetic:UxIxN"
+        )
     path, shape = expand_user(args.data), parse_synthetic(args.data)
     # a folder named as a data set (an unpacked zip) is not the log
     if (args.data in DATASETS and not path.is_file()) or shape is not None:

@@ -108,6 +108,11 @@ def test_info_counts_repeated_pairs_once_as_training_does(
         ),
         (["data", "info", "{csv}", "--rating-col", "user", "--item-col", "user"], "are both 'user'"),
         (["data", "info", "{dir}"], "is a folder, not a file: give an interaction file"),
+        (["data", "info", " "], "the data set is empty: give a MovieLens name"),  # had read as the folder "."
+        (
+            ["train", "--model", "pop", "--dataset", "", "--out", "{dir}/run"],
+            "dataset is empty: give a MovieLens",
+        ),
         (  # was killed by the kernel for want of memory
             ["data", "info", "synthetic:100000000x100000000x10000000000000"],
             "synthetic:100000000x100000000x10000000000000 needs about",
