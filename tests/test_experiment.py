@@ -866,6 +866,15 @@ def test_a_folder_in_place_of_a_runs_file_is_named(tmp_path):
             TrainedRecommender.load(tmp_path / "run", device="cpu")
 
 
+def test_a_runs_file_given_for_its_folder_names_the_folder(tmp_path):
+    """`--run run/config.json` had said "run/config.json/config.json not found"."""
+    run_experiment(DataSpec(dataset="synthetic:60x40x900"), "pop", progress=False, out_dir=tmp_path / "run")
+    with pytest.raises(
+        ValueError, match=f"config.json is a file: give the run's folder, {tmp_path / 'run'}$"
+    ):
+        TrainedRecommender.load(tmp_path / "run" / "config.json", device="cpu")
+
+
 def test_a_synthetic_run_of_a_later_seed_reloads(tmp_path):
     # as the report does: one log loaded once, split and trained once per seed
     spec = DataSpec(dataset="synthetic:60x40x900")
