@@ -588,12 +588,15 @@ def _cutoffs(text: str) -> tuple[int, ...]:
     """``"10,20"`` -> ``(10, 20)``.
 
     Raises:
-        ValueError: an entry that is not a positive integer.
+        ValueError: an entry that is not a positive integer, or one given twice (as ``sslrec report --ks``).
     """
     parts = [p.strip() for p in text.split(",")]
     if not all(p.isascii() and p.isdigit() and int(p) > 0 for p in parts):  # not '²'
         raise ValueError(f"--ks takes positive integers separated by commas, e.g. 10,20; got {text!r}")
-    return tuple(int(p) for p in parts)
+    ks = tuple(int(p) for p in parts)
+    if twice := sorted({k for k in ks if ks.count(k) > 1}):
+        raise ValueError(f"--ks repeats {', '.join(map(str, twice))}: give each cut-off once")
+    return ks
 
 
 def _add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:
