@@ -154,16 +154,18 @@ def user_panel(rec: Any, user: object, k: int = 10, n_history: int = 10) -> pd.D
 
     Returns:
         One row per line of the panel: ``history (latest first)`` and ``recommended`` item labels, the shorter
-        column padded with empty strings.
+        column padded with empty strings. Data without times (`Split.has_time_order`) has no latest: its
+        history column is ``history (no time order)``, in the order of ties (`preprocess`'s ``ties``).
     """
     idx = int(rec.split.user_map.to_index([user])[0])
     seq = rec.sequences.items[rec.sequences.indptr[idx] : rec.sequences.indptr[idx + 1]]
     history = item_labels(rec.split.item_map.to_original(seq[::-1][:n_history]), rec.items)
     top = item_labels(rec.recommend([user], k=k)["item"], rec.items)
     rows = max(len(history), len(top))
+    heading = "history (latest first)" if rec.split.has_time_order() else "history (no time order)"
     return pd.DataFrame(
         {
-            "history (latest first)": history + [""] * (rows - len(history)),
+            heading: history + [""] * (rows - len(history)),
             "recommended": top + [""] * (rows - len(top)),
         },
         index=pd.RangeIndex(1, rows + 1, name="#"),

@@ -829,3 +829,21 @@ def test_report_help_names_the_notebooks_defaults(capsys) -> None:
         f"(default {','.join(map(str, defaults.seeds))})" in text
         and f"(default {defaults.n_example_users})" in text
     )
+
+
+def test_a_users_history_is_called_latest_first_only_where_the_data_has_times(tmp_path) -> None:
+    """Without a time column the report's panel had headed a history in tie order "latest first"."""
+    from sslrec_utils.experiment import DataSpec, run_experiment
+
+    rng = np.random.default_rng(0)
+    log = pd.DataFrame({"user": np.repeat(np.arange(30), 8), "item": rng.integers(0, 40, 240)})
+    log = log.drop_duplicates().assign(ts=lambda f: np.arange(len(f)))
+    log.to_csv(tmp_path / "log.csv", index=False)
+    headings = []
+    for name, time_col in (("timed", "ts"), ("untimed", None)):
+        spec = DataSpec(dataset=str(tmp_path / "log.csv"), time_col=time_col)
+        run_experiment(spec, "pop", progress=False, out_dir=tmp_path / name)
+        panel = reports.user_panel(TrainedRecommender.load(tmp_path / name, device="cpu"), 3, k=5)
+        headings.append(panel.columns[0])
+        assert list(panel.columns[1:]) == ["recommended"]
+    assert headings == ["history (latest first)", "history (no time order)"]
