@@ -87,8 +87,8 @@ class TrainedRecommender:
             recorded = config.get("split_fingerprint")  # absent in runs written before it was recorded
             if recorded is not None and recorded != split_fingerprint(split):
                 raise ValueError(
-                    f"the data of {run_dir} has changed since it was trained ({spec.dataset} no "
-                    "longer gives the same split): restore that data, or train again"
+                    f"{spec.dataset} no longer gives the split {run_dir} was trained on: the data has changed "
+                    "since, or the data settings in its config.json were edited; restore them, or train again"
                 )
             try:
                 cfg = model_config(config["model"], config["model_config"])
