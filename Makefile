@@ -103,8 +103,10 @@ lab: setup
 
 TEST_PHASES := lint unit notebooks nbval book-ci browser
 
-# each phase on its own (make unit, ...) sets up first on a fresh clone; after set-up that is a no-op
-$(TEST_PHASES) strip: | setup
+# each phase on its own (make unit, ...) sets up what it needs first on a fresh clone (a no-op after set-up): the
+# Python environment, and for the book and the browser check mermaid-cli and chromium too
+lint unit notebooks nbval strip: | $(VENV)/.stamp-editable $(VENV)/.stamp-recbole
+book-ci browser: | setup
 
 # every phase runs even if an earlier one failed, so one run reports every problem; the exit status is non-zero
 # if any failed
