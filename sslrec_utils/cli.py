@@ -593,9 +593,10 @@ def _cutoffs(text: str) -> tuple[int, ...]:
     parts = [p.strip() for p in text.split(",")]
     if not all(p.isascii() and p.isdigit() and int(p) > 0 for p in parts):  # not '²'
         raise ValueError(f"--ks takes positive integers separated by commas, e.g. 10,20; got {text!r}")
+    from sslrec_utils.config import check_unique
+
     ks = tuple(int(p) for p in parts)
-    if twice := sorted({k for k in ks if ks.count(k) > 1}):
-        raise ValueError(f"--ks repeats {', '.join(map(str, twice))}: give each cut-off once")
+    check_unique("--ks", ks)
     return ks
 
 

@@ -22,7 +22,7 @@ import textwrap
 import tokenize
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Self
 
 
@@ -63,6 +63,14 @@ def check_seed_value(value: int, name: str = "seed") -> None:
     """Raise a `ConfigError` unless `value` is a seed that Python, NumPy and torch all take: in [0, 2**63)
     (NumPy takes no negative seed, torch none from 2**64)."""
     check_count(value, name, low=0)
+
+
+def check_unique(name: str, values: Sequence[object]) -> None:
+    """Raise a `ConfigError` naming the values that `values` (a setting `name`: cut-offs, seeds, models) lists
+    more than once: a cut-off or a seed given twice would be computed, or trained, twice."""
+    repeated = sorted({str(v) for v in values if list(values).count(v) > 1})
+    if repeated:
+        raise ConfigError(f"{name} lists {repeated} more than once")
 
 
 def check_count(value: int, name: str, low: int = 1) -> None:

@@ -8,11 +8,19 @@ import math
 import os
 import re
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sslrec_utils.config import Config, ConfigError, check_count, check_seed_value, did_you_mean, parse_value
+from sslrec_utils.config import (
+    Config,
+    ConfigError,
+    check_count,
+    check_seed_value,
+    check_unique,
+    did_you_mean,
+    parse_value,
+)
 from sslrec_utils.data.download import expand_user
 from sslrec_utils.data.files import is_file_dataset, read_header, sep_hint, unknown_source
 from sslrec_utils.experiment import RUN_SIGNATURE, DataSpec, check_data_fields
@@ -59,13 +67,13 @@ class ReportParams(Config):
                 f"unknown model(s) {unknown} in MODELS; valid models: {sorted(MODELS)}"
                 f"{did_you_mean(unknown, MODELS)}"
             )
-        _check_unique("MODELS", self.models)
+        check_unique("MODELS", self.models)
         check_data_fields(self, str.upper)
         for name in ("ks", "seeds"):
             values = getattr(self, name)
             if not values:
                 raise ConfigError(f"{name.upper()} is empty; give at least one value")
-            _check_unique(name.upper(), values)
+            check_unique(name.upper(), values)
         if min(self.ks) < 1:
             raise ConfigError(f"KS must be >= 1, got {list(self.ks)}")
         for seed in self.seeds:
@@ -149,12 +157,6 @@ class ReportParams(Config):
 
 
 PARAMETER_NAMES = tuple(f.name.upper() for f in dataclasses.fields(ReportParams))
-
-
-def _check_unique(name: str, values: Sequence[object]) -> None:
-    repeated = sorted({str(v) for v in values if list(values).count(v) > 1})
-    if repeated:
-        raise ConfigError(f"{name} lists {repeated} more than once")
 
 
 def _check_device(device: str) -> None:

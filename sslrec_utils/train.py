@@ -27,7 +27,7 @@ from torch import Tensor
 from tqdm import tqdm
 
 from sslrec_utils.batching import RowTable, make_batcher
-from sslrec_utils.config import Config, ConfigError, check_count, check_seed_value, did_you_mean
+from sslrec_utils.config import Config, ConfigError, check_count, check_seed_value, check_unique, did_you_mean
 from sslrec_utils.data.download import atomic_write
 from sslrec_utils.distributed import DistContext, batches_per_rank, broadcast, mean_over_ranks, shard, wrap
 from sslrec_utils.metrics import METRICS, EvalResult, NaNScoresError, check_k, evaluate
@@ -147,6 +147,7 @@ class TrainConfig(Config):
             raise ConfigError(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
         if not self.ks or any(not isinstance(k, int) or k < 1 for k in self.ks):
             raise ConfigError(f"ks must be positive integers, e.g. [10, 20]; got {list(self.ks)}")
+        check_unique("ks", self.ks)
         name, _, k = self.metric.partition("@")
         if k.isdigit() and str(int(k)) != k:  # "ndcg@010": spelt as the evaluation's keys are, "ndcg@10"
             k = str(int(k))

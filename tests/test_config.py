@@ -362,6 +362,8 @@ def test_a_config_built_directly_checks_its_types_as_from_dict_does():
     assert (type(cfg.batch_size), type(cfg.lr), type(cfg.amp)) == (int, float, bool)
     with pytest.raises(ConfigError, match="n_layers expects an integer, got '2'"):
         SASRecConfig(n_layers="2")  # a subclass of a subclass: its checks run too
+    with pytest.raises(ConfigError, match=re.escape("ks lists ['10'] more than once")):
+        TrainConfig(ks=(10, 10))  # as sslrec report and evaluate refuse them: each cut-off computed twice
     with pytest.raises(ConfigError, match=re.escape("grad_clip expects a number or null, got 'abc'")):
         TrainConfig.from_dict({"grad_clip": "abc"})
     # a list as the other options take it (--ks 10,20) is shown how --set reads one

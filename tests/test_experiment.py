@@ -700,7 +700,7 @@ def test_sslrec_evaluate_rescores_a_run_with_and_without_seen_items(csv_spec, tm
     assert main(["evaluate", "--run", str(tmp_path), "--ks", "\u00b2"]) == 2  # a digit to str, not to int
     assert capsys.readouterr().err.startswith("sslrec: error: --ks takes positive integers")
     assert main(["evaluate", "--run", str(tmp_path), "--ks", "10,5,10"]) == 2  # as sslrec report refuses it
-    assert capsys.readouterr().err == "sslrec: error: --ks repeats 10: give each cut-off once\n"
+    assert capsys.readouterr().err == "sslrec: error: --ks lists ['10'] more than once\n"
     assert (
         main(["evaluate", "--run", str(tmp_path), "--ks", "10,100000"]) == 2
     )  # named as the flag it came by
