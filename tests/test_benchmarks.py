@@ -121,6 +121,13 @@ def test_leaderboard_merges_runs_without_training(tmp_path, capsys):
     ]
     assert leaderboard.main(argv) == 0
     assert set(pd.read_csv(tmp_path / "new" / "runs.csv")["options"]) == {"--set lr=0.02"}
+    # but within one file, two runs of one model at different options are refused, not one silently kept
+    pd.concat([first.assign(options="--set lr=0.01"), first.assign(options="--set lr=0.02")]).to_csv(
+        tmp_path / "both.csv", index=False
+    )
+    with pytest.raises(SystemExit):
+        leaderboard.main(["--from-runs", str(tmp_path / "both.csv"), "--out", str(tmp_path / "both")])
+    assert "the runs of ['lightgcn'] have different options" in capsys.readouterr().err
     # unless a later file's run replaces it
     argv = ["--from-runs", str(tmp_path / "cut.csv"), str(paths[1]), "--out", str(tmp_path / "redone")]
     assert leaderboard.main(argv) == 0
@@ -216,17 +223,17 @@ def test_epoch_throughput_prints_its_step_rate_and_stops_on_ctrl_c(tmp_path, cap
     assert epoch_throughput.main(argv) == 0
     printed = re.findall(r"multvae: (\d+) of (\d+) steps in [0-9.]+ s", capsys.readouterr().out)
     assert len(printed) >= 10 and {total for _, total in printed} == {"19"}  # 300 users, 80% in batches of 16
-    measure = epoch_throughput.measure
+    fit = epoch_throughput.fit
 
-    def cut_short(model_name, *rest):
-        if model_name == "ae":
+    def cut_short(model, *rest, **kwargs):  # the trainer re-raises a Ctrl-C before its first validation
+        if type(model).__name__ == "MultDAE":
             raise KeyboardInterrupt
-        return measure(model_name, *rest)
+        return fit(model, *rest, **kwargs)
 
-    monkeypatch.setattr(epoch_throughput, "measure", cut_short)
-    assert epoch_throughput.main([*args, "--models", "multvae,ae", "--out", str(out)]) == 130
+    monkeypatch.setattr(epoch_throughput, "fit", cut_short)
+    assert epoch_throughput.main([*args, "--models", "multvae,multdae", "--out", str(out)]) == 130
     assert (
-        f"ae on synthetic:300x200x5000 interrupted; the rows before it are in {out}"
+        f"multdae on synthetic:300x200x5000 interrupted; the rows before it are in {out}"
         in capsys.readouterr().err
     )
     assert list(pd.read_csv(out)["model"]) == ["multvae"]
