@@ -466,7 +466,7 @@ def cost_curves(
     slopes = {name: scaling_exponent(x, y) for name, y in series.items()}  # its errors come before a figure
     ax = _axes(ax)
     for name, y in series.items():
-        ax.plot(x, y, marker="o", label=f"{name} (slope {slopes[name]:.2f})")
+        ax.plot(x, y, marker="o", label=f"{name} (slope {round(slopes[name], 2) + 0.0:.2f})")  # not "-0.00"
     ax.set_xscale("log")
     ax.set_yscale("log")
     low, high = ax.get_ylim()  # the data's range, with margins: the guide below is drawn only within it

@@ -139,6 +139,9 @@ def test_cost_curves_draws_log_log_lines_with_their_exponents() -> None:
     assert _labelled(ax) and ax.get_xscale() == "log" and ax.get_yscale() == "log"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["EASE (slope 3.00)", "AE (slope 1.00)", "slope 1 (linear)"]
+    # a flat curve that falls a little had been labelled "slope -0.00"
+    flat = plotting.cost_curves(sizes, {"VAE": np.array([1.0, 1.0, 0.999])}, xlabel="users", ylabel="seconds")
+    assert flat.get_legend().get_texts()[0].get_text() == "VAE (slope 0.00)"
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), 1e-6 * sizes**3)
     guide = ax.get_lines()[2]
     # slope 1, from half of AE's first cost 0.1 at 100, drawn only where it is within the costs' range
