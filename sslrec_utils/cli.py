@@ -161,11 +161,8 @@ def out_of_memory(err: BaseException) -> bool:
 
 def _data_info(args: argparse.Namespace) -> int:
     """Print users, items, interactions and density of a MovieLens name or an interaction file."""
-    if not args.data.strip():  # "" would read as the folder "."
-        raise ValueError(
-            f"the data set is empty: give a MovieLens name ({', '.join(DATASETS)}), an interaction file or "
-            "synthetic:UxIxN"
-        )
+    if problem := unknown_source(args.data):  # neither a data set nor a file (nor a name at all)
+        raise ValueError(problem)
     path, shape = expand_user(args.data), parse_synthetic(args.data)
     # a folder named as a data set (an unpacked zip) is not the log
     if (args.data in DATASETS and not path.is_file()) or shape is not None:
@@ -178,7 +175,7 @@ def _data_info(args: argparse.Namespace) -> int:
         else:
             with _terminate_as_ctrl_c():  # it may download: a SIGTERM then removes the partial file
                 ratings = load_movielens(args.data, args.data_dir, progress=not args.quiet).ratings
-    elif path.exists():  # a folder too: load_interactions says it is not a file
+    else:  # a folder too: load_interactions says it is not a file
         ratings = load_interactions(
             path,
             user_col=args.user_col or "user",
@@ -187,8 +184,6 @@ def _data_info(args: argparse.Namespace) -> int:
             time_col=args.time_col,
             sep=args.sep,
         )
-    else:
-        raise ValueError(unknown_source(args.data))
     info = dataset_info(ratings)
     if args.json:
         print(json.dumps(info))

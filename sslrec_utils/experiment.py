@@ -136,11 +136,8 @@ def check_data_fields(fields: Any, label: Callable[[str], str] = str) -> None:
             order of ties or split; column names or a separator for a MovieLens or synthetic data set; for a
             file, a threshold without a rating column, or a split by time without a time column.
     """
-    if not str(fields.dataset).strip():  # "" would read as the folder "."
-        raise ConfigError(
-            f"{label('dataset')} is empty: give a MovieLens name ({', '.join(DATASETS)}), a CSV/TSV/Parquet file "
-            "or synthetic:UxIxN"
-        )
+    if not str(fields.dataset).strip():  # what else names no data is found when it is loaded
+        raise ConfigError(unknown_source(str(fields.dataset), label("dataset")))
     for name in ("min_user", "min_item"):
         if getattr(fields, name) < 0:
             raise ConfigError(f"{label(name)} must be >= 0, got {getattr(fields, name)}")

@@ -336,7 +336,12 @@ def is_file_dataset(name: str) -> bool:
 def unknown_source(dataset: str, name: str = "") -> str | None:
     """Why `dataset` names no data: neither a built-in or synthetic data set nor an existing file or folder
     (whose loading says it is not a file), with the closest name; None when it does. `name` starts the
-    message (``"DATASET"``)."""
+    message (``"DATASET"``). An empty or blank name names none (it would read as the folder ".")."""
+    if not dataset.strip():
+        return (
+            f"{name or 'the data set'} is empty: give a MovieLens name ({', '.join(DATASETS)}), a CSV/TSV/Parquet "
+            "file or synthetic:UxIxN"
+        )
     if not is_file_dataset(dataset) or expand_user(dataset).exists():
         return None
     return (
