@@ -13,6 +13,7 @@ first appear after the cut).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import warnings
@@ -157,7 +158,12 @@ class Split:
     def has_time_order(self) -> bool:
         """Whether the timestamps order anything: some user has interactions at two different times (over every
         part). False when each user's interactions share one time, as with no time column (every time 0) or a
-        constant one: a history is then in its tie order only (`sslrec_utils.data.preprocess`'s ``ties``)."""
+        constant one: a history is then in its tie order only (`sslrec_utils.data.preprocess`'s ``ties``).
+        Computed once (a group-by over the whole log; a report asks it for every user it shows)."""
+        return self._time_ordered
+
+    @functools.cached_property
+    def _time_ordered(self) -> bool:
         frame = self._union(tuple(self.parts))
         times = frame.groupby("user", sort=False)["timestamp"]
         return bool((times.max() > times.min()).any())
