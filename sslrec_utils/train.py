@@ -123,9 +123,7 @@ class TrainConfig(Config):
     ks: tuple[int, ...] = (10, 20)  # cut-offs reported
     eval_batch_size: int = 1024  # users scored at once
     grad_clip: float | None = None  # max gradient norm (None: no clipping)
-    amp: bool = (
-        True  # bfloat16 autocast on a CUDA GPU that computes in it (Ampere or later; ignored elsewhere)
-    )
+    amp: bool = True  # bfloat16 autocast on a GPU that computes in it (Ampere or later); ignored elsewhere
     seed: int = 2020  # seeds weights, dropout, shuffling and sampling
     device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1", "mps"
     progress: bool = True  # show a tqdm bar
