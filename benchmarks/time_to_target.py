@@ -28,7 +28,7 @@ if not __package__:  # run by path, not with -m: make `benchmarks` importable
 
 from benchmarks.leaderboard import RECBOLE, file_not_folder, this_machine  # noqa: E402
 from sslrec_utils.experiment import DataSpec, load_split, resolve_configs, train_on_split  # noqa: E402
-from sslrec_utils.models import build_model  # noqa: E402
+from sslrec_utils.models import build_model, trained_by_epochs  # noqa: E402
 from sslrec_utils.models.base import Recommender, TrainData  # noqa: E402
 from sslrec_utils.profiling import measure, reuse_freed_memory  # noqa: E402
 from sslrec_utils.splits import Split  # noqa: E402
@@ -143,10 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no RecBole figure for {unknown}; models with one: {sorted(RECBOLE)}")
     reuse_freed_memory()  # as `sslrec train` does for its process
     load = os.getloadavg()[0]
-    startup = {
-        True: startup_seconds(STARTUP_CODE),
-        False: startup_seconds(IMPORTS_CODE),
-    }  # by: trained by steps
+    # trained by steps or not -> its start-up, measured for the kinds among the models only (each a few s)
+    kinds = {trained_by_epochs(m) for m in models}
+    startup = {kind: startup_seconds(STARTUP_CODE if kind else IMPORTS_CODE) for kind in kinds}
     rows = []
     for seed in args.seeds:
         start = time.perf_counter()
@@ -158,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             row.update(time_to_target(model, split, seed, target, args.device))
             row["recbole_seconds"] = recbole_seconds
             row["ratio"] = (row["seconds_to_target"] + setup) / recbole_seconds
-            row["startup_seconds"] = startup[row["epochs"] > 0]
+            row["startup_seconds"] = startup[trained_by_epochs(model)]
             row["ratio_with_startup"] = (
                 row["seconds_to_target"] + setup + row["startup_seconds"]
             ) / recbole_seconds
