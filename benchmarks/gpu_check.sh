@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# GPU check (at most 9.5 minutes on one NVIDIA GPU, 9 without the grace a killed step gets): the test suite's GPU-marked tests, then one epoch of Mult-VAE,
-# SGL and SASRec on MovieLens-100K and on a synthetic data set with ML-20M's shape (138k users, 20k items,
-# 10M interactions), printing throughput and peak GPU memory.
+# GPU check (at most 9 minutes on one NVIDIA GPU, and 15 s more for a step killed at its limit): the test suite's
+# GPU-marked tests, then one epoch of Mult-VAE, SGL and SASRec on MovieLens-100K and on a synthetic data set with
+# ML-20M's shape (138k users, 20k items, 10M interactions), printing throughput and peak GPU memory.
 #
 #   bash benchmarks/gpu_check.sh            # uses .venv/bin/python (else python3), or PYTHON=/path/to/python
 #
