@@ -22,6 +22,7 @@ import itertools
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -38,6 +39,8 @@ RENDEZVOUS_TIMEOUT = datetime.timedelta(minutes=15)
 # how much longer than that a rank waits before it checks what listens at MASTER_PORT (`_join`)
 RENDEZVOUS_GRACE = datetime.timedelta(seconds=60)
 JOIN_THREAD = "sslrec-join"  # the thread that joins the process group (`joining`)
+# how often the wait for that thread looks for a Ctrl-C (`_wait`)
+SIGNAL_POLL = datetime.timedelta(seconds=0.1)
 
 T = TypeVar("T")
 
@@ -202,7 +205,7 @@ def _join(backend: str, where: str) -> None:
 def _wait_for_join(done: threading.Event, met: threading.Event, where: str) -> None:
     """Wait for `done` as `_join` says, raising DistributedSetupError (`where`, then why) when it gives up."""
     wait = RENDEZVOUS_TIMEOUT + RENDEZVOUS_GRACE
-    if done.wait(wait.total_seconds()):  # a Ctrl-C interrupts it (KeyboardInterrupt)
+    if _wait(done, wait):  # a Ctrl-C interrupts it (KeyboardInterrupt)
         return
     if met.is_set():  # in Gloo's init (NCCL's does not wait): this rank has reached rank 0's store
         raise DistributedSetupError(
@@ -216,11 +219,30 @@ def _wait_for_join(done: threading.Event, met: threading.Event, where: str) -> N
     if unreachable is not None:
         raise DistributedSetupError(f"{where}: {unreachable} after {wait.total_seconds():g} s")
     wait += RENDEZVOUS_TIMEOUT
-    if not done.wait(RENDEZVOUS_TIMEOUT.total_seconds()):
+    if not _wait(done, RENDEZVOUS_TIMEOUT):
         raise DistributedSetupError(
             f"{where}: what listens there has not answered as rank 0 would in {wait.total_seconds():g} s; "
             "is it another program's port? MASTER_PORT must be the port rank 0 listens at"
         )
+
+
+def _wait(event: threading.Event, timeout: datetime.timedelta) -> bool:
+    """``event.wait(timeout)`` in slices of `SIGNAL_POLL`, so that a Ctrl-C raises KeyboardInterrupt within one.
+
+    The kernel hands a Ctrl-C to any thread of the process that does not block it: torch's, or the joining
+    thread's. Python's handler then marks it for the main thread, but a wait already under way in the main
+    thread is not woken, and would run to its end (16 minutes) with the Ctrl-C unheeded.
+
+    Returns:
+        Whether `event` was set.
+    """
+    deadline = time.monotonic() + timeout.total_seconds()
+    while not event.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        event.wait(min(left, SIGNAL_POLL.total_seconds()))  # the main thread handles pending signals after it
+    return True
 
 
 def _init_group(backend: str, store: dist.Store, rank: int, size: int) -> None:
