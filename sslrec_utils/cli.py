@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import dataclasses
 import errno
 import functools
 import io
@@ -166,10 +167,7 @@ def _data_info(args: argparse.Namespace) -> int:
     path, shape = expand_user(args.data), parse_synthetic(args.data)
     # a folder named as a data set (an unpacked zip) is not the log
     if (args.data in DATASETS and not path.is_file()) or shape is not None:
-        given = [f"--{name.replace('_', '-')}" for name in FILE_FIELDS if getattr(args, name) is not None]
-        if given:  # as train refuses them: not silently ignored
-            verb = "describes" if len(given) == 1 else "describe"
-            raise ValueError(f"{', '.join(given)} {verb} a file, but {args.data!r} is not one")
+        _data_options(args, args.data, FILE_FIELDS)  # refused as train refuses them: not silently ignored
         if shape is not None:  # the log `sslrec train --dataset` reads for that name
             ratings = synthetic_interactions(*shape, seed=0)
         else:
@@ -324,6 +322,26 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
 _FILE_OPTIONS = (*FILE_FIELDS, "threshold", "min_user", "min_item")
 
 
+def _data_options(args: argparse.Namespace, dataset: str, keys: Iterable[str]) -> dict[str, Any]:
+    """The data options of `keys` given on the command line (not None), checked as `DataSpec` checks them,
+    with each named by its flag (``--min-user must be >= 0``), not by DataSpec's field.
+
+    Raises:
+        ConfigError: what `experiment.check_data_fields` refuses.
+    """
+    from sslrec_utils.experiment import DataSpec, check_data_fields
+
+    given = {key: getattr(args, key) for key in keys if getattr(args, key) is not None}
+    fields = {field.name: field.default for field in dataclasses.fields(DataSpec)}
+    check_data_fields(argparse.Namespace(**{**fields, **given, "dataset": dataset}), _flag)
+    return given
+
+
+def _flag(name: str) -> str:
+    """The command line's flag of a setting: ``min_user`` -> ``--min-user``."""
+    return f"--{name.replace('_', '-')}"
+
+
 def _add_file_options(parser: argparse.ArgumentParser) -> None:
     for col, default in (("user", "user"), ("item", "item"), ("rating", "none"), ("time", "none")):
         parser.add_argument(f"--{col}-col", default=None, help=f"{col} column of a file (default {default})")
@@ -382,8 +400,7 @@ def _train(args: argparse.Namespace) -> int:
             f"WORLD_SIZE={world} in the environment (torchrun's) but no --distributed: every process would train "
             "the whole run into the same --out; add --distributed, or unset WORLD_SIZE for a single process"
         )
-    data_keys = (*_FILE_OPTIONS, "split", "ties", "tie_seed")
-    given = {key: getattr(args, key) for key in data_keys if getattr(args, key) is not None}
+    given = _data_options(args, args.dataset, (*_FILE_OPTIONS, "split", "ties", "tie_seed"))
     spec = DataSpec(
         dataset=args.dataset, seed=args.seed, data_dir=args.data_dir, **given
     ).with_absolute_paths()

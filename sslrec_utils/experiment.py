@@ -164,14 +164,10 @@ def check_data_fields(fields: Any, label: Callable[[str], str] = str) -> None:
         return
     problem = None
     if fields.threshold is not None and fields.rating_col is None:
-        problem = (
-            f"{label('threshold')}={fields.threshold} needs a rating column: "
-            f"pass --rating-col ({label('rating_col')}=...)"
-        )
+        problem = f"{label('threshold')}={fields.threshold} needs a rating column: give {label('rating_col')}"
     elif fields.split in ("time", "loo") and fields.time_col is None:
         problem = (
-            f"{label('split')}={fields.split!r} is by time and needs a time column: "
-            f"pass --time-col ({label('time_col')}=...)"
+            f"{label('split')}={fields.split!r} is by time and needs a time column: give {label('time_col')}"
         )
     if problem is not None:  # about a file's columns: first say when there is no file (a mistyped name)
         raise ConfigError(unknown_source(fields.dataset, label("dataset")) or problem)

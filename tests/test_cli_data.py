@@ -123,9 +123,12 @@ def test_info_counts_repeated_pairs_once_as_training_does(
         ),
         (  # refused before any download, not ignored
             ["data", "info", "ml-100k", "--user-col", "foo", "--sep", ";"],
-            "--user-col, --sep describe a file, but 'ml-100k' is not one",
+            "--user-col='foo', --sep=';' describe a file, but 'ml-100k' is not one",
         ),
-        (["data", "info", "ml-100k", "--sep", "tab"], "--sep describes a file, but 'ml-100k' is not one"),
+        (
+            ["data", "info", "ml-100k", "--sep", "tab"],
+            "--sep='tab' describes a file, but 'ml-100k' is not one",
+        ),
     ],
 )
 def test_user_errors_are_one_line(

@@ -141,7 +141,7 @@ def test_strings_are_parsed_for_each_parameter_type() -> None:
         ({"DATASET": "shop.csv", "USER_COL": "id", "ITEM_COL": "id"}, "USER_COL and ITEM_COL are both 'id'"),
         (  # named before the data is read, by the notebook's names and the command line's
             {"DATASET": "shop.csv", "SPLIT": "loo"},
-            "SPLIT='loo' is by time and needs a time column: pass --time-col (TIME_COL=...)",
+            "SPLIT='loo' is by time and needs a time column: give TIME_COL",
         ),
         (  # a mistyped file name is said first: a split by time would not be the only thing wrong
             {"DATASET": "shp.csv", "SPLIT": "loo"},
@@ -150,7 +150,7 @@ def test_strings_are_parsed_for_each_parameter_type() -> None:
         ),
         (  # the data's checks are DataSpec's, so a report refuses what its runs would refuse
             {"DATASET": "shop.csv", "THRESHOLD": "4"},
-            "THRESHOLD=4.0 needs a rating column: pass --rating-col (RATING_COL=...)",
+            "THRESHOLD=4.0 needs a rating column: give RATING_COL",
         ),
         (
             {"USER_COL": "who", "SEP": ";"},
