@@ -116,6 +116,13 @@ def check_nonnegative(config: object, *names: str) -> None:
 class Config:
     """Base class: subclass with ``@dataclass(frozen=True)`` and typed fields with defaults."""
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        """Refuse an unknown keyword as `from_dict` refuses an unknown key (the dataclass's own ``__init__``
+        would raise a bare TypeError, "unexpected keyword argument", naming neither the valid keys nor the
+        closest)."""
+        cls._check_keys(kwargs)
+        return super().__new__(cls)
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Make each config check its fields' types however it is built: ``DataSpec(min_user="3")`` as
         ``from_dict`` does. A subclass's own ``__post_init__`` runs after the check, on coerced values."""
@@ -173,12 +180,7 @@ class Config:
                 (NaN or infinite: no setting means anything there); or a size (a field named ``dim`` or ending
                 in ``_dim`` or ``_dims``) that is not a positive integer.
         """
-        unknown = sorted(set(values) - set(cls.field_names()))
-        if unknown:
-            raise ConfigError(
-                f"unknown key(s) {unknown} for {cls.__name__}; valid keys: {cls.field_names()}"
-                f"{did_you_mean(unknown, cls.field_names())}"
-            )
+        cls._check_keys(values)
         hints = typing.get_type_hints(cls)
         coerced = {k: _coerce(v, hints[k], k) for k, v in values.items()}
         for key, value in coerced.items():
@@ -191,6 +193,16 @@ class Config:
             ):
                 raise ConfigError(f"{key} must be positive integers (sizes of layers), got {value!r}")
         return cls(**coerced)
+
+    @classmethod
+    def _check_keys(cls, values: Iterable[str]) -> None:
+        """Raise a `ConfigError` naming the keys of `values` that are no field, the valid keys and the closest."""
+        unknown = sorted(set(values) - set(cls.field_names()))
+        if unknown:
+            raise ConfigError(
+                f"unknown key(s) {unknown} for {cls.__name__}; valid keys: {cls.field_names()}"
+                f"{did_you_mean(unknown, cls.field_names())}"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict of the fields (tuples kept), safe for JSON and ``torch.save``."""

@@ -12,6 +12,7 @@ from sslrec_utils.experiment import DataSpec, model_settings
 from sslrec_utils.models import (
     MODELS,
     build_model,
+    config_class,
     model_class,
     model_config,
     reads_sequences,
@@ -37,6 +38,16 @@ def test_unknown_key_names_it_and_lists_valid_ones():
         Toy.from_dict({"lrr": 0.2})
     assert "'lrr'" in str(err.value) and "['lr', 'dims', 'mode', 'clip', 'flag']" in str(err.value)
     assert str(err.value).endswith("; did you mean 'lr'?")
+
+
+@pytest.mark.parametrize("config", [Toy, TrainConfig, DataSpec, ReportParams, *map(config_class, MODELS)])
+def test_a_config_built_directly_refuses_an_unknown_keyword_as_from_dict_does(config):
+    # the dataclass's __init__ had raised a bare TypeError ("unexpected keyword argument"), naming no valid key
+    with pytest.raises(ConfigError) as err:
+        config(lrr=0.2)
+    assert str(err.value).startswith(f"unknown key(s) ['lrr'] for {config.__name__}; valid keys: ")
+    known = {name: getattr(config(), name) for name in config.field_names()}  # every field, by keyword
+    assert config(**known) == config()
 
 
 def test_a_misspelt_name_gets_the_closest_valid_one():
