@@ -128,8 +128,15 @@ def test_ids_typed_as_text_name_integer_ids_as_in_a_file(trained):
     pd.testing.assert_frame_equal(trained.recommend(["1.0"], k=3), trained.recommend([1], k=3))
     with pytest.raises(KeyError, match=r"unknown item IDs \['007', '1.5', '99999'\] \(the map holds 45 item"):
         trained.recommend_for_history(["3.0", "007", "1.5", "12", "99999"])
-    with pytest.raises(KeyError, match=r"unknown user IDs \['01'\] \(the map holds 90 user IDs, integers\)"):
+    # the integer a padded or signed ID writes is suggested where the map holds it, never taken for it
+    with pytest.raises(KeyError) as err:
         trained.recommend(["1", "01"])
+    assert err.value.args[0] == (
+        "unknown user IDs ['01'] (the map holds 90 user IDs, integers); did you mean 1 for '01'?"
+    )
+    with pytest.raises(KeyError) as err:  # int() reads at most 4300 digits, leading zeros included
+        trained.recommend(["0" * 5000 + "4", "+2", "003", "-01", "1e0"])
+    assert err.value.args[0].endswith(f"; did you mean 4 for '{'0' * 5000}4', 2 for '+2', 3 for '003'?")
     with pytest.raises(KeyError, match=r"unknown item IDs \['2.5'\]"):
         trained.similar_items("2.5")
 

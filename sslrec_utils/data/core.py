@@ -18,6 +18,9 @@ import scipy.sparse as sp
 from sslrec_utils.config import DataWarning, did_you_mean
 
 COLUMNS = ("user", "item", "rating", "timestamp")
+_PADDED_INTEGER = re.compile(
+    r"^[+-]?\d+$"
+)  # "01", "+1": an integer as `int` reads it, not as a file's IDs are
 _WHOLE_NUMBER = re.compile(r"^(-?(?:0|[1-9]\d*))(?:\.0+)?$")  # "12" or "12.0": group 1 is the integer
 
 
@@ -110,7 +113,8 @@ class IdMap:
             (n,) int64 array of indices.
 
         Raises:
-            KeyError: naming the IDs that are not in the map, and only those.
+            KeyError: naming the IDs that are not in the map, and only those; in a map of integers, the one
+                an unknown ID with a sign or leading zeros writes (``"01"``) where the map holds it.
         """
         given = np.atleast_1d(np.asarray(original))
         if (
@@ -128,8 +132,28 @@ class IdMap:
             held = (
                 "integers" if self.ids.dtype.kind in "iu" else "text" if self.holds_text() else self.ids.dtype
             )
-            raise KeyError(f"unknown {kind} {missing[:5]}{more} (the map holds {len(self)} {kind}, {held})")
+            raise KeyError(
+                f"unknown {kind} {missing[:5]}{more} (the map holds {len(self)} {kind}, {held})"
+                f"{self._padded_hint(missing[:5])}"
+            )
         return index.astype(np.int64)
+
+    def _padded_hint(self, missing: list[object]) -> str:
+        """``"; did you mean 1 for '01'?"``: for an integer map, the IDs of `missing` that are integers written
+        with a sign or leading zeros (which a file's reading keeps as text, ``"007"``), where the map holds the
+        integer; ``""`` when there are none."""
+        if self.ids.dtype.kind not in "iu":
+            return ""
+        pairs, bounds = [], np.iinfo(self.ids.dtype)
+        for value in missing:
+            text = value.strip() if isinstance(value, str) else ""
+            digits = text.lstrip("+-").lstrip("0") or "0"
+            # at most 20 digits: int() refuses over 4300, leading zeros included; no 64-bit integer has more
+            if _PADDED_INTEGER.match(text) and len(digits) <= 20:
+                number = -int(digits) if text.startswith("-") else int(digits)
+                if bounds.min <= number <= bounds.max and pd.Index(self.ids).get_indexer([number])[0] >= 0:
+                    pairs.append(f"{number} for {value!r}")
+        return f"; did you mean {', '.join(pairs)}?" if pairs else ""
 
     def _lookup(self, given: np.ndarray) -> np.ndarray:
         """Indices of the (n,) object array `given`, -1 for an ID not in the map (or not of its kind)."""
