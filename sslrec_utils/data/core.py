@@ -18,9 +18,8 @@ import scipy.sparse as sp
 from sslrec_utils.config import DataWarning, did_you_mean
 
 COLUMNS = ("user", "item", "rating", "timestamp")
-_PADDED_INTEGER = re.compile(
-    r"^[+-]?\d+$"
-)  # "01", "+1": an integer as `int` reads it, not as a file's IDs are
+# "01", "+1": an integer as `int` reads it, not as a file's IDs are read (`IdMap._padded_hint`)
+_PADDED_INTEGER = re.compile(r"^[+-]?\d+$")
 _WHOLE_NUMBER = re.compile(r"^(-?(?:0|[1-9]\d*))(?:\.0+)?$")  # "12" or "12.0": group 1 is the integer
 
 
