@@ -52,7 +52,7 @@ def signal_once_saved(
         deadline = time.monotonic() + 120
         while not list(folder.glob(".*.tmp/checkpoint.pt")):
             if run.poll() is not None or time.monotonic() > deadline:
-                run.kill()
+                stop(run)
                 pytest.fail(f"no checkpoint came; stderr:\n{run.communicate()[1][-3000:]}")
             time.sleep(0.2)
         time.sleep(settle)
@@ -60,5 +60,18 @@ def signal_once_saved(
             run.send_signal(signum)
         _, err = run.communicate(timeout=120)
     finally:
-        run.kill()
+        stop(run)
     return run.returncode, err
+
+
+def stop(run: subprocess.Popen) -> None:
+    """End `run` if it still runs, and what it started: SIGTERM first, which torchrun passes on to its ranks (a
+    SIGKILL would end torchrun alone, and its ranks, in sessions of their own, would go on training and load
+    the machine for the tests after), then SIGKILL after 60 s (torchrun's own grace is 30 s)."""
+    if run.poll() is None:
+        run.terminate()
+        try:
+            run.wait(60)
+        except subprocess.TimeoutExpired:
+            run.kill()
+            run.wait()

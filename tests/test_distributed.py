@@ -4,6 +4,7 @@ import datetime
 import json
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -592,7 +593,7 @@ def test_ctrl_c_while_waiting_for_rank_0_stops_at_once(monkeypatch, ctrl_c_raise
     # RENDEZVOUS_TIMEOUT (15 minutes)
     from sslrec_utils.distributed import DistributedSetupError, init_distributed, joining
 
-    _short_join(monkeypatch, timeout=3, grace=60)
+    _short_join(monkeypatch, timeout=6, grace=60)  # the Ctrl-C at 0.5 s is heeded before torch gives up
     _torchrun_env(monkeypatch, RANK="1", MASTER_PORT=str(_free_port()))  # no rank 0 there
     ctrl_c = _ctrl_c_in(0.5)
     try:
@@ -665,14 +666,15 @@ def test_ranks_that_reach_rank_0_but_not_each_other_are_named(monkeypatch):
     # what listens is rank 0's store, which answers: not "another program's port"
     from sslrec_utils.distributed import DistributedSetupError, init_distributed
 
-    _short_join(monkeypatch, timeout=1, grace=1)
+    # 8 s for this rank to reach the store (1 s left no room for a stall of a loaded machine)
+    _short_join(monkeypatch, timeout=1, grace=8)
     stores = _rank_1_of_3(monkeypatch, collective_timeout=30)
     port = stores[0].port
     try:
         with pytest.raises(
             DistributedSetupError,
             match=rf"at 127.0.0.1:{port}: this rank reached rank 0's store, but the ranks have not all connected "
-            r"to each other in 2 s: has one stopped, or not started\?",
+            r"to each other in 9 s: has one stopped, or not started\?",
         ):
             init_distributed("cpu")
     finally:
@@ -687,7 +689,9 @@ def test_a_join_given_up_that_torch_completes_later_leaves_no_group(monkeypatch,
 
     from sslrec_utils.distributed import init_distributed, joining
 
-    _short_join(monkeypatch, timeout=20, grace=60)
+    _short_join(
+        monkeypatch, timeout=60, grace=60
+    )  # rank 0's process below starts, torch imported, well within
     port = _free_port()
     _torchrun_env(monkeypatch, RANK="1", MASTER_PORT=str(port))
     ctrl_c = _ctrl_c_in(0.5)
@@ -741,18 +745,24 @@ def test_a_ctrl_c_to_rank_0_as_its_peer_joins_ends_with_status_130(tmp_path):
         stderr=subprocess.DEVNULL,
         text=True,
     )
-    deadline = time.monotonic() + 120
-    while True:  # until rank 0's store listens: it then waits for its peer
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert rank_0.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
-    rank_0.send_signal(signal.SIGINT)
-    said = rank_0.stderr.readline()
-    peer.communicate("go\n", timeout=60)  # it has joined the store of a rank 0 that was ending
-    err = said + rank_0.communicate(timeout=60)[1]
+    try:
+        deadline = time.monotonic() + 120
+        while True:  # until rank 0's store listens: it then waits for its peer
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert rank_0.poll() is None and time.monotonic() < deadline
+                time.sleep(0.05)
+        rank_0.send_signal(signal.SIGINT)
+        # a failure, not a hang until pytest's timeout, if the Ctrl-C is not heeded
+        assert select.select([rank_0.stderr], [], [], 60)[0], "rank 0 said nothing in 60 s after a Ctrl-C"
+        said = rank_0.stderr.readline()
+        peer.communicate("go\n", timeout=60)  # it has joined the store of a rank 0 that was ending
+        err = said + rank_0.communicate(timeout=60)[1]
+    finally:  # neither is left waiting, holding the port (rank 0 for 16 minutes)
+        for process in (rank_0, peer):
+            process.kill()
     assert rank_0.returncode == 130, err
     assert err.splitlines() == ["sslrec: interrupted"]
     assert not (tmp_path / "run").exists()
