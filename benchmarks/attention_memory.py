@@ -48,7 +48,7 @@ def measure_point(windows: int, max_len: int, point: tuple[bool, bool, int, int,
     import torch
 
     from sslrec_utils.models.transformer import TransformerEncoder
-    from sslrec_utils.profiling import measure, release_free_memory
+    from sslrec_utils.profiling import measure
 
     train, causal, heads, layers, attn_dropout = point
     torch.set_num_threads(1)
@@ -66,7 +66,6 @@ def measure_point(windows: int, max_len: int, point: tuple[bool, bool, int, int,
             if train:
                 out.square().mean().backward()
 
-    release_free_memory()  # the memory this process holds already is not counted as the step's
     done = measure(step)
     if done.peak_mb is None:
         raise SystemExit("attention_memory: this platform has no /proc to read the resident set from")

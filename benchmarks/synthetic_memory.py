@@ -35,9 +35,8 @@ SHAPES = ("943x1682x100000", "6040x3706x1000000", "138000x20000x10000000")
 def measure_shape(shape: tuple[int, int, int]) -> dict[str, float]:
     """Generate one log of `shape` (users, items, interactions) in this process; its time and peak memory."""
     from sslrec_utils.data.synthetic import synthetic_interactions
-    from sslrec_utils.profiling import measure, release_free_memory
+    from sslrec_utils.profiling import measure
 
-    release_free_memory()  # the memory this process holds already is not counted as the log's
     done = measure(lambda: len(synthetic_interactions(*shape, seed=0)))
     if done.peak_mb is None:
         raise SystemExit("synthetic_memory: this platform has no /proc to read the resident set from")

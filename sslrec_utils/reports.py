@@ -176,7 +176,11 @@ def once_each(show: Callable[..., None]) -> Callable[..., None]:
 
     Python's own "once" does not hold across a loop: every ``warnings.catch_warnings`` block resets the record of
     warnings shown, so a split made per seed said the same thing once per seed.
+
+    A `show` that is itself a ``once_each`` is unwrapped, so that its record starts afresh: the report's first cell
+    run again in a kernel (or run all again) had wrapped the wrapper, and never showed a warning it had shown.
     """
+    show = getattr(show, "once_each_of", show)
     shown: set[tuple[str, type[Warning]]] = set()
 
     def show_once(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
@@ -185,6 +189,7 @@ def once_each(show: Callable[..., None]) -> Callable[..., None]:
             shown.add(key)
             show(message, category, *args, **kwargs)
 
+    show_once.once_each_of = show  # type: ignore[attr-defined]
     return show_once
 
 

@@ -816,6 +816,12 @@ def test_a_warning_raised_once_per_seed_is_shown_once() -> None:
         ("20 of 200 users have too few interactions", UserWarning),
         ("another text", UserWarning),
     ]
+    # the report's first cell run again wraps the wrapper: its record starts afresh (the warning had never again
+    # been shown in that kernel), and the text still comes once
+    again = reports.once_each(show)
+    for _ in range(2):
+        again("another text", UserWarning, "report.ipynb", 1)
+    assert shown[2:] == [("another text", UserWarning)]
 
 
 def test_report_help_names_the_notebooks_defaults(capsys) -> None:
