@@ -323,17 +323,26 @@ _FILE_OPTIONS = (*FILE_FIELDS, "threshold", "min_user", "min_item")
 
 
 def _data_options(args: argparse.Namespace, dataset: str, keys: Iterable[str]) -> dict[str, Any]:
-    """The data options of `keys` given on the command line (not None), checked as `DataSpec` checks them,
-    with each named by its flag (``--min-user must be >= 0``), not by DataSpec's field.
+    """The data options of a command line, checked as `DataSpec` checks them, each named by its flag
+    (``--min-user must be >= 0``), not by DataSpec's field.
+
+    Args:
+        args: the parsed command line; an option not given is None.
+        dataset: the data set they are for (train's ``--dataset``, data info's argument).
+        keys: the options to read from `args`.
+
+    Returns:
+        The options of `keys` that were given, by name (the others keep DataSpec's defaults).
 
     Raises:
-        ConfigError: what `experiment.check_data_fields` refuses.
+        ConfigError: what `experiment.check_data_fields` refuses; a column option for a data set that is no file
+            even at its default (``--user-col user``).
     """
     from sslrec_utils.experiment import DataSpec, check_data_fields
 
     given = {key: getattr(args, key) for key in keys if getattr(args, key) is not None}
     fields = {field.name: field.default for field in dataclasses.fields(DataSpec)}
-    check_data_fields(argparse.Namespace(**{**fields, **given, "dataset": dataset}), _flag)
+    check_data_fields(argparse.Namespace(**{**fields, **given, "dataset": dataset}), _flag, given)
     return given
 
 

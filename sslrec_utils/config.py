@@ -112,14 +112,29 @@ def check_nonnegative(config: object, *names: str) -> None:
             raise ConfigError(f"{name} must be >= 0, got {getattr(config, name)}")
 
 
+class _InitSignature:
+    """A config class's ``__signature__``: its dataclass ``__init__``'s, less ``self``. `inspect.signature` and
+    Sphinx (appendix B) would otherwise show ``Config.__new__``'s ``(*args, **kwargs)`` for every config."""
+
+    def __get__(self, instance: object, owner: type) -> inspect.Signature:
+        init = inspect.signature(owner.__init__)
+        return init.replace(parameters=list(init.parameters.values())[1:], return_annotation=init.empty)
+
+
 @dataclasses.dataclass(frozen=True)
 class Config:
     """Base class: subclass with ``@dataclass(frozen=True)`` and typed fields with defaults."""
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+    __signature__ = _InitSignature()
+
+    def __new__(cls, /, *args: Any, **kwargs: Any) -> Self:
         """Refuse an unknown keyword as `from_dict` refuses an unknown key (the dataclass's own ``__init__``
         would raise a bare TypeError, "unexpected keyword argument", naming neither the valid keys nor the
-        closest)."""
+        closest).
+
+        Raises:
+            ConfigError: naming the unknown keywords and listing the valid ones.
+        """
         cls._check_keys(kwargs)
         return super().__new__(cls)
 

@@ -19,7 +19,7 @@ import sys
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,15 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from sslrec_utils.config import Config, ConfigError, DataWarning, check_seed_value, did_you_mean, parse_value
+from sslrec_utils.config import (
+    Config,
+    ConfigError,
+    DataWarning,
+    check_count,
+    check_seed_value,
+    did_you_mean,
+    parse_value,
+)
 from sslrec_utils.data import (
     TIE_ORDERS,
     Interactions,
@@ -127,20 +135,28 @@ class DataSpec(Config):
         )
 
 
-def check_data_fields(fields: Any, label: Callable[[str], str] = str) -> None:
+def check_data_fields(
+    fields: Any, label: Callable[[str], str] = str, given: Collection[str] | None = None
+) -> None:
     """Check the data fields of a `DataSpec`, or of anything that has them under the same names (a report's
     parameters), each named in a message by ``label(name)`` (the report's ``str.upper``: ``SPLIT``).
 
+    Args:
+        fields: the fields, as attributes.
+        label: how a message names a field.
+        given: the fields that were given, where the caller knows (a command line's options): a column option
+            for a data set that is no file is refused even at its default. None: those that differ from it.
+
     Raises:
-        ConfigError: a negative k-core threshold or tie seed; a rating threshold that is not finite; an unknown
-            order of ties or split; column names or a separator for a MovieLens or synthetic data set; for a
-            file, a threshold without a rating column, or a split by time without a time column.
+        ConfigError: a k-core threshold or tie seed that is negative or from 2**63; a rating threshold that is
+            not finite; an unknown order of ties or split; column names or a separator for a MovieLens or
+            synthetic data set; for a file, one column for users and items, a threshold without a rating
+            column, or a split by time without a time column.
     """
     if not str(fields.dataset).strip():  # what else names no data is found when it is loaded
         raise ConfigError(unknown_source(str(fields.dataset), label("dataset")))
     for name in ("min_user", "min_item"):
-        if getattr(fields, name) < 0:
-            raise ConfigError(f"{label(name)} must be >= 0, got {getattr(fields, name)}")
+        check_count(getattr(fields, name), label(name), low=0)
     check_seed_value(fields.tie_seed, label("tie_seed"))
     if fields.threshold is not None and not np.isfinite(fields.threshold):  # nan and inf keep nothing
         raise ConfigError(f"{label('threshold')} must be a finite number, got {fields.threshold}")
@@ -153,17 +169,22 @@ def check_data_fields(fields: Any, label: Callable[[str], str] = str) -> None:
         )
     if not is_file_dataset(fields.dataset):
         defaults = DataSpec.__dataclass_fields__
-        given = [
+        options = [
             f"{label(name)}={getattr(fields, name)!r}"
             for name in FILE_FIELDS
-            if getattr(fields, name) != defaults[name].default
+            if (name in given if given is not None else getattr(fields, name) != defaults[name].default)
         ]
-        if given:
-            verb = "describes" if len(given) == 1 else "describe"
-            raise ConfigError(f"{', '.join(given)} {verb} a file, but {fields.dataset!r} is not one")
+        if options:
+            verb = "describes" if len(options) == 1 else "describe"
+            raise ConfigError(f"{', '.join(options)} {verb} a file, but {fields.dataset!r} is not one")
         return
     problem = None
-    if fields.threshold is not None and fields.rating_col is None:
+    if fields.user_col == fields.item_col:
+        problem = (
+            f"{label('user_col')} and {label('item_col')} are both {fields.user_col!r}; they must name different "
+            "columns"
+        )
+    elif fields.threshold is not None and fields.rating_col is None:
         problem = f"{label('threshold')}={fields.threshold} needs a rating column: give {label('rating_col')}"
     elif fields.split in ("time", "loo") and fields.time_col is None:
         problem = (

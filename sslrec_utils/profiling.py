@@ -8,8 +8,10 @@
 
 Peak memory is the CUDA allocator's peak on a CUDA device (exact) and, on the CPU, the process's resident set
 sampled every millisecond while the work runs (Linux only; None elsewhere). The CPU figure counts what the
-operating system had to hand over: memory the allocator already held and reused is not counted again, so small
-allocations may read as 0 while large ones (matrices of many MB) are measured well.
+operating system had to hand over. Before each run, `measure` hands back what the C allocator holds freed
+(`release_free_memory`, glibc only), so a second run of the same work is counted as the first; memory still in use
+that the work's own allocations reuse is not, so small allocations may read as 0 while large ones (matrices of many
+MB) are measured well.
 """
 
 from __future__ import annotations

@@ -78,12 +78,10 @@ class ReportParams(Config):
             raise ConfigError(f"KS must be >= 1, got {list(self.ks)}")
         for seed in self.seeds:
             check_seed_value(seed, "SEEDS")
-        for name, low in (("epochs", 1), ("n_example_users", 0), ("min_user", 0), ("min_item", 0)):
+        for name, low in (("epochs", 1), ("n_example_users", 0)):
             check_count(getattr(self, name), name.upper(), low)
         if self.threshold is not None and not math.isfinite(self.threshold):
             raise ConfigError(f"THRESHOLD must be a finite number or None, got {self.threshold}")
-        if self.user_col == self.item_col:
-            raise ConfigError(f"USER_COL and ITEM_COL are both {self.user_col!r}; they must differ")
         if not self.title.strip():
             raise ConfigError("TITLE is empty")
         _check_device(self.device)

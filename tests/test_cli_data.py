@@ -129,6 +129,18 @@ def test_info_counts_repeated_pairs_once_as_training_does(
             ["data", "info", "ml-100k", "--sep", "tab"],
             "--sep='tab' describes a file, but 'ml-100k' is not one",
         ),
+        (  # given, at its default: refused too (it had passed since the check compared with the default)
+            ["data", "info", "ml-100k", "--user-col", "user"],
+            "--user-col='user' describes a file, but 'ml-100k' is not one",
+        ),
+        (  # said before the file is read, by the flags
+            ["train", "--model", "pop", "--dataset", "{csv}", "--item-col", "user", "--out", "{dir}/run"],
+            "--user-col and --item-col are both 'user'; they must name different columns",
+        ),
+        (  # had been taken, and ended as "no interactions left after ... min_item=18446744073709551616"
+            ["train", "--model", "pop", "--dataset", "{csv}", "--min-item", str(2**64), "--out", "{dir}/run"],
+            "--min-item must be < 2**63, got 18446744073709551616",
+        ),
     ],
 )
 def test_user_errors_are_one_line(

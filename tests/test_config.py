@@ -48,6 +48,8 @@ def test_a_config_built_directly_refuses_an_unknown_keyword_as_from_dict_does(co
     assert str(err.value).startswith(f"unknown key(s) ['lrr'] for {config.__name__}; valid keys: ")
     known = {name: getattr(config(), name) for name in config.field_names()}  # every field, by keyword
     assert config(**known) == config()
+    # what inspect and the API reference show: the fields, not Config.__new__'s (*args, **kwargs)
+    assert list(inspect.signature(config).parameters) == config.field_names()
 
 
 def test_a_misspelt_name_gets_the_closest_valid_one():

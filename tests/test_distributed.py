@@ -14,7 +14,7 @@ import threading
 import pytest
 
 from sslrec_utils.distributed import DistContext, batches_per_rank, shard
-from tests.helpers import signal_once_saved
+from tests.helpers import signal_once_saved, stop
 from tests.test_experiment import csv_spec  # noqa: F401  (fixture: a synthetic CSV log)
 
 TOLERANCE = 0.02  # |NDCG@10 difference| allowed between 2 ranks x batch B and 1 process x batch 2B
@@ -142,7 +142,12 @@ def _launch(args: list[str], nproc: int | None) -> subprocess.CompletedProcess:
         cmd += ["--master_addr=127.0.0.1", f"--master_port={_free_port()}", "-m", "sslrec_utils.cli"]
         cmd += [*args, "--distributed"]
     env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1"}
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        out, err = run.communicate(timeout=600)
+    finally:  # past the timeout: torchrun's ranks are stopped too (a SIGKILL would end torchrun alone)
+        stop(run)
+    return subprocess.CompletedProcess(cmd, run.returncode, out, err)
 
 
 def _train_args(spec, model: str) -> list[str]:
@@ -410,6 +415,7 @@ def _two_nodes(args: list[str], extra: tuple[list[str], list[str]]) -> list[subp
     finally:
         for rank in ranks:
             rank.kill()
+            rank.wait()
     return [
         subprocess.CompletedProcess(r.args, r.returncode, *o) for r, o in zip(ranks, outputs, strict=True)
     ]
@@ -689,9 +695,8 @@ def test_a_join_given_up_that_torch_completes_later_leaves_no_group(monkeypatch,
 
     from sslrec_utils.distributed import init_distributed, joining
 
-    _short_join(
-        monkeypatch, timeout=60, grace=60
-    )  # rank 0's process below starts, torch imported, well within
+    # rank 0's process below starts, torch imported, well within the timeout
+    _short_join(monkeypatch, timeout=60, grace=60)
     port = _free_port()
     _torchrun_env(monkeypatch, RANK="1", MASTER_PORT=str(port))
     ctrl_c = _ctrl_c_in(0.5)
@@ -763,6 +768,7 @@ def test_a_ctrl_c_to_rank_0_as_its_peer_joins_ends_with_status_130(tmp_path):
     finally:  # neither is left waiting, holding the port (rank 0 for 16 minutes)
         for process in (rank_0, peer):
             process.kill()
+            process.wait()
     assert rank_0.returncode == 130, err
     assert err.splitlines() == ["sslrec: interrupted"]
     assert not (tmp_path / "run").exists()

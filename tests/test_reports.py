@@ -139,7 +139,7 @@ def test_strings_are_parsed_for_each_parameter_type() -> None:
         ({"DEVICE": "gpu"}, "DEVICE: device 'gpu' is not a device"),
         ({"SEARCH": "maybe"}, "SEARCH expects true or false or None, got 'maybe'"),
         ({"DATASET": "shop.csv", "USER_COL": "id", "ITEM_COL": "id"}, "USER_COL and ITEM_COL are both 'id'"),
-        (  # named before the data is read, by the notebook's names and the command line's
+        (  # named before the data is read, by the notebook's names (`sslrec report --help` shows --time-col TIME_COL)
             {"DATASET": "shop.csv", "SPLIT": "loo"},
             "SPLIT='loo' is by time and needs a time column: give TIME_COL",
         ),
