@@ -1,7 +1,7 @@
 """Training batch builders and dense row access, vectorised (no Python loop over users or items).
 
-A batcher is made once per training run, ``make_batcher(name, data, batch_size, device)``, and then called once
-per epoch with a NumPy generator: ``for batch in batcher(rng): ...``. Models name theirs in
+A batcher is made once per training run, ``batcher, n_batches = make_batcher(name, data, batch_size, device)``,
+and then called once per epoch with a NumPy generator: ``for batch in batcher(rng): ...``. Models name theirs in
 ``Recommender.batcher``.
 """
 

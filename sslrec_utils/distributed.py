@@ -1,6 +1,9 @@
 """Data-parallel training with PyTorch DistributedDataParallel, launched by ``torchrun``.
 
-    torchrun --nproc_per_node=4 -m sslrec_utils.cli train --model multvae --out runs/ddp --distributed
+    torchrun --nproc_per_node=4 -m sslrec_utils.cli train --model multvae --set batch_size=125 --out ddp --distributed
+
+Every rank needs at least one batch per epoch (`batches_per_rank`): MovieLens-100K's users make too few batches
+of Mult-VAE's default 500 for four ranks, hence the smaller batch above.
 
 Every rank builds the same split and the same batches (same seeds) and trains on its share: rank r takes
 batches r, r + W, r + 2W, ... so one synchronised step sees W consecutive batches, the same users a single
