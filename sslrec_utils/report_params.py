@@ -4,7 +4,6 @@ strings) and the check of a data file that reads only its header. See `sslrec_ut
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import re
 import typing
@@ -80,8 +79,6 @@ class ReportParams(Config):
             check_seed_value(seed, "SEEDS")
         for name, low in (("epochs", 1), ("n_example_users", 0)):
             check_count(getattr(self, name), name.upper(), low)
-        if self.threshold is not None and not math.isfinite(self.threshold):
-            raise ConfigError(f"THRESHOLD must be a finite number or None, got {self.threshold}")
         if not self.title.strip():
             raise ConfigError("TITLE is empty")
         _check_device(self.device)
