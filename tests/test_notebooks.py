@@ -722,6 +722,39 @@ def test_parameters_cell(path: Path) -> None:
     assert not unparsed, f"Papermill cannot parse the lines of {sorted(unparsed)} (an '=' in a comment?)"
 
 
+def _reads_and_binds(source: str) -> tuple[set[str], set[str]]:
+    """The names a code cell reads without binding them itself (from earlier cells), and those it binds (assigns,
+    defines or imports), at its top level. A name the cell both reads and binds counts as bound."""
+    import symtable
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    python = TransformerManager().transform_cell(source)  # magics and shell escapes as Python
+    symbols = symtable.symtable(python, "<cell>", "exec").get_symbols()
+    binds = {s.get_name() for s in symbols if s.is_assigned() or s.is_imported()}
+    return {s.get_name() for s in symbols if s.is_referenced()} - binds, binds
+
+
+@pytest.mark.parametrize("path", notebook_paths(), ids=lambda p: p.stem)
+def test_no_cell_reads_a_name_that_a_later_cell_rebinds(path: Path) -> None:
+    # a reader in JupyterLab runs a cell again after later ones: ch03's curves (a dict, later a sentence), ch07's
+    # verdicts (a function, later a dict), ch04's z, x and logits had then failed or given a false output
+    cells = [
+        (i, *_reads_and_binds("".join(c["source"])))
+        for i, c in enumerate(_read(path)["cells"])
+        if c["cell_type"] == "code"
+    ]
+    clashes = [
+        f"cell {i} reads {name!r}, which cell {j} binds again"
+        for n, (i, reads, _) in enumerate(cells)
+        for name in sorted(reads)
+        if any(name in binds for _, _, binds in cells[:n])
+        for j, _, binds in cells[n + 1 :]
+        if name in binds
+    ]
+    assert not clashes, "; ".join(clashes) + ": give the later one a name of its own"
+
+
 # ---- executed by Papermill (minutes) ---------------------------------------------------------------------------
 
 
