@@ -1,9 +1,8 @@
 """Parameterised reports on any interaction log: check every parameter, execute ``notebooks/report.ipynb`` with
 Papermill, and write the executed notebook, a standalone HTML file that needs no internet, and ``metrics.json``.
 
-    params = ReportParams.from_parameters(
-        {"DATASET": "shop.csv", "SEP": ";", "USER_COL": "customer", "ITEM_COL": "product", "MODELS": "pop,ease"}
-    )
+    values = {"DATASET": "shop.csv", "SEP": ";", "USER_COL": "customer", "ITEM_COL": "product", "MODELS": "pop,ease"}
+    params = ReportParams.from_parameters(values)
     run_report(params, "reports/shop")     # or: sslrec report --data shop.csv --sep ";" --user-col customer ...
 
 `run_report` checks the parameters against the data (columns, K, split) before anything runs, executes the
