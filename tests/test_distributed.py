@@ -628,9 +628,9 @@ def _rank_1_of_3(monkeypatch, collective_timeout: float) -> list:
     monkeypatch.setattr(
         sslrec_utils.distributed, "COLLECTIVE_TIMEOUT", datetime.timedelta(seconds=collective_timeout)
     )
-    port = _free_port()
-    stores = [dist.TCPStore("127.0.0.1", port, 3, True, wait_for_workers=False)]
-    _torchrun_env(monkeypatch, RANK="1", WORLD_SIZE="3", MASTER_PORT=str(port))
+    # port 0: the system's choice, bound at once (a port found free, then bound later, may be taken meanwhile)
+    stores = [dist.TCPStore("127.0.0.1", 0, 3, True, wait_for_workers=False)]
+    _torchrun_env(monkeypatch, RANK="1", WORLD_SIZE="3", MASTER_PORT=str(stores[0].port))
     return stores
 
 
