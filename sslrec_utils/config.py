@@ -7,6 +7,7 @@ Every model config and the training config derive from `Config`; a checkpoint st
 from __future__ import annotations
 
 import ast
+import collections
 import contextlib
 import dataclasses
 import difflib
@@ -68,7 +69,7 @@ def check_seed_value(value: int, name: str = "seed") -> None:
 def check_unique(name: str, values: Sequence[object]) -> None:
     """Raise a `ConfigError` naming the values that `values` (a setting `name`: cut-offs, seeds, models) lists
     more than once: a cut-off or a seed given twice would be computed, or trained, twice."""
-    repeated = sorted({str(v) for v in values if list(values).count(v) > 1})
+    repeated = sorted(str(v) for v, n in collections.Counter(values).items() if n > 1)
     if repeated:
         raise ConfigError(f"{name} lists {repeated} more than once")
 
