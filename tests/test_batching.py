@@ -107,6 +107,50 @@ def test_item_rows_carry_ratings_and_mask():
         assert torch.equal(batch["mask"], (batch["rows"] != 0).float())
 
 
+def _epoch(batcher, seed: int) -> list[dict[str, np.ndarray]]:
+    return [
+        {key: value.numpy() for key, value in batch.items()} for batch in batcher(np.random.default_rng(seed))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("user_rows", {}),
+        ("item_rows", {}),
+        ("bpr_triples", {}),
+        ("next_item", {"max_len": 3}),
+        ("cloze", {"max_len": 3}),
+        ("cloze", {"max_len": 3, "stride": 1}),
+    ],
+)
+def test_each_epoch_is_shuffled_by_its_generator(name, options):
+    """The order of an epoch is the generator's draw: the same seed repeats it, another seed changes it, and the
+    epoch holds the same examples either way (the coverage tests above sort them, so they would pass unshuffled)."""
+    batcher, _ = make_batcher(name, _data(), 7, CPU, **options)
+    first, again, other = _epoch(batcher, 0), _epoch(batcher, 0), _epoch(batcher, 1)
+    key = next(iter(first[0]))  # users, items or seqs: what an example is
+    order = [np.concatenate([b[key] for b in epoch]) for epoch in (first, again, other)]
+    np.testing.assert_array_equal(order[0], order[1])
+    assert not np.array_equal(order[0], order[2])
+    np.testing.assert_array_equal(np.sort(order[0], axis=0), np.sort(order[2], axis=0))
+
+
+def test_user_rows_order_is_the_permutation_drawn():
+    batcher, _ = make_batcher("user_rows", _data(), 7, CPU)
+    users = np.concatenate([b["users"] for b in _epoch(batcher, 0)])
+    np.testing.assert_array_equal(users, np.random.default_rng(0).permutation(30))
+
+
+def test_item_rows_leave_out_items_without_training_ratings():
+    matrix = _data().matrix.tolil()
+    matrix[:, [5, 11]] = 0  # two items nobody rated in training: an empty row would be reconstructed
+    data = TrainData.from_matrix(matrix.tocsr())
+    batcher, n_batches = make_batcher("item_rows", data, 5, CPU)
+    items = np.concatenate([b["items"] for b in _epoch(batcher, 0)])
+    assert n_batches == -(-22 // 5) and sorted(items) == sorted(set(range(24)) - {5, 11})
+
+
 def test_row_table_dense_and_sliced_agree(monkeypatch):
     matrix = sp.random(40, 30, density=0.2, format="csr", random_state=3, dtype=np.float32)
     rows = np.array([3, 0, 39, 3])

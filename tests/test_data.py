@@ -581,6 +581,9 @@ def test_parquet_ids_neither_wrap_nor_keep_a_float_form(tmp_path: Path) -> None:
     frame.to_parquet(tmp_path / "log.parquet")
     loaded = load_interactions(tmp_path / "log.parquet")
     assert loaded["user"].tolist() == [str(2**63 + 5), "1"] and loaded["item"].tolist() == [3, 4]
+    # a float too large for int64 (whole, but past 2**53, where floats skip integers) is kept as its text
+    pd.DataFrame({"user": [1.0, 2.0], "item": [1e19, 2.0]}).to_parquet(tmp_path / "big.parquet")
+    assert load_interactions(tmp_path / "big.parquet")["item"].tolist() == ["1e+19", "2"]
 
 
 @pytest.mark.parametrize(

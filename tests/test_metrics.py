@@ -99,6 +99,14 @@ def test_hand_computed(name: str, k: int) -> None:
     torch.testing.assert_close(got, torch.tensor(HAND_EXPECTED[(name, k)]))
 
 
+def test_per_user_rows_are_labelled_by_the_users_given_in_their_order() -> None:
+    scores, heldout = torch.tensor([[1.0, 0.0], [0.0, 1.0]]), sp.csr_matrix(np.array([[1, 0], [1, 0]]))
+    result = evaluate(
+        lambda u: scores[torch.from_numpy(u)], np.array([1, 0]), heldout, ks=(1,), metrics="hit"
+    )
+    assert result.per_user["hit@1"].to_dict() == {1: 0.0, 0: 1.0}
+
+
 def test_hand_computed_through_evaluate() -> None:
     result = evaluate(lambda u: HAND_SCORES[torch.from_numpy(u)], np.arange(3), HAND_HELDOUT, ks=(2, 3, 4))
     for (name, k), expected in HAND_EXPECTED.items():

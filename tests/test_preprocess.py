@@ -35,6 +35,13 @@ def test_duplicate_policies(policy: str, kept: tuple[float, int]) -> None:
     assert out.loc[out["user"] == 2, ["rating", "timestamp"]].values.tolist() == [[2.0, 7]]
 
 
+def test_max_keeps_the_latest_of_equal_top_ratings() -> None:
+    """The time kept decides the pair's place in the splits and sequences: the later of two fives, not the
+    later row of the file."""
+    out = drop_duplicates(frame([(1, 1, 5.0, 20), (1, 1, 5.0, 10), (1, 1, 4.0, 30)]), "max")
+    assert out[["rating", "timestamp"]].values.tolist() == [[5.0, 20]]
+
+
 def test_duplicate_policy_error_and_unknown_policy() -> None:
     with pytest.raises(ValueError, match=r"3 duplicate \(user, item\) rows, e.g. \[\[1, 1\]"):
         drop_duplicates(DUPLICATED, "error")
@@ -67,6 +74,14 @@ def test_threshold_binarises() -> None:
     assert data.frame[["user", "item"]].values.tolist() == [[0, 0], [1, 0]]
     assert data.user_map.ids.tolist() == [1, 2] and data.item_map.ids.tolist() == [1]
     assert preprocess(ratings).n_interactions == 4  # no threshold: every interaction is a positive
+
+
+def test_k_core_counts_only_the_interactions_above_the_threshold() -> None:
+    """User 1 has two ratings but one positive: at min_user=2 the k-core, run after the threshold, drops them."""
+    data = preprocess(
+        frame([(1, 1, 5.0, 0), (1, 2, 1.0, 1), (2, 1, 5.0, 2), (2, 2, 5.0, 3)]), threshold=4, min_user=2
+    )
+    assert data.user_map.ids.tolist() == [2] and data.item_map.ids.tolist() == [1, 2]
 
 
 def test_k_core_cascades() -> None:

@@ -120,6 +120,13 @@ def test_a_text_map_reads_typed_ids_as_a_file_is_read():
         ids.to_index(["7.5"])
 
 
+def test_an_item_repeated_in_a_history_counts_once(trained):
+    """The model was trained on 0/1 rows: ``--history 3,3,40`` is the history 3, 40, not a row holding a 2."""
+    pd.testing.assert_frame_equal(
+        trained.recommend_for_history([3, 3, 40], k=5), trained.recommend_for_history([3, 40], k=5)
+    )
+
+
 def test_ids_typed_as_text_name_integer_ids_as_in_a_file(trained):
     """``--history 3.0,54`` and ``--user 1.0`` name the integer IDs 3, 54 and 1 (as "3.0" in a file does);
     ``01`` names none (a file keeps it as text); the error lists only the unknown IDs, as user or item IDs."""

@@ -217,6 +217,15 @@ def test_loo_by_hand() -> None:
     assert rows_of(split.eval_plan("test", exclude_seen=True).exclude) == [[0, 1, 2], [0, 2], [1, 3]]
 
 
+def test_sequences_follow_time_before_row_order() -> None:
+    # rows in reverse time order (a frame built by hand): the sequence still runs oldest first
+    inter = preprocess(
+        pd.DataFrame({"user": 1, "item": [10, 11, 12, 13], "rating": 1.0, "timestamp": [1, 2, 3, 4]})
+    )
+    backwards = Interactions(inter.frame.iloc[::-1].reset_index(drop=True), inter.user_map, inter.item_map)
+    assert loo_split(backwards).sequences("train", "valid", "test").items.tolist() == [0, 1, 2, 3]
+
+
 def test_sequences_follow_row_order_whatever_the_frame_index() -> None:
     # Four films in one second, ties kept in row order; the frame reversed keeps its old index (3, 2, 1, 0).
     # The split takes the last rows as validation and test: the test input must end with the validation film.
