@@ -238,6 +238,33 @@ def test_multvae_beta_anneals_by_step_and_caps(data):
     torch.testing.assert_close(loss50 - loss0, losses.linear_anneal(50, 100, 0.2) * kl)
 
 
+def test_multvae_samples_with_the_standard_deviation(data):
+    model = build("multvae", data, dropout=0.0).train()
+    x = torch.from_numpy(data.matrix[:4].toarray())
+    out = model(x, torch.Generator().manual_seed(1))
+    eps = torch.randn(out.mu.shape, generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(out.logits, model.decoder(out.mu + eps * (0.5 * out.logvar).exp()))
+
+
+def test_multvae_penalises_the_weight_matrices_not_the_biases(data):
+    model = build("multvae", data, lam=1.0).eval()
+    with torch.no_grad():
+        for layer in model.modules():
+            if isinstance(layer, torch.nn.Linear):
+                layer.bias.fill_(1.0)
+    batch = {"rows": torch.from_numpy(data.matrix[:4].toarray())}
+    with_penalty = model.training_loss(batch, info())
+    model.lam = 0.0
+    weights = sum(m.weight.pow(2).sum() for m in model.modules() if isinstance(m, torch.nn.Linear))
+    torch.testing.assert_close(with_penalty - model.training_loss(batch, info()), weights)
+
+
+def test_cdae_penalty_covers_its_weights_and_the_user_vectors(data):
+    model = build("cdae", data, lam=0.5)
+    squares = [model.encoder.weight, model.decoder.weight, model.user_embedding.weight]
+    torch.testing.assert_close(model.penalty(), 0.5 * sum(w.pow(2).sum() for w in squares))
+
+
 def test_multvae_samples_only_in_training(data):
     model = build("multvae", data)
     x = torch.from_numpy(data.matrix[:4].toarray())

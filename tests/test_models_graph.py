@@ -121,6 +121,22 @@ def test_sign_noise_has_length_eps_and_the_sign_of_the_embedding():
     assert ((noise * x) >= 0).all()
 
 
+def test_noise_is_added_after_every_layer_and_propagated_with_it():
+    """SimGCL's views: layer k + 1 propagates layer k's noisy embeddings, the noise drawn from the generator given
+    (the trainer's, so each rank and each run draws its own), not PyTorch's global one."""
+    adj = normalized_adjacency(sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 1]], dtype=np.float32)))
+    ego = torch.randn(5, 3)
+    torch.manual_seed(1)
+    got = propagate(adj, ego, 2, 0.1, torch.Generator().manual_seed(0))
+    gen, dense, want = torch.Generator().manual_seed(0), adj.to_dense(), [ego]
+    torch.manual_seed(2)
+    for _ in range(2):
+        x = dense @ want[-1]
+        want.append(x + sign_noise(x, 0.1, gen))
+    for layer, expected in zip(got, want, strict=True):
+        torch.testing.assert_close(layer, expected)
+
+
 def test_contrast_is_positive_and_lower_when_views_agree():
     gen = torch.Generator().manual_seed(0)
     users, items = torch.randn(30, 8, generator=gen), torch.randn(20, 8, generator=gen)
@@ -314,6 +330,52 @@ def test_eval_cache_matches_fresh_propagation_and_is_invalidated(data):
         torch.testing.assert_close(model.score(users), 4 * after, rtol=1e-5, atol=1e-6)
     # with autograd on, nothing is cached (the result carries a graph)
     assert model.score(users).requires_grad
+
+
+def test_a_write_through_data_is_seen_after_train(data):
+    """The docstring's way out of a write that the version counter misses: ``train()`` drops the cache."""
+    model = build_model("lightgcn", data, SMALL, seed=0).eval()
+    users = {"users": torch.arange(5)}
+    with torch.no_grad():
+        first = model.score(users)
+        model.embedding.data.mul_(2.0)
+        model.train().eval()
+        torch.testing.assert_close(model.score(users), 4 * first, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["simgcl", "xsimgcl"])
+def test_skip_ego_averages_layers_1_to_k(name, data):
+    model = build_model(name, data, {**SMALL, "skip_ego": True}, seed=0)
+    layers = propagate(model.adj, model.embedding, 2)
+    torch.testing.assert_close(torch.cat(model()), (layers[1] + layers[2]) / 2)
+
+
+def bpr_batch(data):
+    return next(make_batcher("bpr_triples", data, 64, torch.device("cpu"))[0](np.random.default_rng(0)))
+
+
+def test_simgcl_loss_is_bpr_on_the_clean_pass_plus_infonce_of_two_noisy_views(data):
+    model = build_model("simgcl", data, {**SMALL, "cl_weight": 0.5}, seed=0)
+    batch = bpr_batch(data)
+    got = model.training_loss(batch, StepInfo(0, 1, 1, torch.Generator().manual_seed(3)))
+    gen = torch.Generator().manual_seed(3)
+    views = [model(eps=model.eps, generator=gen) for _ in range(2)]  # two draws: two different views
+    want = model.rec_loss(batch, *model()) + 0.5 * batch_contrast(*views, batch, model.cl_temp)
+    torch.testing.assert_close(got, want)
+
+
+@pytest.mark.parametrize("skip_ego", [False, True])
+def test_xsimgcl_loss_by_hand(data, skip_ego):
+    """One noisy propagation: BPR on the mean of its layers, InfoNCE between that mean and layer `cl_layer`."""
+    settings = {"embedding_dim": 8, "n_layers": 3, "cl_layer": 2, "cl_weight": 0.5, "skip_ego": skip_ego}
+    model = build_model("xsimgcl", data, settings, seed=0)
+    batch = bpr_batch(data)
+    got = model.training_loss(batch, StepInfo(0, 1, 1, torch.Generator().manual_seed(3)))
+    layers = propagate(model.adj, model.embedding, 3, model.eps, torch.Generator().manual_seed(3))
+    kept = layers[1:] if skip_ego else layers
+    final = model.split(sum(kept) / len(kept))
+    contrast = batch_contrast(final, model.split(layers[2]), batch, model.cl_temp)
+    torch.testing.assert_close(got, model.rec_loss(batch, *final) + 0.5 * contrast)
 
 
 def test_sgl_draws_its_views_once_per_epoch(data):

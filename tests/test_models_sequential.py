@@ -15,7 +15,7 @@ from sslrec_utils.models.base import StepInfo, TrainData
 from sslrec_utils.models.cl4srec import augment, crop, mask, reorder
 from sslrec_utils.models.itemnext import transition_counts
 from sslrec_utils.models.sasrec import SASRec, other_items
-from sslrec_utils.models.transformer import attention_mask
+from sslrec_utils.models.transformer import Block, attention_mask
 from sslrec_utils.splits import Sequences, loo_split
 from sslrec_utils.train import TrainConfig, evaluate_model, fit, intra_op_threads, load_checkpoint
 
@@ -121,6 +121,21 @@ def test_cloze_stride_must_be_positive(data):
         make_batcher("cloze", data, 8, CPU, max_len=6, stride=0)
 
 
+@pytest.mark.parametrize("pre_ln", [True, False])
+def test_a_block_is_attention_then_feed_forward_each_with_its_residual_and_layer_norm(pre_ln):
+    """Pre-LN (GPT-2, nanoGPT) normalises each sublayer's input; post-LN (the original transformer, SASRec)
+    normalises each residual sum."""
+    block = Block(8, 2, 16, 0.0, 0.0, pre_ln).eval()
+    x, mask = torch.randn(2, 4, 8), attention_mask(torch.ones(2, 4, dtype=torch.bool), causal=True)
+    if pre_ln:
+        h = x + block.attend(block.ln1(x), mask)
+        want = h + block.mlp(block.ln2(h))
+    else:
+        h = block.ln1(x + block.attend(x, mask))
+        want = block.ln2(h + block.mlp(h))
+    torch.testing.assert_close(block(x, mask), want)
+
+
 def test_attention_mask():
     valid = torch.tensor([[False, True, True]])
     causal = attention_mask(valid, causal=True)[0, 0]
@@ -180,6 +195,7 @@ def test_bert4rec_masks_at_the_rate_and_only_items(data):
         cuts.append(7 - q)
         history = inp[:-1][inp[:-1] != 999]
         assert torch.equal(history, row[q - len(history) : q]) and len(history) == (row[:q] != 999).sum()
+        assert len(history) >= 1  # a cut leaves at least one item before the target
     assert 0 in cuts and max(cuts) >= 5  # targets anywhere in the window, the latest item included
 
 
@@ -259,6 +275,29 @@ def test_mask_and_reorder_keep_sequences_valid():
             assert moved.max() - moved.min() < int(0.6 * n) and moved.min() >= 10 - n
     views = augment(seqs, (0.6, 0.3, 0.6), pad, token, gen)
     assert right_aligned(views, pad) and views.shape == seqs.shape
+
+
+def test_crop_and_reorder_runs_start_anywhere_the_run_fits():
+    """A run of 6 of 10 items starts at any of items 0..4: the one ending at the latest item included."""
+    seqs, lengths, gen = (
+        torch.arange(10).expand(400, -1),
+        torch.full((400,), 10),
+        torch.Generator().manual_seed(0),
+    )
+    assert set(crop(seqs, lengths, 0.6, 99, gen)[:, 4].tolist()) == {0, 1, 2, 3, 4}
+    moved = [torch.nonzero(row != seqs[0]).ravel() for row in reorder(seqs, lengths, 0.6, gen)]
+    assert {int(m.min()) for m in moved if len(m)} >= {0, 4} and max(
+        int(m.max()) for m in moved if len(m)
+    ) == 9
+
+
+def test_augment_picks_each_operator_for_a_third_of_the_rows():
+    seqs = torch.arange(10).expand(600, -1)
+    views = augment(seqs, (0.6, 0.3, 0.6), 99, 98, torch.Generator().manual_seed(0))
+    cropped, masked = (views == 99).any(1), (views == 98).any(1)
+    reordered = ~cropped & ~masked & (views != seqs).any(1)
+    for chosen in (cropped, masked, reordered):
+        assert 0.25 < chosen.float().mean() < 0.42
 
 
 def test_reorder_keeps_a_key_rounded_to_the_runs_end_inside_the_run(monkeypatch):

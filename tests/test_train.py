@@ -215,6 +215,64 @@ def test_train_loss_is_the_mean_of_the_batch_losses(split):
     assert history["train_loss"].tolist() == [3.0, 3.0]
 
 
+class Recorder(Constant):
+    """Records, at each update, the step it is told, a draw from the generator it is given and the gradient
+    norm the previous update left (after clipping); scores items one way in eval mode, the other in training."""
+
+    def __init__(self, n_items: int, scale: float = 0.0) -> None:
+        super().__init__(n_items)
+        self.w.data.fill_(1.0)
+        self.scale = scale
+        self.steps: list[int] = []
+        self.draws: list[float] = []
+        self.grad_norms: list[float] = []
+
+    def training_loss(self, batch, info):
+        self.steps.append(info.step)
+        self.draws.append(torch.rand(1, generator=info.generator).item())
+        if self.w.grad is not None:
+            self.grad_norms.append(self.w.grad.norm().item())
+        return self.scale * (self.w.pow(2).sum() + self.w.sum())
+
+    def score(self, inputs):
+        ascending = super().score(inputs)
+        return -ascending if self.training else ascending
+
+
+def test_fit_counts_steps_clips_gradients_and_decays_weights(split):
+    cfg = QUIET.replace(epochs=2, batch_size=16)
+    steep = Recorder(split.n_items, scale=1000.0)
+    fit(steep, split, cfg.replace(grad_clip=1.0))
+    assert steep.steps == list(range(len(steep.steps))) and len(steep.steps) > 2  # schedules read the step
+    assert len(steep.grad_norms) > 1 and max(steep.grad_norms) <= 1.0 + 1e-4
+    decayed = Recorder(split.n_items)  # a loss of 0: only the weight decay moves the weights
+    fit(decayed, split, cfg.replace(weight_decay=0.5, lr=0.1))
+    assert (decayed.w < 0.9).all()
+
+
+def test_fit_seeds_the_generator_it_hands_to_the_model(split):
+    draws = []
+    for seed in (1, 1, 2):
+        model = Recorder(split.n_items)
+        torch.manual_seed(0)  # the global generator, the same each time, is not the one the model draws from
+        fit(model, split, QUIET.replace(epochs=1, batch_size=16, seed=seed))
+        draws.append(model.draws)
+    assert draws[0] == draws[1] != draws[2]
+
+
+def test_validation_and_evaluation_score_in_eval_mode(split):
+    model = Recorder(split.n_items)
+    result = fit(model, split, QUIET.replace(epochs=1, batch_size=16))
+    model.eval()
+    expected = evaluate_model(model, split, "valid").summary["ndcg@10"]
+    model.train()
+    assert evaluate_model(model, split, "valid").summary["ndcg@10"] == expected
+    assert result.history["ndcg@10"].iloc[0] == pytest.approx(expected)
+    reversed_order = Constant(split.n_items)  # what training mode's ranking scores: the checks above can fail
+    reversed_order.score = lambda inputs: -Constant.score(reversed_order, inputs)
+    assert evaluate_model(reversed_order, split, "valid").summary["ndcg@10"] != pytest.approx(expected)
+
+
 def test_early_stopping_after_patience(split):
     result = fit(Constant(split.n_items), split, QUIET.replace(epochs=50, patience=3))
     assert list(result.history["epoch"]) == [1, 2, 3, 4]
