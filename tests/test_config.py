@@ -2,9 +2,11 @@ import dataclasses
 import inspect
 import json
 import re
+import typing
 from typing import Literal
 
 import pytest
+import torch
 
 from sslrec_utils.cli import main
 from sslrec_utils.config import Config, ConfigError, did_you_mean, parse_value
@@ -19,9 +21,12 @@ from sslrec_utils.models import (
     summary,
     trained_by_epochs,
 )
+from sslrec_utils.models.base import TrainData
 from sslrec_utils.models.transformer import TransformerEncoder
 from sslrec_utils.report_params import ReportParams
+from sslrec_utils.splits import loo_split
 from sslrec_utils.train import TrainConfig
+from tests.helpers import clustered_interactions
 
 
 @dataclasses.dataclass(frozen=True)
@@ -395,3 +400,55 @@ def test_settings_that_make_a_model_learn_nothing_are_refused():
         model_config("bert4rec", {"max_len": 10, "stride": 11})
     with pytest.raises(ConfigError, match=r"got 5 \(its default\): with max_len 4, set stride too$"):
         model_config("bert4rec", {"max_len": 4})  # a setting the user never gave is named as such
+
+
+def built_state(model: torch.nn.Module) -> dict[str, object]:
+    """What a config can set in a built model: each module's plain attributes and each parameter's shape."""
+    state: dict[str, object] = {}
+    for prefix, module in model.named_modules():
+        for key, value in vars(module).items():
+            if not key.startswith("_") and key != "training" and isinstance(value, (int, float, str, tuple)):
+                state[f"{prefix}.{key}"] = value
+        state.update(
+            {f"{prefix}.{p}.shape": tuple(w.shape) for p, w in module.named_parameters(recurse=False)}
+        )
+    return state
+
+
+def other_values(default: object, annotation: object) -> list[object]:
+    """Values to try in place of a field's default, the first that the config accepts taken."""
+    choices = [a for a in typing.get_args(annotation) if isinstance(a, str)]
+    choices += [a for t in typing.get_args(annotation) for a in typing.get_args(t) if isinstance(a, str)]
+    if isinstance(default, bool):
+        return [not default]
+    if isinstance(default, str) or choices:
+        return [c for c in choices if c != default]
+    if default is None:
+        return [2, 3]
+    if isinstance(default, (list, tuple)):
+        return [type(default)([*default[:-1], default[-1] + 1])]
+    if isinstance(default, int):
+        return [default + 1, default - 1, 1, 2, 4]
+    return [default * 0.5, default * 1.5, 0.1, 0.3] if default else [0.1, 0.3, 1.0]
+
+
+@pytest.mark.filterwarnings("ignore:max_len=")  # the sizes tried exceed these short histories
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_every_config_field_reaches_the_model_it_builds(name):
+    """``--set dim=64`` must change the model built: BPR's `reg`, ItemKNN's `user_weight`, DAE's and Mult-DAE's
+    `lam` could each be left out of their config's `build` with every test passing."""
+    data = TrainData.from_split(loo_split(clustered_interactions()))
+    cls, hints = config_class(name), typing.get_type_hints(config_class(name))
+    default = built_state(build_model(name, data, seed=0))
+    ignored = []
+    for field in dataclasses.fields(cls):
+        for value in other_values(getattr(cls(), field.name), hints[field.name]):
+            try:
+                changed = built_state(build_model(name, data, {field.name: value}, seed=0))
+            except (ConfigError, ValueError):
+                continue  # not a valid value here: try the next
+            if changed != default:
+                break
+        else:
+            ignored.append(field.name)
+    assert not ignored, f"{name}: no value tried for {ignored} changed the model built"

@@ -5,6 +5,7 @@ The zips are synthetic but have the exact GroupLens layouts; no test touches the
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import http.server
@@ -14,8 +15,9 @@ import re
 import socket
 import stat
 import threading
+import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,7 @@ import pandas as pd
 import pytest
 
 from sslrec_utils.data import (
+    DATASETS,
     CacheWriteError,
     ChecksumError,
     DataUnavailableError,
@@ -73,21 +76,27 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def serving(handler: Callable[..., http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 answering with `handler` while the block runs: yields its base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """An HTTP server on 127.0.0.1 serving the folder ``tmp_path / "www"``: yields (base URL, folder)."""
     root = tmp_path / "www"
     root.mkdir()
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", root
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(functools.partial(_QuietHandler, directory=str(root))) as base:
+        yield base, root
 
 
 def test_download_parses_caches_and_records_checksums(served: tuple[str, Path], tmp_path: Path) -> None:
@@ -170,6 +179,27 @@ def test_an_md5_given_is_checked_against_the_cache(served: tuple[str, Path], tmp
         load_movielens("ml-100k", data_dir, md5=md5, progress=False)
 
 
+def test_a_cache_from_the_same_url_is_not_taken_for_another_md5(
+    served: tuple[str, Path], tmp_path: Path
+) -> None:
+    base, root = served
+    md5 = write_zip(root / "ml-100k.zip", ML100K)
+    data_dir, url = tmp_path / "data", f"{base}/ml-100k.zip"
+    load_movielens("ml-100k", data_dir, url=url, md5=md5, progress=False)
+    assert load_movielens("ml-100k", data_dir, url=url, md5=md5, progress=False).source == "cache"
+    with pytest.raises(DataUnavailableError, match=f"not from {url}.*MD5 mismatch"):  # fetched again, refused
+        load_movielens("ml-100k", data_dir, url=url, md5="0" * 32, progress=False)
+
+
+def test_each_data_set_checks_the_md5_grouplens_publishes() -> None:
+    # from the .md5 file beside each zip on files.grouplens.org
+    assert {name: spec.md5 for name, spec in DATASETS.items()} == {
+        "ml-100k": "0e33842e24a9c977be4e0107933c0723",
+        "ml-1m": "c4d9eecfca2ab87c1945afe126590906",
+        "ml-20m": "cd245b17a1ae2cc31bb14903e1204af3",
+    }
+
+
 def test_published_md5_is_the_default(served: tuple[str, Path], tmp_path: Path) -> None:
     base, root = served
     write_zip(root / "ml-100k.zip", ML100K)  # not the real file, so the GroupLens checksum must reject it
@@ -210,6 +240,17 @@ def test_safe_extract_refuses_symlinks(tmp_path: Path) -> None:
         z.writestr(link, "/etc/passwd")
     with pytest.raises(UnsafeArchiveError, match="symbolic link"):
         safe_extract(archive, tmp_path / "out")
+
+
+def test_safe_extract_refuses_a_member_that_leaves_through_a_link_in_the_destination(tmp_path: Path) -> None:
+    outside, dest = tmp_path / "outside", tmp_path / "dest"
+    outside.mkdir()
+    dest.mkdir()
+    (dest / "link").symlink_to(outside, target_is_directory=True)
+    write_zip(tmp_path / "a.zip", {"link/evil": "pwned"})
+    with pytest.raises(UnsafeArchiveError, match="it leaves"):
+        safe_extract(tmp_path / "a.zip", dest)
+    assert list(outside.iterdir()) == []
 
 
 def test_safe_extract_extracts_a_good_archive(tmp_path: Path) -> None:
@@ -319,6 +360,7 @@ def test_ml20m_layout_has_no_users(tmp_path: Path) -> None:
     md5 = write_zip(tmp_path / "ml-20m.zip", members, encoding="utf-8")
     data = load_movielens("ml-20m", tmp_path / "d", url=str(tmp_path / "ml-20m.zip"), md5=md5, progress=False)
     assert data.users is None and data.source == "download"
+    assert data.ratings[["user", "item"]].values.tolist() == [[1, 2], [1, 29]]  # userId, movieId
     assert data.ratings["rating"].tolist() == [3.5, 4.0] and data.ratings["rating"].dtype == np.float32
     assert data.items["title"].tolist() == ["Jumanji", "City, The"]
     assert not (tmp_path / "d" / "ml-20m" / "users.parquet").exists()
@@ -439,20 +481,48 @@ class _NoLength(_QuietHandler):
 
 
 def test_a_download_nothing_could_check_says_so(tmp_path: Path) -> None:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NoLength)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/blob.bin"
+    with serving(_NoLength) as base:
         with pytest.warns(
             UserWarning, match="sent no Content-Length and no MD5 was given: .* may be incomplete"
         ):
-            download(url, tmp_path / "blob.bin", progress=False)
-        assert (tmp_path / "blob.bin").read_bytes() == b"x" * 100
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+            download(f"{base}/blob.bin", tmp_path / "blob.bin", progress=False)
+    assert (tmp_path / "blob.bin").read_bytes() == b"x" * 100
+
+
+def test_a_download_with_a_length_or_an_md5_says_nothing(served: tuple[str, Path], tmp_path: Path) -> None:
+    base, root = served
+    (root / "blob.bin").write_bytes(b"y" * 1000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        download(f"{base}/blob.bin", tmp_path / "sized.bin", progress=False)  # a Content-Length, no MD5
+        with serving(_NoLength) as unsized:  # no length, an MD5
+            download(
+                f"{unsized}/b",
+                tmp_path / "summed.bin",
+                md5=hashlib.md5(b"x" * 100).hexdigest(),
+                progress=False,
+            )
+    assert (tmp_path / "sized.bin").read_bytes() == b"y" * 1000
+
+
+class _CutShort(_QuietHandler):
+    def do_GET(
+        self,
+    ) -> None:  # announces 200 bytes, sends 100 and closes: urllib returns the 100 without error
+        self.send_response(200)
+        self.send_header("Content-Length", "200")
+        self.end_headers()
+        self.wfile.write(b"x" * 100)
+        self.close_connection = True
+
+
+def test_a_download_cut_short_is_refused_and_leaves_nothing(tmp_path: Path) -> None:
+    with (
+        serving(_CutShort) as base,
+        pytest.raises(OSError, match="incomplete download .* got 100 of 200 bytes"),
+    ):
+        download(f"{base}/blob.bin", tmp_path / "blob.bin", progress=False)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_md5_without_a_url_says_that_recboles_copy_was_skipped(tmp_path: Path) -> None:

@@ -238,6 +238,48 @@ def test_multvae_beta_anneals_by_step_and_caps(data):
     torch.testing.assert_close(loss50 - loss0, losses.linear_anneal(50, 100, 0.2) * kl)
 
 
+def test_dae_training_drops_its_share_of_the_input_and_rescales_the_rest(data):
+    model = build("dae", data, dropout=0.2).train()
+    seen = []
+    model.encoder.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0].detach()))
+    model(torch.ones(400, data.n_items))
+    dropped = seen[-1] == 0
+    assert abs(dropped.float().mean().item() - 0.2) < 0.01  # 400 rows of n_items entries
+    assert (seen[-1][~dropped] == 1.25).all()  # 1 / (1 - 0.2): the input's expectation kept
+    model.eval()
+    model(torch.ones(3, data.n_items))
+    assert (seen[-1] == 1).all()  # nothing dropped at scoring
+
+
+def test_dae_loss_is_bce_plus_the_penalty_on_both_weight_matrices(data):
+    model = build("dae", data, lam=0.7, dropout=0.0).eval()
+    rows = torch.from_numpy(data.matrix[:6].toarray()).double()
+    w_e, b_e, w_g, b_g = (
+        t.detach().double() for t in (*model.encoder.parameters(), *model.decoder.parameters())
+    )
+    prob = torch.sigmoid(torch.tanh(rows @ w_e.T + b_e) @ w_g.T + b_g)
+    bce = -(rows * prob.log() + (1 - rows) * (1 - prob).log()).sum(-1).mean()
+    expected = bce + 0.7 * (w_e.pow(2).sum() + w_g.pow(2).sum())
+    got = model.training_loss({"rows": rows.float()}, info())
+    assert got.item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_multdae_penalises_every_weight_matrix_and_bounds_its_code(data):
+    model = build("multdae", data, hidden_dims=[4, 2], lam=0.3).eval()
+    batch = {"rows": torch.from_numpy(data.matrix[:6].toarray())}
+    with_penalty = model.training_loss(batch, info())
+    model.lam = 0.0
+    linear = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    assert len(linear) == 4  # n_items -> 4 -> 2 -> 4 -> n_items
+    squares = sum(m.weight.pow(2).sum() for m in linear)
+    torch.testing.assert_close(with_penalty - model.training_loss(batch, info()), 0.3 * squares)
+    with torch.no_grad():  # the code passes through tanh, as in the authors' model, however large its input
+        for layer in linear[:2]:
+            layer.weight.fill_(5.0)
+            layer.bias.fill_(5.0)
+        assert model.encoder(torch.ones(2, data.n_items)).abs().max() <= 1.0
+
+
 def test_multvae_samples_with_the_standard_deviation(data):
     model = build("multvae", data, dropout=0.0).train()
     x = torch.from_numpy(data.matrix[:4].toarray())
@@ -349,6 +391,9 @@ def test_rating_rmse_by_hand():
         model.decoder.bias.copy_(torch.tensor([3.5, -3.0]))  # the reconstruction of i1's empty vector: 4.5
     assert rating_rmse(model, split, "valid") == pytest.approx(0.5)
     assert rating_rmse(model, split, "valid", unrated=3.0) == pytest.approx(2.0)
+    for training in (True, False):  # predicts in eval mode, then puts back the mode it found
+        model.train(training)
+        assert rating_rmse(model, split, "valid") == pytest.approx(0.5) and model.training is training
 
 
 def test_autorec_ratings_follow_the_model_to_a_device_and_reject_wrong_shapes(data):

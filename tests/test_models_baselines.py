@@ -161,7 +161,35 @@ def test_itemknn_on_a_single_item_scores_zero_not_minus_infinity():
     torch.testing.assert_close(model(torch.ones(2, 1)), torch.zeros(2, 1))
 
 
+@pytest.mark.parametrize("model", [ItemKNN(4, k=2, shrink=10.0), EASE(4, reg=1.0)])
+def test_items_that_share_no_user_fit_to_zero_weights_without_an_error(model):
+    """Every similarity is 0 whatever the shrink or the penalty: the error for one that drowns them all
+    must not fire (ItemKNN's shrink 10 is in its search space)."""
+    model.fit(TrainData.from_matrix(sp.csr_matrix(np.eye(4, dtype=np.float32))))  # user u holds item u alone
+    assert not model(torch.eye(4)).any()
+
+
 # ---------------------------------------------------------------- BPR
+
+
+def test_bpr_loss_and_forward_by_hand():
+    """BPR's loss on fixed embeddings: -log sigmoid(p_u.q_i - p_u.q_j) plus reg/2 (|p_u|^2 + |q_i|^2 + |q_j|^2),
+    each averaged over the batch, as in the paper; `forward(users, items)` is p_u . q_i."""
+    model = build_model("bpr", TrainData.from_matrix(random_matrix(3, 4)), {"dim": 2, "reg": 0.5})
+    p = torch.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    q = torch.tensor([[0.5, 0.5], [1.0, -1.0], [0.0, 1.0], [2.0, 0.0]])
+    with torch.no_grad():
+        model.user_emb.weight.copy_(p)
+        model.item_emb.weight.copy_(q)
+    users, pos, neg = [0, 1, 2], [0, 2, 3], [1, 1, 2]
+    # by hand: p_u . q_i - p_u . q_j = 0.5 - 1, 2 - (-2), 2 - 1; squared norms 1 + 0.5 + 2, 4 + 1 + 2, 2 + 4 + 1
+    margins, squares = [-0.5, 4.0, 1.0], [3.5, 7.0, 7.0]
+    expected = sum(np.log1p(np.exp(-m)) for m in margins) / 3 + 0.5 / 2 * sum(squares) / 3
+    batch = {"users": torch.tensor(users), "pos": torch.tensor(pos), "neg": torch.tensor(neg)}
+    assert model.training_loss(batch, StepInfo(0, 1, 1, torch.Generator())).item() == pytest.approx(expected)
+    torch.testing.assert_close(
+        model(torch.tensor(users), torch.tensor([3, 0, 1])), torch.tensor([2.0, 1.0, 0.0])
+    )
 
 
 def test_bpr_shapes_and_embeddings(data):

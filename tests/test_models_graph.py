@@ -378,6 +378,13 @@ def test_xsimgcl_loss_by_hand(data, skip_ego):
     torch.testing.assert_close(got, model.rec_loss(batch, *final) + 0.5 * contrast)
 
 
+def test_sgl_views_keep_about_one_minus_drop_rate_of_the_edges():
+    data = TrainData.from_matrix(random_matrix(200, 60, 0.3, seed=3))  # about 3,600 edges
+    model = build_model("sgl", data, {"embedding_dim": 4, "n_layers": 1, "drop_rate": 0.1})
+    view, _ = model.view_graphs(StepInfo(0, 1, 1, torch.Generator().manual_seed(0)))
+    assert abs((view.values() != 0).float().mean().item() - 0.9) < 0.03  # the share's sd: 0.005
+
+
 def test_sgl_draws_its_views_once_per_epoch(data):
     model = build_model("sgl", data, SMALL)
     gen = torch.Generator().manual_seed(0)

@@ -437,6 +437,15 @@ def test_itemnext_by_hand():
     np.testing.assert_allclose(scores[2], pop, rtol=1e-6)
 
 
+def test_itemnext_reads_the_latest_item_of_a_longer_window():
+    seqs = Sequences(np.array([0, 3, 6]), np.array([0, 1, 2, 0, 1, 2]))  # two users: 0 -> 1 -> 2
+    matrix = sp.csr_matrix((np.ones(6, np.float32), (np.repeat([0, 1], 3), seqs.items)), shape=(2, 3))
+    data = TrainData(2, 3, matrix, matrix, seqs)
+    model = build_model("itemnext", data, {"smoothing": 0.0})
+    model.fit(data)
+    np.testing.assert_allclose(model.score({"seqs": torch.tensor([[0, 1]])})[0].numpy(), [0.0, 0.0, 1.0])
+
+
 def test_itemnext_beats_pop_and_round_trips(data, split, tmp_path):
     model = build_model("itemnext", data)
     fit(model, split, TrainConfig(device="cpu", progress=False), out_dir=tmp_path)

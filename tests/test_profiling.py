@@ -85,6 +85,38 @@ def test_measure_reads_the_cuda_allocator_peak() -> None:
     assert 64 <= run.peak_mb < 80
 
 
+def test_a_mebibyte_is_two_to_the_twentieth_bytes() -> None:
+    assert state_mb(torch.zeros(2**18)) == 1.0  # 2**18 float32 values
+
+
+def test_measure_keeps_the_largest_peak_of_its_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sslrec_utils import profiling
+
+    held = [0]  # the first run takes 64 MiB and keeps them; the second takes nothing more
+    monkeypatch.setattr(profiling, "rss_bytes", lambda: 100 * MB + held[0])
+    monkeypatch.setattr(profiling, "release_free_memory", lambda: True)
+    taken = iter([64 * MB, 0])
+    assert measure(lambda: held.__setitem__(0, held[0] + next(taken)), repeat=2).peak_mb == pytest.approx(64)
+
+
+def test_measure_resets_the_cuda_peak_before_each_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small job measured after a large one reads its own peak (a fake allocator: no GPU needed)."""
+    state = {"allocated": 0, "peak": 0}
+    cuda = torch.cuda
+    monkeypatch.setattr(cuda, "synchronize", lambda device=None: None)
+    monkeypatch.setattr(
+        cuda, "reset_peak_memory_stats", lambda device=None: state.update(peak=state["allocated"])
+    )
+    monkeypatch.setattr(cuda, "memory_allocated", lambda device=None: state["allocated"])
+    monkeypatch.setattr(cuda, "max_memory_allocated", lambda device=None: state["peak"])
+
+    def job(mib: int):
+        return lambda: state.update(peak=max(state["peak"], state["allocated"] + mib * MB))  # take, then free
+
+    assert measure(job(100), device="cuda").peak_mb == pytest.approx(100)
+    assert measure(job(10), device="cuda").peak_mb == pytest.approx(10)
+
+
 def test_scaling_exponent_recovers_a_power_law() -> None:
     sizes = np.array([100, 200, 400, 800])
     assert scaling_exponent(sizes, 3.0 * sizes**2.5) == pytest.approx(2.5)

@@ -25,7 +25,8 @@ def test_synthetic_log_has_the_requested_shape():
     assert not frame.duplicated(["user", "item"]).any()
     assert frame.groupby("user").size().min() >= 5
     assert list(frame.columns) == ["user", "item", "rating", "timestamp"]
-    assert frame["rating"].between(1, 5).all()
+    assert sorted(frame["rating"].unique()) == [1, 2, 3, 4, 5]
+    assert frame["user"].min() == 1 and frame["item"].min() == 1  # 1-based, as MovieLens
     # power-law popularity: the top 10% of items hold far more than 10% of the interactions
     counts = frame["item"].value_counts().to_numpy()
     assert counts[: len(counts) // 10].sum() > 0.3 * len(frame)
@@ -37,6 +38,30 @@ def test_synthetic_is_a_pure_function_of_the_seed():
     a = synthetic_interactions(50, 40, 1000, seed=3)
     assert a.equals(synthetic_interactions(50, 40, 1000, seed=3))
     assert not a.equals(synthetic_interactions(50, 40, 1000, seed=4))
+    assert not a.equals(synthetic_interactions(50, 40, 1000, seed=5))
+
+
+def test_no_user_holds_more_than_half_the_items():
+    frame = synthetic_interactions(50, 40, 900, seed=0)  # 18 a user on average: some would exceed 20 uncapped
+    assert frame.groupby("user").size().max() == 20
+    check_shape(10, 20, 100)
+    with pytest.raises(ValueError, match="synthetic:10x20x101 cannot be built"):
+        check_shape(10, 20, 101)
+
+
+def test_popularity_follows_the_exponent_and_not_the_item_ids():
+    """The most popular items get random IDs (in ID order, ties broken by ID would favour them); ``zipf=0`` is
+    uniform popularity."""
+    steep, flat = (synthetic_interactions(400, 200, 12_000, seed=1, zipf=z) for z in (1.0, 0.0))
+    counts = steep["item"].value_counts().reindex(range(1, 201), fill_value=0).to_numpy()
+    assert (
+        abs(np.corrcoef(np.arange(200), counts)[0, 1]) < 0.3
+    )  # 0.01 here, -0.73 with items numbered by rank
+    top_tenth = {
+        name: np.sort(log["item"].value_counts().to_numpy())[::-1][:20].sum() / len(log)
+        for name, log in (("steep", steep), ("flat", flat))
+    }
+    assert top_tenth["steep"] > 0.3 and top_tenth["flat"] < 0.15  # 0.37 and 0.12 here
 
 
 def test_synthetic_names_and_errors():
