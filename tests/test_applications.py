@@ -10,8 +10,12 @@ import scipy.sparse as sp
 import torch
 
 from sslrec_utils.applications import cosine_neighbours, jaccard, lookalike, profile_scores, roc_auc, tfidf
-from sslrec_utils.robustness import with_dropped, with_noise
-from sslrec_utils.splits import holdout_split, loo_split
+from sslrec_utils.data import preprocess
+from sslrec_utils.models import build_model
+from sslrec_utils.models.base import TrainData
+from sslrec_utils.robustness import evaluate_perturbed, with_dropped, with_noise
+from sslrec_utils.splits import Split, holdout_split, loo_split
+from sslrec_utils.train import evaluate_model
 from tests.helpers import clustered_interactions
 
 # ---- neighbours and look-alike ----------------------------------------------------------------------------
@@ -167,9 +171,6 @@ def test_with_dropped_keeps_a_row_per_user(base_split) -> None:
 def test_with_dropped_drops_light_and_heavy_users_rows_alike() -> None:
     """Each droppable row has the same chance: the draw that chose the protected rows had also ordered the
     others, so a user of 2 rows lost their droppable row with chance 0.14 and a user of 20 each with 0.34."""
-    from sslrec_utils.data import preprocess
-    from sslrec_utils.splits import Split
-
     rows = [(u, i, 1.0, i) for u in range(20) for i in range(2 if u < 10 else 20)]
     inter = preprocess(pd.DataFrame(rows, columns=["user", "item", "rating", "timestamp"]))
     empty = inter.frame.iloc[:0]
@@ -190,11 +191,6 @@ def test_with_dropped_drops_light_and_heavy_users_rows_alike() -> None:
 
 
 def test_evaluate_perturbed_matches_evaluate_model_on_a_clean_split(base_split) -> None:
-    from sslrec_utils.models import build_model
-    from sslrec_utils.models.base import TrainData
-    from sslrec_utils.robustness import evaluate_perturbed
-    from sslrec_utils.train import evaluate_model
-
     data = TrainData.from_split(base_split)
     model = build_model("pop", data)
     model.fit(data)
@@ -208,13 +204,11 @@ def test_evaluate_perturbed_matches_evaluate_model_on_a_clean_split(base_split) 
     assert fair.n_users == base_split.eval_plan("test").users.size
     # popularity recounted on half the data ranks the dropped films high: excluded here, counted as misses there
     assert fair.summary["ndcg@10"] >= evaluate_model(model, sparse, "test").summary["ndcg@10"]
+    # popularity ignores its input: with the clean split's exclusions it scores as on the clean split
+    assert fair.summary == pytest.approx(evaluate_model(model, base_split, "test").summary)
 
 
 def test_evaluate_perturbed_restores_the_training_mode_when_it_raises(base_split) -> None:
-    from sslrec_utils.models import build_model
-    from sslrec_utils.models.base import TrainData
-    from sslrec_utils.robustness import evaluate_perturbed
-
     data = TrainData.from_split(base_split)
     model = build_model("multdae", data, {"hidden_dims": [8, 4]}, seed=0).train()
     with pytest.raises(ValueError, match="k must lie in"):  # a cut-off beyond the catalogue
@@ -360,10 +354,6 @@ def test_perturbations_refuse_bad_rates_shares_and_counts(base_split, call, erro
 
 
 def test_evaluate_perturbed_refuses_a_clean_split_that_is_not_the_source(base_split) -> None:
-    from sslrec_utils.models import build_model
-    from sslrec_utils.models.base import TrainData
-    from sslrec_utils.robustness import evaluate_perturbed
-
     sparse = with_dropped(base_split, share=0.5, seed=0)
     data = TrainData.from_split(sparse)
     model = build_model("pop", data)
@@ -379,3 +369,49 @@ def test_evaluate_perturbed_refuses_a_clean_split_that_is_not_the_source(base_sp
         evaluate_perturbed(model, sparse, holdout_split(clustered_interactions(n_items=63), seed=0))
     with pytest.raises(ValueError, match="protocols 'holdout' and 'loo' differ"):
         evaluate_perturbed(model, sparse, loo_split(clustered_interactions()))
+
+
+def test_noise_goes_to_users_by_their_training_activity_only() -> None:
+    """Users whose rows are all held out (here 20-29) get no fake rows: the draw is proportional to training
+    activity, as documented."""
+    inter = clustered_interactions(n_users=30, n_items=60)
+    frame, empty = inter.frame, inter.frame.iloc[:0]
+    held_out = frame["user"] >= 20
+    split = Split(
+        {"train": frame[~held_out], "valid": empty, "test": frame[held_out]},
+        inter.user_map,
+        inter.item_map,
+        "holdout",
+        0,
+    )
+    fake = with_noise(split, rate=0.5, seed=1).parts["train"].iloc[int((~held_out).sum()) :]
+    assert len(fake) > 0 and (fake["user"] < 20).all()
+
+
+def test_fake_rows_come_after_each_users_training_rows_with_the_median_rating(base_split) -> None:
+    train = base_split.parts["train"]
+    fake = with_noise(base_split, rate=0.3, seed=2).parts["train"].iloc[len(train) :]
+    last = train.groupby("user")["timestamp"].max().reindex(fake["user"]).to_numpy()
+    assert (fake["timestamp"].to_numpy() > last).all()  # a sequence model sees them last, not tied
+    assert (fake["rating"] == np.median(train["rating"])).all()
+
+
+def test_with_dropped_refuses_a_share_of_one_even_with_nothing_protected(base_split) -> None:
+    with pytest.raises(ValueError, match=r"share must be a number in \[0, 1\)"):
+        with_dropped(base_split, share=1.0, seed=0, min_per_user=0)
+
+
+def test_lookalike_weighs_every_seed_equally_and_each_once() -> None:
+    """The centroid is the mean of the seeds' unit vectors: a long embedding does not pull it, nor a seed named
+    twice."""
+    emb = np.array([[10.0, 0.0], [0.0, 1.0], [1.0, 1.0], [1.0, 0.05]])
+    ranked, scores = lookalike(emb, [0, 1])
+    assert ranked.tolist() == [2, 3] and scores[0] == pytest.approx(1.0)  # [1, 1] bisects the two seeds
+    again = lookalike(emb, [0, 0, 1])
+    assert again[0].tolist() == ranked.tolist() and np.allclose(again[1], scores)
+
+
+def test_tfidf_counts_documents_for_idf_and_occurrences_for_tf() -> None:
+    features, vocab = tfidf(["a a b", "b"])  # df(a) = 1, df(b) = 2; tf(a) = 2 in the first document
+    row = np.array([2 * (np.log(3 / 2) + 1), np.log(3 / 3) + 1])  # smooth idf: ln((1 + n) / (1 + df)) + 1
+    assert vocab == ["a", "b"] and np.allclose(features.toarray()[0], row / np.linalg.norm(row))

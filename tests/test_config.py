@@ -31,7 +31,7 @@ from tests.helpers import clustered_interactions
 
 @dataclasses.dataclass(frozen=True)
 class Toy(Config):
-    lr: float = 0.1
+    lr: float = 0.1  # a step (ToyChild gives its own meaning)
     dims: tuple[int, ...] = (600, 200)
     mode: Literal["a", "b"] = "a"
     clip: float | None = None
@@ -85,6 +85,12 @@ def test_bad_values_are_rejected(assignment):
 def test_sizes_must_be_positive():
     from sslrec_utils.models import model_config
 
+    @dataclasses.dataclass(frozen=True)
+    class Sized(Config):  # from_dict's own check, in any config (the model configs check their sizes again)
+        hidden_dims: tuple[int, ...] = (8,)
+
+    with pytest.raises(ConfigError, match=r"hidden_dims must be positive integers .*, got \(8, 0\)"):
+        Sized.from_dict({"hidden_dims": [8, 0]})
     with pytest.raises(
         ConfigError, match=r"hidden_dims must be positive integers \(sizes of layers\), got \(0,\)"
     ):
@@ -142,10 +148,12 @@ def test_round_trip_through_dict_and_frozen():
 def test_parse_value():
     assert parse_value("3") == 3 and parse_value("0.5") == 0.5 and parse_value("[1,2]") == [1, 2]
     assert parse_value("relu") == "relu" and parse_value("True") is True and parse_value("None") is None
+    assert parse_value("False") is False
 
 
 @pytest.mark.parametrize(
-    ("raw", "value"), [(".001", 0.001), ("5.", 5.0), ("-.5", -0.5), ("+2", 2), ("+1e-3", 0.001)]
+    ("raw", "value"),
+    [(".001", 0.001), ("5.", 5.0), ("-.5", -0.5), ("+2", 2), ("+1e-3", 0.001), ("+1E3", 1000.0)],
 )
 def test_parse_value_reads_numbers_python_writes_but_json_refuses(raw, value):
     assert parse_value(raw) == value and type(parse_value(raw)) is type(value)

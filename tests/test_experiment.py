@@ -115,6 +115,14 @@ def test_search_grid_leaves_fixed_keys():
     assert search_grid(AEConfig()) == [AEConfig()]
 
 
+def test_a_runs_data_paths_are_made_absolute(csv_spec, tmp_path, monkeypatch):
+    """A run's config must find its data from any folder: a relative file and cache folder become absolute."""
+    monkeypatch.chdir(Path(csv_spec.dataset).parent)
+    spec = csv_spec.replace(dataset=Path(csv_spec.dataset).name, data_dir="cache").with_absolute_paths()
+    assert spec.dataset == csv_spec.dataset and spec.data_dir == str(Path("cache").resolve())
+    assert DataSpec(dataset="ml-100k").with_absolute_paths() == DataSpec(dataset="ml-100k")
+
+
 def test_run_experiment_on_a_csv_writes_a_reloadable_run(csv_spec, tmp_path):
     record = run_experiment(
         csv_spec, "ae", settings=["hidden_dim=8", "lr=0.01"], epochs=15, progress=False, out_dir=tmp_path
@@ -128,7 +136,8 @@ def test_run_experiment_on_a_csv_writes_a_reloadable_run(csv_spec, tmp_path):
     saved = json.loads((tmp_path / "metrics.json").read_text())
     assert saved["ndcg@10"] == pytest.approx(record["ndcg@10"])
     assert 1 <= saved["best_epoch"] <= saved["epochs"] <= 15
-    assert len(pd.read_csv(tmp_path / "history.csv")) == saved["epochs"]
+    history = pd.read_csv(tmp_path / "history.csv")
+    assert len(history) == saved["epochs"] and saved["seconds_per_epoch"] == history["epoch_seconds"].mean()
     config = json.loads((tmp_path / "config.json").read_text())
     assert config["model_config"] == {"hidden_dim": 8} and config["train_config"]["lr"] == 0.01
     # the run reloads from its directory alone, with the same test figures
@@ -925,6 +934,14 @@ def test_the_split_fingerprint_is_the_same_in_another_process_and_optional(csv_s
     )
     assert other.stdout.strip() == mine and len(mine) == 16
     assert split_fingerprint(load_split(csv_spec.replace(seed=7))[0]) != mine
+    # an item renamed in the file, the rows and the split otherwise the same
+    frame = pd.read_csv(csv_spec.dataset)
+    renamed = tmp_path / "renamed.csv"
+    frame.assign(what=frame["what"].replace(45, 46)).to_csv(renamed, index=False)  # the last ID: order kept
+    same, renamed_split = load_split(csv_spec)[0], load_split(csv_spec.replace(dataset=str(renamed)))[0]
+    for name, part in same.parts.items():
+        assert renamed_split.parts[name][["user", "item"]].equals(part[["user", "item"]])
+    assert split_fingerprint(renamed_split) != mine
     # a run written before fingerprints were recorded still loads
     run_experiment(csv_spec, "pop", progress=False, out_dir=tmp_path)
     config = json.loads((tmp_path / "config.json").read_text())

@@ -27,6 +27,9 @@ def test_success_replaces_the_folder_and_failure_leaves_nothing(tmp_path):
         (tmp / "metrics.json").write_text("{}")
         raise RuntimeError("the work failed")
     assert not (tmp_path / "new").exists()  # nor the parent it created
+    with pytest.raises(RuntimeError), staged(tmp_path / "a" / "b" / "c" / "run", False, OWNED):
+        raise RuntimeError("the work failed")
+    assert not (tmp_path / "a").exists()  # nor any of the parents it created, the deepest first
     with staged(out, False, OWNED) as tmp:
         (tmp / "metrics.json").write_text('{"a": 1}')
     assert (out / "metrics.json").read_text() == '{"a": 1}' and hidden(out.parent) == []
@@ -82,6 +85,10 @@ def test_check_out_refusals_and_what_it_ignores(tmp_path, monkeypatch):
     check_out(empty, False, OWNED, signature=("config.json", ["model"]))
     with pytest.raises(ValueError, match="not empty; choose another --out, or pass --force"):
         check_out(out, False, OWNED)
+    (out / ".thesis.tex.tmp").write_text("")  # hidden and .tmp, but not a write of a name the command owns
+    with pytest.raises(ValueError, match=r"holds files this command did not write \(\.thesis\.tex\.tmp\)"):
+        check_out(out, True, OWNED)
+    (out / ".thesis.tex.tmp").unlink()
     monkeypatch.chdir(out)
     with pytest.raises(ValueError, match="is the current folder or one above it"):
         check_out(Path("."), True, OWNED)
