@@ -506,9 +506,8 @@ def test_a_download_with_a_length_or_an_md5_says_nothing(served: tuple[str, Path
 
 
 class _CutShort(_QuietHandler):
-    def do_GET(
-        self,
-    ) -> None:  # announces 200 bytes, sends 100 and closes: urllib returns the 100 without error
+    def do_GET(self) -> None:
+        """Announce 200 bytes, send 100 and close: urllib returns the 100 without an error."""
         self.send_response(200)
         self.send_header("Content-Length", "200")
         self.end_headers()

@@ -126,7 +126,9 @@ def test_noise_is_added_after_every_layer_and_propagated_with_it():
     (the trainer's, so each rank and each run draws its own), not PyTorch's global one."""
     adj = normalized_adjacency(sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 1]], dtype=np.float32)))
     ego = torch.randn(5, 3)
-    torch.manual_seed(1)
+    torch.manual_seed(
+        1
+    )  # the global generator in another state for each of the two draws: it must not matter
     got = propagate(adj, ego, 2, 0.1, torch.Generator().manual_seed(0))
     gen, dense, want = torch.Generator().manual_seed(0), adj.to_dense(), [ego]
     torch.manual_seed(2)

@@ -92,11 +92,17 @@ def test_a_mebibyte_is_two_to_the_twentieth_bytes() -> None:
 def test_measure_keeps_the_largest_peak_of_its_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     from sslrec_utils import profiling
 
-    held = [0]  # the first run takes 64 MiB and keeps them; the second takes nothing more
+    held, taken = (
+        [0],
+        iter([64 * MB, 0]),
+    )  # the first run takes 64 MiB and keeps them; the second, nothing more
     monkeypatch.setattr(profiling, "rss_bytes", lambda: 100 * MB + held[0])
     monkeypatch.setattr(profiling, "release_free_memory", lambda: True)
-    taken = iter([64 * MB, 0])
-    assert measure(lambda: held.__setitem__(0, held[0] + next(taken)), repeat=2).peak_mb == pytest.approx(64)
+
+    def run() -> None:
+        held[0] += next(taken)
+
+    assert measure(run, repeat=2).peak_mb == pytest.approx(64)
 
 
 def test_measure_resets_the_cuda_peak_before_each_run(monkeypatch: pytest.MonkeyPatch) -> None:
