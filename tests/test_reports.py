@@ -14,6 +14,7 @@ import os
 import stat
 import sys
 import tempfile
+import types
 from pathlib import Path
 
 import numpy as np
@@ -284,7 +285,7 @@ def fake_papermill(monkeypatch: pytest.MonkeyPatch, seen: list[dict]) -> None:
         seen.append({**parameters, "cwd": cwd})
         if parameters["RUNS_DIR"] is not None:
             for model in parameters["MODELS"]:
-                run = Path(parameters["RUNS_DIR"]) / f"{model}-seed{parameters['SEEDS'][0]}"
+                run = Path(cwd, parameters["RUNS_DIR"]) / f"{model}-seed{parameters['SEEDS'][0]}"
                 run.mkdir(parents=True, exist_ok=True)
                 (run / "config.json").write_text(json.dumps(dict.fromkeys(RUN_SIGNATURE[1], 1)))
         metrics = {"title": "t", "parameters": parameters, "best_model": "pop"}
@@ -853,3 +854,84 @@ def test_a_users_history_is_called_latest_first_only_where_the_data_has_times(tm
         headings.append(panel.columns[0])
         assert list(panel.columns[1:]) == ["recommended"]
     assert headings == ["history (latest first)", "history (no time order)"]
+
+
+SYNTHETIC = "synthetic:60x50x1200"
+
+
+# ---- ReportParams ------------------------------------------------------------------------------------------
+
+
+def test_no_example_users_is_a_valid_report() -> None:
+    assert reports.ReportParams.from_parameters({"N_EXAMPLE_USERS": "0"}).n_example_users == 0
+
+
+def test_data_spec_defaults_to_the_first_seed() -> None:
+    assert reports.ReportParams(seeds=(7, 8, 9)).data_spec().seed == 7
+
+
+def test_data_dir_is_made_absolute(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    params = reports.ReportParams(data_dir="cache").with_absolute_paths()
+    assert params.data_dir == str(tmp_path / "cache")
+
+
+def test_an_empty_optional_value_is_none() -> None:
+    params = reports.ReportParams.from_parameters({"TIME_COL": "", "SEP": " ", "THRESHOLD": ""})
+    assert (params.time_col, params.sep, params.threshold) == (None, None, None)
+
+
+# ---- run_report, with the notebook's execution faked -------------------------------------------------------
+
+
+def test_ks_as_large_as_the_catalogue_is_accepted() -> None:
+    from sslrec_utils.experiment import load_data
+
+    params = reports.ReportParams(dataset=SYNTHETIC, models=("pop",))
+    n_items = load_data(params.data_spec())[0].n_items
+    reports.check_data(reports.ReportParams(dataset=SYNTHETIC, models=("pop",), ks=(5, n_items)))
+
+
+def test_keep_runs_puts_the_runs_in_out_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    seen: list[dict] = []
+    fake_papermill(monkeypatch, seen)
+    params = reports.ReportParams(dataset=SYNTHETIC, models=("pop",))
+    reports.run_report(params, tmp_path / "report", keep_runs=True, progress=False)
+    assert seen[0]["RUNS_DIR"] == "runs"  # read where the notebook runs, in the report's folder: OUT/runs
+    assert (tmp_path / "report" / "runs" / "pop-seed2020" / "config.json").is_file()
+
+
+def test_report_files_title_code_and_force(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fake_papermill(monkeypatch, [])
+    params = reports.ReportParams(dataset=SYNTHETIC, models=("pop",), title="Shop & co")
+    files = reports.run_report(params, tmp_path / "report", progress=False)
+    assert (files.html.name, files.notebook.name, files.metrics.name) == (
+        "report.html",
+        "report.ipynb",
+        "metrics.json",
+    )
+    html = files.html.read_text()
+    assert html.lstrip().lower().startswith("<!doctype html") and "<title>Shop &amp; co</title>" in html
+    assert ">glue<" in html  # the code cell's input, highlighted, is shown unless hidden
+    json.loads(files.notebook.read_text())  # a notebook, not HTML
+    hidden = reports.run_report(
+        params.replace(title="Second"), tmp_path / "report", force=True, hide_code=True
+    )
+    assert "<title>Second</title>" in hidden.html.read_text() and ">glue<" not in hidden.html.read_text()
+
+
+def test_the_failing_cell_is_numbered_as_in_the_source_notebook(tmp_path: Path) -> None:
+    executed = tmp_path / "executed.ipynb"
+    cells = [
+        {"metadata": {"tags": ["parameters"]}},
+        {"metadata": {"tags": ["injected-parameters"]}},
+        {"metadata": {}},
+        {"metadata": {}},
+    ]
+    executed.write_text(json.dumps({"cells": cells}))
+    err = types.SimpleNamespace(
+        cell_index=3, exec_count=3, ename="ValueError", evalue="boom", source="x = 1\n"
+    )
+    assert reports._failure(err, executed).startswith(
+        "the report notebook failed in cell 2 (execution count 3)"
+    )

@@ -1,0 +1,130 @@
+"""The `sslrec` commands on a small trained run: `train`'s defaults, `evaluate`'s phase and cut-offs,
+`recommend`'s list length, and what `report`'s flags become (its notebook replaced by a recorder)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sslrec_utils import reports
+from sslrec_utils.cli import main
+from sslrec_utils.recommend import TrainedRecommender
+
+SYNTH = "synthetic:60x50x1200"
+
+
+# ---- sslrec train / evaluate / recommend on one small run ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pop_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    run = tmp_path_factory.mktemp("pop") / "run"
+    assert (
+        main(["train", "--model", "pop", "--dataset", SYNTH, "-q", "--out", str(run), "--device", "cpu"]) == 0
+    )
+    return run
+
+
+def _evaluate(run: Path, capsys, *extra: str) -> dict:
+    capsys.readouterr()
+    assert main(["evaluate", "--run", str(run), "--json", "-q", "--device", "cpu", *extra]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_train_default_seed_is_2020(pop_run: Path) -> None:
+    assert json.loads((pop_run / "config.json").read_text())["data"]["seed"] == 2020
+
+
+def test_evaluate_scores_the_phase_asked_test_by_default(pop_run: Path, capsys) -> None:
+    metrics = json.loads((pop_run / "metrics.json").read_text())
+    assert metrics["valid"]["ndcg@10"] != pytest.approx(
+        metrics["test"]["ndcg@10"]
+    )  # the check can tell them apart
+    default = _evaluate(pop_run, capsys)
+    assert default["phase"] == "test" and default["ndcg@10"] == pytest.approx(metrics["test"]["ndcg@10"])
+    valid = _evaluate(pop_run, capsys, "--phase", "valid")
+    assert valid["phase"] == "valid" and valid["ndcg@10"] == pytest.approx(metrics["valid"]["ndcg@10"])
+
+
+def test_evaluate_cut_offs_zero_refused_catalogue_size_accepted(pop_run: Path, capsys) -> None:
+    capsys.readouterr()
+    assert main(["evaluate", "--run", str(pop_run), "--ks", "0"]) == 2
+    assert capsys.readouterr().err.startswith("sslrec: error: --ks takes positive integers")
+    n_items = TrainedRecommender.load(pop_run, device="cpu").split.n_items
+    assert f"recall@{n_items}" in _evaluate(pop_run, capsys, "--ks", f"5,{n_items}")
+
+
+def test_recommend_gives_k_items_ten_by_default(pop_run: Path, capsys) -> None:
+    user = TrainedRecommender.load(pop_run, device="cpu").split.user_map.ids[0]
+    capsys.readouterr()
+    assert main(["recommend", "--run", str(pop_run), "--user", str(user), "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 10
+    assert main(["recommend", "--run", str(pop_run), "--user", str(user), "--json", "-k", "3"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 3
+
+
+# ---- sslrec report: what the flags become -----------------------------------------------------------------
+
+
+@pytest.fixture
+def captured_report(monkeypatch: pytest.MonkeyPatch) -> list:
+    seen: list = []
+
+    def fake_run_report(params, out, **kwargs):
+        seen.append((params, kwargs))
+        raise reports.ReportExecutionError("stopped by the test")
+
+    monkeypatch.setattr(reports, "run_report", fake_run_report)
+    return seen
+
+
+def test_report_file_flags_reach_their_parameters(tmp_path: Path, captured_report: list, capsys) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text("user,item,stars\n1,1,5\n1,2,3\n2,1,4\n")
+    argv = ["report", "--data", str(log), "--rating-col", "stars", "--threshold", "3.5", "--min-item", "2"]
+    assert main([*argv, "--out", str(tmp_path / "r"), "-q"]) == 1
+    params, _ = captured_report[0]
+    assert (params.threshold, params.min_item, params.min_user) == (3.5, 2, 0)
+
+
+def test_report_passes_force_and_its_options_on(tmp_path: Path, captured_report: list) -> None:
+    argv = [
+        "report",
+        "--data",
+        SYNTH,
+        "--out",
+        str(tmp_path / "r"),
+        "-q",
+        "--force",
+        "--keep-runs",
+        "--hide-code",
+    ]
+    assert main([*argv, "--timeout", "7"]) == 1
+    _, kwargs = captured_report[0]
+    assert kwargs["force"] is True and kwargs["keep_runs"] is True and kwargs["hide_code"] is True
+    assert kwargs["timeout_s"] == 7
+
+
+def test_report_timeout_zero_is_a_usage_error(tmp_path: Path, captured_report: list, capsys) -> None:
+    capsys.readouterr()
+    assert main(["report", "--data", SYNTH, "--out", str(tmp_path / "r"), "-q", "--timeout", "0"]) == 2
+    assert "--timeout takes a positive number of seconds" in capsys.readouterr().err
+    assert captured_report == []
+
+
+def test_a_list_of_exactly_k_items_is_not_called_short(pop_run: Path, capsys) -> None:
+    rec = TrainedRecommender.load(pop_run, device="cpu")
+    user = rec.split.user_map.ids[0]
+    idx = rec.split.user_map.to_index([user], kind="user IDs")
+    unseen = int(rec.split.n_items - rec.history[idx].getnnz(axis=1)[0])
+    capsys.readouterr()
+    assert main(["recommend", "--run", str(pop_run), "--user", str(user), "--json", "-k", str(unseen)]) == 0
+    printed = capsys.readouterr()
+    assert len(json.loads(printed.out)) == unseen and printed.err == ""
+    assert (
+        main(["recommend", "--run", str(pop_run), "--user", str(user), "--json", "-k", str(unseen + 1)]) == 0
+    )
+    assert (
+        f"fewer than {unseen + 1} items left to recommend for user {user} ({unseen})"
+        in capsys.readouterr().err
+    )
