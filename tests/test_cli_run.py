@@ -19,9 +19,8 @@ SYNTH = "synthetic:60x50x1200"
 @pytest.fixture(scope="module")
 def pop_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run = tmp_path_factory.mktemp("pop") / "run"
-    assert (
-        main(["train", "--model", "pop", "--dataset", SYNTH, "-q", "--out", str(run), "--device", "cpu"]) == 0
-    )
+    argv = ["train", "--model", "pop", "--dataset", SYNTH, "-q", "--device", "cpu"]
+    assert main([*argv, "--out", str(run)]) == 0
     return run
 
 
@@ -37,9 +36,8 @@ def test_train_default_seed_is_2020(pop_run: Path) -> None:
 
 def test_evaluate_scores_the_phase_asked_test_by_default(pop_run: Path, capsys) -> None:
     metrics = json.loads((pop_run / "metrics.json").read_text())
-    assert metrics["valid"]["ndcg@10"] != pytest.approx(
-        metrics["test"]["ndcg@10"]
-    )  # the check can tell them apart
+    # the two phases score differently here, so that the checks below can tell one from the other
+    assert metrics["valid"]["ndcg@10"] != pytest.approx(metrics["test"]["ndcg@10"])
     default = _evaluate(pop_run, capsys)
     assert default["phase"] == "test" and default["ndcg@10"] == pytest.approx(metrics["test"]["ndcg@10"])
     valid = _evaluate(pop_run, capsys, "--phase", "valid")
@@ -121,10 +119,7 @@ def test_a_list_of_exactly_k_items_is_not_called_short(pop_run: Path, capsys) ->
     assert main(["recommend", "--run", str(pop_run), "--user", str(user), "--json", "-k", str(unseen)]) == 0
     printed = capsys.readouterr()
     assert len(json.loads(printed.out)) == unseen and printed.err == ""
-    assert (
-        main(["recommend", "--run", str(pop_run), "--user", str(user), "--json", "-k", str(unseen + 1)]) == 0
-    )
-    assert (
-        f"fewer than {unseen + 1} items left to recommend for user {user} ({unseen})"
-        in capsys.readouterr().err
-    )
+    argv = ["recommend", "--run", str(pop_run), "--user", str(user), "--json"]
+    assert main([*argv, "-k", str(unseen + 1)]) == 0
+    short = f"fewer than {unseen + 1} items left to recommend for user {user} ({unseen})"
+    assert short in capsys.readouterr().err
