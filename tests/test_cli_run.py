@@ -1,12 +1,11 @@
 """The `sslrec` commands on a small trained run: `train`'s defaults, `evaluate`'s phase and cut-offs,
-`recommend`'s list length, and what `report`'s flags become (its notebook replaced by a recorder)."""
+`recommend`'s list length (`report`'s flags: test_reports.py)."""
 
 import json
 from pathlib import Path
 
 import pytest
 
-from sslrec_utils import reports
 from sslrec_utils.cli import main
 from sslrec_utils.recommend import TrainedRecommender
 
@@ -59,55 +58,6 @@ def test_recommend_gives_k_items_ten_by_default(pop_run: Path, capsys) -> None:
     assert len(json.loads(capsys.readouterr().out)) == 10
     assert main(["recommend", "--run", str(pop_run), "--user", str(user), "--json", "-k", "3"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 3
-
-
-# ---- sslrec report: what the flags become -----------------------------------------------------------------
-
-
-@pytest.fixture
-def captured_report(monkeypatch: pytest.MonkeyPatch) -> list:
-    seen: list = []
-
-    def fake_run_report(params, out, **kwargs):
-        seen.append((params, kwargs))
-        raise reports.ReportExecutionError("stopped by the test")
-
-    monkeypatch.setattr(reports, "run_report", fake_run_report)
-    return seen
-
-
-def test_report_file_flags_reach_their_parameters(tmp_path: Path, captured_report: list, capsys) -> None:
-    log = tmp_path / "log.csv"
-    log.write_text("user,item,stars\n1,1,5\n1,2,3\n2,1,4\n")
-    argv = ["report", "--data", str(log), "--rating-col", "stars", "--threshold", "3.5", "--min-item", "2"]
-    assert main([*argv, "--out", str(tmp_path / "r"), "-q"]) == 1
-    params, _ = captured_report[0]
-    assert (params.threshold, params.min_item, params.min_user) == (3.5, 2, 0)
-
-
-def test_report_passes_force_and_its_options_on(tmp_path: Path, captured_report: list) -> None:
-    argv = [
-        "report",
-        "--data",
-        SYNTH,
-        "--out",
-        str(tmp_path / "r"),
-        "-q",
-        "--force",
-        "--keep-runs",
-        "--hide-code",
-    ]
-    assert main([*argv, "--timeout", "7"]) == 1
-    _, kwargs = captured_report[0]
-    assert kwargs["force"] is True and kwargs["keep_runs"] is True and kwargs["hide_code"] is True
-    assert kwargs["timeout_s"] == 7
-
-
-def test_report_timeout_zero_is_a_usage_error(tmp_path: Path, captured_report: list, capsys) -> None:
-    capsys.readouterr()
-    assert main(["report", "--data", SYNTH, "--out", str(tmp_path / "r"), "-q", "--timeout", "0"]) == 2
-    assert "--timeout takes a positive number of seconds" in capsys.readouterr().err
-    assert captured_report == []
 
 
 def test_a_list_of_exactly_k_items_is_not_called_short(pop_run: Path, capsys) -> None:

@@ -264,15 +264,20 @@ def test_dae_loss_is_bce_plus_the_penalty_on_both_weight_matrices(data):
     assert got.item() == pytest.approx(expected.item(), rel=1e-5)
 
 
-def test_multdae_penalises_every_weight_matrix_and_bounds_its_code(data):
-    model = build("multdae", data, hidden_dims=[4, 2], lam=0.3).eval()
+def penalty_in_loss(model, data) -> torch.Tensor:
+    """What `lam` adds to the training loss (an eval-mode model: no dropout, no sampling); sets `lam` to 0."""
     batch = {"rows": torch.from_numpy(data.matrix[:6].toarray())}
     with_penalty = model.training_loss(batch, info())
     model.lam = 0.0
+    return with_penalty - model.training_loss(batch, info())
+
+
+def test_multdae_penalises_every_weight_matrix_and_bounds_its_code(data):
+    model = build("multdae", data, hidden_dims=[4, 2], lam=0.3).eval()
     linear = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
     assert len(linear) == 4  # n_items -> 4 -> 2 -> 4 -> n_items
     squares = sum(m.weight.pow(2).sum() for m in linear)
-    torch.testing.assert_close(with_penalty - model.training_loss(batch, info()), 0.3 * squares)
+    torch.testing.assert_close(penalty_in_loss(model, data), 0.3 * squares)
     with torch.no_grad():  # the code passes through tanh, as in the authors' model, however large its input
         for layer in linear[:2]:
             layer.weight.fill_(5.0)
@@ -294,11 +299,8 @@ def test_multvae_penalises_the_weight_matrices_not_the_biases(data):
         for layer in model.modules():
             if isinstance(layer, torch.nn.Linear):
                 layer.bias.fill_(1.0)
-    batch = {"rows": torch.from_numpy(data.matrix[:4].toarray())}
-    with_penalty = model.training_loss(batch, info())
-    model.lam = 0.0
     weights = sum(m.weight.pow(2).sum() for m in model.modules() if isinstance(m, torch.nn.Linear))
-    torch.testing.assert_close(with_penalty - model.training_loss(batch, info()), weights)
+    torch.testing.assert_close(penalty_in_loss(model, data), weights)
 
 
 def test_cdae_penalty_covers_its_weights_and_the_user_vectors(data):

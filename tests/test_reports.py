@@ -182,23 +182,48 @@ def test_the_order_of_ties_reaches_the_data_and_the_description() -> None:
         assert "equal timestamps" not in reports.describe(reports.ReportParams(split=split, ties="item"))
 
 
-def test_the_tie_flags_of_report_become_its_parameters(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture
-) -> None:
-    seen = []
+@pytest.fixture
+def recorded_report(monkeypatch: pytest.MonkeyPatch) -> list[tuple[reports.ReportParams, dict]]:
+    """`sslrec report` with `run_report` replaced by a recorder of its parameters and options, which then fails."""
+    seen: list[tuple[reports.ReportParams, dict]] = []
 
-    def fake_run_report(params: reports.ReportParams, out: str, **_: object) -> None:
-        seen.append(params)
+    def fake_run_report(params: reports.ReportParams, out: str, **options: object) -> None:
+        seen.append((params, options))
         raise reports.ReportExecutionError("stopped by the test")
 
     monkeypatch.setattr(reports, "check_data", lambda params: None)
     monkeypatch.setattr(reports, "run_report", fake_run_report)
+    return seen
+
+
+def test_the_tie_flags_of_report_become_its_parameters(
+    recorded_report: list, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     argv = ["report", "--data", "ml-100k", "--split", "loo", "--ties", "item", "--tie-seed", "5"]
     status, _, err = run([*argv, "--out", str(tmp_path / "r"), "-q"], capsys)
     assert status == 1 and "stopped by the test" in err
-    assert (seen[0].ties, seen[0].tie_seed) == ("item", 5)
+    params, _ = recorded_report[0]
+    assert (params.ties, params.tie_seed) == ("item", 5)
     status, _, err = run([*argv[:5], "--ties", "time", "--out", str(tmp_path / "r"), "-q"], capsys)
     assert status == 2 and "argument --ties: invalid choice: 'time'" in err
+
+
+def test_the_file_flags_and_options_of_report_reach_it(recorded_report: list, tmp_path: Path, capsys) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text("user,item,stars\n1,1,5\n1,2,3\n2,1,4\n")
+    argv = ["report", "--data", str(log), "--rating-col", "stars", "--threshold", "3.5", "--min-item", "2"]
+    options = ["--force", "--keep-runs", "--hide-code", "--timeout", "7"]
+    assert run([*argv, *options, "--out", str(tmp_path / "r"), "-q"], capsys)[0] == 1
+    params, given = recorded_report[0]
+    assert (params.threshold, params.min_item, params.min_user) == (3.5, 2, 0)
+    assert given["force"] is given["keep_runs"] is given["hide_code"] is True and given["timeout_s"] == 7
+
+
+def test_a_report_timeout_of_zero_is_a_usage_error(recorded_report: list, tmp_path: Path, capsys) -> None:
+    status, _, err = run(
+        ["report", "--data", "ml-100k", "--out", str(tmp_path / "r"), "-q", "--timeout", "0"], capsys
+    )
+    assert status == 2 and "--timeout takes a positive number of seconds" in err and recorded_report == []
 
 
 @pytest.mark.parametrize("stop", [TimeoutError("a cell ran too long"), KeyboardInterrupt()])

@@ -281,7 +281,8 @@ def drop_duplicates(frame: pd.DataFrame, policy: DuplicatePolicy = "last") -> pd
     Args:
         frame: raw interactions with columns ``user, item, rating, timestamp``.
         policy: ``"last"``/``"first"`` keep the latest/earliest by timestamp, ``"max"`` the highest rating (the
-            latest of equal ones), ``"mean"`` averages the ratings (keeping the latest timestamp), ``"error"`` raises if any exist.
+            latest of equal ones), ``"mean"`` averages the ratings (keeping the latest timestamp), ``"error"``
+            raises if any exist.
     """
     if policy not in ("last", "first", "max", "mean", "error"):
         raise ValueError(f"unknown duplicate policy {policy!r}; valid: last, first, max, mean, error")
