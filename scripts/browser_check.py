@@ -160,8 +160,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the full report here")
     args = parser.parse_args(argv)
-    # a SIGTERM (make interrupted, `timeout`) unwinds like Ctrl-C, so the browser is stopped too
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     root = args.html.resolve()
     pages = html_pages(root) if root.is_dir() else []
@@ -194,4 +192,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # a SIGTERM (make interrupted, `timeout`) unwinds like Ctrl-C, so the browser is stopped too; set here, not in
+    # `main`, which the tests call in their own process
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sys.exit(main())

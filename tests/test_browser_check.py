@@ -94,6 +94,17 @@ def checked(site: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[int, 
     return rc, report, browser_check.problems_of(report, min_mermaid=1)
 
 
+def test_main_leaves_the_process_sigterm_handler_alone(tmp_path: Path, capsys) -> None:
+    """`main` had set SIGTERM to exit 143 for the rest of the process, so a later test in the same pytest worker
+    that expects the default handler (test_download's SIGTERM test) failed."""
+    import signal
+
+    before = signal.getsignal(signal.SIGTERM)
+    assert browser_check.main([str(tmp_path)]) == 1  # no pages: it stops before starting the browser
+    assert "no HTML pages" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
 def _problems(problems: list[str], page: str) -> str:
     return "\n".join(p for p in problems if p.startswith(f"{page}: "))
 
