@@ -22,7 +22,6 @@ from matplotlib.ticker import (
     MaxNLocator,
     NullFormatter,
     PercentFormatter,
-    ScalarFormatter,
 )
 
 
@@ -53,7 +52,7 @@ def _finite(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
 
 
 def _plain_log_ticks(axis: Axis) -> None:
-    """Label a log `axis` with plain numbers (0.02, 50, 200) instead of matplotlib's 2x10^-2 or 6x10^1.
+    """Label a log `axis` with plain numbers (0.02, 50, 2,000) instead of matplotlib's 2x10^-2 or 6x10^1.
 
     Major ticks go at the first of these sets of multiples of 10^k to put at least three in view: 1; 1, 2, 5;
     1, 2, 3, 5; 1, 1.5, 2, 3, 5, 7 (about evenly spaced on the log scale); every integer. A range too narrow
@@ -70,8 +69,13 @@ def _plain_log_ticks(axis: Axis) -> None:
             break
     else:
         axis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
-    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: _plain(value)))
     axis.set_minor_formatter(NullFormatter())
+
+
+def _plain(value: float) -> str:
+    """A tick label: 0.02, 50, 2,000, 1,000,000 (``:g`` alone writes 1e+06)."""
+    return f"{value:,.0f}" if value >= 1 and value == round(value) else f"{value:g}"
 
 
 def _counts(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
@@ -194,10 +198,9 @@ def activity_histogram(
     median = float(np.median(values))
     ax.axvline(median, color="tab:red", linestyle="--", label=f"median: {median:g} interactions")
     ax.set_xscale("log")
-    # plain numbers at 1, 2, 5 x 10^k instead of matplotlib's crowded 2x10^1, 3x10^1, ... labels
-    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-    ax.xaxis.set_major_formatter(ScalarFormatter())
-    ax.xaxis.set_minor_formatter(NullFormatter())
+    # plain numbers, as few as keep three in view: a fixed 1, 2, 5 x 10^k had crowded a wide range (17 labels
+    # over 1 to 250,000) and, from 10^6 on, fell back to 0.1, 0.2, ... times an offset
+    _plain_log_ticks(ax.xaxis)
     ax.set_xlabel(f"interactions per {who} (log scale)")
     ax.set_ylabel(f"number of {who}s")
     ax.set_title(title or f"Interactions per {who}")
@@ -227,7 +230,8 @@ def training_curves(
         metric: the validation column to draw.
         loss: also draw each trained model's training loss, in a panel to the left of the metric's.
         best_epochs: model name -> the epoch the run kept (e.g. `FitResult.best_epoch`), marked by a dotted
-            vertical line (on both panels) and a star labelled with its score.
+            vertical line (on both panels) and a star labelled with its score; a closed-form model's (epoch 0)
+            is not marked: its dashed line is its one score.
         ax: the axes to draw on, two of them (loss, metric) with `loss`; a new figure is made if ``None``.
         title: the figure title (the metric panel's title, or the whole figure's with `loss`).
         x: the history column on the horizontal axis, e.g. ``"examples_seen"`` to compare runs whose epochs
@@ -371,8 +375,9 @@ def model_dots(
     """One dot per model with its error bar, in the order given (first at the top), its value written beside it,
     on an axis fitted to the data rather than starting at 0, so that close models can be told apart.
 
-    When the largest gap between two models' values is more than half of the range they span, the axis is cut
-    there: two panels at the same scale, the gap left out, the cut marked on both sides.
+    When the largest gap between two models' values is more than half of the range they span, and there are
+    at least three models (so that a side of the cut holds two, which the cut lets one tell apart), the axis is
+    cut there: two panels at the same scale, the gap left out, the cut marked on both sides.
 
     Args:
         models: (n,) model names, e.g. a leaderboard's best first.
@@ -394,7 +399,7 @@ def model_dots(
     gaps = np.diff(ranked)
     low, high = (values - errors).min(), (values + errors).max()
     parts = [np.ones(len(values), dtype=bool)]
-    if gaps.size and gaps.max() > 0.5 * (high - low):
+    if gaps.size >= 2 and gaps.max() > 0.5 * (high - low):  # two models: one dot per panel would compare none
         upper = values >= ranked[np.argmax(gaps) + 1]
         parts = [~upper, upper]
     widest = max(np.ptp(np.r_[values - errors, values + errors][np.r_[part, part]]) for part in parts)
@@ -444,7 +449,8 @@ def cost_curves(
     room made for it at the top of the cost axis. Tick labels are plain numbers.
 
     Args:
-        sizes: (n,) positive sizes, at least two distinct, shared by every series (e.g. numbers of items).
+        sizes: (n,) positive sizes, at least two distinct, shared by every series (e.g. numbers of items), in
+            any order (the points are joined in order of size).
         costs: series name -> (n,) positive costs (seconds, MiB) at those sizes.
         xlabel: the size axis label, with its unit.
         ylabel: the cost axis label, with its unit.
@@ -456,13 +462,15 @@ def cost_curves(
     """
     from sslrec_utils.profiling import scaling_exponent
 
-    x = np.asarray(sizes, dtype=np.float64).ravel()
+    x = _one_d(sizes, "sizes")
     if not costs:
         raise ValueError("costs is empty")
-    series = {name: np.asarray(values, dtype=np.float64).ravel() for name, values in costs.items()}
+    series = {name: _one_d(values, f"series {name!r}") for name, values in costs.items()}
     for name, y in series.items():
         if y.size != x.size:
             raise ValueError(f"series {name!r} has {y.size} costs for {x.size} sizes")
+    order = np.argsort(x, kind="stable")  # sizes given out of order had drawn a line zig-zagging back
+    x, series = x[order], {name: y[order] for name, y in series.items()}
     slopes = {name: scaling_exponent(x, y) for name, y in series.items()}  # its errors come before a figure
     ax = _axes(ax)
     for name, y in series.items():

@@ -9,6 +9,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.container import ErrorbarContainer
+from matplotlib.ticker import MaxNLocator, NullFormatter
 
 from sslrec_utils import plotting
 
@@ -40,14 +42,24 @@ def test_long_tail_sorts_counts_and_marks_the_head() -> None:
     np.testing.assert_array_equal(line.get_xdata(), np.arange(1, 10))
     # the head is the top 2 of 10 items: (100 + 50) / 200 interactions
     assert any("75.0%" in t.get_text() for t in ax.texts)
+    span = ax.patches[0]  # shaded over ranks 1 and 2, from edge to edge
+    assert (span.get_x(), span.get_x() + span.get_width()) == (0.5, 2.5)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "interactions per item",
+        "top 20% of items",
+    ]
+    # a head of 2.5 items is rounded up to 3: (10 + 9 + 8) / 55
+    rounded = plotting.long_tail(np.arange(1, 11), head_fraction=0.25)
+    assert [t.get_text() for t in rounded.texts] == ["  head holds 49.1% of interactions"]
 
 
 def test_long_tail_draws_on_given_axes_and_validates() -> None:
     _, ax = plt.subplots()
     assert plotting.long_tail([3, 2, 1], ax=ax, title="mine") is ax
     assert ax.get_title() == "mine"
-    with pytest.raises(ValueError, match="head_fraction"):
-        plotting.long_tail([1, 2], head_fraction=1.5)
+    for share in (1.5, 0, 1):  # a head of no item or of every item says nothing
+        with pytest.raises(ValueError, match="head_fraction"):
+            plotting.long_tail([1, 2], head_fraction=share)
     with pytest.raises(ValueError, match="non-negative"):
         plotting.long_tail([1, -2])
     with pytest.raises(ValueError, match="empty"):
@@ -61,6 +73,9 @@ def test_rating_histogram_shows_shares_per_value() -> None:
     centres = [p.get_x() + p.get_width() / 2 for p in ax.patches]
     np.testing.assert_allclose(centres, [1, 2, 4, 5])
     np.testing.assert_allclose(heights, [1 / 8, 2 / 8, 1 / 8, 4 / 8])
+    assert [p.get_width() for p in ax.patches] == pytest.approx([0.8] * 4)  # the closest levels do not touch
+    assert list(ax.get_xticks()) == [1, 2, 4, 5]  # a tick per level, none between
+    assert ax.yaxis.get_major_formatter()(0.5, 0) == "50%"
 
 
 def test_activity_histogram_counts_everyone_and_marks_the_median() -> None:
@@ -70,8 +85,27 @@ def test_activity_histogram_counts_everyone_and_marks_the_median() -> None:
     assert sum(p.get_height() for p in ax.patches) == len(counts)
     assert ax.get_lines()[0].get_xdata()[0] == 65
     assert "user" in ax.get_xlabel() and "user" in ax.get_title().lower()
+    left = np.array([p.get_x() for p in ax.patches])
+    np.testing.assert_allclose(left[1:] / left[:-1], left[1] / left[0])  # log-spaced bins
     with pytest.raises(ValueError, match="at least 1"):
         plotting.activity_histogram([0, 3])
+    items = plotting.activity_histogram(counts, who="item", title="mine")
+    assert (items.get_ylabel(), items.get_title()) == ("number of items", "mine")
+
+
+@pytest.mark.parametrize(
+    ("counts", "labels"),
+    [
+        ([20, 21, 30, 65, 100, 300, 737], ["20", "50", "100", "200", "500"]),
+        # 1, 2, 5 x 10^k had put 17 labels over this range, run together
+        ([1, 3, 12_000, 250_000], ["1", "10", "100", "1,000", "10,000", "100,000"]),
+        # from 10^6 on, matplotlib's plain formatter had written 0.1, 0.2, ... and an offset of 1e6
+        ([1, 2, 5, 3_000_000], ["1", "10", "100", "1,000", "10,000", "100,000", "1,000,000"]),
+    ],
+)
+def test_activity_histogram_labels_a_few_plain_numbers(counts: list[int], labels: list[str]) -> None:
+    ax = plotting.activity_histogram(counts, bins=5)
+    assert _visible_tick_labels(ax.xaxis) == labels
 
 
 def test_training_curves_draw_loss_and_metric_and_mark_the_kept_epoch() -> None:
@@ -87,6 +121,10 @@ def test_training_curves_draw_loss_and_metric_and_mark_the_kept_epoch() -> None:
     assert _labelled(loss_ax) and _labelled(metric_ax)
     assert "loss" in loss_ax.get_ylabel() and "ndcg@10" in metric_ax.get_ylabel()
     assert metric_ax.figure.get_suptitle() == "Training ae"
+    assert (loss_ax.get_title(), metric_ax.get_title()) == ("Training loss", "Validation ndcg@10")
+    for ax in (loss_ax, metric_ax):  # whole epochs on the axis
+        locator = ax.xaxis.get_major_locator()
+        assert isinstance(locator, MaxNLocator) and locator._integer
     np.testing.assert_allclose(loss_ax.get_lines()[0].get_ydata(), [0.5, 0.4, 0.35, 0.33])
     np.testing.assert_allclose(metric_ax.get_lines()[0].get_ydata(), [0.10, 0.20, 0.25, 0.22])
     # the kept epoch is marked on both panels, and named with its score in the legend
@@ -104,6 +142,7 @@ def test_training_curves_draw_loss_and_metric_and_mark_the_kept_epoch() -> None:
     np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [1000, 2000, 3000, 4000])
     assert any(list(line.get_xdata()) == [3000, 3000] for line in ax.get_lines())
     assert ax.get_xlabel() == "examples seen"
+    assert not ax.xaxis.get_major_locator()._integer  # counts of examples, not whole epochs
     with pytest.raises(ValueError, match="examples_seen"):
         plotting.training_curves({"ae": history}, x="examples_seen")
 
@@ -120,6 +159,10 @@ def test_training_curves_validate_their_input() -> None:
         plotting.training_curves({"ae": history.iloc[:0]})
     with pytest.raises(ValueError, match="best_epoch 7"):
         plotting.training_curves({"ae": history}, best_epochs={"ae": 7})
+    with pytest.raises(ValueError, match="train_loss"):  # a history from epoch 0 on is a trained model's
+        plotting.training_curves(
+            {"ae": pd.DataFrame({"epoch": [0, 1, 2], "ndcg@10": [0.1, 0.2, 0.3]})}, loss=True
+        )
     with pytest.raises(ValueError, match="without a history"):
         plotting.training_curves({"ae": history}, best_epochs={"vae": 1})
     # a NaN had been drawn as a gap, and a kept epoch's label read "ndcg@10 nan"
@@ -154,6 +197,8 @@ def test_cost_curves_draws_log_log_lines_with_their_exponents() -> None:
     assert top_cost < legend.y0 and legend.y1 <= frame.y1  # the legend, inside the axes, is above the data
     assert [t.get_text() for t in ax.get_xticklabels()] == ["100", "200", "400"]
     assert _visible_tick_labels(ax.yaxis)[:3] == ["0.1", "1", "10"]  # plain numbers, no 10^k or 2x10^-1
+    for axis in (ax.xaxis, ax.yaxis):  # and none between them
+        assert isinstance(axis.get_minor_formatter(), NullFormatter)
     with pytest.raises(ValueError, match="3 sizes"):
         plotting.cost_curves(sizes, {"AE": [1.0, 2.0]}, xlabel="items", ylabel="seconds")
     with pytest.raises(ValueError, match="empty"):
@@ -172,9 +217,24 @@ def test_cost_curves_keep_a_narrow_cost_range_readable() -> None:
     assert low <= guide.min() < guide.max() < 64  # the guide within the costs' range
     labels = _visible_tick_labels(ax.yaxis)
     assert len(labels) >= 3 and all(label.isdigit() for label in labels), labels
-    # a 2-fold growth: the guide still rises into the costs' range
-    ax = plotting.cost_curves([1.0, 2.0], {"a": [10.0, 12.0]}, xlabel="n", ylabel="s")
-    assert ax.get_lines()[1].get_ydata()[-1] >= 10.0
+    # a 2-fold or 1.5-fold growth: the guide still rises into the costs' range
+    for growth in (2.0, 1.5):
+        ax = plotting.cost_curves([1.0, growth], {"a": [10.0, 12.0]}, xlabel="n", ylabel="s")
+        assert ax.get_lines()[1].get_ydata()[-1] >= 10.0
+
+
+def test_cost_curves_sort_the_sizes_and_make_only_the_room_the_legend_needs() -> None:
+    ax = plotting.cost_curves([40_000, 10_000, 20_000], {"a": [4.0, 1.0, 2.0]}, xlabel="n", ylabel="s")
+    line = ax.get_lines()[0]  # sizes out of order had drawn a line going back on itself
+    assert list(line.get_xdata()) == [10_000, 20_000, 40_000] and list(line.get_ydata()) == [1, 2, 4]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["10,000", "20,000", "40,000"]
+    legend, frame = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    top = ax.transData.transform((40_000, 4.0))[1]
+    assert 0 < (legend.y0 - top) / frame.height < 0.15  # just above the data, not squashing it
+    with pytest.raises(ValueError, match=r"sizes must be 1-D, got an array of shape \(1, 3\)"):
+        plotting.cost_curves([[1.0, 2.0, 4.0]], {"a": [1.0, 2.0, 4.0]}, xlabel="n", ylabel="s")
+    with pytest.raises(ValueError, match="series 'a' must be 1-D"):
+        plotting.cost_curves([1.0, 2.0], {"a": [[1.0, 2.0]]}, xlabel="n", ylabel="s")
 
 
 def test_training_curves_draw_trained_models_as_lines_and_closed_form_ones_as_levels() -> None:
@@ -205,6 +265,8 @@ def test_model_comparison_puts_the_first_model_on_top_with_error_bars() -> None:
     widths = sorted((bar.get_y(), bar.get_width()) for bar in ax.patches)
     assert [w for _, w in widths] == pytest.approx([0.14, 0.33])
     assert [t.get_text() for t in ax.texts] == ["0.3300", "0.1400"]
+    (errors,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    assert errors.has_xerr
     single = plotting.model_comparison(["ease"], [0.3], [float("nan")])
     assert "std" not in single.get_xlabel()  # one seed: no error bars
     with pytest.raises(ValueError, match="one mean per model"):
@@ -247,6 +309,16 @@ def test_model_dots_fit_the_data_and_cut_the_axis_at_a_wide_gap() -> None:
     ratios = left.get_gridspec().get_width_ratios()
     assert ratios[0] / ratios[1] == pytest.approx(spans[0] / spans[1])  # one scale on both sides of the cut
     assert "cut" in left.figure.get_supxlabel() and "± std" in left.figure.get_supxlabel()
+    assert right.texts[0].xy == pytest.approx((0.333 + 0.002, 3))  # ease's value, beside its error bar
+    assert not left.spines.right.get_visible() and not right.spines.left.get_visible()
+    # the cut is marked where the panels meet: the left one's right edge, the right one's left edge
+    assert list(left.get_lines()[-1].get_xdata()) == [1, 1] and list(right.get_lines()[-1].get_xdata()) == [
+        0,
+        0,
+    ]
+    # two models: one dot per panel would compare nothing, so the axis is not cut however far apart they are
+    (ax,) = plotting.model_dots(["a", "b"], [0.30, 0.31])
+    assert "cut" not in ax.figure.get_supxlabel()
     # models close together: one axis, fitted to them
     (ax,) = plotting.model_dots(["a", "b", "c"], [0.30, 0.31, 0.32])
     assert 0.29 < ax.get_xlim()[0] < 0.30 and "cut" not in ax.figure.get_supxlabel()
@@ -279,6 +351,7 @@ def test_model_comparison_keeps_error_bars_and_negative_values_in_view() -> None
             TypeError,
             "bins must be a positive integer",
         ),
+        (lambda: plotting.activity_histogram([1, 2, 3], bins=True), TypeError, "got True"),
         (
             lambda: plotting.long_tail(np.ones((3, 3))),
             ValueError,
