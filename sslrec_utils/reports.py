@@ -98,10 +98,14 @@ OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 """
-_REMOTE = re.compile(
-    r"""<(?:script|img|iframe|embed|source|audio|video)\b[^>]*?\bsrc\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)"""
-    r"""|<link\b[^>]*?\bhref\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)"""
-    r"""|(?:@import\s+(?:url\()?|url\()\s*["']?\s*((?:https?:)?//[^"')\s]+)"""
+# a start tag with its attributes (a quoted value may hold ">"), an attribute, a URL to another host in a value
+_TAG = re.compile(r"""<([a-z][\w:-]*)((?:"[^"]*"|'[^']*'|[^"'>])*)>""", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r"""([^\s"'=<>/]+)\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+)""")
+_URL = re.compile(r"""(?:^|[\s,])((?:https?:)?//[^\s,]+)""", re.IGNORECASE)
+# attributes whose URL the browser loads with the page, on any element; `href` too, but not on a link one clicks
+_LOADED = {"src", "srcset", "poster", "data", "background"}
+_CSS_OR_JS = re.compile(
+    r"""(?:@import\s+(?:url\()?|url\()\s*["']?\s*((?:https?:)?//[^"')\s]+)"""
     r"""|\bimport\(\s*["']((?:https?:)?//[^"']+)""",
     re.IGNORECASE,
 )
@@ -195,8 +199,20 @@ def once_each(show: Callable[..., None]) -> Callable[..., None]:
 
 
 def remote_resources(html: str) -> list[str]:
-    """URLs that a browser would fetch from another host while loading `html` (links one clicks are fine)."""
-    return [next(g for g in match.groups() if g) for match in _REMOTE.finditer(html)]
+    """URLs that a browser would fetch from another host while loading `html`, in the order they appear: in an
+    element's ``src``, ``srcset``, ``poster``, ``data`` or ``background``, in ``href`` except on a link one clicks
+    (``<a>``, ``<area>``), and in CSS (``url()``, ``@import``) or a script's ``import()``. A URL a script builds
+    at run time is not seen (the offline template empties nbconvert's blocks that do so)."""
+    found = []  # (position, URL)
+    for tag in _TAG.finditer(html):
+        element = tag.group(1).lower()
+        for attribute in _ATTRIBUTE.finditer(tag.group(2)):
+            name = attribute.group(1).lower()
+            if name in _LOADED or (name in ("href", "xlink:href") and element not in ("a", "area")):
+                value = attribute.group(2).strip("\"'").strip()
+                found += [(tag.start(), url) for url in _URL.findall(value)]
+    found += [(match.start(), next(g for g in match.groups() if g)) for match in _CSS_OR_JS.finditer(html)]
+    return [url for _, url in sorted(found)]
 
 
 def export_html(notebook: Path, html: Path, *, title: str | None = None, hide_code: bool = False) -> None:

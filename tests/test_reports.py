@@ -11,6 +11,7 @@ import ast
 import json
 import math
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -584,21 +585,53 @@ def test_metrics_are_json_safe_and_read_back_from_a_glue() -> None:
     assert reports.glued_json(nb) == json.loads(text)
     with pytest.raises(KeyError, match="recorded no 'other'"):
         reports.glued_json(nb, "other")
+    lines = repr(text)  # a notebook may store a text as a list of lines (nbformat's multiline form)
+    output["data"]["application/papermill.record/text/plain"] = [lines[:10], lines[10:]]
+    assert reports.glued_json(nb) == json.loads(text)
 
 
 def test_remote_resources_finds_what_a_browser_would_fetch() -> None:
     html = (
+        '<style>@import url("https://x.example/b.css");</style>'
         '<script src="https://cdn.example/require.js"></script><a href="https://doi.org/x">paper</a>'
         "<link rel=stylesheet href=//fonts.example/a.css><img src='data:image/png;base64,AAAA'>"
-        '<style>@import url("https://x.example/b.css");</style>'
         '<script type="module">await import("https://cdn.example/mermaid.mjs")</script>'
     )
-    assert reports.remote_resources(html) == [
+    assert reports.remote_resources(html) == [  # in the order of the page
+        "https://x.example/b.css",
         "https://cdn.example/require.js",
         "//fonts.example/a.css",
-        "https://x.example/b.css",
         "https://cdn.example/mermaid.mjs",
     ]
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<SCRIPT SRC="https://cdn.example/a.js"></SCRIPT>',
+        '<script type="module" src="https://cdn.example/a.js"></script>',  # not the first attribute
+        '<img alt="a > b" src="https://cdn.example/a.js">',  # after a value holding ">"
+        '<iframe src="//cdn.example/a.js"></iframe>',
+        "<video src=https://cdn.example/a.js></video>",
+        '<video poster="https://cdn.example/a.js"></video>',
+        '<img srcset="local.png 1x, https://cdn.example/a.js 2x">',
+        '<object data="https://cdn.example/a.js"></object>',
+        '<input type="image" src="https://cdn.example/a.js">',
+        '<svg><image href="https://cdn.example/a.js"/></svg>',
+        '<style>@import "https://cdn.example/a.js";</style>',
+        "<div style=\"background: URL('https://cdn.example/a.js')\"></div>",  # CSS is not case-sensitive
+    ],
+)
+def test_remote_resources_sees_every_way_a_page_loads_a_url(html: str) -> None:
+    assert reports.remote_resources(html) == [re.search(r"(?:https:)?//cdn\.example/a\.js", html).group(0)]
+
+
+def test_remote_resources_leaves_links_and_local_paths_alone() -> None:
+    html = (
+        '<a href="https://doi.org/x">paper</a><area href="https://x.example/map">'
+        '<img data-src="https://cdn.example/lazy.png" src="images//plot.png">'  # data-src is not src
+    )
+    assert reports.remote_resources(html) == []
 
 
 def test_export_html_is_standalone(tmp_path: Path) -> None:
@@ -624,6 +657,56 @@ def test_export_html_is_standalone(tmp_path: Path) -> None:
     assert ">Shop &lt;report&gt;<" in html.split("</title>", 1)[1]  # the heading too: the tag had vanished
     assert f'src="data:image/png;base64,{png}"' in html and "plot_it" not in html  # code hidden
     assert "papermill.record" not in html and reports.remote_resources(html) == []
+
+
+def test_export_html_drops_a_glue_only_output_and_retitles_only_a_top_heading(tmp_path: Path) -> None:
+    import warnings
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    glued = new_output(
+        "display_data",
+        data={"application/papermill.record/text/plain": "0.5"},
+        metadata={"scrapbook": {"name": "x", "mime_prefix": "application/papermill.record/"}},
+    )
+    cells = [
+        new_markdown_cell("## Setup"),
+        new_markdown_cell("# Template"),
+        new_code_cell("glue()", outputs=[glued]),
+    ]
+    source = tmp_path / "report.ipynb"
+    nbformat.write(new_notebook(cells=cells), source)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nbconvert warns of a glue it cannot show
+        reports.export_html(source, tmp_path / "report.html", title="Mine")
+    html = (tmp_path / "report.html").read_text()
+    assert "Setup" in html and "Template" not in html and ">Mine<" in html  # "## Setup" is not the title
+    assert re.search(
+        r'class="[^"]*jp-CodeCell[^"]*jp-mod-noOutputs"', html
+    )  # no output area left for the glue
+
+
+def test_export_html_refuses_a_page_that_would_load_from_the_internet(tmp_path: Path) -> None:
+    import nbformat
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    source = tmp_path / "report.ipynb"
+    nbformat.write(new_notebook(cells=[new_markdown_cell('<img src="https://x.example/a.png">')]), source)
+    with pytest.raises(RuntimeError, match="would load https://x.example/a.png from the internet"):
+        reports.export_html(source, tmp_path / "report.html")
+    assert not (tmp_path / "report.html").exists()
+    # widget state in a notebook's metadata: nbconvert's template would load the widget manager from a CDN, by
+    # a URL its script builds (which remote_resources cannot see); the offline template leaves that block out
+    widgets = {
+        "application/vnd.jupyter.widget-state+json": {"state": {}, "version_major": 2, "version_minor": 0}
+    }
+    nb = new_notebook(cells=[new_markdown_cell("# T")])
+    nb.metadata["widgets"] = widgets
+    nbformat.write(nb, source)
+    reports.export_html(source, tmp_path / "report.html")
+    html = (tmp_path / "report.html").read_text()
+    assert "html-manager" not in html and "jsdelivr" not in html and "unpkg" not in html
 
 
 # ---- the command line: rejected before anything runs (fast) ------------------------------------------------
@@ -848,6 +931,8 @@ def test_a_warning_raised_once_per_seed_is_shown_once() -> None:
     for _ in range(2):
         again("another text", UserWarning, "report.ipynb", 1)
     assert shown[2:] == [("another text", UserWarning)]
+    again("another text", DeprecationWarning, "report.ipynb", 1)  # the same text, another kind: shown
+    assert shown[3:] == [("another text", DeprecationWarning)]
 
 
 def test_report_help_names_the_notebooks_defaults(capsys) -> None:
@@ -960,3 +1045,19 @@ def test_the_failing_cell_is_numbered_as_in_the_source_notebook(tmp_path: Path) 
     assert reports._failure(err, executed).startswith(
         "the report notebook failed in cell 2 (execution count 3)"
     )
+    # without a cell tagged "parameters", Papermill injects its cell first; only the injected one is left out
+    executed.write_text(json.dumps({"cells": [cells[1], {"metadata": {}}, {"metadata": {}}]}))
+    assert reports._failure(types.SimpleNamespace(**{**vars(err), "cell_index": 2}), executed).startswith(
+        "the report notebook failed in cell 1 "
+    )
+    # the injected cell itself failing (a bad parameter value): cell 0, not -1
+    assert reports._failure(types.SimpleNamespace(**{**vars(err), "cell_index": 0}), executed).startswith(
+        "the report notebook failed in cell 0 "
+    )
+    # an executed notebook that cannot be read: the index as Papermill gave it
+    executed.write_text("{not json")
+    assert reports._failure(err, executed).startswith("the report notebook failed in cell 3 ")
+    # the cell's first five lines
+    long = types.SimpleNamespace(**{**vars(err), "source": "\n".join(f"line{i}" for i in range(1, 8))})
+    text = reports._failure(long, executed)
+    assert "    line5" in text and "line6" not in text
