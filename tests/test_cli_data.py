@@ -52,6 +52,17 @@ def test_info_on_a_file_with_custom_columns(tmp_path: Path, capsys: pytest.Captu
         "interactions  3",
         "density       75.00%",
     ]
+    semicolons = tmp_path / "mine.csv"
+    semicolons.write_text("member;book\n1;a\n2;b\n")
+    status, out, err = run(
+        ["data", "info", str(semicolons), "--user-col", "member", "--item-col", "book", "--sep", ";"], capsys
+    )
+    assert (status, err, out.splitlines()[0]) == (0, "", "users         2")
+    status, _, err = run(
+        ["data", "info", str(path), "--user-col", "member", "--item-col", "book", "--rating-col", "stars"],
+        capsys,
+    )
+    assert status == 2 and "column 'stars' missing from mine.tsv" in err
 
 
 def test_info_on_a_synthetic_shape_is_the_log_train_reads(capsys: pytest.CaptureFixture) -> None:
@@ -65,6 +76,10 @@ def test_info_on_a_synthetic_shape_is_the_log_train_reads(capsys: pytest.Capture
         inter.n_users,
         inter.n_interactions,
     )
+    # a shape whose counts differ by seed (this one's items: 168 for seed 0, 164 for seed 1): the same log
+    status, out, _ = run(["data", "info", "synthetic:50x2000x300", "--json"], capsys)
+    inter, _ = load_data(DataSpec(dataset="synthetic:50x2000x300"))
+    assert status == 0 and json.loads(out)["items"] == inter.n_items
     status, _, err = run(["data", "info", "synthetic:200x100"], capsys)
     assert status == 2 and err.startswith("sslrec: error: expected 'synthetic:USERSxITEMSxINTERACTIONS'")
     status, _, err = run(["data", "info", "nothing-here"], capsys)
@@ -92,6 +107,9 @@ def test_info_counts_repeated_pairs_once_as_training_does(
     status, out, _ = run(["data", "info", str(path)], capsys)
     assert status == 0 and "interactions  3" in out and "density       75.00%" in out
     assert "duplicates    2 rows repeat a (user, item) pair" in out
+    path.write_text("user,item\n1,10\n1,10\n2,11\n")
+    status, out, _ = run(["data", "info", str(path)], capsys)
+    assert status == 0 and "duplicates    1 rows repeat a (user, item) pair" in out  # one is said too
 
 
 @pytest.mark.parametrize(
@@ -256,11 +274,29 @@ def test_data_info_reads_a_data_set_beside_a_folder_of_its_name(
     (tmp_path / "ml-100k").mkdir()  # where the GroupLens zip was unpacked: a folder, not a log
     monkeypatch.chdir(tmp_path)
     ratings = pd.DataFrame({"user": [1, 1, 2], "item": [1, 2, 1]})
-    monkeypatch.setattr(
-        cli, "load_movielens", lambda name, data_dir, progress: type("ML", (), {"ratings": ratings})
-    )
+    bars = []  # what each load was asked for: a download bar or not
+
+    def load_movielens(name: str, data_dir: Path | None, progress: bool) -> object:
+        bars.append(progress)
+        return type("ML", (), {"ratings": ratings})
+
+    monkeypatch.setattr(cli, "load_movielens", load_movielens)
     status, out, err = run(["data", "info", "ml-100k", "-q"], capsys)
     assert status == 0 and err == "" and out.splitlines()[:2] == ["users         2", "items         2"]
+    run(["data", "info", "ml-100k"], capsys)
+    assert bars == [False, True]  # -q: no bar
+
+
+def test_data_info_reads_a_file_named_as_a_data_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sslrec_utils.cli as cli
+
+    (tmp_path / "ml-100k").write_text("user,item\n1,2\n3,4\n")  # the user's own log, not MovieLens
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "load_movielens", lambda *args, **kwargs: pytest.fail("read as MovieLens"))
+    status, out, err = run(["data", "info", "ml-100k", "--sep", ","], capsys)
+    assert (status, err) == (0, "") and out.splitlines()[0] == "users         2"
 
 
 def test_a_warning_about_the_data_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

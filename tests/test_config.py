@@ -337,10 +337,18 @@ def test_sslrec_models_lists_models_and_settings(capsys):
     assert main(["models"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines[: len(MODELS)]] == sorted(MODELS)
+    # a line per model: summaries (up to about 250 characters) are shortened
+    assert all(len(line) <= 110 for line in lines[: len(MODELS)])
+    assert any(line.endswith(" ...") for line in lines[: len(MODELS)])
     assert main(["models", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {name: summary(name) for name in sorted(MODELS)}
+    listing = json.loads(capsys.readouterr().out)
+    assert listing == {name: summary(name) for name in MODELS} and list(listing) == sorted(MODELS)
     assert main(["models", "sgl"]) == 0
     out = capsys.readouterr().out
+    settings = [line for line in out.splitlines() if re.match(r"  \S+ = ", line)]
+    assert settings and all(
+        re.match(r"  \S+ = \S.*? {2,}\S", line) for line in settings
+    )  # value, then meaning
     assert "\n  drop_rate = 0.05 " in out and "\n  lr = 0.005 " in out  # SGL's own rate; LightGCN's lr
     assert '\n  ssl_negatives = "all" ' in out and "\n  grad_clip = null " in out  # as --set reads them
     assert "ssl_reg in [0.001, 0.003, 0.01]" in out and "closed form" not in out
@@ -353,11 +361,19 @@ def test_sslrec_models_lists_models_and_settings(capsys):
     record = json.loads(capsys.readouterr().out)
     grid = {key: list(values) for key, values in MODELS["multvae"].search_space.items()}
     assert record["model"] == "multvae" and record["grid"] == grid and grid  # its annealing grid
+    assert record["summary"] == summary("multvae")
     assert {"group": "model", "key": "hidden_dims", "default": [600, 200]}.items() <= record["settings"][
         0
     ].items()
     assert main(["models", "sasrx"]) == 2
     assert capsys.readouterr().err.strip().endswith("did you mean 'sasrec'?")
+
+
+def test_sslrec_models_writes_a_grid_as_set_reads_it(capsys, monkeypatch):
+    # every grid holds numbers today; a None or a bool must read as --set takes it (null, true), not Python's
+    monkeypatch.setattr(MODELS["ease"], "search_space", {"reg": (None, True)})
+    assert main(["models", "ease"]) == 0
+    assert "\n  reg in [null, true]\n" in capsys.readouterr().out
 
 
 def test_a_config_built_directly_checks_its_types_as_from_dict_does():
