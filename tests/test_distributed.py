@@ -305,6 +305,7 @@ def test_a_process_without_its_gpu_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
     _torchrun_env(monkeypatch, RANK="1", LOCAL_RANK="1")
+    _short_join(monkeypatch, timeout=2, grace=1)  # a check gone wrong fails in seconds, not at the hour
     with pytest.raises(DistributedSetupError, match="LOCAL_RANK 1 has no GPU: this machine has 1"):
         init_distributed("auto")
 
@@ -320,6 +321,7 @@ def test_a_process_without_its_gpu_is_a_clear_error(monkeypatch):
             "MASTER_PORT='garbage' in the environment must be an integer in 1..65535",
         ),
         ({"LOCAL_RANK": "x"}, "LOCAL_RANK='x' in the environment"),
+        ({"MASTER_PORT": "0"}, "MASTER_PORT='0' in the environment must be an integer in 1..65535"),
     ],
 )
 def test_an_environment_torchrun_would_not_set_is_refused_before_joining(monkeypatch, changes, message):
@@ -327,6 +329,7 @@ def test_an_environment_torchrun_would_not_set_is_refused_before_joining(monkeyp
     from sslrec_utils.distributed import DistributedSetupError, init_distributed
 
     _torchrun_env(monkeypatch, **changes)
+    _short_join(monkeypatch, timeout=2, grace=1)  # a check gone wrong fails in seconds, not at the hour
     with pytest.raises(DistributedSetupError, match=re.escape(message)):
         init_distributed("cpu")
 
@@ -815,3 +818,176 @@ def test_the_command_ends_at_once_when_a_join_still_waits(
     with pytest.raises(plain) as end:
         sslrec_utils.cli.run()
     assert exits == [status] and (plain is not SystemExit or end.value.code == status)
+
+
+# ---- what a mutation audit found untested (stop 46) -----------------------------------------------------------
+
+
+def _one_rank_env(monkeypatch, **changes: str) -> None:
+    """A group of one on a free port: `init_distributed` joins it for real, at once."""
+    _torchrun_env(monkeypatch, WORLD_SIZE="1", MASTER_PORT=str(_free_port()), **changes)
+    monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
+
+
+def test_local_rank_must_lie_below_the_world_size(monkeypatch):
+    from sslrec_utils.distributed import DistributedSetupError, init_distributed
+
+    _torchrun_env(monkeypatch, LOCAL_RANK="2")
+    _short_join(monkeypatch, timeout=2, grace=1)  # a check gone wrong fails in seconds, not at the hour
+    with pytest.raises(
+        DistributedSetupError, match=re.escape("LOCAL_RANK='2' in the environment must be an integer in 0..1")
+    ):
+        init_distributed("cpu")
+
+
+def test_the_context_takes_each_field_from_its_own_source(monkeypatch):
+    import torch.distributed as dist
+
+    from sslrec_utils.distributed import init_distributed
+
+    _torchrun_env(monkeypatch, RANK="1", LOCAL_RANK="0")  # rank 1 of 2, the first process of its machine
+    monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
+    monkeypatch.setattr(dist, "is_initialized", lambda: True)  # joined already: the group gives rank and size
+    monkeypatch.setattr(dist, "get_rank", lambda: 1)
+    monkeypatch.setattr(dist, "get_world_size", lambda: 2)
+    ctx = init_distributed("cpu")
+    # without LOCAL_WORLD_SIZE, one process per machine (not the world size: they share no memory)
+    assert (ctx.rank, ctx.world_size, ctx.local_rank, ctx.local_world_size) == (1, 2, 0, 1)
+
+
+def test_the_store_waits_as_long_as_a_collective_may(monkeypatch):
+    import torch.distributed as dist
+
+    from sslrec_utils.distributed import COLLECTIVE_TIMEOUT, init_distributed, shutdown
+
+    _one_rank_env(monkeypatch)
+    init_distributed("cpu")
+    try:  # the ranks wait in the store while rank 0 validates: RENDEZVOUS_TIMEOUT would cut them off
+        assert dist.distributed_c10d._get_default_store().timeout == COLLECTIVE_TIMEOUT
+    finally:
+        shutdown()
+
+
+def test_nccl_joins_on_the_calling_thread(monkeypatch):
+    """NCCL's group is made on the thread whose CUDA device is set, after the rendezvous (Gloo's in the join's
+    thread); a fake CUDA machine, the group made with Gloo."""
+    import torch
+    import torch.distributed as dist
+
+    import sslrec_utils.distributed as distributed
+
+    _one_rank_env(monkeypatch)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "set_device", lambda index: None)
+    calls = []
+
+    def init_group(backend, store, rank, size):
+        calls.append((backend, threading.current_thread() is threading.main_thread()))
+        dist.init_process_group("gloo", store=store, rank=rank, world_size=size)
+
+    monkeypatch.setattr(distributed, "_init_group", init_group)
+    try:
+        distributed.init_distributed("auto")
+    finally:
+        distributed.shutdown()
+    assert calls == [("nccl", True)]
+
+
+def test_a_group_joined_after_the_caller_gave_up_is_left_behind(monkeypatch):
+    """Gloo's init completing after a Ctrl-C (or a timeout) ended the wait: the join's thread destroys it."""
+    import torch.distributed as dist
+
+    import sslrec_utils.distributed as distributed
+
+    _one_rank_env(monkeypatch)
+    made, release = threading.Event(), threading.Event()
+    real = distributed._init_group
+
+    def init_group(*args):
+        real(*args)
+        made.set()
+        release.wait(30)  # the group exists; the join's thread goes on once the caller has given up
+
+    def wait_for_join(done, met, where):
+        made.wait(30)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(distributed, "_init_group", init_group)
+    monkeypatch.setattr(distributed, "_wait_for_join", wait_for_join)
+    with pytest.raises(KeyboardInterrupt):
+        distributed.init_distributed("cpu")
+    release.set()
+    _join_thread_ends()
+    left = dist.is_initialized()
+    distributed.shutdown()
+    assert not left
+
+
+def test_a_group_joined_as_the_ctrl_c_came_is_destroyed(monkeypatch):
+    import torch.distributed as dist
+
+    import sslrec_utils.distributed as distributed
+
+    _one_rank_env(monkeypatch)
+
+    def wait_for_join(done, met, where):
+        done.wait(30)  # the join has completed...
+        raise KeyboardInterrupt  # ...as the Ctrl-C arrives
+
+    monkeypatch.setattr(distributed, "_wait_for_join", wait_for_join)
+    with pytest.raises(KeyboardInterrupt):
+        distributed.init_distributed("cpu")
+    left = dist.is_initialized()
+    distributed.shutdown()
+    assert not left
+
+
+def test_a_listener_gets_one_more_timeout_and_a_join_that_ends_during_the_probe_is_kept(monkeypatch):
+    import time
+
+    import sslrec_utils.distributed as distributed
+
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    monkeypatch.setenv("MASTER_PORT", "1")
+    _short_join(monkeypatch, timeout=1, grace=0.1)
+    monkeypatch.setattr(distributed, "_unreachable", lambda addr, port: None)  # something listens
+    start = time.monotonic()
+    with pytest.raises(distributed.DistributedSetupError, match=r"in 2\.1 s"):
+        distributed._wait_for_join(threading.Event(), threading.Event(), "w")
+    assert time.monotonic() - start >= 2.0  # timeout + grace, then one more timeout (not one more grace)
+    done = threading.Event()
+    monkeypatch.setattr(
+        distributed, "_unreachable", lambda addr, port: (done.set(), "nothing listens there")[1]
+    )
+    distributed._wait_for_join(done, threading.Event(), "w")  # joined while the probe ran: no error
+
+
+def test_ranks_are_listed_up_to_eight():
+    from sslrec_utils.distributed import _ranks
+
+    assert _ranks(list(range(8))) == "ranks 0, 1, 2, 3, 4, 5, 6, 7"
+    assert _ranks(list(range(10))) == "ranks 0, 1, 2, 3, 4, 5, 6, 7 and 2 more"
+
+
+def test_a_store_error_or_a_reset_connection_is_a_peer_failure():
+    import torch.distributed as dist
+
+    from sslrec_utils.distributed import peer_failure
+
+    assert peer_failure(dist.DistStoreError("Socket Timeout")) == "Socket Timeout"
+    assert (
+        peer_failure(RuntimeError("Connection reset by peer.")) == "Connection reset by peer"
+    )  # no final "."
+
+
+def test_mean_over_ranks_divides_the_sum_by_the_world_size(monkeypatch):
+    import torch
+    import torch.distributed as dist
+
+    from sslrec_utils.distributed import mean_over_ranks
+
+    monkeypatch.setattr(dist, "all_reduce", lambda tensor: tensor.mul_(2))  # two ranks holding the same value
+    value = torch.tensor(3.0)
+    assert mean_over_ranks(value, DistContext(0, 2, 0, torch.device("cpu"))).item() == 3.0
+    assert value.item() == 3.0  # the caller's tensor is left as it was
