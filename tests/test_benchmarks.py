@@ -1111,3 +1111,290 @@ def test_attention_memory_measures_each_point_in_a_fresh_process(tmp_path, capsy
     with pytest.raises(SystemExit):
         attention_memory.main(["--max-len", "1", "--out", str(tmp_path)])
     assert "need --windows >= 1 and --max-len >= 2, got 32 and 1" in capsys.readouterr().err
+
+
+# ---- what a mutation audit found untested (stop 46) -----------------------------------------------------------
+
+
+def _per_user_frames() -> dict[tuple[str, int], pd.DataFrame]:
+    """Per-user validation and test scores of a model and a reference over two seeds; seed 1's reference was
+    not evaluated on user 2."""
+
+    def frame(valid: list[float], test: list[float], users: list[int]) -> pd.DataFrame:
+        return pd.DataFrame({"valid": valid, "test": test}, index=pd.Index(users, name="user"))
+
+    return {
+        ("m", 1): frame([0.5, 0.4, 0.9], [0.3, 0.2, 0.9], [0, 1, 2]),
+        ("ref", 1): frame([0.2, 0.2], [0.1, 0.3], [0, 1]),
+        ("m", 2): frame([0.6, 0.6], [0.5, 0.1], [0, 1]),
+        ("ref", 2): frame([0.3, 0.2], [0.2, 0.2], [0, 1]),
+    }
+
+
+def test_paired_compares_the_users_both_models_were_evaluated_on():
+    from benchmarks import paired
+
+    table = paired.compare(_per_user_frames(), "ref").set_index(["seed", "quantity"])
+    assert table.loc[(1, "test"), "n_users"] == 2  # user 2 left out
+    assert table.loc[(1, "test"), "difference"] == pytest.approx((0.2 - 0.1) / 2)
+    # drop = valid - test: the model's [0.2, 0.2] against the reference's [0.1, -0.1]
+    assert table.loc[(1, "drop"), "difference"] == pytest.approx(0.2)
+    assert table.loc[(2, "drop"), "difference"] == pytest.approx(0.25)
+    # the pooled row: each user's differences averaged over the seeds, then over the users
+    per_user = np.mean([[0.2, -0.1], [0.3, -0.1]], axis=0)
+    assert table.loc[("mean", "test"), "difference"] == pytest.approx(per_user.mean())
+    assert table.loc[("mean", "test"), "level"] == pytest.approx(np.mean([0.25, 0.3]))  # the seeds' mean
+    levels = paired.levels(_per_user_frames(), "ref")
+    assert levels["drop"] == pytest.approx(np.mean([np.mean([0.1, -0.1]), np.mean([0.1, 0.0])]))
+
+
+def test_paired_verdicts_and_positive_seeds_at_zero():
+    from benchmarks import paired
+
+    assert paired.verdict(0.0, 0.0) == "level"
+    rows = [
+        {"model": "a", "reference": "b", "seed": seed, "quantity": "test", "difference": difference}
+        for seed, difference in zip((1, 2, 3), (0.0, 0.01, 0.02), strict=True)
+    ]
+    assert paired.over_seeds(pd.DataFrame(rows)).iloc[0]["positive_seeds"] == 2  # a zero is not positive
+
+
+def test_paired_from_tables_orders_seeds_as_numbers(tmp_path):
+    from benchmarks import paired
+
+    rows = [
+        {"model": "a", "reference": "b", "seed": str(seed), "quantity": "test", "difference": 0.01 * seed}
+        for seed in (2, 3, 10)
+    ]
+    pd.DataFrame(rows).to_csv(tmp_path / "t.csv", index=False)
+    assert paired.main(["--from-tables", str(tmp_path / "t.csv"), "--out", str(tmp_path / "o")]) == 0
+    assert "Seeds 2, 3, 10, pooled" in (tmp_path / "o" / "paired_seeds.md").read_text()  # not 10, 2, 3
+
+
+def _leaderboard_runs(**columns) -> pd.DataFrame:
+    base = {
+        "model": ["ease", "ease"],
+        "seed": [1, 2],
+        "ndcg@10": [0.3, 0.34],
+        "epochs": [0, 0],
+        "seconds_to_best": [0.5, 0.7],
+        "search_seconds": [2.5, 2.9],
+    }
+    return pd.DataFrame(base | columns)
+
+
+def test_leaderboard_summary_counts_tested_seeds_orders_by_score_and_keeps_times():
+    t = leaderboard.summarise(_leaderboard_runs(**{"ndcg@10": [0.3, float("nan")]}))
+    assert t.loc["ease", "seeds"] == 1  # a run without a test figure is not a seed of the mean
+    # a closed-form model without a search: its time to the model is its time to the best epoch
+    t = leaderboard.summarise(_leaderboard_runs(search_seconds=[float("nan"), float("nan")]))
+    assert t.loc["ease", "seconds_to_model_mean"] == pytest.approx(0.6)
+    runs = pd.concat(
+        [_leaderboard_runs(), _leaderboard_runs(model=["pop", "pop"], **{"ndcg@10": [0.1033] * 2})]
+    )
+    t = leaderboard.summarise(runs)
+    assert list(t.index) == ["ease", "pop"]  # best first
+    assert bool(t.loc["pop", "beats_recbole"])  # equal to RecBole's figure reaches it
+
+
+def test_leaderboard_helpers_on_repeats_and_data_settings():
+    assert leaderboard.repeated([1, 1, 1, 2]) == [1]  # named once
+    assert leaderboard.data_mismatch([{"a": 1}, {"a": 1, "b": 2}]) is None  # only keys both runs have
+    settings = leaderboard.data_settings({"data": {"dataset": "x", "seed": 1, "data_dir": "/a"}})
+    assert settings == {"dataset": "x"}  # the seed and where the cache lies do not make another data set
+
+
+def test_tune_curves_average_only_the_epochs_every_seed_validated(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from benchmarks import tune
+
+    table = pd.DataFrame(
+        {
+            "point": "p",
+            "seed": [1, 1, 1, 2, 2],
+            "epoch": [1, 2, 3, 1, 2],
+            "examples_seen": [10, 20, 30, 10, 20],
+            "valid_ndcg@10": [0.1, 0.2, 0.3, 0.1, 0.2],
+        }
+    )
+    monkeypatch.setattr(tune, "curves", lambda dirs, labels=None: table)
+    drawn = {}
+
+    def training_curves(histories, **kwargs):
+        drawn.update(histories)
+        return plt.figure().add_subplot()
+
+    monkeypatch.setattr(tune, "training_curves", training_curves)
+    tune.write_curves([], argparse.Namespace(out=tmp_path, model="m", dataset="d", split="s"))
+    plt.close("all")
+    (history,) = drawn.values()
+    assert list(history["epoch"]) == [1, 2]  # epoch 3, of seed 1 alone, is left out
+    with pytest.raises(ValueError):
+        tune.parse_point("=5")  # a setting without a name
+
+
+def test_rescore_markdown_gives_the_largest_gap_and_the_sample_std():
+    from benchmarks import rescore
+
+    runs = pd.DataFrame(
+        {
+            "model": ["pop", "pop"],
+            "seed": [1, 2],
+            "latest_in_top10": [0.1, 0.1],
+            **{f"{m}_{t}": [0.30, 0.34] for t in rescore.TREATMENTS for m in rescore.METRICS},
+            "ndcg@10_saved": [0.31, 0.34],
+        }
+    )
+    text = rescore.markdown(runs)
+    assert "saved: 1.0e-02." in text  # |0.30 - 0.31|, not the signed -0.01
+    assert "0.3200 ± 0.0283" in text  # ddof 1 over the seeds
+
+
+def test_time_to_target_takes_the_first_epoch_at_the_target(monkeypatch):
+    from benchmarks import time_to_target
+    from sslrec_utils.experiment import DataSpec, load_split
+
+    split, _ = load_split(DataSpec(dataset="synthetic:60x80x1500", split="holdout", seed=1))
+    history = pd.DataFrame(
+        {
+            "epoch": [1, 2, 3, 4],
+            "test_ndcg@10": [0.04, 0.07, 0.05, 0.06],
+            "elapsed_seconds": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    monkeypatch.setattr(
+        time_to_target, "fit", lambda *a, **k: argparse.Namespace(history=history, train_seconds=4.0)
+    )
+    got = time_to_target.time_to_target("multdae", split, 1, target=0.05)
+    assert (got["target_epoch"], got["seconds_to_target"], got["max_test_ndcg@10_seen"]) == (2, 2.0, 0.07)
+
+
+def test_time_to_target_ratio_counts_set_up_and_the_start_up_of_imports(tmp_path, monkeypatch):
+    from benchmarks import time_to_target
+
+    monkeypatch.setattr(
+        time_to_target,
+        "startup_seconds",
+        lambda code: 100.0 if code == time_to_target.IMPORTS_CODE else 200.0,
+    )
+    assert time_to_target.main(["--models", "pop", "--out", str(tmp_path)]) == 0
+    row = pd.read_csv(tmp_path / "time_to_target.csv").iloc[0]
+    assert row["startup_seconds"] == 100.0
+    assert row["ratio"] == pytest.approx(
+        (row["seconds_to_target"] + row["setup_seconds"]) / row["recbole_seconds"]
+    )
+
+
+def test_epoch_throughput_times_validation_apart_and_never_stops_early(monkeypatch):
+    from benchmarks import epoch_throughput
+    from sslrec_utils.experiment import DataSpec, load_split
+
+    split, _ = load_split(DataSpec(dataset="synthetic:300x200x5000", split="holdout", seed=1))
+    real, configs = epoch_throughput.fit, []
+
+    def fit(model, split, config, **kwargs):
+        configs.append(config)
+        return real(model, split, config, **kwargs)
+
+    monkeypatch.setattr(epoch_throughput, "fit", fit)
+    row = epoch_throughput.measure("multvae", split, "cpu", 2, ["hidden_dims=[32,8]"])
+    assert row["validation_s"] > 0
+    assert configs[0].patience > configs[0].epochs
+
+
+def test_determinism_compares_with_a_one_thread_run(tmp_path, monkeypatch, capsys):
+    calls = []
+
+    def trained_digest(name, spec, seed, epochs, threads):
+        calls.append(threads)
+        return str(threads)
+
+    monkeypatch.setattr(determinism, "trained_digest", trained_digest)
+    table = determinism.measure(["sgl"], "synthetic:60x80x1500", 1, 1, 3, progress=False)
+    assert calls == [3, 3, 1] and not table.iloc[0]["same_as_one_thread"]
+    with pytest.raises(SystemExit):
+        determinism.main(["--threads", "1", "--out", str(tmp_path)])
+    assert "--threads must be at least 2" in capsys.readouterr().err
+
+
+def test_random_ties_offsets_count_per_user_and_second():
+    from benchmarks import random_ties
+
+    ratings = pd.DataFrame({"user": [0] * 600 + [1] * 600, "timestamp": [5] * 1200})
+    out = random_ties.break_ties(ratings, seed=0)
+    assert sorted(out["timestamp"][:600] % 1000) == list(range(1, 601))
+
+
+def test_estimates_ratio_and_exit_status(tmp_path):
+    from benchmarks import estimates
+
+    assert estimates.estimate_over_peak(300, 100) == 3
+    assert estimates.write_table([{"peak_mb": 300, "estimate_over_peak": 2.0}], tmp_path, "t.csv", str) == 0
+    assert estimates.write_table([{"peak_mb": 300, "estimate_over_peak": 0.5}], tmp_path, "t.csv", str) == 1
+
+
+def test_book_build_time_fails_when_the_warm_build_executes_nothing_from_the_cache(tmp_path, monkeypatch):
+    def stage(source, dest, only=None):
+        (dest / "nb.ipynb").parent.mkdir(parents=True, exist_ok=True)
+        (dest / "nb.ipynb").write_text("{}")
+        return {"format": "jb-book", "root": "nb"}
+
+    monkeypatch.setattr(book_build_time, "stage", stage)
+    monkeypatch.setattr(book_build_time, "toc_files", lambda toc: ["nb"])
+    results = iter(
+        [
+            {"seconds": 1.0, "rc": 0, "executed": [{"notebook": "nb.ipynb", "seconds": 1.0}], "cached": 0},
+            {
+                "seconds": 1.0,
+                "rc": 0,
+                "executed": [],
+                "cached": 0,
+            },  # nothing run, nothing read from the cache
+        ]
+    )
+    monkeypatch.setattr(book_build_time, "build", lambda *a, **k: next(results))
+    argv = ["--no-check", "--workdir", str(tmp_path / "w"), "--out", str(tmp_path / "o")]
+    assert book_build_time.main(argv) == 1
+
+
+def test_rescore_keeps_a_holdout_run_protocol_and_retests_on_its_split_seed(tmp_path):
+    from benchmarks import rescore
+    from sslrec_utils.experiment import DataSpec, run_experiment
+
+    spec = DataSpec(dataset="synthetic:60x80x1500", split="holdout", seed=7)
+    run_experiment(spec, "pop", progress=False, out_dir=tmp_path / "run")
+    row = rescore.rescore(tmp_path / "run")
+    assert row["ndcg@10_protocol"] == pytest.approx(row["ndcg@10_saved"], abs=1e-9)  # seen items excluded
+    rec = TrainedRecommender.load(tmp_path / "run", device="cpu")
+    frame = pd.concat(rec.split.parts.values())  # the run's own log, written back with its IDs
+    frame = frame.assign(
+        user=rec.split.user_map.ids[frame["user"]], item=rec.split.item_map.ids[frame["item"]]
+    )
+    frame[["user", "item", "rating", "timestamp"]].to_csv(tmp_path / "log.csv", index=False)
+    assert rescore.retest_split(rec, tmp_path / "log.csv").seed == 7
+
+
+def test_bert4rec_targets_count_a_window_last_only_when_its_target_is_last(monkeypatch):
+    import torch
+
+    from sslrec_utils.experiment import DataSpec, load_split
+
+    split, _ = load_split(DataSpec(dataset="synthetic:60x50x1200", split="loo", seed=1))
+    real = bert4rec_targets.build_model
+
+    def build_model(*args, **kwargs):
+        model = real(*args, **kwargs)
+
+        def mask(seqs, generator):  # one target per window, at its first column
+            target = torch.full_like(seqs, -100)
+            target[:, 0] = seqs[:, 0]
+            return seqs.clone(), target
+
+        model.mask = mask
+        return model
+
+    monkeypatch.setattr(bert4rec_targets, "build_model", build_model)
+    sizes = {"max_len": 8, "hidden_dim": 16, "n_layers": 1, "n_heads": 2, "inner_dim": 32}
+    counts = bert4rec_targets.count_targets(TrainData.from_split(split), 1, 2, sizes)
+    assert counts["last_windows"] == 0 and counts["targets"] == counts["windows"]

@@ -634,17 +634,24 @@ def test_remote_resources_leaves_links_and_local_paths_alone() -> None:
     assert reports.remote_resources(html) == []
 
 
+def _glue_output() -> dict:
+    """What scrapbook's ``glue`` leaves in a cell's outputs: a record the HTML export must leave out."""
+    from nbformat.v4 import new_output
+
+    return new_output(
+        "display_data",
+        data={"application/papermill.record/text/plain": "0.5"},
+        metadata={"scrapbook": {"name": "x", "mime_prefix": "application/papermill.record/"}},
+    )
+
+
 def test_export_html_is_standalone(tmp_path: Path) -> None:
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
     png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
     figure = new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})
-    glued = new_output(
-        "display_data",
-        data={"application/papermill.record/text/plain": "0.5"},
-        metadata={"scrapbook": {"name": "x", "mime_prefix": "application/papermill.record/"}},
-    )
+    glued = _glue_output()
     cells = [
         new_markdown_cell("# Template title\n\nText."),
         new_code_cell("plot_it()", outputs=[figure, glued]),
@@ -663,13 +670,9 @@ def test_export_html_drops_a_glue_only_output_and_retitles_only_a_top_heading(tm
     import warnings
 
     import nbformat
-    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-    glued = new_output(
-        "display_data",
-        data={"application/papermill.record/text/plain": "0.5"},
-        metadata={"scrapbook": {"name": "x", "mime_prefix": "application/papermill.record/"}},
-    )
+    glued = _glue_output()
     cells = [
         new_markdown_cell("## Setup"),
         new_markdown_cell("# Template"),
