@@ -485,7 +485,7 @@ def cost_curves(
     # the sizes at which the guide, start * x / x.min(), is within the data's range
     ends = x.min() * np.clip([low / start, high / start], 1.0, growth)
     ax.plot(ends, start * ends / x.min(), linestyle=":", color="grey", label="slope 1 (linear)")
-    ax.set_xticks(x, [f"{v:,.0f}" for v in x])  # the measured sizes, in plain numbers
+    ax.set_xticks(x, [_plain(v) for v in x])  # the measured sizes, in plain numbers
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

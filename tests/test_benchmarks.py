@@ -663,6 +663,9 @@ def test_paired_over_seeds_uses_students_t_over_the_seeds_differences():
     assert row["seeds"] == 4 and row["positive_seeds"] == 4 and row["verdict"] == "above"
     wide = paired.over_seeds(pd.DataFrame(rows[:4]).assign(difference=[0.02, -0.01, 0.03, -0.02]))
     assert wide.iloc[0]["verdict"] == "level" and wide.iloc[0]["positive_seeds"] == 2
+    zero = paired.over_seeds(pd.DataFrame(rows[:4]).assign(difference=[0.0, 0.01, 0.02, 0.03]))
+    assert zero.iloc[0]["positive_seeds"] == 3  # a seed's zero difference is not positive
+    assert paired.verdict(0.0, 0.0) == "level"  # an interval that is 0 throughout: neither above nor below
 
 
 def test_paired_from_tables_pools_the_seeds_of_earlier_tables(tmp_path, capsys):
@@ -1146,17 +1149,6 @@ def test_paired_compares_the_users_both_models_were_evaluated_on():
     assert table.loc[("mean", "test"), "level"] == pytest.approx(np.mean([0.25, 0.3]))  # the seeds' mean
     levels = paired.levels(_per_user_frames(), "ref")
     assert levels["drop"] == pytest.approx(np.mean([np.mean([0.1, -0.1]), np.mean([0.1, 0.0])]))
-
-
-def test_paired_verdicts_and_positive_seeds_at_zero():
-    from benchmarks import paired
-
-    assert paired.verdict(0.0, 0.0) == "level"
-    rows = [
-        {"model": "a", "reference": "b", "seed": seed, "quantity": "test", "difference": difference}
-        for seed, difference in zip((1, 2, 3), (0.0, 0.01, 0.02), strict=True)
-    ]
-    assert paired.over_seeds(pd.DataFrame(rows)).iloc[0]["positive_seeds"] == 2  # a zero is not positive
 
 
 def test_paired_from_tables_orders_seeds_as_numbers(tmp_path):

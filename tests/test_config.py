@@ -346,9 +346,8 @@ def test_sslrec_models_lists_models_and_settings(capsys):
     assert main(["models", "sgl"]) == 0
     out = capsys.readouterr().out
     settings = [line for line in out.splitlines() if re.match(r"  \S+ = ", line)]
-    assert settings and all(
-        re.match(r"  \S+ = \S.*? {2,}\S", line) for line in settings
-    )  # value, then meaning
+    # each setting's value, then at least two spaces before its meaning
+    assert settings and all(re.match(r"  \S+ = \S.*? {2,}\S", line) for line in settings)
     assert "\n  drop_rate = 0.05 " in out and "\n  lr = 0.005 " in out  # SGL's own rate; LightGCN's lr
     assert '\n  ssl_negatives = "all" ' in out and "\n  grad_clip = null " in out  # as --set reads them
     assert "ssl_reg in [0.001, 0.003, 0.01]" in out and "closed form" not in out

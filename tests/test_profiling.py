@@ -92,10 +92,8 @@ def test_a_mebibyte_is_two_to_the_twentieth_bytes() -> None:
 def test_measure_keeps_the_largest_peak_of_its_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     from sslrec_utils import profiling
 
-    held, taken = (
-        [0],
-        iter([64 * MB, 0]),
-    )  # the first run takes 64 MiB and keeps them; the second, nothing more
+    held = [0]  # the first run takes 64 MiB and keeps them; the second, nothing more
+    taken = iter([64 * MB, 0])
     monkeypatch.setattr(profiling, "rss_bytes", lambda: 100 * MB + held[0])
     monkeypatch.setattr(profiling, "release_free_memory", lambda: True)
 

@@ -651,10 +651,9 @@ def test_export_html_is_standalone(tmp_path: Path) -> None:
 
     png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
     figure = new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})
-    glued = _glue_output()
     cells = [
         new_markdown_cell("# Template title\n\nText."),
-        new_code_cell("plot_it()", outputs=[figure, glued]),
+        new_code_cell("plot_it()", outputs=[figure, _glue_output()]),
     ]
     source = tmp_path / "report.ipynb"
     nbformat.write(new_notebook(cells=cells), source)
@@ -672,11 +671,10 @@ def test_export_html_drops_a_glue_only_output_and_retitles_only_a_top_heading(tm
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-    glued = _glue_output()
     cells = [
         new_markdown_cell("## Setup"),
         new_markdown_cell("# Template"),
-        new_code_cell("glue()", outputs=[glued]),
+        new_code_cell("glue()", outputs=[_glue_output()]),
     ]
     source = tmp_path / "report.ipynb"
     nbformat.write(new_notebook(cells=cells), source)
@@ -685,9 +683,8 @@ def test_export_html_drops_a_glue_only_output_and_retitles_only_a_top_heading(tm
         reports.export_html(source, tmp_path / "report.html", title="Mine")
     html = (tmp_path / "report.html").read_text()
     assert "Setup" in html and "Template" not in html and ">Mine<" in html  # "## Setup" is not the title
-    assert re.search(
-        r'class="[^"]*jp-CodeCell[^"]*jp-mod-noOutputs"', html
-    )  # no output area left for the glue
+    # the glue's cell is left without an output area
+    assert re.search(r'class="[^"]*jp-CodeCell[^"]*jp-mod-noOutputs"', html)
 
 
 def test_export_html_refuses_a_page_that_would_load_from_the_internet(tmp_path: Path) -> None:
