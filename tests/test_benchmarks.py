@@ -726,7 +726,7 @@ def test_paired_from_tables_pools_the_seeds_of_earlier_tables(tmp_path, capsys):
     assert "paired: 2 of the 4 rows do not record their runs' data settings" in capsys.readouterr().err
 
 
-def test_paired_compares_models_user_by_user(tmp_path, capsys):
+def test_paired_compares_models_user_by_user(tmp_path, capsys, monkeypatch):
     from benchmarks import paired
     from sslrec_utils.experiment import DataSpec, run_experiment
 
@@ -805,6 +805,18 @@ def test_paired_compares_models_user_by_user(tmp_path, capsys):
             [str(dirs["pop", 1]), str(dirs["pop", 1]), "--reference", "pop", "--out", str(tmp_path / "bad")]
         )
     assert "two runs of pop with seed 1" in capsys.readouterr().err
+    # runs of one seed and one data setting whose splits differ all the same (another version's splitting, say)
+    per_user = paired.per_user
+
+    def other_split(run_dir, device):
+        model, seed, fingerprint, frame = per_user(run_dir, device)
+        return model, seed, fingerprint + ("x" if model == "pop" and seed == 1 else ""), frame
+
+    with monkeypatch.context() as patch:
+        patch.setattr(paired, "per_user", other_split)
+        with pytest.raises(SystemExit):
+            paired.main([*map(str, dirs.values()), "--reference", "pop", "--out", str(tmp_path / "bad")])
+    assert "the runs of seed 1 were trained on different splits" in capsys.readouterr().err
     # a run cut short is refused, as by the leaderboard
     cut = tmp_path / "itemnext-1-cut"
     shutil.copytree(dirs["itemnext", 1], cut)
