@@ -54,30 +54,32 @@ def _terminate_as_ctrl_c() -> Iterator[None]:
 
     A notice raises KeyboardInterrupt wherever the main thread is. Where Python drops it (raised in a
     ``__del__``, such as tqdm's bars collected every epoch, or a weakref callback: "Exception ignored"), it is
-    sent again 50 ms later. Once one has reached the training, a further SIGTERM does nothing: it had cut short
-    the test of the best epoch. After a stop, SIGTERM stays a no-op when this context exits, until `main` has
+    sent again 50 ms later; if the block fails before it comes (a distributed peer stopped by the same notice
+    leaves a collective failing), the failure is the stop's: KeyboardInterrupt, from it. Once one has reached
+    the training, a further SIGTERM does nothing: it had cut short the test of the best epoch. After a stop, SIGTERM stays a no-op when this context exits, until `main` has
     said what was kept and restores it (it had killed the process before its message). A second Ctrl-C still
     stops at once.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    stopping, last, resends = False, signal.SIGINT, []
+    # `resent`: a notice Python dropped whose copy, sent again, has not come yet
+    stopping, resent, last, resends = False, False, signal.SIGINT, []
     before_hook = sys.unraisablehook
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping, last
+        nonlocal stopping, resent, last
         if stopping and signum == signal.SIGTERM:
             return
-        stopping, last = True, signum
+        stopping, resent, last = True, False, signum
         raise KeyboardInterrupt
 
     def dropped(unraisable: Any) -> None:  # sys.unraisablehook: what Python could not raise
-        nonlocal stopping
+        nonlocal stopping, resent
         if not issubclass(unraisable.exc_type, KeyboardInterrupt):
             before_hook(unraisable)
             return
-        stopping = False  # not stopping after all: the notice comes again
+        stopping, resent = False, True  # not stopping after all: the notice comes again
         again = threading.Timer(0.05, os.kill, (os.getpid(), last))
         again.daemon = True
         resends.append(again)
@@ -88,6 +90,11 @@ def _terminate_as_ctrl_c() -> Iterator[None]:
     sys.unraisablehook = dropped
     try:
         yield
+    except Exception as err:
+        if not resent:
+            raise
+        stopping = True
+        raise KeyboardInterrupt from err
     finally:
         sys.unraisablehook = before_hook
         for again in resends:  # the training is over: a notice still on its way would reach what follows

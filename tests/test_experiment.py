@@ -328,6 +328,28 @@ def test_a_dropped_ctrl_c_is_not_sent_again_once_training_is_over():
         pytest.fail("the Ctrl-C was sent again after training had ended")
 
 
+def test_a_failure_before_a_dropped_ctrl_c_comes_again_is_a_stop():
+    # a distributed peer stopped by the same notice fails this rank's collective at once: the notice, dropped
+    # in a __del__, had been cancelled as training ended, and the rank reported the peer's failure, not a stop
+    import time
+
+    from sslrec_utils.cli import _stopping, _terminate_as_ctrl_c
+
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        with pytest.raises(KeyboardInterrupt) as stopped, _terminate_as_ctrl_c():
+            _dropped_ctrl_c("__del__")
+            raise RuntimeError("Connection closed by peer")
+        assert isinstance(stopped.value.__cause__, RuntimeError)
+        assert signal.getsignal(signal.SIGTERM) is _stopping  # stopped: until `main` has said what was kept
+        time.sleep(0.3)  # and not sent again
+    finally:
+        signal.signal(signal.SIGTERM, before)  # `main` would restore it
+    # a failure with no notice on its way is left as it is
+    with pytest.raises(RuntimeError, match="by peer"), _terminate_as_ctrl_c():
+        raise RuntimeError("Connection closed by peer")
+
+
 def test_ctrl_c_then_sigterm_from_another_process_stops_and_says_so(tmp_path):
     # `kill -INT $P; kill -TERM $P`. A SIGTERM that came after training had stopped had killed the process
     # before it said what it kept. Setting SIGTERM to SIG_IGN at the first notice made CPython print "Signal 15
