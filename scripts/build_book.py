@@ -10,8 +10,9 @@ package, data) so relative paths resolve as in the real book. The build then ren
 without executing anything again, so CI executes each chapter at most twice (Papermill, nbval). Papermill's
 cell of injected parameters (CI's small sizes) stays visible on purpose: the figures on such a page come from
 those values, not the defaults. A chapter without an executed copy, or whose executed copy's cells differ from
-its source's (that cell aside), is an error. Without ``--from-executed``, the execution cache is emptied first
-when the package or the pinned environment changed.
+its source's (that cell aside), is an error, and so are two chapters of one file name (the executed copies are
+named by file name only). Without ``--from-executed``, the execution cache is emptied first when the package or
+the pinned environment changed.
 """
 
 from __future__ import annotations
@@ -65,8 +66,18 @@ def stage(executed: Path, dest: Path) -> None:
     if dest.exists():
         shutil.rmtree(dest)
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    problems = []
-    chapters = [ROOT / f"{f}.ipynb" for f in toc_files(toc) if (ROOT / f"{f}.ipynb").is_file()]
+    # an entry may name its file with the extension or without it: Jupyter Book accepts both
+    listed = [ROOT / (f if f.endswith(".ipynb") else f"{f}.ipynb") for f in toc_files(toc)]
+    chapters = [path for path in listed if path.is_file()]
+    # the executed copies are named by file name only: two chapters of one name would share one copy
+    by_name: dict[str, list[str]] = {}
+    for path in dict.fromkeys(chapters):
+        by_name.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
+    problems = [
+        f"{' and '.join(paths)} share a file name, so one executed copy in {executed}: rename one"
+        for paths in by_name.values()
+        if len(paths) > 1
+    ]
     for source in chapters:
         ran = executed / source.name
         if not ran.is_file():
