@@ -9,7 +9,8 @@ set -euo pipefail
 python=$1
 lock=$2
 index=${TORCH_INDEX:-https://download.pytorch.org/whl/cpu}
-pin=$(grep -E '^torch==' "$lock")
+pin=$(grep -E '^torch==' "$lock") ||
+  { echo "setup: no torch==VERSION line in $lock; the lock must pin torch" >&2; exit 1; }
 have=$("$python" -c 'import importlib.metadata as m; print(m.version("torch"))' 2>/dev/null || true)
 if [ "${have%%+*}" = "${pin#torch==}" ]; then
   exit 0
