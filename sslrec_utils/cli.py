@@ -56,9 +56,9 @@ def _terminate_as_ctrl_c() -> Iterator[None]:
     ``__del__``, such as tqdm's bars collected every epoch, or a weakref callback: "Exception ignored"), it is
     sent again 50 ms later; if the block fails before it comes (a distributed peer stopped by the same notice
     leaves a collective failing), the failure is the stop's: KeyboardInterrupt, from it. Once one has reached
-    the training, a further SIGTERM does nothing: it had cut short the test of the best epoch. After a stop, SIGTERM stays a no-op when this context exits, until `main` has
-    said what was kept and restores it (it had killed the process before its message). A second Ctrl-C still
-    stops at once.
+    the training, a further SIGTERM does nothing: it had cut short the test of the best epoch. After a stop,
+    SIGTERM stays a no-op when this context exits, until `main` has said what was kept and restores it (it had
+    killed the process before its message). A second Ctrl-C still stops at once.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
