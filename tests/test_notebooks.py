@@ -762,25 +762,31 @@ def test_no_cell_reads_a_name_that_a_later_cell_rebinds(path: Path) -> None:
 # ---- executed by Papermill (minutes) ---------------------------------------------------------------------------
 
 
-@pytest.mark.notebooks
-@pytest.mark.parametrize("name", sorted(CHAPTERS))
-def test_chapter_executes_and_records_expected_values(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def _execute(name: str, parameters: dict[str, object], output: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Execute chapter `name` with Papermill at `parameters` into `output`, in its kernel's environment."""
     import papermill
 
     chapter = CHAPTERS[name]
     for key, value in chapter.env.items():
         monkeypatch.setenv(key, value)
-    EXECUTED.mkdir(parents=True, exist_ok=True)
-    output = EXECUTED / f"{name}.ipynb"
     papermill.execute_notebook(
         str(NOTEBOOKS / f"{name}.ipynb"),
         str(output),
-        parameters=chapter.parameters,
+        parameters=parameters,
         kernel_name="python3",
         cwd=str(NOTEBOOKS),
         progress_bar=False,
         execution_timeout=chapter.timeout_s,
     )
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("name", sorted(CHAPTERS))
+def test_chapter_executes_and_records_expected_values(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    chapter = CHAPTERS[name]
+    EXECUTED.mkdir(parents=True, exist_ok=True)
+    output = EXECUTED / f"{name}.ipynb"
+    _execute(name, chapter.parameters, output, monkeypatch)
     nb = _read(output)
     values = glued_values(nb)
 
@@ -825,17 +831,7 @@ def test_a_bad_parameter_stops_the_chapter_before_it_trains(
     # a reader's `-p NAME VALUE` that the chapter cannot use is refused with a reason, not run into a wrong page
     import papermill
 
-    chapter = CHAPTERS[name]
-    for key, value in chapter.env.items():
-        monkeypatch.setenv(key, value)
+    output = tmp_path / f"{name}.ipynb"
     with pytest.raises(papermill.PapermillExecutionError) as refused:
-        papermill.execute_notebook(
-            str(NOTEBOOKS / f"{name}.ipynb"),
-            str(tmp_path / f"{name}.ipynb"),
-            parameters={**chapter.parameters, **parameters},
-            kernel_name="python3",
-            cwd=str(NOTEBOOKS),
-            progress_bar=False,
-            execution_timeout=chapter.timeout_s,
-        )
+        _execute(name, {**CHAPTERS[name].parameters, **parameters}, output, monkeypatch)
     assert refused.value.ename == "ValueError" and message in refused.value.evalue
