@@ -16,6 +16,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -762,6 +763,42 @@ def test_no_cell_reads_a_name_that_a_later_cell_rebinds(path: Path) -> None:
 # ---- executed by Papermill (minutes) ---------------------------------------------------------------------------
 
 
+def _ch01_derived(v: dict[str, Any]) -> dict[str, object]:
+    """Chapter 1's verdict words, from the figures they judge (glued too)."""
+    helped = v["ndcg_all"] > v["ndcg_strong"]
+    mostly_weak = v["strong_share"] < 0.5
+    smaller = abs(v["valid_all"] - v["valid_strong"]) < abs(v["ndcg_all"] - v["ndcg_strong"])
+    return {
+        "weak_signal": "mostly weak. Only" if mostly_weak else "partly weak:",
+        "log_signal": "mostly weak signal" if mostly_weak else "partly weak",
+        "valid_gap_size": "smaller" if smaller else "not smaller",
+        "weak_effect": "improve" if helped else "do not improve",
+        "beat_or_not": "beat" if helped else "did not beat",
+    }
+
+
+def _ch07_derived(v: dict[str, Any]) -> dict[str, object]:
+    """Chapter 7's best models and their gains, from the models' glued test figures."""
+    graph = {m: v[f"{m}_test"] for m in ("lightgcn", "sgl", "simgcl", "xsimgcl")}
+    contrastive = {m: graph[m] for m in ("sgl", "simgcl", "xsimgcl")}
+    best_cl = max(contrastive, key=contrastive.__getitem__)
+    masked_or_contrastive = {m: v[f"{m}_test"] for m in ("bert4rec", "cl4srec")}
+    best_ssl = max(masked_or_contrastive, key=masked_or_contrastive.__getitem__)
+    return {
+        "graph_best_cl": best_cl,
+        "graph_cl_gain": pytest.approx(contrastive[best_cl] - graph["lightgcn"], abs=1e-12),
+        "graph_best_model": max(graph, key=graph.__getitem__),
+        "seq_best_ssl": best_ssl,
+        "seq_ssl_gain": pytest.approx(masked_or_contrastive[best_ssl] - v["sasrec_test"], abs=1e-12),
+        "bert_cloze_share": pytest.approx(1 - v["bert_last_prob"], abs=1e-4),
+    }
+
+
+# glued words and numbers that follow from other glued values, whatever the ranges of both allow: a verdict
+# flipped against its figures, or a best model that is not the best, fails
+DERIVED = {"ch01_why_self_supervision": _ch01_derived, "ch07_contrastive_masked": _ch07_derived}
+
+
 def _execute(name: str, parameters: dict[str, object], output: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Execute chapter `name` with Papermill at `parameters` into `output`, in its kernel's environment."""
     import papermill
@@ -806,6 +843,9 @@ def test_chapter_executes_and_records_expected_values(name: str, monkeypatch: py
         if not ok:
             wrong[key] = (got, want)
     assert not wrong, f"glued values outside their expected ranges (got, expected): {wrong}"
+    derived = DERIVED.get(name, lambda values: {})(values)
+    wrong = {key: (values[key], want) for key, want in derived.items() if values[key] != want}
+    assert not wrong, f"glued values that contradict the figures they follow from (got, expected): {wrong}"
 
 
 # one bad parameter each, and the words of the check that must refuse it in the chapter's first cells
