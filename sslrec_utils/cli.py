@@ -63,23 +63,23 @@ def _terminate_as_ctrl_c() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    # `resent`: a notice Python dropped whose copy, sent again, has not come yet
-    stopping, resent, last, resends = False, False, signal.SIGINT, []
+    # `pending`: a notice Python dropped whose copy, sent again, has not come yet
+    stopping, pending, last, resends = False, False, signal.SIGINT, []
     before_hook = sys.unraisablehook
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping, resent, last
+        nonlocal stopping, pending, last
         if stopping and signum == signal.SIGTERM:
             return
-        stopping, resent, last = True, False, signum
+        stopping, pending, last = True, False, signum
         raise KeyboardInterrupt
 
     def dropped(unraisable: Any) -> None:  # sys.unraisablehook: what Python could not raise
-        nonlocal stopping, resent
+        nonlocal stopping, pending
         if not issubclass(unraisable.exc_type, KeyboardInterrupt):
             before_hook(unraisable)
             return
-        stopping, resent = False, True  # not stopping after all: the notice comes again
+        stopping, pending = False, True  # not stopping after all: the notice comes again
         again = threading.Timer(0.05, os.kill, (os.getpid(), last))
         again.daemon = True
         resends.append(again)
@@ -91,7 +91,7 @@ def _terminate_as_ctrl_c() -> Iterator[None]:
     try:
         yield
     except Exception as err:
-        if not resent:
+        if not pending:
             raise
         stopping = True
         raise KeyboardInterrupt from err
