@@ -1104,11 +1104,18 @@ def _execute(name: str, parameters: dict[str, object], output: Path, monkeypatch
 
 @pytest.mark.notebooks
 @pytest.mark.parametrize("name", sorted(CHAPTERS))
-def test_chapter_executes_and_records_expected_values(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chapter_executes_and_records_expected_values(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     chapter = CHAPTERS[name]
     EXECUTED.mkdir(parents=True, exist_ok=True)
     output = EXECUTED / f"{name}.ipynb"
+    scratch = tmp_path / "tmp"  # the kernel's temporary folder (the report trains into one there)
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
     _execute(name, chapter.parameters, output, monkeypatch)
+    left = sorted(path.name for path in scratch.glob("sslrec*"))  # torch may leave its caches
+    assert not left, f"the chapter left temporary files behind: {left}"
     nb = _read(output)
     values = glued_values(nb)
 
