@@ -770,6 +770,42 @@ def test_no_cell_reads_a_name_that_a_later_cell_rebinds(path: Path) -> None:
     assert not clashes, "; ".join(clashes) + ": give the later one a name of its own"
 
 
+# the book quotes each chapter's execution time at its defaults from the timed builds (benchmarks/book_build_time.py)
+TIMED_BUILDS = re.compile(r"from (\d+) to (\d+) s in the (\w+) timed builds of the book")
+TIMING_QUOTES = {"book/appendix_a_reports.md": "report"}  # prose pages quoting a notebook's time
+NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
+
+
+def test_quoted_chapter_times_are_those_of_the_timed_builds() -> None:
+    # "from 80 to 141 s in the three timed builds": the lowest and highest cold execution time over the committed
+    # build records, and their number; a new timed build that moves either must update the text
+    seconds: dict[str, list[float]] = {}
+    for record in sorted((ROOT / "benchmarks" / "results" / "book_build").glob("book_build_*.json")):
+        for run in json.loads(record.read_text(encoding="utf-8"))["cold"]["executed"]:
+            seconds.setdefault(Path(run["notebook"]).stem, []).append(run["seconds"])
+    texts = {
+        path.stem: " ".join(
+            "".join(c["source"]) for c in _read(path)["cells"] if c["cell_type"] == "markdown"
+        )
+        for path in notebook_paths()
+    }
+    texts |= {stem: (ROOT / page).read_text(encoding="utf-8") for page, stem in TIMING_QUOTES.items()}
+    texts = {stem: " ".join(text.split()) for stem, text in texts.items()}  # a quote may span lines
+    quotes = [(stem, *quote) for stem, text in texts.items() for quote in TIMED_BUILDS.findall(text)]
+    assert len(quotes) >= 6, "the chapters' and the appendix's timing quotes were not found"
+    unchecked = [
+        stem for stem, text in texts.items() if text.count("timed build") > len(TIMED_BUILDS.findall(text))
+    ]
+    assert not unchecked, f"timed builds quoted in other words, which this test cannot check: {unchecked}"
+    wrong = {}
+    for stem, low, high, count in quotes:
+        times = seconds.get(stem, [])
+        want = (round(min(times)), round(max(times)), NUMBER_WORDS.get(len(times))) if times else None
+        if (int(low), int(high), count) != want:
+            wrong[stem] = ((int(low), int(high), count), want)
+    assert not wrong, f"quoted (from, to, builds) against the timed builds' records: {wrong}"
+
+
 # ---- executed by Papermill (minutes) ---------------------------------------------------------------------------
 
 
