@@ -11,7 +11,6 @@ glued value must fall in. The executed copies land in ``_build/executed/`` (``$S
 from __future__ import annotations
 
 import ast
-import csv
 import json
 import math
 import os
@@ -769,90 +768,6 @@ def test_no_cell_reads_a_name_that_a_later_cell_rebinds(path: Path) -> None:
         if name in binds
     ]
     assert not clashes, "; ".join(clashes) + ": give the later one a name of its own"
-
-
-# the book quotes each chapter's execution time at its defaults from the timed builds (benchmarks/book_build_time.py)
-TIMED_BUILDS = re.compile(r"from (\d+) to (\d+) s in the (\w+) timed builds of the book")
-TIMING_QUOTES = {"book/appendix_a_reports.md": "report"}  # prose pages quoting a notebook's time
-NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
-
-
-def test_quoted_chapter_times_are_those_of_the_timed_builds() -> None:
-    # "from 80 to 141 s in the three timed builds": the lowest and highest cold execution time over the committed
-    # build records, and their number; a new timed build that moves either must update the text
-    seconds: dict[str, list[float]] = {}
-    for record in sorted((ROOT / "benchmarks" / "results" / "book_build").glob("book_build_*.json")):
-        for run in json.loads(record.read_text(encoding="utf-8"))["cold"]["executed"]:
-            seconds.setdefault(Path(run["notebook"]).stem, []).append(run["seconds"])
-    texts = {
-        path.stem: " ".join(
-            "".join(c["source"]) for c in _read(path)["cells"] if c["cell_type"] == "markdown"
-        )
-        for path in notebook_paths()
-    }
-    texts |= {stem: (ROOT / page).read_text(encoding="utf-8") for page, stem in TIMING_QUOTES.items()}
-    texts = {stem: " ".join(text.split()) for stem, text in texts.items()}  # a quote may span lines
-    quotes = [(stem, *quote) for stem, text in texts.items() for quote in TIMED_BUILDS.findall(text)]
-    assert len(quotes) >= 6, "the chapters' and the appendix's timing quotes were not found"
-    unchecked = [
-        stem for stem, text in texts.items() if text.count("timed build") > len(TIMED_BUILDS.findall(text))
-    ]
-    assert not unchecked, f"timed builds quoted in other words, which this test cannot check: {unchecked}"
-    wrong = {}
-    for stem, low, high, count in quotes:
-        times = seconds.get(stem, [])
-        want = (round(min(times)), round(max(times)), NUMBER_WORDS.get(len(times))) if times else None
-        if (int(low), int(high), count) != want:
-            wrong[stem] = ((int(low), int(high), count), want)
-    assert not wrong, f"quoted (from, to, builds) against the timed builds' records: {wrong}"
-
-
-def _leaderboard(folder: str) -> dict[str, float]:
-    """Test NDCG@10 by model, the mean over seeds, from a committed leaderboard under benchmarks/results/."""
-    with open(ROOT / "benchmarks" / "results" / folder / "leaderboard.csv", encoding="utf-8") as f:
-        return {row["model"]: float(row["ndcg@10_mean"]) for row in csv.DictReader(f)}
-
-
-def _row(path: str, **match: str) -> dict[str, str]:
-    """The one row of a committed CSV under benchmarks/results/ whose columns hold `match`."""
-    with open(ROOT / "benchmarks" / "results" / path, encoding="utf-8") as f:
-        rows = [row for row in csv.DictReader(f) if all(row[k] == v for k, v in match.items())]
-    assert len(rows) == 1, f"{path}: {len(rows)} rows match {match}"
-    return rows[0]
-
-
-def test_chapter_10_quotes_the_committed_sequence_benchmarks() -> None:
-    # BERT4Rec against SASRec: every figure chapter 10 quotes, from the results folder it names
-    loo, ids = _leaderboard("ml-100k-loo"), _leaderboard("ml-100k-loo-id-ties")
-    eight = _leaderboard("ml-100k-loo-8-seeds")
-    seeds = _row(
-        "ml-100k-loo-8-seeds/paired_seeds.csv", model="bert4rec", reference="sasrec", quantity="test"
-    )
-    users = _row(
-        "ml-100k-loo/paired_runs.csv", model="bert4rec", reference="sasrec", seed="mean", quantity="test"
-    )
-    with open(ROOT / "benchmarks" / "results" / "ml-100k-loo" / "runs.csv", encoding="utf-8") as f:
-        by_seed: dict[str, dict[str, float]] = {}
-        for run in csv.DictReader(f):
-            by_seed.setdefault(run["seed"], {})[run["model"]] = float(run["ndcg@10"])
-    below_each = all(scores["bert4rec"] < scores["sasrec"] for scores in by_seed.values())
-    below = int(seeds["seeds"]) - int(seeds["positive_seeds"])
-    quotes = [
-        f"test NDCG@10 {loo['bert4rec']:.4f} against {loo['sasrec']:.4f}, means over the "
-        f"{NUMBER_WORDS[len(by_seed)]} leaderboard seeds, below on " + ("each" if below_each else "some"),
-        f"over {NUMBER_WORDS[int(seeds['seeds'])]} seeds {eight['bert4rec']:.4f} against {eight['sasrec']:.4f}, "
-        f"below on {NUMBER_WORDS[below]}",
-        f"a difference of {float(seeds['difference']):.4f} with a 95% interval of {float(seeds['low']):.4f} to "
-        f"{float(seeds['high']):.4f} from seed to seed",
-        f"the {users['n_users']} test users",
-        f"interval of {float(users['low']):.4f} to {float(users['high']):+.4f} for the mean difference user by user",
-        f"BERT4Rec scored {_leaderboard('ml-100k-loo-bert4rec-dropout01-random-ties')['bert4rec']:.4f} on test",
-        f"SASRec scored {ids['sasrec']:.4f} and BERT4Rec {ids['bert4rec']:.4f}",
-        f"({_leaderboard('ml-100k-loo-sasrec-bce')['sasrec']:.4f} against {ids['bert4rec']:.4f},",
-    ]
-    text = " ".join((ROOT / "book" / "ch10_trends.md").read_text(encoding="utf-8").split())
-    missing = [quote for quote in quotes if quote not in text]
-    assert not missing, f"chapter 10 does not quote the committed figures as: {missing}"
 
 
 # ---- executed by Papermill (minutes) ---------------------------------------------------------------------------

@@ -1,0 +1,188 @@
+"""Figures the book and the README quote from committed benchmark results, checked against those results.
+
+Every number in the text must come from an executed cell (the chapters' glue, checked by test_notebooks.py) or a
+benchmark run committed under ``benchmarks/results/``; these tests read the latter's files and fail when the text
+and the files disagree (a new run that moves a figure must update the text that quotes it).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
+
+
+def _one_line(text: str) -> str:
+    """`text` with every run of white space one space: a quote may span lines."""
+    return " ".join(text.split())
+
+
+def _markdown(notebook: Path) -> str:
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return " ".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown")
+
+
+def _leaderboard(folder: str) -> dict[str, dict[str, float]]:
+    """Model -> its committed leaderboard row (means and standard deviations over seeds) under `folder`."""
+    with open(RESULTS / folder / "leaderboard.csv", encoding="utf-8") as f:
+        rows = csv.DictReader(f)
+        return {
+            row["model"]: {k: float(v or "nan") for k, v in row.items() if k.endswith(("_mean", "_std"))}
+            for row in rows
+        }
+
+
+def _ndcg(folder: str) -> dict[str, float]:
+    """Model -> mean test NDCG@10 over seeds, from a committed leaderboard."""
+    return {model: row["ndcg@10_mean"] for model, row in _leaderboard(folder).items()}
+
+
+def _row(path: str, **match: str) -> dict[str, str]:
+    """The one row of a committed CSV under benchmarks/results/ whose columns hold `match`."""
+    with open(RESULTS / path, encoding="utf-8") as f:
+        rows = [row for row in csv.DictReader(f) if all(row[k] == v for k, v in match.items())]
+    assert len(rows) == 1, f"{path}: {len(rows)} rows match {match}"
+    return rows[0]
+
+
+# the book quotes each chapter's execution time at its defaults from the timed builds (benchmarks/book_build_time.py)
+TIMED_BUILDS = re.compile(r"from (\d+) to (\d+) s in the (\w+) timed builds of the book")
+TIMING_QUOTES = {"book/appendix_a_reports.md": "report"}  # prose pages quoting a notebook's time
+
+
+def test_quoted_chapter_times_are_those_of_the_timed_builds() -> None:
+    # "from 80 to 141 s in the three timed builds": the lowest and highest cold execution time over the committed
+    # build records, and their number; a new timed build that moves either must update the text
+    seconds: dict[str, list[float]] = {}
+    for record in sorted((RESULTS / "book_build").glob("book_build_*.json")):
+        for run in json.loads(record.read_text(encoding="utf-8"))["cold"]["executed"]:
+            seconds.setdefault(Path(run["notebook"]).stem, []).append(run["seconds"])
+    texts = {path.stem: _markdown(path) for path in sorted((ROOT / "notebooks").glob("*.ipynb"))}
+    texts |= {stem: (ROOT / page).read_text(encoding="utf-8") for page, stem in TIMING_QUOTES.items()}
+    texts = {stem: _one_line(text) for stem, text in texts.items()}
+    quotes = [(stem, *quote) for stem, text in texts.items() for quote in TIMED_BUILDS.findall(text)]
+    assert len(quotes) >= 6, "the chapters' and the appendix's timing quotes were not found"
+    unchecked = [
+        stem for stem, text in texts.items() if text.count("timed build") > len(TIMED_BUILDS.findall(text))
+    ]
+    assert not unchecked, f"timed builds quoted in other words, which this test cannot check: {unchecked}"
+    wrong = {}
+    for stem, low, high, count in quotes:
+        times = seconds.get(stem, [])
+        want = (round(min(times)), round(max(times)), NUMBER_WORDS.get(len(times))) if times else None
+        if (int(low), int(high), count) != want:
+            wrong[stem] = ((int(low), int(high), count), want)
+    assert not wrong, f"quoted (from, to, builds) against the timed builds' records: {wrong}"
+
+
+# the README's leaderboard figures: (folder under benchmarks/results/, model, the words before its figure in the
+# README, whether the README gives the standard deviation over seeds too)
+README_BOARDS = [
+    *[
+        ("ml-100k-holdout", model, name, True)
+        for model, name in [
+            ("ease", "EASE "),
+            ("dae", "DAE "),
+            ("bpr", "BPR "),
+            ("multvae", "Mult-VAE "),
+            ("ae", "article's autoencoder "),
+            ("pop", "popularity "),
+        ]
+    ],
+    *[
+        ("ml-100k-holdout-graph", model, name, True)
+        for model, name in [
+            ("xsimgcl", "XSimGCL "),
+            ("simgcl", "SimGCL "),
+            ("sgl", "SGL "),
+            ("lightgcn", "LightGCN "),
+        ]
+    ],
+    ("ml-100k-holdout-plain", "ease", "EASE gives ", True),
+    ("ml-100k-holdout-plain", "itemknn", "ItemKNN ", True),
+    *[
+        ("ml-100k-loo", model, name, model in ("cl4srec", "sasrec", "bert4rec"))
+        for model, name in [
+            ("cl4srec", "CL4SRec scores "),
+            ("sasrec", "SASRec "),
+            ("bert4rec", "BERT4Rec "),
+            ("itemnext", "item-to-item "),
+            ("pop", "popularity "),
+        ]
+    ],
+    *[
+        ("ml-100k-loo-8-seeds", model, name, True)
+        for model, name in [
+            ("cl4srec", "CL4SRec scores "),
+            ("sasrec", "SASRec "),
+            ("bert4rec", "BERT4Rec scores "),
+        ]
+    ],
+    *[
+        ("ml-100k-loo-id-ties", model, name, model not in ("itemnext", "pop"))
+        for model, name in [
+            ("sasrec", "SASRec scored "),
+            ("cl4srec", "CL4SRec "),
+            ("bert4rec", "BERT4Rec "),
+            ("itemnext", "item-to-item "),
+            ("pop", "popularity "),
+        ]
+    ],
+    (
+        "ml-100k-loo-sasrec-bce",
+        "sasrec",
+        "`benchmarks/results/ml-100k-loo-sasrec-bce/`), ",
+        True,
+    ),
+    ("ml-100k-loo-bert4rec-dropout01-random-ties", "bert4rec", "is higher (", True),
+]
+
+
+def test_readme_quotes_the_committed_leaderboards() -> None:
+    # "EASE 0.3337 ± 0.0021": each model's mean test NDCG@10 over seeds (± their standard deviation), as committed
+    text = _one_line((ROOT / "README.md").read_text(encoding="utf-8"))
+    missing = []
+    for folder, model, name, with_std in README_BOARDS:
+        row = _leaderboard(folder)[model]
+        quote = f"{name}{row['ndcg@10_mean']:.4f}" + (f" ± {row['ndcg@10_std']:.4f}" if with_std else "")
+        if quote not in text:
+            missing.append(quote)
+    assert not missing, f"the README does not quote these committed leaderboard figures: {missing}"
+
+
+def test_chapter_10_quotes_the_committed_sequence_benchmarks() -> None:
+    # BERT4Rec against SASRec: every figure chapter 10 quotes, from the results folder it names
+    loo, ids, eight = _ndcg("ml-100k-loo"), _ndcg("ml-100k-loo-id-ties"), _ndcg("ml-100k-loo-8-seeds")
+    seeds = _row(
+        "ml-100k-loo-8-seeds/paired_seeds.csv", model="bert4rec", reference="sasrec", quantity="test"
+    )
+    users = _row(
+        "ml-100k-loo/paired_runs.csv", model="bert4rec", reference="sasrec", seed="mean", quantity="test"
+    )
+    with open(RESULTS / "ml-100k-loo" / "runs.csv", encoding="utf-8") as f:
+        by_seed: dict[str, dict[str, float]] = {}
+        for run in csv.DictReader(f):
+            by_seed.setdefault(run["seed"], {})[run["model"]] = float(run["ndcg@10"])
+    below_each = all(scores["bert4rec"] < scores["sasrec"] for scores in by_seed.values())
+    below = int(seeds["seeds"]) - int(seeds["positive_seeds"])
+    quotes = [
+        f"test NDCG@10 {loo['bert4rec']:.4f} against {loo['sasrec']:.4f}, means over the "
+        f"{NUMBER_WORDS[len(by_seed)]} leaderboard seeds, below on " + ("each" if below_each else "some"),
+        f"over {NUMBER_WORDS[int(seeds['seeds'])]} seeds {eight['bert4rec']:.4f} against {eight['sasrec']:.4f}, "
+        f"below on {NUMBER_WORDS[below]}",
+        f"a difference of {float(seeds['difference']):.4f} with a 95% interval of {float(seeds['low']):.4f} to "
+        f"{float(seeds['high']):.4f} from seed to seed",
+        f"the {users['n_users']} test users",
+        f"interval of {float(users['low']):.4f} to {float(users['high']):+.4f} for the mean difference user by user",
+        f"BERT4Rec scored {_ndcg('ml-100k-loo-bert4rec-dropout01-random-ties')['bert4rec']:.4f} on test",
+        f"SASRec scored {ids['sasrec']:.4f} and BERT4Rec {ids['bert4rec']:.4f}",
+        f"({_ndcg('ml-100k-loo-sasrec-bce')['sasrec']:.4f} against {ids['bert4rec']:.4f},",
+    ]
+    text = _one_line((ROOT / "book" / "ch10_trends.md").read_text(encoding="utf-8"))
+    missing = [quote for quote in quotes if quote not in text]
+    assert not missing, f"chapter 10 does not quote the committed figures as: {missing}"
