@@ -186,3 +186,35 @@ def test_chapter_10_quotes_the_committed_sequence_benchmarks() -> None:
     text = _one_line((ROOT / "book" / "ch10_trends.md").read_text(encoding="utf-8"))
     missing = [quote for quote in quotes if quote not in text]
     assert not missing, f"chapter 10 does not quote the committed figures as: {missing}"
+
+
+# the README's paired comparisons, "difference [95% interval]": (file under benchmarks/results/, model, reference);
+# paired_runs.csv holds them user by user (over the seeds' mean), paired_seeds.csv from seed to seed
+README_PAIRS = [
+    ("ml-100k-holdout-graph/paired_runs.csv", "xsimgcl", "lightgcn"),
+    ("ml-100k-holdout-graph-8-seeds/paired_seeds.csv", "xsimgcl", "lightgcn"),
+    ("ml-100k-loo/paired_runs.csv", "bert4rec", "sasrec"),
+    ("ml-100k-loo/paired_runs.csv", "sasrec", "itemnext"),
+    ("ml-100k-loo/paired_runs.csv", "cl4srec", "sasrec"),
+    ("ml-100k-loo/paired_seeds.csv", "bert4rec", "sasrec"),
+    ("ml-100k-loo/paired_seeds.csv", "sasrec", "itemnext"),
+    ("ml-100k-loo-8-seeds/paired_seeds.csv", "cl4srec", "sasrec"),
+    ("ml-100k-loo-8-seeds/paired_seeds.csv", "cl4srec", "itemnext"),
+    ("ml-100k-loo-8-seeds/paired_seeds.csv", "sasrec", "itemnext"),
+    ("ml-100k-loo-8-seeds/paired_seeds.csv", "bert4rec", "sasrec"),
+    ("ml-100k-loo-8-seeds/paired_seeds.csv", "bert4rec", "itemnext"),
+]
+
+
+def test_readme_quotes_the_committed_paired_comparisons() -> None:
+    # "+0.0045 [+0.0005, +0.0085]": a test NDCG@10 difference and its 95% interval, as benchmarks/paired.py wrote them
+    text = _one_line((ROOT / "README.md").read_text(encoding="utf-8"))
+    missing = []
+    for path, model, reference in README_PAIRS:
+        mean = {"seed": "mean"} if path.endswith("paired_runs.csv") else {}
+        row = _row(path, model=model, reference=reference, quantity="test", **mean)
+        difference, low, high = (float(row[k]) for k in ("difference", "low", "high"))
+        quote = f"{difference:+.4f} [{low:+.4f}, {high:+.4f}]"
+        if quote not in text:
+            missing.append(f"{quote} ({path}: {model} - {reference})")
+    assert not missing, f"the README does not quote these committed comparisons: {missing}"
