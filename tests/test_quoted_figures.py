@@ -11,6 +11,7 @@ import csv
 import json
 import re
 from pathlib import Path
+from statistics import mean
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -27,14 +28,18 @@ def _markdown(notebook: Path) -> str:
     return " ".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown")
 
 
+def _csv(path: str) -> list[dict[str, str]]:
+    """The rows of a committed CSV under benchmarks/results/."""
+    with open(RESULTS / path, encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
 def _leaderboard(folder: str) -> dict[str, dict[str, float]]:
     """Model -> its committed leaderboard row (means and standard deviations over seeds) under `folder`."""
-    with open(RESULTS / folder / "leaderboard.csv", encoding="utf-8") as f:
-        rows = csv.DictReader(f)
-        return {
-            row["model"]: {k: float(v or "nan") for k, v in row.items() if k.endswith(("_mean", "_std"))}
-            for row in rows
-        }
+    return {
+        row["model"]: {k: float(v or "nan") for k, v in row.items() if k.endswith(("_mean", "_std"))}
+        for row in _csv(f"{folder}/leaderboard.csv")
+    }
 
 
 def _ndcg(folder: str) -> dict[str, float]:
@@ -44,8 +49,7 @@ def _ndcg(folder: str) -> dict[str, float]:
 
 def _row(path: str, **match: str) -> dict[str, str]:
     """The one row of a committed CSV under benchmarks/results/ whose columns hold `match`."""
-    with open(RESULTS / path, encoding="utf-8") as f:
-        rows = [row for row in csv.DictReader(f) if all(row[k] == v for k, v in match.items())]
+    rows = [row for row in _csv(path) if all(row[k] == v for k, v in match.items())]
     assert len(rows) == 1, f"{path}: {len(rows)} rows match {match}"
     return rows[0]
 
@@ -163,10 +167,9 @@ def test_readme_quotes_the_committed_leaderboards() -> None:
     )
     missing += [] if quote in text else [quote]
     # the same runs scored again with the items each user has seen left out of the ranking (benchmarks/rescore.py)
-    with open(RESULTS / "ml-100k-loo-seen-excluded" / "rescored_runs.csv", encoding="utf-8") as f:
-        rescored: dict[str, list[float]] = {}
-        for run in csv.DictReader(f):
-            rescored.setdefault(run["model"], []).append(float(run["ndcg@10_seen_excluded"]))
+    rescored: dict[str, list[float]] = {}
+    for run in _csv("ml-100k-loo-seen-excluded/rescored_runs.csv"):
+        rescored.setdefault(run["model"], []).append(float(run["ndcg@10_seen_excluded"]))
     names = {
         "cl4srec": "CL4SRec",
         "sasrec": "SASRec",
@@ -174,9 +177,7 @@ def test_readme_quotes_the_committed_leaderboards() -> None:
         "itemnext": "item-to-item",
         "pop": "popularity",
     }
-    quote = "every model gains: " + ", ".join(
-        f"{names[m]} {sum(rescored[m]) / len(rescored[m]):.4f}" for m in names
-    )
+    quote = "every model gains: " + ", ".join(f"{names[m]} {mean(rescored[m]):.4f}" for m in names)
     missing += [] if quote in text else [quote]
     assert not missing, f"the README does not quote these committed leaderboard figures: {missing}"
 
@@ -190,10 +191,9 @@ def test_chapter_10_quotes_the_committed_sequence_benchmarks() -> None:
     users = _row(
         "ml-100k-loo/paired_runs.csv", model="bert4rec", reference="sasrec", seed="mean", quantity="test"
     )
-    with open(RESULTS / "ml-100k-loo" / "runs.csv", encoding="utf-8") as f:
-        by_seed: dict[str, dict[str, float]] = {}
-        for run in csv.DictReader(f):
-            by_seed.setdefault(run["seed"], {})[run["model"]] = float(run["ndcg@10"])
+    by_seed: dict[str, dict[str, float]] = {}
+    for run in _csv("ml-100k-loo/runs.csv"):
+        by_seed.setdefault(run["seed"], {})[run["model"]] = float(run["ndcg@10"])
     below_each = all(scores["bert4rec"] < scores["sasrec"] for scores in by_seed.values())
     below = int(seeds["seeds"]) - int(seeds["positive_seeds"])
     quotes = [
@@ -244,3 +244,32 @@ def test_readme_quotes_the_committed_paired_comparisons() -> None:
         if quote not in text:
             missing.append(f"{quote} ({path}: {model} - {reference})")
     assert not missing, f"the README does not quote these committed comparisons: {missing}"
+
+
+def test_readme_quotes_the_committed_times_to_recbole_s_figures() -> None:
+    # the time each model needs to reach RecBole's NDCG@10, as a share of RecBole's wall time (time_to_target/),
+    # and the graph models' time to their best epoch (ml-100k-holdout-graph/runs.csv)
+    fast, graph = _csv("time_to_target/time_to_target.csv"), _csv("time_to_target/graph/time_to_target.csv")
+
+    def most(rows: list[dict[str, str]], model: str | None = None, key: str = "ratio") -> float:
+        return max(float(r[key]) for r in rows if model in (None, r["model"]))
+
+    slowest = max(fast, key=lambda r: float(r["ratio"]))["model"]
+    startup = sorted(float(r["startup_seconds"]) for r in fast)
+    runs = _csv("ml-100k-holdout-graph/runs.csv")
+    to_best = {m: [float(r["seconds_to_best"]) for r in runs if r["model"] == m] for m in ("lightgcn", "sgl")}
+    recbole = {
+        m: float(next(r for r in graph if r["model"] == m)["recbole_seconds"]) for m in ("lightgcn", "sgl")
+    }
+    quotes = [
+        f"The {NUMBER_WORDS[len({r['model'] for r in fast})]} autoencoders and baselines timed in",
+        f"reach it in at most {most(fast):.2f} of RecBole's wall time ({slowest.upper()}'s validation search the "
+        f"slowest, not counting the {startup[0]:.1f}-{startup[-1]:.1f} s a Python process needs to start)",
+        f"LightGCN and SGL in at most {most(graph, 'lightgcn'):.2f} and {most(graph, 'sgl'):.2f} of it; their best "
+        f"epochs come after {mean(to_best['lightgcn']):.1f} s and {mean(to_best['sgl']):.1f} s on average, "
+        f"against {recbole['lightgcn']:.0f} s and {recbole['sgl']:.0f} s for RecBole's whole runs",
+    ]
+    assert all(len(seconds) == 3 for seconds in to_best.values()), "the graph sweep ran three seeds"
+    text = _one_line((ROOT / "README.md").read_text(encoding="utf-8"))
+    missing = [quote for quote in quotes if quote not in text]
+    assert not missing, f"the README does not quote the committed timings as: {missing}"
