@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 from pathlib import Path
 from statistics import mean
@@ -262,3 +263,30 @@ def test_readme_quotes_the_committed_times_to_recbole_s_figures() -> None:
     text = _one_line((ROOT / "README.md").read_text(encoding="utf-8"))
     missing = [quote for quote in quotes if quote not in text]
     assert not missing, f"the README does not quote the committed timings as: {missing}"
+
+
+def test_chapters_quote_the_package_defaults_they_train_with() -> None:
+    # prose that states a default: a retuned default must change the sentence too
+    from sslrec_utils.experiment import resolve_configs
+
+    ae_model, ae_training = resolve_configs("ae")
+    graph = {name: resolve_configs(name)[0] for name in ("lightgcn", "sgl", "simgcl", "xsimgcl")}
+    sizes = {(cfg.embedding_dim, cfg.n_layers) for cfg in graph.values()}
+    assert len(sizes) == 1, f"the graph models' defaults differ, which chapter 7 says they share: {sizes}"
+    ((dim, layers),) = sizes
+    quotes = {
+        "ch03_autoencoder_recipe": [
+            f"batches of {ae_training.batch_size} users, $\\eta = 10^{{{math.log10(ae_training.lr):.0f}}}$"
+        ],
+        "ch07_contrastive_masked": [
+            f"at the package's defaults ({dim}-dimensional embeddings, {NUMBER_WORDS[layers]} layers,",
+            f"The package's SGL defaults to $\\lambda = {graph['sgl'].ssl_reg:g}$",
+        ],
+    }
+    missing = [
+        (name, quote)
+        for name, wanted in quotes.items()
+        for quote in wanted
+        if quote not in _one_line(_markdown(ROOT / "notebooks" / f"{name}.ipynb"))
+    ]
+    assert not missing, f"chapters that do not state the package's defaults as: {missing}"
