@@ -133,8 +133,9 @@ def _torchrun_env(monkeypatch, **changes: str) -> None:
         monkeypatch.setenv(key, value)
 
 
-def _launch(args: list[str], nproc: int | None) -> subprocess.CompletedProcess:
-    """``sslrec ARGS`` in one process (`nproc` None) or in `nproc` Gloo ranks started by torchrun."""
+def _launch(args: list[str], nproc: int | None, tries: int = 3) -> subprocess.CompletedProcess:
+    """``sslrec ARGS`` in one process (`nproc` None) or in `nproc` Gloo ranks started by torchrun (on another
+    free port, up to `tries` times, when another process took the one found free before torchrun bound it)."""
     if nproc is None:
         cmd = [sys.executable, "-m", "sslrec_utils.cli", *args]
     else:
@@ -147,6 +148,8 @@ def _launch(args: list[str], nproc: int | None) -> subprocess.CompletedProcess:
         out, err = run.communicate(timeout=600)
     finally:  # past the timeout: torchrun's ranks are stopped too (a SIGKILL would end torchrun alone)
         stop(run)
+    if nproc is not None and tries > 1 and "name: EADDRINUSE" in err:
+        return _launch(args, nproc, tries - 1)
     return subprocess.CompletedProcess(cmd, run.returncode, out, err)
 
 
