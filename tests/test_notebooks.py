@@ -837,6 +837,19 @@ def _ch01_derived(v: dict[str, Any], p: dict[str, Any]) -> dict[str, object]:
     }
 
 
+def _ch02_derived(v: dict[str, Any], p: dict[str, Any]) -> dict[str, object]:
+    """Chapter 2's figures that follow from the log's size."""
+    cells = v["n_users"] * v["n_items"]
+    return {
+        "density": pytest.approx(v["n_interactions"] / cells, rel=1e-9),
+        "sparsity": pytest.approx(1 - v["density"], rel=1e-9),
+        "dense_mb": pytest.approx(cells * 4 / 2**20, rel=1e-9),  # float32
+        "user_mean": pytest.approx(v["n_interactions"] / v["n_users"], rel=1e-9),
+        "liked_interactions": round(v["positive_share"] * v["n_interactions"]),  # one rating per pair
+        "n_head_items": math.ceil(v["head_fraction"] * v["n_items"]),
+    }
+
+
 def _ch03_derived(v: dict[str, Any], p: dict[str, Any]) -> dict[str, object]:
     """Chapter 3's SGD verdicts, early-stopping sentences and gain over popularity, from their figures."""
     learnt = {size: v[f"sgd_{size}_valid"] > 2 * v["random_valid"] for size in ("small", "large")}
@@ -1000,7 +1013,6 @@ def _ch07_derived(v: dict[str, Any], p: dict[str, Any]) -> dict[str, object]:
 def _ch08_derived(v: dict[str, Any], p: dict[str, Any]) -> dict[str, object]:
     """Chapter 8's lifts, audience counts and verdicts against the most active users, from their figures."""
     margin = (v["prec_active"] * (1 - v["prec_active"]) / v["prec_at"]) ** 0.5  # one standard error
-
     words = ("better than", "about as well as", "worse than")
     return {
         **{
@@ -1074,6 +1086,7 @@ def _ch09_derived(v: dict[str, Any], p: dict[str, Any]) -> dict[str, object]:
 # allow: a verdict flipped against its figures, a wrong plural or a best model that is not the best fails
 DERIVED = {
     "ch01_why_self_supervision": _ch01_derived,
+    "ch02_core_concepts": _ch02_derived,
     "ch03_autoencoder_recipe": _ch03_derived,
     "ch04_mathematics": _ch04_derived,
     "ch05_project_practice": _ch05_derived,
