@@ -396,9 +396,12 @@ def test_sigterm_to_torchrun_keeps_the_checkpoint_and_says_so_once(csv_spec, tmp
     assert not (tmp_path / "run").exists()
 
 
-def _two_nodes(args: list[str], extra: tuple[list[str], list[str]]) -> list[subprocess.CompletedProcess]:
+def _two_nodes(
+    args: list[str], extra: tuple[list[str], list[str]], tries: int = 3
+) -> list[subprocess.CompletedProcess]:
     """``sslrec ARGS --distributed`` as ranks 0 and 1 of two one-process "nodes" (each its machine's LOCAL_RANK
-    0), started by hand as torchrun would start them, rank r with ``extra[r]`` appended."""
+    0), started by hand as torchrun would start them, rank r with ``extra[r]`` appended (again on another free
+    port, up to `tries` times, when rank 0 finds the port taken since it was found free)."""
     env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1", "WORLD_SIZE": "2"}
     env |= {
         "LOCAL_RANK": "0",
@@ -417,11 +420,15 @@ def _two_nodes(args: list[str], extra: tuple[list[str], list[str]]) -> list[subp
         for rank, more in enumerate(extra)
     ]
     try:
-        outputs = [rank.communicate(timeout=300) for rank in ranks]
+        first = ranks[0].communicate(timeout=300)
+        retry = tries > 1 and "(address already in use)" in first[1]  # rank 1 would wait for it in vain
+        outputs = [first] if retry else [first, ranks[1].communicate(timeout=300)]
     finally:
         for rank in ranks:
             rank.kill()
             rank.wait()
+    if retry:
+        return _two_nodes(args, extra, tries - 1)
     return [
         subprocess.CompletedProcess(r.args, r.returncode, *o) for r, o in zip(ranks, outputs, strict=True)
     ]
