@@ -290,3 +290,34 @@ def test_chapters_quote_the_package_defaults_they_train_with() -> None:
         if quote not in _one_line(_markdown(ROOT / "notebooks" / f"{name}.ipynb"))
     ]
     assert not missing, f"chapters that do not state the package's defaults as: {missing}"
+
+
+def test_results_readme_quotes_the_targets_and_book_builds_as_committed() -> None:
+    # benchmarks/results/README.md: each model against RecBole's figure (the issues' quality targets), and the
+    # timed builds of the book (the main job's 10-minute target)
+    text = _one_line((RESULTS / "README.md").read_text(encoding="utf-8"))
+    holdout, graph = _leaderboard("ml-100k-holdout"), _leaderboard("ml-100k-holdout-graph")
+    recbole = {
+        row["model"]: float(row["recbole_ndcg@10"])
+        for path in ("time_to_target/time_to_target.csv", "time_to_target/graph/time_to_target.csv")
+        for row in _csv(path)
+    }
+    names = {"ease": "EASE", "bpr": "BPR", "multvae": "Mult-VAE", "multdae": "Mult-DAE", "itemknn": "ItemKNN"}
+    names |= {"cdae": "CDAE", "pop": "Pop"}
+    quotes = [
+        "EASE {:.4f} (RecBole {:.4f}), ".format(holdout["ease"]["ndcg@10_mean"], recbole["ease"])
+        + ", ".join(
+            f"{names[m]} {holdout[m]['ndcg@10_mean']:.4f} ({recbole[m]:.4f})" for m in list(names)[1:]
+        ),
+        " and ".join(
+            f"{name} {graph[m]['ndcg@10_mean']:.4f} ± {graph[m]['ndcg@10_std']:.4f} (RecBole {recbole[m]:.4f})"
+            for m, name in (("lightgcn", "LightGCN"), ("sgl", "SGL"))
+        ),
+    ]
+    builds = _csv("book_build/book_build_times.csv")  # the first is quoted as "half the 10-minute target"
+    quotes += [f"{float(b['cold_s']):.1f} s ({float(b['cold_over_target']):.2f} of it)" for b in builds[1:]]
+    quotes.append(f"took {float(builds[0]['cold_s']):.1f} s, half the 10-minute target")
+    warm = [f"{float(b['warm_s']):.1f} s" for b in builds]
+    quotes.append(f"execution cache took {', '.join(warm[:-1])} and {warm[-1]}")
+    missing = [quote for quote in quotes if quote not in text]
+    assert not missing, f"benchmarks/results/README.md does not quote the committed figures as: {missing}"
