@@ -57,7 +57,7 @@ def _row(path: str, **match: str) -> dict[str, str]:
 
 # the book quotes each chapter's execution time at its defaults from the timed builds (benchmarks/book_build_time.py)
 TIMED_BUILDS = re.compile(r"from (\d+) to (\d+) s in the (\w+) timed builds of the book")
-TIMING_QUOTES = {"book/appendix_a_reports.md": "report"}  # prose pages quoting a notebook's time
+TIMING_QUOTES = {"book/appendix_a_reports.md": "report"}  # prose pages quoting a notebook's time: its stem
 
 
 def test_quoted_chapter_times_are_those_of_the_timed_builds() -> None:
@@ -67,88 +67,69 @@ def test_quoted_chapter_times_are_those_of_the_timed_builds() -> None:
     for record in sorted((RESULTS / "book_build").glob("book_build_*.json")):
         for run in json.loads(record.read_text(encoding="utf-8"))["cold"]["executed"]:
             seconds.setdefault(Path(run["notebook"]).stem, []).append(run["seconds"])
-    texts = {path.stem: _markdown(path) for path in sorted((ROOT / "notebooks").glob("*.ipynb"))}
-    texts |= {stem: (ROOT / page).read_text(encoding="utf-8") for page, stem in TIMING_QUOTES.items()}
-    texts = {stem: _one_line(text) for stem, text in texts.items()}
-    quotes = [(stem, *quote) for stem, text in texts.items() for quote in TIMED_BUILDS.findall(text)]
+    # page -> (the notebook whose time it quotes, its text)
+    texts = {
+        f"notebooks/{path.name}": (path.stem, _markdown(path))
+        for path in sorted((ROOT / "notebooks").glob("*.ipynb"))
+    }
+    texts |= {page: (stem, (ROOT / page).read_text(encoding="utf-8")) for page, stem in TIMING_QUOTES.items()}
+    texts = {page: (stem, _one_line(text)) for page, (stem, text) in texts.items()}
+    quotes = [(page, stem, *q) for page, (stem, text) in texts.items() for q in TIMED_BUILDS.findall(text)]
     assert len(quotes) >= 6, "the chapters' and the appendix's timing quotes were not found"
     unchecked = [
-        stem for stem, text in texts.items() if text.count("timed build") > len(TIMED_BUILDS.findall(text))
+        page
+        for page, (_, text) in texts.items()
+        if text.count("timed build") > len(TIMED_BUILDS.findall(text))
     ]
     assert not unchecked, f"timed builds quoted in other words, which this test cannot check: {unchecked}"
     wrong = {}
-    for stem, low, high, count in quotes:
+    for page, stem, low, high, count in quotes:
         times = seconds.get(stem, [])
         want = (round(min(times)), round(max(times)), NUMBER_WORDS.get(len(times))) if times else None
         if (int(low), int(high), count) != want:
-            wrong[stem] = ((int(low), int(high), count), want)
+            wrong[page] = ((int(low), int(high), count), want)
     assert not wrong, f"quoted (from, to, builds) against the timed builds' records: {wrong}"
 
 
-# the README's leaderboard figures: folder under benchmarks/results/ -> (model, the words before its figure in the
-# README); the README gives each mean with its standard deviation over seeds, except for WITHOUT_STD
-README_BOARDS = {
-    "ml-100k-holdout": [
-        ("ease", "EASE "),
-        ("dae", "DAE "),
-        ("bpr", "BPR "),
-        ("multvae", "Mult-VAE "),
-        ("ae", "article's autoencoder "),
-        ("pop", "popularity "),
-    ],
-    "ml-100k-holdout-graph": [
-        ("xsimgcl", "XSimGCL "),
-        ("simgcl", "SimGCL "),
-        ("sgl", "SGL "),
-        ("lightgcn", "LightGCN "),
-    ],
-    "ml-100k-holdout-plain": [("ease", "EASE gives "), ("itemknn", "ItemKNN ")],
-    "ml-100k-loo": [
-        ("cl4srec", "CL4SRec scores "),
-        ("sasrec", "SASRec "),
-        ("bert4rec", "BERT4Rec "),
-        ("itemnext", "item-to-item "),
-        ("pop", "popularity "),
-    ],
-    "ml-100k-loo-8-seeds": [
-        ("cl4srec", "CL4SRec scores "),
-        ("sasrec", "SASRec "),
-        ("bert4rec", "BERT4Rec scores "),
-    ],
-    "ml-100k-loo-id-ties": [
-        ("sasrec", "SASRec scored "),
-        ("cl4srec", "CL4SRec "),
-        ("bert4rec", "BERT4Rec "),
-        ("itemnext", "item-to-item "),
-        ("pop", "popularity "),
-    ],
-    "ml-100k-loo-sasrec-bce": [("sasrec", "`benchmarks/results/ml-100k-loo-sasrec-bce/`), ")],
-    "ml-100k-loo-bert4rec-dropout01-random-ties": [("bert4rec", "is higher (")],
-    "ml-100k-loo-cl4srec-cl001": [("cl4srec", "the former 0.01 gave ")],
-    "ml-100k-loo-8-seeds/baselines-2020-2022": [("itemnext", "the current code gives "), ("pop", "and ")],
-}
-WITHOUT_STD = {
-    ("ml-100k-loo", "itemnext"),
-    ("ml-100k-loo", "pop"),
-    ("ml-100k-loo-id-ties", "itemnext"),
-    ("ml-100k-loo-id-ties", "pop"),
-    ("ml-100k-loo-8-seeds/baselines-2020-2022", "itemnext"),
-    ("ml-100k-loo-8-seeds/baselines-2020-2022", "pop"),
-}
+def _figure(folder: str, model: str, spread: bool = True) -> str:
+    """A leaderboard's mean test NDCG@10 of `model` as the text writes it, with its spread over seeds ("± s")."""
+    row = _leaderboard(folder)[model]
+    return f"{row['ndcg@10_mean']:.4f}" + (f" ± {row['ndcg@10_std']:.4f}" if spread else "")
 
 
 def test_readme_quotes_the_committed_leaderboards() -> None:
-    # "EASE 0.3337 ± 0.0021": each model's mean test NDCG@10 over seeds (± their standard deviation), as committed
+    # each figure in the words of its own sentence, so that two figures swapped between sentences fail too
+    holdout, graph, loo = "ml-100k-holdout", "ml-100k-holdout-graph", "ml-100k-loo"
+    eight, ids = "ml-100k-loo-8-seeds", "ml-100k-loo-id-ties"
+    recbole = {
+        row["model"]: float(row["recbole_ndcg@10"]) for row in _csv("time_to_target/time_to_target.csv")
+    }
+    h = {m: _figure(holdout, m) for m in ("ease", "dae", "bpr", "multvae", "ae", "pop")}
+    g = {m: _figure(graph, m) for m in ("xsimgcl", "simgcl", "sgl", "lightgcn")}
+    quotes = [
+        f"test NDCG@10 over seeds 2020-2022: EASE {h['ease']} (the best;",
+        f"XSimGCL {g['xsimgcl']}, SimGCL {g['simgcl']}, SGL {g['sgl']}, DAE {h['dae']}, LightGCN {g['lightgcn']}, "
+        f"BPR {h['bpr']}, Mult-VAE {h['multvae']}, the source article's autoencoder {h['ae']}, popularity "
+        f"{h['pop']};",
+        f"EASE gives {_figure('ml-100k-holdout-plain', 'ease')} against RecBole's {recbole['ease']:.4f} and ItemKNN "
+        f"{_figure('ml-100k-holdout-plain', 'itemknn')} against {recbole['itemknn']:.4f};",
+        f"CL4SRec scores {_figure(loo, 'cl4srec')}, SASRec {_figure(loo, 'sasrec')}, BERT4Rec "
+        f"{_figure(loo, 'bert4rec')}, item-to-item {_figure(loo, 'itemnext', False)} and popularity "
+        f"{_figure(loo, 'pop', False)} (`benchmarks/results/ml-100k-loo/`;",
+        "the current code gives {} and {} on the same seeds".format(
+            *(_figure(f"{eight}/baselines-2020-2022", m, False) for m in ("itemnext", "pop"))
+        ),
+        f"the former 0.01 gave {_figure('ml-100k-loo-cl4srec-cl001', 'cl4srec')})",
+        f"over eight seeds CL4SRec scores {_figure(eight, 'cl4srec')} and SASRec {_figure(eight, 'sasrec')},",
+        f"BERT4Rec scores {_figure(eight, 'bert4rec')} over the eight seeds",
+        f"SASRec scored {_figure(ids, 'sasrec')} (at most 50 epochs), CL4SRec {_figure(ids, 'cl4srec')}, BERT4Rec "
+        f"{_figure(ids, 'bert4rec')}, item-to-item {_figure(ids, 'itemnext', False)} and popularity "
+        f"{_figure(ids, 'pop', False)} (`benchmarks/results/ml-100k-loo-id-ties/`)",
+        f"`benchmarks/results/ml-100k-loo-sasrec-bce/`), {_figure('ml-100k-loo-sasrec-bce', 'sasrec')},",
+        f"is higher ({_figure('ml-100k-loo-bert4rec-dropout01-random-ties', 'bert4rec')},",
+    ]
     text = _one_line((ROOT / "README.md").read_text(encoding="utf-8"))
-    missing = []
-    for folder, quoted in README_BOARDS.items():
-        board = _leaderboard(folder)
-        for model, words in quoted:
-            row = board[model]
-            quote = f"{words}{row['ndcg@10_mean']:.4f}"
-            quote += "" if (folder, model) in WITHOUT_STD else f" ± {row['ndcg@10_std']:.4f}"
-            if quote not in text:
-                missing.append(quote)
+    missing = [quote for quote in quotes if quote not in text]
     # BERT4Rec with dropout 0.1 against without, on validation: the figures its default was chosen by
     dropout = _leaderboard("ml-100k-loo-bert4rec-dropout01-random-ties")["bert4rec"]
     default = _leaderboard("ml-100k-loo")["bert4rec"]
@@ -181,20 +162,26 @@ def test_chapter_10_quotes_the_committed_sequence_benchmarks() -> None:
     users = _row(
         "ml-100k-loo/paired_runs.csv", model="bert4rec", reference="sasrec", seed="mean", quantity="test"
     )
-    by_seed: dict[str, dict[str, float]] = {}
-    for run in _csv("ml-100k-loo/runs.csv"):
-        by_seed.setdefault(run["seed"], {})[run["model"]] = float(run["ndcg@10"])
-    below_each = all(scores["bert4rec"] < scores["sasrec"] for scores in by_seed.values())
-    below = int(seeds["seeds"]) - int(seeds["positive_seeds"])
+
+    def seeds_below(folder: str) -> tuple[int, int]:
+        """(seeds where BERT4Rec's test NDCG@10 is below SASRec's, seeds) in a folder's runs.csv."""
+        by_seed: dict[str, dict[str, float]] = {}
+        for run in _csv(f"{folder}/runs.csv"):
+            by_seed.setdefault(run["seed"], {})[run["model"]] = float(run["ndcg@10"])
+        return sum(run["bert4rec"] < run["sasrec"] for run in by_seed.values()), len(by_seed)
+
+    (below_3, n_3), (below_8, n_8) = seeds_below("ml-100k-loo"), seeds_below("ml-100k-loo-8-seeds")
+    assert n_8 == int(seeds["seeds"]), "the eight seeds' runs and their paired comparison differ"
     quotes = [
-        f"test NDCG@10 {loo['bert4rec']:.4f} against {loo['sasrec']:.4f}, means over the "
-        f"{NUMBER_WORDS[len(by_seed)]} leaderboard seeds, below on " + ("each" if below_each else "some"),
-        f"over {NUMBER_WORDS[int(seeds['seeds'])]} seeds {eight['bert4rec']:.4f} against {eight['sasrec']:.4f}, "
-        f"below on {NUMBER_WORDS[below]}",
-        f"a difference of {float(seeds['difference']):.4f} with a 95% interval of {float(seeds['low']):.4f} to "
-        f"{float(seeds['high']):.4f} from seed to seed",
+        f"test NDCG@10 {loo['bert4rec']:.4f} against {loo['sasrec']:.4f}, means over the {NUMBER_WORDS[n_3]} "
+        "leaderboard seeds, below on "
+        + ("each" if below_3 == n_3 else NUMBER_WORDS.get(below_3, str(below_3))),
+        f"over {NUMBER_WORDS[n_8]} seeds {eight['bert4rec']:.4f} against {eight['sasrec']:.4f}, "
+        f"below on {NUMBER_WORDS.get(below_8, str(below_8))}",
+        f"a difference of {float(seeds['difference']):+.4f} with a 95% interval of {float(seeds['low']):+.4f} to "
+        f"{float(seeds['high']):+.4f} from seed to seed",
         f"the {users['n_users']} test users",
-        f"interval of {float(users['low']):.4f} to {float(users['high']):+.4f} for the mean difference user by user",
+        f"interval of {float(users['low']):+.4f} to {float(users['high']):+.4f} for the mean difference user by user",
         f"BERT4Rec scored {_ndcg('ml-100k-loo-bert4rec-dropout01-random-ties')['bert4rec']:.4f} on test",
         f"SASRec scored {ids['sasrec']:.4f} and BERT4Rec {ids['bert4rec']:.4f}",
         f"({_ndcg('ml-100k-loo-sasrec-bce')['sasrec']:.4f} against {ids['bert4rec']:.4f},",
@@ -274,9 +261,13 @@ def test_chapters_quote_the_package_defaults_they_train_with() -> None:
     sizes = {(cfg.embedding_dim, cfg.n_layers) for cfg in graph.values()}
     assert len(sizes) == 1, f"the graph models' defaults differ, which chapter 7 says they share: {sizes}"
     ((dim, layers),) = sizes
+    exponent = round(math.log10(ae_training.lr))
+    assert math.isclose(ae_training.lr, 10.0**exponent), (
+        f"the step size {ae_training.lr} is no power of 10: reword"
+    )
     quotes = {
         "ch03_autoencoder_recipe": [
-            f"batches of {ae_training.batch_size} users, $\\eta = 10^{{{math.log10(ae_training.lr):.0f}}}$"
+            f"batches of {ae_training.batch_size} users, $\\eta = 10^{{{exponent}}}$"
         ],
         "ch07_contrastive_masked": [
             f"at the package's defaults ({dim}-dimensional embeddings, {NUMBER_WORDS[layers]} layers,",
