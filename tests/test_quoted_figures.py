@@ -325,3 +325,39 @@ def test_results_readme_quotes_the_targets_and_book_builds_as_committed() -> Non
     quotes.append(f"execution cache took {', '.join(warm[:-1])} and {warm[-1]}")
     missing = [quote for quote in quotes if quote not in text]
     assert not missing, f"benchmarks/results/README.md does not quote the committed figures as: {missing}"
+
+
+# "+0.0045 [+0.0005, +0.0085]": a difference and its 95% interval, as benchmarks/paired.py writes them
+INTERVAL = re.compile(r"([+-]?\d+\.\d+) \[([+-]?\d+\.\d+), ([+-]?\d+\.\d+)\]")
+FORMER_INTERVALS = {  # quoted on purpose from rows that later runs replaced (in the repository's history)
+    "+0.0014 [-0.0023, +0.0052]": "XSimGCL against LightGCN before its noise length was screened",
+}
+
+
+def test_every_quoted_interval_is_a_committed_comparison() -> None:
+    # three figures at once rarely match by chance: each triple the READMEs quote must be a row of some committed
+    # paired_runs.csv or paired_seeds.csv, at the precision the text gives
+    rows = [
+        (float(row["difference"]), float(row["low"]), float(row["high"]))
+        for path in sorted(RESULTS.rglob("paired_*.csv"))
+        for row in _csv(str(path.relative_to(RESULTS)))
+    ]
+
+    def committed(quoted: tuple[str, str, str]) -> bool:
+        places = [len(x.split(".")[1]) for x in quoted]
+        return any(
+            all(
+                abs(got - float(x)) <= 0.5 * 10.0**-k + 1e-12
+                for got, x, k in zip(row, quoted, places, strict=True)
+            )
+            for row in rows
+        )
+
+    unknown = {}
+    for page in ("README.md", "benchmarks/results/README.md"):
+        text = _one_line((ROOT / page).read_text(encoding="utf-8"))
+        quoted = INTERVAL.findall(text)
+        assert quoted, f"{page} quotes no interval: has their format changed?"
+        unknown[page] = [f"{d} [{lo}, {hi}]" for d, lo, hi in quoted if not committed((d, lo, hi))]
+        unknown[page] = [q for q in unknown[page] if q not in FORMER_INTERVALS]
+    assert not any(unknown.values()), f"intervals quoted that no committed comparison holds: {unknown}"
