@@ -361,3 +361,23 @@ def test_every_quoted_interval_is_a_committed_comparison() -> None:
         unknown[page] = [f"{d} [{lo}, {hi}]" for d, lo, hi in quoted if not committed((d, lo, hi))]
         unknown[page] = [q for q in unknown[page] if q not in FORMER_INTERVALS]
     assert not any(unknown.values()), f"intervals quoted that no committed comparison holds: {unknown}"
+
+
+def test_results_readme_quotes_each_sequence_run_of_the_leaderboard() -> None:
+    # the issue's sequence targets rest on these runs: each model's mean, spread, the three seeds' figures, best
+    # epochs and the epochs at which early stopping ended them, from the leaderboard's runs.csv
+    text = _one_line((RESULTS / "README.md").read_text(encoding="utf-8"))
+    runs = sorted(_csv("ml-100k-loo/runs.csv"), key=lambda run: run["seed"])
+    missing = []
+    for model, name in (("sasrec", "SASRec"), ("cl4srec", "CL4SRec"), ("bert4rec", "BERT4Rec")):
+        mine = [run for run in runs if run["model"] == model]
+        assert len(mine) == 3, f"{model}: {len(mine)} runs in ml-100k-loo/runs.csv"
+        scores = ", ".join(f"{float(run['ndcg@10']):.4f}" for run in mine)
+        best, ended = (
+            "{}, {} and {}".format(*(run[key] for run in mine)) for key in ("best_epoch", "epochs")
+        )
+        quote = (
+            f"{name} {_figure('ml-100k-loo', model)} ({scores}; best epochs {best}, stopped early at {ended}"
+        )
+        missing += [] if quote in text else [quote]
+    assert not missing, f"benchmarks/results/README.md does not quote the runs as: {missing}"
