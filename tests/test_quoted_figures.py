@@ -380,4 +380,16 @@ def test_results_readme_quotes_each_sequence_run_of_the_leaderboard() -> None:
             f"{name} {_figure('ml-100k-loo', model)} ({scores}; best epochs {best}, stopped early at {ended}"
         )
         missing += [] if quote in text else [quote]
+    # over eight seeds, and on the five seeds the eight-seed folder added
+    eight = "ml-100k-loo-8-seeds"
+    new = [run for run in _csv(f"{eight}/runs.csv") if run["seed"] not in ("2020", "2021", "2022")]
+    models = ("sasrec", "cl4srec", "bert4rec")
+    alone = [mean(float(run["ndcg@10"]) for run in new if run["model"] == m) for m in models]
+    quote = (
+        "SASRec {}, CL4SRec {}, BERT4Rec {} (on the five new seeds alone {:.4f}, {:.4f} and {:.4f})".format(
+            *(_figure(eight, m) for m in models), *alone
+        )
+    )
+    assert {run["seed"] for run in new} == {"2023", "2024", "2025", "2026", "2027"}
+    missing += [] if quote in text else [quote]
     assert not missing, f"benchmarks/results/README.md does not quote the runs as: {missing}"
