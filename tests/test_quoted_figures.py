@@ -294,6 +294,11 @@ def test_chapters_quote_the_package_defaults_they_train_with() -> None:
         if quote not in _one_line(_markdown(ROOT / "notebooks" / f"{name}.ipynb"))
     ]
     assert not missing, f"chapters that do not state the package's defaults as: {missing}"
+    # chapter 3 names Adam's step size four times, each a power of ten: all must be the package's
+    powers = re.findall(r"10\^\{(-?\d+)\}", _markdown(ROOT / "notebooks" / "ch03_autoencoder_recipe.ipynb"))
+    assert len(powers) == 4 and set(powers) == {str(exponent)}, (
+        f"chapter 3 quotes the step sizes 10^{powers}, the package's is 10^{exponent}"
+    )
 
 
 def test_results_readme_quotes_the_targets_and_book_builds_as_committed() -> None:
