@@ -7,53 +7,31 @@ and the files disagree (a new run that moves a figure must update the text that 
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import re
 from pathlib import Path
 from statistics import mean
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
-NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
-
-
-def _one_line(text: str) -> str:
-    """`text` with every run of white space one space: a quote may span lines."""
-    return " ".join(text.split())
-
-
-def _markdown(notebook: Path) -> str:
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    return " ".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown")
-
-
-def _csv(path: str) -> list[dict[str, str]]:
-    """The rows of a committed CSV under benchmarks/results/."""
-    with open(RESULTS / path, encoding="utf-8") as f:
-        return list(csv.DictReader(f))
-
-
-def _leaderboard(folder: str) -> dict[str, dict[str, float]]:
-    """Model -> its committed leaderboard row (means and standard deviations over seeds) under `folder`."""
-    return {
-        row["model"]: {k: float(v or "nan") for k, v in row.items() if k.endswith(("_mean", "_std"))}
-        for row in _csv(f"{folder}/leaderboard.csv")
-    }
-
-
-def _ndcg(folder: str) -> dict[str, float]:
-    """Model -> mean test NDCG@10 over seeds, from a committed leaderboard."""
-    return {model: row["ndcg@10_mean"] for model, row in _leaderboard(folder).items()}
-
-
-def _row(path: str, **match: str) -> dict[str, str]:
-    """The one row of a committed CSV under benchmarks/results/ whose columns hold `match`."""
-    rows = [row for row in _csv(path) if all(row[k] == v for k, v in match.items())]
-    assert len(rows) == 1, f"{path}: {len(rows)} rows match {match}"
-    return rows[0]
-
+from tests.quoted import (
+    MODEL_NAMES,
+    NUMBER_WORDS,
+    RESULTS,
+    ROOT,
+    TIME_TO_TARGET,
+    TIME_TO_TARGET_GRAPH,
+    csv_rows,
+    figure,
+    interval,
+    leaderboard,
+    ndcg,
+    notebook_markdown,
+    one_line,
+    one_row,
+    page,
+    target_times,
+    value_range,
+)
 
 # the book quotes each chapter's execution time at its defaults from the timed builds (benchmarks/book_build_time.py)
 TIMED_BUILDS = re.compile(r"from (\d+) to (\d+) s in the (\w+) timed builds of the book")
@@ -69,32 +47,26 @@ def test_quoted_chapter_times_are_those_of_the_timed_builds() -> None:
             seconds.setdefault(Path(run["notebook"]).stem, []).append(run["seconds"])
     # page -> (the notebook whose time it quotes, its text)
     texts = {
-        f"notebooks/{path.name}": (path.stem, _markdown(path))
+        f"notebooks/{path.name}": (path.stem, notebook_markdown(path))
         for path in sorted((ROOT / "notebooks").glob("*.ipynb"))
     }
-    texts |= {page: (stem, (ROOT / page).read_text(encoding="utf-8")) for page, stem in TIMING_QUOTES.items()}
-    texts = {page: (stem, _one_line(text)) for page, (stem, text) in texts.items()}
-    quotes = [(page, stem, *q) for page, (stem, text) in texts.items() for q in TIMED_BUILDS.findall(text)]
+    texts |= {where: (stem, page(where)) for where, stem in TIMING_QUOTES.items()}
+    texts = {where: (stem, one_line(text)) for where, (stem, text) in texts.items()}
+    quotes = [(where, stem, *q) for where, (stem, text) in texts.items() for q in TIMED_BUILDS.findall(text)]
     assert len(quotes) >= 6, "the chapters' and the appendix's timing quotes were not found"
     unchecked = [
-        page
-        for page, (_, text) in texts.items()
+        where
+        for where, (_, text) in texts.items()
         if text.count("timed build") > len(TIMED_BUILDS.findall(text))
     ]
     assert not unchecked, f"timed builds quoted in other words, which this test cannot check: {unchecked}"
     wrong = {}
-    for page, stem, low, high, count in quotes:
+    for where, stem, low, high, count in quotes:
         times = seconds.get(stem, [])
         want = (round(min(times)), round(max(times)), NUMBER_WORDS.get(len(times))) if times else None
         if (int(low), int(high), count) != want:
-            wrong[page] = ((int(low), int(high), count), want)
+            wrong[where] = ((int(low), int(high), count), want)
     assert not wrong, f"quoted (from, to, builds) against the timed builds' records: {wrong}"
-
-
-def _figure(folder: str, model: str, spread: bool = True) -> str:
-    """A leaderboard's mean test NDCG@10 of `model` as the text writes it, with its spread over seeds ("± s")."""
-    row = _leaderboard(folder)[model]
-    return f"{row['ndcg@10_mean']:.4f}" + (f" ± {row['ndcg@10_std']:.4f}" if spread else "")
 
 
 def test_readme_quotes_the_committed_leaderboards() -> None:
@@ -102,44 +74,44 @@ def test_readme_quotes_the_committed_leaderboards() -> None:
     holdout, graph, loo = "ml-100k-holdout", "ml-100k-holdout-graph", "ml-100k-loo"
     eight, ids = "ml-100k-loo-8-seeds", "ml-100k-loo-id-ties"
     recbole = {
-        row["model"]: float(row["recbole_ndcg@10"]) for row in _csv("time_to_target/time_to_target.csv")
+        row["model"]: float(row["recbole_ndcg@10"]) for row in csv_rows("time_to_target/time_to_target.csv")
     }
-    h = {m: _figure(holdout, m) for m in ("ease", "dae", "bpr", "multvae", "ae", "pop")}
-    g = {m: _figure(graph, m) for m in ("xsimgcl", "simgcl", "sgl", "lightgcn")}
+    h = {m: figure(holdout, m) for m in ("ease", "dae", "bpr", "multvae", "ae", "pop")}
+    g = {m: figure(graph, m) for m in ("xsimgcl", "simgcl", "sgl", "lightgcn")}
     quotes = [
         f"test NDCG@10 over seeds 2020-2022: EASE {h['ease']} (the best;",
         f"XSimGCL {g['xsimgcl']}, SimGCL {g['simgcl']}, SGL {g['sgl']}, DAE {h['dae']}, LightGCN {g['lightgcn']}, "
         f"BPR {h['bpr']}, Mult-VAE {h['multvae']}, the source article's autoencoder {h['ae']}, popularity "
         f"{h['pop']};",
-        f"EASE gives {_figure('ml-100k-holdout-plain', 'ease')} against RecBole's {recbole['ease']:.4f} and ItemKNN "
-        f"{_figure('ml-100k-holdout-plain', 'itemknn')} against {recbole['itemknn']:.4f};",
-        f"CL4SRec scores {_figure(loo, 'cl4srec')}, SASRec {_figure(loo, 'sasrec')}, BERT4Rec "
-        f"{_figure(loo, 'bert4rec')}, item-to-item {_figure(loo, 'itemnext', False)} and popularity "
-        f"{_figure(loo, 'pop', False)} (`benchmarks/results/ml-100k-loo/`;",
+        f"EASE gives {figure('ml-100k-holdout-plain', 'ease')} against RecBole's {recbole['ease']:.4f} and ItemKNN "
+        f"{figure('ml-100k-holdout-plain', 'itemknn')} against {recbole['itemknn']:.4f};",
+        f"CL4SRec scores {figure(loo, 'cl4srec')}, SASRec {figure(loo, 'sasrec')}, BERT4Rec "
+        f"{figure(loo, 'bert4rec')}, item-to-item {figure(loo, 'itemnext', False)} and popularity "
+        f"{figure(loo, 'pop', False)} (`benchmarks/results/ml-100k-loo/`;",
         "the current code gives {} and {} on the same seeds".format(
-            *(_figure(f"{eight}/baselines-2020-2022", m, False) for m in ("itemnext", "pop"))
+            *(figure(f"{eight}/baselines-2020-2022", m, False) for m in ("itemnext", "pop"))
         ),
-        f"the former 0.01 gave {_figure('ml-100k-loo-cl4srec-cl001', 'cl4srec')})",
-        f"over eight seeds CL4SRec scores {_figure(eight, 'cl4srec')} and SASRec {_figure(eight, 'sasrec')},",
-        f"BERT4Rec scores {_figure(eight, 'bert4rec')} over the eight seeds",
-        f"SASRec scored {_figure(ids, 'sasrec')} (at most 50 epochs), CL4SRec {_figure(ids, 'cl4srec')}, BERT4Rec "
-        f"{_figure(ids, 'bert4rec')}, item-to-item {_figure(ids, 'itemnext', False)} and popularity "
-        f"{_figure(ids, 'pop', False)} (`benchmarks/results/ml-100k-loo-id-ties/`)",
-        f"`benchmarks/results/ml-100k-loo-sasrec-bce/`), {_figure('ml-100k-loo-sasrec-bce', 'sasrec')},",
-        f"is higher ({_figure('ml-100k-loo-bert4rec-dropout01-random-ties', 'bert4rec')},",
+        f"the former 0.01 gave {figure('ml-100k-loo-cl4srec-cl001', 'cl4srec')})",
+        f"over eight seeds CL4SRec scores {figure(eight, 'cl4srec')} and SASRec {figure(eight, 'sasrec')},",
+        f"BERT4Rec scores {figure(eight, 'bert4rec')} over the eight seeds",
+        f"SASRec scored {figure(ids, 'sasrec')} (at most 50 epochs), CL4SRec {figure(ids, 'cl4srec')}, BERT4Rec "
+        f"{figure(ids, 'bert4rec')}, item-to-item {figure(ids, 'itemnext', False)} and popularity "
+        f"{figure(ids, 'pop', False)} (`benchmarks/results/ml-100k-loo-id-ties/`)",
+        f"`benchmarks/results/ml-100k-loo-sasrec-bce/`), {figure('ml-100k-loo-sasrec-bce', 'sasrec')},",
+        f"is higher ({figure('ml-100k-loo-bert4rec-dropout01-random-ties', 'bert4rec')},",
     ]
-    text = _one_line((ROOT / "README.md").read_text(encoding="utf-8"))
+    text = page("README.md")
     missing = [quote for quote in quotes if quote not in text]
     # BERT4Rec with dropout 0.1 against without, on validation: the figures its default was chosen by
-    dropout = _leaderboard("ml-100k-loo-bert4rec-dropout01-random-ties")["bert4rec"]
-    default = _leaderboard("ml-100k-loo")["bert4rec"]
+    dropout = leaderboard("ml-100k-loo-bert4rec-dropout01-random-ties")["bert4rec"]
+    default = leaderboard("ml-100k-loo")["bert4rec"]
     quote = "({:.4f} ± {:.4f} against {:.4f} ± {:.4f})".format(
         *(row[k] for row in (dropout, default) for k in ("valid_ndcg@10_mean", "valid_ndcg@10_std"))
     )
     missing += [] if quote in text else [quote]
     # the same runs scored again with the items each user has seen left out of the ranking (benchmarks/rescore.py)
     rescored: dict[str, list[float]] = {}
-    for run in _csv("ml-100k-loo-seen-excluded/rescored_runs.csv"):
+    for run in csv_rows("ml-100k-loo-seen-excluded/rescored_runs.csv"):
         rescored.setdefault(run["model"], []).append(float(run["ndcg@10_seen_excluded"]))
     names = {
         "cl4srec": "CL4SRec",
@@ -155,18 +127,18 @@ def test_readme_quotes_the_committed_leaderboards() -> None:
 
 def test_chapter_10_quotes_the_committed_sequence_benchmarks() -> None:
     # BERT4Rec against SASRec: every figure chapter 10 quotes, from the results folder it names
-    loo, ids, eight = _ndcg("ml-100k-loo"), _ndcg("ml-100k-loo-id-ties"), _ndcg("ml-100k-loo-8-seeds")
-    seeds = _row(
+    loo, ids, eight = ndcg("ml-100k-loo"), ndcg("ml-100k-loo-id-ties"), ndcg("ml-100k-loo-8-seeds")
+    seeds = one_row(
         "ml-100k-loo-8-seeds/paired_seeds.csv", model="bert4rec", reference="sasrec", quantity="test"
     )
-    users = _row(
+    users = one_row(
         "ml-100k-loo/paired_runs.csv", model="bert4rec", reference="sasrec", seed="mean", quantity="test"
     )
 
     def seeds_below(folder: str) -> tuple[int, int]:
         """(seeds where BERT4Rec's test NDCG@10 is below SASRec's, seeds) in a folder's runs.csv."""
         by_seed: dict[str, dict[str, float]] = {}
-        for run in _csv(f"{folder}/runs.csv"):
+        for run in csv_rows(f"{folder}/runs.csv"):
             by_seed.setdefault(run["seed"], {})[run["model"]] = float(run["ndcg@10"])
         return sum(run["bert4rec"] < run["sasrec"] for run in by_seed.values()), len(by_seed)
 
@@ -182,11 +154,11 @@ def test_chapter_10_quotes_the_committed_sequence_benchmarks() -> None:
         f"{float(seeds['high']):+.4f} from seed to seed",
         f"the {users['n_users']} test users",
         f"interval of {float(users['low']):+.4f} to {float(users['high']):+.4f} for the mean difference user by user",
-        f"BERT4Rec scored {_ndcg('ml-100k-loo-bert4rec-dropout01-random-ties')['bert4rec']:.4f} on test",
+        f"BERT4Rec scored {ndcg('ml-100k-loo-bert4rec-dropout01-random-ties')['bert4rec']:.4f} on test",
         f"SASRec scored {ids['sasrec']:.4f} and BERT4Rec {ids['bert4rec']:.4f}",
-        f"({_ndcg('ml-100k-loo-sasrec-bce')['sasrec']:.4f} against {ids['bert4rec']:.4f},",
+        f"({ndcg('ml-100k-loo-sasrec-bce')['sasrec']:.4f} against {ids['bert4rec']:.4f},",
     ]
-    text = _one_line((ROOT / "book" / "ch10_trends.md").read_text(encoding="utf-8"))
+    text = page("book/ch10_trends.md")
     missing = [quote for quote in quotes if quote not in text]
     assert not missing, f"chapter 10 does not quote the committed figures as: {missing}"
 
@@ -211,21 +183,19 @@ README_PAIRS = [
 
 def test_readme_quotes_the_committed_paired_comparisons() -> None:
     # "+0.0045 [+0.0005, +0.0085]": a test NDCG@10 difference and its 95% interval, as benchmarks/paired.py wrote them
-    text = _one_line((ROOT / "README.md").read_text(encoding="utf-8"))
+    text = page("README.md")
     missing = []
     for path, model, reference in README_PAIRS:
         mean = {"seed": "mean"} if path.endswith("paired_runs.csv") else {}
-        row = _row(path, model=model, reference=reference, quantity="test", **mean)
-        difference, low, high = (float(row[k]) for k in ("difference", "low", "high"))
-        quote = f"{difference:+.4f} [{low:+.4f}, {high:+.4f}]"
+        quote = interval(one_row(path, model=model, reference=reference, quantity="test", **mean))
         if quote not in text:
             missing.append(f"{quote} ({path}: {model} - {reference})")
     # and what the README says of two of them in words
-    eight = _row(
+    eight = one_row(
         "ml-100k-loo-8-seeds/paired_seeds.csv", model="bert4rec", reference="sasrec", quantity="test"
     )
-    loo = _ndcg("ml-100k-loo")
-    graph = _ndcg("ml-100k-holdout-graph-8-seeds")
+    loo = ndcg("ml-100k-loo")
+    graph = ndcg("ml-100k-holdout-graph-8-seeds")
     ahead = [m for m in ("sgl", "simgcl", "xsimgcl") if graph[m] > graph["lightgcn"]]
     for quote in (
         f"higher on {eight['positive_seeds']} of {eight['seeds']})",
@@ -239,28 +209,23 @@ def test_readme_quotes_the_committed_paired_comparisons() -> None:
 def test_readme_quotes_the_committed_times_to_recbole_s_figures() -> None:
     # the time each model needs to reach RecBole's NDCG@10, as a share of RecBole's wall time (time_to_target/),
     # and the graph models' time to their best epoch (ml-100k-holdout-graph/runs.csv)
-    fast, graph = _csv("time_to_target/time_to_target.csv"), _csv("time_to_target/graph/time_to_target.csv")
-
-    def most(rows: list[dict[str, str]], model: str | None = None, key: str = "ratio") -> float:
-        return max(float(r[key]) for r in rows if model in (None, r["model"]))
-
+    fast = csv_rows(TIME_TO_TARGET)
     slowest = max(fast, key=lambda r: float(r["ratio"]))["model"]
-    startup = sorted(float(r["startup_seconds"]) for r in fast)
-    runs = _csv("ml-100k-holdout-graph/runs.csv")
+    runs = csv_rows("ml-100k-holdout-graph/runs.csv")
     to_best = {m: [float(r["seconds_to_best"]) for r in runs if r["model"] == m] for m in ("lightgcn", "sgl")}
-    recbole = {
-        m: float(next(r for r in graph if r["model"] == m)["recbole_seconds"]) for m in ("lightgcn", "sgl")
-    }
+    recbole = {m: target_times(TIME_TO_TARGET_GRAPH, "recbole_seconds", [m])[0] for m in ("lightgcn", "sgl")}
+    most = {m: max(target_times(TIME_TO_TARGET_GRAPH, "ratio", [m])) for m in ("lightgcn", "sgl")}
     quotes = [
         f"The {NUMBER_WORDS[len({r['model'] for r in fast})]} autoencoders and baselines timed in",
-        f"reach it in at most {most(fast):.2f} of RecBole's wall time ({slowest.upper()}'s validation search the "
-        f"slowest, not counting the {startup[0]:.1f}-{startup[-1]:.1f} s a Python process needs to start)",
-        f"LightGCN and SGL in at most {most(graph, 'lightgcn'):.2f} and {most(graph, 'sgl'):.2f} of it; their best "
+        f"reach it in at most {max(target_times(TIME_TO_TARGET, 'ratio')):.2f} of RecBole's wall time "
+        f"({slowest.upper()}'s validation search the slowest, not counting the "
+        f"{value_range(target_times(TIME_TO_TARGET, 'startup_seconds'), 1)} s a Python process needs to start)",
+        f"LightGCN and SGL in at most {most['lightgcn']:.2f} and {most['sgl']:.2f} of it; their best "
         f"epochs come after {mean(to_best['lightgcn']):.1f} s and {mean(to_best['sgl']):.1f} s on average, "
         f"against {recbole['lightgcn']:.0f} s and {recbole['sgl']:.0f} s for RecBole's whole runs",
     ]
     assert all(len(seconds) == 3 for seconds in to_best.values()), "the graph sweep ran three seeds"
-    text = _one_line((ROOT / "README.md").read_text(encoding="utf-8"))
+    text = page("README.md")
     missing = [quote for quote in quotes if quote not in text]
     assert not missing, f"the README does not quote the committed timings as: {missing}"
 
@@ -291,45 +256,16 @@ def test_chapters_quote_the_package_defaults_they_train_with() -> None:
         (name, quote)
         for name, wanted in quotes.items()
         for quote in wanted
-        if quote not in _one_line(_markdown(ROOT / "notebooks" / f"{name}.ipynb"))
+        if quote not in one_line(notebook_markdown(ROOT / "notebooks" / f"{name}.ipynb"))
     ]
     assert not missing, f"chapters that do not state the package's defaults as: {missing}"
     # chapter 3 names Adam's step size four times, each a power of ten: all must be the package's
-    powers = re.findall(r"10\^\{(-?\d+)\}", _markdown(ROOT / "notebooks" / "ch03_autoencoder_recipe.ipynb"))
+    powers = re.findall(
+        r"10\^\{(-?\d+)\}", notebook_markdown(ROOT / "notebooks" / "ch03_autoencoder_recipe.ipynb")
+    )
     assert len(powers) == 4 and set(powers) == {str(exponent)}, (
         f"chapter 3 quotes the step sizes 10^{powers}, the package's is 10^{exponent}"
     )
-
-
-def test_results_readme_quotes_the_targets_and_book_builds_as_committed() -> None:
-    # benchmarks/results/README.md: each model against RecBole's figure (the issues' quality targets), and the
-    # timed builds of the book (the main job's 10-minute target)
-    text = _one_line((RESULTS / "README.md").read_text(encoding="utf-8"))
-    holdout, graph = _leaderboard("ml-100k-holdout"), _leaderboard("ml-100k-holdout-graph")
-    recbole = {
-        row["model"]: float(row["recbole_ndcg@10"])
-        for path in ("time_to_target/time_to_target.csv", "time_to_target/graph/time_to_target.csv")
-        for row in _csv(path)
-    }
-    names = {"ease": "EASE", "bpr": "BPR", "multvae": "Mult-VAE", "multdae": "Mult-DAE", "itemknn": "ItemKNN"}
-    names |= {"cdae": "CDAE", "pop": "Pop"}
-    quotes = [
-        "EASE {:.4f} (RecBole {:.4f}), ".format(holdout["ease"]["ndcg@10_mean"], recbole["ease"])
-        + ", ".join(
-            f"{names[m]} {holdout[m]['ndcg@10_mean']:.4f} ({recbole[m]:.4f})" for m in list(names)[1:]
-        ),
-        " and ".join(
-            f"{name} {graph[m]['ndcg@10_mean']:.4f} ± {graph[m]['ndcg@10_std']:.4f} (RecBole {recbole[m]:.4f})"
-            for m, name in (("lightgcn", "LightGCN"), ("sgl", "SGL"))
-        ),
-    ]
-    builds = _csv("book_build/book_build_times.csv")  # the first is quoted as "half the 10-minute target"
-    quotes += [f"{float(b['cold_s']):.1f} s ({float(b['cold_over_target']):.2f} of it)" for b in builds[1:]]
-    quotes.append(f"took {float(builds[0]['cold_s']):.1f} s, half the 10-minute target")
-    warm = [f"{float(b['warm_s']):.1f} s" for b in builds]
-    quotes.append(f"execution cache took {', '.join(warm[:-1])} and {warm[-1]}")
-    missing = [quote for quote in quotes if quote not in text]
-    assert not missing, f"benchmarks/results/README.md does not quote the committed figures as: {missing}"
 
 
 # "+0.0045 [+0.0005, +0.0085]": a difference and its 95% interval, as benchmarks/paired.py writes them
@@ -339,62 +275,68 @@ FORMER_INTERVALS = {  # quoted on purpose from rows that later runs replaced (in
 }
 
 
-def test_every_quoted_interval_is_a_committed_comparison() -> None:
+# the models as the READMEs name them in a comparison
+PAIR_NAMES = {model: (name,) for model, name in MODEL_NAMES.items()} | {
+    "pop": ("Pop", "popularity"),
+    "itemnext": ("item-to-item",),
+}
+
+
+def _named_before(text: str, end: int) -> dict[str, int]:
+    """Model -> where its name last stands in the sentence (or list item) that ends at `end`, -1 where it is not;
+    the sentence before is read too where this one names fewer than two models ("It is level with item-to-item")."""
+    names = {
+        model: re.compile(r"\b(" + "|".join(map(re.escape, n)) + r")\b") for model, n in PAIR_NAMES.items()
+    }
+    start = end
+    for _ in range(2):
+        start = max(text.rfind(". ", 0, start), text.rfind(" - ", 0, start), 0)
+        named = {
+            model: max((m.start() for m in name.finditer(text, start, end)), default=-1)
+            for model, name in names.items()
+        }
+        if sum(where >= 0 for where in named.values()) >= 2:
+            break
+    return named
+
+
+def test_every_quoted_interval_is_a_committed_comparison_of_the_models_named() -> None:
     # three figures at once rarely match by chance: each triple the READMEs quote must be a row of some committed
-    # paired_runs.csv or paired_seeds.csv, at the precision the text gives
+    # paired_runs.csv or paired_seeds.csv, at the precision the text gives, comparing two models its sentence names
+    # (`_named_before`), the nearer name before the interval one of the two (an interval moved to a sentence on other
+    # models fails)
     rows = [
-        (float(row["difference"]), float(row["low"]), float(row["high"]))
+        (row["model"], row["reference"], float(row["difference"]), float(row["low"]), float(row["high"]))
         for path in sorted(RESULTS.rglob("paired_*.csv"))
-        for row in _csv(str(path.relative_to(RESULTS)))
+        for row in csv_rows(str(path.relative_to(RESULTS)))
     ]
 
-    def committed(quoted: tuple[str, str, str]) -> bool:
+    def pairs(quoted: tuple[str, str, str]) -> set[tuple[str, str]]:
         places = [len(x.split(".")[1]) for x in quoted]
-        return any(
-            all(
+        return {
+            (model, reference)
+            for model, reference, *row in rows
+            if all(
                 abs(got - float(x)) <= 0.5 * 10.0**-k + 1e-12
                 for got, x, k in zip(row, quoted, places, strict=True)
             )
-            for row in rows
-        )
+        }
 
-    unknown = {}
-    for page in ("README.md", "benchmarks/results/README.md"):
-        text = _one_line((ROOT / page).read_text(encoding="utf-8"))
-        quoted = INTERVAL.findall(text)
-        assert quoted, f"{page} quotes no interval: has their format changed?"
-        unknown[page] = [f"{d} [{lo}, {hi}]" for d, lo, hi in quoted if not committed((d, lo, hi))]
-        unknown[page] = [q for q in unknown[page] if q not in FORMER_INTERVALS]
+    unknown, misplaced = {}, {}
+    for path in ("README.md", "benchmarks/results/README.md"):
+        text = page(path)
+        quoted = list(INTERVAL.finditer(text))
+        assert quoted, f"{path} quotes no interval: has their format changed?"
+        unknown[path], misplaced[path] = [], []
+        for found in quoted:
+            if found[0] in FORMER_INTERVALS:
+                continue
+            committed = pairs(found.groups())
+            named = _named_before(text, found.start())
+            nearest = max(named, key=named.__getitem__)
+            if not committed:
+                unknown[path].append(found[0])
+            elif not any(named[m] >= 0 and named[r] >= 0 and nearest in (m, r) for m, r in committed):
+                misplaced[path].append(f"{found[0]} (of {sorted(committed)}, in a sentence on {nearest})")
     assert not any(unknown.values()), f"intervals quoted that no committed comparison holds: {unknown}"
-
-
-def test_results_readme_quotes_each_sequence_run_of_the_leaderboard() -> None:
-    # the issue's sequence targets rest on these runs: each model's mean, spread, the three seeds' figures, best
-    # epochs and the epochs at which early stopping ended them, from the leaderboard's runs.csv
-    text = _one_line((RESULTS / "README.md").read_text(encoding="utf-8"))
-    runs = sorted(_csv("ml-100k-loo/runs.csv"), key=lambda run: run["seed"])
-    missing = []
-    for model, name in (("sasrec", "SASRec"), ("cl4srec", "CL4SRec"), ("bert4rec", "BERT4Rec")):
-        mine = [run for run in runs if run["model"] == model]
-        assert len(mine) == 3, f"{model}: {len(mine)} runs in ml-100k-loo/runs.csv"
-        scores = ", ".join(f"{float(run['ndcg@10']):.4f}" for run in mine)
-        best, ended = (
-            "{}, {} and {}".format(*(run[key] for run in mine)) for key in ("best_epoch", "epochs")
-        )
-        quote = (
-            f"{name} {_figure('ml-100k-loo', model)} ({scores}; best epochs {best}, stopped early at {ended}"
-        )
-        missing += [] if quote in text else [quote]
-    # over eight seeds, and on the five seeds the eight-seed folder added
-    eight = "ml-100k-loo-8-seeds"
-    new = [run for run in _csv(f"{eight}/runs.csv") if run["seed"] not in ("2020", "2021", "2022")]
-    models = ("sasrec", "cl4srec", "bert4rec")
-    alone = [mean(float(run["ndcg@10"]) for run in new if run["model"] == m) for m in models]
-    quote = (
-        "SASRec {}, CL4SRec {}, BERT4Rec {} (on the five new seeds alone {:.4f}, {:.4f} and {:.4f})".format(
-            *(_figure(eight, m) for m in models), *alone
-        )
-    )
-    assert {run["seed"] for run in new} == {"2023", "2024", "2025", "2026", "2027"}
-    missing += [] if quote in text else [quote]
-    assert not missing, f"benchmarks/results/README.md does not quote the runs as: {missing}"
+    assert not any(misplaced.values()), f"intervals quoted beside other models than their own: {misplaced}"
