@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from statistics import mean, stdev
@@ -58,6 +59,16 @@ def one_line(text: str) -> str:
 def page(path: str) -> str:
     """A page of the repository (``README.md``, ``book/ch10_trends.md``...) on one line, as `one_line` gives it."""
     return one_line((ROOT / path).read_text(encoding="utf-8"))
+
+
+def section(path: str, heading: str | None = None) -> str:
+    """A page's text under the one ``## `` heading opening with `heading` (None: before the first), on one line."""
+    parts = re.split(r"^## ", (ROOT / path).read_text(encoding="utf-8"), flags=re.MULTILINE)
+    if heading is None:
+        return one_line(parts[0])
+    found = [part for part in parts[1:] if part.startswith(heading)]
+    assert len(found) == 1, f"{path}: {len(found)} sections open with {heading!r}"
+    return one_line(found[0])
 
 
 def notebook_markdown(notebook: Path) -> str:
@@ -156,6 +167,11 @@ def interval(row: dict[str, str]) -> str:
     """A paired comparison's row (paired_runs.csv, paired_seeds.csv) as the text quotes it: "+0.0045 [+0.0005, +0.0085]"."""
     difference, low, high = (float(row[k]) for k in ("difference", "low", "high"))
     return f"{difference:+.4f} [{low:+.4f}, {high:+.4f}]"
+
+
+def positive_on(row: dict[str, str]) -> str:
+    """On how many seeds a comparison from seed to seed (paired_seeds.csv) is positive: "6 of 8"."""
+    return f"{row['positive_seeds']} of {row['seeds']}"
 
 
 # --- leaderboards --------------------------------------------------------------------------------------------------
