@@ -1,0 +1,92 @@
+"""The summary tables committed under ``benchmarks/results/`` are what the benchmark scripts derive from the
+committed per-run rows beside them.
+
+The texts quote the summaries (tests/test_quoted_*.py check those quotes against them); these tests check the
+summaries themselves: each leaderboard.csv against ``leaderboard.py --from-runs`` of its runs.csv, each search's
+tuning.csv against ``tune.summarise`` of its tuning_runs.csv, and each paired_seeds.csv against
+``paired.over_seeds`` of the paired_runs.csv it was computed from. A hand-edited or stale table fails.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks import leaderboard
+from benchmarks.paired import over_seeds, pool_tables
+from benchmarks.tune import summarise
+from tests.quoted import RESULTS
+
+# columns leaderboard.py added after some folders were written: a table written again may have them, the committed
+# one not ("s to model": the time to the chosen model, a closed-form model's validation search included)
+LATER_COLUMNS = {"seconds_to_model_mean", "seconds_to_model_std"}
+# paired_seeds.csv tables pooled from the paired_runs.csv of other folders (``paired --from-tables``)
+POOLED = {"ml-100k-loo-8-seeds": ["ml-100k-loo", "ml-100k-loo-8-seeds/new-seeds"]}
+
+
+def _folders(table: str, beside: str) -> list[str]:
+    """The folders under benchmarks/results/ holding a committed `table` with a committed `beside` next to it."""
+    return sorted(
+        str(path.parent.relative_to(RESULTS))
+        for path in RESULTS.rglob(table)
+        if (path.parent / beside).exists()
+    )
+
+
+def _assert_same(committed: pd.DataFrame, derived: pd.DataFrame, where: str) -> None:
+    """Every column of `committed` equals `derived`'s, row for row (floats to 1e-12, relative), as text otherwise."""
+    assert list(committed.index) == list(derived.index), f"{where}: rows {list(committed.index)}"
+    different = []
+    for column in committed.columns:
+        ours, theirs = committed[column], derived[column]
+        if pd.api.types.is_numeric_dtype(ours) and pd.api.types.is_numeric_dtype(theirs):
+            same = np.isclose(
+                ours.to_numpy(float), theirs.to_numpy(float), rtol=1e-12, atol=0, equal_nan=True
+            )
+        else:
+            same = (ours.astype(str) == theirs.astype(str)).to_numpy()
+        different += [f"{column} of {row}" for row in committed.index[~same]]
+    assert not different, f"{where}: committed figures the script does not derive: {different}"
+
+
+@pytest.mark.parametrize("folder", _folders("leaderboard.csv", "runs.csv"))
+def test_a_committed_leaderboard_is_the_one_its_runs_give(folder: str, tmp_path: Path) -> None:
+    assert leaderboard.main(["--from-runs", str(RESULTS / folder / "runs.csv"), "--out", str(tmp_path)]) == 0
+    committed = pd.read_csv(RESULTS / folder / "leaderboard.csv", index_col="model", keep_default_na=False)
+    derived = pd.read_csv(tmp_path / "leaderboard.csv", index_col="model", keep_default_na=False)
+    added = set(derived.columns) - set(committed.columns)
+    assert set(committed.columns) <= set(derived.columns) and added <= LATER_COLUMNS, (
+        f"{folder}/leaderboard.csv: columns {sorted(set(committed.columns) - set(derived.columns))} are no longer "
+        f"written, {sorted(added - LATER_COLUMNS)} are new"
+    )
+    _assert_same(committed, derived, f"{folder}/leaderboard.csv")
+
+
+@pytest.mark.parametrize("folder", _folders("tuning.csv", "tuning_runs.csv"))
+def test_a_committed_search_table_is_the_one_its_runs_give(folder: str) -> None:
+    committed = pd.read_csv(RESULTS / folder / "tuning.csv", index_col="point")
+    derived = summarise(pd.read_csv(RESULTS / folder / "tuning_runs.csv"))
+    assert list(committed.columns) == list(derived.columns), f"{folder}/tuning.csv: columns {list(committed)}"
+    _assert_same(committed, derived, f"{folder}/tuning.csv")
+
+
+@pytest.mark.parametrize("folder", _folders("paired_seeds.csv", "paired_runs.csv") + sorted(POOLED))
+def test_a_committed_comparison_over_seeds_is_the_one_its_users_give(folder: str) -> None:
+    sources = POOLED.get(folder, [folder])
+    runs = pool_tables([pd.read_csv(RESULTS / source / "paired_runs.csv") for source in sources])
+    committed = pd.read_csv(RESULTS / folder / "paired_seeds.csv")
+    derived = over_seeds(runs)
+    assert list(committed.columns) == list(derived.columns), (
+        f"{folder}/paired_seeds.csv: columns {list(committed)}"
+    )
+    _assert_same(committed, derived, f"{folder}/paired_seeds.csv")
+
+
+def test_every_committed_comparison_over_seeds_is_checked() -> None:
+    # a paired_seeds.csv with no paired_runs.csv beside it must be listed in POOLED with its sources
+    unchecked = {str(path.parent.relative_to(RESULTS)) for path in RESULTS.rglob("paired_seeds.csv")}
+    unchecked -= set(_folders("paired_seeds.csv", "paired_runs.csv")) | set(POOLED)
+    assert not unchecked, f"paired_seeds.csv tables whose source this test does not know: {sorted(unchecked)}"
