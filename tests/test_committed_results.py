@@ -4,7 +4,8 @@ committed per-run rows beside them.
 The texts quote the summaries (tests/test_quoted_*.py check those quotes against them); these tests check the
 summaries themselves: each leaderboard.csv against ``leaderboard.py --from-runs`` of its runs.csv, each search's
 tuning.csv against ``tune.summarise`` of its tuning_runs.csv, and each paired_seeds.csv against
-``paired.over_seeds`` of the paired_runs.csv it was computed from. A hand-edited or stale table fails.
+``paired.over_seeds`` of the paired_runs.csv it was computed from, and the Markdown tables of the rescored runs and of
+the times to RecBole's figure against their CSVs. A hand-edited or stale table fails.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import leaderboard
+from benchmarks import leaderboard, rescore, time_to_target
 from benchmarks.paired import over_seeds, pool_tables
 from benchmarks.tune import summarise
 from tests.quoted import RESULTS
@@ -90,3 +91,20 @@ def test_every_committed_comparison_over_seeds_is_checked() -> None:
     unchecked = {str(path.parent.relative_to(RESULTS)) for path in RESULTS.rglob("paired_seeds.csv")}
     unchecked -= set(_folders("paired_seeds.csv", "paired_runs.csv")) | set(POOLED)
     assert not unchecked, f"paired_seeds.csv tables whose source this test does not know: {sorted(unchecked)}"
+
+
+@pytest.mark.parametrize("folder", _folders("rescored.md", "rescored_runs.csv"))
+def test_a_committed_rescoring_table_is_the_one_its_runs_give(folder: str) -> None:
+    derived = rescore.markdown(pd.read_csv(RESULTS / folder / "rescored_runs.csv"))
+    assert (RESULTS / folder / "rescored.md").read_text(encoding="utf-8") == derived, f"{folder}/rescored.md"
+
+
+@pytest.mark.parametrize("folder", _folders("time_to_target.md", "time_to_target.csv"))
+def test_a_committed_time_to_target_table_is_the_one_its_runs_give(folder: str) -> None:
+    # the table's rows; its header names the machine and the load, which the CSV does not hold
+    def rows(markdown: str) -> list[str]:
+        return [line for line in markdown.splitlines() if line.startswith("|")]
+
+    derived = time_to_target.markdown(pd.read_csv(RESULTS / folder / "time_to_target.csv"))
+    committed = (RESULTS / folder / "time_to_target.md").read_text(encoding="utf-8")
+    assert rows(committed) == rows(derived), f"{folder}/time_to_target.md"
