@@ -3,7 +3,7 @@ committed per-run rows beside them.
 
 The texts quote the summaries (tests/test_quoted_*.py check those quotes against them); these tests check the
 summaries themselves: each leaderboard.csv against ``leaderboard.py --from-runs`` of its runs.csv, each search's
-tuning.csv against ``tune.summarise`` of its tuning_runs.csv, and each paired_seeds.csv against
+tuning.csv and tuning.md against ``tune.summarise`` of its tuning_runs.csv, and each paired_seeds.csv against
 ``paired.over_seeds`` of the paired_runs.csv it was computed from, and the Markdown tables of the rescored runs and of
 the times to RecBole's figure against their CSVs. A hand-edited or stale table fails.
 """
@@ -35,6 +35,11 @@ def _folders(table: str, beside: str) -> list[str]:
         for path in RESULTS.rglob(table)
         if (path.parent / beside).exists()
     )
+
+
+def _table_rows(markdown: str) -> list[str]:
+    """The lines of a Markdown table in `markdown` (a header above it may name what the CSV does not hold)."""
+    return [line for line in markdown.splitlines() if line.startswith("|")]
 
 
 def _assert_same(committed: pd.DataFrame, derived: pd.DataFrame, where: str) -> None:
@@ -72,6 +77,8 @@ def test_a_committed_search_table_is_the_one_its_runs_give(folder: str) -> None:
     derived = summarise(pd.read_csv(RESULTS / folder / "tuning_runs.csv"))
     assert list(committed.columns) == list(derived.columns), f"{folder}/tuning.csv: columns {list(committed)}"
     _assert_same(committed, derived, f"{folder}/tuning.csv")
+    written = (RESULTS / folder / "tuning.md").read_text(encoding="utf-8")  # as tune.write_tables writes it
+    assert _table_rows(written) == _table_rows(derived.to_markdown(floatfmt=".4f")), f"{folder}/tuning.md"
 
 
 @pytest.mark.parametrize("folder", _folders("paired_seeds.csv", "paired_runs.csv") + sorted(POOLED))
@@ -102,9 +109,6 @@ def test_a_committed_rescoring_table_is_the_one_its_runs_give(folder: str) -> No
 @pytest.mark.parametrize("folder", _folders("time_to_target.md", "time_to_target.csv"))
 def test_a_committed_time_to_target_table_is_the_one_its_runs_give(folder: str) -> None:
     # the table's rows; its header names the machine and the load, which the CSV does not hold
-    def rows(markdown: str) -> list[str]:
-        return [line for line in markdown.splitlines() if line.startswith("|")]
-
     derived = time_to_target.markdown(pd.read_csv(RESULTS / folder / "time_to_target.csv"))
     committed = (RESULTS / folder / "time_to_target.md").read_text(encoding="utf-8")
-    assert rows(committed) == rows(derived), f"{folder}/time_to_target.md"
+    assert _table_rows(committed) == _table_rows(derived), f"{folder}/time_to_target.md"
