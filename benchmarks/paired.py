@@ -238,14 +238,19 @@ def markdown(
                 for _, r in pd.concat(
                     [mine[mine["seed"] == "mean"], mine[mine["seed"] != "mean"]]
                 ).iterrows():
-                    lines.append(
-                        f"| {model} | {r['seed']} | {r['level']:.4f} | {r['difference']:+.4f} "
-                        f"| [{r['low']:+.4f}, {r['high']:+.4f}] | {r['verdict']} | {r['n_users']} |"
-                    )
+                    lines.append(users_row(r))
     seeds_table = over_seeds(table) if seeds_table is None else seeds_table
     if len(seeds_table):
         lines += ["", *seeds_markdown(seeds_table)]
     return "\n".join(lines) + "\n"
+
+
+def users_row(row: pd.Series) -> str:
+    """One row of `compare`'s table (``paired_runs.csv``) as a line of `markdown`'s tables."""
+    return (
+        f"| {row['model']} | {row['seed']} | {row['level']:.4f} | {row['difference']:+.4f} "
+        f"| [{row['low']:+.4f}, {row['high']:+.4f}] | {row['verdict']} | {row['n_users']} |"
+    )
 
 
 def seeds_markdown(seeds_table: pd.DataFrame, after_users: bool = True) -> list[str]:

@@ -4,8 +4,8 @@ committed per-run rows beside them.
 The texts quote the summaries (tests/test_quoted_*.py check those quotes against them); these tests check the
 summaries themselves: each leaderboard.csv against ``leaderboard.py --from-runs`` of its runs.csv, each search's
 tuning.csv and tuning.md against ``tune.summarise`` of its tuning_runs.csv, and each paired_seeds.csv against
-``paired.over_seeds`` of the paired_runs.csv it was computed from, and the Markdown tables of the rescored runs and of
-the times to RecBole's figure against their CSVs. A hand-edited or stale table fails.
+``paired.over_seeds`` of the paired_runs.csv it was computed from, and the Markdown tables of the comparisons (paired.md),
+the rescored runs and the times to RecBole's figure against their CSVs. A hand-edited or stale table fails.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from benchmarks import leaderboard, rescore, time_to_target
-from benchmarks.paired import over_seeds, pool_tables
+from benchmarks.paired import over_seeds, pool_tables, seeds_markdown, users_row
 from benchmarks.tune import summarise
 from tests.quoted import RESULTS
 
@@ -112,3 +112,19 @@ def test_a_committed_time_to_target_table_is_the_one_its_runs_give(folder: str) 
     derived = time_to_target.markdown(pd.read_csv(RESULTS / folder / "time_to_target.csv"))
     committed = (RESULTS / folder / "time_to_target.md").read_text(encoding="utf-8")
     assert _table_rows(committed) == _table_rows(derived), f"{folder}/time_to_target.md"
+
+
+@pytest.mark.parametrize("folder", _folders("paired.md", "paired_runs.csv"))
+def test_a_committed_comparison_table_is_the_one_its_rows_give(folder: str) -> None:
+    # paired.md's rows user by user, as paired.markdown writes paired_runs.csv's rows (its headings quote
+    # levels computed from the run folders, not committed), and its table from seed to seed where it has one (the
+    # tables written before that table existed have not)
+    runs = pd.read_csv(RESULTS / folder / "paired_runs.csv", dtype={"seed": str})
+    written = (RESULTS / folder / "paired.md").read_text(encoding="utf-8")
+    derived = [users_row(row) for _, row in runs.iterrows()]
+    if "## From seed to seed" in written:
+        derived += _table_rows("\n".join(seeds_markdown(over_seeds(runs))))
+    heads = ("| model |", "|---")
+    assert sorted(row for row in _table_rows(written) if not row.startswith(heads)) == sorted(
+        row for row in derived if not row.startswith(heads)
+    ), f"{folder}/paired.md"
