@@ -2,10 +2,11 @@
 committed per-run rows beside them.
 
 The texts quote the summaries (tests/test_quoted_*.py check those quotes against them); these tests check the
-summaries themselves: each leaderboard.csv against ``leaderboard.py --from-runs`` of its runs.csv, each search's
-tuning.csv and tuning.md against ``tune.summarise`` of its tuning_runs.csv, and each paired_seeds.csv against
-``paired.over_seeds`` of the paired_runs.csv it was computed from, and the Markdown tables of the comparisons (paired.md),
-the rescored runs and the times to RecBole's figure against their CSVs. A hand-edited or stale table fails.
+summaries themselves: each leaderboard.csv and leaderboard.md against ``leaderboard.py --from-runs`` of its
+runs.csv, each search's tuning.csv and tuning.md against ``tune.summarise`` of its tuning_runs.csv, each
+paired_seeds.csv against ``paired.over_seeds`` of the paired_runs.csv it was computed from, and the Markdown tables
+of the comparisons (paired.md), the rescored runs and the times to RecBole's figure against their CSVs. A
+hand-edited or stale table fails.
 """
 
 from __future__ import annotations
@@ -21,9 +22,6 @@ from benchmarks.paired import over_seeds, pool_tables, seeds_markdown, users_row
 from benchmarks.tune import summarise
 from tests.quoted import RESULTS
 
-# columns leaderboard.py added after some folders were written: a table written again may have them, the committed
-# one not ("s to model": the time to the chosen model, a closed-form model's validation search included)
-LATER_COLUMNS = {"seconds_to_model_mean", "seconds_to_model_std"}
 # paired_seeds.csv tables pooled from the paired_runs.csv of other folders (``paired --from-tables``)
 POOLED = {"ml-100k-loo-8-seeds": ["ml-100k-loo", "ml-100k-loo-8-seeds/new-seeds"]}
 
@@ -63,12 +61,12 @@ def test_a_committed_leaderboard_is_the_one_its_runs_give(folder: str, tmp_path:
     assert leaderboard.main(["--from-runs", str(RESULTS / folder / "runs.csv"), "--out", str(tmp_path)]) == 0
     committed = pd.read_csv(RESULTS / folder / "leaderboard.csv", index_col="model", keep_default_na=False)
     derived = pd.read_csv(tmp_path / "leaderboard.csv", index_col="model", keep_default_na=False)
-    added = set(derived.columns) - set(committed.columns)
-    assert set(committed.columns) <= set(derived.columns) and added <= LATER_COLUMNS, (
-        f"{folder}/leaderboard.csv: columns {sorted(set(committed.columns) - set(derived.columns))} are no longer "
-        f"written, {sorted(added - LATER_COLUMNS)} are new"
+    assert list(committed.columns) == list(derived.columns), (
+        f"{folder}/leaderboard.csv: columns {list(committed)}"
     )
     _assert_same(committed, derived, f"{folder}/leaderboard.csv")
+    written = (RESULTS / folder / "leaderboard.md").read_text(encoding="utf-8")
+    assert written == (tmp_path / "leaderboard.md").read_text(encoding="utf-8"), f"{folder}/leaderboard.md"
 
 
 @pytest.mark.parametrize("folder", _folders("tuning.csv", "tuning_runs.csv"))
