@@ -69,6 +69,27 @@ CSV_FIELDS = [
 ]
 
 
+def table_row(record: dict) -> dict[str, object]:
+    """The row of ``book_build_times.csv`` that sums up a build's record (the JSON written beside it)."""
+    cold, warm = record["cold"], record["warm"]
+    return {
+        "timestamp": record["timestamp"],
+        "host": record["host"],
+        "cores": record["cores"],
+        "subset": " ".join(record["subset"]),
+        "pages": len(record["pages"]),
+        "notebooks": len(record["notebooks"]),
+        "cold_s": cold["seconds"],
+        "warm_s": warm["seconds"],
+        "cold_executed": len(cold["executed"]),
+        "warm_executed": len(warm["executed"]),
+        "warm_cached": warm["cached"],
+        "target_s": record["target_s"],
+        "cold_over_target": round(cold["seconds"] / record["target_s"], 3),
+        "ok": record["ok"],
+    }
+
+
 def subset_toc(toc: dict, only: list[str]) -> dict:
     """A jb-book ``_toc.yml`` with only the files in `only` (in the book's order), the first one as root."""
     known = toc_files(toc)
@@ -213,22 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     name = f"book_build_{stamp:%Y%m%dT%H%M%S}{'_subset' if args.only else ''}.json"
     (args.out / name).write_text(json.dumps(record, indent=1))
-    row = {
-        "timestamp": record["timestamp"],
-        "host": record["host"],
-        "cores": record["cores"],
-        "subset": " ".join(args.only or []),
-        "pages": len(pages),
-        "notebooks": len(notebooks),
-        "cold_s": cold["seconds"],
-        "warm_s": warm["seconds"],
-        "cold_executed": len(cold["executed"]),
-        "warm_executed": len(warm["executed"]),
-        "warm_cached": warm["cached"],
-        "target_s": target_s,
-        "cold_over_target": round(cold["seconds"] / target_s, 3),
-        "ok": ok,
-    }
+    row = table_row(record)
     table = args.out / "book_build_times.csv"
     new = not table.exists()
     with table.open("a", newline="") as f:

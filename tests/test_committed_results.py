@@ -5,12 +5,13 @@ The texts quote the summaries (tests/test_quoted_*.py check those quotes against
 summaries themselves: each leaderboard.csv and leaderboard.md against ``leaderboard.py --from-runs`` of its
 runs.csv, each search's tuning.csv and tuning.md against ``tune.summarise`` of its tuning_runs.csv, each
 paired_seeds.csv against ``paired.over_seeds`` of the paired_runs.csv it was computed from, and the Markdown tables
-of the comparisons (paired.md), the rescored runs and the times to RecBole's figure against their CSVs. A
-hand-edited or stale table fails.
+of the comparisons (paired.md), the rescored runs and the times to RecBole's figure against their CSVs, and the
+book builds' table against their records. A hand-edited or stale table fails.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +19,10 @@ import pandas as pd
 import pytest
 
 from benchmarks import leaderboard, rescore, time_to_target
+from benchmarks.book_build_time import table_row
 from benchmarks.paired import over_seeds, pool_tables, seeds_markdown, users_row
 from benchmarks.tune import summarise
-from tests.quoted import RESULTS
+from tests.quoted import RESULTS, csv_rows
 
 # paired_seeds.csv tables pooled from the paired_runs.csv of other folders (``paired --from-tables``)
 POOLED = {"ml-100k-loo-8-seeds": ["ml-100k-loo", "ml-100k-loo-8-seeds/new-seeds"]}
@@ -126,3 +128,14 @@ def test_a_committed_comparison_table_is_the_one_its_rows_give(folder: str) -> N
     assert sorted(row for row in _table_rows(written) if not row.startswith(heads)) == sorted(
         row for row in derived if not row.startswith(heads)
     ), f"{folder}/paired.md"
+
+
+def test_the_book_build_table_sums_up_the_committed_build_records() -> None:
+    # book_build_times.csv, which the text quotes, holds one row per committed JSON record, as book_build_time.py
+    # wrote it from that record
+    records = [
+        json.loads(path.read_text(encoding="utf-8")) for path in sorted(RESULTS.glob("book_build/*.json"))
+    ]
+    rows = csv_rows("book_build/book_build_times.csv")
+    derived = [{key: str(value) for key, value in table_row(record).items()} for record in records]
+    assert rows == derived, "book_build_times.csv does not sum up the JSON records beside it"
