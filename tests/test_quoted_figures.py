@@ -18,8 +18,10 @@ from tests.quoted import (
     NUMBER_WORDS,
     RESULTS,
     ROOT,
+    SEEDS,
     TIME_TO_TARGET,
     TIME_TO_TARGET_GRAPH,
+    by_point,
     csv_rows,
     figure,
     interval,
@@ -30,6 +32,7 @@ from tests.quoted import (
     one_row,
     page,
     target_times,
+    validation_curves,
     value_range,
 )
 
@@ -228,6 +231,24 @@ def test_readme_quotes_the_committed_times_to_recbole_s_figures() -> None:
     text = page("README.md")
     missing = [quote for quote in quotes if quote not in text]
     assert not missing, f"the README does not quote the committed timings as: {missing}"
+
+
+def test_chapter_7_s_solutions_quote_the_committed_searches() -> None:
+    # exercise 1: SGL's lead over LightGCN in validation NDCG@10 along seed 2020's curves of the searches; exercise 2:
+    # SGL's contrastive weights, level up to 0.01 and collapsing at 0.1 (below half the others' figure)
+    text = one_line(notebook_markdown(ROOT / "notebooks" / "ch07_contrastive_masked.ipynb"))
+    sgl = dict(validation_curves("tuning/sgl-drop-rate/curves.csv", point="drop_rate=0.05")[SEEDS[0]])
+    lightgcn = dict(validation_curves("tuning/lightgcn-reg/curves.csv", point="reg=1e-3")[SEEDS[0]])
+    lead = {epoch: sgl[epoch] - lightgcn[epoch] for epoch in (1, 10, 60)}
+    weights = by_point("sgl-ssl-reg")
+    level, collapsed = [weights[f"ssl_reg={w}"] for w in ("1e-3", "3e-3", "1e-2")], weights["ssl_reg=1e-1"]
+    assert max(level) - min(level) < 0.005 and collapsed < min(level) / 2, (
+        f"sgl-ssl-reg no longer reads so: {weights}"
+    )
+    quote = "NDCG@10 falls from {:.3f} after one epoch to {:.3f} after 10 and {:.3f} after 60".format(
+        *lead.values()
+    )
+    assert quote in text, f"chapter 7 does not quote the committed curves as: {quote}"
 
 
 def test_chapters_quote_the_package_defaults_they_train_with() -> None:
