@@ -236,6 +236,11 @@ def summarise(runs: pd.DataFrame, metric: str = "valid_ndcg@10") -> pd.DataFrame
     return table.sort_values(f"{metric}_mean", ascending=False)
 
 
+def markdown_table(table: pd.DataFrame) -> str:
+    """`summarise`'s table as tuning.md shows it, below its header."""
+    return table.to_markdown(floatfmt=".4f")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -372,7 +377,7 @@ def write_tables(
             f"**Points not run on every seed ({', '.join(map(str, every))}), whose means are over their own "
             f"seeds only:** {'; '.join(fewer)}.\n\n"
         )
-    (args.out / "tuning.md").write_text(header + table.to_markdown(floatfmt=".4f") + "\n")
+    (args.out / "tuning.md").write_text(header + markdown_table(table) + "\n")
     print(table.to_string(float_format=lambda x: f"{x:.4f}"))
     if failed:
         print(f"{len(failed)} run(s) failed; tuning.md names them", file=sys.stderr)

@@ -12,13 +12,14 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 from statistics import mean, stdev
 
+from benchmarks.tune import LATE  # validations averaged for the level a curve settles at
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
 COUNT_WORDS = {0: "no", 1: "one"} | NUMBER_WORDS  # counts as the text writes them
 ORDINALS = ("first", "second", "third")
 SEEDS = ("2020", "2021", "2022")  # the seeds of the leaderboards and of the searches over three seeds
-LATE = 10  # validations averaged for the level a curve settles at (benchmarks/tune.py's LATE)
 Curve = list[tuple[int, float]]  # (epoch, validation NDCG@10), one per validation, in epoch order
 # the models as benchmarks/results/README.md names them
 MODEL_NAMES = {
@@ -27,6 +28,8 @@ MODEL_NAMES = {
     "ease": "EASE",
     "bpr": "BPR",
     "cdae": "CDAE",
+    "dae": "DAE",
+    "autorec": "AutoRec",
     "multdae": "Mult-DAE",
     "multvae": "Mult-VAE",
     "sasrec": "SASRec",
@@ -69,6 +72,16 @@ def section(path: str, heading: str | None = None) -> str:
     found = [part for part in parts[1:] if part.startswith(heading)]
     assert len(found) == 1, f"{path}: {len(found)} sections open with {heading!r}"
     return one_line(found[0])
+
+
+def xsimgcl_seed_2022_then() -> str:
+    """The validation NDCG@10 of XSimGCL's two-thread leaderboard run of seed 2022 at its weight 0.005, in the
+    repository's history only, as benchmarks/results/README.md quotes it (to five places)."""
+    found = re.search(
+        r"with a validation figure \d\.\d+ higher \((\d\.\d+) against", page("benchmarks/results/README.md")
+    )
+    assert found, "XSimGCL's seed-2022 leaderboard figure of then is no longer quoted as it was"
+    return found[1]
 
 
 def notebook_markdown(notebook: Path) -> str:
@@ -169,9 +182,24 @@ def interval(row: dict[str, str]) -> str:
     return f"{difference:+.4f} [{low:+.4f}, {high:+.4f}]"
 
 
+def seed_rows(folder: str, model: str, reference: str, quantity: str = "test") -> list[dict[str, str]]:
+    """`model` against `reference` in `folder`/paired_runs.csv, one row per seed (its pooled ``mean`` row left out)."""
+    return [
+        row
+        for row in csv_rows(f"{folder}/paired_runs.csv")
+        if (row["model"], row["reference"], row["quantity"]) == (model, reference, quantity)
+        and row["seed"] != "mean"
+    ]
+
+
 def positive_on(row: dict[str, str]) -> str:
     """On how many seeds a comparison from seed to seed (paired_seeds.csv) is positive: "6 of 8"."""
     return f"{row['positive_seeds']} of {row['seeds']}"
+
+
+def epoch_seconds(name: str, model: str) -> float:
+    """`model`'s seconds per training epoch in epoch_throughput/`name`.csv (benchmarks/epoch_throughput.py)."""
+    return float(one_row(f"epoch_throughput/{name}.csv", model=model)["epoch_train_s"])
 
 
 # --- leaderboards --------------------------------------------------------------------------------------------------

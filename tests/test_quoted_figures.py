@@ -22,6 +22,7 @@ from tests.quoted import (
     TIME_TO_TARGET,
     TIME_TO_TARGET_GRAPH,
     by_point,
+    by_seed,
     csv_rows,
     figure,
     interval,
@@ -140,10 +141,8 @@ def test_chapter_10_quotes_the_committed_sequence_benchmarks() -> None:
 
     def seeds_below(folder: str) -> tuple[int, int]:
         """(seeds where BERT4Rec's test NDCG@10 is below SASRec's, seeds) in a folder's runs.csv."""
-        by_seed: dict[str, dict[str, float]] = {}
-        for run in csv_rows(f"{folder}/runs.csv"):
-            by_seed.setdefault(run["seed"], {})[run["model"]] = float(run["ndcg@10"])
-        return sum(run["bert4rec"] < run["sasrec"] for run in by_seed.values()), len(by_seed)
+        runs = by_seed(f"{folder}/runs.csv", "ndcg@10")
+        return sum(run["bert4rec"] < run["sasrec"] for run in runs.values()), len(runs)
 
     (below_3, n_3), (below_8, n_8) = seeds_below("ml-100k-loo"), seeds_below("ml-100k-loo-8-seeds")
     assert n_8 == int(seeds["seeds"]), "the eight seeds' runs and their paired comparison differ"
@@ -280,9 +279,11 @@ def test_chapters_quote_the_package_defaults_they_train_with() -> None:
         if quote not in one_line(notebook_markdown(ROOT / "notebooks" / f"{name}.ipynb"))
     ]
     assert not missing, f"chapters that do not state the package's defaults as: {missing}"
-    # chapter 3 names Adam's step size four times, each a power of ten: all must be the package's
+    # chapter 3 names Adam's step size four times, each a power of ten ("$\eta = 10^{-3}$", and a first Adam step
+    # moving a weight "by about $10^{-3}$"): all must be the package's
     powers = re.findall(
-        r"10\^\{(-?\d+)\}", notebook_markdown(ROOT / "notebooks" / "ch03_autoencoder_recipe.ipynb")
+        r"(?:\\eta = |by about \$)10\^\{(-?\d+)\}",
+        one_line(notebook_markdown(ROOT / "notebooks" / "ch03_autoencoder_recipe.ipynb")),
     )
     assert len(powers) == 4 and set(powers) == {str(exponent)}, (
         f"chapter 3 quotes the step sizes 10^{powers}, the package's is 10^{exponent}"
@@ -307,7 +308,8 @@ def _named_before(text: str, end: int) -> dict[str, int]:
     """Model -> where its name last stands in the sentence (or list item) that ends at `end`, -1 where it is not;
     the sentence before is read too where this one names fewer than two models ("It is level with item-to-item")."""
     names = {
-        model: re.compile(r"\b(" + "|".join(map(re.escape, n)) + r")\b") for model, n in PAIR_NAMES.items()
+        model: re.compile(r"\b(" + "|".join(map(re.escape, n)) + r")(?![\w-])")
+        for model, n in PAIR_NAMES.items()
     }
     start = end
     for _ in range(2):
@@ -360,4 +362,7 @@ def test_every_quoted_interval_is_a_committed_comparison_of_the_models_named() -
             elif not any(named[m] >= 0 and named[r] >= 0 and nearest in (m, r) for m, r in committed):
                 misplaced[path].append(f"{found[0]} (of {sorted(committed)}, in a sentence on {nearest})")
     assert not any(unknown.values()), f"intervals quoted that no committed comparison holds: {unknown}"
-    assert not any(misplaced.values()), f"intervals quoted beside other models than their own: {misplaced}"
+    assert not any(misplaced.values()), (
+        f"intervals quoted beside other models than their own: {misplaced} (name both models of the comparison in "
+        "the interval's sentence, the nearer one before the interval)"
+    )

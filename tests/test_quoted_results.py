@@ -20,10 +20,12 @@ from tests.quoted import (
     TIME_TO_TARGET,
     TIME_TO_TARGET_GRAPH,
     assert_quoted,
+    by_point,
     by_seed,
     column_values,
     csv_rows,
     curve_level,
+    epoch_seconds,
     figure,
     interval,
     joined,
@@ -34,12 +36,15 @@ from tests.quoted import (
     one_row,
     page,
     seed_count,
+    seed_rows,
     settings,
+    tabulated_level,
     target_times,
     tuned,
     validation_curves,
     value_range,
     windows_per_epoch,
+    xsimgcl_seed_2022_then,
 )
 
 
@@ -267,7 +272,7 @@ def test_results_readme_quotes_the_graph_models_as_committed() -> None:
     lead = {
         m: board[m]["ndcg@10_mean"] - board["lightgcn"]["ndcg@10_mean"] for m in ("xsimgcl", "simgcl", "sgl")
     }
-    smaller = all(lead[m] < board[m]["ndcg@10_std"] for m in lead)
+    smaller = all(abs(lead[m]) < board[m]["ndcg@10_std"] for m in lead)
     best, per_epoch, to_best = (
         {m: row[key] for m, row in board.items()}
         for key in ("best_epoch_mean", "seconds_per_epoch_mean", "seconds_to_best_mean")
@@ -291,9 +296,9 @@ def test_results_readme_quotes_the_graph_models_as_committed() -> None:
     # the former defaults' best epochs, from the screenings that replaced them (their test figures are the former
     # leaderboard rows', in the repository's history)
     screened = {
-        (folder, row["point"]): float(row["best_epoch_mean"])
+        (folder, point): epoch
         for folder in ("simgcl-eps-weight", "xsimgcl-cl-weight-005")
-        for row in csv_rows(f"tuning/{folder}/tuning.csv")
+        for point, epoch in by_point(folder, "best_epoch_mean").items()
     }
     quotes += [
         f"with its best epoch at {screened['simgcl-eps-weight', '(defaults)']:.0f}. XSimGCL's weight became",
@@ -303,11 +308,10 @@ def test_results_readme_quotes_the_graph_models_as_committed() -> None:
     # XSimGCL's one-thread screening run of seed 2022 at weight 0.005, which the two-thread leaderboard run of then
     # (in the repository's history) reproduced to the best epoch but not to every digit of its validation figure
     screening_2022 = one_row("tuning/xsimgcl-cl-weight-005/tuning_runs.csv", point="(defaults)", seed="2022")
-    then = re.search(r"with a validation figure (\d\.\d+) higher \((\d\.\d+) against", text)
-    assert then, "XSimGCL's seed-2022 leaderboard figure of then is no longer quoted as it was"
+    then = xsimgcl_seed_2022_then()
     quotes += [
         f"on seed 2022 reached the same best epoch, {screening_2022['best_epoch']}, with a validation figure "
-        f"{float(then[2]) - float(screening_2022['valid_ndcg@10']):.5f} higher ({then[2]} against "
+        f"{float(then) - float(screening_2022['valid_ndcg@10']):.5f} higher ({then} against "
         f"{float(screening_2022['valid_ndcg@10']):.5f}; its `runs.csv` of then, in the repository's history, "
         "against `tuning/xsimgcl-cl-weight-005/`)",
     ]
@@ -344,7 +348,7 @@ def test_results_readme_quotes_the_graph_models_as_committed() -> None:
     recbole = re.search(r"per epoch, (\d+\.\d+) s for SGL", text)
     assert recbole, "RecBole's SGL epoch is no longer quoted as it was"
     all_negatives, batch_negatives, other_day = (
-        float(one_row(f"epoch_throughput/{name}.csv", model="sgl")["epoch_train_s"])
+        epoch_seconds(name, "sgl")
         for name in ("ml-100k-cpu-sgl-all-negatives", "ml-100k-cpu-sgl-batch-negatives", "ml-100k-cpu")
     )
     quotes += [
@@ -363,12 +367,7 @@ def test_results_readme_quotes_the_graph_models_seeds_as_committed() -> None:
     # (ml-100k-holdout-graph/paired_runs.csv), and the leads and LightGCN's spread over eight seeds
     # (ml-100k-holdout-graph-8-seeds/)
     text = page("benchmarks/results/README.md")
-    per_seed = [
-        row
-        for row in csv_rows("ml-100k-holdout-graph/paired_runs.csv")
-        if (row["model"], row["reference"], row["quantity"]) == ("xsimgcl", "lightgcn", "test")
-        and row["seed"] != "mean"
-    ]
+    per_seed = seed_rows("ml-100k-holdout-graph", "xsimgcl", "lightgcn")
     above = [
         f"{row['seed']}: {float(row['difference']):+.4f}" for row in per_seed if row["verdict"] == "above"
     ]
@@ -536,12 +535,7 @@ def test_results_readme_quotes_the_random_ties_searches() -> None:
     (lr_seed,) = [seed for seed, run in sasrec.items() if "lr=0.001" in run]
     nt_xent = [row for row in csv_rows("tuning/cl4srec-nt-xent/tuning.csv") if "nt_xent" in row["point"]]
     best = max(nt_xent, key=lambda row: float(row["valid_ndcg@10_mean"]))
-    screened = {
-        folder: {
-            row["point"]: float(row["valid_ndcg@10_mean"]) for row in csv_rows(f"tuning/{folder}/tuning.csv")
-        }
-        for folder in ("cl4srec-nt-xent", "bert4rec-loss-mean")
-    }
+    screened = {folder: by_point(folder) for folder in ("cl4srec-nt-xent", "bert4rec-loss-mean")}
     (screening_seed,) = {row["seed"] for f in screened for row in csv_rows(f"tuning/{f}/tuning_runs.csv")}
     quotes = [
         f"contrastive weight {weight:g}, chosen on this split's validation part",
@@ -591,7 +585,7 @@ def test_results_readme_quotes_the_item_id_order_sequence_runs() -> None:
         gap for run, gap in zip(sasrec, after, strict=True) if gap < patience and int(run["epochs"]) == cap
     ]
     # CL4SRec's search: the weight chosen, and what the paper's weight cost at the same temperature
-    search = {row["point"]: float(row["valid_ndcg@10_mean"]) for row in csv_rows("tuning/cl4srec/tuning.csv")}
+    search = by_point("cl4srec")
     chosen = max(search, key=lambda point: search[point])
     paper = f"cl_weight=0.1 temperature={settings(chosen)['temperature']}"
     # BERT4Rec: windows per epoch at stride 5 and at the former tiling, epoch times at stride 1 and 5
@@ -623,18 +617,12 @@ def test_results_readme_quotes_the_item_id_order_sequence_runs() -> None:
     ]
     budget = int(max(column_values("tuning/bert4rec-dropout0-200/tuning_runs.csv", "epochs")))
     # the levels the validation curves settle at: BERT4Rec's settings on seed 2020, the top one its stride 5
-    levels = {
-        row["point"]: float(row["valid_ndcg@10_last10_mean"])
-        for row in csv_rows("tuning/bert4rec-levels/tuning.csv")
-    }
+    levels = by_point("bert4rec-levels", "valid_ndcg@10_last10_mean")
     top = max(levels, key=lambda point: levels[point])
     assert settings(top)["stride"] == str(bert.stride), (
         f"the highest level is not the overlapping windows': {top}"
     )
     rest = [level for point, level in levels.items() if point != top]
-
-    def late_level(folder: str, point: str) -> float:
-        return float(one_row(f"tuning/{folder}/tuning.csv", point=point)["valid_ndcg@10_last10_mean"])
 
     # SASRec with BCE against BERT4Rec at dropout 0.1 and at its current defaults, seed by seed
     test = {f: column_values(f"{f}/runs.csv", "ndcg@10") for f in (bce, d01)} | {
@@ -676,10 +664,10 @@ def test_results_readme_quotes_the_item_id_order_sequence_runs() -> None:
         f"{figure(d01, 'bert4rec')}",
         f"(mean of the last {LATE} validations), every other BERT4Rec setting tried lies between {min(rest):.4f} "
         f"and {max(rest):.4f} (seed 2020), the "
-        f"overlapping windows reach {late_level('bert4rec-stride', '(defaults)'):.4f} (mean over seeds 2020-2022; "
-        f"{levels[top]:.4f} on seed 2020; {late_level('bert4rec-dropout0-200', 'dropout=0.0 attn_dropout=0.0'):.4f} "
-        f"without dropout), against {late_level('sasrec-levels', 'epochs=50'):.4f} for SASRec and "
-        f"{late_level('cl4srec-levels', '(defaults)'):.4f} for CL4SRec",
+        f"overlapping windows reach {tabulated_level('bert4rec-stride', '(defaults)')} (mean over seeds 2020-2022; "
+        f"{levels[top]:.4f} on seed 2020; {tabulated_level('bert4rec-dropout0-200', 'dropout=0.0 attn_dropout=0.0')} "
+        f"without dropout), against {tabulated_level('sasrec-levels', 'epochs=50')} for SASRec and "
+        f"{tabulated_level('cl4srec-levels', '(defaults)')} for CL4SRec",
         f"a patience of {bert_training.patience} validations as BERT4Rec's",
         f"SASRec scores {figure(bce, 'sasrec')} on test, below BERT4Rec at dropout 0.1 ({figure(d01, 'bert4rec')}) "
         f"on {seed_count(below[d01], len(test[bce]))} ({listed(test[bce])} against {listed(test[d01])}; a Welch test "
@@ -742,7 +730,7 @@ def test_results_readme_quotes_the_ties_in_time() -> None:
     text = page("benchmarks/results/README.md")
     printed = (RESULTS / folder / "tie_stats.txt").read_text(encoding="utf-8")
     ties = {key: float(value) for key, value in re.findall(r"^\s+(\w+): (\S+)$", printed, re.MULTILINE)}
-    runs = sorted(csv_rows(f"{folder}/runs.csv"), key=lambda run: (run["seed"], run["tie_seed"]))
+    runs = sorted(csv_rows(f"{folder}/runs.csv"), key=lambda run: (run["seed"], int(run["tie_seed"] or -1)))
 
     def of(model: str) -> list[dict[str, str]]:
         return [run for run in runs if run["model"] == model and run["tie_seed"]]
@@ -853,20 +841,18 @@ def test_results_readme_quotes_the_reruns_and_their_comparisons() -> None:
     ]  # trained alike (the loss, asserted above), scored differently
     ids_n, again_n = ndcg(ids), ndcg(rerun)
 
-    def verdicts(path: str, model: str, reference: str) -> dict[str, list[str]]:
-        """Verdict -> the seeds (taken alone) with that verdict in a committed paired_runs.csv."""
+    def verdicts(folder: str, model: str, reference: str) -> dict[str, list[str]]:
+        """Verdict -> the seeds (taken alone) with that verdict in `folder`/paired_runs.csv."""
         table: dict[str, list[str]] = {}
-        for row in csv_rows(path):
-            pair = (row["model"], row["reference"], row["quantity"])
-            if pair == (model, reference, "test") and row["seed"] != "mean":
-                table.setdefault(row["verdict"], []).append(row["seed"])
+        for row in seed_rows(folder, model, reference):
+            table.setdefault(row["verdict"], []).append(row["seed"])
         return table
 
     bert, cl = (
-        verdicts(f"{rerun}/paired_runs.csv", "bert4rec", "sasrec"),
-        verdicts(f"{rerun}/paired_runs.csv", "cl4srec", "itemnext"),
+        verdicts(rerun, "bert4rec", "sasrec"),
+        verdicts(rerun, "cl4srec", "itemnext"),
     )
-    bce_level = verdicts(f"{bce}/paired_runs.csv", "sasrec", "bert4rec")
+    bce_level = verdicts(bce, "sasrec", "bert4rec")
     users = one_row(
         f"{rerun}/paired_runs.csv", model="cl4srec", reference="itemnext", seed="mean", quantity="test"
     )
