@@ -900,3 +900,20 @@ def test_results_readme_quotes_the_reruns_and_their_comparisons() -> None:
         f"{level['bce'] - ndcg(bce)['sasrec']:.4f} below",
     ]
     assert_quoted(text, quotes, "benchmarks/results/README.md does not quote the committed figures as")
+
+
+def test_results_readme_quotes_the_share_of_users_whose_last_two_films_tie() -> None:
+    # the users whose validation and test films share a second, as chapter 7 counts them in the leave-one-out split
+    # of MovieLens-100K (the split is the same for every seed)
+    from sslrec_utils.experiment import DataSpec, load_split
+
+    split, _ = load_split(DataSpec(dataset="ml-100k", split="loo"))
+    valid, test = (split.parts[part].set_index("user")["timestamp"] for part in ("valid", "test"))
+    share = f"{(test == valid.reindex(test.index)).mean():.0%}"
+    quotes = [
+        f"and so do the validation and test films of {share} of the users (chapter 7 counts them in its split)",
+        f"for {share} of the users the validation and test films share a second",
+    ]
+    assert_quoted(
+        page("benchmarks/results/README.md"), quotes, "the results README does not quote the split as"
+    )
