@@ -259,7 +259,7 @@ def test_tune_ranks_grid_points_by_validation_only(tmp_path):
     from benchmarks import tune
 
     args = ["--model", "ease", "--grid", "reg=50", "--point", "reg=800", "--seeds", "2020", "--jobs", "2"]
-    args += ["--out", str(tmp_path)]
+    args += ["--out", str(tmp_path), "--runs-dir", str(tmp_path / "runs")]  # not a folder left in /tmp
     assert tune.main(args) == 0
     runs = pd.read_csv(tmp_path / "tuning_runs.csv")
     assert sorted(runs["reg"]) == [50, 800] and len(runs) == 2
@@ -302,6 +302,7 @@ def test_tune_names_its_failed_runs_and_exits_non_zero(tmp_path, capsys):
 
     args = ["--model", "pop", "--dataset", "synthetic:60x80x1500", "--split", "loo", "--device", "cpu"]
     args += ["--seeds", "1", "--point", "", "--point", "nosuch=1", "--out", str(tmp_path)]
+    args += ["--runs-dir", str(tmp_path / "runs")]
     assert tune.main(args) == 1
     assert "Failed runs, left out of the means:** nosuch=1 seed 1" in (tmp_path / "tuning.md").read_text()
     assert list(pd.read_csv(tmp_path / "tuning.csv", index_col=0).index) == ["(defaults)"]

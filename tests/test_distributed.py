@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 
 import pytest
@@ -142,12 +143,13 @@ def _launch(args: list[str], nproc: int | None, tries: int = 3) -> subprocess.Co
         cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}", "--nnodes=1"]
         cmd += ["--master_addr=127.0.0.1", f"--master_port={_free_port()}", "-m", "sslrec_utils.cli"]
         cmd += [*args, "--distributed"]
-    env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1"}
-    run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        out, err = run.communicate(timeout=600)
-    finally:  # past the timeout: torchrun's ranks are stopped too (a SIGKILL would end torchrun alone)
-        stop(run)
+    with tempfile.TemporaryDirectory() as scratch:  # torchrun's torchelastic_* folders, not left in /tmp
+        env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1", "TMPDIR": scratch}
+        run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            out, err = run.communicate(timeout=600)
+        finally:  # past the timeout: torchrun's ranks are stopped too (a SIGKILL would end torchrun alone)
+            stop(run)
     if nproc is not None and tries > 1 and "name: EADDRINUSE" in err:
         return _launch(args, nproc, tries - 1)
     return subprocess.CompletedProcess(cmd, run.returncode, out, err)
