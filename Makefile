@@ -22,6 +22,7 @@ RECBOLE := recbole==1.2.1
 CHROMIUM := /usr/bin/chromium
 XDIST ?= -n 2
 TIMED := bash scripts/timed.sh
+MIN_FREE_MB ?= 2500
 
 export PUPPETEER_SKIP_DOWNLOAD := 1
 export PIP_NO_INPUT := 1
@@ -49,6 +50,7 @@ $(VENV)/.stamp-python:
 	@touch $@
 
 $(VENV)/.stamp-lock: $(LOCK) $(VENV)/.stamp-python
+	@bash scripts/check_free_space.sh $(MIN_FREE_MB) . "$${TMPDIR:-/tmp}"
 	@echo "setup: installing the pinned packages of $(LOCK)"
 	bash scripts/install_torch.sh $(PY) $(LOCK)
 	$(PIP) install -r $(LOCK)

@@ -1,4 +1,5 @@
-"""scripts/timed.sh (one phase of `make test`) and scripts/install_torch.sh (`make setup`), run with bash.
+"""scripts/timed.sh (one phase of `make test`), scripts/install_torch.sh and scripts/check_free_space.sh (`make
+setup`), run with bash.
 
 install_torch.sh is given a fake python that logs its pip calls: nothing is ever installed.
 """
@@ -6,6 +7,7 @@ install_torch.sh is given a fake python that logs its pip calls: nothing is ever
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -88,3 +90,22 @@ def test_install_torch_says_so_when_the_lock_pins_no_torch(tmp_path: Path) -> No
     assert result.returncode != 0
     assert f"no torch==VERSION line in {tmp_path / 'lock.txt'}" in result.stderr
     assert calls == []
+
+
+def test_check_free_space_names_the_folder_short_of_space(tmp_path: Path) -> None:
+    # CI's set-up once stopped half-way with pip's "[Errno 28] No space left on device" (a full /tmp)
+    def check(min_mb: int, *dirs: Path) -> subprocess.CompletedProcess:
+        script = str(ROOT / "scripts" / "check_free_space.sh")
+        return subprocess.run(["bash", script, str(min_mb), *map(str, dirs)], capture_output=True, text=True)
+
+    assert check(0, tmp_path, ROOT).returncode == 0
+    more_than_any_disk = 10**12  # MB: an exabyte
+    result = check(more_than_any_disk, ROOT, tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"setup: {ROOT} has ") and " MB free; " in result.stderr
+    assert "make setup MIN_FREE_MB=0" in result.stderr
+    # the README's "about 2.5 GB of free disk space" is the set-up's default threshold
+    default_mb = int(re.search(r"^MIN_FREE_MB \?= (\d+)$", (ROOT / "Makefile").read_text(), re.M)[1])
+    assert f"about {default_mb / 1000:g} GB of free disk space" in " ".join(
+        (ROOT / "README.md").read_text().split()
+    )
