@@ -46,7 +46,10 @@ def signal_once_saved(
     """Start `cmd` (an ``sslrec train --out folder/NAME``) and, once its first best epoch is saved in its staging
     folder, wait `settle` seconds and send it `signals`, one after the other. Returns its exit status and stderr.
     """
-    env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1"}
+    # torchrun's torchelastic_* folder, which a torchrun stopped by a signal leaves behind: not in /tmp
+    scratch = folder / "scratch"
+    scratch.mkdir(exist_ok=True)
+    env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1", "TMPDIR": str(scratch)}
     run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         deadline = time.monotonic() + 120
