@@ -40,6 +40,17 @@ MODEL_NAMES = {
     "simgcl": "SimGCL",
     "xsimgcl": "XSimGCL",
 }
+
+
+def in_text_order(models: Iterable[str]) -> list[str]:
+    """`models` in MODEL_NAMES's order, the order the texts list them in, whatever order a CSV's rows hold."""
+    chosen = set(models)
+    assert chosen <= MODEL_NAMES.keys(), (
+        f"models the texts do not name: {sorted(chosen - MODEL_NAMES.keys())}"
+    )
+    return [model for model in MODEL_NAMES if model in chosen]
+
+
 # seconds until test NDCG@10 first reaches RecBole's figure, per model and seed (benchmarks/time_to_target.py)
 TIME_TO_TARGET = "time_to_target/time_to_target.csv"
 TIME_TO_TARGET_GRAPH = "time_to_target/graph/time_to_target.csv"

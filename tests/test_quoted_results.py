@@ -27,6 +27,7 @@ from tests.quoted import (
     curve_level,
     epoch_seconds,
     figure,
+    in_text_order,
     interval,
     joined,
     leaderboard,
@@ -138,7 +139,9 @@ def test_results_readme_quotes_its_table_s_measurements_as_committed() -> None:
     assert all(run["same_at_threads"] == "True" for run in runs), (
         "a model that does not repeat at two threads"
     )
-    apart = [MODEL_NAMES[run["model"]] for run in runs if run["same_as_one_thread"] != "True"]
+    apart = [
+        MODEL_NAMES[m] for m in in_text_order(r["model"] for r in runs if r["same_as_one_thread"] != "True")
+    ]
     quotes = [
         f"trained twice for {COUNT_WORDS[epochs]} epoch on ml-100k with {COUNT_WORDS[threads]} threads and once",
         f"every model repeats at {COUNT_WORDS[threads]} threads; all but {joined(apart)} also match one thread",
@@ -230,8 +233,8 @@ def test_results_readme_quotes_the_times_to_recbole_s_quality_as_committed() -> 
     # (ml-100k-holdout/) it compares them with
     text = page("benchmarks/results/README.md")
     fast = csv_rows(TIME_TO_TARGET)
-    closed = list(dict.fromkeys(row["model"] for row in fast if row["epochs"] == "0"))
-    stepped = list(dict.fromkeys(row["model"] for row in fast if row["epochs"] != "0"))
+    closed = in_text_order(row["model"] for row in fast if row["epochs"] == "0")
+    stepped = in_text_order(row["model"] for row in fast if row["epochs"] != "0")
 
     def share(models: list[str], key: str = "ratio") -> str:
         return value_range(target_times(TIME_TO_TARGET, key, models), 2)
