@@ -541,9 +541,9 @@ def test_results_readme_quotes_the_random_ties_sequence_runs() -> None:
 def test_results_readme_quotes_the_random_ties_searches() -> None:
     # the same bullet's validation searches on the random order of ties (tuning/*-random-ties/ and two screenings
     # on seed 2020): each point's validation NDCG@10, mean ± std over seeds, and on how many seeds it was higher
-    text = page("benchmarks/results/README.md")
     from sslrec_utils.experiment import resolve_configs
 
+    text = page("benchmarks/results/README.md")
     weight, dropout0 = resolve_configs("cl4srec")[0].cl_weight, resolve_configs("bert4rec")[0].dropout
     bert = by_seed("tuning/bert4rec-random-ties/tuning_runs.csv", "valid_ndcg@10", key="point")
     tried, default = "dropout=0.1 attn_dropout=0.1", "(defaults)"
@@ -585,11 +585,11 @@ def test_results_readme_quotes_the_item_id_order_sequence_runs() -> None:
     # ended, CL4SRec's search (tuning/cl4srec/), BERT4Rec's four stages of defaults and the searches between them,
     # the levels validation curves settle at (tuning/*-levels/), and SASRec trained with BCE
     # (ml-100k-loo-sasrec-bce*/)
-    text = page("benchmarks/results/README.md")
     from scipy import stats
 
     from sslrec_utils.experiment import resolve_configs
 
+    text = page("benchmarks/results/README.md")
     ids, d01 = "ml-100k-loo-id-ties", "ml-100k-loo-bert4rec-dropout01"
     bce, p15 = "ml-100k-loo-sasrec-bce", "ml-100k-loo-sasrec-bce-patience15"
     n = ndcg(ids)
