@@ -50,7 +50,7 @@ $(VENV)/.stamp-python:
 	@touch $@
 
 $(VENV)/.stamp-lock: $(LOCK) $(VENV)/.stamp-python
-	@bash scripts/check_free_space.sh $(MIN_FREE_MB) . "$${TMPDIR:-/tmp}"
+	@bash scripts/check_free_space.sh $(MIN_FREE_MB) $(VENV) "$${TMPDIR:-/tmp}"
 	@echo "setup: installing the pinned packages of $(LOCK)"
 	bash scripts/install_torch.sh $(PY) $(LOCK)
 	$(PIP) install -r $(LOCK)

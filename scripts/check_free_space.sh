@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# usage: check_free_space.sh MIN_MB DIR...  (make setup, before pip installs the lock)
+# usage: check_free_space.sh MIN_MB DIR...  (make setup, before pip installs the lock into the virtual environment)
 # Fails with a clear message when a DIR's file system has less than MIN_MB megabytes free, rather than let pip
 # stop half-way with "[Errno 28] No space left on device". pip unpacks in $TMPDIR, so make setup passes it too.
 set -euo pipefail

@@ -93,7 +93,7 @@ def test_install_torch_says_so_when_the_lock_pins_no_torch(tmp_path: Path) -> No
 
 
 def test_check_free_space_names_the_folder_short_of_space(tmp_path: Path) -> None:
-    # CI's set-up once stopped half-way with pip's "[Errno 28] No space left on device" (a full /tmp)
+    # CI's set-up once stopped half-way with pip's "[Errno 28] No space left on device" (a full disk)
     def check(min_mb: int, *dirs: Path) -> subprocess.CompletedProcess:
         script = str(ROOT / "scripts" / "check_free_space.sh")
         return subprocess.run(["bash", script, str(min_mb), *map(str, dirs)], capture_output=True, text=True)
