@@ -10,7 +10,8 @@
 # The environment needs a CUDA build of torch (README: "On a CUDA machine"); the CPU build of the lock cannot
 # see the GPU. Everything it prints also goes to files under OUT (default benchmarks/results/gpu): the tests'
 # log and JUnit XML, the timings' log and CSVs, so that a cut-off console keeps nothing from being lost.
-# DEVICE=cpu BIG=synthetic:2000x500x50000 runs the same steps on the CPU, small, to try the script itself.
+# DEVICE=cpu BIG=synthetic:2000x500x50000 runs the same steps on the CPU, small, to try the script itself (as the
+# unit tests do: test_gpu_check_runs_every_step_in_its_cpu_mode).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${PYTHON:-}" ]; then  # the project's environment, else the machine's

@@ -1,5 +1,6 @@
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -210,6 +211,26 @@ def test_epoch_throughput_writes_one_row_per_model(tmp_path):
     with pytest.raises(Exception, match="no-such-model"):
         epoch_throughput.main([*args, "--set", "hidden_dims=[32,8]", "--out", str(out)])
     assert list(pd.read_csv(out)["model"]) == ["multvae"]
+
+
+@needs_recbole
+def test_gpu_check_runs_every_step_in_its_cpu_mode(tmp_path):
+    # benchmarks/gpu_check.sh gets one try on a lent GPU (15 minutes of device time in all): its CPU mode runs the
+    # same steps, small, so that the script itself is known to work before a GPU comes
+    big = "synthetic:600x200x12000"
+    env = {**os.environ, "DEVICE": "cpu", "BIG": big, "OUT": str(tmp_path), "PYTHON": sys.executable}
+    env["OMP_NUM_THREADS"] = "1"
+    script = str(ROOT / "benchmarks" / "gpu_check.sh")
+    result = subprocess.run(["bash", script], env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "gpu_check: tests passed; ml-100k timings passed; large log passed" in result.stdout
+    (suite,) = re.findall(r"<testsuite [^>]*>", (tmp_path / "gpu_tests.xml").read_text())
+    assert int(re.search(r'tests="(\d+)"', suite)[1]) > 0  # the GPU-marked tests were found (skipped here)
+    for name, dataset in (("ml100k", "ml-100k"), ("large", big)):
+        table = pd.read_csv(tmp_path / f"epoch_throughput_{name}.csv")
+        assert list(table["model"]) == ["multvae", "sasrec", "sgl"] and set(table["dataset"]) == {dataset}
+        assert (table["interactions_per_s"] > 0).all() and table["peak_gpu_mb"].isna().all()
+    assert (tmp_path / "epoch_throughput.log").read_text().count("epoch ") >= 6
 
 
 def test_epoch_throughput_prints_its_step_rate_and_stops_on_ctrl_c(tmp_path, capsys, monkeypatch):
