@@ -348,6 +348,47 @@ def conclusion(
     return " ".join(text) + "\n\n**Caveats.**\n\n" + "\n".join(f"- {c}" for c in caveats)
 
 
+def against_base(
+    means: pd.Series, spreads: pd.Series, base: str, others: Sequence[str], times: float = 2.0
+) -> pd.DataFrame:
+    """Each model of `others` against `base`: the difference of their levels, screened against `times` the
+    larger of the two models' spreads (standard errors over test users, or standard deviations over seeds).
+
+    A rough screen, not a test of the difference itself (``benchmarks/paired.py`` compares two models user by
+    user): "better" or "worse" when the difference is beyond the noise, "level" when it is not, "unmeasured"
+    when a spread is missing (a std over one seed) or not finite.
+
+    Args:
+        means: a level per model (NDCG@10, say), indexed by model name.
+        spreads: the spread of each level, indexed by model name.
+        base: the model the others are compared with.
+        others: the models to compare, in the order of the rows; those missing from `means` are left out.
+        times: how many spreads a difference must exceed.
+
+    Returns:
+        One row per model of `others` found in `means` (no rows when `base` is not), with columns ``model``,
+        ``level``, ``base``, ``base_level``, ``difference`` (level - base_level), ``noise`` (`times` the larger
+        spread) and ``verdict``.
+    """
+    rows = []
+    for model in [m for m in others if m in means.index and base in means.index]:
+        difference = float(means[model] - means[base])
+        pair = (float(spreads[model]), float(spreads[base]))
+        noise = times * max(pair) if all(math.isfinite(s) for s in pair) else math.nan  # max(0.1, nan) is 0.1
+        verdict = (
+            "unmeasured"
+            if math.isnan(noise)
+            else "better"
+            if difference > noise
+            else "worse"
+            if difference < -noise
+            else "level"
+        )
+        rows.append((model, float(means[model]), base, float(means[base]), difference, noise, verdict))
+    columns = ["model", "level", "base", "base_level", "difference", "noise", "verdict"]
+    return pd.DataFrame(rows, columns=columns)
+
+
 def _names(models: Sequence[str]) -> str:
     quoted = [f"**{m}**" for m in models]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]

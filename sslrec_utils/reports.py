@@ -9,8 +9,8 @@ Papermill, and write the executed notebook, a standalone HTML file that needs no
 notebook into a temporary folder, collects ``metrics.json`` from its glued values, exports the HTML without
 remote scripts, and moves the folder into place only when everything succeeded. The notebook uses the same
 module for its tables and its text (`data_summary`, `leaderboard`, `user_panel`, `neighbours`, `conclusion`,
-defined in `sslrec_utils.report_content`); `ReportParams` and the header check live in
-`sslrec_utils.report_params`. All are importable from here.
+defined in `sslrec_utils.report_content`, as is chapter 7's `against_base`); `ReportParams` and the header check
+live in `sslrec_utils.report_params`. All are importable from here.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from sslrec_utils.models import model_class
 from sslrec_utils.outdir import check_out, staged
 from sslrec_utils.report_content import (
     LEADERBOARD_METRICS,
+    against_base,
     conclusion,
     data_summary,
     describe,
@@ -61,6 +62,7 @@ __all__ = [
     "ReportExecutionError",
     "ReportFiles",
     "ReportParams",
+    "against_base",
     "check_data",
     "check_folders",
     "check_source",

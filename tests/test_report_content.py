@@ -126,3 +126,35 @@ def test_user_panel_lists_the_latest_history_first(tmp_path):
     panel = rc.user_panel(rec, user, k=5)
     assert panel.columns[0] == "history (latest first)"
     assert panel.iloc[:, 0].tolist() == [str(item) for item in latest]
+
+
+def test_against_base_screens_each_difference_by_twice_the_larger_spread():
+    # binary fractions, so that a difference equal to the noise is equal in floating point too
+    means = pd.Series({"base": 0.5, "up": 0.75, "near": 0.5625, "down": 0.25, "edge": 0.625, "low": 0.4375})
+    spreads = pd.Series(
+        {"base": 1 / 32, "up": 1 / 16, "near": 1 / 64, "down": 1 / 16, "edge": 1 / 16, "low": 0}
+    )
+    others = ["up", "near", "missing", "down", "edge", "low"]
+    table = rc.against_base(means, spreads, "base", others)
+    # in the order of others, "missing" left out
+    assert table["model"].tolist() == ["up", "near", "down", "edge", "low"]
+    # up: +1/4 > 2/16; near: +1/16, not beyond 2/32 (the base's spread, the larger); down: -1/4 < -2/16;
+    # edge: +1/8, not beyond 2/16; low: -1/16, not beyond -2/32
+    assert table["verdict"].tolist() == ["better", "level", "worse", "level", "level"]
+    assert table["noise"].tolist() == [1 / 8, 1 / 16, 1 / 8, 1 / 8, 1 / 16]
+    assert table["difference"].tolist() == [1 / 4, 1 / 16, -1 / 4, 1 / 8, -1 / 16]
+    assert set(table["base"]) == {"base"} and table["base_level"].tolist() == [0.5] * 5
+    assert table["level"].tolist() == [0.75, 0.5625, 0.25, 0.625, 0.4375]
+    assert rc.against_base(means, spreads, "base", ["up"], times=4)["verdict"].tolist() == ["level"]
+
+
+def test_against_base_leaves_a_missing_spread_unmeasured_and_a_missing_base_out():
+    means = pd.Series({"base": 0.30, "a": 0.40, "b": 0.40})
+    for spreads in (
+        pd.Series({"base": 0.001, "a": np.nan, "b": 0.001}),  # max(nan, 0.001) is nan, max(0.001, nan) 0.001
+        pd.Series({"base": np.nan, "a": 0.001, "b": 0.001}),
+    ):
+        table = rc.against_base(means, spreads, "base", ["a", "b"]).set_index("model")
+        assert table.loc["a", "verdict"] == "unmeasured" and np.isnan(table.loc["a", "noise"])
+        assert table.loc["b", "verdict"] == ("better" if spreads["base"] == 0.001 else "unmeasured")
+    assert rc.against_base(means.drop("base"), spreads, "base", ["a", "b"]).empty
