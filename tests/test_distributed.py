@@ -134,15 +134,14 @@ def _torchrun_env(monkeypatch, **changes: str) -> None:
         monkeypatch.setenv(key, value)
 
 
-def _launch(args: list[str], nproc: int | None, tries: int = 3) -> subprocess.CompletedProcess:
-    """``sslrec ARGS`` in one process (`nproc` None) or in `nproc` Gloo ranks started by torchrun (on another
-    free port, up to `tries` times, when another process took the one found free before torchrun bound it)."""
+def _launch(args: list[str], nproc: int | None) -> subprocess.CompletedProcess:
+    """``sslrec ARGS`` in one process (`nproc` None) or in `nproc` Gloo ranks started by torchrun (``--standalone``:
+    its store binds a free port itself, where a port found free could be taken by another process before it)."""
     if nproc is None:
         cmd = [sys.executable, "-m", "sslrec_utils.cli", *args]
     else:
-        cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}", "--nnodes=1"]
-        cmd += ["--master_addr=127.0.0.1", f"--master_port={_free_port()}", "-m", "sslrec_utils.cli"]
-        cmd += [*args, "--distributed"]
+        cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}", "--standalone"]
+        cmd += ["-m", "sslrec_utils.cli", *args, "--distributed"]
     with tempfile.TemporaryDirectory() as scratch:  # torchrun's torchelastic_* folders, not left in /tmp
         env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1", "TMPDIR": scratch}
         run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -150,8 +149,6 @@ def _launch(args: list[str], nproc: int | None, tries: int = 3) -> subprocess.Co
             out, err = run.communicate(timeout=600)
         finally:  # past the timeout: torchrun's ranks are stopped too (a SIGKILL would end torchrun alone)
             stop(run)
-    if nproc is not None and tries > 1 and "name: EADDRINUSE" in err:
-        return _launch(args, nproc, tries - 1)
     return subprocess.CompletedProcess(cmd, run.returncode, out, err)
 
 
@@ -388,8 +385,8 @@ def test_sigterm_to_torchrun_keeps_the_checkpoint_and_says_so_once(csv_spec, tmp
         "100000",
     ]
     args += ["--set", "patience=100000", "--set", "hidden_dim=8", "--distributed", "-q"]
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--nnodes=1"]
-    cmd += ["--master_addr=127.0.0.1", f"--master_port={_free_port()}", "-m", "sslrec_utils.cli", *args]
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--standalone"]
+    cmd += ["-m", "sslrec_utils.cli", *args]
     _, err = signal_once_saved(cmd, tmp_path, [signal.SIGTERM])
     kept = list(tmp_path.glob(".run.*.tmp"))
     assert len(kept) == 1 and sorted(p.name for p in kept[0].iterdir()) == ["checkpoint.pt", "config.json"]
