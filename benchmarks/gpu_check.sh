@@ -64,7 +64,7 @@ mapfile -t gpu_tests < <(grep -l "pytest.mark.gpu" tests/test_*.py)
 # a failure here is reported at the end, but does not cancel the timings below
 tests_rc=0
 if "$PYTHON" -c "import pytest, hypothesis" 2>/dev/null; then
-  limit 90 "$PYTHON" -m pytest -m gpu -q -rA -p no:cacheprovider -o timeout=60 --junitxml "$OUT/gpu_tests.xml" \
+  limit 150 "$PYTHON" -m pytest -m gpu -q -rA -p no:cacheprovider -o timeout=60 --junitxml "$OUT/gpu_tests.xml" \
     "${gpu_tests[@]}" 2>&1 | tee "$OUT/gpu_tests.log" || tests_rc=$?
 else
   echo "gpu_check: pytest or hypothesis missing: GPU-marked tests not run" | tee "$OUT/gpu_tests.log" >&2

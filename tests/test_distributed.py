@@ -13,6 +13,7 @@ import tempfile
 import threading
 
 import pytest
+import torch
 
 from sslrec_utils.distributed import DistContext, batches_per_rank, shard
 from tests.helpers import signal_once_saved, stop
@@ -157,7 +158,15 @@ def _train_args(spec, model: str) -> list[str]:
     return ["train", "--model", model, "--dataset", spec.dataset, "--user-col", "who", "--item-col", "what"]
 
 
-def _train(spec, out, batch_size: int, nproc: int | None, model: str = "ae", sizes=("hidden_dim=8",)) -> dict:
+def _train(
+    spec,
+    out,
+    batch_size: int,
+    nproc: int | None,
+    model: str = "ae",
+    sizes=("hidden_dim=8",),
+    device: str = "cpu",
+) -> dict:
     args = _train_args(spec, model)
     args += [
         "--rating-col",
@@ -169,7 +178,7 @@ def _train(spec, out, batch_size: int, nproc: int | None, model: str = "ae", siz
         "--epochs",
         "8",
         "--device",
-        "cpu",
+        device,
     ]
     for setting in (*sizes, "lr=0.01", f"batch_size={batch_size}"):
         args += ["--set", setting]
@@ -195,6 +204,27 @@ def test_two_gloo_ranks_match_one_process(csv_spec, tmp_path):  # noqa: F811
         "history.csv",
         "metrics.json",
     ]
+
+
+def test_one_gloo_rank_is_one_process(csv_spec, tmp_path):  # noqa: F811
+    # one rank takes every batch, and DDP averages its gradients over one rank: the same run, to the last digit
+    single = _train(csv_spec, tmp_path / "single", batch_size=16, nproc=None)
+    ddp = _train(csv_spec, tmp_path / "ddp", batch_size=16, nproc=1)
+    assert (
+        ddp["world_size"] == 1 and ddp["ndcg@10"] == single["ndcg@10"] and ddp["epochs"] == single["epochs"]
+    )
+    assert ddp["ndcg@10"] > 0.3
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_one_nccl_rank_on_cuda_matches_one_process(csv_spec, tmp_path):  # noqa: F811
+    # the NCCL path (process group, DDP on a CUDA device, rank 0's broadcasts), which no CPU test can take
+    single = _train(csv_spec, tmp_path / "single", batch_size=16, nproc=None, device="cuda")
+    ddp = _train(csv_spec, tmp_path / "ddp", batch_size=16, nproc=1, device="cuda")
+    assert ddp["world_size"] == 1 and ddp["device"].startswith("cuda"), ddp
+    assert abs(ddp["ndcg@10"] - single["ndcg@10"]) <= TOLERANCE, (ddp["ndcg@10"], single["ndcg@10"])
+    assert ddp["ndcg@10"] > 0.3
 
 
 @pytest.mark.parametrize(
