@@ -1,5 +1,5 @@
 """Figures the book draws more than once: the popularity long tail, rating and activity distributions,
-training curves and model comparisons.
+training curves, model comparisons and differences between models.
 
 Each function takes data and an optional matplotlib `Axes`, draws one figure with a title and labelled axes,
 and returns the `Axes` (`model_dots`, whose axis may be cut in two, takes a figure or subfigure and returns its
@@ -430,6 +430,63 @@ def model_dots(
     fig.supxlabel(f"test {metric}{spread} ({cut}does not start at 0)")
     fig.suptitle(title)
     return axes
+
+
+def differences(
+    labels: Sequence[str],
+    diffs: Sequence[float] | np.ndarray,
+    lows: Sequence[float] | np.ndarray,
+    highs: Sequence[float] | np.ndarray,
+    *,
+    metric: str = "ndcg@10",
+    interval: str = "95% interval",
+    ax: Axes | None = None,
+    title: str = "Difference from the reference model",
+) -> Axes:
+    """One dot per comparison at its difference, its interval as a bar, in the order given (first at the top),
+    and a line at 0. The colour says where the interval lies: above 0, below 0, or across it (no difference
+    that the data can tell from none).
+
+    Args:
+        labels: (n,) what each row compares, e.g. ``"sgl - lightgcn"``.
+        diffs: (n,) the differences of the metric.
+        lows: (n,) the low end of each interval (at most its difference).
+        highs: (n,) the high end of each interval (at least its difference).
+        metric: the metric's name, for the axis label.
+        interval: what the bars are, for the axis label.
+        ax: the axes to draw on; a new figure is made if ``None``.
+        title: the figure title.
+
+    Returns:
+        The axes.
+    """
+    names = [str(label) for label in labels]
+    mid, low, high = _finite(diffs, "diffs"), _finite(lows, "lows"), _finite(highs, "highs")
+    if not len(names) == mid.size == low.size == high.size:
+        raise ValueError(
+            f"need one difference, low and high per label; got {len(names)} labels, {mid.size} differences, "
+            f"{low.size} lows and {high.size} highs"
+        )
+    if outside := [n for n, lo, m, hi in zip(names, low, mid, high, strict=True) if not lo <= m <= hi]:
+        raise ValueError(
+            f"an interval must hold its difference (low <= difference <= high); not so for {outside}"
+        )
+    ax = _axes(ax, figsize=(6.4, 0.4 * len(names) + 1.6))
+    rows = np.arange(len(names))[::-1]  # the first comparison at the top
+    kinds = {"interval above 0": (low > 0, "tab:blue"), "interval below 0": (high < 0, "tab:orange")}
+    kinds["interval holds 0"] = ((low <= 0) & (high >= 0), "tab:gray")
+    for kind, (where, colour) in kinds.items():
+        if where.any():
+            bars = np.vstack([mid - low, high - mid])[:, where]
+            ax.errorbar(mid[where], rows[where], xerr=bars, fmt="o", capsize=3, color=colour, label=kind)
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    ax.set_yticks(rows, names)
+    ax.set_ylabel("comparison")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="best")
+    ax.set_xlabel(f"difference in test {metric} ({interval})")
+    ax.set_title(title)
+    return ax
 
 
 def cost_curves(

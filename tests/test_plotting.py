@@ -381,3 +381,45 @@ def test_bins_shapes_and_spreads_are_checked_before_a_figure(
         call()
     assert plt.get_fignums() == before
     plotting.model_comparison(["a", "b"], [0.1, 0.2], [np.nan, 0.0])  # NaN still means "no error bar"
+
+
+def test_differences_colour_each_interval_by_where_it_lies_and_mark_0() -> None:
+    labels = ["sgl - lightgcn", "simgcl - lightgcn", "pop - sasrec", "cl4srec - sasrec"]
+    ax = plotting.differences(
+        labels, [0.01, 0.002, -0.04, 0.001], [0.004, -0.003, -0.05, -0.002], [0.02, 0.007, -0.03, 0.004]
+    )
+    assert _labelled(ax) and "difference in test ndcg@10 (95% interval)" == ax.get_xlabel()
+    rows = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}
+    assert [rows[label] for label in labels] == [3, 2, 1, 0]  # the first comparison at the top
+    drawn = {}
+    for container in ax.containers:  # an ErrorbarContainer: the dots, the caps, the bars
+        dots, _, (bars,) = container.lines
+        spans = sorted(tuple(np.round(segment[:, 0], 6)) for segment in bars.get_segments())
+        drawn[container.get_label()] = (sorted(dots.get_ydata().tolist()), spans)
+    assert drawn == {
+        "interval above 0": ([3.0], [(0.004, 0.02)]),
+        "interval below 0": ([1.0], [(-0.05, -0.03)]),
+        "interval holds 0": ([0.0, 2.0], [(-0.003, 0.007), (-0.002, 0.004)]),
+    }
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == list(drawn)
+    assert len({container.lines[0].get_color() for container in ax.containers}) == 3  # a colour per kind
+    assert any(list(line.get_xdata()) == [0.0, 0.0] for line in ax.get_lines())  # the line at 0
+    only_level = plotting.differences(["a - b"], [0.0], [-0.01], [0.01])
+    assert [c.get_label() for c in only_level.containers] == ["interval holds 0"]  # no empty legend entries
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((["a", "b"], [0.1], [0.0], [0.2]), "got 2 labels, 1 differences, 1 lows and 1 highs"),
+        ((["a", "b"], [0.1, 0.3], [0.0, 0.0], [0.2, 0.2]), r"not so for \['b'\]"),
+        ((["a"], [0.1], [0.2], [0.3]), r"not so for \['a'\]"),
+        ((["a"], [np.nan], [0.0], [0.2]), "diffs holds 1 NaN"),
+        (([], [], [], []), "diffs is empty"),
+    ],
+)
+def test_differences_refuse_bad_input_before_a_figure(args, message: str) -> None:
+    before = plt.get_fignums()
+    with pytest.raises(ValueError, match=message):
+        plotting.differences(*args)
+    assert plt.get_fignums() == before
