@@ -369,9 +369,17 @@ def against_base(
         One row per model of `others` found in `means` (no rows when `base` is not), with columns ``model``,
         ``level``, ``base``, ``base_level``, ``difference`` (level - base_level), ``noise`` (`times` the larger
         spread) and ``verdict``.
+
+    Raises:
+        ValueError: a compared model (or `base`) more than once in `means`, or without a spread.
     """
+    compared = [m for m in others if m in means.index and base in means.index]
+    if repeated := sorted({m for m in [base, *compared] if (means.index == m).sum() > 1}):
+        raise ValueError(f"means holds {repeated} more than once: one level per model")
+    if unspread := [m for m in dict.fromkeys([base, *compared]) if compared and m not in spreads.index]:
+        raise ValueError(f"spreads has no value for {unspread}")
     rows = []
-    for model in [m for m in others if m in means.index and base in means.index]:
+    for model in compared:
         difference = float(means[model] - means[base])
         pair = (float(spreads[model]), float(spreads[base]))
         noise = times * max(pair) if all(math.isfinite(s) for s in pair) else math.nan  # max(0.1, nan) is 0.1

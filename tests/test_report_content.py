@@ -158,3 +158,12 @@ def test_against_base_leaves_a_missing_spread_unmeasured_and_a_missing_base_out(
         assert table.loc["a", "verdict"] == "unmeasured" and np.isnan(table.loc["a", "noise"])
         assert table.loc["b", "verdict"] == ("better" if spreads["base"] == 0.001 else "unmeasured")
     assert rc.against_base(means.drop("base"), spreads, "base", ["a", "b"]).empty
+
+
+def test_against_base_refuses_a_model_twice_or_without_a_spread():
+    means = pd.Series([0.3, 0.4, 0.2], index=["base", "a", "a"])
+    with pytest.raises(ValueError, match=r"means holds \['a'\] more than once"):
+        rc.against_base(means, pd.Series({"base": 0.01, "a": 0.01}), "base", ["a"])
+    rc.against_base(means, pd.Series({"base": 0.01, "a": 0.01}), "base", [])  # "a" not compared: no matter
+    with pytest.raises(ValueError, match=r"spreads has no value for \['base'\]"):
+        rc.against_base(pd.Series({"base": 0.3, "a": 0.4}), pd.Series({"a": 0.01}), "base", ["a"])
