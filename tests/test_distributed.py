@@ -1,4 +1,4 @@
-"""Data-parallel training: two CPU processes with Gloo on 127.0.0.1, launched by torchrun."""
+"""Data-parallel training: CPU processes with Gloo on 127.0.0.1, launched by torchrun (and one NCCL rank on a GPU)."""
 
 import datetime
 import json
@@ -136,8 +136,9 @@ def _torchrun_env(monkeypatch, **changes: str) -> None:
 
 
 def _launch(args: list[str], nproc: int | None) -> subprocess.CompletedProcess:
-    """``sslrec ARGS`` in one process (`nproc` None) or in `nproc` Gloo ranks started by torchrun (``--standalone``:
-    its store binds a free port itself, where a port found free could be taken by another process before it)."""
+    """``sslrec ARGS`` in one process (`nproc` None) or in `nproc` ranks (Gloo on the CPU, NCCL on CUDA) started
+    by torchrun (``--standalone``: its store binds a free port itself, where a port found free could be taken
+    by another process before it)."""
     if nproc is None:
         cmd = [sys.executable, "-m", "sslrec_utils.cli", *args]
     else:
