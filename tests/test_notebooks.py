@@ -770,6 +770,82 @@ def test_no_cell_reads_a_name_that_a_later_cell_rebinds(path: Path) -> None:
     assert not clashes, "; ".join(clashes) + ": give the later one a name of its own"
 
 
+FOLDED_TAG = "hide-input"  # myst-nb folds the cell's code behind a "Show code cell source" toggle in the book
+KNOWN_TAGS = {"parameters", CHECKED_OUTPUT_TAG, FOLDED_TAG}
+SHOWING_CALLS = {"print", "display", "Markdown", "show"}  # calls that put something on the page
+
+
+def _records_only(source: str) -> str | None:
+    """Why a code cell is more than bookkeeping for the text, or None where it only records figures and words with
+    `glue(..., display=False)`: it calls `glue`, shows nothing (no print, display, Markdown or plot call, no
+    plotting function) and does not end in an expression, whose value Jupyter would show."""
+    tree = ast.parse(source)
+    glued = False
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        owner = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
+        if name in SHOWING_CALLS or owner in ("plt", "plotting"):
+            return f"it calls {owner + '.' if owner else ''}{name}, which shows something"
+        if name == "glue":
+            shown = [k for k in node.keywords if k.arg == "display"]
+            if not shown or not (isinstance(shown[0].value, ast.Constant) and shown[0].value.value is False):
+                return "a glue call without display=False shows its value"
+            glued = True
+    if not glued:
+        return "it records nothing with glue"
+    last = tree.body[-1]
+    if isinstance(last, ast.Expr) and not (
+        isinstance(last.value, ast.Call)
+        and isinstance(last.value.func, ast.Name)
+        and last.value.func.id == "glue"
+    ):
+        return "it ends in an expression, whose value Jupyter shows"
+    return None
+
+
+@pytest.mark.parametrize("path", notebook_paths(), ids=lambda p: p.stem)
+def test_only_bookkeeping_cells_fold_their_code(path: Path) -> None:
+    # the book folds the code of cells that only turn figures already shown into the text's numbers and words;
+    # a cell that puts a table, a figure or a line on the page keeps its code in view, since the reader must see
+    # what made it, and a folded cell follows the sentence that says what it records
+    cells = _read(path)["cells"]
+    for i, cell in enumerate(cells):
+        unknown = set(_tags(cell)) - KNOWN_TAGS
+        assert not unknown, f"cell {i} has tags {sorted(unknown)}; known: {sorted(KNOWN_TAGS)}"
+        if FOLDED_TAG not in _tags(cell):
+            continue
+        assert cell["cell_type"] == "code", f"cell {i}: only code cells fold their code"
+        why = _records_only("".join(cell["source"]))
+        assert why is None, f"cell {i} ({cell.get('id')}) is tagged {FOLDED_TAG} but {why}"
+        assert i > 0 and cells[i - 1]["cell_type"] == "markdown", (
+            f"cell {i} ({cell.get('id')}) folds its code: a sentence before it must say what it records"
+        )
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        ('glue("a", 1, display=False)', None),
+        ('x = 2\nfor k in "ab":\n    glue(k, x, display=False)', None),
+        ('glue("a", 1)', "without display=False"),
+        ('glue("a", 1, display=True)', "without display=False"),
+        ("x = 2", "records nothing"),
+        ('glue("a", 1, display=False)\nprint(1)', "calls print"),
+        ('glue("a", 1, display=False)\nplt.show()', "calls plt.show"),
+        ('glue("a", 1, display=False)\nplotting.long_tail([1])', "calls plotting.long_tail"),
+        ('glue("a", 1, display=False)\ndisplay(Markdown("x"))', "calls display"),
+        ('glue("a", 1, display=False)\ntable', "ends in an expression"),
+        ('glue("a", 1, display=False)\ntable.round(4)', "ends in an expression"),
+    ],
+)
+def test_records_only_tells_bookkeeping_from_cells_that_show(source: str, reason: str | None) -> None:
+    why = _records_only(source)
+    assert why is None if reason is None else reason in why, why
+
+
 # ---- executed by Papermill (minutes) ---------------------------------------------------------------------------
 
 
