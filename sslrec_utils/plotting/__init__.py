@@ -1,0 +1,22 @@
+"""Figures the book draws more than once: the popularity long tail, rating and activity distributions,
+training curves, model comparisons and differences between models.
+
+Each function takes data and an optional matplotlib `Axes`, draws one figure with a title and labelled axes,
+and returns the `Axes` (`model_dots`, whose axis may be cut in two, takes a figure or subfigure and returns its
+axes). Nothing here changes matplotlib's global style.
+"""
+
+from sslrec_utils.plotting.comparisons import differences, model_comparison, model_dots
+from sslrec_utils.plotting.data import activity_histogram, long_tail, rating_histogram
+from sslrec_utils.plotting.training import cost_curves, training_curves
+
+__all__ = [
+    "long_tail",
+    "rating_histogram",
+    "activity_histogram",
+    "training_curves",
+    "model_comparison",
+    "model_dots",
+    "differences",
+    "cost_curves",
+]

@@ -1,0 +1,197 @@
+"""Figures that compare models: levels with their spreads, as bars or as dots on a cut axis, and the
+differences between models with their intervals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, SubFigure
+
+from sslrec_utils.plotting._common import _axes, _finite, _one_d
+
+
+def _model_values(
+    models: Sequence[str], means: Sequence[float] | np.ndarray, stds: Sequence[float] | np.ndarray | None
+) -> tuple[list[str], np.ndarray, np.ndarray | None]:
+    """Checked names, (n,) means and (n,) stds (NaN as 0; ``None`` when there are none) of a model comparison;
+    a std must be NaN (none) or finite and >= 0, as matplotlib's error bars need."""
+    names = [str(m) for m in models]
+    values = np.asarray(means, dtype=np.float64)
+    if not names or len(names) != values.size:
+        raise ValueError(f"need one mean per model; got {len(names)} models and {values.size} means")
+    values = _finite(values, "means")
+    if stds is None:
+        return names, values, None
+    spread = _one_d(stds, "stds")
+    if spread.size != values.size:
+        raise ValueError(f"need one std per model; got {spread.size} for {values.size} models")
+    bad = spread[np.isinf(spread) | (spread < 0)]  # NaN: no error bar
+    if bad.size:
+        raise ValueError(f"stds must be finite and >= 0 (NaN for none), got {bad[:5].tolist()}")
+    return names, values, np.nan_to_num(spread, nan=0.0) if np.isfinite(spread).any() else None
+
+
+def model_comparison(
+    models: Sequence[str],
+    means: Sequence[float] | np.ndarray,
+    stds: Sequence[float] | np.ndarray | None = None,
+    *,
+    metric: str = "ndcg@10",
+    ax: Axes | None = None,
+    title: str = "Test score by model",
+) -> Axes:
+    """One horizontal bar per model, in the order given (first at the top), with its value written next to it.
+
+    Args:
+        models: (n,) model names, e.g. a leaderboard's best first.
+        means: (n,) the metric of each model (mean over seeds).
+        stds: (n,) standard deviation over seeds (finite, >= 0), drawn as error bars; ``None`` or NaN entries
+            draw none.
+        metric: the metric's name, for the axis label.
+        ax: the axes to draw on; a new figure is made if ``None``.
+        title: the figure title.
+
+    Returns:
+        The axes.
+    """
+    names, values, errors = _model_values(models, means, stds)
+    ax = _axes(ax, figsize=(6.4, 0.5 * len(names) + 1.5))
+    rows = np.arange(len(names))[::-1]  # the first model at the top
+    bars = ax.barh(rows, values, xerr=errors, color="tab:blue", capsize=4 if errors is not None else 0)
+    ax.bar_label(bars, labels=[f"{v:.4f}" for v in values], padding=4)
+    ax.set_yticks(rows, names)
+    spread = errors if errors is not None else 0.0  # the axis holds every bar and its error bar, from 0
+    ax.set_xlim(min((values - spread).min(), 0.0) * 1.25, max((values + spread).max(), 1e-9) * 1.25)
+    ax.set_xlabel(f"test {metric}" + (" (mean ± std over seeds)" if errors is not None else ""))
+    ax.set_ylabel("model")
+    ax.set_title(title)
+    return ax
+
+
+def model_dots(
+    models: Sequence[str],
+    means: Sequence[float] | np.ndarray,
+    stds: Sequence[float] | np.ndarray | None = None,
+    *,
+    metric: str = "ndcg@10",
+    fig: Figure | SubFigure | None = None,
+    title: str = "Test score by model",
+) -> list[Axes]:
+    """One dot per model with its error bar, in the order given (first at the top), its value written beside it,
+    on an axis fitted to the data rather than starting at 0, so that close models can be told apart.
+
+    When the largest gap between two models' values is more than half of the range they span, and there are
+    at least three models (so that a side of the cut holds two, which the cut lets one tell apart), the axis is
+    cut there: two panels at the same scale, the gap left out, the cut marked on both sides.
+
+    Args:
+        models: (n,) model names, e.g. a leaderboard's best first.
+        means: (n,) the metric of each model (mean over seeds).
+        stds: (n,) standard deviation over seeds (finite, >= 0), drawn as error bars; ``None`` or NaN entries
+            draw none.
+        metric: the metric's name, for the axis label.
+        fig: the figure or subfigure to draw in; a new figure is made if ``None``.
+        title: the (sub)figure's title.
+
+    Returns:
+        The axes, left to right: one, or two when the axis is cut.
+    """
+    names, values, errors = _model_values(models, means, stds)
+    errors = np.zeros_like(values) if errors is None else errors
+    if fig is None:
+        fig = plt.figure(figsize=(8.0, 0.35 * len(names) + 1.8), layout="constrained")
+    ranked = np.sort(values)
+    gaps = np.diff(ranked)
+    low, high = (values - errors).min(), (values + errors).max()
+    parts = [np.ones(len(values), dtype=bool)]
+    if gaps.size >= 2 and gaps.max() > 0.5 * (high - low):  # two models: one dot per panel would compare none
+        upper = values >= ranked[np.argmax(gaps) + 1]
+        parts = [~upper, upper]
+    widest = max(np.ptp(np.r_[values - errors, values + errors][np.r_[part, part]]) for part in parts)
+    # a tenth of the widest panel's data on the left, four on the right for the values; models that tie (or
+    # a single one) get a tenth of 5% of their size instead of a sliver
+    pad = 0.1 * max(widest, 0.05 * np.abs(values).max(), 1e-9)
+    axes = list(fig.subplots(1, len(parts), sharey=True, squeeze=False)[0])
+    rows = np.arange(len(names))[::-1]  # the first model at the top
+    for ax, part in zip(axes, parts, strict=True):
+        ax.errorbar(values[part], rows[part], xerr=errors[part], fmt="o", capsize=3, color="tab:blue")
+        for row, value, error in zip(rows[part], values[part], errors[part], strict=True):
+            ax.annotate(
+                f"{value:.4f}", (value + error, row), xytext=(5, 0), textcoords="offset points", va="center"
+            )
+        ax.set_xlim((values - errors)[part].min() - pad, (values + errors)[part].max() + 4 * pad)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(rows, names)
+    if len(axes) == 2:  # the same scale on both sides of the cut, which is marked on both spines
+        axes[0].get_gridspec().set_width_ratios([np.ptp(ax.get_xlim()) for ax in axes])
+        axes[0].spines.right.set_visible(False)
+        axes[1].spines.left.set_visible(False)
+        axes[1].tick_params(left=False)
+        mark = dict(marker=[(-0.5, -1), (0.5, 1)], markersize=10, color="k", linestyle="none", clip_on=False)
+        for ax, x in zip(axes, (1, 0), strict=True):
+            ax.plot([x, x], [0, 1], transform=ax.transAxes, **mark)
+    spread = ", mean ± std over seeds" if errors.any() else ""
+    cut = "the axis is cut and " if len(axes) == 2 else ""
+    fig.supxlabel(f"test {metric}{spread} ({cut}does not start at 0)")
+    fig.suptitle(title)
+    return axes
+
+
+def differences(
+    labels: Sequence[str],
+    diffs: Sequence[float] | np.ndarray,
+    lows: Sequence[float] | np.ndarray,
+    highs: Sequence[float] | np.ndarray,
+    *,
+    metric: str = "ndcg@10",
+    interval: str = "95% interval",
+    ax: Axes | None = None,
+    title: str = "Difference from the reference model",
+) -> Axes:
+    """One dot per comparison at its difference, its interval as a bar, in the order given (first at the top),
+    and a line at 0. The colour says where the interval lies: above 0, below 0, or across it (no difference
+    that the data can tell from none).
+
+    Args:
+        labels: (n,) what each row compares, e.g. ``"sgl - lightgcn"``.
+        diffs: (n,) the differences of the metric.
+        lows: (n,) the low end of each interval (at most its difference).
+        highs: (n,) the high end of each interval (at least its difference).
+        metric: the metric's name, for the axis label.
+        interval: what the bars are, for the axis label.
+        ax: the axes to draw on; a new figure is made if ``None``.
+        title: the figure title.
+
+    Returns:
+        The axes.
+    """
+    names = [str(label) for label in labels]
+    mid, low, high = _finite(diffs, "diffs"), _finite(lows, "lows"), _finite(highs, "highs")
+    if not len(names) == mid.size == low.size == high.size:
+        raise ValueError(
+            f"need one difference, low and high per label; got {len(names)} labels, {mid.size} differences, "
+            f"{low.size} lows and {high.size} highs"
+        )
+    if outside := [n for n, lo, m, hi in zip(names, low, mid, high, strict=True) if not lo <= m <= hi]:
+        raise ValueError(
+            f"an interval must hold its difference (low <= difference <= high); not so for {outside}"
+        )
+    ax = _axes(ax, figsize=(6.4, 0.4 * len(names) + 1.6))
+    rows = np.arange(len(names))[::-1]  # the first comparison at the top
+    kinds = {"interval above 0": (low > 0, "tab:blue"), "interval below 0": (high < 0, "tab:orange")}
+    kinds["interval holds 0"] = ((low <= 0) & (high >= 0), "tab:gray")
+    for kind, (where, colour) in kinds.items():
+        if where.any():
+            bars = np.vstack([mid - low, high - mid])[:, where]
+            ax.errorbar(mid[where], rows[where], xerr=bars, fmt="o", capsize=3, color=colour, label=kind)
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    ax.set_yticks(rows, names)
+    ax.set_ylabel("comparison")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="best")
+    ax.set_xlabel(f"difference in test {metric} ({interval})")
+    ax.set_title(title)
+    return ax
