@@ -269,7 +269,7 @@ def test_data_info_reads_a_data_set_beside_a_folder_of_its_name(
 ) -> None:
     import pandas as pd
 
-    import sslrec_utils.cli as cli
+    from sslrec_utils.cli import data_commands
 
     (tmp_path / "ml-100k").mkdir()  # where the GroupLens zip was unpacked: a folder, not a log
     monkeypatch.chdir(tmp_path)
@@ -280,7 +280,7 @@ def test_data_info_reads_a_data_set_beside_a_folder_of_its_name(
         bars.append(progress)
         return type("ML", (), {"ratings": ratings})
 
-    monkeypatch.setattr(cli, "load_movielens", load_movielens)
+    monkeypatch.setattr(data_commands, "load_movielens", load_movielens)
     status, out, err = run(["data", "info", "ml-100k", "-q"], capsys)
     assert status == 0 and err == "" and out.splitlines()[:2] == ["users         2", "items         2"]
     run(["data", "info", "ml-100k"], capsys)
@@ -290,11 +290,13 @@ def test_data_info_reads_a_data_set_beside_a_folder_of_its_name(
 def test_data_info_reads_a_file_named_as_a_data_set(
     tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sslrec_utils.cli as cli
+    from sslrec_utils.cli import data_commands
 
     (tmp_path / "ml-100k").write_text("user,item\n1,2\n3,4\n")  # the user's own log, not MovieLens
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(cli, "load_movielens", lambda *args, **kwargs: pytest.fail("read as MovieLens"))
+    monkeypatch.setattr(
+        data_commands, "load_movielens", lambda *args, **kwargs: pytest.fail("read as MovieLens")
+    )
     status, out, err = run(["data", "info", "ml-100k", "--sep", ","], capsys)
     assert (status, err) == (0, "") and out.splitlines()[0] == "users         2"
 

@@ -300,7 +300,7 @@ def test_a_ctrl_c_that_python_drops_comes_again(where):
     # in CI)
     import time
 
-    from sslrec_utils.cli import _terminate_as_ctrl_c
+    from sslrec_utils.cli.process import _terminate_as_ctrl_c
 
     before = signal.getsignal(signal.SIGTERM)
     try:
@@ -318,7 +318,7 @@ def test_a_dropped_ctrl_c_is_not_sent_again_once_training_is_over():
     # notebook's next cell, the next test, the command's own exit)
     import time
 
-    from sslrec_utils.cli import _terminate_as_ctrl_c
+    from sslrec_utils.cli.process import _terminate_as_ctrl_c
 
     with _terminate_as_ctrl_c():
         _dropped_ctrl_c("__del__")
@@ -333,7 +333,7 @@ def test_a_failure_before_a_dropped_ctrl_c_comes_again_is_a_stop():
     # in a __del__, had been cancelled as training ended, and the rank reported the peer's failure, not a stop
     import time
 
-    from sslrec_utils.cli import _stopping, _terminate_as_ctrl_c
+    from sslrec_utils.cli.process import _stopping, _terminate_as_ctrl_c
 
     before = signal.getsignal(signal.SIGTERM)
     try:
@@ -400,9 +400,8 @@ def test_a_run_that_fails_keeps_the_best_weights_saved_so_far(csv_spec, tmp_path
 )
 def test_running_out_of_memory_is_one_line_and_leaves_nothing(csv_spec, tmp_path, monkeypatch, capsys, error):
     """Sizes far beyond the machine (``--set hidden_dim=1e10``) had ended in the allocator's traceback."""
-    import sslrec_utils.cli as cli
     import sslrec_utils.experiment as experiment
-    from sslrec_utils.cli import main
+    from sslrec_utils.cli import data_commands, main
 
     def fail(*args, **kwargs):
         raise error
@@ -426,7 +425,7 @@ def test_running_out_of_memory_is_one_line_and_leaves_nothing(csv_spec, tmp_path
     assert err.endswith("lower the sizes (hidden_dim, max_len...), batch_size or eval_batch_size")
     assert not out.exists() and list(tmp_path.iterdir()) == []
     # reading a log has no model size to lower
-    monkeypatch.setattr(cli, "dataset_info", fail)
+    monkeypatch.setattr(data_commands, "dataset_info", fail)
     assert main(["data", "info", csv_spec.dataset, "--user-col", "who", "--item-col", "what"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("sslrec: error: out of memory (") and err.endswith(

@@ -269,7 +269,7 @@ def recommend_cli(run: str, *options: str) -> int:
 
 
 def test_a_quoted_id_keeps_its_comma(film_run, capsys):
-    from sslrec_utils.cli import _id_list
+    from sslrec_utils.cli.recommend_command import _id_list
 
     assert _id_list('"Lion King, The",Heat', "--history") == ["Lion King, The", "Heat"]
     assert _id_list(' Heat, "Lion King, The",', "--history") == ["Heat", "Lion King, The"]  # as unquoted
@@ -286,7 +286,7 @@ def test_a_quoted_id_keeps_its_comma(film_run, capsys):
 
 
 def test_unquoted_ids_are_read_as_before(trained, film_run, capsys):
-    from sslrec_utils.cli import _id_list
+    from sslrec_utils.cli.recommend_command import _id_list
 
     # spaces after a closing quote are dropped as around any ID (strict CSV had refused them)
     assert _id_list(' "Lion King, The" , Heat ,"Alien" ', "--history") == ["Lion King, The", "Heat", "Alien"]
@@ -388,7 +388,7 @@ def test_loading_a_run_leaves_out_only_the_datas_warnings(film_run, monkeypatch)
 
 def test_the_quoting_hint_joins_every_cut_id_and_only_where_a_piece_is_unknown():
     """The hint had joined the first comma-ID found in the map only, so its command could fail again."""
-    from sslrec_utils.cli import _comma_id_hint
+    from sslrec_utils.cli.recommend_command import _comma_id_hint
 
     ids = ["Matrix, The", "Lion King, The", "Lion King", "The", "Heat"]
     both = _comma_id_hint("--history", ["Matrix", "The", "Heat", "Lion King", "Jaws"], ids)
