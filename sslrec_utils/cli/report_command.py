@@ -7,6 +7,7 @@ import sys
 
 from sslrec_utils.cli.options import _add_data_options, _add_file_options, _add_search_options
 
+# report parameters that have their own flag: flag destination -> notebook parameter
 _REPORT_FLAGS = {
     "models": "MODELS",
     "user_col": "USER_COL",
