@@ -153,7 +153,7 @@ def _ctrl_c_at_validation(monkeypatch, n: int) -> None:
     """Make every `fit` of `run_experiment` receive Ctrl-C during its process's `n`-th validation."""
     import sslrec_utils.experiment as experiment
 
-    real_fit, calls = experiment.fit, [0]
+    real_fit, calls = experiment.runs.fit, [0]
 
     def monitor(model) -> dict[str, float]:
         calls[0] += 1
@@ -161,7 +161,7 @@ def _ctrl_c_at_validation(monkeypatch, n: int) -> None:
             raise KeyboardInterrupt
         return {}
 
-    monkeypatch.setattr(experiment, "fit", lambda *a, **kw: real_fit(*a, monitor=monitor, **kw))
+    monkeypatch.setattr(experiment.runs, "fit", lambda *a, **kw: real_fit(*a, monitor=monitor, **kw))
 
 
 def test_ctrl_c_ends_a_run_that_is_still_tested_and_written(csv_spec, tmp_path, monkeypatch):
@@ -250,7 +250,7 @@ def test_sigterm_stops_sslrec_train_as_ctrl_c_does(csv_spec, tmp_path, monkeypat
     import sslrec_utils.experiment as experiment
     from sslrec_utils.cli import main
 
-    real_fit, calls = experiment.fit, [0]
+    real_fit, calls = experiment.runs.fit, [0]
 
     def monitor(model) -> dict[str, float]:
         calls[0] += 1
@@ -258,7 +258,7 @@ def test_sigterm_stops_sslrec_train_as_ctrl_c_does(csv_spec, tmp_path, monkeypat
             os.kill(os.getpid(), signal.SIGTERM)
         return {}
 
-    monkeypatch.setattr(experiment, "fit", lambda *a, **kw: real_fit(*a, monitor=monitor, **kw))
+    monkeypatch.setattr(experiment.runs, "fit", lambda *a, **kw: real_fit(*a, monitor=monitor, **kw))
     before, before_int = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     data = ["--dataset", csv_spec.dataset, "--user-col", "who", "--item-col", "what", "-q"]
     out = tmp_path / "run"
@@ -371,7 +371,7 @@ def test_ctrl_c_then_sigterm_from_another_process_stops_and_says_so(tmp_path):
 def test_a_run_that_fails_keeps_the_best_weights_saved_so_far(csv_spec, tmp_path, monkeypatch):
     import sslrec_utils.experiment as experiment
 
-    real_fit, calls = experiment.fit, [0]
+    real_fit, calls = experiment.runs.fit, [0]
 
     def monitor(model) -> dict[str, float]:  # a crash (out of memory, a NaN...) after two validations
         calls[0] += 1
@@ -379,7 +379,7 @@ def test_a_run_that_fails_keeps_the_best_weights_saved_so_far(csv_spec, tmp_path
             raise RuntimeError("the machine went away")
         return {}
 
-    monkeypatch.setattr(experiment, "fit", lambda *a, **kw: real_fit(*a, monitor=monitor, **kw))
+    monkeypatch.setattr(experiment.runs, "fit", lambda *a, **kw: real_fit(*a, monitor=monitor, **kw))
     with pytest.raises(RuntimeError, match="went away"):
         run_experiment(csv_spec, "ae", epochs=10, progress=False, out_dir=tmp_path)
     assert (tmp_path / "checkpoint.pt").is_file()  # saved at the best of epochs 1 and 2, as it came
@@ -406,7 +406,7 @@ def test_running_out_of_memory_is_one_line_and_leaves_nothing(csv_spec, tmp_path
     def fail(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(experiment, "fit", fail)
+    monkeypatch.setattr(experiment.runs, "fit", fail)
     out = tmp_path / "run"
     args = [
         "train",
@@ -435,7 +435,7 @@ def test_running_out_of_memory_is_one_line_and_leaves_nothing(csv_spec, tmp_path
     monkeypatch.setattr(TrainedRecommender, "load", fail)
     assert main(["evaluate", "--run", str(tmp_path / "any")]) == 1
     assert capsys.readouterr().err.strip().endswith("more memory than this device has; try another --device")
-    monkeypatch.setattr(experiment, "fit", lambda *a, **kw: (_ for _ in ()).throw(RuntimeError("a bug")))
+    monkeypatch.setattr(experiment.runs, "fit", lambda *a, **kw: (_ for _ in ()).throw(RuntimeError("a bug")))
     with pytest.raises(RuntimeError, match="a bug"):  # any other RuntimeError keeps its traceback
         main([*args, "--out", str(out), "-q"])
 
@@ -555,7 +555,7 @@ def test_a_run_that_fails_in_an_earlier_runs_folder_leaves_none_of_its_files(csv
     def out_of_memory(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(experiment, "evaluate_model", out_of_memory)
+    monkeypatch.setattr(experiment.runs, "evaluate_model", out_of_memory)
     with pytest.raises(MemoryError):
         run_experiment(csv_spec, "ae", epochs=1, progress=False, out_dir=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt", "config.json"]  # the best kept
@@ -1112,7 +1112,7 @@ def test_the_checkpoint_a_failed_run_keeps_can_be_evaluated(csv_spec, tmp_path, 
     def fail(*args, **kwargs):
         raise ValueError("the machine went away")
 
-    monkeypatch.setattr(experiment, "evaluate_model", fail)
+    monkeypatch.setattr(experiment.runs, "evaluate_model", fail)
     argv = train_ae(csv_spec)
     assert main([*argv, "--epochs", "2", "--out", str(tmp_path / "run"), "-q"]) == 2
     err = capsys.readouterr().err
