@@ -553,7 +553,7 @@ def test_fit_refuses_a_batch_beyond_this_machines_memory_before_training(split, 
     cfg = TrainConfig(epochs=1, batch_size=32, eval_batch_size=64, device="cpu", progress=False)
     need = model.batch_bytes(cfg.batch_size, True)
     assert need > model.batch_bytes(cfg.eval_batch_size, False)  # the training step binds at these sizes
-    monkeypatch.setattr(train, "physical_memory", lambda: need - 1)
+    monkeypatch.setattr(train.loop, "physical_memory", lambda: need - 1)
     with pytest.raises(
         ConfigError,
         match=r"^SASRec needs about 0\.0 GiB of memory for one training step of batch_size=32, more than this "
@@ -566,13 +566,14 @@ def test_fit_refuses_a_batch_beyond_this_machines_memory_before_training(split, 
         ConfigError, match="for one validation batch of eval_batch_size=4096, .* or eval_batch_size$"
     ):
         fit(model, split, wide)
-    monkeypatch.setattr(train, "physical_memory", lambda: need)  # exactly enough: trains
+    monkeypatch.setattr(train.loop, "physical_memory", lambda: need)  # exactly enough: trains
     assert fit(model, split, cfg).best_epoch == 1
     with pytest.raises(
         ConfigError, match="batch_size=32 in each of the 2 processes on this machine, more than"
     ):
         train.check_memory(model, cfg, CPU, local_ranks=2)  # torchrun's ranks on one machine share its memory
-    monkeypatch.setattr(train, "physical_memory", lambda: None)  # a system that does not say: not checked
+    # a system that does not say: not checked
+    monkeypatch.setattr(train.loop, "physical_memory", lambda: None)
     assert fit(model, split, cfg).best_epoch == 1
-    monkeypatch.setattr(train, "physical_memory", lambda: 1)
+    monkeypatch.setattr(train.loop, "physical_memory", lambda: 1)
     train.check_memory(model, cfg, torch.device("cuda"))  # CUDA fails an allocation with an error instead

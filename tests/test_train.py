@@ -138,8 +138,8 @@ def test_monitor_watches_without_changing_training_or_the_clock(split, monkeypat
     cfg = QUIET.replace(epochs=3, batch_size=16)
     plain = fit(build_model("ae", data, seed=5), split, cfg)
     offset = [0.0]  # a clock the monitor moves 1000 s forward each time it runs
-    real = train_module.time.perf_counter
-    monkeypatch.setattr(train_module.time, "perf_counter", lambda: real() + offset[0])
+    real = train_module.loop.time.perf_counter
+    monkeypatch.setattr(train_module.loop.time, "perf_counter", lambda: real() + offset[0])
 
     def monitor(model: Recommender) -> dict[str, float]:
         offset[0] += 1000.0
@@ -452,7 +452,7 @@ def test_ctrl_c_while_a_new_best_is_copied_keeps_the_previous_best_whole(split, 
         return copy.deepcopy(state)
 
     model = build_model("ae", data, seed=5)
-    monkeypatch.setattr(train_module, "copy", types.SimpleNamespace(deepcopy=deepcopy))
+    monkeypatch.setattr(train_module.loop, "copy", types.SimpleNamespace(deepcopy=deepcopy))
     result = fit(model, split, cfg)
     assert result.interrupted and list(result.history["epoch"]) == [1, 2, 3]
     assert result.history["ndcg@10"].is_monotonic_increasing  # each epoch was a new best

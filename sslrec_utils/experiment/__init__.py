@@ -7,6 +7,9 @@ evaluate it on test, and write the run directory that `sslrec_utils.recommend` l
 A run directory holds ``config.json`` (data spec, model and training configs), ``checkpoint.pt``,
 ``history.csv`` and ``metrics.json``. Splits are pure functions of (data, seed), so a run can be reloaded from
 its config alone.
+
+`data_spec` holds `DataSpec` and the loading of a split, `settings` the configs from names and ``--set``
+settings, `runs` the training, testing and writing of a run. Every name is imported from here.
 """
 
 from sslrec_utils.experiment.data_spec import (

@@ -1,297 +1,31 @@
-"""The one training loop: mini-batch updates, validation by full ranking, early stopping, checkpoints.
-
-``fit(model, split, TrainConfig(...))`` trains a `Recommender` on ``split``'s training part, evaluates
-NDCG@10 (by default) on the validation part after every epoch, keeps the best weights, stops after `patience`
-evaluations without improvement and returns a `FitResult`, whose ``.history`` is a DataFrame with one row per
-evaluated epoch. Closed-form models are fitted once. Ctrl-C stops a long run early without losing it: the best
-epoch so far is kept, tested and written as usual.
-"""
+"""The training loop, `fit`, with its memory check before the first batch, the validation that picks the
+best epoch, and the checkpoints it writes and reads."""
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import dataclasses
-import math
-import random
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
-from torch import Tensor
 from tqdm import tqdm
 
-from sslrec_utils.batching import RowTable, make_batcher
-from sslrec_utils.config import Config, ConfigError, check_count, check_seed_value, check_unique, did_you_mean
+from sslrec_utils.batching import make_batcher
+from sslrec_utils.config import ConfigError
 from sslrec_utils.data.download import atomic_write
 from sslrec_utils.distributed import DistContext, batches_per_rank, broadcast, mean_over_ranks, shard, wrap
-from sslrec_utils.metrics import METRICS, EvalResult, NaNScoresError, check_k, evaluate
+from sslrec_utils.metrics import NaNScoresError, check_k, evaluate
 from sslrec_utils.models.base import Recommender, StepInfo, TrainData
 from sslrec_utils.profiling import physical_memory
-from sslrec_utils.splits import Split, pad_sequences
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` picks CUDA, then Apple MPS, then CPU; anything else names a device that must exist here.
-
-    Raises:
-        ConfigError: `device` is not a CPU, CUDA or MPS device, or this machine (or this build of PyTorch)
-            has no such device.
-    """
-    if str(device) != "auto":
-        try:
-            chosen = torch.device(device)
-        except (RuntimeError, TypeError):
-            chosen = None
-        if chosen is None or chosen.type not in ("cpu", "cuda", "mps"):
-            raise ConfigError(f"device {str(device)!r} is not a device; use auto, cpu, cuda, cuda:N or mps")
-        mps = getattr(torch.backends, "mps", None)
-        n_cuda = torch.cuda.device_count() if chosen.type == "cuda" and torch.cuda.is_available() else 0
-        if (chosen.type == "cuda" and (chosen.index or 0) >= n_cuda) or (
-            chosen.type == "mps" and not (mps is not None and mps.is_available())
-        ):
-            found = f"{n_cuda} CUDA device(s)" if chosen.type == "cuda" else "no MPS device"
-            raise ConfigError(
-                f"device {str(device)!r} is not available here (PyTorch sees {found}); use auto or cpu"
-            )
-        return chosen
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-@contextlib.contextmanager
-def intra_op_threads(n: int) -> Iterator[None]:
-    """Run the block with torch's intra-op thread count set to `n`, and restore the count it had after it."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def set_seed(seed: int) -> None:
-    """Seed Python's, NumPy's and PyTorch's (CPU and CUDA) generators, for weight init and dropout."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
-LR_SCHEDULES = ("constant", "linear", "cosine")
-# the `TrainConfig` fields that fitting a closed-form model (Pop, EASE, ...) and choosing its grid point read:
-# it has no optimiser, batches or epochs
-CLOSED_FORM_SETTINGS = ("metric", "ks", "eval_batch_size", "seed", "device", "progress")
-
-
-def lr_factor(schedule: str, progress: float) -> float:
-    """The multiplier of the learning rate after a fraction `progress` (0 to 1) of all planned steps.
-
-    ``"linear"`` falls from 1 to 0 in a straight line (BERT's and BERT4Rec's schedule, without warm-up),
-    ``"cosine"`` along half a cosine wave; ``"constant"`` stays 1.
-    """
-    if schedule == "constant":
-        return 1.0
-    progress = min(max(progress, 0.0), 1.0)
-    if schedule == "linear":
-        return 1.0 - progress
-    if schedule == "cosine":
-        return 0.5 * (1.0 + math.cos(math.pi * progress))
-    raise ValueError(f"unknown lr_schedule {schedule!r}; choose from {LR_SCHEDULES}")
-
-
-@dataclasses.dataclass(frozen=True)
-class TrainConfig(Config):
-    """How `fit` trains and selects an epoch; a model's ``train_defaults`` change some of these (``sslrec models
-    NAME`` lists the values each model trains with, and what each setting means)."""
-
-    epochs: int = 100  # maximum number of passes over the training data
-    batch_size: int = 256  # users (autoencoders), interactions (BPR) or sequences per update
-    lr: float = 1e-3  # Adam learning rate
-    weight_decay: float = 0.0  # Adam's L2 penalty
-    lr_schedule: str = "constant"  # "constant", or "linear" / "cosine": decay to 0 over `epochs` (per step)
-    patience: int = 10  # evaluations without improvement before stopping
-    eval_every: int = 1  # evaluate on validation every this many epochs
-    metric: str = "ndcg@10"  # validation metric that selects the best epoch
-    ks: tuple[int, ...] = (10, 20)  # cut-offs reported
-    eval_batch_size: int = 1024  # users scored at once
-    grad_clip: float | None = None  # max gradient norm (None: no clipping)
-    amp: bool = True  # bfloat16 autocast on a GPU that computes in it (Ampere or later); ignored elsewhere
-    seed: int = 2020  # seeds weights, dropout, shuffling and sampling
-    device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1", "mps"
-    progress: bool = True  # show a tqdm bar
-
-    def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size", "patience", "eval_every", "eval_batch_size"):
-            check_count(getattr(self, name), name)
-        if not 0 < self.lr < math.inf:
-            raise ConfigError(f"lr must be > 0 and finite, got {self.lr}")
-        if not 0 <= self.weight_decay < math.inf:
-            raise ConfigError(f"weight_decay must be >= 0 and finite, got {self.weight_decay}")
-        # a clip <= 0 would reverse or stop every gradient
-        if self.grad_clip is not None and not 0 < self.grad_clip < math.inf:
-            raise ConfigError(
-                f"grad_clip must be > 0 (a maximum gradient norm) or None, got {self.grad_clip}"
-            )
-        check_seed_value(self.seed)
-        if self.lr_schedule not in LR_SCHEDULES:
-            raise ConfigError(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
-        if not self.ks or any(not isinstance(k, int) or k < 1 for k in self.ks):
-            raise ConfigError(f"ks must be positive integers, e.g. [10, 20]; got {list(self.ks)}")
-        check_unique("ks", self.ks)
-        name, _, k = self.metric.partition("@")
-        if k.isdigit() and str(int(k)) != k:  # "ndcg@010": spelt as the evaluation's keys are, "ndcg@10"
-            k = str(int(k))
-            object.__setattr__(self, "metric", f"{name}@{k}")  # frozen: set once, before anyone reads it
-        if name in (*METRICS, "coverage") and k.isdigit() and int(k) not in self.ks:  # e.g. ks=[1,3] alone
-            raise ConfigError(
-                f"the selection metric {self.metric!r} is at a cut-off that ks={list(self.ks)} leaves out: "
-                f"add {k} to ks, or set the metric too (e.g. metric={name}@{self.ks[0]})"
-            )
-        if name not in (*METRICS, "coverage") or not k.isdigit():
-            raise ConfigError(
-                f"metric must be one of {[*METRICS, 'coverage']} at a cut-off in ks={list(self.ks)}, "
-                f"e.g. 'ndcg@{self.ks[0]}'; got {self.metric!r}{did_you_mean(name, [*METRICS, 'coverage'])}"
-            )
-
-
-@dataclasses.dataclass(frozen=True)
-class FitResult:
-    """What `fit` returns. The model passed in holds the best weights afterwards.
-
-    Attributes:
-        history: one row per evaluated epoch: ``epoch``, ``train_loss`` (the mean of that epoch's batch losses,
-            each the model's own mean over its batch, so a short last batch counts as much as a full one), ``lr``
-            (after the epoch's last step: the rate the next epoch starts at), the validation metrics
-            (``ndcg@10``, ...), ``epoch_seconds``, ``epoch_train_seconds`` and ``elapsed_seconds``. A closed-form
-            model's single row has epoch 0, ``train_loss`` NaN, the metrics and ``epoch_seconds``, and no ``lr``,
-            ``epoch_train_seconds`` or ``elapsed_seconds``.
-        best_epoch: the epoch whose weights the model holds; 0 for closed-form models.
-        best_valid: validation metrics at the best epoch.
-        train_seconds: wall time of the whole run, evaluation included.
-        seconds_to_best: wall time until the best epoch finished.
-        interrupted: stopped by Ctrl-C (KeyboardInterrupt) before early stopping or the last epoch.
-    """
-
-    history: pd.DataFrame
-    best_epoch: int
-    best_valid: dict[str, float]
-    train_seconds: float
-    seconds_to_best: float
-    interrupted: bool = False
-
-
-def make_score_fn(
-    model: Recommender,
-    split: Split,
-    phase: Literal["valid", "test"],
-    device: torch.device,
-    exclude_seen: bool | None = None,
-) -> tuple[Callable[[np.ndarray], Tensor], Any]:
-    """A function scoring users of `phase` from the inputs the split's evaluation plan prescribes.
-
-    Returns:
-        ``(score_fn, plan)``: ``score_fn(users (B,) int64) -> (B, n_items)`` and the `EvalPlan`. `score_fn`
-        raises `NaNScoresError` when a score is NaN or infinite: the model's weights diverged.
-    """
-    model.check_fits(split.n_users, split.n_items)
-    plan = split.eval_plan(phase, exclude_seen)
-    need = model.score_inputs
-    if "users" in need and split.protocol == "strong":
-        if not model.can_fold_in():
-            raise ValueError(
-                f"{type(model).__name__} scores users by their learned ID, so it cannot rank the held-out users of "
-                "a strong-generalisation split; use --split holdout, or a model that folds in a history"
-            )
-        # the held-out users were never trained: they are scored from their history alone (CDAE: no user vector)
-        need = tuple(key for key in need if key != "users")
-    rows = RowTable(split.matrix(*plan.input_parts), device) if "rows" in need else None
-    seqs = split.sequences(*plan.input_parts) if "seqs" in need else None
-
-    def score_fn(users: np.ndarray) -> Tensor:
-        inputs: dict[str, Tensor] = {}
-        if "users" in need:
-            inputs["users"] = torch.as_tensor(users, device=device)
-        if rows is not None:
-            inputs["rows"] = rows(users)
-        if seqs is not None:
-            padded = pad_sequences(seqs, users, model.max_len, pad=split.n_items)
-            inputs["seqs"] = torch.as_tensor(padded, device=device)
-        scores = model.score(inputs).float()
-        # overflowed weights give +-inf, which would rank as excluded items
-        bad = ~torch.isfinite(scores).all(dim=1)
-        if bad.any():
-            raise NaNScoresError(
-                f"{int(bad.sum())} of a batch of {len(users)} users have NaN or infinite scores: the model's "
-                "weights diverged"
-            )
-        return scores
-
-    return score_fn, plan
-
-
-def native_bf16(device: torch.device) -> bool:
-    """Whether `device` is a CUDA GPU that computes in bfloat16 (Ampere or later), where the trainer's mixed
-    precision pays. Older GPUs (V100, T4) only emulate it, which would make training slower, not faster."""
-    if device.type != "cuda":
-        return False
-    with torch.cuda.device(device):
-        return torch.cuda.is_bf16_supported(including_emulation=False)
-
-
-@torch.no_grad()
-def evaluate_model(
-    model: Recommender,
-    split: Split,
-    phase: Literal["valid", "test"] = "test",
-    *,
-    ks: tuple[int, ...] = (10, 20),
-    batch_size: int = 1024,
-    exclude_seen: bool | None = None,
-    progress: bool = False,
-) -> EvalResult:
-    """Full-ranking metrics of `model` on the validation or test part of `split`.
-
-    Each user is scored from the input the split's protocol prescribes (`Split.eval_plan`): the training items on
-    a holdout split, the history before the held-out item on leave-one-out, a held-out user's history on a strong
-    one. The model's train or eval mode is restored afterwards.
-
-    Args:
-        model: a `Recommender` fitted on ``split`` (its sizes must match the split's users and items).
-        split: the data split.
-        phase: ``"valid"`` or ``"test"``.
-        ks: cut-offs of the metrics; all are computed from one top-``max(ks)``.
-        batch_size: users scored at once.
-        exclude_seen: ``None`` follows the protocol's table (`sslrec_utils.splits`); ``True`` leaves the
-            protocol's seen items out of the ranking (for ``loo``: the input items); ``False`` leaves nothing out.
-        progress: show a tqdm bar over batches.
-
-    Returns:
-        `EvalResult`: the means over users, ``coverage@k`` and each user's values.
-
-    Raises:
-        ValueError: a `phase` other than ``"valid"`` or ``"test"``; a k outside ``[1, n_items]``; a model built
-            for another split's users and items; a model that scores users by their learned ID on a strong
-            split, whose test users it never saw.
-        TypeError: an `exclude_seen` other than True, False or None; a k that is not an int.
-        NaNScoresError: a score is NaN or infinite (the model's weights diverged).
-    """
-    was_training = model.training
-    model.eval()
-    try:
-        score_fn, plan = make_score_fn(model, split, phase, model.device, exclude_seen)
-        return evaluate(
-            score_fn, plan.users, plan.heldout, plan.exclude, ks=ks, batch_size=batch_size, progress=progress
-        )
-    finally:  # a refused k or phase leaves the model as it was
-        model.train(was_training)
+from sslrec_utils.splits import Split
+from sslrec_utils.train.device import native_bf16, resolve_device, set_seed
+from sslrec_utils.train.evaluation import make_score_fn
+from sslrec_utils.train.settings import FitResult, TrainConfig, lr_factor
 
 
 def check_memory(model: Recommender, cfg: TrainConfig, device: torch.device, local_ranks: int = 1) -> None:
