@@ -1,5 +1,6 @@
 """Loading, preprocessing and ID maps for interaction data."""
 
+from sslrec_utils.data.columns import dataset_info, load_interactions
 from sslrec_utils.data.core import (
     COLUMNS,
     TIE_ORDERS,
@@ -15,7 +16,6 @@ from sslrec_utils.data.core import (
     to_csr,
 )
 from sslrec_utils.data.download import ChecksumError, UnsafeArchiveError, download, safe_extract
-from sslrec_utils.data.files import dataset_info, load_interactions
 from sslrec_utils.data.movielens import (
     DATASETS,
     CacheWriteError,
