@@ -368,6 +368,22 @@ def test_sslrec_models_lists_models_and_settings(capsys):
     assert capsys.readouterr().err.strip().endswith("did you mean 'sasrec'?")
 
 
+@pytest.mark.parametrize("columns", [60, 80, 110])
+def test_sslrec_models_wraps_to_the_terminal(capsys, monkeypatch, columns):
+    """It had wrapped at 110 columns whatever the terminal, so a notebook cell or an 80-column terminal
+    scrolled or broke its lines; now at most 110, down to 60."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    for args in (["models"], ["models", "sasrec"], ["models", "ease"], ["models", "pop"]):
+        assert main(args) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert max(map(len, lines)) <= columns, args
+        if args[-1] in ("models", "sasrec"):  # long summaries and meanings: the width is used, not only kept
+            assert max(map(len, lines)) > columns - 15, args
+    monkeypatch.setenv("COLUMNS", "300")
+    assert main(["models", "sasrec"]) == 0
+    assert max(map(len, capsys.readouterr().out.splitlines())) == 110
+
+
 def test_sslrec_models_writes_a_grid_as_set_reads_it(capsys, monkeypatch):
     # every grid holds numbers today; a None or a bool must read as --set takes it (null, true), not Python's
     monkeypatch.setattr(MODELS["ease"], "search_space", {"reg": (None, True)})

@@ -95,19 +95,27 @@ def _add_data_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _models(args: argparse.Namespace) -> int:
-    """List the models, or one model's settings (what ``--set`` accepts) with their defaults and meanings."""
+    """List the models, or one model's settings (what ``--set`` accepts) with their defaults and meanings, wrapped
+    to the terminal (at most 110 columns, at least 60; 80 when the output is not a terminal, as in a notebook)."""
+    import shutil
     import textwrap
 
     from sslrec_utils.experiment import model_settings
     from sslrec_utils.models import MODELS, config_class, summary, trained_by_epochs
+
+    columns = max(60, min(110, shutil.get_terminal_size().columns))
+
+    def say(text: str, first: str = "", rest: str = "") -> None:
+        print(textwrap.fill(text, columns, initial_indent=first, subsequent_indent=rest))
 
     if args.name is None:
         if args.json:
             print(json.dumps({name: summary(name) for name in sorted(MODELS)}))
             return 0
         for name in sorted(MODELS):
-            print(f"{name:<9} {textwrap.shorten(summary(name), 100, placeholder=' ...')}")
-        print("\n`sslrec models NAME` lists a model's settings (--set KEY=VALUE) with its defaults.")
+            print(f"{name:<9} {textwrap.shorten(summary(name), columns - 10, placeholder=' ...')}")
+        print()
+        say("`sslrec models NAME` lists a model's settings (--set KEY=VALUE) with its defaults.")
         return 0
     table = model_settings(args.name)  # an unknown name: ValueError, with the closest one
     grid = {key: list(values) for key, values in config_class(args.name).search_space.items()}
@@ -117,7 +125,7 @@ def _models(args: argparse.Namespace) -> int:
             json.dumps({"model": args.name, "summary": summary(args.name), "settings": records, "grid": grid})
         )
         return 0
-    print(textwrap.fill(f"{args.name}: {summary(args.name)}", 110))
+    say(f"{args.name}: {summary(args.name)}")
     # each default as --set reads it: JSON ([600, 200], null, true, "all")
     lefts = [f"  {k} = {json.dumps(v)}" for k, v in zip(table["key"], table["default"], strict=True)]
     width = max(map(len, lefts)) + 2
@@ -125,23 +133,21 @@ def _models(args: argparse.Namespace) -> int:
         "model": "model settings (--set KEY=VALUE)",
         "training": "training settings (--set KEY=VALUE) and the defaults this model trains with"
         if trained_by_epochs(args.name)
-        else f"training settings (--set KEY=VALUE); fitted in closed form, {args.name} reads only these",
+        else f"training settings (--set KEY=VALUE); closed form, so {args.name} reads only these",
     }
     for group, heading in headings.items():
-        print(f"\n{heading}:")
+        print()
+        say(f"{heading}:")
         if not (table["group"] == group).any():
             print("  none")
         for left, meaning, of_group in zip(lefts, table["meaning"], table["group"] == group, strict=True):
             if of_group:
-                print(
-                    textwrap.fill(
-                        meaning, 110, initial_indent=left.ljust(width), subsequent_indent=" " * width
-                    )
-                )
+                say(meaning, left.ljust(width), " " * width)
     if grid:
-        print("\nsearched on validation with --search (by default for closed-form models):")
+        print()
+        say("searched on validation with --search (by default for closed-form models):")
         for key, values in grid.items():
-            print(f"  {key} in {json.dumps(values)}")
+            say(json.dumps(values), f"  {key} in ", "    ")
     return 0
 
 
