@@ -1,4 +1,4 @@
-"""`sslrec_utils.data.core`: duplicate policies, rating threshold, k-core filtering and ID maps."""
+"""`sslrec_utils.data.preprocessing`: duplicate policies, rating threshold, k-core filtering and ID maps."""
 
 from __future__ import annotations
 

@@ -1,20 +1,7 @@
 """Loading, preprocessing and ID maps for interaction data."""
 
 from sslrec_utils.data.columns import dataset_info, load_interactions
-from sslrec_utils.data.core import (
-    COLUMNS,
-    TIE_ORDERS,
-    IdMap,
-    Interactions,
-    check_columns,
-    drop_duplicates,
-    k_core,
-    preprocess,
-    sorted_unique,
-    tie_order_text,
-    tie_stats,
-    to_csr,
-)
+from sslrec_utils.data.core import COLUMNS, IdMap, Interactions, check_columns, sorted_unique, to_csr
 from sslrec_utils.data.download import ChecksumError, UnsafeArchiveError, download, safe_extract
 from sslrec_utils.data.movielens import (
     DATASETS,
@@ -23,6 +10,14 @@ from sslrec_utils.data.movielens import (
     MovieLens,
     default_data_dir,
     load_movielens,
+)
+from sslrec_utils.data.preprocessing import (
+    TIE_ORDERS,
+    drop_duplicates,
+    k_core,
+    preprocess,
+    tie_order_text,
+    tie_stats,
 )
 
 __all__ = [
