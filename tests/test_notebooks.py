@@ -1249,6 +1249,8 @@ BAD_PARAMETERS = [
     ("ch07_contrastive_masked", {"GRAPH_MODELS": ["lightgcn"]}, "lacks ['sgl', 'simgcl', 'xsimgcl']"),
     ("ch08_applications", {"COLD_ITEMS": 0}, "must lie in 1.."),
     ("ch09_challenges", {"NOISE_RATES": [0.0]}, "each need a level above 0"),
+    # a list passed with -p arrives as text: the message shows the -y form (sslrec_utils.chapter_params)
+    ("ch09_challenges", {"NOISE_RATES": "[0.0, 0.5]"}, "as YAML, -y 'NOISE_RATES: [0.0, 0.5]', not with -p"),
 ]
 
 
