@@ -15,6 +15,8 @@ import json
 import math
 import os
 import re
+import textwrap
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -844,6 +846,56 @@ def test_only_bookkeeping_cells_fold_their_code(path: Path) -> None:
 def test_records_only_tells_bookkeeping_from_cells_that_show(source: str, reason: str | None) -> None:
     why = _records_only(source)
     assert why is None if reason is None else reason in why, why
+
+
+# a fenced block of Python or shell in Markdown, at any indentation (list items, dropdowns): (indent, language, body)
+FENCED_CODE = re.compile(r"^( *)```(python|bash)\n(.*?)^\1```$", re.MULTILINE | re.DOTALL)
+# the width of a rendered code block, which the notebooks' code cells keep too
+CODE_WIDTH = tomllib.loads((NOTEBOOKS / "ruff.toml").read_text())["line-length"]
+
+
+def _text_blocks(path: Path) -> list[tuple[str, str, str]]:
+    """(where, language, code) of each fenced Python or shell block of a notebook's Markdown cells or a page."""
+    if path.suffix == ".ipynb":
+        texts = [
+            (f"cell {cell.get('id')}", "".join(cell["source"]))
+            for cell in _read(path)["cells"]
+            if cell["cell_type"] == "markdown"
+        ]
+    else:
+        texts = [("", path.read_text(encoding="utf-8"))]
+    return [
+        (where, language, body) for where, text in texts for _, language, body in FENCED_CODE.findall(text)
+    ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*notebook_paths(), *sorted((ROOT / "book").glob("*.md"))],
+    ids=lambda p: p.stem,
+)
+def test_code_in_the_text_parses_and_fits_the_page(path: Path) -> None:
+    # exercise solutions and examples in the text are not executed: they must at least be Python, and fit a
+    # rendered code block as the code cells do, or the reader scrolls sideways
+    for where, language, body in _text_blocks(path):
+        if language == "python":
+            try:
+                ast.parse(textwrap.dedent(body))
+            except SyntaxError as err:
+                pytest.fail(f"{path.name} {where}: a Python block does not parse: {err}")
+        long = [line.strip()[:60] for line in body.splitlines() if len(line) > CODE_WIDTH]
+        assert not long, f"{path.name} {where}: {language} lines over {CODE_WIDTH} characters: {long}"
+
+
+def test_text_blocks_finds_indented_blocks(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "1. x\n\n   ```python\n   a = 1\n   ```\n\n```bash\nmake book\n```\n\n```text\nnot code\n```\n"
+    )
+    assert [(language, body) for _, language, body in _text_blocks(page)] == [
+        ("python", "   a = 1\n"),
+        ("bash", "make book\n"),
+    ]
 
 
 # ---- executed by Papermill (minutes) ---------------------------------------------------------------------------
