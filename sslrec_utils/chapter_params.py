@@ -11,6 +11,7 @@ but must keep those.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 # what each kind of item must be, by the word a message uses for it
@@ -18,11 +19,11 @@ KINDS: dict[str, tuple[type, ...]] = {"numbers": (int, float), "names": (str,)}
 
 
 def _yaml_example(name: str, value: object) -> str:
-    """``-y 'NAME: [...]'`` with the items of `value` (a list written as text by ``-p``, or one value)."""
-    if isinstance(value, list | tuple):
-        items = ", ".join(str(item) for item in value)
-    else:
-        items = str(value).strip().strip("[]()").strip()
+    """``-y 'NAME: [...]'`` with the items of `value`, a list written as text by ``-p`` or one value (quotes
+    dropped; Python's None, True and False written as YAML writes them)."""
+    items = str(value).strip().strip("[]()").strip().replace("'", "")
+    for python, yaml in (("None", "null"), ("True", "true"), ("False", "false")):
+        items = re.sub(rf"\b{python}\b", yaml, items)
     return f"-y '{name}: [{items}]'"
 
 

@@ -32,6 +32,9 @@ def test_as_list_returns_a_new_list(value, of, expected):
             "-y 'X: [0.0, 0.5]', not with -p",
         ),
         ("0.001", "numbers", "-y 'X: [0.001]'"),
+        ("[25, None]", "sizes", "-y 'X: [25, null]'"),  # as YAML writes None
+        ("(25, None, True)", "sizes", "-y 'X: [25, null, true]'"),
+        ("['sasrec', 'bert4rec']", "names", "-y 'X: [sasrec, bert4rec]'"),
         (50, "item IDs", "X = 50 is not a list of item IDs"),
         ([], "numbers", "X is empty: it needs at least one of its numbers"),
         ([0.001, "1e-3"], "numbers", "it holds '1e-3' (str); YAML reads a number such as 1e-3 as text"),
