@@ -25,9 +25,10 @@ from torch import Tensor
 
 from sslrec_utils.batching import RowTable
 from sslrec_utils.config import ConfigError, DataWarning
+from sslrec_utils.data import preprocess
 from sslrec_utils.data.core import canonical_ids
 from sslrec_utils.data.download import expand_user
-from sslrec_utils.experiment import DataSpec, load_split, split_fingerprint
+from sslrec_utils.experiment import DataSpec, load_split, read_ratings, split_fingerprint
 from sslrec_utils.metrics import rank_top
 from sslrec_utils.models import Recommender, build_model, model_config
 from sslrec_utils.models.base import TrainData
@@ -39,16 +40,28 @@ class TrainedRecommender:
     """A trained model together with the split it learned from and the item table.
 
     A user's history is everything the split knows about them (all parts), in time order; their history items
-    are never recommended back to them.
+    are never recommended back to them, nor the items of `seen`.
 
     Args:
         model: a trained `Recommender`.
         split: the split the model was trained on.
         items: item table with an ``item`` column of original IDs (and ``title``...), or None.
+        seen: (n_users, n_items) sparse matrix of the items each user interacted with beyond the split's
+            history, which are not recommended either: the ratings below a threshold, which preprocessing
+            dropped (`load` builds it for a run trained with one); None for none.
     """
 
-    def __init__(self, model: Recommender, split: Split, items: pd.DataFrame | None = None) -> None:
+    def __init__(
+        self,
+        model: Recommender,
+        split: Split,
+        items: pd.DataFrame | None = None,
+        seen: sp.spmatrix | sp.sparray | None = None,
+    ) -> None:
         model.check_fits(split.n_users, split.n_items)
+        if seen is not None and seen.shape != (split.n_users, split.n_items):
+            raise ValueError(f"seen has shape {seen.shape}, the split ({split.n_users}, {split.n_items})")
+        self.seen = None if seen is None else sp.csr_matrix(seen, dtype=np.float32)
         self.model, self.split = model.eval(), split
         if items is not None and split.item_map.holds_text():  # written as the data's IDs are ("7.0" is "7")
             items = items.assign(item=canonical_ids(items["item"], "item table's IDs"))
@@ -95,6 +108,7 @@ class TrainedRecommender:
             except ValueError as err:  # an unknown model or setting
                 raise ValueError(f"{run_dir / 'config.json'}: {err} (was it edited by hand?)") from None
             model = build_model(cfg, TrainData.from_split(split))
+            seen = None if spec.threshold is None else _rated_below_threshold(spec, split)
         try:
             model.load_state_dict(state)
         except RuntimeError as err:  # a run from before run IDs were recorded, or a file copied with its ID
@@ -106,7 +120,7 @@ class TrainedRecommender:
                 f"{checkpoint} holds weights of another model than config.json describes "
                 f"({detail}): copy the whole run directory, or train again"
             ) from None
-        return cls(model.to(device), split, items)
+        return cls(model.to(device), split, items, seen)
 
     # -- scoring ------------------------------------------------------------------------------------------
     @torch.no_grad()
@@ -129,6 +143,8 @@ class TrainedRecommender:
             untrained = torch.as_tensor(~self.trained[users], device=device)
             scores = torch.where(untrained[:, None], alone, scores)
         scores = _check_not_nan(scores.float().clone(), self.model)
+        if users is not None and self.seen is not None:  # rated, though not in the history the model reads
+            scores = scores.masked_fill(RowTable(self.seen, device)(users) > 0, -torch.inf)
         return scores.masked_fill(dense > 0, -torch.inf)
 
     def _table(self, users: np.ndarray, scores: Tensor, k: int) -> pd.DataFrame:
@@ -226,6 +242,22 @@ class TrainedRecommender:
             }
         )
         return self._with_titles(frame[np.isfinite(frame["similarity"])])
+
+
+def _rated_below_threshold(spec: DataSpec, split: Split) -> sp.csr_matrix:
+    """(n_users, n_items) binary CSR of every (user, item) pair of `spec`'s log whose user and item `split`
+    knows, the ratings below `spec`'s threshold included: a user who rated a film 2 stars has seen it, though
+    a run trained on ratings of 4 or more never read that rating."""
+    ratings, _ = read_ratings(spec)
+    everything = preprocess(ratings)  # IDs written as the split's are ("7.0" is "7"), nothing filtered
+    frame = everything.frame
+    users = pd.Index(split.user_map.ids).get_indexer(everything.user_map.ids)[frame["user"].to_numpy()]
+    items = pd.Index(split.item_map.ids).get_indexer(everything.item_map.ids)[frame["item"].to_numpy()]
+    known = (users >= 0) & (items >= 0)
+    pairs = (users[known], items[known])
+    seen = sp.csr_matrix((np.ones(int(known.sum()), np.float32), pairs), (split.n_users, split.n_items))
+    seen.data[:] = 1.0
+    return seen
 
 
 def _select(seqs: Sequences, users: np.ndarray) -> Sequences:

@@ -169,6 +169,61 @@ def test_load_expands_the_home_folder(trained, tmp_path, monkeypatch):
         TrainedRecommender.load("~/runs/none", device="cpu")
 
 
+def test_items_rated_below_the_threshold_are_seen_and_not_recommended(tmp_path, capsys):
+    """A run trained on ratings of 4 or more had recommended back a film the user rated 1 star (`sslrec recommend`
+    says that items a user interacted with are left out)."""
+    from sslrec_utils.cli import main
+
+    liked_by_all = [
+        ("A", 5),
+        ("B", 5),
+        ("C", 5),
+        ("D", 4),
+    ]  # A and B: the most popular films u1 has not liked
+    rows = [(f"u{u}", item, stars) for u in range(2, 7) for item, stars in liked_by_all]
+    rows += [("u1", "A", 1), ("u1", "C", 5), ("u1", "D", 5), ("u1", "E", 5), ("u1", "F", 4)]
+    pd.DataFrame(rows, columns=["user", "item", "stars"]).to_csv(tmp_path / "log.csv", index=False)
+    data = [
+        "--dataset",
+        str(tmp_path / "log.csv"),
+        "--rating-col",
+        "stars",
+        "--set",
+        "ks=[1,2]",
+        "--set",
+        "metric=ndcg@2",
+    ]
+    run = str(tmp_path / "pop")
+    assert (
+        main(["train", "--model", "pop", *data, "--threshold", "4", "--out", run, "-q", "--device", "cpu"])
+        == 0
+    )
+    rec = TrainedRecommender.load(run, device="cpu")
+    assert rec.split.item_map.ids.tolist() == ["A", "B", "C", "D", "E", "F"]  # A is known: others liked it
+    assert rec.seen is not None and rec.seen[rec.split.user_map.to_index(["u1"])[0]].indices.tolist() == [
+        0,
+        2,
+        3,
+        4,
+        5,
+    ]
+    # B is the only film u1 has not rated (without `seen`: B, then A)
+    assert rec.recommend(["u1"], k=2)["item"].tolist() == ["B"]
+    capsys.readouterr()  # the training's summary line
+    assert main(["recommend", "--run", run, "--user", "u1", "-k", "2", "--json"]) == 0
+    assert [row["item"] for row in json.loads(capsys.readouterr().out)] == ["B"]
+    # without a threshold every rating is in the history already
+    assert (
+        main(["train", "--model", "pop", *data, "--out", str(tmp_path / "all"), "-q", "--device", "cpu"]) == 0
+    )
+    assert TrainedRecommender.load(tmp_path / "all", device="cpu").seen is None
+
+
+def test_seen_must_have_the_splits_shape(trained):
+    with pytest.raises(ValueError, match="seen has shape"):
+        TrainedRecommender(trained.model, trained.split, seen=trained.history[:, :3])
+
+
 class Constant(Recommender):
     """Every item scores the same: the ranking is all ties."""
 

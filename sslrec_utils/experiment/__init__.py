@@ -18,6 +18,7 @@ from sslrec_utils.experiment.data_spec import (
     check_data_fields,
     load_data,
     load_split,
+    read_ratings,
     time_order_warning,
 )
 from sslrec_utils.experiment.runs import (
@@ -45,6 +46,7 @@ __all__ = [
     "summary_keys",
     "DataSpec",
     "check_data_fields",
+    "read_ratings",
     "load_data",
     "load_split",
     "TimeOrderWarning",

@@ -141,13 +141,14 @@ def check_data_fields(
         raise ConfigError(unknown_source(fields.dataset, label("dataset")) or problem)
 
 
-def load_data(spec: DataSpec, progress: bool = False) -> tuple[Interactions, pd.DataFrame | None]:
-    """The preprocessed interactions of `spec` and, for MovieLens, its item table (titles, genres).
+def read_ratings(spec: DataSpec, progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The log of `spec` as read, before `preprocess` (columns ``user, item, rating, timestamp``), and, for
+    MovieLens, its item table (titles, genres).
 
     Raises:
         FileNotFoundError: a file data set that does not exist.
         DataUnavailableError: a MovieLens data set that no source (cache, RecBole, download) provides.
-        ValueError: the data cannot be read, or nothing is left after filtering.
+        ValueError: the data cannot be read.
     """
     shape = parse_synthetic(spec.dataset)
     if shape is not None:
@@ -167,6 +168,18 @@ def load_data(spec: DataSpec, progress: bool = False) -> tuple[Interactions, pd.
             sep=spec.sep,
         )
         items = None
+    return ratings, items
+
+
+def load_data(spec: DataSpec, progress: bool = False) -> tuple[Interactions, pd.DataFrame | None]:
+    """The preprocessed interactions of `spec` and, for MovieLens, its item table (titles, genres).
+
+    Raises:
+        FileNotFoundError: a file data set that does not exist.
+        DataUnavailableError: a MovieLens data set that no source (cache, RecBole, download) provides.
+        ValueError: the data cannot be read, or nothing is left after filtering.
+    """
+    ratings, items = read_ratings(spec, progress)
     inter = preprocess(
         ratings,
         threshold=spec.threshold,
