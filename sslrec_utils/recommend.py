@@ -328,8 +328,10 @@ def _positive_int(value: object) -> bool:
 
 
 def _check_is_file(path: Path, run_dir: Path) -> None:
-    if run_dir.is_file():  # a file of the run named instead of its folder
-        raise ValueError(f"{run_dir} is a file: give the run's folder, {run_dir.parent}")
+    if run_dir.is_file():
+        if (run_dir.parent / "config.json").is_file():  # a file of the run named instead of its folder
+            raise ValueError(f"{run_dir} is a file: give the run's folder, {run_dir.parent}")
+        raise ValueError(f"{run_dir} is a file: give a run's folder, one that sslrec train --out wrote")
     if not path.exists():
         raise FileNotFoundError(f"{path} not found: is {run_dir} a directory written by sslrec train?")
     if not path.is_file():

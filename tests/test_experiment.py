@@ -908,6 +908,12 @@ def test_a_runs_file_given_for_its_folder_names_the_folder(tmp_path):
         ValueError, match=f"config.json is a file: give the run's folder, {tmp_path / 'run'}$"
     ):
         TrainedRecommender.load(tmp_path / "run" / "config.json", device="cpu")
+    # a file elsewhere: its folder is no run, so it is not offered as one
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(
+        ValueError, match="notes.txt is a file: give a run's folder, one that sslrec train --out"
+    ):
+        TrainedRecommender.load(tmp_path / "notes.txt", device="cpu")
 
 
 def test_a_synthetic_run_of_a_later_seed_reloads(tmp_path):
