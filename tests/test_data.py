@@ -689,6 +689,11 @@ def test_a_file_without_a_header_line_is_named(tmp_path: Path) -> None:
         r"header line, add one",
     ):
         load_interactions(tmp_path / "log.csv")
+    # nor are its values offered as column names (it had said "did you mean 'u000' for 'user'")
+    (tmp_path / "log.csv").write_text("user 0,item_24,3,1000\nuser 0,item_26,2,1001\n")
+    with pytest.raises(ValueError) as refused:
+        load_interactions(tmp_path / "log.csv")
+    assert "did you mean" not in str(refused.value) and "if the file has no header line" in str(refused.value)
     # a header of names is not taken for data; nor are a Parquet file's column names, whatever they are
     (tmp_path / "log.csv").write_text("user,item\n1,2\n")
     with pytest.raises(

@@ -226,12 +226,13 @@ def load_interactions(
         raise ValueError(f"user_col and item_col are both {user_col!r}; they must name different columns")
     wanted = tuple(c for c in (user_col, item_col, rating_col, time_col) if c is not None)
     frame = _read(path, sep, wanted=wanted).reset_index(drop=True)
-    try:
-        check_columns(frame, wanted, path.name)
-    except ValueError as err:
+    if any(c not in frame.columns for c in wanted):
         text = sep is not None or _format(path) not in PARQUET  # a Parquet file's names are never a data row
-        hint = sep_hint(frame.columns) or (no_header_hint(frame.columns, partly=True) if text else "")
-        raise ValueError(f"{err}{hint}") from None
+        no_header = no_header_hint(frame.columns, partly=True) if text else ""
+        try:  # a data row read as the header holds values, which are no column names to suggest
+            check_columns(frame, wanted, path.name, suggest=not no_header)
+        except ValueError as err:
+            raise ValueError(f"{err}{sep_hint(frame.columns) or no_header}") from None
     n = len(frame)
     if rating_col:
         _check_present(frame[rating_col], "rating", path.name)

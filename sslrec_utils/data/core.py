@@ -243,13 +243,15 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return out[np.concatenate([[True], out[1:] != out[:-1]])]
 
 
-def check_columns(frame: pd.DataFrame, required: tuple[str, ...], source: str = "ratings") -> None:
-    """Raise a `ValueError` naming the missing columns and the ones that exist."""
+def check_columns(
+    frame: pd.DataFrame, required: tuple[str, ...], source: str = "ratings", suggest: bool = True
+) -> None:
+    """Raise a `ValueError` naming the missing columns and the ones that exist, and, with `suggest`, the existing
+    names closest to the missing ones (not for a header that is a data row, whose values are no names)."""
     missing = [c for c in required if c not in frame.columns]
     if missing:
         names = ", ".join(repr(c) for c in missing)
         label = "column" if len(missing) == 1 else "columns"
         found = list(frame.columns)
-        raise ValueError(
-            f"{label} {names} missing from {source}; found: {found}{did_you_mean(missing, found)}"
-        )
+        closest = did_you_mean(missing, found) if suggest else ""
+        raise ValueError(f"{label} {names} missing from {source}; found: {found}{closest}")
