@@ -188,6 +188,17 @@ class Config:
         return {name: docs.get(name, "") for name in cls.field_names()}
 
     @classmethod
+    def field_choices(cls) -> dict[str, tuple[Any, ...]]:
+        """The values a field annotated with ``Literal[...]`` (or ``Literal[...] | None``) takes, for the fields
+        that have one: ``{"loss": ("ce", "bce")}``. ``sslrec models NAME`` lists them beside the meanings."""
+        choices = {}
+        for name, hint in _type_hints(cls).items():
+            literal = [a for a in (hint, *typing.get_args(hint)) if typing.get_origin(a) is typing.Literal]
+            if name in cls.field_names() and literal:
+                choices[name] = typing.get_args(literal[0])
+        return choices
+
+    @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> Self:
         """Build a config from a mapping, rejecting unknown keys.
 

@@ -311,7 +311,7 @@ def test_every_setting_says_what_it_means(config):
 def test_model_settings_hold_the_defaults_a_run_trains_with():
     table = model_settings("bert4rec")
     rows = table.set_index("key")
-    assert list(table.columns) == ["group", "key", "default", "meaning"]
+    assert list(table.columns) == ["group", "key", "default", "meaning", "choices"]
     assert rows.loc["dropout", "group"] == "model"  # the model's own field, not the training one
     assert rows.loc["dropout", "default"] == 0.0 and "dropout" in rows.loc["dropout", "meaning"]
     assert rows.loc["patience", "default"] == MODELS["bert4rec"].train_defaults["patience"] == 40
@@ -366,6 +366,25 @@ def test_sslrec_models_lists_models_and_settings(capsys):
     ].items()
     assert main(["models", "sasrx"]) == 2
     assert capsys.readouterr().err.strip().endswith("did you mean 'sasrec'?")
+
+
+def test_sslrec_models_lists_the_values_of_a_setting_that_has_a_fixed_set(capsys):
+    """`loss`, `windows`, `activation`... had been found only by typing a wrong value."""
+    from sslrec_utils.models.dae import DAEConfig
+    from sslrec_utils.models.sasrec import SASRecConfig
+
+    assert SASRecConfig.field_choices() == {"windows": ("all", "last"), "loss": ("ce", "bce")}
+    assert DAEConfig.field_choices()["activation"] == ("sigmoid", "tanh", "relu", "identity")
+    assert main(["models", "sasrec"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # the lines unwrapped
+    assert (
+        'loss = "ce" full softmax over all items, or the paper\'s one sampled negative; one of "ce", "bce"'
+        in out
+    )
+    assert "lr = 0.002 Adam learning rate " in out  # no list where there is none
+    assert main(["models", "sasrec", "--json"]) == 0
+    rows = {row["key"]: row["choices"] for row in json.loads(capsys.readouterr().out)["settings"]}
+    assert rows["loss"] == ["ce", "bce"] and rows["lr"] is None
 
 
 @pytest.mark.parametrize("columns", [60, 80, 110])

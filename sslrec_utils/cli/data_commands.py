@@ -140,9 +140,10 @@ def _models(args: argparse.Namespace) -> int:
         say(f"{heading}:")
         if not (table["group"] == group).any():
             print("  none")
-        for left, meaning, of_group in zip(lefts, table["meaning"], table["group"] == group, strict=True):
-            if of_group:
-                say(meaning, left.ljust(width), " " * width)
+        for left, row in zip(lefts, table.itertuples(), strict=True):
+            if row.group == group:
+                values = "" if row.choices is None else f"; one of {', '.join(map(json.dumps, row.choices))}"
+                say(f"{row.meaning}{values}", left.ljust(width), " " * width)
     if grid:
         print()
         say("searched on validation with --search (by default for closed-form models):")

@@ -117,7 +117,9 @@ def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     train.add_argument("--model", required=True, help=f"one of: {', '.join(sorted(MODELS))}")
     train.add_argument(
-        "--dataset", default="ml-100k", help="MovieLens name, synthetic:UxIxN, or CSV/TSV/Parquet path"
+        "--dataset",
+        default="ml-100k",
+        help="MovieLens name, synthetic:UxIxN, or CSV/TSV/Parquet path (default ml-100k)",
     )
     train.add_argument("--seed", type=int, default=2020, help="seeds the split and training (default 2020)")
     train.add_argument("--out", required=True, help="run directory to create (must be new or empty)")

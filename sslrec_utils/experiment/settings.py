@@ -69,7 +69,8 @@ def model_settings(model: str) -> pd.DataFrame:
     Returns:
         one row per setting, the model's first, then the training ones with the model's ``train_defaults``
         applied (for a closed-form model, only those its fit reads: `CLOSED_FORM_SETTINGS`); columns ``group``
-        (``"model"`` or ``"training"``), ``key``, ``default`` and ``meaning``.
+        (``"model"`` or ``"training"``), ``key``, ``default``, ``meaning`` and ``choices`` (the values a setting
+        with a fixed set of them takes, else None).
 
     Raises:
         ValueError: for an unknown model, listing the valid names.
@@ -77,13 +78,19 @@ def model_settings(model: str) -> pd.DataFrame:
     model_cfg, train_cfg = resolve_configs(model)
     read = TrainConfig.field_names() if trained_by_epochs(model) else CLOSED_FORM_SETTINGS
     rows = [
-        {"group": group, "key": key, "default": getattr(cfg, key), "meaning": meaning}
+        {
+            "group": group,
+            "key": key,
+            "default": getattr(cfg, key),
+            "meaning": meaning,
+            "choices": list(cfg.field_choices()[key]) if key in cfg.field_choices() else None,
+        }
         for group, cfg in (("model", model_cfg), ("training", train_cfg))
         for key, meaning in cfg.field_docs().items()
         # a model key shadows a training one
         if group == "model" or (key in read and key not in model_cfg.field_names())
     ]
-    return pd.DataFrame(rows, columns=["group", "key", "default", "meaning"])
+    return pd.DataFrame(rows, columns=["group", "key", "default", "meaning", "choices"])
 
 
 def closed_form_warning(model: str, unread: Iterable[str]) -> str:
