@@ -122,6 +122,14 @@ class TrainedRecommender:
             ) from None
         return cls(model.to(device), split, items, seen)
 
+    def n_unseen(self, users: np.ndarray) -> np.ndarray:
+        """(B,) how many items are left to recommend to each of `users` (indices): those outside the user's
+        history and `seen`."""
+        known = self.history[users]
+        if self.seen is not None:
+            known = known + self.seen[users]
+        return self.split.n_items - (known > 0).getnnz(axis=1)
+
     # -- scoring ------------------------------------------------------------------------------------------
     @torch.no_grad()
     def _scores(self, users: np.ndarray | None, rows: sp.csr_matrix, seqs: Sequences) -> Tensor:

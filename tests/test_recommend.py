@@ -211,7 +211,16 @@ def test_items_rated_below_the_threshold_are_seen_and_not_recommended(tmp_path, 
     assert rec.recommend(["u1"], k=2)["item"].tolist() == ["B"]
     capsys.readouterr()  # the training's summary line
     assert main(["recommend", "--run", run, "--user", "u1", "-k", "2", "--json"]) == 0
-    assert [row["item"] for row in json.loads(capsys.readouterr().out)] == ["B"]
+    out, err = capsys.readouterr()
+    assert [row["item"] for row in json.loads(out)] == ["B"]
+    assert "fewer than 2 items left to recommend for user u1 (1)" in err  # A counts as seen here too
+    # an ID the run does not know may be one its data options left out
+    assert main(["recommend", "--run", run, "--user", "u9"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown user IDs ['u9']" in err
+    assert (
+        "; the run was trained with --threshold 4, which leaves out some of the data's users and items" in err
+    )
     # without a threshold every rating is in the history already
     assert (
         main(["train", "--model", "pop", *data, "--out", str(tmp_path / "all"), "-q", "--device", "cpu"]) == 0

@@ -15,7 +15,8 @@ from collections.abc import Iterable, Iterator
 
 def _recommend(args: argparse.Namespace) -> int:
     """Print recommendations of a trained run: for users, for a new history, or similar items."""
-    from sslrec_utils.recommend import TrainedRecommender
+    from sslrec_utils.data.download import expand_user
+    from sslrec_utils.recommend import TrainedRecommender, read_run_config
 
     chosen = sum(x is not None for x in (args.user, args.history, args.similar))
     if chosen != 1:
@@ -30,16 +31,17 @@ def _recommend(args: argparse.Namespace) -> int:
             else _id_list(args.similar, "--similar")
         )
     rec = TrainedRecommender.load(args.run, device=args.device)
+    filters = _filters_note(read_run_config(expand_user(args.run))["data"])
     n_items = rec.split.n_items
     left: dict[object, int] = {}  # each asked-for user's unseen items: a list shorter than -k when fewer
     if args.user is not None:
-        with _quoting_hint("--user", users, rec.split.user_map.ids):
+        with _quoting_hint("--user", users, rec.split.user_map.ids, filters):
             table = rec.recommend(users, k=args.k)
         idx = rec.split.user_map.to_index(users, kind="user IDs")
-        unseen = n_items - rec.history[idx].getnnz(axis=1)
+        unseen = rec.n_unseen(idx)
         left = dict(zip(rec.split.user_map.to_original(idx).tolist(), unseen.tolist(), strict=True))
     elif args.history is not None:
-        with _quoting_hint("--history", items, rec.split.item_map.ids):
+        with _quoting_hint("--history", items, rec.split.item_map.ids, filters):
             table = rec.recommend_for_history(items, k=args.k)
     else:
         (item, *others) = items
@@ -151,21 +153,34 @@ def _comma_id_hint(option: str, parts: list[str], ids: Iterable[object], every_r
 
 
 @contextlib.contextmanager
-def _quoting_hint(option: str, parts: list[str], ids: Iterable[object]) -> Iterator[None]:
-    """Add `_comma_id_hint` to an unknown-ID error (a ``KeyError``) raised inside the block.
+def _quoting_hint(option: str, parts: list[str], ids: Iterable[object], filters: str = "") -> Iterator[None]:
+    """Add `_comma_id_hint`, and `filters` (`_filters_note`), to an unknown-ID error (a ``KeyError``) raised
+    inside the block.
 
     Args:
         option: the option the IDs were given to (e.g. ``"--history"``).
         parts: the IDs as `_id_list` read them.
         ids: the original IDs of the run's map.
+        filters: what the run's data options left out, or ``""``.
     """
     try:
         yield
     except KeyError as err:
-        hint = _comma_id_hint(option, parts, ids)
+        hint = _comma_id_hint(option, parts, ids) + filters
         if not hint or not err.args:
             raise
         raise KeyError(f"{err.args[0]}{hint}") from None
+
+
+def _filters_note(data: dict) -> str:
+    """``"; the run was trained with --min-user 5, which leaves out some of the data's users and items"`` for a
+    run whose data options filter the log (a run's ``config.json`` ``data``), else ``""``."""
+    options = [f"--threshold {data['threshold']:g}"] if data.get("threshold") is not None else []
+    options += [f"--{key.replace('_', '-')} {data[key]}" for key in ("min_user", "min_item") if data.get(key)]
+    if not options:
+        return ""
+    which = "leave" if len(options) > 1 else "leaves"
+    return f"; the run was trained with {', '.join(options)}, which {which} out some of the data's users and items"
 
 
 def _add_recommend_parser(subparsers: argparse._SubParsersAction) -> None:
