@@ -262,12 +262,24 @@ def test_empty_separator_is_named(tmp_path: Path) -> None:
         load_interactions(tmp_path / "log.csv", sep="")
 
 
+@pytest.mark.parametrize("word", ["whitespace", "spaces", "TABS"])
+def test_a_word_that_names_no_separator_is_refused(tmp_path: Path, word: str) -> None:
+    # it had been taken as a separator of its own, and the columns reported missing
+    (tmp_path / "log.csv").write_text("user item\n1 2\n")
+    with pytest.raises(
+        ValueError, match=f"^unknown separator name '{word}'; names: tab, space, comma, semicolon,"
+    ):
+        load_interactions(tmp_path / "log.csv", sep=word)
+    assert load_interactions(tmp_path / "log.csv", sep="SPACE")["item"].tolist() == [2]  # a name, in any case
+
+
 @pytest.mark.parametrize(
     ("name", "text", "sep", "hint"),
     [
         ("log.csv", "user\titem\trating\n1\t2\t3\n", None, "tab-separated: pass --sep tab (sep='\\t')"),
         ("log.tsv", "user,item\n1,2\n", None, "comma-separated: pass --sep comma (sep=',')"),
         ("log.csv", "user;item\n1;2\n", ",", "semicolon-separated: pass --sep semicolon (sep=';')"),
+        ("log.csv", "user item rating\nu1 a 5\n", None, "space-separated: pass --sep space (sep=' ')"),
     ],
 )
 def test_missing_columns_suggest_the_separator(

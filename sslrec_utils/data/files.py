@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from sslrec_utils.config import DataWarning, closest
+from sslrec_utils.config import DataWarning, closest, did_you_mean
 from sslrec_utils.data.download import expand_user
 from sslrec_utils.data.movielens import DATASETS
 from sslrec_utils.data.synthetic import parse_synthetic
@@ -44,13 +44,20 @@ def parse_sep(sep: str | None) -> str | None:
     """The field separator `sep` stands for: a name of `SEPARATOR_NAMES` (``"tab"``, ``"\\t"``...) or itself.
 
     Raises:
-        ValueError: if `sep` is empty.
+        ValueError: if `sep` is empty, or a word of two letters or more that is no name (``"whitespace"``): no
+            file separates its fields by a word, so it is a name mistyped.
     """
     if sep is None:
         return None
     if not sep:
         raise ValueError(
             "the separator is empty: pass a field separator such as --sep , or --sep tab (sep=...)"
+        )
+    if sep.lower() not in SEPARATOR_NAMES and len(sep) > 1 and sep.isalpha():
+        names = [name for name in SEPARATOR_NAMES if name.isalpha()]
+        raise ValueError(
+            f"unknown separator name {sep!r}; names: {', '.join(names)} (or give the character itself, e.g. "
+            f"--sep ';'){did_you_mean(sep.lower(), names)}"
         )
     return SEPARATOR_NAMES.get(sep.lower(), sep)
 
@@ -63,7 +70,9 @@ def sep_hint(columns: pd.Index | list[str]) -> str:
     counts = {sep: name.count(sep) for sep in ("\t", ";", ",", "|")}
     sep = max(counts, key=counts.__getitem__)
     if not counts[sep]:
-        return ""
+        if " " not in name.strip():
+            return ""
+        sep = " "  # the last guess: a name may hold a space (``user id``), but rarely a whole header
     word = next(k for k, v in SEPARATOR_NAMES.items() if v == sep)
     return f"; the file looks {word}-separated: pass --sep {word} (sep={sep!r})"
 
