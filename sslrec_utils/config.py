@@ -211,14 +211,7 @@ class Config:
         hints = typing.get_type_hints(cls)
         coerced = {k: _coerce(v, hints[k], k) for k, v in values.items()}
         for key, value in coerced.items():
-            sizes = value if isinstance(value, tuple) else (value,)
-            if any(isinstance(s, float) and not math.isfinite(s) for s in sizes):
-                raise ConfigError(f"{key} must be a finite number, got {value!r}")
-            is_size = key == "dim" or key.endswith(("_dim", "_dims"))
-            if is_size and (
-                not sizes or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in sizes)
-            ):
-                raise ConfigError(f"{key} must be positive integers (sizes of layers), got {value!r}")
+            check_finite_and_sized(key, value)
         return cls(**coerced)
 
     @classmethod
@@ -251,6 +244,23 @@ class Config:
                 raise ConfigError(f"expected key=value, got {item!r}")
             changes[key.strip()] = parse_value(raw.strip())
         return self.replace(**changes)
+
+
+def check_finite_and_sized(key: str, value: Any) -> None:
+    """Raise a `ConfigError` for a setting that is a number, or a tuple of them, that is not finite (no setting
+    means anything at NaN or infinity), or for a size (a key ``dim`` or ending in ``_dim`` or ``_dims``) that is
+    not a positive integer."""
+    values = value if isinstance(value, tuple) else (value,)
+    if any(isinstance(v, float) and not math.isfinite(v) for v in values):
+        raise ConfigError(f"{key} must be a finite number, got {value!r}")
+    is_size = key == "dim" or key.endswith(("_dim", "_dims"))
+    if is_size and (
+        not values or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in values)
+    ):
+        what = (
+            "positive integers (sizes of layers)" if key.endswith("_dims") else "a positive integer (a size)"
+        )
+        raise ConfigError(f"{key} must be {what}, got {value!r}")
 
 
 @functools.cache

@@ -96,12 +96,15 @@ def test_sizes_must_be_positive():
     ):
         model_config("multvae", {"hidden_dims": [0]})
     for key, value in (("hidden_dims", []), ("dim", -1), ("hidden_dim", 0), ("embedding_dim", 0)):
-        with pytest.raises(ConfigError, match=f"{key} must be positive"):
+        with pytest.raises(ConfigError, match=f"{key} must be (a )?positive"):
             model_config(
                 {"hidden_dims": "multvae", "dim": "bpr", "hidden_dim": "dae"}.get(key, "lightgcn"),
                 {key: value},
             )
     assert model_config("multvae", {"hidden_dims": [64]}).hidden_dims == (64,)
+    # one size is not called "sizes of layers"
+    with pytest.raises(ConfigError, match=r"^dim must be a positive integer \(a size\), got -5$"):
+        model_config("bpr", {"dim": -5})
 
 
 @pytest.mark.parametrize("raw", ["NaN", "Infinity", "-Infinity"])

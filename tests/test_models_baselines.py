@@ -268,7 +268,7 @@ def test_registered_and_configs_reject_unknown_keys(name):
         ("itemknn", {"k": 0}, "need k >= 1"),
         ("itemknn", {"shrink": -1.0}, "need k >= 1, shrink >= 0"),
         ("itemknn", {"user_weight": -1.0}, "user_weight >= 0"),
-        ("bpr", {"dim": 0}, "dim must be positive integers .*, got 0"),
+        ("bpr", {"dim": 0}, "dim must be a positive integer .*, got 0"),
         ("bpr", {"reg": -1.0}, "need dim >= 1 and reg >= 0, got dim=.*, reg=-1.0"),
     ],
 )
@@ -377,9 +377,9 @@ def test_itemnext_smoothing_beyond_float32_is_refused():
     ("name", "field", "value", "message"),
     [
         # AE had trained a model of biases alone, SASRec failed deep in attention, LightGCN's NaN passed `reg < 0`
-        ("ae", "hidden_dim", 0, "hidden_dim must be positive integers"),
-        ("lightgcn", "embedding_dim", 0, "embedding_dim must be positive integers"),
-        ("sasrec", "hidden_dim", 0, "hidden_dim must be positive integers"),
+        ("ae", "hidden_dim", 0, "hidden_dim must be a positive integer"),
+        ("lightgcn", "embedding_dim", 0, "embedding_dim must be a positive integer"),
+        ("sasrec", "hidden_dim", 0, "hidden_dim must be a positive integer"),
         ("multvae", "hidden_dims", (), "hidden_dims must be positive integers"),
         ("lightgcn", "reg", float("nan"), "reg must be a finite number"),
         ("multvae", "anneal_cap", float("inf"), "anneal_cap must be a finite number"),

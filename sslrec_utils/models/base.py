@@ -9,7 +9,6 @@ objective from the pure functions in `sslrec_utils.losses`; ``score`` returns (B
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping
 from typing import Any, ClassVar, NamedTuple
 
@@ -18,7 +17,7 @@ import scipy.sparse as sp
 import torch
 from torch import Tensor, nn
 
-from sslrec_utils.config import Config, ConfigError
+from sslrec_utils.config import Config, check_finite_and_sized
 from sslrec_utils.splits import Sequences, Split
 
 Batch = Mapping[str, Tensor]
@@ -109,15 +108,7 @@ class ModelConfig(Config):
         overrides is: a number that is not finite, or a size that is not a positive integer."""
         super()._coerce_fields()
         for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            values = value if isinstance(value, tuple) else (value,)
-            if any(isinstance(v, float) and not math.isfinite(v) for v in values):
-                raise ConfigError(f"{field.name} must be a finite number, got {value!r}")
-            is_size = field.name == "dim" or field.name.endswith(("_dim", "_dims"))
-            if is_size and (
-                not values or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in values)
-            ):
-                raise ConfigError(f"{field.name} must be positive integers (sizes of layers), got {value!r}")
+            check_finite_and_sized(field.name, getattr(self, field.name))
 
 
 class Recommender(nn.Module):
