@@ -78,10 +78,14 @@ class TrainedRecommender:
         self.trained = split.matrix("train").getnnz(axis=1) > 0
 
     @classmethod
-    def load(cls, run_dir: str | Path, device: str | torch.device = "auto") -> TrainedRecommender:
+    def load(
+        cls, run_dir: str | Path, device: str | torch.device = "auto", *, with_seen: bool = True
+    ) -> TrainedRecommender:
         """Rebuild the run's split from its config, the model from its config, and load its weights.
 
-        `run_dir` may start with ``~`` (the home folder), as ``sslrec train --out`` may.
+        `run_dir` may start with ``~`` (the home folder), as ``sslrec train --out`` may. For a run trained with a
+        threshold, `with_seen` reads the log again for the ratings below it (`seen`), which only recommending
+        needs (``sslrec evaluate`` leaves it out).
         """
         run_dir, device = expand_user(run_dir), resolve_device(device)  # an unusable device fails first
         config, checkpoint = read_run_config(run_dir), run_dir / "checkpoint.pt"
@@ -108,7 +112,7 @@ class TrainedRecommender:
             except ValueError as err:  # an unknown model or setting
                 raise ValueError(f"{run_dir / 'config.json'}: {err} (was it edited by hand?)") from None
             model = build_model(cfg, TrainData.from_split(split))
-            seen = None if spec.threshold is None else _rated_below_threshold(spec, split)
+            seen = _rated_below_threshold(spec, split) if with_seen and spec.threshold is not None else None
         try:
             model.load_state_dict(state)
         except RuntimeError as err:  # a run from before run IDs were recorded, or a file copied with its ID

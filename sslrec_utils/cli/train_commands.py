@@ -152,7 +152,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from sslrec_utils.train import evaluate_model
 
     ks = _cutoffs(args.ks) if args.ks is not None else None  # a bad --ks fails before the run is loaded
-    rec = TrainedRecommender.load(args.run, device=args.device)
+    rec = TrainedRecommender.load(args.run, device=args.device, with_seen=False)
     config = read_run_config(expand_user(args.run))
     if ks is None:  # the run's own cut-offs
         ks = tuple(config["train_config"].get("ks", (10, 20)))
