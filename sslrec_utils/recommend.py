@@ -9,12 +9,9 @@ and top-N for a new user's history (fold-in).
 
 from __future__ import annotations
 
-import json
-import pickle
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,12 +25,20 @@ from sslrec_utils.config import ConfigError, DataWarning
 from sslrec_utils.data import preprocess
 from sslrec_utils.data.core import canonical_ids
 from sslrec_utils.data.download import expand_user
-from sslrec_utils.experiment import DataSpec, load_split, read_ratings, split_fingerprint
+from sslrec_utils.experiment import (
+    DataSpec,
+    check_run_file,
+    load_split,
+    read_ratings,
+    read_run_config,
+    read_weights,
+    split_fingerprint,
+)
 from sslrec_utils.metrics import rank_top
 from sslrec_utils.models import Recommender, build_model, model_config
 from sslrec_utils.models.base import TrainData
 from sslrec_utils.splits import Sequences, Split, pad_sequences
-from sslrec_utils.train import load_checkpoint, resolve_device
+from sslrec_utils.train import resolve_device
 
 
 class TrainedRecommender:
@@ -49,6 +54,7 @@ class TrainedRecommender:
         seen: (n_users, n_items) sparse matrix of the items each user interacted with beyond the split's
             history, which are not recommended either: the ratings below a threshold, which preprocessing
             dropped (`load` builds it for a run trained with one); None for none.
+        spec: the data options the split was made with (`load` gives the run's), or None where unknown.
     """
 
     def __init__(
@@ -57,12 +63,13 @@ class TrainedRecommender:
         split: Split,
         items: pd.DataFrame | None = None,
         seen: sp.spmatrix | sp.sparray | None = None,
+        spec: DataSpec | None = None,
     ) -> None:
         model.check_fits(split.n_users, split.n_items)
         if seen is not None and seen.shape != (split.n_users, split.n_items):
             raise ValueError(f"seen has shape {seen.shape}, the split ({split.n_users}, {split.n_items})")
         self.seen = None if seen is None else sp.csr_matrix(seen, dtype=np.float32)
-        self.model, self.split = model.eval(), split
+        self.model, self.split, self.spec = model.eval(), split, spec
         if items is not None and split.item_map.holds_text():  # written as the data's IDs are ("7.0" is "7")
             items = items.assign(item=canonical_ids(items["item"], "item table's IDs"))
         if items is not None and items["item"].duplicated().any():  # each would repeat its film's rows
@@ -73,6 +80,10 @@ class TrainedRecommender:
         self.items = items.set_index("item") if items is not None else None
         parts = tuple(split.parts)
         self.history = split.matrix(*parts)  # (n_users, n_items) everything known about each user
+        # (n_users, n_items) what is never recommended to a known user: their history and `seen`
+        self.excluded = (
+            self.history if self.seen is None else ((self.history + self.seen) > 0).astype(np.float32)
+        )
         self.sequences = split.sequences(*parts)
         # users the model trained on: a strong split's held-out users have a user ID whose vector never trained
         self.trained = split.matrix("train").getnnz(axis=1) > 0
@@ -89,8 +100,8 @@ class TrainedRecommender:
         """
         run_dir, device = expand_user(run_dir), resolve_device(device)  # an unusable device fails first
         config, checkpoint = read_run_config(run_dir), run_dir / "checkpoint.pt"
-        _check_is_file(checkpoint, run_dir)
-        state = _read_weights(checkpoint, config.get("run_id"))  # before the data: a bad file fails at once
+        check_run_file(checkpoint, run_dir)
+        state = read_weights(checkpoint, config.get("run_id"))  # before the data: a bad file fails at once
         try:
             # a run written before the tie order was an option had its ties ordered by item ID
             spec = DataSpec.from_dict({"ties": "item", **config["data"]})
@@ -124,20 +135,17 @@ class TrainedRecommender:
                 f"{checkpoint} holds weights of another model than config.json describes "
                 f"({detail}): copy the whole run directory, or train again"
             ) from None
-        return cls(model.to(device), split, items, seen)
+        return cls(model.to(device), split, items, seen, spec)
 
     def n_unseen(self, users: np.ndarray) -> np.ndarray:
         """(B,) how many items are left to recommend to each of `users` (indices): those outside the user's
         history and `seen`."""
-        known = self.history[users]
-        if self.seen is not None:
-            known = known + self.seen[users]
-        return self.split.n_items - (known > 0).getnnz(axis=1)
+        return self.split.n_items - (self.excluded[users] > 0).getnnz(axis=1)
 
     # -- scoring ------------------------------------------------------------------------------------------
     @torch.no_grad()
     def _scores(self, users: np.ndarray | None, rows: sp.csr_matrix, seqs: Sequences) -> Tensor:
-        """(B, n_items) scores, history items at -inf."""
+        """(B, n_items) scores, the items of `rows` at -inf, and those of `excluded` for known `users`."""
         need, device = self.model.score_inputs, self.model.device
         inputs: dict[str, Tensor] = {}
         if users is not None and "users" in need:
@@ -155,9 +163,8 @@ class TrainedRecommender:
             untrained = torch.as_tensor(~self.trained[users], device=device)
             scores = torch.where(untrained[:, None], alone, scores)
         scores = _check_not_nan(scores.float().clone(), self.model)
-        if users is not None and self.seen is not None:  # rated, though not in the history the model reads
-            scores = scores.masked_fill(RowTable(self.seen, device)(users) > 0, -torch.inf)
-        return scores.masked_fill(dense > 0, -torch.inf)
+        hidden = dense if users is None else RowTable(self.excluded, device)(users)
+        return scores.masked_fill(hidden > 0, -torch.inf)
 
     def _table(self, users: np.ndarray, scores: Tensor, k: int) -> pd.DataFrame:
         """The top-`k` table of `scores`, one block of rows per entry of `users` (the values of its column)."""
@@ -184,7 +191,7 @@ class TrainedRecommender:
     # -- public API ----------------------------------------------------------------------------------------
     def recommend(self, users: Sequence[object] | object, k: int = 10) -> pd.DataFrame:
         """Top-`k` unseen items for known users (original IDs; text such as ``"196"`` or ``"196.0"`` names the
-        integer ID 196, as in a file).
+        integer ID 196, as in a file), each user once, in the order first given.
 
         Returns:
             DataFrame with columns ``user, rank, item, score`` (+ ``title, year, genres`` when known); ``user``
@@ -193,7 +200,7 @@ class TrainedRecommender:
         Raises:
             KeyError: naming the user IDs the model does not know.
         """
-        idx = self.split.user_map.to_index(users, kind="user IDs")
+        idx = pd.unique(self.split.user_map.to_index(users, kind="user IDs"))  # "196" and 196: once
         rows = self.history[idx]
         seqs = _select(self.sequences, idx)
         return self._table(self.split.user_map.to_original(idx), self._scores(idx, rows, seqs), k)
@@ -284,113 +291,6 @@ def _check_k(k: int, limit: int) -> int:
     if not isinstance(k, int | np.integer) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
     return int(min(k, limit))
-
-
-# the keys of a run's config.json that loading reads, and their JSON types
-RUN_CONFIG_KEYS: dict[str, type] = {"data": dict, "model": str, "model_config": dict, "train_config": dict}
-
-
-def read_run_config(run_dir: Path) -> dict[str, Any]:
-    """The ``config.json`` of a run directory written by ``sslrec train``, its shape checked.
-
-    Raises:
-        FileNotFoundError: no such file.
-        ValueError: a folder in its place, text that is not JSON, or keys missing or of the wrong type (a file
-            edited by hand), named with what they should be.
-    """
-    path = run_dir / "config.json"
-    _check_is_file(path, run_dir)
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path} is not valid JSON ({err}); was it edited by hand?") from None
-    if not isinstance(config, dict):
-        raise ValueError(
-            f"{path} holds a JSON {type(config).__name__}, not the object sslrec train writes; was it edited by "
-            "hand?"
-        )
-    missing = [key for key in RUN_CONFIG_KEYS if key not in config]
-    wrong = [
-        f"{key!r} should be a {_JSON_NAMES[kind]}, got {config[key]!r}"
-        for key, kind in RUN_CONFIG_KEYS.items()
-        if key in config and not isinstance(config[key], kind)
-    ]
-    wrong += [
-        f"{key!r} should be a string, got {config[key]!r}"
-        for key in ("split_fingerprint", "run_id")
-        if config.get(key) is not None and not isinstance(config[key], str)
-    ]
-    if missing or wrong:
-        problems = ([f"it lacks {missing}"] if missing else []) + wrong
-        raise ValueError(f"{path} is not a run's config: {'; '.join(problems)}; was it edited by hand?")
-    ks = config["train_config"].get("ks", (10, 20))
-    if not isinstance(ks, list | tuple) or not ks or not all(_positive_int(k) for k in ks):
-        raise ValueError(
-            f"{path}: train_config's 'ks' should be a list of positive integers, got {ks!r}; was it edited by "
-            "hand?"
-        )
-    return config
-
-
-_JSON_NAMES = {dict: "JSON object", str: "string"}
-
-
-def _positive_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def _check_is_file(path: Path, run_dir: Path) -> None:
-    if run_dir.is_file():
-        if (run_dir.parent / "config.json").is_file():  # a file of the run named instead of its folder
-            raise ValueError(f"{run_dir} is a file: give the run's folder, {run_dir.parent}")
-        raise ValueError(f"{run_dir} is a file: give a run's folder, one that sslrec train --out wrote")
-    if not path.exists():
-        raise FileNotFoundError(f"{path} not found: is {run_dir} a directory written by sslrec train?")
-    if not path.is_file():
-        raise ValueError(f"{path} is not a file: is {run_dir} a directory written by sslrec train?")
-
-
-def _read_weights(checkpoint: Path, run_id: str | None) -> dict[str, Tensor]:
-    """The weights in `checkpoint`, checked to be this run's (`run_id`, that of its config.json) and finite.
-
-    Raises:
-        PermissionError: a file this user may not read.
-        ValueError: a file torch cannot read (cut short, or not a checkpoint), another run's checkpoint, or
-            weights that are not all finite (training diverged).
-    """
-    try:
-        saved = load_checkpoint(checkpoint)
-    except PermissionError:  # not the file's fault: said as such (the command line's one line)
-        raise
-    except (RuntimeError, EOFError, OSError, pickle.UnpicklingError) as err:
-        raise ValueError(
-            f"{checkpoint} cannot be read ({_first_sentence(err)}): it was cut short, or is not a checkpoint "
-            "sslrec train wrote; copy it again or train again"
-        ) from None
-    state = saved.get("state_dict") if isinstance(saved, dict) else None
-    if not isinstance(state, dict):
-        raise ValueError(f"{checkpoint} holds no weights: it is not a checkpoint sslrec train wrote")
-    # runs written before the ID was recorded have it in neither file
-    if saved.get("run_id") != run_id:
-        raise ValueError(
-            f"{checkpoint} belongs to another run than its config.json (their run IDs differ): copy the whole "
-            "run directory, or train again"
-        )
-    diverged = [
-        name for name, value in state.items() if value.is_floating_point() and not value.isfinite().all()
-    ]
-    if diverged:
-        raise ValueError(
-            f"{checkpoint} holds weights that are NaN or infinite ({', '.join(diverged[:3])}): its training "
-            "diverged; train again with a lower lr"
-        )
-    return state
-
-
-def _first_sentence(err: BaseException) -> str:
-    """The first sentence of `err`'s message (torch's go on with advice that does not apply here)."""
-    text = str(err).strip()
-    return text.splitlines()[0].split(". ")[0].rstrip(".") if text else type(err).__name__
 
 
 def _check_not_nan(scores: Tensor, model: Recommender) -> Tensor:

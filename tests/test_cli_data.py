@@ -344,7 +344,7 @@ def test_a_file_the_user_may_not_read_is_one_line_that_says_so(tmp_path, capsys,
     refusals are simulated where the files are read."""
     import errno
 
-    from sslrec_utils import recommend
+    from sslrec_utils.experiment import run_dir as run_dir_module
 
     run_dir = tmp_path / "run"
     assert (
@@ -357,7 +357,7 @@ def test_a_file_the_user_may_not_read_is_one_line_that_says_so(tmp_path, capsys,
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
 
     with monkeypatch.context() as patch:
-        patch.setattr(recommend, "load_checkpoint", refuse)
+        patch.setattr(run_dir_module, "load_checkpoint", refuse)
         assert main(["recommend", "--run", str(run_dir), "--user", "1"]) == 1
     assert capsys.readouterr().err == f"sslrec: error: Permission denied: {run_dir / 'checkpoint.pt'}\n"
     with monkeypatch.context() as patch:

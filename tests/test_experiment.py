@@ -1198,12 +1198,16 @@ def test_a_user_who_has_seen_every_item_is_named_among_others(tmp_path, capsys):
     printed = capsys.readouterr()
     assert "u1" in printed.out and "all" not in printed.out.split("\n", 1)[1]
     assert printed.err == "sslrec: no item left to recommend for user all: the history holds every item\n"
-    # a list shorter than -k is said too (it had been shorter without a word), once for a user named twice, and
-    # true when -k is beyond the catalogue (20 items)
+    # a list shorter than -k is said too (it had been shorter without a word), and true when -k is beyond the
+    # catalogue (20 items); a user named twice gets one list (it had been printed twice) and one line
     for k in ("20", "100"):
         assert main(["recommend", "--run", run, "--user", "u1,all,u1", "-k", k, "--json"]) == 0
         printed = capsys.readouterr()
-        n = len(json.loads(printed.out)) // 2
+        records = json.loads(printed.out)
+        n = len(records)
+        assert {row["user"] for row in records} == {"u1"} and [row["rank"] for row in records] == [
+            *range(1, n + 1)
+        ]
         assert 0 < n < 20 and printed.err == (
             "sslrec: no item left to recommend for user all: the history holds every item\n"
             f"sslrec: fewer than {k} items left to recommend for user u1 ({n}): the history holds the others of "

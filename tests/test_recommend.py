@@ -231,6 +231,14 @@ def test_items_rated_below_the_threshold_are_seen_and_not_recommended(tmp_path, 
     assert TrainedRecommender.load(tmp_path / "all", device="cpu").seen is None
 
 
+def test_a_user_named_twice_is_recommended_to_once(trained):
+    """`--user 1,1` had printed user 1's list twice; "7" and 7 name one user too."""
+    first, second = trained.split.user_map.ids[:2]
+    table = trained.recommend([second, first, str(second), second], k=3)
+    assert table["user"].tolist() == [second] * 3 + [first] * 3  # in the order first given
+    assert table.equals(trained.recommend([second, first], k=3))
+
+
 def test_seen_must_have_the_splits_shape(trained):
     with pytest.raises(ValueError, match="seen has shape"):
         TrainedRecommender(trained.model, trained.split, seen=trained.history[:, :3])

@@ -11,12 +11,15 @@ import re
 import shlex
 import sys
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sslrec_utils.experiment import DataSpec
 
 
 def _recommend(args: argparse.Namespace) -> int:
     """Print recommendations of a trained run: for users, for a new history, or similar items."""
-    from sslrec_utils.data.download import expand_user
-    from sslrec_utils.recommend import TrainedRecommender, read_run_config
+    from sslrec_utils.recommend import TrainedRecommender
 
     chosen = sum(x is not None for x in (args.user, args.history, args.similar))
     if chosen != 1:
@@ -31,7 +34,7 @@ def _recommend(args: argparse.Namespace) -> int:
             else _id_list(args.similar, "--similar")
         )
     rec = TrainedRecommender.load(args.run, device=args.device)
-    filters = _filters_note(read_run_config(expand_user(args.run))["data"])
+    filters = _filters_note(rec.spec)
     n_items = rec.split.n_items
     left: dict[object, int] = {}  # each asked-for user's unseen items: a list shorter than -k when fewer
     if args.user is not None:
@@ -172,11 +175,17 @@ def _quoting_hint(option: str, parts: list[str], ids: Iterable[object], filters:
         raise KeyError(f"{err.args[0]}{hint}") from None
 
 
-def _filters_note(data: dict) -> str:
+def _filters_note(spec: DataSpec | None) -> str:
     """``"; the run was trained with --min-user 5, which leaves out some of the data's users and items"`` for a
-    run whose data options filter the log (a run's ``config.json`` ``data``), else ``""``."""
-    options = [f"--threshold {data['threshold']:g}"] if data.get("threshold") is not None else []
-    options += [f"--{key.replace('_', '-')} {data[key]}" for key in ("min_user", "min_item") if data.get(key)]
+    run whose data options (`spec`) filter the log, else ``""``."""
+    if spec is None:
+        return ""
+    options = [f"--threshold {spec.threshold:g}"] if spec.threshold is not None else []
+    options += [
+        f"--{key.replace('_', '-')} {getattr(spec, key)}"
+        for key in ("min_user", "min_item")
+        if getattr(spec, key)
+    ]
     if not options:
         return ""
     which = "leave" if len(options) > 1 else "leaves"

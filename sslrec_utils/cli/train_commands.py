@@ -148,7 +148,8 @@ def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
 def _evaluate(args: argparse.Namespace) -> int:
     """Score a trained run again on its own split: validation or test, seen items excluded as its protocol
     does or as asked; print one JSON object or a table."""
-    from sslrec_utils.recommend import TrainedRecommender, read_run_config
+    from sslrec_utils.experiment import read_run_config
+    from sslrec_utils.recommend import TrainedRecommender
     from sslrec_utils.train import evaluate_model
 
     ks = _cutoffs(args.ks) if args.ks is not None else None  # a bad --ks fails before the run is loaded

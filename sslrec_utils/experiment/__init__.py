@@ -9,7 +9,8 @@ A run directory holds ``config.json`` (data spec, model and training configs), `
 its config alone.
 
 `data_spec` holds `DataSpec` and the loading of a split, `settings` the configs from names and ``--set``
-settings, `runs` the training, testing and writing of a run. Every name is imported from here.
+settings, `runs` the training, testing and writing of a run, `run_dir` the checked reading of a run's files.
+Every name is imported from here.
 """
 
 from sslrec_utils.experiment.data_spec import (
@@ -21,6 +22,7 @@ from sslrec_utils.experiment.data_spec import (
     read_ratings,
     time_order_warning,
 )
+from sslrec_utils.experiment.run_dir import RUN_CONFIG_KEYS, check_run_file, read_run_config, read_weights
 from sslrec_utils.experiment.runs import (
     RUN_FILES,
     RUN_SIGNATURE,
@@ -66,4 +68,8 @@ __all__ = [
     "parts_digest",
     "peak_rss_mb",
     "write_json",
+    "RUN_CONFIG_KEYS",
+    "read_run_config",
+    "check_run_file",
+    "read_weights",
 ]
