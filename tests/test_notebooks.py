@@ -1289,6 +1289,9 @@ def test_chapter_executes_and_records_expected_values(
     assert not wrong, f"glued values that contradict the figures they follow from (got, expected): {wrong}"
 
 
+GENRES_11 = ["Action", "Adventure", "Animation", "Comedy", "Crime", "Drama", "Horror", "Romance", "Sci-Fi"]
+GENRES_11 += ["Thriller", "War"]
+
 # one bad parameter each, and the words of the check that must refuse it in the chapter's first cells
 BAD_PARAMETERS = [
     ("ch03_autoencoder_recipe", {"SGD_LRS": [0.01, 100.0]}, "must hold Adam's step size"),
@@ -1301,6 +1304,7 @@ BAD_PARAMETERS = [
     ("ch07_contrastive_masked", {"GRAPH_MODELS": ["lightgcn"]}, "lacks ['sgl', 'simgcl', 'xsimgcl']"),
     ("ch08_applications", {"COLD_ITEMS": 0}, "must lie in 1.."),
     ("ch09_challenges", {"NOISE_RATES": [0.0]}, "each need a level above 0"),
+    ("ch09_challenges", {"MAP_GENRES": GENRES_11}, "MAP_GENRES holds 11 genres: the map colours 10 at most"),
     # a list passed with -p arrives as text: the message shows the -y form (sslrec_utils.chapter_params)
     ("ch09_challenges", {"NOISE_RATES": "[0.0, 0.5]"}, "as YAML, -y 'NOISE_RATES: [0.0, 0.5]', not with -p"),
 ]

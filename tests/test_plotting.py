@@ -423,3 +423,37 @@ def test_differences_refuse_bad_input_before_a_figure(args, message: str) -> Non
     with pytest.raises(ValueError, match=message):
         plotting.differences(*args)
     assert plt.get_fignums() == before
+
+
+def test_group_map_draws_the_largest_group_first_in_colours_of_the_given_order() -> None:
+    coords = np.arange(20.0).reshape(10, 2)
+    small = np.zeros(10, bool)
+    small[[0, 1]] = True
+    large = np.zeros(10, bool)
+    large[[2, 3, 4, 5]] = True
+    ax = plotting.group_map(coords, {"small": small, "large": large}, other="rest", axis_labels=("x", "y"))
+    assert _labelled(ax)
+    rest, first, second = ax.collections  # the rest beneath, then the largest group, the smallest on top
+    np.testing.assert_array_equal(rest.get_offsets(), coords[6:])  # only the points in no group
+    np.testing.assert_array_equal(first.get_offsets(), coords[large])
+    np.testing.assert_array_equal(second.get_offsets(), coords[small])
+    # colours by the place in `groups` (small is C0 though drawn last), so a reordering keeps them
+    assert matplotlib.colors.same_color(second.get_facecolor()[0][:3], "C0")
+    assert matplotlib.colors.same_color(first.get_facecolor()[0][:3], "C1")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["rest", "large (4)", "small (2)"]
+
+
+@pytest.mark.parametrize(
+    ("coords", "groups", "message"),
+    [
+        (np.zeros((4, 3)), {"a": np.ones(4, bool)}, r"an \(n, 2\) array of points, got shape \(4, 3\)"),
+        (np.full((4, 2), np.nan), {"a": np.ones(4, bool)}, "coords hold 4 points not finite"),
+        (np.zeros((4, 2)), {}, "give 1 to 10 groups"),
+        (np.zeros((4, 2)), {str(i): np.ones(4, bool) for i in range(11)}, "give 1 to 10 groups"),
+        (np.zeros((4, 2)), {"a": np.ones(3, bool)}, "group 'a' must be a boolean mask of the 4 points"),
+        (np.zeros((4, 2)), {"a": np.ones(4)}, "group 'a' must be a boolean mask"),
+    ],
+)
+def test_group_map_refuses_what_it_cannot_draw(coords, groups, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        plotting.group_map(coords, groups)

@@ -1,5 +1,5 @@
-"""Figures the book draws more than once: the popularity long tail, rating and activity distributions,
-training curves, model comparisons and differences between models.
+"""Figures the book draws: the popularity long tail, rating and activity distributions, training curves, model
+comparisons and differences between models, and maps of learned representations.
 
 Each function takes data and an optional matplotlib `Axes`, draws one figure with a title and labelled axes,
 and returns the `Axes` (`model_dots`, whose axis may be cut in two, takes a figure or subfigure and returns its
@@ -8,6 +8,7 @@ axes). Nothing here changes matplotlib's global style.
 
 from sslrec_utils.plotting.comparisons import differences, model_comparison, model_dots
 from sslrec_utils.plotting.data import activity_histogram, long_tail, rating_histogram
+from sslrec_utils.plotting.maps import group_map
 from sslrec_utils.plotting.training import cost_curves, training_curves
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "model_dots",
     "differences",
     "cost_curves",
+    "group_map",
 ]
