@@ -8,9 +8,10 @@ Papermill, and write the executed notebook, a standalone HTML file that needs no
 `run_report` checks the parameters against the data (columns, K, split) before anything runs, executes the
 notebook into a temporary folder, collects ``metrics.json`` from its glued values, exports the HTML without
 remote scripts, and moves the folder into place only when everything succeeded. The notebook uses the same
-module for its tables and its text (`data_summary`, `leaderboard`, `user_panel`, `neighbours`, `conclusion`,
-defined in `sslrec_utils.report_content`, as is chapter 7's `against_base`); `ReportParams` and the header check
-live in `sslrec_utils.report_params`. All are importable from here.
+module for its tables (`data_summary`, `leaderboard`, `user_panel`, `neighbours`, defined in
+`sslrec_utils.report_content`, as is chapter 7's `against_base`) and its text (`describe`, `conclusion`, in
+`sslrec_utils.report_verdict`); `ReportParams` and the header check live in `sslrec_utils.report_params`. All are
+importable from here.
 """
 
 from __future__ import annotations
@@ -32,9 +33,7 @@ from sslrec_utils.outdir import check_out, staged
 from sslrec_utils.report_content import (
     LEADERBOARD_METRICS,
     against_base,
-    conclusion,
     data_summary,
-    describe,
     example_users,
     format_leaderboard,
     item_labels,
@@ -52,6 +51,7 @@ from sslrec_utils.report_params import (
     check_source,
     check_temp_dir,
 )
+from sslrec_utils.report_verdict import conclusion, describe
 from sslrec_utils.splits import make_split
 
 __all__ = [

@@ -1,5 +1,6 @@
-"""`sslrec_utils.report_content`: the report's figures and sentences, from small records built by hand (the report
-notebook itself runs in `test_notebooks.py`, which checks that it runs, not what each sentence says)."""
+"""`sslrec_utils.report_content` and `report_verdict`: the report's figures and sentences, from small records built
+by hand (the report notebook itself runs in `test_notebooks.py`, which checks that it runs, not what each sentence
+says)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 
 from sslrec_utils import report_content as rc
+from sslrec_utils import report_verdict as rv
 from sslrec_utils.data import Interactions, preprocess
 from sslrec_utils.experiment import DataSpec, run_experiment
 from sslrec_utils.recommend import TrainedRecommender
@@ -41,7 +43,7 @@ def conclusion(records: list[dict[str, object]], **params: object) -> str:
     models (the records name them)."""
     seeds = tuple(sorted({int(r["seed"]) for r in records}))  # type: ignore[call-overload]
     settings = ReportParams(models=("ease",), seeds=seeds, **params)  # type: ignore[arg-type]
-    return rc.conclusion(rc.leaderboard(records, [10]), records, {}, settings)
+    return rv.conclusion(rc.leaderboard(records, [10]), records, {}, settings)
 
 
 def test_data_summary_by_hand():
