@@ -485,6 +485,7 @@ CHAPTERS: dict[str, Chapter] = {
                     # seen items left out (ml-100k-loo-seen-excluded/): item-to-item gains least and never
                     # recommends the latest film; the trained transformers still do for about a third of users
                     "excl_least": "itemnext",
+                    "excl_ratio_least": (1.46, 1.47),
                     "excl_ratio_itemnext": (1.46, 1.47),
                     "excl_ratio_bert4rec": (1.59, 1.60),
                     "excl_ratio_pop": (1.86, 1.87),
