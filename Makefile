@@ -77,6 +77,10 @@ node_modules/.stamp-npm: package.json package-lock.json
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; \
 	fi
 	@command -v npm >/dev/null || { echo "setup: npm still missing after apt-get install nodejs npm" >&2; exit 1; }
+	@v=$$(node -p 'process.versions.node' 2>/dev/null || echo none); \
+	  { [ "$$v" != none ] && printf '%s\n' 18.19.0 "$$v" | sort -V -C; } || { \
+	  echo "setup: Node.js $$v found; mermaid-cli needs 18.19 or newer: install Node.js 20 (nodejs.org)" >&2; \
+	  exit 1; }
 	@echo "setup: installing mermaid-cli from package-lock.json (no browser download: Debian's chromium is used)"
 	npm ci --no-audit --no-fund --loglevel=error
 	@test -x node_modules/.bin/mmdc
@@ -98,7 +102,8 @@ book: setup
 	$(PY) scripts/build_book.py
 	@echo "book: open _build/html/index.html"
 
-lab: setup
+# JupyterLab needs the environment only, not mermaid-cli or Chromium (the book's build does)
+lab: | $(VENV)/.stamp-editable $(VENV)/.stamp-recbole
 	cd notebooks && $(abspath $(BIN))/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # ---- tests ---------------------------------------------------------------------------------------------------------
