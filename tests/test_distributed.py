@@ -577,10 +577,12 @@ def _join_thread_ends() -> None:
 
 
 def _short_join(monkeypatch, timeout: float, grace: float) -> None:
-    import sslrec_utils.distributed
+    import sslrec_utils.distributed.group  # where the join reads them
 
-    monkeypatch.setattr(sslrec_utils.distributed, "RENDEZVOUS_TIMEOUT", datetime.timedelta(seconds=timeout))
-    monkeypatch.setattr(sslrec_utils.distributed, "RENDEZVOUS_GRACE", datetime.timedelta(seconds=grace))
+    monkeypatch.setattr(
+        sslrec_utils.distributed.group, "RENDEZVOUS_TIMEOUT", datetime.timedelta(seconds=timeout)
+    )
+    monkeypatch.setattr(sslrec_utils.distributed.group, "RENDEZVOUS_GRACE", datetime.timedelta(seconds=grace))
 
 
 def test_a_listener_that_never_answers_is_given_up(monkeypatch):
@@ -666,10 +668,10 @@ def _rank_1_of_3(monkeypatch, collective_timeout: float) -> list:
     then stops, and a join still waiting fails."""
     import torch.distributed as dist
 
-    import sslrec_utils.distributed
+    import sslrec_utils.distributed.group  # where the join reads it
 
     monkeypatch.setattr(
-        sslrec_utils.distributed, "COLLECTIVE_TIMEOUT", datetime.timedelta(seconds=collective_timeout)
+        sslrec_utils.distributed.group, "COLLECTIVE_TIMEOUT", datetime.timedelta(seconds=collective_timeout)
     )
     # port 0: the system's choice, bound at once (a port found free, then bound later, may be taken meanwhile)
     stores = [dist.TCPStore("127.0.0.1", 0, 3, True, wait_for_workers=False)]
@@ -914,7 +916,7 @@ def test_nccl_joins_on_the_calling_thread(monkeypatch):
     import torch
     import torch.distributed as dist
 
-    import sslrec_utils.distributed as distributed
+    import sslrec_utils.distributed.group as distributed  # the join's internals
 
     _one_rank_env(monkeypatch)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
@@ -938,7 +940,7 @@ def test_a_group_joined_after_the_caller_gave_up_is_left_behind(monkeypatch):
     """Gloo's init completing after a Ctrl-C (or a timeout) ended the wait: the join's thread destroys it."""
     import torch.distributed as dist
 
-    import sslrec_utils.distributed as distributed
+    import sslrec_utils.distributed.group as distributed  # the join's internals
 
     _one_rank_env(monkeypatch)
     made, release = threading.Event(), threading.Event()
@@ -967,7 +969,7 @@ def test_a_group_joined_after_the_caller_gave_up_is_left_behind(monkeypatch):
 def test_a_group_joined_as_the_ctrl_c_came_is_destroyed(monkeypatch):
     import torch.distributed as dist
 
-    import sslrec_utils.distributed as distributed
+    import sslrec_utils.distributed.group as distributed  # the join's internals
 
     _one_rank_env(monkeypatch)
 
@@ -986,7 +988,7 @@ def test_a_group_joined_as_the_ctrl_c_came_is_destroyed(monkeypatch):
 def test_a_listener_gets_one_more_timeout_and_a_join_that_ends_during_the_probe_is_kept(monkeypatch):
     import time
 
-    import sslrec_utils.distributed as distributed
+    import sslrec_utils.distributed.group as distributed  # the join's internals
 
     monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
     monkeypatch.setenv("MASTER_PORT", "1")
@@ -1004,7 +1006,7 @@ def test_a_listener_gets_one_more_timeout_and_a_join_that_ends_during_the_probe_
 
 
 def test_ranks_are_listed_up_to_eight():
-    from sslrec_utils.distributed import _ranks
+    from sslrec_utils.distributed.collectives import _ranks
 
     assert _ranks(list(range(8))) == "ranks 0, 1, 2, 3, 4, 5, 6, 7"
     assert _ranks(list(range(10))) == "ranks 0, 1, 2, 3, 4, 5, 6, 7 and 2 more"
