@@ -328,6 +328,7 @@ CHAPTERS: dict[str, Chapter] = {
             "similar_source": "Star Wars",
             "similar_first": "Return of the Jedi",
             "foldin_changed": (4, 4),  # EASE is fitted in closed form: the same 4 new titles each run
+            "foldin_effect": "moves the list",
             "scifi_before": (3, 10),
             "cli_ndcg10": (0.32, 0.34),  # sslrec train reproduces the notebook's EASE
             "device": {"cpu", "cuda", "mps"},
