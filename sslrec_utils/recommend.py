@@ -163,7 +163,8 @@ class TrainedRecommender:
             untrained = torch.as_tensor(~self.trained[users], device=device)
             scores = torch.where(untrained[:, None], alone, scores)
         scores = _check_not_nan(scores.float().clone(), self.model)
-        hidden = dense if users is None else RowTable(self.excluded, device)(users)
+        # the rows read are the users' history already, unless `seen` adds to it
+        hidden = dense if users is None or self.seen is None else RowTable(self.excluded, device)(users)
         return scores.masked_fill(hidden > 0, -torch.inf)
 
     def _table(self, users: np.ndarray, scores: Tensor, k: int) -> pd.DataFrame:
