@@ -865,8 +865,15 @@ def test_a_failing_run_names_the_cell_and_leaves_the_old_report(
     argv = ["report", "--data", "ml-100k", "--models", "pop", "--split", "no-such-protocol", "--force"]
     status, stdout, err = run([*argv, "--out", str(out), "-q"], capsys)
     assert status == 1 and stdout == ""
+    # the cell that checks the parameters: its place in the template, and its execution count after Papermill's
+    # cell of injected parameters
+    cells = json.loads(reports.NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+    (index,) = [
+        i for i, c in enumerate(cells) if "".join(c["source"]).startswith("params = reports.ReportParams")
+    ]
+    count = sum(c["cell_type"] == "code" for c in cells[: index + 1]) + 1
     assert err.startswith(
-        "sslrec: error: the report notebook failed in cell 6 (execution count 4): ConfigError: "
+        f"sslrec: error: the report notebook failed in cell {index} (execution count {count}): ConfigError: "
         "unknown SPLIT='no-such-protocol' (valid: holdout, loo, strong, time)"
     )
     assert "  the cell begins:\n    params = reports.ReportParams.from_parameters(" in err
