@@ -837,6 +837,58 @@ def test_only_bookkeeping_cells_fold_their_code(path: Path) -> None:
         )
 
 
+SHORT_CELL = 15  # STYLE.md: short code cells, about 15 lines at most, each introduced by a sentence
+
+
+def _long_visible_cell(cell: dict) -> str | None:
+    """Why a code cell in view is too long for the page, or None. Blank lines do not count (the formatter puts two
+    between functions); nor do the parameters cell, a cell of imports only, or one whose code the book folds."""
+    if cell["cell_type"] != "code" or {"parameters", FOLDED_TAG} & set(_tags(cell)):
+        return None
+    source = "".join(cell["source"])
+    if all(isinstance(node, ast.Import | ast.ImportFrom) for node in ast.parse(source).body):
+        return None
+    n = sum(1 for line in source.splitlines() if line.strip())
+    return f"{n} lines (at most {SHORT_CELL})" if n > SHORT_CELL else None
+
+
+@pytest.mark.parametrize("path", notebook_paths(), ids=lambda p: p.stem)
+def test_code_cells_in_view_are_short(path: Path) -> None:
+    # a reader follows a chapter one idea per cell; a long cell is two ideas, or work that belongs in the package
+    cells = _read(path)["cells"]
+    long = [f"cell {i} ({c.get('id')}): {why}" for i, c in enumerate(cells) if (why := _long_visible_cell(c))]
+    assert not long, (
+        "split these cells, each part after a sentence, or move their work to sslrec_utils: "
+        + "; ".join(long)
+    )
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] == "code" and i > 0 and not {"parameters", FOLDED_TAG} & set(_tags(cell)):
+            assert cells[i - 1]["cell_type"] == "markdown", (
+                f"cell {i} ({cell.get('id')}) follows a code cell: a sentence before it must introduce it"
+            )
+
+
+def _cell(source: str, tags: tuple[str, ...] = ()) -> dict:
+    return {"cell_type": "code", "source": source, "metadata": {"tags": list(tags)} if tags else {}}
+
+
+@pytest.mark.parametrize(
+    ("cell", "too_long"),
+    [
+        (_cell("x = 1\n" * SHORT_CELL), False),
+        (_cell("x = 1\n" * (SHORT_CELL + 1)), True),
+        (_cell("x = 1\n\n\n" * SHORT_CELL), False),  # blank lines do not count
+        (_cell("import os\n" * (SHORT_CELL + 1)), False),  # imports only
+        (_cell("import os\n" * SHORT_CELL + "x = 1\n"), True),
+        (_cell("X = 1\n" * (SHORT_CELL + 1), ("parameters",)), False),
+        (_cell('glue("a", 1, display=False)\n' * (SHORT_CELL + 1), (FOLDED_TAG,)), False),
+        ({"cell_type": "markdown", "source": "text\n" * (SHORT_CELL + 1), "metadata": {}}, False),
+    ],
+)
+def test_long_visible_cell_counts_what_the_reader_sees(cell: dict, too_long: bool) -> None:
+    assert (_long_visible_cell(cell) is not None) is too_long
+
+
 @pytest.mark.parametrize(
     ("source", "reason"),
     [
