@@ -138,10 +138,11 @@ notebooks:
 	$(PY) -m pytest tests/test_notebooks.py -m notebooks $(XDIST) --dist load -q --durations=0
 
 # second execution: defaults, compared with the committed outputs of cells tagged nbval-check-output. One thread
-# per kernel: two workers with two threads each on two cores made some chapters ten times slower
+# per kernel: two workers with two threads each on two cores made some chapters ten times slower. Kernels over Unix
+# sockets (tests/ipc_kernels.py), whose ports another worker's kernel cannot take first
 nbval:
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg \
-	  notebooks/ $(XDIST) --dist loadfile -q -p no:cacheprovider
+	  notebooks/ $(XDIST) --dist loadfile -q -p no:cacheprovider -p tests.ipc_kernels
 
 # the book rendered from the Papermill outputs (no third execution), with -W and the offline check
 book-ci:

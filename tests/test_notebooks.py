@@ -23,6 +23,8 @@ from typing import Any
 
 import pytest
 
+from tests.ipc_kernels import IPCKernelManager
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 EXECUTED = Path(os.environ.get("SSLREC_EXECUTED_DIR", ROOT / "_build" / "executed"))
@@ -1311,6 +1313,7 @@ def _execute(name: str, parameters: dict[str, object], output: Path, monkeypatch
         str(output),
         parameters=parameters,
         kernel_name="python3",
+        kernel_manager_class=IPCKernelManager,  # no port another worker's kernel can take first
         cwd=str(NOTEBOOKS),
         progress_bar=False,
         execution_timeout=chapter.timeout_s,
