@@ -20,7 +20,7 @@ import secrets
 import tempfile
 
 from jupyter_client.manager import AsyncKernelManager, KernelManager
-from traitlets import default
+from traitlets import HasTraits, default
 
 __all__ = ["IPCKernelManager", "BlockingIPCKernelManager", "socket_prefix"]
 
@@ -31,28 +31,24 @@ def socket_prefix() -> str:
     return os.path.join(tempfile.gettempdir(), f"sslrec-kernel-{secrets.token_hex(8)}")
 
 
-class IPCKernelManager(AsyncKernelManager):
+class _OwnUnixSockets(HasTraits):
+    """A kernel manager's defaults: the IPC transport, at a socket prefix of the kernel's own."""
+
+    @default("transport")
+    def _default_transport(self) -> str:
+        return "ipc"
+
+    @default("ip")
+    def _default_ip(self) -> str:
+        return socket_prefix()
+
+
+class IPCKernelManager(_OwnUnixSockets, AsyncKernelManager):
     """Papermill's (nbclient's) asynchronous kernel manager, over IPC at a prefix of the kernel's own."""
 
-    @default("transport")
-    def _default_transport(self) -> str:
-        return "ipc"
 
-    @default("ip")
-    def _default_ip(self) -> str:
-        return socket_prefix()
-
-
-class BlockingIPCKernelManager(KernelManager):
+class BlockingIPCKernelManager(_OwnUnixSockets, KernelManager):
     """nbval's blocking kernel manager, over IPC at a prefix of the kernel's own."""
-
-    @default("transport")
-    def _default_transport(self) -> str:
-        return "ipc"
-
-    @default("ip")
-    def _default_ip(self) -> str:
-        return socket_prefix()
 
 
 def pytest_configure(config: object) -> None:
