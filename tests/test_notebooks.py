@@ -842,10 +842,15 @@ def test_only_bookkeeping_cells_fold_their_code(path: Path) -> None:
 SHORT_CELL = 15  # STYLE.md: short code cells, about 15 lines at most, each introduced by a sentence
 
 
+def _in_view(cell: dict) -> bool:
+    """A code cell the book shows, other than the parameters cell: the reader reads its code."""
+    return cell["cell_type"] == "code" and not {"parameters", FOLDED_TAG} & set(_tags(cell))
+
+
 def _long_visible_cell(cell: dict) -> str | None:
     """Why a code cell in view is too long for the page, or None. Blank lines do not count (the formatter puts two
     between functions); nor do the parameters cell, a cell of imports only, or one whose code the book folds."""
-    if cell["cell_type"] != "code" or {"parameters", FOLDED_TAG} & set(_tags(cell)):
+    if not _in_view(cell):
         return None
     source = "".join(cell["source"])
     if all(isinstance(node, ast.Import | ast.ImportFrom) for node in ast.parse(source).body):
@@ -864,7 +869,7 @@ def test_code_cells_in_view_are_short(path: Path) -> None:
         + "; ".join(long)
     )
     for i, cell in enumerate(cells):
-        if cell["cell_type"] == "code" and i > 0 and not {"parameters", FOLDED_TAG} & set(_tags(cell)):
+        if i > 0 and _in_view(cell):
             assert cells[i - 1]["cell_type"] == "markdown", (
                 f"cell {i} ({cell.get('id')}) follows a code cell: a sentence before it must introduce it"
             )
