@@ -139,7 +139,8 @@ notebooks:
 
 # second execution: defaults, compared with the committed outputs of cells tagged nbval-check-output. One thread
 # per kernel: two workers with two threads each on two cores made some chapters ten times slower. Kernels over Unix
-# sockets (tests/ipc_kernels.py), whose ports another worker's kernel cannot take first
+# sockets (sslrec_utils/kernels.py, through the plugin tests/ipc_kernels.py): no TCP port for another process to
+# take first
 nbval:
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg \
 	  notebooks/ $(XDIST) --dist loadfile -q -p no:cacheprovider -p tests.ipc_kernels

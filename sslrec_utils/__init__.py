@@ -5,8 +5,8 @@ Layers, lowest first; a module never imports one of a higher layer (tests/test_l
     config -> data -> splits -> metrics -> losses, models -> batching, distributed, outdir -> train
       -> experiment, robustness -> recommend, reports, report_params, report_content, report_verdict -> cli
 
-`applications`, `chapter_params`, `plotting` and `profiling` stand apart: they import nothing from the package but
-`profiling`.
+`applications`, `chapter_params`, `kernels`, `plotting` and `profiling` stand apart: they import nothing from the
+package but `profiling`.
 
 Where to start:
 

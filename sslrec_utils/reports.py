@@ -306,6 +306,8 @@ def run_report(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from sslrec_utils.kernels import kernel_manager_class
+
     if keep_runs and params.runs_dir is not None:
         raise ValueError(
             "give --keep-runs (runs kept in the report folder) or RUNS_DIR (runs kept there), not both"
@@ -346,8 +348,11 @@ def run_report(
                 cwd=str(tmp),
                 progress_bar=progress,
                 execution_timeout=timeout_s,
-                # the kernel's own log is noise in a report run (ipykernel's note on unencrypted local TCP, the
-                # traceback it logs when a cell past the timeout is cut off); a cell's errors are in its outputs
+                # over Unix sockets where it can: no port that another process's kernel or server takes first
+                kernel_manager_class=kernel_manager_class(),
+                # the kernel's own log is noise in a report run (the traceback it logs when a cell past the
+                # timeout is cut off; over TCP, its note on unencrypted local TCP); a cell's errors are in its
+                # outputs
                 extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             )
         except PapermillExecutionError as err:

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.ipc_kernels import IPCKernelManager
+from sslrec_utils.kernels import IPCKernelManager
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
