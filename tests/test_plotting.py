@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.container import ErrorbarContainer
 from matplotlib.ticker import MaxNLocator, NullFormatter
@@ -457,3 +458,77 @@ def test_group_map_draws_the_largest_group_first_in_colours_of_the_given_order()
 def test_group_map_refuses_what_it_cannot_draw(coords, groups, message) -> None:
     with pytest.raises(ValueError, match=message):
         plotting.group_map(coords, groups)
+
+
+def _runs() -> pd.DataFrame:
+    """Two draws at 10 and 100 labelled users, one run with all 900."""
+    return pd.DataFrame(
+        {
+            "users": [10, 10, 100, 100, 900],
+            "scratch": [0.10, 0.14, 0.20, 0.22, 0.30],
+            "tuned": [0.18, 0.20, 0.25, 0.27, 0.31],
+        }
+    )
+
+
+def test_curves_over_draws_draw_means_ranges_runs_and_references() -> None:
+    from matplotlib.collections import PathCollection, PolyCollection
+
+    runs = _runs()
+    ax = plotting.curves_over_draws(
+        runs, "users", ["scratch", "tuned"], xlabel="users", ylabel="NDCG@10", references={"no labels": 0.15}
+    )
+    assert _labelled(ax) and ax.get_xscale() == "log"
+    scratch, tuned, level = ax.get_lines()
+    np.testing.assert_allclose(scratch.get_xdata(), [10, 100, 900])
+    np.testing.assert_allclose(scratch.get_ydata(), [0.12, 0.21, 0.30])  # the means over the draws
+    np.testing.assert_allclose(tuned.get_ydata(), [0.19, 0.26, 0.31])
+    assert list(level.get_ydata()) == [0.15, 0.15] and level.get_linestyle() == "--"
+    assert level.get_color() == "black"
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    dots = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert len(bands) == 2 and [len(d.get_offsets()) for d in dots] == [5, 5]  # each run a dot
+    band = bands[0].get_paths()[0].vertices
+    assert band[:, 1].min() == pytest.approx(0.10) and band[:, 1].max() == pytest.approx(0.30)
+    assert tuple(bands[1].get_facecolor()[0][:3]) == matplotlib.colors.to_rgb(tuned.get_color())
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["10", "100", "900"]
+    assert not ax.xaxis.get_minorticklocs().size  # no unlabelled ticks between them
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["scratch", "tuned", "no labels"]
+    ax.figure.draw_without_rendering()
+    assert legend.get_window_extent().x0 > ax.get_window_extent().x1  # beside the axes, off the lines
+
+
+def test_curves_over_draws_of_single_runs_draw_lines_only() -> None:
+    runs = _runs().drop_duplicates("users")
+    ax = plotting.curves_over_draws(runs, "users", ["tuned"], xlabel="u", ylabel="s", log_x=False)
+    assert ax.get_xscale() == "linear" and not ax.collections  # no band or dot for a single run
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [0.18, 0.25, 0.31])
+    styles = [
+        (line.get_linestyle(), line.get_color())
+        for line in plotting.curves_over_draws(
+            runs, "users", ["tuned"], xlabel="u", ylabel="s", references={"a": 0.1, "b": 0.2, "c": 0.3}
+        ).get_lines()[1:]
+    ]
+    assert styles == [("--", "black"), (":", "grey"), ("-.", "dimgrey")]
+
+
+def test_curves_over_draws_refuse_bad_runs_before_drawing() -> None:
+    runs = _runs()
+    draw = {"xlabel": "u", "ylabel": "s"}
+    with pytest.raises(ValueError, match=r"runs has no column \['seeds'\]; its columns are \['users'"):
+        plotting.curves_over_draws(runs, "seeds", ["tuned"], **draw)
+    with pytest.raises(ValueError, match="columns is empty"):
+        plotting.curves_over_draws(runs, "users", [], **draw)
+    with pytest.raises(ValueError, match="column 'tuned' holds 1 NaN"):
+        plotting.curves_over_draws(
+            runs.assign(tuned=[0.1, np.nan, 0.2, 0.2, 0.3]), "users", ["tuned"], **draw
+        )
+    with pytest.raises(ValueError, match="'users' must be positive on a log axis; found 0"):
+        plotting.curves_over_draws(runs.assign(users=[0, 0, 1, 1, 2]), "users", ["tuned"], **draw)
+    levels = {"a": 0.1, "b": 0.2, "c": 0.3, "d": 0.4}
+    with pytest.raises(ValueError, match="at most 3 references, got 4"):
+        plotting.curves_over_draws(runs, "users", ["tuned"], references=levels, **draw)
+    with pytest.raises(ValueError, match="references holds 1 NaN"):
+        plotting.curves_over_draws(runs, "users", ["tuned"], references={"a": float("nan")}, **draw)
+    assert not plt.get_fignums()  # refused before a figure was made

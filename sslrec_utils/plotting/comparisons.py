@@ -1,16 +1,21 @@
-"""Figures that compare models: levels with their spreads, as bars or as dots on a cut axis, and the
-differences between models with their intervals."""
+"""Figures that compare models: levels with their spreads, as bars or as dots on a cut axis, the
+differences between models with their intervals, and ways of training as curves over repeated draws."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
+from matplotlib.ticker import NullLocator
 
-from sslrec_utils.plotting._common import _axes, _finite, _one_d
+from sslrec_utils.plotting._common import _axes, _finite, _one_d, _plain
+
+# the reference levels' line styles and colours, in the order given
+REFERENCE_STYLES = (("--", "black"), (":", "grey"), ("-.", "dimgrey"))
 
 
 def _model_values(
@@ -194,4 +199,73 @@ def differences(
     ax.legend(loc="best")
     ax.set_xlabel(f"difference in test {metric} ({interval})")
     ax.set_title(title)
+    return ax
+
+
+def curves_over_draws(
+    runs: pd.DataFrame,
+    x: str,
+    columns: Sequence[str],
+    *,
+    xlabel: str,
+    ylabel: str,
+    references: Mapping[str, float] | None = None,
+    log_x: bool = True,
+    ax: Axes | None = None,
+    title: str = "Score by setting, over draws",
+) -> Axes:
+    """Each column's mean over the runs at each value of `x`, as a line; where some value has several runs
+    (draws of data or seeds), their range as a band and each run as a dot. Reference levels are horizontal
+    lines (dashed black, dotted grey, dash-dot dim grey, in the order given). The `x` axis has a tick at each
+    value, in plain numbers; the legend sits beside the axes, off the lines.
+
+    Args:
+        runs: one row per run, with the column `x` and each of `columns`, e.g. chapter 6's test NDCG@10 of a
+            model trained from scratch and of one fine-tuned, per number of labelled users and draw.
+        x: the column of the setting, such as ``"labelled users"``.
+        columns: the columns to draw, one line each, in the default colour cycle.
+        xlabel: the `x` axis label (say "log scale" when `log_x`).
+        ylabel: the value axis label.
+        references: name -> level, at most three, e.g. a model that needs no labels.
+        log_x: a log `x` axis (the values of `x` must then be positive).
+        ax: the axes to draw on; a new figure (9 x 4.2 inches, room for the legend) is made if ``None``.
+        title: the figure title.
+
+    Returns:
+        The axes.
+    """
+    missing = [name for name in (x, *columns) if name not in runs.columns]
+    if missing:
+        raise ValueError(f"runs has no column {missing}; its columns are {list(runs.columns)}")
+    if not columns:
+        raise ValueError("columns is empty: nothing to draw")
+    settings = _finite(runs[x], f"column {x!r}")
+    if log_x and (settings <= 0).any():
+        raise ValueError(f"column {x!r} must be positive on a log axis; found {settings.min():g}")
+    for name in columns:
+        _finite(runs[name], f"column {name!r}")
+    levels = dict(references or {})
+    if len(levels) > len(REFERENCE_STYLES):
+        raise ValueError(f"at most {len(REFERENCE_STYLES)} references, got {len(levels)}")
+    if levels:
+        _finite(list(levels.values()), "references")
+    groups = runs.groupby(x)[list(columns)]
+    mean, low, high = groups.mean(), groups.min(), groups.max()
+    repeated = bool(groups.size().max() > 1)
+    ax = _axes(ax, figsize=(9.0, 4.2))
+    for name in columns:
+        (line,) = ax.plot(mean.index, mean[name], marker="o", label=name)
+        if repeated:  # the spread over the runs, and each run
+            colour = line.get_color()
+            ax.fill_between(mean.index, low[name], high[name], color=colour, alpha=0.15, linewidth=0)
+            ax.scatter(runs[x], runs[name], color=colour, alpha=0.4, s=14)
+    for (name, level), (style, colour) in zip(levels.items(), REFERENCE_STYLES, strict=False):
+        ax.axhline(level, color=colour, linestyle=style, label=name)
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xticks(mean.index, [_plain(value) for value in mean.index])
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.margins(y=0.08)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
     return ax
