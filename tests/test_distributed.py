@@ -4,6 +4,7 @@ import datetime
 import json
 import os
 import re
+import secrets
 import select
 import signal
 import socket
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from pathlib import Path
 
 import pytest
 import torch
@@ -122,10 +124,53 @@ def test_a_collective_that_failed_because_a_peer_did_is_recognised(error, said):
     assert peer_failure(error) == said
 
 
-def _free_port() -> int:
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")  # Linux's: the ports a bind to port 0 gets
+
+
+def _free_port(ephemeral_range: Path = EPHEMERAL_RANGE) -> int:
+    """A free port on 127.0.0.1 for a rank started by hand to bind (MASTER_PORT).
+
+    A port the system gives for port 0 is free now, but the rank binds it a moment later, and in between any other
+    process binding port 0 (a kernel, a Gloo pair, another worker's test) may be given it. So on Linux the port is
+    drawn below the ephemeral range, which the system never hands out, and checked free; elsewhere it is the
+    system's, with that small race.
+    """
+    try:
+        low = int(ephemeral_range.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 0
+    for _ in range(100 if low > 11_000 else 0):
+        port = 10_000 + secrets.randbelow(low - 10_000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:  # in use: draw again
+                continue
+        return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.mark.skipif(not EPHEMERAL_RANGE.exists(), reason="Linux's ephemeral port range")
+def test_a_port_found_free_is_one_the_system_never_gives_out(tmp_path: Path) -> None:
+    low, high = (int(v) for v in EPHEMERAL_RANGE.read_text().split())
+    ports = {_free_port() for _ in range(20)}
+    assert all(10_000 <= port < low for port in ports) and len(ports) > 1  # drawn, below the range
+    with socket.socket() as taken:  # a port found free can be bound
+        taken.bind(("127.0.0.1", ports.pop()))
+    missing = tmp_path / "no-such-file"  # not Linux: the system's port, in its range
+    assert low <= _free_port(missing) <= high
+
+
+@pytest.mark.skipif(not EPHEMERAL_RANGE.exists(), reason="Linux's ephemeral port range")
+def test_a_port_in_use_is_drawn_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", _free_port()))
+        in_use = taken.getsockname()[1]
+        draws = iter([in_use - 10_000, in_use - 10_000 + 1])
+        monkeypatch.setattr(secrets, "randbelow", lambda n: next(draws))
+        assert _free_port() == in_use + 1
 
 
 def _torchrun_env(monkeypatch, **changes: str) -> None:
