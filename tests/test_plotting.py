@@ -331,6 +331,35 @@ def test_model_dots_fit_the_data_and_cut_the_axis_at_a_wide_gap() -> None:
     plt.close("all")
 
 
+def test_leaderboard_panels_stack_one_panel_per_leaderboard() -> None:
+    holdout = pd.DataFrame(
+        {"ndcg@10_mean": [0.333, 0.317, 0.315, 0.143], "ndcg@10_std": [0.002, 0.006, 0.001, 0.0]},
+        index=pd.Index(["ease", "sgl", "lightgcn", "pop"], name="model"),
+    ).assign(seeds=[3, 3, 2, 3])
+    loo = pd.DataFrame(
+        {"ndcg@10_mean": [0.061, 0.057], "ndcg@10_std": [0.001, 0.002], "seeds": [8, 8]},
+        index=pd.Index(["sasrec", "bert4rec"], name="model"),
+    )
+    panels = plotting.leaderboard_panels({"holdout": holdout, "loo": loo}, title="Benchmark")
+    assert list(panels) == ["holdout", "loo"] and [len(axes) for axes in panels.values()] == [2, 1]  # one cut
+    figure = panels["loo"][0].figure.get_figure(root=True)
+    assert figure.get_suptitle() == "Benchmark"
+    subfigs = [axes[0].figure for axes in panels.values()]
+    assert [sub.get_suptitle() for sub in subfigs] == ["holdout, 3 seeds", "loo, 8 seeds"]
+    figure.draw_without_rendering()
+    heights = [sub.bbox.height for sub in subfigs]
+    assert heights[0] / heights[1] == pytest.approx((4 + 2) / (2 + 2), rel=0.02)  # as tall as its models
+    (loo_ax,) = panels["loo"]
+    rows = {t.get_text(): t.get_position()[1] for t in loo_ax.get_yticklabels()}
+    assert rows["sasrec"] > rows["bert4rec"]  # the first row at the top
+    with pytest.raises(
+        ValueError, match=r"leaderboard 'loo' has no column \['recall@10_mean', 'recall@10_std'\]"
+    ):
+        plotting.leaderboard_panels({"loo": loo}, metric="recall@10")
+    with pytest.raises(ValueError, match="no leaderboard to draw"):
+        plotting.leaderboard_panels({})
+
+
 def test_model_comparison_keeps_error_bars_and_negative_values_in_view() -> None:
     ax = plotting.model_comparison(["a", "b"], [0.3, 0.2], stds=[0.3, 0.01])
     assert ax.get_xlim()[1] >= 0.6  # the first error bar reaches 0.6

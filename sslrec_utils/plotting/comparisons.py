@@ -145,6 +145,49 @@ def model_dots(
     return axes
 
 
+def leaderboard_panels(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    metric: str = "ndcg@10",
+    fig: Figure | SubFigure | None = None,
+    title: str = "Leaderboards",
+) -> dict[str, list[Axes]]:
+    """Leaderboards stacked, one `model_dots` panel each (its axis cut at a wide gap), each panel as tall as its
+    number of models: a dot per model at its mean of `metric` over seeds, a bar of one standard deviation.
+
+    Args:
+        tables: panel title -> leaderboard as ``benchmarks/leaderboard.py`` writes it (``leaderboard.csv`` read
+            with ``index_col="model"``): one row per model in the order to draw (first at the top), with the
+            columns ``<metric>_mean``, ``<metric>_std`` and ``seeds``. A panel's title ends with its number of
+            seeds (the most any of its models has).
+        metric: the metric's name, as in the columns.
+        fig: the figure or subfigure to draw in; a new figure is made if ``None``.
+        title: the figure's title.
+
+    Returns:
+        Each panel's axes (one, or two when its axis is cut), by panel title.
+    """
+    if not tables:
+        raise ValueError("tables is empty: no leaderboard to draw")
+    columns = (f"{metric}_mean", f"{metric}_std", "seeds")
+    for name, table in tables.items():
+        if missing := [c for c in columns if c not in table.columns]:
+            raise ValueError(
+                f"leaderboard {name!r} has no column {missing}; its columns are {list(table.columns)}"
+            )
+    heights = [len(table) + 2 for table in tables.values()]  # one row per model, two for its title and labels
+    if fig is None:
+        fig = plt.figure(figsize=(9.0, 0.3 * sum(heights) + 1.5), layout="constrained")
+    subfigs = fig.subfigures(len(tables), 1, height_ratios=heights, squeeze=False)[:, 0]
+    panels = {}
+    for sub, (name, table) in zip(subfigs, tables.items(), strict=True):
+        mean, std, seeds = (table[c] for c in columns)
+        panel_title = f"{name}, {int(seeds.max())} seeds"
+        panels[name] = model_dots(table.index, mean, std, metric=metric, fig=sub, title=panel_title)
+    fig.suptitle(title)
+    return panels
+
+
 def differences(
     labels: Sequence[str],
     diffs: Sequence[float] | np.ndarray,
