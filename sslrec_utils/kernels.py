@@ -9,8 +9,9 @@ other kernel uses; jupyter_client's default prefix, "kernel-ipc" in the working 
 kernel started there and would bring the race back.
 
 `kernel_manager_class` is what `reports.run_report` gives Papermill: `IPCKernelManager` where Unix sockets work,
-jupyter_client's `AsyncKernelManager` (Papermill's default, over TCP) elsewhere. `BlockingIPCKernelManager` is the same for blocking clients, such as
-nbval's (the book's tests load it through the pytest plugin tests/ipc_kernels.py).
+jupyter_client's `AsyncKernelManager` (Papermill's default, over TCP) elsewhere. `BlockingIPCKernelManager` is
+the same for blocking clients, such as nbval's (the book's tests load it through the pytest plugin
+tests/ipc_kernels.py).
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ __all__ = [
     "socket_prefix",
 ]
 
-SOCKET_PATH_LIMIT = (
-    104  # bytes in a Unix socket's path, its terminating NUL included: 108 on Linux, 104 on macOS
-)
+# the size of a Unix socket address's path field (sun_path), its closing NUL included: 108 bytes on Linux, 104 on
+# macOS, whose paths of at most 103 bytes fit both
+SOCKET_PATH_LIMIT = 104
 
 
 def socket_prefix() -> str:

@@ -73,9 +73,8 @@ def test_the_plugin_starts_nbvals_kernels_over_ipc(monkeypatch: pytest.MonkeyPat
 def test_tcp_where_unix_sockets_do_not_work(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert kernels.ipc_available() and kernels.kernel_manager_class() is IPCKernelManager  # CI's Linux
     prefix = kernels.socket_prefix()
-    assert Path(prefix).parent == Path(tempfile.gettempdir()) and Path(prefix).name.startswith(
-        "sslrec-kernel-"
-    )
+    assert Path(prefix).parent == Path(tempfile.gettempdir())
+    assert Path(prefix).name.startswith("sslrec-kernel-")
     # a temporary folder too long for a socket file's path, as a deep TMPDIR makes it
     long_dir = tmp_path / ("d" * (kernels.SOCKET_PATH_LIMIT - len(str(tmp_path))))
     monkeypatch.setattr(tempfile, "tempdir", str(long_dir))

@@ -1,5 +1,6 @@
-"""Figures that compare models: levels with their spreads, as bars or as dots on a cut axis, the
-differences between models with their intervals, and ways of training as curves over repeated draws."""
+"""Figures that compare models: levels with their spreads, as bars or as dots on a cut axis (one leaderboard or
+several stacked), the differences between models with their intervals, and ways of training as curves over
+repeated draws."""
 
 from __future__ import annotations
 
