@@ -83,7 +83,7 @@ def test_readme_quotes_the_committed_leaderboards() -> None:
     h = {m: figure(holdout, m) for m in ("ease", "dae", "bpr", "multvae", "ae", "pop")}
     g = {m: figure(graph, m) for m in ("xsimgcl", "simgcl", "sgl", "lightgcn")}
     quotes = [
-        f"test NDCG@10 over seeds 2020-2022: EASE {h['ease']} (the best;",
+        f"test NDCG@10 over seeds 2020-2022: EASE {h['ease']} (the best,",
         f"XSimGCL {g['xsimgcl']}, SimGCL {g['simgcl']}, SGL {g['sgl']}, DAE {h['dae']}, LightGCN {g['lightgcn']}, "
         f"BPR {h['bpr']}, Mult-VAE {h['multvae']}, the source article's autoencoder {h['ae']}, popularity "
         f"{h['pop']};",
