@@ -7,9 +7,11 @@ when the text and the files disagree, naming the quotes it did not find.
 
 from __future__ import annotations
 
+import math
 import re
 from statistics import mean
 
+from sslrec_utils.report_verdict import BENCHMARK_SEED_SPREAD
 from tests.quoted import (
     COUNT_WORDS,
     LATE,
@@ -937,3 +939,15 @@ def test_results_readme_quotes_the_share_of_users_whose_last_two_films_tie() -> 
     assert_quoted(
         page("benchmarks/results/README.md"), quotes, "the results README does not quote the split as"
     )
+
+
+def test_the_report_quotes_the_benchmarks_largest_seed_spread() -> None:
+    # report_verdict's sentence for a one-seed report: the largest standard deviation of test NDCG@10 over seeds,
+    # relative to its mean, among the committed leaderboards
+    shares = [
+        row["ndcg@10_std"] / row["ndcg@10_mean"]
+        for path in RESULTS.glob("**/leaderboard.csv")
+        for row in leaderboard(path.parent.relative_to(RESULTS).as_posix()).values()
+        if row.get("ndcg@10_mean", 0) > 0 and math.isfinite(row.get("ndcg@10_std", math.nan))
+    ]
+    assert len(shares) > 50 and round(max(shares), 2) == BENCHMARK_SEED_SPREAD, max(shares)
