@@ -7,7 +7,7 @@ import dataclasses
 import os
 import re
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -92,15 +92,11 @@ class ReportParams(Config):
         Raises:
             ConfigError: an unknown name (listing the valid ones) or a bad value.
         """
+        cls.check_names(values)
         hints = typing.get_type_hints(cls)
         changes = {}
         for name, value in values.items():
             key = name.lower()
-            if key not in hints:
-                raise ConfigError(
-                    f"unknown report parameter {name!r}; valid: {', '.join(PARAMETER_NAMES)}"
-                    f"{did_you_mean(name, PARAMETER_NAMES)}"
-                )
             if isinstance(value, int | float) and not isinstance(value, bool):
                 value = str(value)  # Papermill's -p gives SEEDS=2021 as an int: read it as the text "2021"
             if isinstance(value, str):
@@ -115,6 +111,20 @@ class ReportParams(Config):
                 r"^\w+", lambda m: m.group().upper() if m.group() in hints else m.group(), str(err)
             )
             raise ConfigError(upper) from None
+
+    @classmethod
+    def check_names(cls, names: Iterable[str]) -> None:
+        """Refuse a name that is no parameter of the report (any case), listing the valid ones.
+
+        Raises:
+            ConfigError: naming the first unknown name, and the closest valid one.
+        """
+        for name in names:
+            if name.upper() not in PARAMETER_NAMES:
+                raise ConfigError(
+                    f"unknown report parameter {name!r}; valid: {', '.join(PARAMETER_NAMES)}"
+                    f"{did_you_mean(name, PARAMETER_NAMES)}"
+                )
 
     @property
     def is_file(self) -> bool:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sslrec_utils.cli import main
+from sslrec_utils.cli import build_parser, main
 from sslrec_utils.recommend import TrainedRecommender
 
 SYNTH = "synthetic:60x50x1200"
@@ -31,6 +31,16 @@ def _evaluate(run: Path, capsys, *extra: str) -> dict:
 
 def test_train_default_seed_is_2020(pop_run: Path) -> None:
     assert json.loads((pop_run / "config.json").read_text())["data"]["seed"] == 2020
+
+
+@pytest.mark.parametrize("command", ["train", "report"])
+@pytest.mark.parametrize("flag", ["--dataset", "--data"])
+def test_train_and_report_take_the_data_set_by_either_name(command: str, flag: str) -> None:
+    # report's --data and train's --dataset: each takes the other's name (--data is no prefix of --data-dir)
+    args = build_parser().parse_args(
+        [command, flag, SYNTH, "--out", "o", *(["--model", "pop"] * (command == "train"))]
+    )
+    assert (args.dataset if command == "train" else args.data) == SYNTH
 
 
 def test_evaluate_scores_the_phase_asked_test_by_default(pop_run: Path, capsys) -> None:

@@ -715,21 +715,26 @@ def test_export_html_refuses_a_page_that_would_load_from_the_internet(tmp_path: 
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--models", "pop,nosuch"], "unknown model(s) ['nosuch'] in MODELS; valid models: ['ae'"),
+        (["--models", "pop,nosuch"], "unknown model(s) ['nosuch'] in --models; valid models: ['ae'"),
         (["--param", "LEARNING_RATE=0.1"], "unknown report parameter 'LEARNING_RATE'; valid: DATASET"),
-        (["--epochs", "0"], "EPOCHS must be >= 1, got 0"),
+        (["--epochs", "0"], "--epochs must be >= 1, got 0"),
+        (["--param", "EPOCHS=0"], "EPOCHS must be >= 1, got 0"),
         (
             ["--user-col", "client"],
-            "column 'client' (USER_COL) missing from shop.csv; found: ['customer', 'produ",
+            "column 'client' (--user-col) missing from shop.csv; found: ['customer', 'produ",
         ),
-        (["--time-col", "date"], "column 'date' (TIME_COL) missing from shop.csv; found: ['customer'"),
+        (["--time-col", "date"], "column 'date' (--time-col) missing from shop.csv; found: ['customer'"),
         (["--time-col", "When"], "missing from shop.csv; found: ['customer'"),
         (["--time-col", "When"], "]; did you mean 'when'?"),
         (["--data", "ml-10k"], "ml-10k' is neither a data set (ml-100k"),
         (["--data", "ml-10k"], "nor a file; did you mean 'ml-100k'?"),
-        (["--data", "ML-100k"], "DATASET 'ML-100k' is neither a data set"),  # as typed, not made absolute
+        (["--data", "ML-100k"], "--data 'ML-100k' is neither a data set"),  # as typed, not made absolute
         (["--sep", ","], "found: ['customer;product;stars;when']; the file looks semicolon-separated"),
-        (["--ks", "100"], "KS=[100] asks for more items than the data has (60)"),
+        (["--ks", "100"], "--ks=[100] asks for more items than the data has (60)"),
+        (["--param", "KS=100"], "KS=[100] asks for more items than the data has (60)"),
+        (["--threshold", "4"], "--threshold=4.0 needs a rating column: give --rating-col"),
+        (["--param", "THRESHOLD=4"], "THRESHOLD=4.0 needs a rating column: give --rating-col"),
+        (["--user-col", "KS"], "column 'KS' (--user-col) missing"),  # a quoted value is left as it is
         (["--rating-col", "customer"], "column 'customer' of shop.csv must be numeric; found 'C0000'"),
         (["--split", "strong", "--models", "bpr"], "['bpr'] score users by a learned ID"),
         (["--epochs", "2", "--param", "epochs=3"], "EPOCHS is given twice (by a flag and by --param)"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from sslrec_utils.cli.options import _add_data_options, _add_file_options, _add_search_options
@@ -32,6 +33,26 @@ _REPORT_FLAGS = {
 }
 
 
+# a quoted value in a message (a path, a column's name): left as it is
+_QUOTED = re.compile(r"""('[^']*'|"[^"]*")""")
+
+
+def _named_by_flags(message: str, by_param: set[str]) -> str:
+    """`message` with each parameter that has a flag named by it (``KS=[0]`` -> ``--ks=[0]``, ``give
+    RATING_COL`` -> ``give --rating-col``), as `train` names its options, but for the parameters given by
+    ``--param`` (`by_param`), and never inside a quoted value."""
+    flags = {
+        name: f"--{dest.replace('_', '-')}"
+        for dest, name in {"data": "DATASET", **_REPORT_FLAGS}.items()
+        if name not in by_param
+    }
+    if not flags:
+        return message
+    names = re.compile(r"(?<![\w-])(" + "|".join(flags) + r")(?!\w)")
+    parts = _QUOTED.split(message)  # odd parts are quoted
+    return "".join(p if i % 2 else names.sub(lambda m: flags[m.group()], p) for i, p in enumerate(parts))
+
+
 def _report(args: argparse.Namespace) -> int:
     """Check every parameter, execute the report notebook, write OUT (notebook, HTML, metrics.json)."""
     from sslrec_utils import reports
@@ -50,12 +71,15 @@ def _report(args: argparse.Namespace) -> int:
             by = "by a flag and by --param" if name in flagged else "by --param twice"
             raise ValueError(f"{name} is given twice ({by}); give it once")
         values[name] = raw
+    reports.ReportParams.check_names(
+        [n for n in values if n not in flagged]
+    )  # named as given, valid ones listed
     if args.timeout is not None and args.timeout < 1:
         raise ValueError(f"--timeout takes a positive number of seconds, got {args.timeout}")
-    params = reports.ReportParams.from_parameters(values)
-    if not args.quiet:
-        print(f"sslrec report: checking {args.data} and the parameters", file=sys.stderr)
     try:
+        params = reports.ReportParams.from_parameters(values)
+        if not args.quiet:
+            print(f"sslrec report: checking {args.data} and the parameters", file=sys.stderr)
         files = reports.run_report(
             params,
             args.out,
@@ -68,6 +92,11 @@ def _report(args: argparse.Namespace) -> int:
     except reports.ReportExecutionError as err:
         print(f"sslrec: error: {err}\nsslrec: no report was written", file=sys.stderr)
         return 1
+    except (ValueError, KeyError, FileNotFoundError) as err:  # a parameter refused, named as it was given
+        message = err.args[0] if len(err.args) == 1 else None  # not an OSError's (errno, strerror)
+        if not isinstance(message, str):
+            raise
+        raise type(err)(_named_by_flags(message, set(values) - flagged)) from err
     print(f"report written to {files.directory}")
     for path in (files.html, files.notebook, files.metrics):
         print(f"  {path.name:<14} {path}")
@@ -86,7 +115,11 @@ def _add_report_parser(subparsers: argparse._SubParsersAction) -> None:
         "internet) and OUT/metrics.json. A failed run leaves nothing behind and names the failing cell.",
     )
     report.add_argument(
-        "--data", required=True, metavar="NAME_OR_PATH", help="MovieLens name or CSV/TSV/Parquet"
+        "--data",
+        "--dataset",
+        required=True,
+        metavar="NAME_OR_PATH",
+        help="MovieLens name, synthetic:UxIxN, or CSV/TSV/Parquet path",
     )
     report.add_argument("--out", required=True, help="report folder to create, e.g. reports/shop")
     defaults = ReportParams()  # the notebook's own defaults, named in the help

@@ -118,6 +118,7 @@ def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--model", required=True, help=f"one of: {', '.join(sorted(MODELS))}")
     train.add_argument(
         "--dataset",
+        "--data",
         default="ml-100k",
         help="MovieLens name, synthetic:UxIxN, or CSV/TSV/Parquet path (default ml-100k)",
     )
