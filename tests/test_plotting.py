@@ -36,6 +36,7 @@ def test_long_tail_sorts_counts_and_marks_the_head() -> None:
     counts = np.array([1, 50, 0, 10, 5, 100, 2, 3, 4, 25])
     ax = plotting.long_tail(counts, head_fraction=0.2)
     assert _labelled(ax) and ax.get_yscale() == "log"
+    assert _visible_tick_labels(ax.yaxis) == ["1", "10", "100"]  # plain numbers, as on every log axis
     line = ax.get_lines()[0]
     np.testing.assert_array_equal(
         line.get_ydata(), [100, 50, 25, 10, 5, 4, 3, 2, 1]
@@ -120,9 +121,10 @@ def test_training_curves_draw_loss_and_metric_and_mark_the_kept_epoch() -> None:
         {"ae": history, "ease": closed}, loss=True, best_epochs={"ae": 3}, title="Training ae"
     )
     assert _labelled(loss_ax) and _labelled(metric_ax)
-    assert "loss" in loss_ax.get_ylabel() and "ndcg@10" in metric_ax.get_ylabel()
+    assert loss_ax.get_ylabel() == "training loss (mean over batches)"
+    assert metric_ax.get_ylabel() == "validation NDCG@10"  # as the text writes it
     assert metric_ax.figure.get_suptitle() == "Training ae"
-    assert (loss_ax.get_title(), metric_ax.get_title()) == ("Training loss", "Validation ndcg@10")
+    assert (loss_ax.get_title(), metric_ax.get_title()) == ("Training loss", "Validation NDCG@10")
     for ax in (loss_ax, metric_ax):  # whole epochs on the axis
         locator = ax.xaxis.get_major_locator()
         assert isinstance(locator, MaxNLocator) and locator._integer
@@ -132,7 +134,7 @@ def test_training_curves_draw_loss_and_metric_and_mark_the_kept_epoch() -> None:
     for ax in (loss_ax, metric_ax):
         assert any(list(line.get_xdata()) == [3, 3] for line in ax.get_lines())
     legend = [t.get_text() for t in metric_ax.get_legend().get_texts()]
-    assert legend == ["ae", "ae kept epoch 3: ndcg@10 0.2500", "ease (closed form)"]
+    assert legend == ["ae", "ae kept epoch 3: NDCG@10 0.2500", "ease (closed form)"]
     # without best_epochs nothing is marked; given axes are drawn on and returned
     _, axes = plt.subplots(1, 2)
     assert plotting.training_curves({"ae": history}, loss=True, ax=axes) == tuple(axes)
@@ -246,7 +248,7 @@ def test_training_curves_draw_trained_models_as_lines_and_closed_form_ones_as_le
         "multvae": pd.DataFrame({"epoch": [1, 2, 3], "ndcg@10": [0.10, 0.20, 0.25]}),
     }
     ax = plotting.training_curves(histories, metric="ndcg@10")
-    assert _labelled(ax) and "ndcg@10" in ax.get_ylabel()
+    assert _labelled(ax) and ax.get_ylabel() == "validation NDCG@10"
     level, curve = ax.get_lines()
     assert list(level.get_ydata()) == [0.30, 0.30] and level.get_linestyle() == "--"
     np.testing.assert_allclose(curve.get_xdata(), [1, 2, 3])
@@ -260,7 +262,11 @@ def test_training_curves_draw_trained_models_as_lines_and_closed_form_ones_as_le
 
 def test_model_comparison_puts_the_first_model_on_top_with_error_bars() -> None:
     ax = plotting.model_comparison(["ease", "pop"], [0.33, 0.14], [0.01, float("nan")], metric="ndcg@10")
-    assert _labelled(ax) and "mean ± std" in ax.get_xlabel()
+    assert (
+        _labelled(ax) and ax.get_xlabel() == "test NDCG@10 (mean ± std over seeds)"
+    )  # as the text writes it
+    for metric, name in (("recall@20", "Recall@20"), ("hit@5", "Hit@5"), ("auc", "auc")):
+        assert plotting.model_comparison(["a"], [0.5], metric=metric).get_xlabel() == f"test {name}"
     labels = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}
     assert labels["ease"] > labels["pop"]  # the first model is drawn at the top
     widths = sorted((bar.get_y(), bar.get_width()) for bar in ax.patches)
@@ -418,7 +424,7 @@ def test_differences_colour_each_interval_by_where_it_lies_and_mark_0() -> None:
     ax = plotting.differences(
         labels, [0.01, 0.002, -0.04, 0.001], [0.004, -0.003, -0.05, -0.002], [0.02, 0.007, -0.03, 0.004]
     )
-    assert _labelled(ax) and "difference in test ndcg@10 (95% interval)" == ax.get_xlabel()
+    assert _labelled(ax) and "difference in test NDCG@10 (95% interval)" == ax.get_xlabel()
     rows = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}
     assert [rows[label] for label in labels] == [3, 2, 1, 0]  # the first comparison at the top
     drawn = {}
@@ -471,6 +477,9 @@ def test_group_map_draws_the_largest_group_first_in_colours_of_the_given_order()
     assert matplotlib.colors.same_color(second.get_facecolor()[0][:3], "C0")
     assert matplotlib.colors.same_color(first.get_facecolor()[0][:3], "C1")
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["rest", "large (4)", "small (2)"]
+    assert ax.get_legend().get_title().get_text() == ""
+    titled = plotting.group_map(coords, {"small": small}, legend_title="one genre only")
+    assert titled.get_legend().get_title().get_text() == "one genre only"
 
 
 @pytest.mark.parametrize(

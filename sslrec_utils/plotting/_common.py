@@ -65,6 +65,24 @@ def _plain(value: float) -> str:
     return f"{value:,.0f}" if value >= 1 and value == round(value) else f"{value:g}"
 
 
+# how the book writes each metric of `sslrec_utils.metrics.METRICS` in text and figures
+_METRIC_NAMES = {
+    "recall": "Recall",
+    "ndcg": "NDCG",
+    "hit": "Hit",
+    "mrr": "MRR",
+    "precision": "Precision",
+    "map": "MAP",
+}
+
+
+def _metric_name(metric: str) -> str:
+    """A metric as the text writes it: ``ndcg@10`` -> ``NDCG@10``, ``recall@20`` -> ``Recall@20``; a name the
+    package does not compute stays as given."""
+    name, at, k = metric.partition("@")
+    return f"{_METRIC_NAMES.get(name, name)}{at}{k}"
+
+
 def _counts(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
     counts = _finite(values, name)
     if (counts < 0).any():

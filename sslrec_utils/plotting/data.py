@@ -55,10 +55,11 @@ def long_tail(
     )
     ax.set_yscale("log")
     ax.set_xlim(0.5, counts.size + 0.5)
+    _plain_log_ticks(ax.yaxis)
     ax.set_xlabel("item rank by popularity (1 = most interactions)")
     ax.set_ylabel("interactions per item (log scale)")
     ax.set_title(title)
-    ax.legend(loc="lower left")
+    ax.legend(loc="upper right")  # the tail ends low at the right: clear of the curve and the head's band
     return ax
 
 

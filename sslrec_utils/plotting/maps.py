@@ -16,6 +16,7 @@ def group_map(
     groups: Mapping[str, np.ndarray],
     *,
     other: str = "others",
+    legend_title: str | None = None,
     axis_labels: tuple[str, str] = ("dimension 1", "dimension 2"),
     ax: Axes | None = None,
     title: str = "A map of the items",
@@ -32,6 +33,8 @@ def group_map(
         groups: name -> (n,) boolean mask of the points in the group, at most 10 groups (matplotlib's
             colour cycle).
         other: the legend's name for the points in no group.
+        legend_title: what the groups hold, above them in the legend (e.g. that each holds only the films of
+            one genre among several); none if ``None``.
         axis_labels: the x and y axis labels.
         ax: the axes to draw on; a new figure is made if ``None``.
         title: the figure title.
@@ -63,12 +66,19 @@ def group_map(
         ax.scatter(
             points[mask, 0],
             points[mask, 1],
-            s=12,
+            s=16,
             color=colour[name],
             alpha=0.7,
             edgecolors="none",
             label=f"{name} ({mask.sum()})",
         )
     ax.set(xlabel=axis_labels[0], ylabel=axis_labels[1], title=title)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", markerscale=1.5)
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1),
+        fontsize="small",
+        title=legend_title,
+        title_fontsize="small",
+        markerscale=1.5,
+    )
     return ax

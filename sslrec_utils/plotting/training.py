@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator, NullFormatter
 
-from sslrec_utils.plotting._common import _axes, _finite, _one_d, _plain, _plain_log_ticks
+from sslrec_utils.plotting._common import _axes, _finite, _metric_name, _one_d, _plain, _plain_log_ticks
 
 
 def training_curves(
@@ -66,7 +66,7 @@ def training_curves(
         if ax is None:
             fig, ax = plt.subplots(1, 2, figsize=(10.0, 3.8), layout="constrained")
             fig.suptitle(title)
-            title = f"Validation {metric}"
+            title = f"Validation {_metric_name(metric)}"
         loss_ax, metric_ax = ax
     else:
         loss_ax, metric_ax = None, _axes(ax)
@@ -93,14 +93,14 @@ def training_curves(
             for panel in (loss_ax, metric_ax):
                 if panel is not None:
                     panel.axvline(best_x, color=color, linestyle=":", linewidth=1.2)
-            label = f"{name} kept epoch {best}: {metric} {best_value:.4f}"
+            label = f"{name} kept epoch {best}: {_metric_name(metric)} {best_value:.4f}"
             metric_ax.plot([best_x], [best_value], "*", color=color, markersize=12, label=label)
     for panel in (loss_ax, metric_ax):
         if panel is not None:
             if x == "epoch":
                 panel.xaxis.set_major_locator(MaxNLocator(integer=True))
             panel.set_xlabel(x.replace("_", " "))
-    metric_ax.set_ylabel(f"validation {metric}")
+    metric_ax.set_ylabel(f"validation {_metric_name(metric)}")
     metric_ax.set_title(title)
     metric_ax.legend(loc="best")  # a fixed corner can hide a curve's end
     if loss_ax is None:
