@@ -71,9 +71,8 @@ def _report(args: argparse.Namespace) -> int:
             by = "by a flag and by --param" if name in flagged else "by --param twice"
             raise ValueError(f"{name} is given twice ({by}); give it once")
         values[name] = raw
-    reports.ReportParams.check_names(
-        [n for n in values if n not in flagged]
-    )  # named as given, valid ones listed
+    # an unknown --param name, named as given and the valid names listed (before the flags' naming below)
+    reports.ReportParams.check_names([n for n in values if n not in flagged])
     if args.timeout is not None and args.timeout < 1:
         raise ValueError(f"--timeout takes a positive number of seconds, got {args.timeout}")
     try:
