@@ -388,6 +388,25 @@ def test_noise_goes_to_users_by_their_training_activity_only() -> None:
     assert len(fake) > 0 and (fake["user"] < 20).all()
 
 
+def test_noise_draws_users_in_proportion_to_their_training_rows() -> None:
+    # users with 2, 4, ..., 12 training rows (five users at each level): a level's share of the fake rows is its
+    # share of the training rows, within 4 standard deviations of the draw (a uniform draw would give every level
+    # a sixth: the lightest 35 rows where 10 are expected, 7 deviations off)
+    inter = clustered_interactions(n_users=30, n_items=60)
+    frame = inter.frame
+    level = 2 * (frame["user"] % 6 + 1)
+    train = frame[frame.groupby("user").cumcount() < level]
+    empty = frame.iloc[:0]
+    split = Split(
+        {"train": train, "valid": empty, "test": empty}, inter.user_map, inter.item_map, "holdout", 0
+    )
+    fake = with_noise(split, rate=1.0, seed=3).parts["train"].iloc[len(train) :]
+    got = fake.groupby(2 * (fake["user"] % 6 + 1)).size().reindex(range(2, 13, 2), fill_value=0)
+    want = len(fake) * train.groupby(level).size() / len(train)
+    assert len(fake) == len(train) == 210
+    assert (abs(got - want) < 4 * np.sqrt(want)).all(), (got.tolist(), want.tolist())
+
+
 def test_fake_rows_come_after_each_users_training_rows_with_the_median_rating(base_split) -> None:
     train = base_split.parts["train"]
     fake = with_noise(base_split, rate=0.3, seed=2).parts["train"].iloc[len(train) :]

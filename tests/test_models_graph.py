@@ -442,7 +442,12 @@ def test_fit_on_cuda_with_autocast(split, data):
     result = fit(model, split, cfg)
     assert np.isfinite(result.history["train_loss"]).all()
     assert model.device.type == "cuda" and model.adj.device.type == "cuda"
-    assert evaluate_model(model, split, "test").summary["ndcg@10"] > 0
+    pop = build_model("pop", data)
+    fit(pop, split, cfg)
+    # learnt, as test_learns_the_clusters asks: on the CPU these 3 epochs give 0.39-0.44 from seeds 0-2 (an
+    # untrained SGL 0.10-0.14, popularity 0.08)
+    got, base = (evaluate_model(m, split, "test").summary["ndcg@10"] for m in (model, pop))
+    assert got > base + 0.1, (got, base)
 
 
 def with_threads(n: int, fn):

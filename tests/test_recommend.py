@@ -294,11 +294,18 @@ def next_item():
 
 
 def test_a_sequence_model_recommends_each_user_from_their_own_history(next_item):
-    users = list(next_item.split.user_map.ids[:6])
+    split = next_item.split
+    users = list(split.user_map.ids[:6])
     together = next_item.recommend(users, k=5)
     for user in users:
         alone = next_item.recommend([user], k=5)
         assert together[together["user"] == user]["item"].tolist() == alone["item"].tolist()
+    # first, the successor (around its cycle of 20 items) of the user's latest item of the whole history
+    frame = pd.concat(split.parts.values()).sort_values("timestamp")
+    latest = frame.groupby("user")["item"].last()
+    last = split.item_map.to_original(latest.loc[split.user_map.to_index(users)].to_numpy()).astype(int)
+    successor = 20 * (last // 20) + (last % 20 + 1) % 20
+    assert together[together["rank"] == 1]["item"].tolist() == successor.tolist()
 
 
 def test_fold_in_reads_a_history_oldest_first(next_item):
