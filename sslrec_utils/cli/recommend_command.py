@@ -13,6 +13,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from sslrec_utils.cli.options import _flag
+
 if TYPE_CHECKING:
     from sslrec_utils.experiment import DataSpec
 
@@ -182,9 +184,7 @@ def _filters_note(spec: DataSpec | None) -> str:
         return ""
     options = [f"--threshold {spec.threshold:g}"] if spec.threshold is not None else []
     options += [
-        f"--{key.replace('_', '-')} {getattr(spec, key)}"
-        for key in ("min_user", "min_item")
-        if getattr(spec, key)
+        f"{_flag(key)} {getattr(spec, key)}" for key in ("min_user", "min_item") if getattr(spec, key)
     ]
     if not options:
         return ""

@@ -6,7 +6,7 @@ import argparse
 import re
 import sys
 
-from sslrec_utils.cli.options import _add_data_options, _add_file_options, _add_search_options
+from sslrec_utils.cli.options import _add_data_options, _add_file_options, _add_search_options, _flag
 
 # report parameters that have their own flag: flag destination -> notebook parameter
 _REPORT_FLAGS = {
@@ -42,7 +42,7 @@ def _named_by_flags(message: str, by_param: set[str]) -> str:
     RATING_COL`` -> ``give --rating-col``), as `train` names its options, but for the parameters given by
     ``--param`` (`by_param`), and never inside a quoted value."""
     flags = {
-        name: f"--{dest.replace('_', '-')}"
+        name: _flag(dest)
         for dest, name in {"data": "DATASET", **_REPORT_FLAGS}.items()
         if name not in by_param
     }
