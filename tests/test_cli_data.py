@@ -151,6 +151,14 @@ def test_info_counts_repeated_pairs_once_as_training_does(
             ["data", "info", "ml-100k", "--user-col", "user"],
             "--user-col='user' describes a file, but 'ml-100k' is not one",
         ),
+        (  # the report refuses it as train does (it had passed, at its default, for a MovieLens report)
+            ["report", "--data", "ml-100k", "--user-col", "user", "--out", "{dir}/report"],
+            "--user-col='user' describes a file, but 'ml-100k' is not one",
+        ),
+        (  # named as given
+            ["report", "--data", "synthetic:30x20x100", "--param", "TIME_COL=none", "--out", "{dir}/report"],
+            "TIME_COL=None describes a file, but 'synthetic:30x20x100' is not one",
+        ),
         (  # said before the file is read, by the flags
             ["train", "--model", "pop", "--dataset", "{csv}", "--item-col", "user", "--out", "{dir}/run"],
             "--user-col and --item-col are both 'user'; they must name different columns",

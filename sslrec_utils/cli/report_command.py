@@ -56,6 +56,7 @@ def _named_by_flags(message: str, by_param: set[str]) -> str:
 def _report(args: argparse.Namespace) -> int:
     """Check every parameter, execute the report notebook, write OUT (notebook, HTML, metrics.json)."""
     from sslrec_utils import reports
+    from sslrec_utils.experiment import check_data_fields
 
     values: dict[str, str] = {"DATASET": args.data}
     values |= {
@@ -77,6 +78,8 @@ def _report(args: argparse.Namespace) -> int:
         raise ValueError(f"--timeout takes a positive number of seconds, got {args.timeout}")
     try:
         params = reports.ReportParams.from_parameters(values)
+        # a column flag for a data set that is no file, refused as train refuses it, even at its default
+        check_data_fields(params, str.upper, given={name.lower() for name in values})
         if not args.quiet:
             print(f"sslrec report: checking {args.data} and the parameters", file=sys.stderr)
         files = reports.run_report(
