@@ -269,6 +269,8 @@ def test_one_nccl_rank_on_cuda_matches_one_process(csv_spec, tmp_path):  # noqa:
     single = _train(csv_spec, tmp_path / "single", batch_size=16, nproc=None, device="cuda")
     ddp = _train(csv_spec, tmp_path / "ddp", batch_size=16, nproc=1, device="cuda")
     assert ddp["world_size"] == 1 and ddp["device"].startswith("cuda"), ddp
+    # not to the last digit as with Gloo: two CUDA runs of one process need not agree bit for bit (kernels that
+    # add with atomics in any order), so the one rank gets the two ranks' tolerance
     assert abs(ddp["ndcg@10"] - single["ndcg@10"]) <= TOLERANCE, (ddp["ndcg@10"], single["ndcg@10"])
     assert ddp["ndcg@10"] > 0.3
 
