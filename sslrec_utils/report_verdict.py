@@ -1,10 +1,11 @@
 """The report's sentences (see `sslrec_utils.reports`): what it runs (`describe`) and the verdict written from its
 numbers (`conclusion`): who won, by how much over popularity, whether the lead exceeds the seed-to-seed spread, and
-the caveats the data and the runs call for."""
+the caveats the data and the runs call for; and the data's own words in a sentence (`markdown_literal`)."""
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,16 @@ from sslrec_utils.report_params import ReportParams
 # The largest standard deviation of test NDCG@10 over seeds relative to its mean among the leaderboards of
 # benchmarks/results (AutoRec on the holdout split, 0.1039 +- 0.0142; tests/test_quoted_results.py checks it)
 BENCHMARK_SEED_SPREAD = 0.14
+
+
+# ASCII punctuation that Markdown may read as syntax: each is shown as itself after a backslash
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def markdown_literal(value: object) -> str:
+    """`value` as text to put in a Markdown sentence and show as it is: an ID such as ``cust_1 *VIP*`` or
+    ``<b>Toy</b>`` is neither emphasis nor HTML in the rendered report (the tables escape theirs themselves)."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(str(value), quote=False))
 
 
 def describe(params: ReportParams) -> str:

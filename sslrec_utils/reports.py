@@ -51,7 +51,7 @@ from sslrec_utils.report_params import (
     check_source,
     check_temp_dir,
 )
-from sslrec_utils.report_verdict import conclusion, describe
+from sslrec_utils.report_verdict import conclusion, describe, markdown_literal
 from sslrec_utils.splits import make_split
 
 __all__ = [
@@ -76,6 +76,7 @@ __all__ = [
     "glued_json",
     "item_labels",
     "leaderboard",
+    "markdown_literal",
     "most_popular_item",
     "neighbours",
     "once_each",

@@ -169,3 +169,39 @@ def test_against_base_refuses_a_model_twice_or_without_a_spread():
     rc.against_base(means, pd.Series({"base": 0.01, "a": 0.01}), "base", [])  # "a" not compared: no matter
     with pytest.raises(ValueError, match=r"spreads has no value for \['base'\]"):
         rc.against_base(pd.Series({"base": 0.3, "a": 0.4}), pd.Series({"a": 0.01}), "base", ["a"])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "P-069<img src=x onerror=alert(1)>",
+        "C007<script>alert(2)</script>",
+        "C093 **bold** _it_",
+        "*star* _under_ `tick` [link](x) ~~gone~~",
+        "a\\b # not a heading",
+        "Tom & Jerry &lt; (1940)",
+        "1. not a list",
+        42,
+    ],
+)
+def test_an_id_in_a_sentence_is_rendered_as_itself(value):
+    # rendered as nbconvert renders a Markdown output of the report: the text reads back as the ID, no tag but <p>
+    from html.parser import HTMLParser
+
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    class Reader(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.tags: list[str] = []
+            self.text = ""
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            self.tags.append(tag)
+
+        def handle_data(self, data: str) -> None:
+            self.text += data
+
+    reader = Reader()
+    reader.feed(markdown2html_mistune(f"User {rv.markdown_literal(value)}, ease:"))
+    assert reader.tags == ["p"] and reader.text.strip() == f"User {value}, ease:"

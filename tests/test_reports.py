@@ -858,6 +858,24 @@ def test_report_on_a_csv_with_unusual_columns(shop_csv: Path, tmp_path: Path, ca
 
 
 @pytest.mark.slow
+def test_ids_that_look_like_markup_are_shown_as_they_are(shop_csv: Path, tmp_path: Path, capsys) -> None:
+    # the sentences above each example user and the item neighbours had rendered an ID as HTML or Markdown
+    shop = pd.read_csv(shop_csv, sep=";")
+    shop["customer"] = "<b>" + shop["customer"] + "</b>_x_"
+    shop["product"] = shop["product"] + "<img src=x onerror=alert(1)>"
+    shop.to_csv(tmp_path / "markup.csv", sep=";", index=False)
+    argv = ["report", "--data", str(tmp_path / "markup.csv"), *SHOP_COLUMNS, "--models", "ease"]
+    status, _, err = run(
+        [*argv, "--examples", "2", "--device", "cpu", "--out", str(tmp_path / "r"), "-q"], capsys
+    )
+    assert status == 0, err
+    page = assert_offline_html(tmp_path / "r" / "report.html")
+    assert page.count("<strong>User &lt;b&gt;C0") == 2 and "<b>C0" not in page
+    assert not re.search(r"<img[^>]*onerror", page)  # written as text only, in the sentence and the tables
+    assert "Items closest to <strong>P-" in page and "&lt;img src=x onerror=alert(1)&gt;</strong>" in page
+
+
+@pytest.mark.slow
 def test_a_failing_run_names_the_cell_and_leaves_the_old_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
