@@ -628,11 +628,48 @@ def test_times_are_read_in_one_format_and_whole_seconds(
 def test_times_in_no_single_format_and_infinite_values_are_refused(tmp_path: Path) -> None:
     (tmp_path / "log.csv").write_text("user,item,t,r\n1,1,01/02/2024,inf\n1,2,2024-13-45,1\n")
     with pytest.raises(
-        ValueError, match="neither numbers nor dates in one format .* write the times as ISO 8601"
+        ValueError,
+        match=r"holds '2024-13-45' \(data row 2\), which is no date in %m/%d/%Y, the format its first value, "
+        r"'01/02/2024', sets for the whole column; correct it, or write the times as ISO 8601",
     ):
         load_interactions(tmp_path / "log.csv", time_col="t")
     with pytest.raises(ValueError, match="column 'r' of log.csv must be numeric; found 'inf'"):
         load_interactions(tmp_path / "log.csv", rating_col="r")
+
+
+@pytest.mark.parametrize(
+    ("times", "message"),
+    [
+        # ISO 8601 by its first value: read so or refused (year, day, month fitted and had reordered the events)
+        (
+            ["2024-01-05 10:00:00", "2024-02-01 10:00:00", "2024-13-01 10:00:00"],
+            r"'2024-13-01 10:00:00' \(data row 3\), which is no date in ISO 8601, the format its first value, "
+            r"'2024-01-05 10:00:00', sets for the whole column; correct that value or drop its row$",
+        ),
+        (
+            ["2023-11-26T07:22:14", "not a date"],
+            r"holds 'not a date' \(data row 2\), which is no date in ISO",
+        ),
+        # the reading that gets furthest names its value: day first stops at row 3, month first at row 2
+        (
+            ["01/02/2024", "13/02/2024", "13/13/2024"],
+            r"'13/13/2024' \(data row 3\), which is no date in %d/%m/%Y",
+        ),
+        # Unix seconds but for one value (it had blamed the first value, a valid time)
+        (
+            ["1700000000", "1700003600", "unknown"],
+            r"holds 'unknown' \(data row 3\) among numbers: times are either all numbers \(Unix seconds\) or all "
+            r"dates",
+        ),
+        (["hello", "13/02/2024"], r"neither numbers nor dates: its first value, 'hello', is neither; write"),
+    ],
+)
+def test_a_time_that_the_column_format_cannot_read_is_named(
+    tmp_path: Path, times: list[str], message: str
+) -> None:
+    (tmp_path / "log.csv").write_text("user,item,t\n" + "".join(f"1,{n},{t}\n" for n, t in enumerate(times)))
+    with pytest.raises(ValueError, match=message):
+        load_interactions(tmp_path / "log.csv", time_col="t")
 
 
 def test_missing_file_and_unknown_format(tmp_path: Path) -> None:

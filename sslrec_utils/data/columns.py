@@ -104,29 +104,42 @@ def _numbers(values: pd.Series, source: str) -> pd.Series:
 def _dates(values: pd.Series, source: str) -> pd.Series:
     """Date-time strings read in one format for the whole column, never value by value.
 
-    ISO 8601 is tried first (any mix of precisions and time zones). Otherwise the format is guessed from the
-    first value, month first, then day first: ``01/02/2024`` then ``13/02/2024`` is read day first throughout.
-    When both readings fit every value, the month-first one is kept, with a warning.
+    ISO 8601 is tried first (any mix of precisions and time zones); a column whose first value is ISO 8601 is
+    read so or refused, never in another format that happens to fit (``2024-13-01`` as year, day, month).
+    Otherwise the format is guessed from the first value, month first, then day first: ``01/02/2024`` then
+    ``13/02/2024`` is read day first throughout. When both readings fit every value, the month-first one is
+    kept, with a warning.
+
+    Raises:
+        ValueError: naming the first value that the column's format cannot read, and its data row.
     """
     try:
         return pd.to_datetime(values, utc=True, format="ISO8601")
     except (ValueError, TypeError):
         pass
-    first, readings = str(values.iloc[0]), {}
-    for dayfirst in (False, True):
+    first = str(values.iloc[0])
+    if _reads(values.iloc[:1], "ISO8601") is not None:
+        formats = ["ISO8601"]
+    else:
         with warnings.catch_warnings():  # pandas warns when a guess contradicts `dayfirst`
             warnings.simplefilter("ignore", UserWarning)
-            fmt = guess_datetime_format(first, dayfirst=dayfirst)
-        if fmt is None or fmt in readings:
-            continue
-        try:
-            readings[fmt] = pd.to_datetime(values, utc=True, format=fmt)
-        except (ValueError, TypeError):
-            continue
+            guesses = (guess_datetime_format(first, dayfirst=dayfirst) for dayfirst in (False, True))
+            formats = list(dict.fromkeys(f for f in guesses if f is not None))
+    readings = {fmt: dates for fmt in formats if (dates := _reads(values, fmt)) is not None}
     if not readings:
+        advice = "write the times as ISO 8601 (2024-02-13 10:00:00) or Unix seconds"
+        if not formats:
+            raise ValueError(
+                f"column {values.name!r} of {source} holds neither numbers nor dates: its first value, {first!r}, "
+                f"is neither; {advice}"
+            )
+        # the value that stops the reading that gets furthest (day first, for 01/02/2024 ... 13/02/2024 ... 40/02)
+        row, fmt = max((_first_unread(values, fmt), fmt) for fmt in formats)
+        iso = fmt == "ISO8601"
         raise ValueError(
-            f"column {values.name!r} of {source} holds neither numbers nor dates in one format (the first value, "
-            f"{first!r}, sets it): write the times as ISO 8601 (2024-02-13 10:00:00) or Unix seconds"
+            f"column {values.name!r} of {source} holds {str(values.iloc[row])!r} (data row {row + 1}), which is "
+            f"no date in {'ISO 8601' if iso else fmt}, the format its first value, {first!r}, sets for the whole "
+            f"column; {'correct that value or drop its row' if iso else 'correct it, or ' + advice}"
         )
     (fmt, dates), *others = readings.items()
     if any(not other.equals(dates) for _, other in others):
@@ -137,6 +150,19 @@ def _dates(values: pd.Series, source: str) -> pd.Series:
             stacklevel=4,
         )
     return dates
+
+
+def _first_unread(values: pd.Series, fmt: str) -> int:
+    """The position of the first of `values` that is no date in format `fmt` (one must be)."""
+    return int(np.flatnonzero(pd.to_datetime(values, utc=True, format=fmt, errors="coerce").isna())[0])
+
+
+def _reads(values: pd.Series, fmt: str) -> pd.Series | None:
+    """`values` as UTC dates in format `fmt`, or None where one of them is no date in it."""
+    try:
+        return pd.to_datetime(values, utc=True, format=fmt)
+    except (ValueError, TypeError):
+        return None
 
 
 def _check_int64(values: pd.Series, numbers: pd.Series, source: str) -> None:
@@ -163,6 +189,13 @@ def _timestamps(values: pd.Series, source: str) -> pd.Series:
         values.dtype
     ):
         numeric = pd.to_numeric(values, errors="coerce")
+        if pd.notna(numeric.iloc[0]) and numeric.isna().any():  # numbers, by the first value, but for some
+            row = int(np.flatnonzero(numeric.isna())[0])
+            raise ValueError(
+                f"column {values.name!r} of {source} holds {str(values.iloc[row])!r} (data row {row + 1}) among "
+                "numbers: times are either all numbers (Unix seconds) or all dates; check the time column "
+                "(--time-col)"
+            )
         values = values if numeric.notna().all() else _dates(values, source)
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         if values.dt.tz is None:
