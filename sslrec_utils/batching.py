@@ -66,9 +66,12 @@ def user_rows(data: TrainData, batch_size: int, device: torch.device) -> tuple[B
 
 def item_rows(data: TrainData, batch_size: int, device: torch.device) -> tuple[Batcher, int]:
     """Batches of items with their observed ratings (I-AutoRec): ``items`` (B,), ``rows`` (B, n_users)
-    ratings, ``mask`` (B, n_users) 1 where observed."""
+    ratings, ``mask`` (B, n_users) 1 where observed: where the matrix stores a rating, a rating of 0 too (on a
+    scale such as -2..2 or 0..10)."""
     ratings = data.ratings.T.tocsr()
-    table, observed = RowTable(ratings, device), RowTable((ratings != 0).astype(np.float32), device)
+    stored = ratings.copy()
+    stored.data[:] = 1.0
+    table, observed = RowTable(ratings, device), RowTable(stored, device)
     active = np.flatnonzero(np.diff(ratings.indptr) > 0)
 
     def batches(rng: np.random.Generator) -> Iterator[Batch]:

@@ -1,10 +1,14 @@
+import dataclasses
+
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 import torch
 
 from sslrec_utils import batching
 from sslrec_utils.batching import RowTable, make_batcher, sample_negatives
+from sslrec_utils.data.core import to_csr
 from sslrec_utils.models.base import TrainData
 from tests.helpers import clustered_interactions
 
@@ -105,6 +109,19 @@ def test_item_rows_carry_ratings_and_mask():
         items = batch["items"].numpy()
         np.testing.assert_array_equal(batch["rows"].numpy(), data.ratings.T.tocsr()[items].toarray())
         assert torch.equal(batch["mask"], (batch["rows"] != 0).float())
+
+
+def test_item_rows_mask_a_rating_of_zero_as_observed():
+    # on a scale such as -2..2, a stored 0 is a rating: it had been masked out of AutoRec's loss as unobserved
+    frame = pd.DataFrame({"user": [0, 0, 1, 2], "item": [0, 1, 0, 1], "rating": [0.0, 2.0, -1.0, 0.0]})
+    data = dataclasses.replace(
+        TrainData.from_matrix(to_csr(frame, 3, 2)), ratings=to_csr(frame, 3, 2, "rating")
+    )
+    batcher, _ = make_batcher("item_rows", data, 2, CPU)
+    (batch,) = list(batcher(np.random.default_rng(0)))
+    order = batch["items"].numpy()
+    np.testing.assert_array_equal(batch["mask"].numpy(), np.array([[1, 1, 0], [1, 0, 1]])[order])
+    np.testing.assert_array_equal(batch["rows"].numpy(), np.array([[0, -1, 0], [2, 0, 0]])[order])
 
 
 def _epoch(batcher, seed: int) -> list[dict[str, np.ndarray]]:
