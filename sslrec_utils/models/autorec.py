@@ -5,6 +5,8 @@ Each item i is the vector r_i (n_users,) of the ratings its users gave in traini
     h_i = sigmoid(W r_i + b)  (hidden_dim,),    r_hat_i = V h_i + c  (n_users,),
 
 and is fitted on observed entries only: ``mean over observed (r_ui - r_hat_ui)^2 + lam * (||W||^2 + ||V||^2)``.
+A rating of 0 (a scale such as -2..2) is observed, so it is in the loss, but in the input r_i it adds nothing, as
+an unobserved entry does (the paper's ratings start at 1): shift such a scale to start at 1 to tell them apart.
 The paper's objective sums the squared errors over the observed entries, with ``lambda / 2`` on the norms, so
 its lambda is not this `lam` (a mean per batch instead of a sum makes the penalty's weight relative to each
 batch's observed entries; `lam` was chosen on this objective).
