@@ -15,7 +15,7 @@ import pandas as pd
 
 from sslrec_utils.data import tie_order_text
 from sslrec_utils.data.files import is_file_dataset
-from sslrec_utils.models import reads_sequences
+from sslrec_utils.models import reads_sequences, trained_by_epochs
 from sslrec_utils.report_params import ReportParams
 
 # The largest standard deviation of test NDCG@10 over seeds relative to its mean among the leaderboards of
@@ -83,11 +83,13 @@ def conclusion(
     text = [f"**{best['model']}** ranks first by {label} on {who}: {score(best)} ({spread})."]
     if pop_row.empty:
         text.append("No popularity baseline was run: add `pop` to MODELS to see what personalisation adds.")
+    elif len(board) == 1:
+        text.append("Popularity alone was run: add personalised models to MODELS to see what they add to it.")
     elif best["model"] == "pop":
-        text.append(
-            "No model beat the popularity baseline: the models may be undertrained (raise EPOCHS) or the data "
-            "may carry little personal signal (too few interactions per user)."
-        )
+        trained = [m for m in board["model"] if trained_by_epochs(m)]
+        causes = [f"{_names(trained)} may be undertrained (raise EPOCHS)"] if trained else []
+        causes += ["the data may carry little personal signal (too few interactions per user)"]
+        text.append(f"No model beat the popularity baseline: {' or '.join(causes)}.")
     else:
         pop = pop_row.iloc[0][f"{metric}_mean"]
         text.append(

@@ -492,8 +492,15 @@ def test_conclusion_is_written_from_the_numbers() -> None:
     params = reports.ReportParams(models=("pop", "ease"), seeds=(1,))
     lost = [record("pop", 1, 0.2), record("ease", 1, 0.1)]
     text = reports.conclusion(reports.leaderboard(lost, [10]), lost, {}, params)
-    assert "No model beat the popularity baseline" in text and "is 0.1000 (100% of its score)" in text
+    assert "No model beat the popularity baseline: the data may carry little" in text  # ease has no epochs
+    assert "is 0.1000 (100% of its score)" in text
     assert "With one seed the report cannot measure how much the choice of seed moves the scores" in text
+    lost += [record("multdae", 1, 0.15, epochs=10), record("sasrec", 1, 0.05, epochs=10)]
+    text = reports.conclusion(reports.leaderboard(lost, [10]), lost, {}, params)
+    assert "baseline: **multdae** and **sasrec** may be undertrained (raise EPOCHS) or the data may" in text
+    alone = [record("pop", 1, 0.2)]  # no model to beat it: nothing is said to have lost
+    text = reports.conclusion(reports.leaderboard(alone, [10]), alone, {}, params)
+    assert "Popularity alone was run: add personalised models" in text and "beat" not in text
     close = [record("ease", 1, 0.300), record("multdae", 1, 0.295)]
     text = reports.conclusion(reports.leaderboard(close, [10]), close, {}, params)
     assert "is 0.0050 (2% of its score). With one seed the report cannot tell so small a lead" in text
