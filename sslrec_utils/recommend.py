@@ -111,7 +111,16 @@ class TrainedRecommender:
             ) from None
         with warnings.catch_warnings():  # what the data and the sizes call for was said when the run trained
             warnings.simplefilter("ignore", DataWarning)
-            split, items = load_split(spec)
+            try:
+                split, items = load_split(spec)
+            except FileNotFoundError as err:  # a file moved since: say why a trained run needs it
+                if not spec.is_file:
+                    raise
+                raise FileNotFoundError(
+                    f"{err}: {run_dir} was trained on it and reads it again to rebuild its split; put the file "
+                    f"back, or write its new path as data.dataset in {run_dir / 'config.json'} (the split is "
+                    "checked to be the same)"
+                ) from None
             recorded = config.get("split_fingerprint")  # absent in runs written before it was recorded
             if recorded is not None and recorded != split_fingerprint(split):
                 raise ValueError(

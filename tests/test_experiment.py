@@ -821,6 +821,24 @@ def test_a_run_reloaded_on_changed_data_is_refused(csv_spec, tmp_path):
         TrainedRecommender.load(tmp_path / "run", device="cpu")
 
 
+def test_a_run_whose_data_file_moved_says_how_to_reload_it(csv_spec, tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(Path(csv_spec.dataset).read_text())
+    run_experiment(
+        dataclasses.replace(csv_spec, dataset=str(path)), "pop", progress=False, out_dir=tmp_path / "run"
+    )
+    path.rename(tmp_path / "moved.csv")
+    with pytest.raises(
+        FileNotFoundError, match=r"no such file: .*log.csv.*: .*run was trained on it and reads it "
+    ):
+        TrainedRecommender.load(tmp_path / "run", device="cpu")
+    # the route the message gives: the new path in config.json, and the same split
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    config["data"]["dataset"] = str(tmp_path / "moved.csv")
+    (tmp_path / "run" / "config.json").write_text(json.dumps(config))
+    assert TrainedRecommender.load(tmp_path / "run", device="cpu").split.n_users > 0
+
+
 def test_a_checkpoint_of_another_run_is_refused_even_of_the_same_shape(tmp_path):
     spec = DataSpec(dataset="synthetic:60x40x900")
     for name, seed in (("a", 1), ("b", 2)):  # the same model, sizes and split; another training seed
