@@ -117,9 +117,9 @@ class TrainedRecommender:
                 if not spec.is_file:
                     raise
                 raise FileNotFoundError(
-                    f"{err}: {run_dir} was trained on it and reads it again to rebuild its split; put the file "
-                    f"back, or write its new path as data.dataset in {run_dir / 'config.json'} (the split is "
-                    "checked to be the same)"
+                    f"{run_dir} was trained on a file that is gone ({err}); a run reads its data again to rebuild "
+                    f"its split: put the file back, or write its new path as data.dataset in "
+                    f"{run_dir / 'config.json'} (the split is checked to be the same)"
                 ) from None
             recorded = config.get("split_fingerprint")  # absent in runs written before it was recorded
             if recorded is not None and recorded != split_fingerprint(split):

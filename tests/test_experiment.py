@@ -829,7 +829,8 @@ def test_a_run_whose_data_file_moved_says_how_to_reload_it(csv_spec, tmp_path):
     )
     path.rename(tmp_path / "moved.csv")
     with pytest.raises(
-        FileNotFoundError, match=r"no such file: .*log.csv.*: .*run was trained on it and reads it "
+        FileNotFoundError,
+        match=r"run was trained on a file that is gone \(no such file: .*log.csv\); a run reads its data again",
     ):
         TrainedRecommender.load(tmp_path / "run", device="cpu")
     # the route the message gives: the new path in config.json, and the same split
