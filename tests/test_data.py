@@ -605,6 +605,8 @@ def test_parquet_ids_neither_wrap_nor_keep_a_float_form(tmp_path: Path) -> None:
         (["01/02/2024", "13/02/2024"], [1706745600, 1707782400], None),
         (["01/02/2024", "03/02/2024"], [1704153600, 1709337600], "read both month first and day first"),
         (["2024-01-01T10:00:00+02:00", "2024-01-01 09:00:00Z"], [1704096000, 1704099600], None),
+        # a 12-hour clock, as US spreadsheets write it (pandas' guess alone reads no AM or PM)
+        (["1/3/2024 1:00:00 PM", "12/30/2024 12:05:00 am"], [1704286800, 1735517100], None),
         (["1700000000.7", "1700000000.2"], [1700000000, 1700000000], "fractions of a second"),
         (
             ["2024-01-01T00:00:00.5Z", "2024-01-01T00:00:01Z"],

@@ -5,6 +5,7 @@ column by column, naming the first value it cannot read; `dataset_info` counts a
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -121,10 +122,7 @@ def _dates(values: pd.Series, source: str) -> pd.Series:
     if _reads(values.iloc[:1], "ISO8601") is not None:
         formats = ["ISO8601"]
     else:
-        with warnings.catch_warnings():  # pandas warns when a guess contradicts `dayfirst`
-            warnings.simplefilter("ignore", UserWarning)
-            guesses = (guess_datetime_format(first, dayfirst=dayfirst) for dayfirst in (False, True))
-            formats = list(dict.fromkeys(f for f in guesses if f is not None))
+        formats = _guess_formats(first)
     readings = {fmt: dates for fmt in formats if (dates := _reads(values, fmt)) is not None}
     if not readings:
         advice = "write the times as ISO 8601 (2024-02-13 10:00:00) or Unix seconds"
@@ -150,6 +148,24 @@ def _dates(values: pd.Series, source: str) -> pd.Series:
             stacklevel=4,
         )
     return dates
+
+
+# a 12-hour clock's end (``1:00:00 PM``, ``1:00pm``), which pandas' guess does not read
+_AM_PM = re.compile(r"^(.*\d)(\s*)([AaPp][Mm])$")
+
+
+def _guess_formats(first: str) -> list[str]:
+    """The formats a column's `first` date may be in, month first, then day first (one where both agree)."""
+    twelve = _AM_PM.match(first.strip())
+    stem = twelve.group(1) if twelve else first
+    with warnings.catch_warnings():  # pandas warns when a guess contradicts `dayfirst`
+        warnings.simplefilter("ignore", UserWarning)
+        guesses = [guess_datetime_format(stem, dayfirst=dayfirst) for dayfirst in (False, True)]
+    if twelve:  # the hour of a 24-hour guess, read on a 12-hour clock with its AM or PM
+        guesses = [
+            g.replace("%H", "%I") + twelve.group(2) + "%p" if g and "%H" in g else None for g in guesses
+        ]
+    return list(dict.fromkeys(g for g in guesses if g is not None))
 
 
 def _first_unread(values: pd.Series, fmt: str) -> int:
