@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sslrec_utils import reports
+from sslrec_utils import experiment, reports
 from sslrec_utils.cli import main
 from sslrec_utils.config import ConfigError
 from sslrec_utils.data import movielens
@@ -892,6 +892,7 @@ def test_a_failing_run_names_the_cell_and_leaves_the_old_report(
     # bypass the checks on this side, so that the notebook (another process) meets the bad split itself
     monkeypatch.setattr(reports.ReportParams, "__post_init__", lambda self: None)
     monkeypatch.setattr(reports, "check_data", lambda params: None)
+    monkeypatch.setattr(experiment, "check_data_fields", lambda *args, **kwargs: None)  # the CLI's own call
     argv = ["report", "--data", "ml-100k", "--models", "pop", "--split", "no-such-protocol", "--force"]
     status, stdout, err = run([*argv, "--out", str(out), "-q"], capsys)
     assert status == 1 and stdout == ""

@@ -133,6 +133,8 @@ def _dates(values: pd.Series, source: str) -> pd.Series:
             )
         # the value that stops the reading that gets furthest (day first, for 01/02/2024 ... 13/02/2024 ... 40/02)
         row, fmt = max((_first_unread(values, fmt), fmt) for fmt in formats)
+        if row < 0:  # no single value is to blame (pandas refused the column as a whole)
+            raise ValueError(f"column {values.name!r} of {source} holds dates in no one format; {advice}")
         iso = fmt == "ISO8601"
         raise ValueError(
             f"column {values.name!r} of {source} holds {str(values.iloc[row])!r} (data row {row + 1}), which is "
@@ -169,8 +171,9 @@ def _guess_formats(first: str) -> list[str]:
 
 
 def _first_unread(values: pd.Series, fmt: str) -> int:
-    """The position of the first of `values` that is no date in format `fmt` (one must be)."""
-    return int(np.flatnonzero(pd.to_datetime(values, utc=True, format=fmt, errors="coerce").isna())[0])
+    """The position of the first of `values` that is no date in format `fmt`, or -1 when each is one."""
+    unread = np.flatnonzero(pd.to_datetime(values, utc=True, format=fmt, errors="coerce").isna())
+    return int(unread[0]) if unread.size else -1
 
 
 def _reads(values: pd.Series, fmt: str) -> pd.Series | None:
