@@ -23,8 +23,9 @@ from sslrec_utils.report_params import ReportParams
 BENCHMARK_SEED_SPREAD = 0.14
 
 
-# ASCII punctuation that Markdown may read as syntax: each is shown as itself after a backslash
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+# ASCII punctuation that Markdown may read as syntax, or as part of an address it links (https://, www., a@b):
+# each is shown as itself after a backslash
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:/@])")
 
 
 def markdown_literal(value: object) -> str:

@@ -181,6 +181,9 @@ def test_against_base_refuses_a_model_twice_or_without_a_spread():
         "a\\b # not a heading",
         "Tom & Jerry &lt; (1940)",
         "1. not a list",
+        "https://shop.example/p/item_0",  # not a link (nbconvert links a bare address)
+        "www.example.com",
+        "me@example.com",
         42,
     ],
 )

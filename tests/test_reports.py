@@ -869,7 +869,8 @@ def test_ids_that_look_like_markup_are_shown_as_they_are(shop_csv: Path, tmp_pat
     # the sentences above each example user and the item neighbours had rendered an ID as HTML or Markdown
     shop = pd.read_csv(shop_csv, sep=";")
     shop["customer"] = "<b>" + shop["customer"] + "</b>_x_"
-    shop["product"] = shop["product"] + "<img src=x onerror=alert(1)>"
+    # a web address, over pandas' 50 characters of a table cell: shown whole, and no link
+    shop["product"] = "https://shop.example/catalogue/" + shop["product"] + "<img src=x onerror=alert(1)>"
     shop.to_csv(tmp_path / "markup.csv", sep=";", index=False)
     argv = ["report", "--data", str(tmp_path / "markup.csv"), *SHOP_COLUMNS, "--models", "ease"]
     status, _, err = run(
@@ -879,7 +880,11 @@ def test_ids_that_look_like_markup_are_shown_as_they_are(shop_csv: Path, tmp_pat
     page = assert_offline_html(tmp_path / "r" / "report.html")
     assert page.count("<strong>User &lt;b&gt;C0") == 2 and "<b>C0" not in page
     assert not re.search(r"<img[^>]*onerror", page)  # written as text only, in the sentence and the tables
-    assert "Items closest to <strong>P-" in page and "&lt;img src=x onerror=alert(1)&gt;</strong>" in page
+    assert "Items closest to <strong>https://shop.example/catalogue/P-" in page and "<a href" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;</strong>" in page and "/catalogue/P..." not in page
+    assert re.search(
+        r"<td>https://shop.example/catalogue/P-\d{3}&lt;img src=x onerror=alert\(1\)&gt;</td>", page
+    )
 
 
 @pytest.mark.slow
