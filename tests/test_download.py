@@ -337,7 +337,7 @@ def test_ml1m_layout(tmp_path: Path) -> None:
     }
     md5 = write_zip(tmp_path / "ml-1m.zip", members)
     data = load_movielens("ml-1m", tmp_path / "d", url=str(tmp_path / "ml-1m.zip"), md5=md5, progress=False)
-    assert data.source == "download"
+    assert data.source == "download" and data.title == "MovieLens-1M"  # as the chapters' summaries name it
     assert data.ratings.to_dict("list") == {
         "user": [1, 2],
         "item": [1193, 661],
@@ -359,7 +359,7 @@ def test_ml20m_layout_has_no_users(tmp_path: Path) -> None:
     }
     md5 = write_zip(tmp_path / "ml-20m.zip", members, encoding="utf-8")
     data = load_movielens("ml-20m", tmp_path / "d", url=str(tmp_path / "ml-20m.zip"), md5=md5, progress=False)
-    assert data.users is None and data.source == "download"
+    assert data.users is None and data.source == "download" and data.title == "MovieLens-20M"
     assert data.ratings[["user", "item"]].values.tolist() == [[1, 2], [1, 29]]  # userId, movieId
     assert data.ratings["rating"].tolist() == [3.5, 4.0] and data.ratings["rating"].dtype == np.float32
     assert data.items["title"].tolist() == ["Jumanji", "City, The"]

@@ -81,6 +81,11 @@ class MovieLens:
     source: str
     path: Path
 
+    @property
+    def title(self) -> str:
+        """The data set's name in text: ``"MovieLens-100K"`` for ``"ml-100k"``."""
+        return f"MovieLens-{self.name.removeprefix('ml-').upper()}"
+
 
 def default_data_dir() -> Path:
     """The data folder: ``$SSLREC_DATA``, else ``<repo>/data`` in a checkout, else ``~/.cache/sslrec``."""
