@@ -7,6 +7,7 @@ but must keep those.
 
     sgd_lrs = as_list("SGD_LRS", SGD_LRS, of="numbers")
     keeps("MODELS", MODELS, ["pop", "ae", "multvae", "ease"])
+    needs_titles("DATASET", DATASET, items)  # after load_split(DataSpec(dataset=DATASET))
 """
 
 from __future__ import annotations
@@ -87,4 +88,20 @@ def keeps(name: str, value: Sequence[object], quoted: Sequence[object]) -> None:
     if missing:
         raise ValueError(
             f"{name} = {list(value)!r} lacks {missing}, which the text quotes: add items, do not remove these"
+        )
+
+
+def needs_titles(name: str, dataset: str, items: object) -> None:
+    """Raise a `ValueError` when `dataset` came without an item table (`items` None: a synthetic log or a
+    file), for a chapter whose text shows films by title.
+
+    Args:
+        name: the parameter, for the message (``"DATASET"``).
+        dataset: its value.
+        items: the item table that loading it gave (`load_split`'s second value).
+    """
+    if items is None:
+        raise ValueError(
+            f"{name} = {dataset!r} has no item titles, which this chapter shows: choose a MovieLens data set "
+            "(ml-100k, ml-1m, ml-20m)"
         )
