@@ -216,7 +216,9 @@ class TrainedRecommender:
         return self._table(self.split.user_map.to_original(idx), self._scores(idx, rows, seqs), k)
 
     def recommend_for_history(self, item_ids: Sequence[object], k: int = 10) -> pd.DataFrame:
-        """Top-`k` items for a user unseen in training, from their history (oldest first), by fold-in.
+        """Top-`k` items for a user unseen in training, from their history (oldest first), by fold-in. An item
+        given more than once counts once, at its latest place, as preprocessing keeps a user's latest interaction
+        with an item: ``a,b,a`` is read as ``b,a``, the history of a known user with those interactions.
 
         Raises:
             ValueError: if the model scores users only by a learned ID (e.g. BPR, LightGCN).
@@ -230,6 +232,8 @@ class TrainedRecommender:
         if len(item_ids) == 0:
             raise ValueError("the history is empty: give at least one item ID")
         idx = self.split.item_map.to_index(item_ids, kind="item IDs")
+        latest = len(idx) - 1 - np.unique(idx[::-1], return_index=True)[1]  # each item's last place
+        idx = idx[np.sort(latest)]
         rows = sp.csr_matrix(
             (np.ones(len(idx), np.float32), (np.zeros(len(idx), int), idx)), (1, self.split.n_items)
         )

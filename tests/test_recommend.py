@@ -314,6 +314,18 @@ def test_fold_in_reads_a_history_oldest_first(next_item):
     assert next_item.recommend_for_history([7, 3], k=1)["item"].tolist() == [4]
 
 
+def test_a_sequence_history_keeps_each_items_latest_place(next_item):
+    # as preprocessing keeps a user's latest interaction with an item: 3,7,3,3 is the history 7,3 of a known user
+    # (SASRec reads the whole sequence, so its scores had differed; untrained weights read it as well)
+    torch.manual_seed(0)
+    sizes = {"hidden_dim": 8, "n_heads": 1, "max_len": 16}
+    model = build_model("sasrec", TrainData.from_split(next_item.split), sizes)
+    rec = TrainedRecommender(model.eval(), next_item.split)
+    repeated, once = rec.recommend_for_history([3, 7, 3, 3], k=5), rec.recommend_for_history([7, 3], k=5)
+    pd.testing.assert_frame_equal(repeated, once)
+    assert not rec.recommend_for_history([3, 7], k=5).equals(once)  # the order still counts
+
+
 def test_similar_items_by_embedding_are_cosines(trained):
     table = trained.similar_items(2, k=5)
     emb = trained.model.item_embeddings().detach().double()
