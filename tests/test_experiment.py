@@ -508,6 +508,17 @@ def test_a_model_fitted_to_ratings_is_told_of_a_log_without_them(csv_spec):
         r"row is a rating of 1\), so the ratings it predicts say nothing of preference",
     ):
         run(no_ratings)
+    # the fix offered follows the cause: a threshold that left one value; a rating column that holds one
+    with pytest.warns(
+        DataWarning, match=r"is 5 \(--threshold 5 keeps no other\), .*: lower the threshold, or use"
+    ):
+        run(dataclasses.replace(csv_spec, threshold=5.0))
+    ones = Path(csv_spec.dataset).with_name("ones.csv")
+    pd.read_csv(csv_spec.dataset).assign(stars=1).to_csv(ones, index=False)
+    with pytest.warns(
+        DataWarning, match=r"every training rating is 1, so .* preference: use a model of implicit"
+    ):
+        run(dataclasses.replace(csv_spec, dataset=str(ones)))
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataWarning)
         run(csv_spec)

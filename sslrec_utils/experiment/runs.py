@@ -262,15 +262,19 @@ def run_experiment(
     if fits_ratings(model) and (dist is None or dist.is_main):
         ratings = split.matrix("train", values="rating").data
         if len(ratings) and ratings.min() == ratings.max():
-            cause = (
-                " (without --rating-col each row is a rating of 1)"
-                if spec.is_file and not spec.rating_col
-                else ""
-            )
+            if spec.is_file and not spec.rating_col:
+                cause, fix = (
+                    " (without --rating-col each row is a rating of 1)",
+                    "name the rating column, or ",
+                )
+            elif spec.threshold is not None:  # the threshold left one value
+                cause, fix = f" (--threshold {spec.threshold:g} keeps no other)", "lower the threshold, or "
+            else:  # the rating column holds one value
+                cause, fix = "", ""
+            implicit = "use a model of implicit feedback (ease, multvae...)"
             warnings.warn(
                 f"{model} is fitted to rating values, but every training rating is {ratings[0]:g}{cause}, so the "
-                "ratings it predicts say nothing of preference: name the rating column, or use a model of "
-                "implicit feedback (ease, multvae...)",
+                f"ratings it predicts say nothing of preference: {fix}{implicit}",
                 DataWarning,
                 stacklevel=2,
             )
