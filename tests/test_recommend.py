@@ -221,6 +221,9 @@ def test_items_rated_below_the_threshold_are_seen_and_not_recommended(tmp_path, 
     assert (
         "; the run was trained with --threshold 4, which leaves out some of the data's users and items" in err
     )
+    assert main(["recommend", "--run", run, "--similar", "Z"]) == 2  # an item too, as --history says
+    err = capsys.readouterr().err
+    assert "unknown item IDs ['Z']" in err and "; the run was trained with --threshold 4, which leaves" in err
     assert (
         TrainedRecommender.load(run, device="cpu", with_seen=False).seen is None
     )  # as sslrec evaluate loads it

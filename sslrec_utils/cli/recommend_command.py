@@ -53,7 +53,8 @@ def _recommend(args: argparse.Namespace) -> int:
         if others:
             hint = _comma_id_hint("--similar", items, rec.split.item_map.ids, every_run=True)
             raise ValueError(f"--similar takes one item ID, got {args.similar!r}{hint}")
-        table = rec.similar_items(item, k=args.k)
+        with _quoting_hint("--similar", items, rec.split.item_map.ids, filters):
+            table = rec.similar_items(item, k=args.k)
     if args.json:
         print(table.to_json(orient="records"))
     elif not table.empty:
