@@ -685,7 +685,8 @@ def _warns_of_short_users(split: str, how_many: str) -> contextlib.AbstractConte
         (
             "strong",
             "1,1,0\n1,2,1\n2,1,2\n2,2,3\n",
-            "needs 2 * n_heldout users with >= 2 interactions (there are 2) and at least one training user",
+            "1 validation and 1 test users (n_heldout=1) need 2 users with >= 2 interactions (there are 2) and "
+            "at least one training user",
         ),
     ],
 )

@@ -92,8 +92,16 @@ def test_k_core_cascades() -> None:
 
 
 def test_nothing_left_is_an_error() -> None:
-    with pytest.raises(ValueError, match="no interactions left after threshold=None, min_user=5"):
+    with pytest.raises(
+        ValueError,
+        match=r"^no interactions left after keeping users with >= 5 and items with >= 0 interactions \(k-core\): "
+        r"relax the filters \(threshold=None, min_user=5, min_item=0\)$",
+    ):
         preprocess(frame([(1, 1, 1.0, 0)]), min_user=5)
+    with pytest.raises(
+        ValueError, match=r"^no interactions left after keeping ratings >= 4: relax the filters"
+    ):
+        preprocess(frame([(1, 1, 1.0, 0)]), threshold=4.0)
 
 
 def test_missing_columns_and_ids() -> None:

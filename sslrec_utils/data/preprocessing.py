@@ -148,8 +148,14 @@ def preprocess(
         frame = frame[frame["rating"] >= threshold]
     frame = k_core(frame, min_user, min_item)
     if frame.empty:
+        steps = [f"keeping ratings >= {threshold:g}"] if threshold is not None else []
+        if min_user or min_item:
+            steps.append(
+                f"keeping users with >= {min_user} and items with >= {min_item} interactions (k-core)"
+            )
         raise ValueError(
-            f"no interactions left after threshold={threshold}, min_user={min_user}, min_item={min_item}"
+            f"no interactions left after {' then '.join(steps) or 'reading'}: relax the filters "
+            f"(threshold={threshold}, min_user={min_user}, min_item={min_item})"
         )
     user_ids = np.sort(frame["user"].unique())
     item_ids = np.sort(frame["item"].unique())

@@ -213,8 +213,9 @@ def strong_split(
     eligible = np.flatnonzero(counts >= 2)
     if n_heldout < 1 or 2 * n_heldout > len(eligible) or 2 * n_heldout >= inter.n_users:
         raise ValueError(
-            f"strong_split: n_heldout={n_heldout} needs 2 * n_heldout users with >= 2 interactions "
-            f"(there are {len(eligible)}) and at least one training user (of {inter.n_users})"
+            f"strong_split: {n_heldout} validation and {n_heldout} test users (n_heldout={n_heldout}) need "
+            f"{2 * n_heldout} users with >= 2 interactions (there are {len(eligible)}) and at least one training user "
+            f"(of {inter.n_users})"
         )
     rng = np.random.default_rng(seed)
     drawn = rng.permutation(eligible)
