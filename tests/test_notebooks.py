@@ -1386,12 +1386,16 @@ BAD_PARAMETERS = [
     ("ch04_mathematics", {"GD_STEPS": 5}, "GD_STEPS >= 10"),
     ("ch05_project_practice", {"MODELS": ["pop", "ease"]}, "lacks ['ae', 'multvae']"),
     ("ch05_project_practice", {"HISTORY": "50"}, "is not a list of item IDs"),
+    ("ch05_project_practice", {"USER": 1000}, "unknown user IDs [1000]"),  # before training, not after
+    ("ch05_project_practice", {"HISTORY": [50, 1700]}, "unknown item IDs [1700]"),
     ("ch06_pros_and_cons", {"LABELLED_USERS": [25, 100]}, "must hold None"),
     ("ch06_pros_and_cons", {"LABELLED_USERS": [0, None]}, "and sizes of at least 1"),
     ("ch06_pros_and_cons", {"HIDDEN_DIMS": "[600, 200]"}, "-y 'HIDDEN_DIMS: [600, 200]', not with -p"),
     ("ch07_contrastive_masked", {"DATASET": "synthetic:300x200x3000"}, "has no item titles"),
     ("ch08_applications", {"EMB_MODEL": "multdae"}, "only multvae has an encoder mean"),
     ("ch08_applications", {"AD_SEED_SHARE": 1.0}, "AD_SEED_SHARE = 1.0 must lie in (0, 1)"),
+    # after the embeddings train (the fans are counted in the advertising section), but named
+    ("ch08_applications", {"AD_GENRE": "Fantasy", "AD_MIN_LIKED": 10}, "finds 0 fan(s), too few for a seed"),
     ("ch07_contrastive_masked", {"GRAPH_MODELS": ["lightgcn"]}, "lacks ['sgl', 'simgcl', 'xsimgcl']"),
     ("ch08_applications", {"COLD_ITEMS": 0}, "must lie in 1.."),
     ("ch09_challenges", {"NOISE_RATES": [0.0]}, "each need a level above 0"),
@@ -1412,5 +1416,7 @@ def test_a_bad_parameter_stops_the_chapter_before_it_trains(
     output = tmp_path / f"{name}.ipynb"
     with pytest.raises(papermill.PapermillExecutionError) as refused:
         _execute(name, {**CHAPTERS[name].parameters, **parameters}, output, monkeypatch)
-    # ConfigError is the package's ValueError
-    assert refused.value.ename in ("ValueError", "ConfigError") and message in refused.value.evalue
+    # ConfigError is the package's ValueError; KeyError, an unknown ID
+    assert (
+        refused.value.ename in ("ValueError", "ConfigError", "KeyError") and message in refused.value.evalue
+    )
