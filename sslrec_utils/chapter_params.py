@@ -15,8 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sslrec_utils.data.movielens import DATASETS
-
 # what each kind of item must be, by the word a message uses for it
 KINDS: dict[str, tuple[type, ...]] = {"numbers": (int, float), "names": (str,)}
 
@@ -105,5 +103,5 @@ def needs_titles(name: str, dataset: str, items: object) -> None:
     if items is None:
         raise ValueError(
             f"{name} = {dataset!r} has no item titles, which this chapter shows: choose a MovieLens data set "
-            f"({', '.join(DATASETS)})"
+            "(ml-100k, ml-1m, ml-20m)"
         )
