@@ -1394,7 +1394,6 @@ BAD_PARAMETERS = [
     ("ch07_contrastive_masked", {"DATASET": "synthetic:300x200x3000"}, "has no item titles"),
     ("ch08_applications", {"EMB_MODEL": "multdae"}, "only multvae has an encoder mean"),
     ("ch08_applications", {"AD_SEED_SHARE": 1.0}, "AD_SEED_SHARE = 1.0 must lie in (0, 1)"),
-    # after the embeddings train (the fans are counted in the advertising section), but named
     ("ch08_applications", {"AD_GENRE": "Fantasy", "AD_MIN_LIKED": 10}, "finds 0 fan(s), too few for a seed"),
     ("ch07_contrastive_masked", {"GRAPH_MODELS": ["lightgcn"]}, "lacks ['sgl', 'simgcl', 'xsimgcl']"),
     ("ch08_applications", {"COLD_ITEMS": 0}, "must lie in 1.."),
@@ -1403,6 +1402,25 @@ BAD_PARAMETERS = [
     # a list passed with -p arrives as text: the message shows the -y form (sslrec_utils.chapter_params)
     ("ch09_challenges", {"NOISE_RATES": "[0.0, 0.5]"}, "as YAML, -y 'NOISE_RATES: [0.0, 0.5]', not with -p"),
 ]
+
+# the first cell of each chapter that trains a model: a bad parameter must be refused before it
+FIRST_TRAINING_CELL = {
+    "ch02_core_concepts": None,  # trains nothing
+    "ch03_autoencoder_recipe": "ch03-27-b",
+    "ch04_mathematics": "train-ae-b",
+    "ch05_project_practice": "ch05-12",
+    "ch06_pros_and_cons": "ch06-10",
+    "ch07_contrastive_masked": "ch07-016",
+    "ch08_applications": "c08",
+    "ch09_challenges": "c06-run",
+}
+
+
+def test_each_chapter_with_bad_parameters_names_its_first_training_cell() -> None:
+    assert set(FIRST_TRAINING_CELL) == {name for name, _, _ in BAD_PARAMETERS}
+    for name, cell_id in FIRST_TRAINING_CELL.items():
+        ids = [cell.get("id") for cell in json.loads((NOTEBOOKS / f"{name}.ipynb").read_text())["cells"]]
+        assert cell_id is None or cell_id in ids, (name, cell_id)
 
 
 @pytest.mark.notebooks
@@ -1419,4 +1437,10 @@ def test_a_bad_parameter_stops_the_chapter_before_it_trains(
     # ConfigError is the package's ValueError; KeyError, an unknown ID
     assert (
         refused.value.ename in ("ValueError", "ConfigError", "KeyError") and message in refused.value.evalue
+    )
+    # papermill numbers the cells of the executed copy, which holds the injected parameters
+    ids = [cell.get("id") for cell in json.loads(output.read_text())["cells"]]
+    first_training = FIRST_TRAINING_CELL[name]
+    assert first_training is None or refused.value.cell_index < ids.index(first_training), (
+        f"refused in cell {ids[refused.value.cell_index]}, after {first_training} trained"
     )
