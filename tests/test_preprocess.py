@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sslrec_utils.data import IdMap, drop_duplicates, k_core, preprocess
+from sslrec_utils.config import DataWarning
+from sslrec_utils.data import IdMap, Interactions, drop_duplicates, k_core, preprocess
 
 
 def frame(rows: list[tuple]) -> pd.DataFrame:
@@ -118,6 +119,41 @@ def test_missing_columns_and_ids() -> None:
     with pytest.raises(ValueError, match="the user IDs mix types"):
         preprocess(frame([(1, 1, 1.0, 0), ("a", 2, 1.0, 1)]))
     assert preprocess(frame([("1", 1, 1.0, 0), ("a", 2, 1.0, 1)])).user_map.ids.tolist() == ["1", "a"]
+    # a NaN rating passes no threshold and makes AutoRec's loss NaN (which then blamed the step size)
+    with pytest.raises(
+        ValueError, match=r"^1 of 3 ratings are missing \(the first at index 2\): fill them in"
+    ):
+        preprocess(frame([(1, 1, 1.0, 0), (1, 2, 2.0, 1), (2, 1, np.nan, 2)]))
+
+
+def test_times_are_read_as_load_interactions_reads_them() -> None:
+    # seconds with a fraction had been cut by int64 silently; dates became microseconds; strings failed in int()
+    raw = pd.DataFrame(
+        {"user": 1, "item": [10, 20, 30, 40], "rating": 1.0, "timestamp": [100.0, 101.1, 101.5, 101.9]}
+    )
+    with pytest.warns(DataWarning, match="has fractions of a second, which are dropped"):
+        assert preprocess(raw, ties="row").frame["timestamp"].tolist() == [100, 101, 101, 101]
+    dates = ["2020-01-01", "2020-01-02 00:00:01", "2020-01-03", "2020-01-04"]
+    seconds = [1577836800, 1577923201, 1578009600, 1578096000]
+    assert preprocess(raw.assign(timestamp=dates)).frame["timestamp"].tolist() == seconds
+    assert (
+        preprocess(raw.assign(timestamp=pd.to_datetime(dates, format="ISO8601"))).frame["timestamp"].tolist()
+        == seconds
+    )
+    with pytest.raises(ValueError, match="'soon'"):
+        preprocess(raw.assign(timestamp=[*dates[:3], "soon"]))
+
+
+def test_interactions_and_their_matrix_refuse_what_they_cannot_hold() -> None:
+    # original IDs where indices belong had failed later, in a split ("out is the wrong size")
+    raw = frame([(1, 10, 4.0, 0), (2, 20, 4.0, 1), (3, 30, 4.0, 2)])
+    with pytest.raises(ValueError, match=r"the item column must hold indices in \[0, 3\) of its IdMap"):
+        Interactions(raw.assign(user=[0, 1, 2]), IdMap(np.array([1, 2, 3])), IdMap(np.array([10, 20, 30])))
+    with pytest.raises(ValueError, match="column 'timestamp' missing from the interactions' frame"):
+        Interactions(raw.drop(columns="timestamp"), IdMap(np.array([1, 2, 3])), IdMap(np.array([10, 20, 30])))
+    data = preprocess(raw)
+    with pytest.raises(ValueError, match="values must be 'binary' or 'rating', got 'Binary'"):
+        data.to_csr("Binary")  # had given the ratings
 
 
 pairs = st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8)), max_size=60)

@@ -197,11 +197,21 @@ def _check_int64(values: pd.Series, numbers: pd.Series, source: str) -> None:
         )
 
 
-def _timestamps(values: pd.Series, source: str) -> pd.Series:
+def unix_seconds(values: pd.Series, source: str) -> pd.Series:
     """Unix seconds (int64) from numbers or date-time strings (naive ones are taken as UTC).
 
     Times are whole seconds: a fraction is dropped, with a warning, so events within one second tie and
     `preprocess`'s ``ties`` orders them.
+
+    Args:
+        values: the times: numbers (Unix seconds), datetimes, or date-time strings.
+        source: where they come from, for messages (a file's name).
+
+    Returns:
+        The times as int64 Unix seconds.
+
+    Raises:
+        ValueError: on a missing time, or one that cannot be read (named with its data row).
     """
     _check_present(values, "time", source)
     if not pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_datetime64_any_dtype(
@@ -234,7 +244,7 @@ def _timestamps(values: pd.Series, source: str) -> pd.Series:
     if fraction.any():
         warnings.warn(
             f"column {values.name!r} of {source} has fractions of a second, which are dropped: events within one "
-            "second tie, and the ties option (--ties) orders them",
+            "second tie, and the tie order (--ties, or preprocess's ties) orders them",
             DataWarning,
             stacklevel=3,
         )
@@ -289,7 +299,7 @@ def load_interactions(
     if rating_col:
         _check_present(frame[rating_col], "rating", path.name)
     rating = _numbers(frame[rating_col], path.name) if rating_col else pd.Series(np.ones(n))
-    timestamp = _timestamps(frame[time_col], path.name) if time_col else pd.Series(np.zeros(n, np.int64))
+    timestamp = unix_seconds(frame[time_col], path.name) if time_col else pd.Series(np.zeros(n, np.int64))
     return pd.DataFrame(
         {
             "user": _ids(frame[user_col], "user", path.name),

@@ -195,6 +195,18 @@ class Interactions:
     user_map: IdMap
     item_map: IdMap
 
+    def __post_init__(self) -> None:
+        check_columns(self.frame, COLUMNS, source="the interactions' frame")
+        for column, n in (("user", len(self.user_map)), ("item", len(self.item_map))):
+            values = self.frame[column]
+            if not pd.api.types.is_integer_dtype(values.dtype) or (
+                len(values) and (values.min() < 0 or values.max() >= n)
+            ):
+                raise ValueError(
+                    f"the {column} column must hold indices in [0, {n}) of its IdMap, not original IDs: build "
+                    f"Interactions with `preprocess`, or map the IDs with `{column}_map.to_index`"
+                )
+
     @property
     def n_users(self) -> int:
         return len(self.user_map)
@@ -219,7 +231,13 @@ class Interactions:
 def to_csr(
     frame: pd.DataFrame, n_users: int, n_items: int, values: Literal["binary", "rating"] = "binary"
 ) -> sp.csr_matrix:
-    """Build a (n_users, n_items) float32 CSR matrix from a frame with ``user``/``item`` columns."""
+    """Build a (n_users, n_items) float32 CSR matrix from a frame with ``user``/``item`` columns.
+
+    Raises:
+        ValueError: if `values` is neither ``"binary"`` nor ``"rating"``.
+    """
+    if values not in ("binary", "rating"):
+        raise ValueError(f"values must be 'binary' or 'rating', got {values!r}")
     data = np.ones(len(frame), np.float32) if values == "binary" else frame["rating"].to_numpy(np.float32)
     mat = sp.csr_matrix(
         (data, (frame["user"].to_numpy(), frame["item"].to_numpy())),

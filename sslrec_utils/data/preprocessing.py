@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sslrec_utils.config import DataWarning
+from sslrec_utils.data.columns import unix_seconds
 from sslrec_utils.data.core import COLUMNS, IdMap, Interactions, canonical_ids, check_columns
 
 DuplicatePolicy = Literal["last", "first", "max", "mean", "error"]
@@ -99,7 +100,9 @@ def preprocess(
     IDs have fewer ratings on the whole, it puts a learnable regularity into the histories (`tie_stats`).
 
     Args:
-        ratings: raw interactions with columns ``user, item, rating, timestamp`` (original IDs).
+        ratings: raw interactions with columns ``user, item, rating, timestamp`` (original IDs); times as
+            `load_interactions` reads them: integers as given, Unix seconds with a fraction (dropped, with a
+            `DataWarning`), datetimes or date-time strings (taken as seconds).
         threshold: keep only rows with ``rating >= threshold`` (``None`` keeps every interaction as positive,
             the protocol RecBole uses for ml-100k).
         min_user: k-core threshold for users (applied after the rating threshold).
@@ -113,8 +116,8 @@ def preprocess(
         original IDs (text IDs as `canonical_ids` writes them: ``"7.0"`` is ``"7"``).
 
     Raises:
-        ValueError: on missing columns, missing IDs or timestamps, IDs of mixed types, an unknown `ties`, or if
-            nothing is left after filtering.
+        ValueError: on missing columns, missing IDs, ratings or timestamps, unreadable timestamps, IDs of mixed
+            types, an unknown `ties`, or if nothing is left after filtering.
     """
     if ties not in TIE_ORDERS:
         raise ValueError(f"unknown tie order {ties!r}; valid: {', '.join(TIE_ORDERS)}")
@@ -124,6 +127,14 @@ def preprocess(
         raise ValueError("ratings contain missing user or item IDs")
     if frame["timestamp"].isna().any():  # int64 would read NaN as the earliest time, and order it first
         raise ValueError("ratings contain missing timestamps: drop those rows or fill them in")
+    missing = frame["rating"].isna().to_numpy()
+    if missing.any():  # a NaN rating would pass no threshold, and make AutoRec's loss NaN
+        raise ValueError(
+            f"{int(missing.sum())} of {len(frame)} ratings are missing (the first at index "
+            f"{frame.index[np.flatnonzero(missing)[0]]!r}): fill them in or drop those rows"
+        )
+    if not pd.api.types.is_integer_dtype(frame["timestamp"].dtype):  # dates, or seconds with fractions
+        frame["timestamp"] = unix_seconds(frame["timestamp"], "the ratings")
     for column in ("user", "item"):
         if isinstance(frame[column].dtype, pd.CategoricalDtype):  # its categories' values, text or numbers
             frame[column] = frame[column].astype(frame[column].cat.categories.dtype)
