@@ -347,11 +347,12 @@ def test_format_metrics() -> None:
     assert format_metrics({"recall@10": 0.123456, "ndcg@10": 0.5}) == "recall@10=0.1235  ndcg@10=0.5000"
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("seed", range(20))
-def test_ties_go_to_the_lower_item_index_whatever_the_cut_off(seed: int) -> None:
+def test_ties_go_to_the_lower_item_index_whatever_the_cut_off(seed: int, dtype: type) -> None:
     # few distinct values (ties everywhere), both zeros, -inf (excluded items), a large and a small magnitude
     rng = np.random.default_rng(seed)
-    values = np.array([0.0, -0.0, 1.0, -1.0, 2.5, -np.inf, 1e30, -1e-30], dtype=np.float32)
+    values = np.array([0.0, -0.0, 1.0, -1.0, 2.5, -np.inf, 1e30, -1e-30], dtype=dtype)
     scores = torch.from_numpy(rng.choice(values, size=(7, 40)))
     n_items = scores.shape[1]
     for k in (1, 5, 17, 40):
@@ -369,6 +370,14 @@ def test_ties_go_to_the_lower_item_index_whatever_the_cut_off(seed: int) -> None
     with_more = evaluate(lambda u: scores[torch.from_numpy(u)], users, heldout, ks=(5, 30)).summary
     assert all(alone[key] == with_more[key] for key in alone)
     assert recall_at_k(scores, heldout, 5).mean().item() == pytest.approx(alone["recall@5"])
+
+
+def test_float64_scores_are_ranked_unrounded() -> None:
+    # torch.from_numpy gives float64: 1 + 1e-9 is 1 in float32, which would tie it with item 0 and rank item 0 first
+    scores = torch.tensor([[1.0, 1.0 + 1e-9, 0.0], [2.0, 2.0, 2.0 - 1e-12]], dtype=torch.float64)
+    values, items = rank_top(scores, 3)
+    assert items.tolist() == [[1, 0, 2], [0, 1, 2]] and values.dtype == torch.float64
+    assert recall_at_k(scores, sp.csr_matrix([[0, 1, 0], [0, 0, 1]]), 1).tolist() == [1.0, 0.0]
 
 
 @pytest.mark.gpu

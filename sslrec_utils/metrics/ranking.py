@@ -81,10 +81,11 @@ def rank_top(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
 
     ``torch.topk`` alone picks among equal scores in an order that depends on `k` and the device. Here each
     float32 score becomes an int64 key that sorts as the score, with the item index (reversed) in its low 32
-    bits, so no two keys are equal and every prefix of the ranking at `k` is the ranking at a smaller k.
+    bits, so no two keys are equal and every prefix of the ranking at `k` is the ranking at a smaller k. No
+    int64 key holds a float64 score and an index: float64 scores are ranked by a stable sort, unrounded.
 
     Args:
-        scores: (B, n_items) float tensor (cast to float32), no NaN.
+        scores: (B, n_items) float tensor, no NaN; float64 is ranked as it is, other types as float32.
         k: how many items, ``1 <= k <= n_items``.
 
     Returns:
@@ -98,6 +99,9 @@ def rank_top(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
         got = f"shape {tuple(scores.shape)}" if isinstance(scores, torch.Tensor) else type(scores).__name__
         raise TypeError(f"rank_top: scores must be a 2-D (B, n_items) tensor, got {got}")
     check_k(k, scores.shape[1])
+    if scores.dtype == torch.float64:  # a stable sort keeps equal scores (-0.0 and +0.0 too) in item order
+        values, items = torch.sort(scores, dim=1, descending=True, stable=True)
+        return values[:, :k], items[:, :k]
     scores = scores.float() + 0.0  # -0.0 + 0.0 is +0.0: the two zeros must tie
     bits = scores.view(torch.int32)
     ordered = torch.where(bits < 0, bits ^ 0x7FFFFFFF, bits).long()  # sorts as the floats do
