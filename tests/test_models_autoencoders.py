@@ -15,6 +15,7 @@ from sslrec_utils.config import ConfigError
 from sslrec_utils.models import MODELS, build_model, model_config
 from sslrec_utils.models.autorec import AutoRec, rating_rmse
 from sslrec_utils.models.base import StepInfo, TrainData
+from sslrec_utils.models.multdae import MultDAE
 from sslrec_utils.models.multvae import MultVAE
 from sslrec_utils.splits import holdout_split, strong_split
 from sslrec_utils.train import (
@@ -443,3 +444,11 @@ def test_multvae_on_ml100k_reaches_its_floor():
     assert ndcg > 0.24, ndcg  # far above popularity and above where 10 epochs get
     curve = result.history["ndcg@10"]
     assert curve.max() > curve.iloc[0] + 0.05, curve.tolist()  # validation NDCG climbed during training
+
+
+@pytest.mark.parametrize("hidden_dims", [(), (8, 0)])
+def test_mult_models_built_directly_refuse_what_their_configs_refuse(hidden_dims: tuple[int, ...]) -> None:
+    # MultVAE(40, hidden_dims=()) had built, and returned logits of width 20 for 40 items
+    for model in (MultVAE, MultDAE):
+        with pytest.raises(ValueError, match=r"hidden_dims must hold at least one width, each >= 1"):
+            model(40, hidden_dims=hidden_dims)

@@ -12,6 +12,7 @@ from sslrec_utils.config import ConfigError
 from sslrec_utils.data import preprocess
 from sslrec_utils.models import MODELS, build_model, model_config
 from sslrec_utils.models.base import StepInfo, TrainData
+from sslrec_utils.models.bert4rec import BERT4Rec
 from sslrec_utils.models.cl4srec import augment, crop, mask, reorder
 from sslrec_utils.models.itemnext import transition_counts
 from sslrec_utils.models.sasrec import SASRec, other_items
@@ -577,3 +578,10 @@ def test_fit_refuses_a_batch_beyond_this_machines_memory_before_training(split, 
     assert fit(model, split, cfg).best_epoch == 1
     monkeypatch.setattr(train.loop, "physical_memory", lambda: 1)
     train.check_memory(model, cfg, torch.device("cuda"))  # CUDA fails an allocation with an error instead
+
+
+def test_sequence_models_built_directly_refuse_a_max_len_their_configs_refuse() -> None:
+    # SASRec(40, max_len=0) had built, and failed only when scoring ("sequences of length 1 exceed max_len=0")
+    for model in (SASRec, BERT4Rec):
+        with pytest.raises(ValueError, match=r"max_len must be >= 2, got 1"):
+            model(40, max_len=1)

@@ -36,6 +36,13 @@ def mlp(dims: Sequence[int]) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+def check_widths(hidden_dims: Sequence[int]) -> None:
+    """Raise a `ValueError` unless `hidden_dims` holds at least one width and each is at least 1 (a model built
+    without one would return logits of the wrong width)."""
+    if len(hidden_dims) == 0 or min(hidden_dims) < 1:
+        raise ValueError(f"hidden_dims must hold at least one width, each >= 1, got {tuple(hidden_dims)}")
+
+
 def linear_weights(*modules: nn.Module) -> list[Tensor]:
     """The weight matrices (not the biases) of the linear layers in `modules`: what the paper's L2 penalises."""
     return [m.weight for module in modules for m in module.modules() if isinstance(m, nn.Linear)]
@@ -83,6 +90,7 @@ class MultDAE(Recommender):
         self, n_items: int, hidden_dims: Sequence[int] = (600, 200), dropout: float = 0.5, lam: float = 0.0
     ) -> None:
         super().__init__()
+        check_widths(hidden_dims)
         dims = [n_items, *hidden_dims]
         self.dropout, self.lam = dropout, lam
         self.encoder = nn.Sequential(mlp(dims), nn.Tanh())  # the code is tanh'd too, as in the authors' DAE

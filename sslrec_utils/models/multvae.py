@@ -20,7 +20,7 @@ from torch import Tensor
 from sslrec_utils import losses
 from sslrec_utils.config import check_nonnegative, check_rates
 from sslrec_utils.models.base import Batch, ModelConfig, Recommender, StepInfo, TrainData
-from sslrec_utils.models.multdae import linear_weights, mlp
+from sslrec_utils.models.multdae import check_widths, linear_weights, mlp
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,6 +88,7 @@ class MultVAE(Recommender):
         lam: float = 0.0,
     ) -> None:
         super().__init__()
+        check_widths(hidden_dims)
         dims = [n_items, *hidden_dims]
         self.dropout, self.anneal_cap, self.total_anneal_steps, self.lam = (
             dropout,

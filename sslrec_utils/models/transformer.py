@@ -153,6 +153,8 @@ class TransformerEncoder(nn.Module):
         pre_ln: bool = True,
     ) -> None:
         super().__init__()
+        if max_len < 2:  # as `TransformerConfig` requires
+            raise ValueError(f"max_len must be >= 2, got {max_len}")
         self.pad, self.causal, self.max_len, self.pre_ln = pad, causal, max_len, pre_ln
         self.item_emb = nn.Embedding(n_tokens, hidden_dim, padding_idx=pad)
         self.pos_emb = nn.Embedding(max_len, hidden_dim)
