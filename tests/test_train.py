@@ -1,5 +1,6 @@
 import contextlib
 import copy
+import random
 import types
 from typing import ClassVar
 
@@ -70,6 +71,21 @@ def test_build_model_seed_fixes_the_init_and_leaves_the_global_generator():
     assert torch.equal(torch.random.get_rng_state(), state) and reseeded == []
     assert torch.equal(a.encoder.weight, b.encoder.weight)
     assert not torch.equal(a.encoder.weight, build_model("ae", data, seed=4).encoder.weight)
+
+
+def test_fit_gives_the_global_generators_back_as_it_found_them():
+    # fit seeds them for dropout and noise: a reader's draws after each fit had repeated, whatever their seed
+    split = holdout_split(clustered_interactions(n_users=30), seed=1)
+
+    def draws() -> tuple[float, float, float]:
+        return random.random(), float(np.random.rand()), torch.rand(1).item()
+
+    for seed in (5, 6):
+        random.seed(seed), np.random.seed(seed), torch.manual_seed(seed)
+        expected = draws()
+        random.seed(seed), np.random.seed(seed), torch.manual_seed(seed)
+        fit(build_model("multdae", TrainData.from_split(split), seed=0), split, QUIET.replace(epochs=1))
+        assert draws() == expected
 
 
 def test_set_seed_makes_weights_reproducible():

@@ -4,13 +4,18 @@ and whether the device computes in bfloat16 natively."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 import torch
 
 from sslrec_utils.config import ConfigError
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -69,3 +74,22 @@ def native_bf16(device: torch.device) -> bool:
         return False
     with torch.cuda.device(device):
         return torch.cuda.is_bf16_supported(including_emulation=False)
+
+
+def keeps_global_rng(fn: Callable[P, R]) -> Callable[P, R]:
+    """`fn`, wrapped so that the global generators it seeds or draws from (Python's, NumPy's, PyTorch's CPU
+    generator, and CUDA's where CUDA was in use before the call) are back in the caller's states after it
+    returns or raises: a reader's own unseeded draws go on as if `fn` had not run."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        python, numpy = random.getstate(), np.random.get_state()
+        cuda = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
+        try:
+            with torch.random.fork_rng(devices=cuda):
+                return fn(*args, **kwargs)
+        finally:
+            random.setstate(python)
+            np.random.set_state(numpy)
+
+    return wrapper

@@ -23,7 +23,7 @@ from sslrec_utils.metrics import NaNScoresError, check_k, evaluate
 from sslrec_utils.models.base import Recommender, StepInfo, TrainData
 from sslrec_utils.profiling import physical_memory
 from sslrec_utils.splits import Split
-from sslrec_utils.train.device import native_bf16, resolve_device, set_seed
+from sslrec_utils.train.device import keeps_global_rng, native_bf16, resolve_device, set_seed
 from sslrec_utils.train.evaluation import make_score_fn
 from sslrec_utils.train.settings import FitResult, TrainConfig, lr_factor
 
@@ -55,6 +55,7 @@ def check_memory(model: Recommender, cfg: TrainConfig, device: torch.device, loc
     )
 
 
+@keeps_global_rng
 def fit(
     model: Recommender,
     split: Split,
@@ -66,6 +67,9 @@ def fit(
     run_id: str | None = None,
 ) -> FitResult:
     """Train `model` on ``split``'s training part, selecting the epoch by validation ``cfg.metric``.
+
+    Training seeds Python's, NumPy's and PyTorch's global generators with ``cfg.seed`` (dropout and noise draw
+    from them), and gives them back in the caller's states when it ends.
 
     Args:
         model: a freshly built `Recommender`.
