@@ -236,7 +236,15 @@ class Config:
         """A copy with ``key=value`` strings applied; values are parsed as JSON when possible.
 
         Example: ``MultVAEConfig().with_overrides(["dropout=0.3", "hidden_dims=[600,200]"])``.
+
+        Raises:
+            ConfigError: a single string (it would be read a character at a time), an item that is not
+                ``key=value``, or an unknown key.
         """
+        if isinstance(assignments, str):
+            raise ConfigError(
+                f"assignments are a list of 'key=value' strings, got the string {assignments!r}"
+            )
         changes: dict[str, Any] = {}
         for item in assignments:
             key, sep, raw = item.partition("=")

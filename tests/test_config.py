@@ -82,6 +82,14 @@ def test_bad_values_are_rejected(assignment):
         Toy().with_overrides([assignment])
 
 
+def test_with_overrides_refuses_a_single_string():
+    # "lr=1" had been read a character at a time: "expected key=value, got 'l'"
+    with pytest.raises(
+        ConfigError, match="assignments are a list of 'key=value' strings, got the string 'lr=1'"
+    ):
+        Toy().with_overrides("lr=1")
+
+
 def test_sizes_must_be_positive():
     from sslrec_utils.models import model_config
 

@@ -1212,6 +1212,35 @@ def test_settings_and_search_of_the_wrong_kind_are_refused():
         run_experiment(spec, "pop", search="false", progress=False)
 
 
+def test_configs_of_the_wrong_kind_or_with_misplaced_keys_are_refused():
+    # each had failed later, on an attribute, or had been ignored (a misspelt fixed key left it searched)
+    from sslrec_utils.experiment import resolve_configs, train_on_split
+    from sslrec_utils.models import build_model
+    from sslrec_utils.models.base import TrainData
+    from sslrec_utils.train import fit
+
+    split = make_split(clustered_interactions(n_users=30), "holdout", seed=0)
+    model_cfg, train_cfg = resolve_configs("multvae", epochs=1, progress=False, device="cpu")
+    with pytest.raises(
+        ConfigError, match=re.escape("dropout is a setting of the model, not of training: give it")
+    ):
+        resolve_configs("multvae", dropout=0.3)
+    with pytest.raises(
+        ConfigError, match=r"fixed names unknown setting\(s\) \['anneal_capp'\]; did you mean"
+    ):
+        train_on_split(split, model_cfg, train_cfg, search=True, fixed=["anneal_capp"])
+    with pytest.raises(ConfigError, match="fixed is a list of setting names, got the string 'anneal_cap'"):
+        train_on_split(split, model_cfg, train_cfg, fixed="anneal_cap")
+    with pytest.raises(TypeError, match="model_cfg must be a model's config, .* got str 'multvae'"):
+        train_on_split(split, "multvae", train_cfg)
+    with pytest.raises(TypeError, match="the training config must be a TrainConfig, .* got dict"):
+        train_on_split(split, model_cfg, {"epochs": 1})
+    with pytest.raises(TypeError, match="the training config must be a TrainConfig, .* got dict"):
+        fit(build_model(model_cfg, TrainData.from_split(split), seed=0), split, {"epochs": 1})
+    # a fixed training key (run_experiment passes every setting given) is no unknown one
+    assert train_on_split(split, model_cfg, train_cfg, search=False, fixed=["epochs", "dropout"]).model
+
+
 def test_a_user_who_has_seen_every_item_is_named_among_others(tmp_path, capsys):
     # with several users, the one whose history holds the whole catalogue had been left out without a word
     from sslrec_utils.cli import main

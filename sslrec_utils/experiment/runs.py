@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from sslrec_utils.config import ConfigError, DataWarning
+from sslrec_utils.config import ConfigError, DataWarning, did_you_mean
 from sslrec_utils.data.download import atomic_write
 from sslrec_utils.distributed import DistContext, check_same
 from sslrec_utils.experiment.data_spec import DataSpec, TimeOrderWarning, load_split, time_order_warning
@@ -40,6 +40,7 @@ from sslrec_utils.train import (
     CLOSED_FORM_SETTINGS,
     FitResult,
     TrainConfig,
+    check_train_config,
     evaluate_model,
     fit,
     resolve_device,
@@ -115,6 +116,17 @@ def train_on_split(
     """
     if search is not None and not isinstance(search, bool):  # "false" would be true
         raise ConfigError(f"search must be True, False or None, got {search!r}")
+    if not isinstance(model_cfg, ModelConfig):  # a model's name fails far later, on an attribute
+        raise TypeError(
+            f"model_cfg must be a model's config, e.g. the first value of resolve_configs(model, ...), got "
+            f"{type(model_cfg).__name__} {model_cfg!r}"[:300]
+        )
+    check_train_config(train_cfg)
+    if isinstance(fixed, str):
+        raise ConfigError(f"fixed is a list of setting names, got the string {fixed!r}")
+    known = [*type(model_cfg).field_names(), *TrainConfig.field_names()]
+    if unknown := sorted(set(fixed) - set(known)):  # a misspelt key would be searched over unseen
+        raise ConfigError(f"fixed names unknown setting(s) {unknown}{did_you_mean(unknown, known)}")
     data = TrainData.from_split(split)
     probe = build_model(model_cfg, data, seed=train_cfg.seed)
     space = type(model_cfg).search_space

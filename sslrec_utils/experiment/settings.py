@@ -24,13 +24,20 @@ def resolve_configs(
 
     Raises:
         ValueError: unknown model, listing the valid ones.
-        ConfigError: a key that neither config has, listing both sets of valid keys; or a key given both in
+        ConfigError: a model setting given as a keyword (it belongs in `settings`); a key that neither config has, listing both sets of valid keys; or a key given both in
             `train_changes` (not None) and in `settings` (but ``seed`` and ``progress``, which a setting may
             change).
     """
     model_cls = config_class(model)
     settings = settings_dict(settings)
     model_keys, train_keys = set(model_cls.field_names()), set(TrainConfig.field_names())
+    if misplaced := sorted(set(train_changes) & model_keys - train_keys):
+        example = {k: train_changes[k] for k in misplaced}
+        raise ConfigError(
+            f"{', '.join(misplaced)} {'is a setting' if len(misplaced) == 1 else 'are settings'} of the model, not of "
+            f"training: give {'it' if len(misplaced) == 1 else 'them'} in settings, "
+            f"resolve_configs({model!r}, {example!r})"
+        )
     unknown = sorted(set(settings) - model_keys - train_keys)
     if unknown:
         raise ConfigError(

@@ -10,19 +10,34 @@ The loop is `loop.fit`; `settings` holds `TrainConfig` and `FitResult`, `evaluat
 of a split's part, `device` the device, threads and seeds. Every name is imported from here.
 """
 
-from sslrec_utils.train.device import intra_op_threads, native_bf16, resolve_device, set_seed
+from sslrec_utils.train.device import (
+    intra_op_threads,
+    keeps_global_rng,
+    native_bf16,
+    resolve_device,
+    set_seed,
+)
 from sslrec_utils.train.evaluation import evaluate_model, make_score_fn
 from sslrec_utils.train.loop import check_memory, fit, load_checkpoint, save_checkpoint
-from sslrec_utils.train.settings import CLOSED_FORM_SETTINGS, LR_SCHEDULES, FitResult, TrainConfig, lr_factor
+from sslrec_utils.train.settings import (
+    CLOSED_FORM_SETTINGS,
+    LR_SCHEDULES,
+    FitResult,
+    TrainConfig,
+    check_train_config,
+    lr_factor,
+)
 
 __all__ = [
     "resolve_device",
     "intra_op_threads",
     "set_seed",
+    "keeps_global_rng",
     "LR_SCHEDULES",
     "CLOSED_FORM_SETTINGS",
     "lr_factor",
     "TrainConfig",
+    "check_train_config",
     "FitResult",
     "make_score_fn",
     "native_bf16",

@@ -25,7 +25,7 @@ from sslrec_utils.profiling import physical_memory
 from sslrec_utils.splits import Split
 from sslrec_utils.train.device import keeps_global_rng, native_bf16, resolve_device, set_seed
 from sslrec_utils.train.evaluation import make_score_fn
-from sslrec_utils.train.settings import FitResult, TrainConfig, lr_factor
+from sslrec_utils.train.settings import FitResult, TrainConfig, check_train_config, lr_factor
 
 
 def check_memory(model: Recommender, cfg: TrainConfig, device: torch.device, local_ranks: int = 1) -> None:
@@ -90,6 +90,7 @@ def fit(
         first validation ends training there and returns the best epoch so far, with ``interrupted`` set; before
         it, or in a distributed run, it propagates.
     """
+    check_train_config(cfg)
     model.check_fits(split.n_users, split.n_items)
     device = dist.device if dist is not None else resolve_device(cfg.device)
     check_memory(model, cfg, device, dist.local_world_size if dist is not None else 1)

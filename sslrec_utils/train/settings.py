@@ -112,3 +112,13 @@ class FitResult:
     train_seconds: float
     seconds_to_best: float
     interrupted: bool = False
+
+
+def check_train_config(cfg: object) -> None:
+    """Raise a `TypeError` unless `cfg` is a `TrainConfig` (a dict of settings fails far later, on an
+    attribute)."""
+    if not isinstance(cfg, TrainConfig):
+        raise TypeError(
+            f"the training config must be a TrainConfig, e.g. TrainConfig(epochs=5) or the second value of "
+            f"resolve_configs(model, ...), got {type(cfg).__name__}"
+        )
