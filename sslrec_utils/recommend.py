@@ -23,7 +23,7 @@ from torch import Tensor
 from sslrec_utils.batching import RowTable
 from sslrec_utils.config import ConfigError, DataWarning
 from sslrec_utils.data import preprocess
-from sslrec_utils.data.core import canonical_ids
+from sslrec_utils.data.core import canonical_ids, check_columns
 from sslrec_utils.data.download import expand_user
 from sslrec_utils.experiment import (
     DataSpec,
@@ -70,8 +70,16 @@ class TrainedRecommender:
             raise ValueError(f"seen has shape {seen.shape}, the split ({split.n_users}, {split.n_items})")
         self.seen = None if seen is None else sp.csr_matrix(seen, dtype=np.float32)
         self.model, self.split, self.spec = model.eval(), split, spec
+        if items is not None:
+            check_columns(items, ("item",), source="the item table")
         if items is not None and split.item_map.holds_text():  # written as the data's IDs are ("7.0" is "7")
             items = items.assign(item=canonical_ids(items["item"], "item table's IDs"))
+        if items is not None and len(items) and not pd.Index(items["item"]).isin(split.item_map.ids).any():
+            first, data_first = items["item"].iloc[:1].tolist()[0], split.item_map.ids[:1].tolist()[0]
+            raise ValueError(  # e.g. text "50" against the data's 50: the titles would all be missing
+                f"none of the item table's IDs is an item of the data (the table's first is {first!r}, the "
+                f"data's {data_first!r}): give the table the data's item IDs, of the same type"
+            )
         if items is not None and items["item"].duplicated().any():  # each would repeat its film's rows
             twice = items.loc[items["item"].duplicated(), "item"].unique().tolist()
             raise ValueError(
@@ -215,10 +223,11 @@ class TrainedRecommender:
         seqs = _select(self.sequences, idx)
         return self._table(self.split.user_map.to_original(idx), self._scores(idx, rows, seqs), k)
 
-    def recommend_for_history(self, item_ids: Sequence[object], k: int = 10) -> pd.DataFrame:
-        """Top-`k` items for a user unseen in training, from their history (oldest first), by fold-in. An item
-        given more than once counts once, at its latest place, as preprocessing keeps a user's latest interaction
-        with an item: ``a,b,a`` is read as ``b,a``, the history of a known user with those interactions.
+    def recommend_for_history(self, item_ids: Sequence[object] | object, k: int = 10) -> pd.DataFrame:
+        """Top-`k` items for a user unseen in training, from their history (oldest first), by fold-in; a single
+        ID is a history of one item. An item given more than once counts once, at its latest place, as
+        preprocessing keeps a user's latest interaction with an item: ``a,b,a`` is read as ``b,a``, the history
+        of a known user with those interactions.
 
         Raises:
             ValueError: if the model scores users only by a learned ID (e.g. BPR, LightGCN).
@@ -229,6 +238,8 @@ class TrainedRecommender:
                 f"{type(self.model).__name__} represents users by learned IDs and cannot fold in a new history; "
                 "use EASE, ItemKNN, a sequence model or an autoencoder other than AutoRec"
             )
+        if isinstance(item_ids, str) or np.ndim(item_ids) == 0:
+            item_ids = [item_ids]
         if len(item_ids) == 0:
             raise ValueError("the history is empty: give at least one item ID")
         idx = self.split.item_map.to_index(item_ids, kind="item IDs")
@@ -247,8 +258,11 @@ class TrainedRecommender:
         fewer than `k` may come back), else cosine similarity of its item embeddings.
 
         Raises:
+            TypeError: if `item` is a list (one item at a time).
             ValueError: if the model has neither (e.g. popularity).
         """
+        if not isinstance(item, str) and np.ndim(item) != 0:
+            raise TypeError(f"similar_items takes one item ID, got {item!r}: call it once for each item")
         i = int(self.split.item_map.to_index([item], kind="item IDs")[0])
         sims = self.model.item_similarity()
         if sims is not None:

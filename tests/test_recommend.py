@@ -576,3 +576,19 @@ def test_an_item_table_is_read_as_the_datas_ids_are() -> None:
     items = pd.DataFrame({"item": [f"{i}.0" for i in range(20)], "title": [f"Film {i}" for i in range(20)]})
     table = TrainedRecommender(model, split, items).recommend(["u1"], k=3)
     assert table["title"].notna().all() and (table["title"] == "Film " + table["item"]).all()
+
+
+def test_an_item_table_without_the_datas_ids_and_lists_of_items_where_one_is_taken_are_refused(trained):
+    # each had failed inside pandas or NumPy, or (a table of text IDs) in the join of the first list
+    ids = trained.split.item_map.ids
+    with pytest.raises(ValueError, match="column 'item' missing from the item table; found: \\['film'"):
+        TrainedRecommender(trained.model, trained.split, pd.DataFrame({"film": ids, "title": "t"}))
+    text = pd.DataFrame({"item": ids.astype(str), "title": "t"})
+    with pytest.raises(
+        ValueError, match="none of the item table's IDs is an item of the data .*'1', the data's 1"
+    ):
+        TrainedRecommender(trained.model, trained.split, text)
+    with pytest.raises(TypeError, match=r"similar_items takes one item ID, got \[2, 3\]: call it once"):
+        trained.similar_items([2, 3])
+    # a single ID is a history of one item, as recommend takes a single user
+    assert trained.recommend_for_history(31, k=5).equals(trained.recommend_for_history([31], k=5))
