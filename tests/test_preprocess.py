@@ -126,6 +126,13 @@ def test_missing_columns_and_ids() -> None:
         preprocess(frame([(1, 1, 1.0, 0), (1, 2, 2.0, 1), (2, 1, np.nan, 2)]))
 
 
+@pytest.mark.parametrize("tie_seed", [-1, 1.5, True, "0"])
+def test_a_tie_seed_that_is_no_seed_is_named(tie_seed: object) -> None:
+    # -1 had failed in NumPy: "expected non-negative integer"
+    with pytest.raises(ValueError, match=f"tie_seed must be an integer >= 0, got {tie_seed!r}"):
+        preprocess(TIED, tie_seed=tie_seed)
+
+
 def test_times_are_read_as_load_interactions_reads_them() -> None:
     # seconds with a fraction had been cut by int64 silently; dates became microseconds; strings failed in int()
     raw = pd.DataFrame(

@@ -121,6 +121,8 @@ def preprocess(
     """
     if ties not in TIE_ORDERS:
         raise ValueError(f"unknown tie order {ties!r}; valid: {', '.join(TIE_ORDERS)}")
+    if isinstance(tie_seed, bool) or not isinstance(tie_seed, int | np.integer) or tie_seed < 0:
+        raise ValueError(f"tie_seed must be an integer >= 0, got {tie_seed!r}")
     check_columns(ratings, COLUMNS)
     frame = ratings.loc[:, list(COLUMNS)]
     if frame[["user", "item"]].isna().any().any():
