@@ -886,3 +886,18 @@ def test_unreadable_files_are_named_with_what_is_wrong(tmp_path: Path) -> None:
         os.mkfifo(tmp_path / "pipe.csv")
         with pytest.raises(ValueError, match="pipe.csv is not a regular file"):
             load_interactions(tmp_path / "pipe.csv")
+
+
+def test_a_movielens_title_needs_no_loading() -> None:
+    # chapters 7 and 9 name their data set in the text: loading ml-20m again for its name would take minutes
+    from sslrec_utils.data.movielens import movielens_title
+
+    assert [movielens_title(n) for n in movielens.DATASETS] == [
+        "MovieLens-100K",
+        "MovieLens-1M",
+        "MovieLens-20M",
+    ]
+    with pytest.raises(
+        ValueError, match="'synthetic:10x10x50' is no MovieLens data set; valid: ml-100k, ml-1m"
+    ):
+        movielens_title("synthetic:10x10x50")

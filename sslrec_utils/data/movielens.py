@@ -83,8 +83,19 @@ class MovieLens:
 
     @property
     def title(self) -> str:
-        """The data set's name in text: ``"MovieLens-100K"`` for ``"ml-100k"``."""
-        return f"MovieLens-{self.name.removeprefix('ml-').upper()}"
+        """The data set's name in text: ``"MovieLens-100K"`` for ``"ml-100k"`` (`movielens_title`)."""
+        return movielens_title(self.name)
+
+
+def movielens_title(name: str) -> str:
+    """A MovieLens data set's name in text, without loading it: ``"MovieLens-100K"`` for ``"ml-100k"``.
+
+    Raises:
+        ValueError: if `name` is none of the MovieLens data sets.
+    """
+    if name not in DATASETS:
+        raise ValueError(f"{name!r} is no MovieLens data set; valid: {', '.join(DATASETS)}")
+    return f"MovieLens-{name.removeprefix('ml-').upper()}"
 
 
 def default_data_dir() -> Path:
