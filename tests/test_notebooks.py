@@ -111,6 +111,8 @@ CHAPTERS: dict[str, Chapter] = {
             "mean_rating": (3.52, 3.54),
             "positive_threshold": (4.0, 4.0),
             "positive_share": (0.55, 0.56),
+            "low_share": (0.1748, 0.1748),  # 17,480 ratings of one or two stars
+            "high_share": (0.5537, 0.5538),  # 55,375 of four or five
             "liked_interactions": (55_000, 56_000),
             "liked_users": (942, 942),
             "liked_items": (1_300, 1_682),
@@ -131,6 +133,7 @@ CHAPTERS: dict[str, Chapter] = {
     "ch03_autoencoder_recipe": Chapter(
         parameters={"EPOCHS": 6, "PATIENCE": 3, "COMPARE_EPOCHS": 2, "SGD_LRS": [0.001, 100.0]},
         expected={
+            "data_title": "MovieLens-100K",  # the data set the introduction names
             "n_train": (80_808, 80_808),
             "n_valid": (9_596, 9_596),
             "n_test": (9_596, 9_596),
@@ -429,6 +432,12 @@ CHAPTERS: dict[str, Chapter] = {
     "ch07_contrastive_masked": Chapter(
         parameters={"GRAPH_EPOCHS": 2, "MISTAKE_EPOCHS": 2, "SEQ_EPOCHS": 2},
         expected={
+            # the data set the text names and describes
+            "data_title": "MovieLens-100K",
+            "n_items": (1682, 1682),
+            "data_density": (0.0630, 0.0631),
+            "user_min": (20, 20),  # GroupLens kept users with at least 20 ratings
+            "sparse_users_here": "users with fewer than twenty interactions are absent here",
             # the augmentations
             "n_graph_nodes": (2625, 2625),
             "n_graph_edges": (80_808, 80_808),
@@ -445,6 +454,7 @@ CHAPTERS: dict[str, Chapter] = {
             "nce_chance": (6.849, 6.850),  # log(943)
             "nce_lightgcn": (5.0, 6.85),
             "nce_sgl": (0.5, 4.5),  # recognisable across unseen views: 0.89 (temperature 0.1, drop rate 0.05)
+            "nce_sgl_vs_lightgcn": "better than",
             # the paper's contrastive weight 0.1 stalls BPR on this small, dense graph
             "mistake_paper_valid": (0.0, 0.045),  # 0.033 (paper negatives), 0.03 and under (batch)
             "mistake_default_valid": (0.11, 0.23),  # 0.186 at drop rate 0.05
@@ -548,6 +558,7 @@ CHAPTERS: dict[str, Chapter] = {
     "ch08_applications": Chapter(
         parameters={"EMB_EPOCHS": 5, "COLD_ITEMS": 20},
         expected={
+            "data_title": "MovieLens-100K",  # the data set the introduction names
             # e-commerce: EASE's lists
             "ease_ndcg": (0.32, 0.34),
             "pop_ndcg": (0.139, 0.140),
@@ -595,6 +606,7 @@ CHAPTERS: dict[str, Chapter] = {
         },
         expected={
             "famous_title": "Star Wars",  # the film whose neighbours the text quotes (FAMOUS, at its default)
+            "data_title": "MovieLens-100K",  # the data set the embeddings are trained on
             # compute: timings are noisy on shared CI machines, so only loose bounds
             "bpr_time_slope": (-1.0, 3.0),  # a finite fit; its value is timing noise on CI
             "cost_max_interactions": (31_000, 33_000),
@@ -1031,6 +1043,12 @@ def _ch01_derived(v: dict[str, Any], p: dict[str, Any]) -> dict[str, object]:
         "weak_signal": "mostly weak. Only" if mostly_weak else "partly weak:",
         "log_signal": "mostly weak signal" if mostly_weak else "partly weak",
         "valid_gap_size": "smaller" if smaller else "not smaller",
+        # users without a strong training rating move the mean by at most their share
+        "no_strong_lead": _Text(
+            "The gap is not about"
+            if v["no_strong_input_share"] <= abs(v["ndcg_all"] - v["ndcg_strong"]) / 2
+            else "Part of the gap may come"
+        ),
         "weak_effect": "improve" if helped else "do not improve",
         "beat_or_not": "beat" if helped else "did not beat",
         "ndcg_gain": pytest.approx(v["ndcg_all"] / v["ndcg_strong"] - 1, rel=1e-9),
@@ -1055,6 +1073,13 @@ def _ch02_derived(v: dict[str, Any], p: dict[str, Any]) -> dict[str, object]:
         "user_mean": pytest.approx(v["n_interactions"] / v["n_users"], rel=1e-9),
         "liked_interactions": round(v["positive_share"] * v["n_interactions"]),  # one rating per pair
         "n_head_items": math.ceil(v["head_fraction"] * v["n_items"]),
+        "low_vs_high": _Text(
+            "less common than"
+            if v["low_share"] < v["high_share"]
+            else "more common than"
+            if v["low_share"] > v["high_share"]
+            else "as common as"
+        ),
     }
 
 
@@ -1093,6 +1118,9 @@ def _ch03_derived(v: dict[str, Any], p: dict[str, Any]) -> dict[str, object]:
         "curves": curves,
         "gain_over_pop": pytest.approx(v["test_ndcg"] / v["pop_ndcg"] - 1, rel=1e-9),
         "pop_verdict": _Text(f"{gain:.0%} more NDCG@10" if gain > 0 else f"{-gain:.0%} less NDCG@10"),
+        "nothing_vs_untrained": "which is better"
+        if v["mse_nothing"] < v["mse_untrained"]
+        else "which is no better here",
     }
 
 
@@ -1196,6 +1224,13 @@ def _ch06_derived(v: dict[str, Any], p: dict[str, Any]) -> dict[str, object]:
     }
 
 
+def _mistake_compare(default: float, paper: float) -> str:
+    """How chapter 7 words SGL's validation NDCG@10 at the package's weight against the paper's."""
+    if default > paper:
+        return f"{default / paper:.1f} times higher" if paper > 0 else "higher"
+    return "the same" if default == paper else "lower"
+
+
 def _ch07_derived(v: dict[str, Any], p: dict[str, Any]) -> dict[str, object]:
     """Chapter 7's best models, their gains and verdicts against the base models, from the glued test figures."""
     graph = {m: v[f"{m}_test"] for m in p["GRAPH_MODELS"]}  # a reader may add models
@@ -1221,6 +1256,12 @@ def _ch07_derived(v: dict[str, Any], p: dict[str, Any]) -> dict[str, object]:
         "graph_epochs_text": _count(v["graph_epochs"], "epoch"),
         "seq_epochs_text": _count(v["seq_epochs"], "epoch"),
         "mistake_epochs_text": _count(v["mistake_epochs"], "epoch"),
+        "mistake_compare": _mistake_compare(v["mistake_default_valid"], v["mistake_paper_valid"]),
+        "nce_sgl_vs_lightgcn": "better than" if v["nce_sgl"] < v["nce_lightgcn"] else "no better than",
+        "sparse_users_here": _Text(
+            "users with fewer than twenty interactions are absent here" if v["user_min"] >= 20 else "",
+            () if v["user_min"] >= 20 else ("of the users here",),
+        ),
     }
 
 
@@ -1244,6 +1285,9 @@ def _ch08_derived(v: dict[str, Any], p: dict[str, Any]) -> dict[str, object]:
             for key in ("lookalike", "combined")
         },
         "text_activity_part": "partly" if v["text_activity_corr"] >= 0.2 else "hardly",
+        "jaccard_heldout_reading": _Text(
+            "the embedding predicts" if v["jaccard_lift_heldout"] > 1 else "the embedding does not predict"
+        ),
     }
 
 
@@ -1295,6 +1339,11 @@ def _ch09_derived(v: dict[str, Any], p: dict[str, Any]) -> dict[str, object]:
         if ease == multvae
         else f"EASE keeps {ease} and Mult-VAE {multvae}",
         "sparse_vs_noise": sparse_words,
+        "map_reading": _Text(
+            f"keeps only {v['explained_2']:.1%} of the variance"
+            if v["explained_2"] < 0.5
+            else f"keeps {v['explained_2']:.1%} of the variance"
+        ),
     }
 
 
