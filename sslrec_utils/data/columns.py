@@ -244,7 +244,7 @@ def unix_seconds(values: pd.Series, source: str) -> pd.Series:
     if fraction.any():
         warnings.warn(
             f"column {values.name!r} of {source} has fractions of a second, which are dropped: events within one "
-            "second tie, and the tie order (--ties, or preprocess's ties) orders them",
+            "second tie, and the ties option (--ties) orders them",
             DataWarning,
             stacklevel=3,
         )
