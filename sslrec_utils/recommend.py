@@ -94,7 +94,10 @@ class TrainedRecommender:
         )
         self.sequences = split.sequences(*parts)
         # users the model trained on: a strong split's held-out users have a user ID whose vector never trained
-        self.trained = split.matrix("train").getnnz(axis=1) > 0
+        train = split.matrix("train")
+        self.trained = train.getnnz(axis=1) > 0
+        # items the model trained on: one seen only in validation or test has an untrained vector
+        self.trained_items = train.getnnz(axis=0) > 0
 
     @classmethod
     def load(
@@ -259,11 +262,17 @@ class TrainedRecommender:
 
         Raises:
             TypeError: if `item` is a list (one item at a time).
-            ValueError: if the model has neither (e.g. popularity).
+            ValueError: if the model has neither (e.g. popularity), or `item` has no training interaction (its
+                vector never trained, so its neighbours would mean nothing).
         """
         if not isinstance(item, str) and np.ndim(item) != 0:
             raise TypeError(f"similar_items takes one item ID, got {item!r}: call it once for each item")
         i = int(self.split.item_map.to_index([item], kind="item IDs")[0])
+        if not self.trained_items[i]:
+            raise ValueError(
+                f"item {item} has no interaction in the training part (only in validation or test): the model "
+                "learned nothing about it, so no item is similar to it"
+            )
         sims = self.model.item_similarity()
         if sims is not None:
             row = _check_not_nan(sims[i].float().clone(), self.model)
@@ -274,11 +283,15 @@ class TrainedRecommender:
             emb = self.model.item_embeddings()
             if emb is None:
                 raise ValueError(
-                    f"{type(self.model).__name__} has no item representation to compare items with"
+                    f"{type(self.model).__name__} has no item representation to compare items with: train a "
+                    f"model with item vectors or an item-item matrix (any of {', '.join(SIMILAR_ITEMS_MODELS)})"
                 )
             emb = F.normalize(emb.detach().float(), dim=1)
             row = _check_not_nan(emb @ emb[i], self.model)
         row[i] = -torch.inf
+        row[
+            torch.as_tensor(~self.trained_items, device=row.device)
+        ] = -torch.inf  # untrained vectors say nothing
         k = _check_k(k, self.split.n_items - 1)
         values, indices = rank_top(row[None], k)
         frame = pd.DataFrame(
@@ -289,6 +302,22 @@ class TrainedRecommender:
             }
         )
         return self._with_titles(frame[np.isfinite(frame["similarity"])])
+
+
+# the models whose item vectors or item-item matrix `similar_items` compares (not pop, not itemnext)
+SIMILAR_ITEMS_MODELS = (
+    "ease",
+    "itemknn",
+    "ae",
+    "dae",
+    "cdae",
+    "multdae",
+    "multvae",
+    "autorec",
+    "bpr",
+    "lightgcn",
+)
+SIMILAR_ITEMS_MODELS += ("sgl", "simgcl", "xsimgcl", "sasrec", "bert4rec", "cl4srec")
 
 
 def _rated_below_threshold(spec: DataSpec, split: Split) -> sp.csr_matrix:

@@ -592,3 +592,39 @@ def test_an_item_table_without_the_datas_ids_and_lists_of_items_where_one_is_tak
         trained.similar_items([2, 3])
     # a single ID is a history of one item, as recommend takes a single user
     assert trained.recommend_for_history(31, k=5).equals(trained.recommend_for_history([31], k=5))
+
+
+def test_an_item_without_training_interactions_has_no_similar_items_and_is_none():
+    # its vector never trained: SASRec and SGL had listed confident neighbours of it, and it among the
+    # neighbours of trained items
+    from sslrec_utils.data import IdMap, Interactions
+
+    inter = clustered_interactions(n_users=60, n_items=30)
+    frame = inter.frame.copy()
+    last = frame.loc[frame["user"] == 0, "timestamp"].max()
+    frame.loc[len(frame)] = {
+        "user": 0,
+        "item": 30,
+        "rating": 1.0,
+        "timestamp": last + 1,
+    }  # user 0's last item
+    ids = IdMap(np.append(inter.item_map.ids, 999))
+    split = loo_split(Interactions(frame.astype(inter.frame.dtypes), inter.user_map, ids))
+    assert split.matrix("train")[:, 30].nnz == 0 and split.matrix("test")[:, 30].nnz == 1
+    model = build_model("ae", TrainData.from_split(split), {"hidden_dim": 8}, seed=0)
+    fit(model, split, TrainConfig(epochs=2, progress=False, device="cpu"))
+    rec = TrainedRecommender(model, split)
+    with pytest.raises(ValueError, match="item 999 has no interaction in the training part"):
+        rec.similar_items(999)
+    neighbours = rec.similar_items(int(inter.item_map.ids[0]), k=30)
+    assert len(neighbours) == 29 and 999 not in set(neighbours["item"])
+
+
+def test_the_models_named_for_similar_items_are_those_with_an_item_representation(trained):
+    from sslrec_utils.models import MODELS
+    from sslrec_utils.recommend import SIMILAR_ITEMS_MODELS
+
+    data = TrainData.from_split(trained.split)
+    models = {name: build_model(name, data, seed=0) for name in MODELS}
+    has = {n for n, m in models.items() if m.item_similarity() is not None or m.item_embeddings() is not None}
+    assert set(SIMILAR_ITEMS_MODELS) == has
