@@ -218,6 +218,10 @@ def test_registered_and_configs_reject_unknown_keys():
         # per-layer noise act through layers): a contrast of a view with itself had trained without a word
         ("sgl", {"n_layers": 0}),
         ("simgcl", {"n_layers": 0}),
+        # nor do views differ without a dropped edge or any noise (they had been accepted, n_layers=0 refused)
+        ("sgl", {"drop_rate": 0.0}),
+        ("simgcl", {"eps": 0.0}),
+        ("xsimgcl", {"eps": 0.0}),
     ],
 )
 def test_configs_reject_values_that_cannot_train(name, bad):

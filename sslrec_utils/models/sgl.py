@@ -109,3 +109,8 @@ class SGLConfig(LightGCNConfig):
                 f"{self.name}'s views differ only through propagation over the dropped graphs: it needs n_layers >= 1 "
                 "(LightGCN with n_layers=0 is its matrix-factorisation ablation)"
             )
+        if self.drop_rate == 0:  # both views are the whole graph: a node would be contrasted with itself
+            raise ConfigError(
+                f"{self.name}'s views differ by the edges each drops: drop_rate=0 makes them one graph, so it needs "
+                "drop_rate > 0 (LightGCN is the model without views)"
+            )

@@ -82,3 +82,8 @@ class SimGCLConfig(LightGCNConfig):
                 f"{self.name}'s views differ by the noise added at each propagation layer: it needs n_layers >= 1 "
                 "(LightGCN with n_layers=0 is its matrix-factorisation ablation)"
             )
+        if self.eps == 0:  # no noise: both views are the same embeddings
+            raise ConfigError(
+                f"{self.name}'s views differ by the noise added at each propagation layer: eps=0 adds none, so it "
+                "needs eps > 0 (LightGCN is the model without views)"
+            )
