@@ -461,5 +461,15 @@ def test_torchrun_without_distributed_is_refused_before_training(tmp_path, capsy
         "train the whole run into the same --out; add --distributed, or unset WORLD_SIZE for a single process\n"
     )
     assert not list(tmp_path.iterdir())
+    # torchrun starts every process with it: the first of the machine says it, the others fail silently (the
+    # message had come once per process)
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    assert main(argv) == 2 and capsys.readouterr().err == ""
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.setenv("LOCAL_RANK", "0")
+    assert main(argv) == 2 and "but no --distributed" in capsys.readouterr().err
+    monkeypatch.delenv("RANK")
+    monkeypatch.delenv("LOCAL_RANK")
     monkeypatch.setenv("WORLD_SIZE", "1")  # torchrun --nproc_per_node=1: one process, nothing to race
     assert main(argv) == 0 and (out / "metrics.json").is_file()

@@ -31,7 +31,9 @@ def test_shard_gives_each_rank_its_interleaved_share():
     shares = [list(shard(iter(range(10)), c, 10)) for c in ctx]
     assert shares == [[0, 3, 6, 9], [1, 4, 7, 0], [2, 5, 8, 1]]
     assert list(shard(iter(range(4)), None, 4)) == [0, 1, 2, 3]
-    with pytest.raises(ValueError, match="cannot feed 3 ranks"):
+    with pytest.raises(
+        ValueError, match=r"cannot feed 3 ranks: lower the batch size \(--set batch_size=...\) or the number"
+    ):
         batches_per_rank(2, ctx[0])
 
 

@@ -962,7 +962,10 @@ def test_cut_offs_beyond_the_number_of_items_are_named(tmp_path):
     path = tmp_path / "three.csv"
     path.write_text("user,item\n" + "".join(f"{u},{i}\n" for u in (1, 2, 3) for i in "abc"))
     with pytest.raises(
-        ConfigError, match=r"ks=\[10, 20\] but the data has 3 items: k must lie in \[1, n_items=3\], got 10"
+        ConfigError,
+        # the settings to give instead, as the record below gives them
+        match=r"ks=\[10, 20\] but the data has 3 items: k must lie in \[1, n_items=3\], got 10; give cut-offs of at "
+        r"most 3 and a metric at one of them, e.g. --set ks=\[3\] --set metric=ndcg@3$",
     ):
         run_experiment(DataSpec(dataset=str(path)), "pop", progress=False)
     record = run_experiment(

@@ -92,9 +92,11 @@ def _error_reporter(args: argparse.Namespace, err: BaseException) -> str | None:
     on every rank: the first process of each machine (LOCAL_RANK 0) reports it, naming its rank when that is not
     0 (a machine without the data file reports for itself), and the others stay silent (torchrun lists every
     failed rank and its exit status). A setup error of one process (no GPU for its LOCAL_RANK) is that
-    process's own, so each reports it. A single process is not tagged.
+    process's own, so each reports it. A single process is not tagged. Processes that torchrun started without
+    ``--distributed`` are told so the same way, once per machine.
     """
-    if not getattr(args, "distributed", False) or "RANK" not in os.environ:
+    launched = getattr(args, "distributed", False) or _launch_rank("WORLD_SIZE") > 1
+    if not launched or "RANK" not in os.environ:
         return ""
     from sslrec_utils.distributed import DistributedSetupError
 

@@ -27,7 +27,8 @@ def batches_per_rank(n_batches: int, ctx: DistContext | None) -> int:
         return n_batches
     if n_batches < ctx.world_size:
         raise ValueError(
-            f"{n_batches} batches per epoch cannot feed {ctx.world_size} ranks; lower batch_size or the rank count"
+            f"{n_batches} batches per epoch cannot feed {ctx.world_size} ranks: lower the batch size "
+            "(--set batch_size=...) or the number of processes (torchrun's --nproc_per_node)"
         )
     return -(-n_batches // ctx.world_size)
 

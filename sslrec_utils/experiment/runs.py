@@ -25,7 +25,6 @@ from sslrec_utils.data.download import atomic_write
 from sslrec_utils.distributed import DistContext, check_same
 from sslrec_utils.experiment.data_spec import DataSpec, TimeOrderWarning, load_split, time_order_warning
 from sslrec_utils.experiment.settings import resolve_configs, settings_dict
-from sslrec_utils.metrics import check_k
 from sslrec_utils.models import (
     ModelConfig,
     Recommender,
@@ -40,6 +39,7 @@ from sslrec_utils.train import (
     CLOSED_FORM_SETTINGS,
     FitResult,
     TrainConfig,
+    check_cut_offs,
     check_train_config,
     evaluate_model,
     fit,
@@ -253,13 +253,7 @@ def run_experiment(
     device_type = device.type
     if split is None:
         split, _ = load_split(spec, progress=progress)
-    for k in train_cfg.ks:  # evaluation's own check, made before training rather than after it
-        try:
-            check_k(k, len(split.item_map))
-        except ValueError as err:
-            raise ConfigError(
-                f"ks={list(train_cfg.ks)} but the data has {len(split.item_map)} items: {err}"
-            ) from err
+    check_cut_offs(train_cfg, len(split.item_map))
     if reads_sequences(model) and split.protocol in ("holdout", "strong") and (dist is None or dist.is_main):
         warnings.warn(
             f"{model} predicts each user's next item from the history before it, but the {split.protocol} split "

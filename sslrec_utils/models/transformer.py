@@ -57,9 +57,10 @@ class TransformerConfig(ModelConfig):
         longest = int(data.sequences.lengths().max(initial=0))
         if self.max_len > 2 * (longest + 1):
             warnings.warn(
-                f"max_len={self.max_len} is more than twice the longest training history ({longest} items): "
-                f"every window is padded to {self.max_len} positions, and attention's time and memory grow "
-                "with its square; lower it towards the length of the histories",
+                f"max_len={self.max_len} is more than twice the longest training history ({longest} "
+                f"{'item' if longest == 1 else 'items'}): every window is padded to {self.max_len} positions, and "
+                f"attention's time and memory grow with its square; lower it towards {max(2, longest + 1)} "
+                f"(--set max_len={max(2, longest + 1)})",
                 DataWarning,
                 stacklevel=3,
             )

@@ -24,6 +24,7 @@ from sslrec_utils.train.settings import (
     LR_SCHEDULES,
     FitResult,
     TrainConfig,
+    check_cut_offs,
     check_train_config,
     lr_factor,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "lr_factor",
     "TrainConfig",
     "check_train_config",
+    "check_cut_offs",
     "FitResult",
     "make_score_fn",
     "native_bf16",

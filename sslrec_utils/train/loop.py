@@ -19,13 +19,13 @@ from sslrec_utils.batching import make_batcher
 from sslrec_utils.config import ConfigError
 from sslrec_utils.data.download import atomic_write
 from sslrec_utils.distributed import DistContext, batches_per_rank, broadcast, mean_over_ranks, shard, wrap
-from sslrec_utils.metrics import NaNScoresError, check_k, evaluate
+from sslrec_utils.metrics import NaNScoresError, evaluate
 from sslrec_utils.models.base import Recommender, StepInfo, TrainData
 from sslrec_utils.profiling import physical_memory
 from sslrec_utils.splits import Split
 from sslrec_utils.train.device import keeps_global_rng, native_bf16, resolve_device, set_seed
 from sslrec_utils.train.evaluation import make_score_fn
-from sslrec_utils.train.settings import FitResult, TrainConfig, check_train_config, lr_factor
+from sslrec_utils.train.settings import FitResult, TrainConfig, check_cut_offs, check_train_config, lr_factor
 
 
 def check_memory(model: Recommender, cfg: TrainConfig, device: torch.device, local_ranks: int = 1) -> None:
@@ -245,13 +245,7 @@ class _Validator:
         self.model, self.cfg = model, cfg
         self.score_fn, self.plan = make_score_fn(model, split, "valid", device)
         # checked here, before training, rather than by the first validation, after a whole epoch (or fit)
-        for k in cfg.ks:
-            try:
-                check_k(k, split.n_items)
-            except ValueError as err:
-                raise ConfigError(
-                    f"ks={list(cfg.ks)} but the data has {split.n_items} items: {err}"
-                ) from None
+        check_cut_offs(cfg, split.n_items)
         if not len(self.plan.users):
             raise ValueError(
                 "no validation user has both input and held-out interactions in this split, so no epoch can be "

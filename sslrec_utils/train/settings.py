@@ -9,7 +9,7 @@ import math
 import pandas as pd
 
 from sslrec_utils.config import Config, ConfigError, check_count, check_seed_value, check_unique, did_you_mean
-from sslrec_utils.metrics import METRICS
+from sslrec_utils.metrics import METRICS, check_k
 
 LR_SCHEDULES = ("constant", "linear", "cosine")
 # the `TrainConfig` fields that fitting a closed-form model (Pop, EASE, ...) and choosing its grid point read:
@@ -122,3 +122,17 @@ def check_train_config(cfg: object) -> None:
             f"the training config must be a TrainConfig, e.g. TrainConfig(epochs=5) or the second value of "
             f"resolve_configs(model, ...), got {type(cfg).__name__}"
         )
+
+
+def check_cut_offs(cfg: TrainConfig, n_items: int) -> None:
+    """Raise a `ConfigError` unless every cut-off of ``cfg.ks`` lies in ``[1, n_items]`` (evaluation's own check,
+    made before training rather than after it), naming the settings to give instead."""
+    for k in cfg.ks:
+        try:
+            check_k(k, n_items)
+        except ValueError as err:
+            small = min(5, n_items)
+            raise ConfigError(
+                f"ks={list(cfg.ks)} but the data has {n_items} items: {err}; give cut-offs of at most {n_items} and "
+                f"a metric at one of them, e.g. --set ks=[{small}] --set metric={cfg.metric.split('@')[0]}@{small}"
+            ) from None
