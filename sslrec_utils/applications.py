@@ -47,6 +47,10 @@ def _unit_rows(
     """`emb` as float32 on the CPU with L2-normalised rows, after checking that it is finite, and `queries`
     (the queries or seeds) as checked row indices (`_row_indices`) of rows with a direction (non-zero)."""
     x = torch.as_tensor(emb).detach().float().cpu()  # GPU-trained embeddings too
+    if x.ndim != 2:  # one vector per row: a single embedding had failed with "Dimension out of range"
+        raise ValueError(
+            f"the embeddings must be a 2-D (n, d) array, one row each, got shape {tuple(x.shape)}"
+        )
     if not torch.isfinite(x).all():
         raise ValueError("the embeddings hold NaN or infinite values (a diverged training?)")
     rows = _row_indices(queries, x.shape[0], what)
@@ -71,12 +75,14 @@ def cosine_neighbours(
         ``(indices, similarities)``, each (q, k), most similar first.
 
     Raises:
-        TypeError: `queries` are not integers.
-        ValueError: a query outside ``[0, n)`` or not 1-D; `k` outside ``[1, n - 1]``; NaN or infinite
+        TypeError: `queries` are not integers, or `k` is not an int.
+        ValueError: `emb` is not 2-D; a query outside ``[0, n)`` or not 1-D; `k` outside ``[1, n - 1]``; NaN or infinite
             embeddings; a query whose embedding is all zeros (no direction to compare).
     """
     x, rows = _unit_rows(emb, queries, "queries")
     q = torch.as_tensor(rows)
+    if isinstance(k, bool) or not isinstance(k, int | np.integer):
+        raise TypeError(f"k must be an int, got {k!r}")
     if not 1 <= k < x.shape[0]:
         raise ValueError(f"k must lie in [1, {x.shape[0] - 1}] for {x.shape[0]} rows, got {k}")
     sims = x[q] @ x.T  # (q, n)
@@ -218,6 +224,7 @@ def profile_scores(
 
     Raises:
         TypeError: if `features` or `new_features` is not a scipy sparse matrix.
+        ValueError: if the shapes do not fit: a feature row per item of `history`, and as many terms in both.
     """
     for name, m in (("features", features), ("new_features", new_features)):
         if not sp.issparse(m):  # a dense array had failed deep inside, on .multiply
@@ -225,6 +232,11 @@ def profile_scores(
                 f"{name} must be a scipy sparse matrix, got {type(m).__name__}: pass dense embeddings as "
                 "sp.csr_matrix(embeddings)"
             )
+    if history.shape[1] != features.shape[0] or features.shape[1] != new_features.shape[1]:
+        raise ValueError(  # scipy's "dimension mismatch" names neither
+            f"history {history.shape}, features {features.shape} and new_features {new_features.shape} do not "
+            "fit: features needs a row per item of history, and new_features as many terms (columns)"
+        )
     profiles = sp.csr_matrix(history, dtype=np.float64) @ features  # (n_users, n_terms)
     norms = np.sqrt(np.asarray(profiles.multiply(profiles).sum(axis=1)).ravel())
     new_norms = np.sqrt(np.asarray(new_features.multiply(new_features).sum(axis=1)).ravel())

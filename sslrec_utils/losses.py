@@ -13,9 +13,20 @@ import torch.nn.functional as F
 from torch import Tensor
 
 
+def _check_tensors(loss: str, **tensors: object) -> None:
+    """Raise a TypeError naming an argument that is not a tensor (None skipped): NumPy arrays had failed on an
+    attribute, e.g. ``'numpy.ndarray' object has no attribute 'dim'``."""
+    for name, t in tensors.items():
+        if t is not None and not isinstance(t, Tensor):
+            raise TypeError(
+                f"{loss}: {name} must be a torch.Tensor, got {type(t).__name__} (torch.as_tensor converts one)"
+            )
+
+
 def _check_same_shape(loss: str, **tensors: Tensor | None) -> None:
     """Raise ValueError unless the given tensors (None skipped) share one shape: broadcasting would silently
     compute another loss, e.g. (B, 1) against (B,) compares every row with every other."""
+    _check_tensors(loss, **tensors)
     shapes = {name: tuple(t.shape) for name, t in tensors.items() if t is not None}
     if len(set(shapes.values())) > 1:
         got = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
@@ -101,7 +112,7 @@ def bce(logits: Tensor, target: Tensor, weight: Tensor | None = None) -> Tensor:
 
     Args:
         logits: (B, n_items) unnormalised scores; the reconstruction is ``sigmoid(logits)``.
-        target: (B, n_items) 0/1 interactions.
+        target: (B, n_items) 0/1 interactions, of any dtype.
         weight: (B, n_items) non-negative weight per entry (e.g. 0 for unobserved items not sampled as
             negatives); None weighs every entry 1.
 
@@ -109,9 +120,12 @@ def bce(logits: Tensor, target: Tensor, weight: Tensor | None = None) -> Tensor:
         Scalar: ``-mean_u sum_i w_ui [x_ui log s_ui + (1 - x_ui) log(1 - s_ui)]`` with ``s = sigmoid(logits)``.
 
     Raises:
+        TypeError: if an argument is not a tensor.
         ValueError: if `target` or `weight` does not have the shape of `logits` (no broadcasting).
     """
     _check_same_shape("bce", logits=logits, target=target, weight=weight)
+    # 0/1 targets of any type (an integer one had failed: "result type Float can't be cast to ... Long")
+    target = target.to(logits.dtype)
     per_entry = F.binary_cross_entropy_with_logits(logits, target, weight=weight, reduction="none")
     return per_entry.sum(dim=-1).mean()
 
@@ -134,6 +148,7 @@ def bpr(pos_scores: Tensor, neg_scores: Tensor) -> Tensor:
     Raises:
         ValueError: if `pos_scores` is not (B,) or `neg_scores` neither (B,) nor (B, n_neg).
     """
+    _check_tensors("bpr", pos_scores=pos_scores, neg_scores=neg_scores)
     if pos_scores.dim() != 1 or neg_scores.dim() not in (1, 2) or neg_scores.shape[0] != pos_scores.shape[0]:
         raise ValueError(
             f"bpr: need pos_scores (B,) and neg_scores (B,) or (B, n_neg), got {tuple(pos_scores.shape)} and "
@@ -204,6 +219,7 @@ def info_nce(
             another number of rows than `a` without `targets`, or `targets` or `weights` is not (B,).
     """
     _check_temperature("info_nce", temperature)
+    _check_tensors("info_nce", a=a, b=b, targets=targets, weights=weights)
     if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1]:
         raise ValueError(
             f"info_nce: a and b must be 2-D with one width, got {tuple(a.shape)} and {tuple(b.shape)}"
@@ -248,6 +264,7 @@ def nt_xent(a: Tensor, b: Tensor, temperature: float, cosine: bool = False) -> T
         ValueError: if `temperature` is a number <= 0, or `a` and `b` are not 2-D of one shape.
     """
     _check_temperature("nt_xent", temperature)
+    _check_tensors("nt_xent", a=a, b=b)
     if a.dim() != 2 or a.shape != b.shape:
         raise ValueError(
             f"nt_xent: a and b must be 2-D (B, d) of one shape, got {tuple(a.shape)} and {tuple(b.shape)}"
@@ -284,6 +301,7 @@ def item_ce(
         ValueError: if `groups` does not have the shape of `targets` (group ids are not read: that would wait
             for the GPU).
     """
+    _check_tensors("item_ce", logits=logits, targets=targets, groups=groups)
     if groups is not None and groups.shape != targets.shape:
         raise ValueError(
             f"item_ce: groups must have the shape of targets {tuple(targets.shape)}, got {tuple(groups.shape)}"

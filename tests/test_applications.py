@@ -286,6 +286,18 @@ def test_tfidf_reads_missing_texts_as_empty_documents_and_refuses_a_bare_string(
         (lambda m, e: cosine_neighbours(e, [0.7, 2.9], 2), TypeError, "queries must be integer row indices"),
         (lambda m, e: cosine_neighbours(e, [True], 2), TypeError, "queries must be integer row indices"),
         (lambda m, e: lookalike(e, [0.7]), TypeError, "seeds must be integer row indices"),
+        # each had failed with torch's or scipy's words
+        (lambda m, e: cosine_neighbours(e, [0], 2.0), TypeError, "k must be an int, got 2.0"),
+        (
+            lambda m, e: lookalike(e[0], [0]),
+            ValueError,
+            r"must be a 2-D \(n, d\) array, one row each, got shape",
+        ),
+        (
+            lambda m, e: profile_scores(m, sp.csr_matrix(e), sp.csr_matrix(e.T)),
+            ValueError,
+            "do not fit: features",
+        ),
     ],
 )
 def test_row_indices_must_be_integers_in_range(call, error: type[Exception], message: str) -> None:

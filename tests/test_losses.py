@@ -263,3 +263,26 @@ def test_multinomial_nll_ignores_minus_inf_logits_of_unclicked_items():
         losses.multinomial_nll(torch.tensor([[0.0, -math.inf]]), torch.tensor([[1.0, 1.0]])).item()
         == math.inf
     )
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda t, n: losses.bpr(n, t), "bpr: pos_scores"),
+        (lambda t, n: losses.bce(t[None], n[None]), "bce: target"),
+        (lambda t, n: losses.mse(n, t), "mse: pred"),
+        (lambda t, n: losses.info_nce(t[:, None], n[:, None], 0.1), "info_nce: b"),
+        (lambda t, n: losses.item_ce(t[None], n[:1].astype(np.int64)), "item_ce: targets"),
+    ],
+)
+def test_losses_name_an_argument_that_is_not_a_tensor(call, name):
+    # NumPy arrays had failed on an attribute (".dim") or deep in torch
+    t = torch.tensor([0.5, -1.0, 2.0])
+    with pytest.raises(TypeError, match=f"^{name} must be a torch.Tensor, got ndarray"):
+        call(t, t.numpy())
+
+
+def test_bce_takes_integer_targets():
+    # a 0/1 target of integers had failed: "result type Float can't be cast to the desired output type Long"
+    logits, target = torch.tensor([[0.3, -1.2, 2.0]]), torch.tensor([[1, 0, 1]])
+    assert torch.equal(losses.bce(logits, target), losses.bce(logits, target.float()))

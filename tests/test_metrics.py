@@ -372,6 +372,15 @@ def test_ties_go_to_the_lower_item_index_whatever_the_cut_off(seed: int, dtype: 
     assert recall_at_k(scores, heldout, 5).mean().item() == pytest.approx(alone["recall@5"])
 
 
+def test_a_numpy_integer_batch_size_is_an_int() -> None:
+    # np.int64(2) had been refused as "not a positive int", where k=np.int64(...) was taken
+    scores = torch.tensor([[0.1, 0.9, 0.5], [0.3, 0.2, 0.8], [0.7, 0.1, 0.2]])
+    heldout = sp.csr_matrix(np.eye(3, dtype=np.float32))
+    users = np.arange(3)
+    got = evaluate(lambda u: scores[torch.from_numpy(u)], users, heldout, ks=(2,), batch_size=np.int64(2))
+    assert got.summary == evaluate(lambda u: scores[torch.from_numpy(u)], users, heldout, ks=(2,)).summary
+
+
 def test_float64_scores_are_ranked_unrounded() -> None:
     # torch.from_numpy gives float64: 1 + 1e-9 is 1 in float32, which would tie it with item 0 and rank item 0 first
     scores = torch.tensor([[1.0, 1.0 + 1e-9, 0.0], [2.0, 2.0, 2.0 - 1e-12]], dtype=torch.float64)

@@ -154,6 +154,9 @@ def test_training_curves_validate_their_input() -> None:
     import pandas as pd
 
     history = pd.DataFrame({"epoch": [1, 2], "train_loss": [0.5, 0.4], "ndcg@10": [0.1, 0.2]})
+    # one history alone had failed with pandas' "truth value of a DataFrame is ambiguous"
+    with pytest.raises(TypeError, match=r"histories maps model names to history tables, .* got DataFrame"):
+        plotting.training_curves(history)
     with pytest.raises(ValueError, match="recall@20"):
         plotting.training_curves({"ae": history}, metric="recall@20")
     with pytest.raises(ValueError, match="train_loss"):

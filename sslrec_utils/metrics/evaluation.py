@@ -127,7 +127,7 @@ def evaluate(
     for k in ks:
         check_k(k, n_items)
     _check_names(metrics)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     users = np.asarray(users)
     if users.ndim != 1 or len(users) == 0 or not np.issubdtype(users.dtype, np.integer):

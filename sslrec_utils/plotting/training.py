@@ -45,6 +45,13 @@ def training_curves(
     Returns:
         The metric's axes, or ``(loss_axes, metric_axes)`` with `loss`.
     """
+    if isinstance(histories, pd.DataFrame) or not isinstance(
+        histories, Mapping
+    ):  # "truth value ... ambiguous"
+        raise TypeError(
+            f"histories maps model names to history tables, e.g. {{'multvae': fit.history}}, got "
+            f"{type(histories).__name__}"
+        )
     if not histories:
         raise ValueError("histories is empty")
     best_epochs = dict(best_epochs or {})
