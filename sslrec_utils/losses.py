@@ -125,7 +125,8 @@ def bce(logits: Tensor, target: Tensor, weight: Tensor | None = None) -> Tensor:
     """
     _check_same_shape("bce", logits=logits, target=target, weight=weight)
     # 0/1 targets of any type (an integer one had failed: "result type Float can't be cast to ... Long")
-    target = target.to(logits.dtype)
+    if not target.is_floating_point():
+        target = target.to(logits.dtype)
     per_entry = F.binary_cross_entropy_with_logits(logits, target, weight=weight, reduction="none")
     return per_entry.sum(dim=-1).mean()
 
