@@ -76,8 +76,8 @@ def cosine_neighbours(
 
     Raises:
         TypeError: `queries` are not integers, or `k` is not an int.
-        ValueError: `emb` is not 2-D; a query outside ``[0, n)`` or not 1-D; `k` outside ``[1, n - 1]``; NaN or infinite
-            embeddings; a query whose embedding is all zeros (no direction to compare).
+        ValueError: `emb` is not 2-D; a query outside ``[0, n)`` or not 1-D; `k` outside ``[1, n - 1]``; NaN
+            or infinite embeddings; a query whose embedding is all zeros (no direction to compare).
     """
     x, rows = _unit_rows(emb, queries, "queries")
     q = torch.as_tensor(rows)

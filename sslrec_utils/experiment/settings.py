@@ -24,9 +24,9 @@ def resolve_configs(
 
     Raises:
         ValueError: unknown model, listing the valid ones.
-        ConfigError: a model setting given as a keyword (it belongs in `settings`); a key that neither config has, listing both sets of valid keys; or a key given both in
-            `train_changes` (not None) and in `settings` (but ``seed`` and ``progress``, which a setting may
-            change).
+        ConfigError: a model setting given as a keyword (it belongs in `settings`); a key that neither config
+            has, listing both sets of valid keys; or a key given both in `train_changes` (not None) and in
+            `settings` (but ``seed`` and ``progress``, which a setting may change).
     """
     model_cls = config_class(model)
     settings = settings_dict(settings)
@@ -34,8 +34,8 @@ def resolve_configs(
     if misplaced := sorted(set(train_changes) & model_keys - train_keys):
         example = {k: train_changes[k] for k in misplaced}
         raise ConfigError(
-            f"{', '.join(misplaced)} {'is a setting' if len(misplaced) == 1 else 'are settings'} of the model, not of "
-            f"training: give {'it' if len(misplaced) == 1 else 'them'} in settings, "
+            f"{', '.join(misplaced)} {'is a setting' if len(misplaced) == 1 else 'are settings'} of the model, "
+            f"not of training: give {'it' if len(misplaced) == 1 else 'them'} in settings, "
             f"resolve_configs({model!r}, {example!r})"
         )
     unknown = sorted(set(settings) - model_keys - train_keys)

@@ -36,7 +36,8 @@ def make_score_fn(
         if not model.can_fold_in():
             raise ValueError(
                 f"{type(model).__name__} scores users by their learned ID, so it cannot rank the held-out users of "
-                "a strong-generalisation split; use the holdout split (--split holdout), or a model that folds in a history"
+                "a strong-generalisation split; use the holdout split (--split holdout), or a model that folds in "
+                "a history"
             )
         # the held-out users were never trained: they are scored from their history alone (CDAE: no user vector)
         need = tuple(key for key in need if key != "users")
