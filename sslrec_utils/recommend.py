@@ -289,9 +289,8 @@ class TrainedRecommender:
             emb = F.normalize(emb.detach().float(), dim=1)
             row = _check_not_nan(emb @ emb[i], self.model)
         row[i] = -torch.inf
-        row[
-            torch.as_tensor(~self.trained_items, device=row.device)
-        ] = -torch.inf  # untrained vectors say nothing
+        untrained = torch.as_tensor(~self.trained_items, device=row.device)
+        row[untrained] = -torch.inf  # their vectors say nothing
         k = _check_k(k, self.split.n_items - 1)
         values, indices = rank_top(row[None], k)
         frame = pd.DataFrame(
@@ -306,18 +305,9 @@ class TrainedRecommender:
 
 # the models whose item vectors or item-item matrix `similar_items` compares (not pop, not itemnext)
 SIMILAR_ITEMS_MODELS = (
-    "ease",
-    "itemknn",
-    "ae",
-    "dae",
-    "cdae",
-    "multdae",
-    "multvae",
-    "autorec",
-    "bpr",
-    "lightgcn",
+    *("ease", "itemknn", "ae", "dae", "cdae", "multdae", "multvae", "autorec", "bpr"),
+    *("lightgcn", "sgl", "simgcl", "xsimgcl", "sasrec", "bert4rec", "cl4srec"),
 )
-SIMILAR_ITEMS_MODELS += ("sgl", "simgcl", "xsimgcl", "sasrec", "bert4rec", "cl4srec")
 
 
 def _rated_below_threshold(spec: DataSpec, split: Split) -> sp.csr_matrix:
