@@ -124,7 +124,14 @@ class TrainedRecommender:
             warnings.simplefilter("ignore", DataWarning)
             try:
                 split, items = load_split(spec)
-            except FileNotFoundError as err:  # a file moved since: say why a trained run needs it
+            except FileNotFoundError as err:  # a file or folder moved since: say why a trained run needs it
+                if not spec.is_file and spec.data_dir is not None:  # its own path wins over --data-dir's
+                    raise FileNotFoundError(
+                        f"{run_dir} was trained with the data folder {spec.data_dir}, which is gone ({err}); a "
+                        "run reads its data again to rebuild its split: create that folder (the data is loaded "
+                        f"into it again), or write another as data.data_dir in {run_dir / 'config.json'} (null: "
+                        "SSLREC_DATA or the default folder)"
+                    ) from None
                 if not spec.is_file:
                     raise
                 raise FileNotFoundError(

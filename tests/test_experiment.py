@@ -29,7 +29,7 @@ from sslrec_utils.models.base import ModelConfig
 from sslrec_utils.recommend import TrainedRecommender
 from sslrec_utils.splits import make_split
 from sslrec_utils.train import TrainConfig, evaluate_model
-from tests.helpers import clustered_interactions, signal_once_saved
+from tests.helpers import clustered_interactions, needs_recbole, signal_once_saved
 
 
 @pytest.fixture(scope="module")
@@ -850,6 +850,25 @@ def test_a_run_whose_data_file_moved_says_how_to_reload_it(csv_spec, tmp_path):
     config["data"]["dataset"] = str(tmp_path / "moved.csv")
     (tmp_path / "run" / "config.json").write_text(json.dumps(config))
     assert TrainedRecommender.load(tmp_path / "run", device="cpu").split.n_users > 0
+
+
+@needs_recbole
+def test_a_run_whose_data_folder_is_gone_says_how_to_reload_it(tmp_path):
+    # the folder and its parent gone: the message had offered --data-dir, which evaluate does not take, and
+    # SSLREC_DATA, which the run's own data_dir overrides
+    spec = DataSpec(dataset="ml-100k", data_dir=str(tmp_path / "cache" / "sub"))
+    (tmp_path / "cache").mkdir()
+    run_experiment(spec, "pop", progress=False, out_dir=tmp_path / "run")
+    shutil.rmtree(tmp_path / "cache")
+    with pytest.raises(
+        FileNotFoundError, match=r"run was trained with the data folder .*sub, which is gone \("
+    ):
+        TrainedRecommender.load(tmp_path / "run", device="cpu")
+    # the route the message gives: another folder in config.json, and the same split
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    config["data"]["data_dir"] = str(tmp_path / "elsewhere")
+    (tmp_path / "run" / "config.json").write_text(json.dumps(config))
+    assert TrainedRecommender.load(tmp_path / "run", device="cpu").split.n_users == 943
 
 
 def test_a_checkpoint_of_another_run_is_refused_even_of_the_same_shape(tmp_path):
