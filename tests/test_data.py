@@ -185,6 +185,11 @@ def test_a_data_folder_is_created_only_where_its_parent_exists(
     assert data.path == tmp_path / "new" / "ml-100k" and (data.path / "source.json").is_file()
     monkeypatch.delenv("SSLREC_DATA")
     assert movielens.data_folder() == default_data_dir()  # the built-in default is created with its parents
+    # an empty folder, as --data-dir "$DIR" gives with DIR unset, had meant the current folder
+    with pytest.raises(ValueError, match=r"^the data folder is empty \(data_dir='', --data-dir ''\)"):
+        movielens.data_folder(" ")
+    monkeypatch.setenv("SSLREC_DATA", "")  # an empty variable is an unset one
+    assert movielens.data_folder() == default_data_dir()
 
 
 def test_default_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -116,8 +116,14 @@ def data_folder(data_dir: str | os.PathLike[str] | None = None) -> Path:
     with their parents.
 
     Raises:
+        ValueError: if `data_dir` is empty (an unset variable in ``--data-dir "$DIR"`` would have meant the
+            current folder); an empty ``$SSLREC_DATA`` means the default, as if unset.
         FileNotFoundError: if a named folder and its parent are both missing.
     """
+    if isinstance(data_dir, str) and not data_dir.strip():
+        raise ValueError(
+            "the data folder is empty (data_dir='', --data-dir ''): name a folder, or leave it out"
+        )
     named = data_dir if data_dir is not None else (os.environ.get("SSLREC_DATA") or None)
     folder = expand_user(named) if named is not None else default_data_dir()
     if named is not None and not folder.is_dir() and not folder.parent.is_dir():
