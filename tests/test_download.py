@@ -32,6 +32,7 @@ from sslrec_utils.data import (
     UnsafeArchiveError,
     download,
     load_movielens,
+    movielens,
     safe_extract,
 )
 
@@ -152,6 +153,7 @@ def test_wrong_md5_raises_and_leaves_no_cache(served: tuple[str, Path], tmp_path
             "ml-100k", data_dir, url=f"{base}/ml-100k.zip", md5="0" * 32, progress=False, sources=NO_RECBOLE
         )
     assert "0" * 32 in str(info.value)
+    assert "a copy with another checksum needs its MD5" in str(info.value)  # the advice for this failure
     assert not (data_dir / "ml-100k").exists()
     assert not data_dir.exists() or list(data_dir.iterdir()) == []
 
@@ -274,9 +276,11 @@ def test_unreachable_url_gives_instructions(tmp_path: Path) -> None:
     message = str(info.value)
     assert "\n" not in message
     assert message.startswith("could not load ml-100k; tried: cache (no cache in ")
-    # the URL was the caller's choice: the advice is about it, not about RecBole's copy (which was skipped)
-    assert f"check that {url} is the ml-100k zip" in message and "pip install recbole" not in message
-    assert "SSLREC_DATA" in message and "network" in message
+    # the URL was the caller's choice: the advice is about it, not about RecBole's copy (which was skipped),
+    # and not about a checksum, which nothing got to check
+    assert f"check that {url} can be reached and is the ml-100k zip" in message
+    assert "pip install recbole" not in message and "checksum" not in message
+    assert "SSLREC_DATA (or --data-dir, data_dir=)" in message and "network" in message
     assert not (tmp_path / "data" / "ml-100k").exists()
 
 
@@ -403,6 +407,26 @@ def test_a_folder_of_the_users_where_the_cache_goes_is_never_replaced(tmp_path: 
     (tmp_path / "e" / "ml-1m" / "source.json").write_text("[]")
     assert load(tmp_path / "e").source == "download"
     assert json.loads((tmp_path / "e" / "ml-1m" / "source.json").read_text())["source"] == "download"
+
+
+def test_a_broken_cache_that_cannot_be_replaced_is_said_to_be_unreadable(tmp_path: Path, monkeypatch) -> None:
+    # in a read-only folder, the warning had said only that the cache could not be written, and every later load
+    # read the source again without saying why
+    md5 = write_zip(tmp_path / "ml-1m.zip", ML1M)
+    load = functools.partial(
+        load_movielens, "ml-1m", tmp_path / "d", url=str(tmp_path / "ml-1m.zip"), md5=md5
+    )
+    load(progress=False)
+    (tmp_path / "d" / "ml-1m" / "ratings.parquet").write_bytes(b"PAR1 cut short")
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(movielens, "write_cache", read_only)
+    with pytest.warns(
+        UserWarning, match=r"the cache .*ml-1m could not be read \(.*\) nor replaced \(.*Permission"
+    ):
+        assert load(progress=False).source == "download"
 
 
 def test_sslrec_data_download_fails_when_it_cannot_write_the_cache(tmp_path: Path, capsys) -> None:

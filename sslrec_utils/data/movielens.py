@@ -244,20 +244,31 @@ def _check_cache_md5(folder: Path, md5: str) -> None:
 
 
 def _unavailable(
-    name: str, folder: Path, url: str, tried: list[str], explicit: bool, checked: bool = False
+    name: str,
+    folder: Path,
+    url: str,
+    tried: list[str],
+    explicit: bool,
+    checked: bool = False,
+    mismatch: bool = False,
 ) -> DataUnavailableError:
-    """The error naming what was tried and what to do; with an `explicit` URL, advice about that one; with an
-    MD5 to check (`checked`), no advice to install RecBole, whose copy it skips."""
-    if explicit:  # the user already chose the source: say what can be wrong with it
+    """The error naming what was tried and what to do; with an `explicit` URL, advice about that one (about its
+    MD5 only after a checksum `mismatch`); with an MD5 to check (`checked`), no advice to install RecBole, whose
+    copy it skips."""
+    if explicit and mismatch:  # the user already chose the source: say what can be wrong with it
         fixes = [
             f"check that {url} is the {name} zip of GroupLens; a copy with another checksum needs its MD5 "
             f"(md5=... or `sslrec data download {name} --url ... --md5 ...`)"
         ]
+    elif explicit:
+        fixes = [f"check that {url} can be reached and is the {name} zip of GroupLens"]
     else:
         fixes = [
             f"download {url} yourself and pass its path (url=... or `sslrec data download {name} --url PATH`)"
         ]
-    fixes.append(f"set SSLREC_DATA (or data_dir=) to a folder holding a {name}/ cache (now {folder.parent})")
+    fixes.append(
+        f"set SSLREC_DATA (or --data-dir, data_dir=) to a folder holding a {name}/ cache (now {folder.parent})"
+    )
     if not url.startswith("file:"):
         fixes.append("check the network connection or proxy (HTTPS_PROXY)")
     if name == "ml-100k" and not explicit and not checked:
@@ -328,7 +339,8 @@ def load_movielens(
         _check_cache_md5(folder, md5.lower())
     url = as_url(url) if url is not None else GROUPLENS_URL.format(name=name)
     md5 = (md5 or DATASETS[name].md5).lower()
-    broken_cache = False
+    broken_cache = mismatch = False
+    cache_error = ""
     for source in sources:
         try:
             if source == "cache":
@@ -340,7 +352,10 @@ def load_movielens(
                 _from_recbole(name) if source == "recbole" else _from_download(name, url, md5, progress)
             )
         except SOURCE_ERRORS as err:
-            tried.append(f"{source} ({' '.join(str(err).split())})")  # one line, whatever the error printed
+            said = " ".join(str(err).split())  # one line, whatever the error printed
+            tried.append(f"{source} ({said})")
+            cache_error = said if source == "cache" else cache_error
+            mismatch |= isinstance(err, ChecksumError)
             # only a cache this package wrote is replaced; a folder of the user's (an unpacked zip) is kept
             broken_cache |= source == "cache" and (folder / "source.json").is_file()
             continue
@@ -354,14 +369,20 @@ def load_movielens(
             write_cache(folder, frames, meta, replace=broken_cache)
         except OSError as err:
             foreign = folder.exists() and not (folder / "source.json").is_file()
-            reason = (
-                f"{folder} is not a cache of sslrec (no source.json) and is left as it is: move it away, or "
-                "choose another data folder"
-                if foreign
-                else f"could not write the cache {folder} ({err}): choose a writable data folder"
-            )
+            if foreign:
+                reason = (
+                    f"{folder} is not a cache of sslrec (no source.json) and is left as it is: move it away, or "
+                    "choose another data folder"
+                )
+            elif broken_cache:  # every later load reads the source again: say why
+                reason = (
+                    f"the cache {folder} could not be read ({cache_error}) nor replaced ({err}): delete it, or "
+                    "choose a writable data folder"
+                )
+            else:
+                reason = f"could not write the cache {folder} ({err}): choose a writable data folder"
             if require_cache:
                 raise CacheWriteError(f"{reason} (data_dir=, --data-dir or SSLREC_DATA)") from None
             warnings.warn(f"{reason}; the next load will be slow", stacklevel=2)
         return MovieLens(name, *frames, source=source, path=folder)
-    raise _unavailable(name, folder, url, tried, explicit, checked)
+    raise _unavailable(name, folder, url, tried, explicit, checked, mismatch)
