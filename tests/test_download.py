@@ -451,6 +451,13 @@ def test_a_bad_zip_is_one_line_naming_its_file(tmp_path: Path) -> None:
     assert "\n" not in str(caught.value) and "download (ratings.dat: Error tokenizing data" in str(
         caught.value
     )
+    # a value that is no number is named with its file and row (pandas' cast had named neither)
+    bad_value = {**ML100K, "ml-100k/u.data": "1\t10\t5\t881250949\n1\t20\tthree\t881250950\n"}
+    md5 = write_zip(tmp_path / "value.zip", bad_value)
+    with pytest.raises(
+        DataUnavailableError, match=r"download \(u.data: the rating 'three' of data row 2 is not"
+    ):
+        load_movielens("ml-100k", tmp_path / "v", url=str(tmp_path / "value.zip"), md5=md5, progress=False)
     # an occupation code outside 0-20 (or -1, which numpy would read from the end) is refused
     for code in ("21", "-1"):
         users = {**ML1M, "ml-1m/users.dat": f"1::F::1::{code}::48067\n"}

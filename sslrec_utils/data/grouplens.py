@@ -70,12 +70,23 @@ def _read_table(
         raise ValueError(f"{path.name}: {' '.join(str(err).split())}") from None
 
 
-def _ratings(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cast ``user, item, rating, timestamp`` columns to their standard dtypes."""
+def _ratings(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Cast ``user, item, rating, timestamp`` columns to their standard dtypes; a value that is no number is
+    named with its file (`source`) and data row."""
     out = frame[list(RATING_DTYPES)]
-    if out["timestamp"].dtype != np.int64:  # RecBole stores timestamps as "float"
-        out = out.assign(timestamp=pd.to_numeric(out["timestamp"]).astype(np.int64))
-    return out.astype(RATING_DTYPES).reset_index(drop=True)
+    try:
+        if out["timestamp"].dtype != np.int64:  # RecBole stores timestamps as "float"
+            out = out.assign(timestamp=pd.to_numeric(out["timestamp"]).astype(np.int64))
+        return out.astype(RATING_DTYPES).reset_index(drop=True)
+    except ValueError as err:  # pandas names the value and the column, not the file or the row
+        for column in RATING_DTYPES:
+            bad = pd.to_numeric(out[column], errors="coerce").isna().to_numpy()
+            if bad.any():
+                row = int(np.flatnonzero(bad)[0])
+                raise ValueError(
+                    f"{source}: the {column} {out[column].iloc[row]!r} of data row {row + 1} is not a number"
+                ) from None
+        raise ValueError(f"{source}: {' '.join(str(err).split())}") from None
 
 
 def split_title_year(titles: pd.Series, fallback_year: pd.Series | None = None) -> pd.DataFrame:
@@ -116,7 +127,7 @@ def parse_ml100k(folder: Path) -> Frames:
     genres = pd.Series(["|".join(np.asarray(genre_names)[row]) for row in flags])
     titles = split_title_year(raw["title"], raw["release"].str[-4:])
     users = _read_table(folder / "u.user", "|", USER_COLUMNS, "latin-1")
-    return Frames(_ratings(ratings), _items(raw["item"], titles, genres), _users(users))
+    return Frames(_ratings(ratings, "u.data"), _items(raw["item"], titles, genres), _users(users))
 
 
 def parse_ml1m(folder: Path) -> Frames:
@@ -131,7 +142,7 @@ def parse_ml1m(folder: Path) -> Frames:
         raise ValueError(f"users.dat: occupation {first!r} is not a code 0-{last}")
     users["occupation"] = np.asarray(ML1M_OCCUPATIONS)[codes.astype(int).to_numpy()]
     return Frames(
-        _ratings(ratings),
+        _ratings(ratings, "ratings.dat"),
         _items(movies["item"], split_title_year(movies["title"]), movies["genres"]),
         _users(users),
     )
@@ -144,7 +155,7 @@ def parse_ml20m(folder: Path) -> Frames:
     ratings = pd.read_csv(path, engine="pyarrow").rename(columns={"userId": "user", "movieId": "item"})
     movies = pd.read_csv(folder / "movies.csv", dtype=str, keep_default_na=False)
     titles = split_title_year(movies["title"])
-    return Frames(_ratings(ratings), _items(movies["movieId"], titles, movies["genres"]), None)
+    return Frames(_ratings(ratings, "ratings.csv"), _items(movies["movieId"], titles, movies["genres"]), None)
 
 
 def _strip_types(frame: pd.DataFrame) -> pd.DataFrame:
@@ -166,4 +177,4 @@ def parse_recbole_ml100k(folder: Path) -> Frames:
     users = _strip_types(_read_table(folder / "ml-100k.user", "\t")).rename(
         columns={"user_id": "user", "zip_code": "zip"}
     )
-    return Frames(_ratings(ratings), _items(raw["item_id"], titles, genres), _users(users))
+    return Frames(_ratings(ratings, "ml-100k.inter"), _items(raw["item_id"], titles, genres), _users(users))
