@@ -327,18 +327,24 @@ def test_a_warning_about_the_data_is_one_line(tmp_path: Path, capsys: pytest.Cap
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
 def test_a_full_disk_or_a_name_too_long_is_one_line(tmp_path, capsys):
-    """``sslrec models > /dev/full`` and a 300-character --out had ended in tracebacks."""
-    with open("/dev/full", "w") as full:
-        done = subprocess.run(
-            [sys.executable, "-m", "sslrec_utils.cli", "models"],
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-    assert (
-        done.returncode == 1
-        and done.stderr == "sslrec: error: No space left on device (writing the output)\n"
-    )
+    """``sslrec models > /dev/full`` and a 300-character --out had ended in tracebacks; ``--help`` and
+    ``--version > /dev/full`` had ended in success."""
+    buffered = {
+        k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"
+    }  # unbuffered, argparse hides it
+    for argv in (["models"], ["--help"], ["--version"], ["data", "--help"]):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(
+                [sys.executable, "-m", "sslrec_utils.cli", *argv],
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=buffered,
+            )
+        assert (
+            done.returncode == 1
+            and done.stderr == "sslrec: error: No space left on device (writing the output)\n"
+        ), argv
     out = tmp_path / ("a" * 300)
     assert (
         main(["train", "--model", "pop", "--dataset", "synthetic:60x50x1200", "-q", "--out", str(out)]) == 1

@@ -182,11 +182,17 @@ def _main(argv: list[str] | None) -> int:
                 quietly.enter_context(contextlib.redirect_stderr(io.StringIO()))
             args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, or a usage error argparse has already reported
+        try:
+            sys.stdout.flush()  # --help or --version on a full disk must not end in success
+        except OSError as err:
+            return _output_failed(err)
         return exit_.code if isinstance(exit_.code, int) else USAGE_ERROR
     try:
         with warnings.catch_warnings():  # restores Python's showwarning when the command ends
             warnings.showwarning = functools.partial(_show_warning, quiet=quiet)
-            return args.func(args)
+            status = args.func(args)
+            sys.stdout.flush()  # output still buffered fails here, said, not at exit (status 120)
+            return status
     except USER_ERRORS as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         where = _error_reporter(args, err)
@@ -220,19 +226,24 @@ def _main(argv: list[str] | None) -> int:
         if where is not None:
             print(f"sslrec: interrupted{where}", file=sys.stderr)
         return INTERRUPTED
-    except BrokenPipeError:
+    except OSError as err:
+        return _output_failed(err)
+
+
+def _output_failed(err: OSError) -> int:
+    """The exit status when output could not be written, said as it should be; other OS errors propagate."""
+    if isinstance(err, BrokenPipeError):
         # the reader of stdout stopped early (`sslrec ... | head`): end quietly, as SIGPIPE would
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
         return BROKEN_PIPE
-    except OSError as err:
-        if err.errno not in FILE_SYSTEM_ERRORS:
-            raise
-        # a full disk, or stdout on one (`> /dev/full`): what a run wrote before is where it was written
-        where = f": {err.filename}" if err.filename else " (writing the output)"
-        print(f"sslrec: error: {err.strerror}{where}", file=sys.stderr)
-        with contextlib.suppress(OSError):  # stdout may be what failed: nothing more to flush at exit
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+    if err.errno not in FILE_SYSTEM_ERRORS:
+        raise err
+    # a full disk, or stdout on one (`> /dev/full`): what a run wrote before is where it was written
+    where = f": {err.filename}" if err.filename else " (writing the output)"
+    print(f"sslrec: error: {err.strerror}{where}", file=sys.stderr)
+    with contextlib.suppress(OSError):  # stdout may be what failed: nothing more to flush at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 1
 
 
 def run() -> NoReturn:
