@@ -109,7 +109,7 @@ def test_info_counts_repeated_pairs_once_as_training_does(
     assert "duplicates    2 rows repeat a (user, item) pair" in out
     path.write_text("user,item\n1,10\n1,10\n2,11\n")
     status, out, _ = run(["data", "info", str(path)], capsys)
-    assert status == 0 and "duplicates    1 rows repeat a (user, item) pair" in out  # one is said too
+    assert status == 0 and "duplicates    1 row repeats a (user, item) pair" in out  # one is said too
 
 
 @pytest.mark.parametrize(

@@ -741,7 +741,7 @@ def test_sslrec_evaluate_rescores_a_run_with_and_without_seen_items(csv_spec, tm
     assert main(["evaluate", "--run", str(tmp_path), "--ks", "10,x"]) == 2
     assert main(["evaluate", "--run", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err
-    assert "--ks takes positive integers" in err and "written by sslrec train" in err
+    assert "--ks takes positive integers" in err and "no run folder" in err
     assert main(["evaluate", "--run", str(tmp_path), "--ks", "\u00b2"]) == 2  # a digit to str, not to int
     assert capsys.readouterr().err.startswith("sslrec: error: --ks takes positive integers")
     assert main(["evaluate", "--run", str(tmp_path), "--ks", "10,5,10"]) == 2  # as sslrec report refuses it
@@ -964,6 +964,11 @@ def test_a_runs_file_given_for_its_folder_names_the_folder(tmp_path):
         ValueError, match="notes.txt is a file: give a run's folder, one that sslrec train --out"
     ):
         TrainedRecommender.load(tmp_path / "notes.txt", device="cpu")
+    # a mistyped folder: it is what is missing (it had been "nosuch/config.json not found")
+    with pytest.raises(
+        FileNotFoundError, match="^no run folder .*nosuch: give a folder that sslrec train --out"
+    ):
+        TrainedRecommender.load(tmp_path / "nosuch", device="cpu")
 
 
 def test_a_synthetic_run_of_a_later_seed_reloads(tmp_path):

@@ -45,7 +45,8 @@ def _data_info(args: argparse.Namespace) -> int:
         print(f"density       {info['density']:.2%}")
         if info["duplicate_rows"]:
             print(
-                f"duplicates    {info['duplicate_rows']} rows repeat a (user, item) pair; training keeps one "
+                f"duplicates    {info['duplicate_rows']} "
+                f"{'row repeats' if info['duplicate_rows'] == 1 else 'rows repeat'} a (user, item) pair; training keeps one "
                 "interaction per pair (the latest)"
             )
     return 0

@@ -79,6 +79,8 @@ def check_run_file(path: Path, run_dir: Path) -> None:
         if (run_dir.parent / "config.json").is_file():  # a file of the run named instead of its folder
             raise ValueError(f"{run_dir} is a file: give the run's folder, {run_dir.parent}")
         raise ValueError(f"{run_dir} is a file: give a run's folder, one that sslrec train --out wrote")
+    if not run_dir.exists():  # a mistyped --run: the folder, not a file in it, is what is missing
+        raise FileNotFoundError(f"no run folder {run_dir}: give a folder that sslrec train --out wrote")
     if not path.exists():
         raise FileNotFoundError(f"{path} not found: is {run_dir} a directory written by sslrec train?")
     if not path.is_file():
