@@ -68,7 +68,8 @@ def _add_data_parser(subparsers: argparse._SubParsersAction) -> None:
         "data",
         help="inspect and fetch data sets",
         description="info prints the size of a MovieLens data set or an interaction file; download fetches a "
-        "MovieLens data set into the cache (RecBole's copy or GroupLens, MD5-checked).",
+        "MovieLens data set into the cache (ml-100k from RecBole's copy where it is installed, else the GroupLens "
+        "zip, whose MD5 is checked).",
     )
     commands = data.add_subparsers(dest="data_command", required=True, metavar="{info,download}")
 
@@ -89,7 +90,12 @@ def _add_data_parser(subparsers: argparse._SubParsersAction) -> None:
 
     download = commands.add_parser("download", help="fetch a MovieLens data set into the cache")
     download.add_argument("name", choices=list(DATASETS), metavar="NAME", help=", ".join(DATASETS))
-    download.add_argument("--url", default=None, help="zip URL or local path (default: GroupLens)")
+    download.add_argument(
+        "--url",
+        default=None,
+        help="zip URL or local path, used instead of RecBole's copy (default: GroupLens, after RecBole's copy "
+        "of ml-100k)",
+    )
     download.add_argument("--md5", default=None, help="expected MD5 of the zip (default: the published one)")
     _add_data_options(download)
     download.set_defaults(func=_data_download)
