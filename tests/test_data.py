@@ -190,6 +190,12 @@ def test_a_data_folder_is_created_only_where_its_parent_exists(
         movielens.data_folder(" ")
     monkeypatch.setenv("SSLREC_DATA", "")  # an empty variable is an unset one
     assert movielens.data_folder() == default_data_dir()
+    # a file where the folder (or a missing folder's parent) belongs had failed in the first write, with
+    # "[Errno 17] File exists" or "[Errno 20] Not a directory"
+    (tmp_path / "afile").write_text("x")
+    for named in (tmp_path / "afile", tmp_path / "afile" / "sub"):
+        with pytest.raises(ValueError, match=rf"^the data folder {named} is not a folder: .*afile is a file"):
+            movielens.data_folder(named)
 
 
 def test_default_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

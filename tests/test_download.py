@@ -333,6 +333,15 @@ def test_local_zip_path_works_as_url(tmp_path: Path) -> None:
     assert only.source == "download" and len(only.ratings) == 3
 
 
+def test_a_url_that_cannot_be_read_is_named(tmp_path: Path, capsys) -> None:
+    from sslrec_utils.cli import main
+
+    # urllib's own message, "Invalid IPv6 URL", had said neither which value nor that it was the URL
+    argv = ["data", "download", "ml-1m", "--url", "http://[::1", "--data-dir", str(tmp_path), "-q"]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == "sslrec: error: cannot read 'http://[::1' as a URL: Invalid IPv6 URL\n"
+
+
 def test_ml1m_layout(tmp_path: Path) -> None:
     members = {
         "ml-1m/ratings.dat": "1::1193::5::978300760\n2::661::3::978302109\n",
@@ -429,18 +438,22 @@ def test_a_broken_cache_that_cannot_be_replaced_is_said_to_be_unreadable(tmp_pat
         assert load(progress=False).source == "download"
 
 
-def test_sslrec_data_download_fails_when_it_cannot_write_the_cache(tmp_path: Path, capsys) -> None:
+def test_sslrec_data_download_fails_when_it_cannot_write_the_cache(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
     from sslrec_utils.cli import main
 
-    (tmp_path / "afile").write_text("x")
+    def read_only(*args, **kwargs):  # a folder this user may not write in (tests may run as root)
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(movielens, "write_cache", read_only)
     md5 = write_zip(tmp_path / "ml-1m.zip", ML1M)
-    argv = ["data", "download", "ml-1m", "--data-dir", str(tmp_path / "afile"), "-q"]
+    argv = ["data", "download", "ml-1m", "--data-dir", str(tmp_path / "d"), "-q"]
     assert main([*argv, "--url", str(tmp_path / "ml-1m.zip"), "--md5", md5]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(
-        f"sslrec: error: could not write the cache {tmp_path / 'afile'}"
+        f"sslrec: error: could not write the cache {tmp_path / 'd' / 'ml-1m'} ([Errno 13] Permission denied)"
     )
-    assert (tmp_path / "afile").read_text() == "x"
 
 
 def test_a_bad_zip_is_one_line_naming_its_file(tmp_path: Path) -> None:

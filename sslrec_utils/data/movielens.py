@@ -117,7 +117,8 @@ def data_folder(data_dir: str | os.PathLike[str] | None = None) -> Path:
 
     Raises:
         ValueError: if `data_dir` is empty (an unset variable in ``--data-dir "$DIR"`` would have meant the
-            current folder); an empty ``$SSLREC_DATA`` means the default, as if unset.
+            current folder); an empty ``$SSLREC_DATA`` means the default, as if unset; or if the folder, or
+            the parent of a missing one, is a file.
         FileNotFoundError: if a named folder and its parent are both missing.
     """
     if isinstance(data_dir, str) and not data_dir.strip():
@@ -126,6 +127,14 @@ def data_folder(data_dir: str | os.PathLike[str] | None = None) -> Path:
         )
     named = data_dir if data_dir is not None else (os.environ.get("SSLREC_DATA") or None)
     folder = expand_user(named) if named is not None else default_data_dir()
+    for path in (folder, folder.parent):
+        if path.exists() and not path.is_dir():
+            raise ValueError(
+                f"the data folder {folder} is not a folder: {path} is a file; name a folder "
+                "(data_dir=, --data-dir or SSLREC_DATA)"
+            )
+        if path.is_dir():
+            break
     if named is not None and not folder.is_dir() and not folder.parent.is_dir():
         raise FileNotFoundError(
             f"the data folder {folder} is missing and so is its parent {folder.parent}; create it "
