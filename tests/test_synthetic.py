@@ -69,6 +69,10 @@ def test_synthetic_names_and_errors():
     assert parse_synthetic("ml-100k") is None
     with pytest.raises(ValueError, match="USERSxITEMSxINTERACTIONS"):
         parse_synthetic("synthetic:10x20")
+    # a whole number may be written as a float, as the message says; a fraction may not
+    assert parse_synthetic("synthetic:1e2x50x2e3") == (100, 50, 2000)
+    with pytest.raises(ValueError, match=r"\(whole numbers, such as 1000 or 2e7\).*got 'synthetic:1.5x3x4'"):
+        parse_synthetic("synthetic:1.5x3x4")
     with pytest.raises(ValueError, match=r"n_users \* min_per_user <= n_interactions"):
         synthetic_interactions(100, 50, 100)
     inter, items = load_data(DataSpec(dataset="synthetic:60x40x900"))

@@ -46,9 +46,14 @@ def as_url(url_or_path: str | os.PathLike[str]) -> str:
 
     Raises:
         FileNotFoundError: if `url_or_path` is neither such a URL nor an existing file.
+        ValueError: if `url_or_path` cannot be read as a URL (``http://[::1``), named.
     """
     text = os.fspath(url_or_path)
-    if urllib.parse.urlparse(text).scheme in ("http", "https", "ftp", "file"):
+    try:
+        scheme = urllib.parse.urlparse(text).scheme
+    except ValueError as err:  # urllib's message ("Invalid IPv6 URL") does not say which value
+        raise ValueError(f"cannot read {text!r} as a URL: {err}") from None
+    if scheme in ("http", "https", "ftp", "file"):
         return text
     path = expand_user(text)
     if not path.exists():

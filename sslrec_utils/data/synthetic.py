@@ -152,7 +152,7 @@ def parse_synthetic(name: str) -> tuple[int, int, int] | None:
         n_users, n_items, n_inter = (_count(x) for x in name.removeprefix("synthetic:").split("x"))
     except ValueError:
         raise ValueError(
-            f"expected 'synthetic:USERSxITEMSxINTERACTIONS' (whole numbers), e.g. 'synthetic:1000x500x20000', "
-            f"got {name!r}"
+            "expected 'synthetic:USERSxITEMSxINTERACTIONS' (whole numbers, such as 1000 or 2e7), e.g. "
+            f"'synthetic:1000x500x20000', got {name!r}"
         ) from None
     return n_users, n_items, n_inter
