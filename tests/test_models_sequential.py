@@ -254,7 +254,7 @@ def test_crop_keeps_a_contiguous_run():
     out = crop(seqs, lengths, 0.6, pad, gen)
     assert right_aligned(out, pad)
     kept = (out != pad).sum(1)
-    assert torch.equal(kept, (0.6 * lengths).long().clamp(min=1))
+    assert torch.equal(kept, (6 * lengths // 10).clamp(min=1))
     for row, k, orig in zip(out, kept, seqs, strict=True):
         run = row[-k:]
         assert (torch.diff(run) == 1).all() and run[0] >= 10 - (orig != pad).sum()  # consecutive originals
@@ -265,7 +265,7 @@ def test_mask_and_reorder_keep_sequences_valid():
     lengths = torch.randint(1, 11, (300,))
     seqs = torch.where(torch.arange(10) >= 10 - lengths[:, None], torch.randint(0, 50, (300, 10)), pad)
     masked = mask(seqs, lengths, 0.3, pad, token, gen)
-    assert torch.equal((masked == token).sum(1), (0.3 * lengths).long())
+    assert torch.equal((masked == token).sum(1), 3 * lengths // 10)
     keep = masked != token
     assert torch.equal(masked[keep], seqs[keep]) and torch.equal(masked == pad, seqs == pad)
     shuffled = reorder(seqs, lengths, 0.6, gen)
@@ -276,6 +276,19 @@ def test_mask_and_reorder_keep_sequences_valid():
             assert moved.max() - moved.min() < int(0.6 * n) and moved.min() >= 10 - n
     views = augment(seqs, (0.6, 0.3, 0.6), pad, token, gen)
     assert right_aligned(views, pad) and views.shape == seqs.shape
+
+
+@pytest.mark.parametrize(("rate", "n"), [(0.53, 100), (0.59, 100), (0.84, 75), (0.29, 100), (0.6, 50)])
+def test_augmentations_take_the_exact_floor_of_rate_times_n(rate, n):
+    # floor(rate * n) as the paper has it: the float32 product gave one item fewer for the first three rates,
+    # a float64 product for the fourth (0.29 * 100 = 28.999999999999996)
+    exact = (round(rate * 100) * n) // 100
+    seqs, lengths, gen = torch.arange(n)[None, :], torch.tensor([n]), torch.Generator().manual_seed(0)
+    assert int((crop(seqs, lengths, rate, -1, gen) != -1).sum()) == exact
+    assert int((mask(seqs, lengths, rate, -1, -2, gen) == -2).sum()) == exact
+    gen = torch.Generator().manual_seed(0)
+    moved = [torch.nonzero(reorder(seqs, lengths, rate, gen)[0] != seqs[0]).ravel() for _ in range(50)]
+    assert max(int(m.max() - m.min()) + 1 for m in moved if len(m)) == exact  # the widest run moved
 
 
 def test_crop_and_reorder_runs_start_anywhere_the_run_fits():
