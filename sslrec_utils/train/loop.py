@@ -68,8 +68,9 @@ def fit(
 ) -> FitResult:
     """Train `model` on ``split``'s training part, selecting the epoch by validation ``cfg.metric``.
 
-    Training seeds Python's, NumPy's and PyTorch's global generators with ``cfg.seed`` (dropout and noise draw
-    from them), and gives them back in the caller's states when it ends.
+    Training seeds Python's, NumPy's and PyTorch's global generators with ``cfg.seed`` (dropout draws from
+    them), and gives them back in the caller's states when it ends. The models' other draws (views, noise,
+    masks, negatives) come from ``StepInfo.generator``, seeded with ``cfg.seed`` plus the process's rank.
 
     Args:
         model: a freshly built `Recommender`.
