@@ -55,6 +55,20 @@ def test_long_tail_sorts_counts_and_marks_the_head() -> None:
     assert [t.get_text() for t in rounded.texts] == ["  head holds 49.1% of interactions"]
 
 
+@pytest.mark.parametrize("width", [3.0, 4.5, 6.0, 6.4])
+def test_long_tail_legend_leaves_the_head_sentence_clear(width: float) -> None:
+    # the report's half of a 12-inch figure: the legend, in the upper right, had covered "...of interactions"
+    counts = np.round(600 / np.arange(1, 1683) ** 0.9)
+    fig, ax = plt.subplots(figsize=(width, 4.0), layout="constrained")
+    plotting.long_tail(counts, ax=ax)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    (sentence,) = ax.texts
+    assert not legend.overlaps(sentence.get_window_extent(renderer))
+    assert legend.fully_overlaps(ax.get_window_extent(renderer))  # and inside the axes
+
+
 def test_long_tail_draws_on_given_axes_and_validates() -> None:
     _, ax = plt.subplots()
     assert plotting.long_tail([3, 2, 1], ax=ax, title="mine") is ax
@@ -84,15 +98,39 @@ def test_activity_histogram_counts_everyone_and_marks_the_median() -> None:
     counts = np.array([20, 21, 30, 65, 100, 300, 737])
     ax = plotting.activity_histogram(counts, who="user", bins=5)
     assert _labelled(ax) and ax.get_xscale() == "log"
-    assert sum(p.get_height() for p in ax.patches) == len(counts)
+    # a bar's height is users per interaction count, its width the counts it holds: its area is its users
+    assert sum(p.get_height() * p.get_width() for p in ax.patches) == pytest.approx(len(counts))
     assert ax.get_lines()[0].get_xdata()[0] == 65
     assert "user" in ax.get_xlabel() and "user" in ax.get_title().lower()
     left = np.array([p.get_x() for p in ax.patches])
-    np.testing.assert_allclose(left[1:] / left[:-1], left[1] / left[0])  # log-spaced bins
+    # edges halfway between integers, about log-spaced: geomspace(20, 738, 6) floored is 20, 41, 84, 174, 358, 738
+    np.testing.assert_array_equal(left, [19.5, 40.5, 83.5, 173.5, 357.5])
     with pytest.raises(ValueError, match="at least 1"):
         plotting.activity_histogram([0, 3])
+    with pytest.raises(ValueError, match=r"whole numbers; found \[2.5\]"):
+        plotting.activity_histogram([1, 2.5])
     items = plotting.activity_histogram(counts, who="item", title="mine")
-    assert (items.get_ylabel(), items.get_title()) == ("number of items", "mine")
+    assert (items.get_ylabel(), items.get_title()) == (
+        "items per interaction count (mean over the bin)",
+        "mine",
+    )
+
+
+def test_activity_histogram_bins_hold_whole_counts_and_bars_do_not_follow_their_width() -> None:
+    # every count from 1 to 300, 3 users each: log bins from 1 had had edges (1.32, 1.75) with no integer
+    # between them, an empty bar, and bars as high as the number of integers they happened to hold
+    flat = plotting.activity_histogram(np.repeat(np.arange(1, 301), 3), bins=30)
+    heights = np.array([p.get_height() for p in flat.patches])
+    np.testing.assert_allclose(heights, 3.0)  # flat, and no bin empty
+    edges = np.array(
+        [p.get_x() for p in flat.patches] + [flat.patches[-1].get_x() + flat.patches[-1].get_width()]
+    )
+    np.testing.assert_array_equal(edges % 1, 0.5)  # each bin holds whole counts, from 1 to 300
+    assert (edges[0], edges[-1]) == (0.5, 300.5) and (np.diff(edges) >= 1).all()
+    # fewer users at each larger count: the bars fall from left to right, without a zig-zag
+    counts = np.repeat(np.arange(1, 201), 1000 // np.arange(1, 201))
+    falling = np.array([p.get_height() for p in plotting.activity_histogram(counts).patches])
+    assert (falling > 0).all() and (np.diff(falling) < 0).all()
 
 
 @pytest.mark.parametrize(
@@ -209,6 +247,27 @@ def test_cost_curves_draws_log_log_lines_with_their_exponents() -> None:
         plotting.cost_curves(sizes, {"AE": [1.0, 2.0]}, xlabel="items", ylabel="seconds")
     with pytest.raises(ValueError, match="empty"):
         plotting.cost_curves(sizes, {}, xlabel="items", ylabel="seconds")
+
+
+def test_cost_curves_take_sizes_per_series_and_keep_given_colours() -> None:
+    # chapter 9's memory: only the sizes where a peak was measured, per model; the legend's slope is then
+    # fitted on those points alone, as the text's is
+    sizes = {"a": [100.0, 200.0, 400.0], "b": [200.0, 400.0]}
+    costs = {"a": [1.0, 2.0, 4.0], "b": [9.0, 3.0]}
+    ax = plotting.cost_curves(
+        sizes, costs, xlabel="n", ylabel="MiB", colors={"b": "C2", "a": "C0", "c": "C1"}
+    )
+    a, b, guide = ax.get_lines()
+    assert list(b.get_xdata()) == [200, 400] and list(b.get_ydata()) == [9, 3]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:2] == ["a (slope 1.00)", "b (slope -1.58)"]
+    assert (a.get_color(), b.get_color()) == ("C0", "C2")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["100", "200", "400"]  # every size measured
+    assert guide.get_xdata().min() >= 100 and guide.get_xdata().max() <= 400
+    with pytest.raises(ValueError, match=r"sizes has no entry for the series \['b'\]"):
+        plotting.cost_curves({"a": [1.0, 2.0]}, costs, xlabel="n", ylabel="s")
+    with pytest.raises(ValueError, match="series 'b' has 2 costs for 3 sizes"):
+        plotting.cost_curves({"a": [1, 2, 4], "b": [1, 2, 4]}, costs, xlabel="n", ylabel="s")
 
 
 def test_cost_curves_keep_a_narrow_cost_range_readable() -> None:
@@ -573,3 +632,13 @@ def test_curves_over_draws_refuse_bad_runs_before_drawing() -> None:
     with pytest.raises(ValueError, match="references holds 1 NaN"):
         plotting.curves_over_draws(runs, "users", ["tuned"], references={"a": float("nan")}, **draw)
     assert not plt.get_fignums()  # refused before a figure was made
+
+
+def test_metric_name_writes_metrics_as_the_text_does() -> None:
+    # for legends and titles drawn in a notebook (ch05's bars had read "recall@10", the report's "RECALL@20")
+    assert [plotting.metric_name(m) for m in ("ndcg@10", "recall@20", "mrr", "loss")] == [
+        "NDCG@10",
+        "Recall@20",
+        "MRR",
+        "loss",
+    ]

@@ -5,8 +5,10 @@ representations.
 Each function takes data and an optional matplotlib `Axes`, draws one figure with a title and labelled axes,
 and returns the `Axes` (`model_dots`, whose axis may be cut in two, and `leaderboard_panels`, which stacks
 them, take a figure or subfigure and return their axes). Nothing here changes matplotlib's global style.
+`metric_name` writes a metric as the text does (``ndcg@10`` -> NDCG@10), for titles and legends drawn by hand.
 """
 
+from sslrec_utils.plotting._common import metric_name
 from sslrec_utils.plotting.comparisons import (
     curves_over_draws,
     differences,
@@ -30,4 +32,5 @@ __all__ = [
     "curves_over_draws",
     "cost_curves",
     "group_map",
+    "metric_name",
 ]

@@ -76,9 +76,9 @@ _METRIC_NAMES = {
 }
 
 
-def _metric_name(metric: str) -> str:
+def metric_name(metric: str) -> str:
     """A metric as the text writes it: ``ndcg@10`` -> ``NDCG@10``, ``recall@20`` -> ``Recall@20``; a name the
-    package does not compute stays as given."""
+    package does not compute stays as given (a table's columns: ``frame.rename(columns=metric_name)``)."""
     name, at, k = metric.partition("@")
     return f"{_METRIC_NAMES.get(name, name)}{at}{k}"
 

@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.ticker import NullLocator
 
-from sslrec_utils.plotting._common import _axes, _finite, _metric_name, _one_d, _plain
+from sslrec_utils.plotting._common import _axes, _finite, _one_d, _plain, metric_name
 
 # the reference levels' line styles and colours, in the order given
 REFERENCE_STYLES = (("--", "black"), (":", "grey"), ("-.", "dimgrey"))
@@ -71,7 +71,7 @@ def model_comparison(
     ax.set_yticks(rows, names)
     spread = errors if errors is not None else 0.0  # the axis holds every bar and its error bar, from 0
     ax.set_xlim(min((values - spread).min(), 0.0) * 1.25, max((values + spread).max(), 1e-9) * 1.25)
-    ax.set_xlabel(f"test {_metric_name(metric)}" + (" (mean ± std over seeds)" if errors is not None else ""))
+    ax.set_xlabel(f"test {metric_name(metric)}" + (" (mean ± std over seeds)" if errors is not None else ""))
     ax.set_ylabel("model")
     ax.set_title(title)
     return ax
@@ -141,7 +141,7 @@ def model_dots(
             ax.plot([x, x], [0, 1], transform=ax.transAxes, **mark)
     spread = ", mean ± std over seeds" if errors.any() else ""
     cut = "the axis is cut and " if len(axes) == 2 else ""
-    fig.supxlabel(f"test {_metric_name(metric)}{spread} ({cut}does not start at 0)")
+    fig.supxlabel(f"test {metric_name(metric)}{spread} ({cut}does not start at 0)")
     fig.suptitle(title)
     return axes
 
@@ -241,7 +241,7 @@ def differences(
     ax.set_ylabel("comparison")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="best")
-    ax.set_xlabel(f"difference in test {_metric_name(metric)} ({interval})")
+    ax.set_xlabel(f"difference in test {metric_name(metric)} ({interval})")
     ax.set_title(title)
     return ax
 

@@ -59,7 +59,9 @@ def long_tail(
     ax.set_xlabel("item rank by popularity (1 = most interactions)")
     ax.set_ylabel("interactions per item (log scale)")
     ax.set_title(title)
-    ax.legend(loc="upper right")  # the tail ends low at the right: clear of the curve and the head's band
+    # lower left: the curve is high there, and the sentence on the head runs along the top (in the upper right,
+    # the legend had covered its end in a narrow axes); over the light band it hides nothing
+    ax.legend(loc="lower left")
     return ax
 
 
@@ -100,12 +102,20 @@ def activity_histogram(
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Axes:
-    """How many users (or items) have how many interactions, with log-spaced bins and the median marked.
+    """How many users (or items) have each number of interactions, in log-spaced bins, with the median marked.
+
+    The bins hold whole numbers of interactions: their edges lie halfway between integers, spaced about
+    evenly on the log axis (a bin narrower than one integer is merged into the next, so none is empty because
+    no integer falls in it). A bar's height is the number of users in its bin divided by the number of
+    interaction counts (integers) the bin holds: the mean number of users per interaction count. A bin twice
+    as wide as its neighbour then does not look twice as full, and a count that every user shares equally
+    draws flat bars.
 
     Args:
-        counts: (n,) number of interactions of each user (or item); each at least 1.
+        counts: (n,) number of interactions of each user (or item); whole numbers, each at least 1.
         who: ``"user"`` or ``"item"``, used in the labels.
-        bins: number of log-spaced bins, a positive integer.
+        bins: at most this many log-spaced bins (fewer when the range holds fewer integers), a positive
+            integer.
         ax: the axes to draw on; a new figure is made if ``None``.
         title: the figure title (default: "Interactions per <who>").
 
@@ -115,13 +125,24 @@ def activity_histogram(
     values = _counts(counts, "counts")
     if values.min() < 1:
         raise ValueError("counts must be at least 1 for a log-scaled histogram; drop zeros first")
+    if (values != np.round(values)).any():
+        raise ValueError(
+            f"counts must be whole numbers; found {values[values != np.round(values)][:3].tolist()}"
+        )
     if isinstance(bins, bool) or not isinstance(bins, int | np.integer):
         raise TypeError(f"bins must be a positive integer, got {bins!r}")
     if bins < 1:
         raise ValueError(f"bins must be a positive integer, got {bins!r}")
     ax = _axes(ax)
-    edges = np.geomspace(values.min(), values.max() + 1, bins + 1)
-    ax.hist(values, bins=edges, color="tab:blue", edgecolor="white")
+    low, high = int(values.min()), int(values.max())
+    # the first integer of each bin, and one past the last (forced: geomspace may round its ends)
+    starts = np.unique(np.floor(np.geomspace(low, high + 1, bins + 1)).astype(np.int64))
+    starts = np.unique(np.r_[low, starts[(starts > low) & (starts < high + 1)], high + 1])
+    n_users, _ = np.histogram(values, bins=starts)  # [start, next start): the whole counts of each bin
+    widths = np.diff(starts)  # the number of integers in each bin
+    ax.bar(
+        starts[:-1] - 0.5, n_users / widths, width=widths, align="edge", color="tab:blue", edgecolor="white"
+    )
     median = float(np.median(values))
     ax.axvline(median, color="tab:red", linestyle="--", label=f"median: {median:g} interactions")
     ax.set_xscale("log")
@@ -129,7 +150,7 @@ def activity_histogram(
     # over 1 to 250,000) and, from 10^6 on, fell back to 0.1, 0.2, ... times an offset
     _plain_log_ticks(ax.xaxis)
     ax.set_xlabel(f"interactions per {who} (log scale)")
-    ax.set_ylabel(f"number of {who}s")
+    ax.set_ylabel(f"{who}s per interaction count (mean over the bin)")
     ax.set_title(title or f"Interactions per {who}")
     ax.legend(loc="upper right")
     return ax

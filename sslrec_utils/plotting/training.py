@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator, NullFormatter
 
-from sslrec_utils.plotting._common import _axes, _finite, _metric_name, _one_d, _plain, _plain_log_ticks
+from sslrec_utils.plotting._common import _axes, _finite, _one_d, _plain, _plain_log_ticks, metric_name
 
 
 def training_curves(
@@ -73,7 +73,7 @@ def training_curves(
         if ax is None:
             fig, ax = plt.subplots(1, 2, figsize=(10.0, 3.8), layout="constrained")
             fig.suptitle(title)
-            title = f"Validation {_metric_name(metric)}"
+            title = f"Validation {metric_name(metric)}"
         loss_ax, metric_ax = ax
     else:
         loss_ax, metric_ax = None, _axes(ax)
@@ -100,14 +100,14 @@ def training_curves(
             for panel in (loss_ax, metric_ax):
                 if panel is not None:
                     panel.axvline(best_x, color=color, linestyle=":", linewidth=1.2)
-            label = f"{name} kept epoch {best}: {_metric_name(metric)} {best_value:.4f}"
+            label = f"{name} kept epoch {best}: {metric_name(metric)} {best_value:.4f}"
             metric_ax.plot([best_x], [best_value], "*", color=color, markersize=12, label=label)
     for panel in (loss_ax, metric_ax):
         if panel is not None:
             if x == "epoch":
                 panel.xaxis.set_major_locator(MaxNLocator(integer=True))
             panel.set_xlabel(x.replace("_", " "))
-    metric_ax.set_ylabel(f"validation {_metric_name(metric)}")
+    metric_ax.set_ylabel(f"validation {metric_name(metric)}")
     metric_ax.set_title(title)
     metric_ax.legend(loc="best")  # a fixed corner can hide a curve's end
     if loss_ax is None:
@@ -118,11 +118,12 @@ def training_curves(
 
 
 def cost_curves(
-    sizes: Sequence[float] | np.ndarray,
+    sizes: Sequence[float] | np.ndarray | Mapping[str, Sequence[float] | np.ndarray],
     costs: Mapping[str, Sequence[float] | np.ndarray],
     *,
     xlabel: str,
     ylabel: str,
+    colors: Mapping[str, str] | None = None,
     ax: Axes | None = None,
     title: str = "Cost as the data grows",
 ) -> Axes:
@@ -131,14 +132,18 @@ def cost_curves(
     On log-log axes a power law ``cost ~ size**b`` is a straight line of slope b; the legend gives b as fitted
     by `sslrec_utils.profiling.scaling_exponent`, and a dotted grey line of slope 1 is drawn for reference,
     only within the range of the costs (it never stretches the cost axis). The legend sits above the data, in
-    room made for it at the top of the cost axis. Tick labels are plain numbers.
+    room made for it at the top of the cost axis. Tick labels are plain numbers: one at each size measured.
 
     Args:
         sizes: (n,) positive sizes, at least two distinct, shared by every series (e.g. numbers of items), in
-            any order (the points are joined in order of size).
-        costs: series name -> (n,) positive costs (seconds, MiB) at those sizes.
+            any order (the points are joined in order of size); or series name -> its own sizes, for series
+            measured at different sizes (e.g. only where a measurement could be made).
+        costs: series name -> positive costs (seconds, MiB), one per size of the series.
         xlabel: the size axis label, with its unit.
         ylabel: the cost axis label, with its unit.
+        colors: series name -> colour (it may name other series too, e.g. a chapter's mapping of every model),
+            so that a series keeps its colour across figures and when a figure leaves a series out; a series it
+            does not name gets the next colour of the cycle.
         ax: the axes to draw on; a new figure is made if ``None``.
         title: the figure title.
 
@@ -147,30 +152,41 @@ def cost_curves(
     """
     from sslrec_utils.profiling import scaling_exponent
 
-    x = _one_d(sizes, "sizes")
     if not costs:
         raise ValueError("costs is empty")
-    series = {name: _one_d(values, f"series {name!r}") for name, values in costs.items()}
-    for name, y in series.items():
+    if isinstance(sizes, Mapping):
+        if missing := [name for name in costs if name not in sizes]:
+            raise ValueError(f"sizes has no entry for the series {missing}; it has {list(sizes)}")
+        xs = {name: _one_d(sizes[name], f"sizes of {name!r}") for name in costs}
+    else:
+        shared = _one_d(sizes, "sizes")
+        xs = dict.fromkeys(costs, shared)
+    series = {}
+    for name, values in costs.items():
+        x, y = xs[name], _one_d(values, f"series {name!r}")
         if y.size != x.size:
             raise ValueError(f"series {name!r} has {y.size} costs for {x.size} sizes")
-    order = np.argsort(x, kind="stable")  # sizes given out of order had drawn a line zig-zagging back
-    x, series = x[order], {name: y[order] for name, y in series.items()}
-    slopes = {name: scaling_exponent(x, y) for name, y in series.items()}  # its errors come before a figure
+        order = np.argsort(x, kind="stable")  # sizes given out of order had drawn a line zig-zagging back
+        series[name] = (x[order], y[order])
+    # the exponents' errors (too few sizes, a cost <= 0) come before a figure is made
+    slopes = {name: scaling_exponent(x, y) for name, (x, y) in series.items()}
     ax = _axes(ax)
-    for name, y in series.items():
-        ax.plot(x, y, marker="o", label=f"{name} (slope {round(slopes[name], 2) + 0.0:.2f})")  # not "-0.00"
+    for name, (x, y) in series.items():
+        label = f"{name} (slope {round(slopes[name], 2) + 0.0:.2f})"  # not "-0.00"
+        ax.plot(x, y, marker="o", color=(colors or {}).get(name), label=label)
     ax.set_xscale("log")
     ax.set_yscale("log")
     low, high = ax.get_ylim()  # the data's range, with margins: the guide below is drawn only within it
     # a slope-1 guide starting below the lowest series' first cost, by a factor of 2 (of sqrt(growth) when the
     # sizes grow less than 4-fold, so that it always rises into the data's range)
-    growth = x.max() / x.min()
-    start = min(float(y[np.argmin(x)]) for y in series.values()) / min(2.0, np.sqrt(growth))
-    # the sizes at which the guide, start * x / x.min(), is within the data's range
-    ends = x.min() * np.clip([low / start, high / start], 1.0, growth)
-    ax.plot(ends, start * ends / x.min(), linestyle=":", color="grey", label="slope 1 (linear)")
-    ax.set_xticks(x, [_plain(v) for v in x])  # the measured sizes, in plain numbers
+    every = np.unique(np.concatenate([x for x, _ in series.values()]))  # every size measured
+    smallest, growth = every.min(), every.max() / every.min()
+    # (a series measured from a larger size starts the guide at its cost there, moved back along slope 1)
+    start = min(float(y[0]) * smallest / x[0] for x, y in series.values()) / min(2.0, np.sqrt(growth))
+    # the sizes at which the guide, start * x / smallest, is within the data's range
+    ends = smallest * np.clip([low / start, high / start], 1.0, growth)
+    ax.plot(ends, start * ends / smallest, linestyle=":", color="grey", label="slope 1 (linear)")
+    ax.set_xticks(every, [_plain(v) for v in every])  # the measured sizes, in plain numbers
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
