@@ -20,14 +20,20 @@ Writes ``attention_memory.csv`` under ``--out`` (one row per point) and prints i
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 from pathlib import Path
 
 if not __package__:  # run by path, not with -m: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.estimates import estimate_over_peak, in_fresh_process, parse_out, write_table  # noqa: E402
+from benchmarks.estimates import (  # noqa: E402
+    ProcessDied,
+    estimate_over_peak,
+    in_fresh_process,
+    parse_out,
+    write_table,
+)
+from benchmarks.leaderboard import this_machine  # noqa: E402
 
 # (training step?, causal?, heads, layers, attention dropout): SASRec's defaults, BERT4Rec's (bidirectional, no
 # dropout), then heads and layers varied one at a time, and the two forward passes of scoring
@@ -82,9 +88,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_out(parser, argv, "attention_memory")
     if args.windows < 1 or args.max_len < 2:
         parser.error(f"need --windows >= 1 and --max-len >= 2, got {args.windows} and {args.max_len}")
-    rows = []
+    rows, died = [], 0
     for point in POINTS:
-        got = in_fresh_process(measure_point, args.windows, args.max_len, point)
+        try:
+            got = in_fresh_process(measure_point, args.windows, args.max_len, point)
+        except ProcessDied as err:
+            print(f"attention_memory: point {point}: {err}", file=sys.stderr)
+            died = 1
+            break
         train, causal, heads, layers, attn_dropout = point
         square = args.windows * args.max_len**2
         rows.append(
@@ -99,18 +110,19 @@ def main(argv: list[str] | None = None) -> int:
                 **got,
                 "bytes_per_window_position2": got["peak_mb"] * 2**20 / square,
                 "estimate_over_peak": estimate_over_peak(got["estimate_mb"], got["peak_mb"]),
-                "machine": platform.processor() or platform.machine(),
+                "machine": this_machine(),
             }
         )
         print(
             f"{rows[-1]['pass']} {point}: peak {got['peak_mb']:.1f} MiB in {got['seconds']:.2f} s", flush=True
         )
-    return write_table(
+    status = write_table(
         rows,
         args.out,
         "attention_memory.csv",
-        lambda r: f"{r['pass']} heads={r['heads']} layers={r['layers']}",
+        lambda r: f"{r['pass']} {r['attention']} heads={r['heads']} layers={r['layers']}",
     )
+    return max(status, died)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ says how much of it the next-item windows carry (quoted in `sslrec_utils.models.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,6 +22,11 @@ from sslrec_utils.batching import make_batcher
 from sslrec_utils.experiment import DataSpec, load_split
 from sslrec_utils.models import build_model
 from sslrec_utils.models.base import TrainData
+
+if not __package__:  # run by path, not with -m: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.leaderboard import at_least, data_problem  # noqa: E402
 
 
 def count_targets(
@@ -54,12 +61,16 @@ def count_targets(
     return counts
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="ml-100k")
-    parser.add_argument("--seed", type=int, default=2020, help="split and model seed")
-    parser.add_argument("--mask-seed", type=int, default=0, help="seed of the batch order and the masks")
-    args = parser.parse_args()
+    parser.add_argument("--seed", type=at_least(0), default=2020, help="split and model seed")
+    parser.add_argument(
+        "--mask-seed", type=at_least(0), default=0, help="seed of the batch order and the masks"
+    )
+    args = parser.parse_args(argv)
+    if problem := data_problem(args.dataset, split="loo", seed=args.seed):  # before the log is read
+        parser.error(problem)
     split, _ = load_split(DataSpec(dataset=args.dataset, split="loo", seed=args.seed))
     c = count_targets(TrainData.from_split(split), args.seed, args.mask_seed)
     print(f"{args.dataset} loo, seed {args.seed}, mask seed {args.mask_seed}, BERT4Rec defaults, one epoch")

@@ -179,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if problem := file_not_folder(args.out):  # before a temporary folder is made, so none is left behind
         parser.error(problem)
+    if not 0 < args.target_min < float("inf"):  # the cold time is divided by it, after both builds (nan too)
+        parser.error(f"--target-min must be a positive number of minutes, got {args.target_min:g}")
 
     source = args.source.resolve()
     own_workdir = args.workdir is None  # only a folder this script made is removed whole

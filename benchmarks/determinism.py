@@ -26,7 +26,7 @@ import torch
 if not __package__:  # run by path, not with -m: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.leaderboard import file_not_folder  # noqa: E402
+from benchmarks.leaderboard import at_least, data_problem, file_not_folder  # noqa: E402
 from sslrec_utils.experiment import DataSpec, load_split, resolve_configs, train_on_split  # noqa: E402
 from sslrec_utils.models import MODELS, reads_sequences, trained_by_epochs  # noqa: E402
 from sslrec_utils.splits import Split  # noqa: E402
@@ -91,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--models", nargs="+", default=None, help="default: every trainable model")
     parser.add_argument("--dataset", default="ml-100k")
-    parser.add_argument("--seed", type=int, default=2021)
-    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--seed", type=at_least(0), default=2021)
+    parser.add_argument("--epochs", type=at_least(1), default=1)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
@@ -106,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--threads must be at least 2: one thread is the reference")
     if problem := file_not_folder(args.out):
         parser.error(problem)
+    # the splits `measure` makes, checked before the data is read
+    for kind in dict.fromkeys("loo" if reads_sequences(name) else "holdout" for name in models):
+        if problem := data_problem(args.dataset, split=kind, seed=args.seed):
+            parser.error(problem)
     table = measure(models, args.dataset, args.seed, args.epochs, args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "determinism.csv", index=False)

@@ -7,13 +7,14 @@ Graph and autoencoder models use the per-user holdout split, sequence models lea
 training part's interactions per second of the epoch's training phase (validation timed apart): a rate of the
 data, comparable between models on one data set, not a count of the examples each model draws (BERT4Rec's
 overlapping windows read an interaction several times). The epoch timed is the first (``--epochs 1``, as
-gpu_check.sh runs it) or the last of ``--epochs``. Results are printed as a table and written as CSV with
-``--out``, rewritten after each model.
+gpu_check.sh runs the large log) or the last of ``--epochs`` (gpu_check.sh's ``--epochs 2`` on ml-100k).
+Results are printed as a table and written as CSV with ``--out``, rewritten after each model.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 from pathlib import Path
@@ -26,6 +27,11 @@ from sslrec_utils.models import build_model
 from sslrec_utils.models.base import Recommender, TrainData
 from sslrec_utils.splits import make_split
 from sslrec_utils.train import fit, resolve_device
+
+if not __package__:  # run by path, not with -m: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.leaderboard import at_least, comma_separated, data_problem, settings_problem  # noqa: E402
 
 SEQUENTIAL = {"sasrec", "bert4rec", "cl4srec", "itemnext"}
 
@@ -63,6 +69,9 @@ def measure(
     dev = resolve_device(device)
     if step_rate:
         print_step_rate(model, model_name, dev)
+    # the models measured before, kept by reference cycles (the trainer's, the step counter's), are freed first:
+    # their weights and gradients had counted in this model's peak memory
+    gc.collect()
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)  # this device's, not CUDA's current one
     result = fit(model, split, train_cfg)
@@ -93,7 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--models", default="multvae,sgl,sasrec", help="comma-separated model names")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--epochs", type=int, default=1, help="epochs to run; the last one is reported")
+    parser.add_argument(
+        "--epochs", type=at_least(1), default=1, help="epochs to run; the last one is reported"
+    )
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="passed to every model"
     )
@@ -104,8 +115,25 @@ def main(argv: list[str] | None = None) -> int:
         help="print the training steps done and their time 20 times an epoch (an epoch cut short leaves its rate)",
     )
     args = parser.parse_args(argv)
+    datasets, models = comma_separated(args.datasets), comma_separated(args.models)
+    for flag, what, names, given in (
+        ("--datasets", "data sets", datasets, args.datasets),
+        ("--models", "models", models, args.models),
+    ):
+        if not names:
+            parser.error(f"no {what} in {flag} {given!r}")
+    if args.out is not None and args.out.is_dir():  # found after the first model, it would lose its row
+        parser.error(f"--out {args.out} is a folder, not a file: give the CSV file to write")
+    # what would fail after a data set is loaded and split (minutes on a large log): refused before any
+    train = {"epochs": args.epochs, "device": args.device, "progress": False}  # as `measure` gives them
+    problems = [
+        settings_problem(models, args.set, **train),
+        *(data_problem(d, "--datasets") for d in datasets),
+    ]
+    if problem := next(filter(None, problems), None):
+        parser.error(problem)
     rows = []
-    for dataset in args.datasets.split(","):
+    for dataset in datasets:
         start = time.perf_counter()
         inter, _ = load_data(DataSpec(dataset=dataset))
         print(
@@ -114,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         splits = {}
-        for model in args.models.split(","):
+        for model in models:
             protocol = "loo" if model in SEQUENTIAL else "holdout"
             if protocol not in splits:
                 splits[protocol] = make_split(inter, protocol, seed=2020 if protocol == "holdout" else None)

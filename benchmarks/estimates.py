@@ -12,6 +12,8 @@ import argparse
 import multiprocessing
 import sys
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +34,25 @@ def parse_out(parser: argparse.ArgumentParser, argv: list[str] | None, name: str
     return args
 
 
+class ProcessDied(RuntimeError):
+    """The process measuring a point ended without a result (most likely killed for memory)."""
+
+
 def in_fresh_process(fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
-    """``fn(*args)`` in a new interpreter (spawned): no memory freed by earlier work is there to reuse."""
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(fn, args)
+    """``fn(*args)`` in a new interpreter (spawned): no memory freed by earlier work is there to reuse.
+
+    Raises:
+        ProcessDied: if that process ends without a result (a `multiprocessing.Pool` had started another worker
+            and waited for ever).
+    """
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        try:
+            return pool.submit(fn, *args).result()
+        except BrokenProcessPool:
+            raise ProcessDied(
+                "the measuring process died without a result, most likely killed for memory (the kernel's "
+                "out-of-memory killer: see `dmesg`); the rows before it are kept"
+            ) from None
 
 
 def estimate_over_peak(estimate_mb: float, peak_mb: float) -> float:

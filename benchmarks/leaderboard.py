@@ -26,7 +26,8 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,8 @@ ISSUE3_MODELS = ("pop", "itemknn", "ease", "bpr", "ae", "dae", "cdae", "multdae"
 METRICS = ("ndcg@10", "recall@10", "ndcg@20", "recall@20", "hit@10", "mrr@10")
 Point = tuple[tuple[str, str], ...]  # ((key, value), ...) as given on the command line
 RUN_ONLY = ("seed", "device", "progress")  # config keys that say how a run ran, not what was tried
+# the columns of runs.csv that --from-runs needs to tabulate its runs (a leaderboard.csv has none of the first two)
+RUNS_COLUMNS = ("model", "seed", *METRICS[:4], "epochs", "seconds_to_best", "seconds_per_epoch")
 
 
 def this_machine() -> str:
@@ -80,7 +83,8 @@ def run_one(
     settings: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
 ) -> dict[str, object]:
-    """One ``sslrec train`` process (``args``: dataset, split, device, epochs, set; then `settings`, in `env`):
+    """One ``sslrec train`` process (``args``: dataset, split, ties, tie_seed, device, epochs, set; then
+    `settings`, in `env`):
     its JSON summary plus the process's wall time.
 
     The process's progress bar and messages go to `log_path` (``RUN_DIR.log``, beside the run directory, which
@@ -104,6 +108,10 @@ def run_one(
     ]
     if args.epochs is not None:
         cmd += ["--epochs", str(args.epochs)]
+    if args.ties is not None:
+        cmd += ["--ties", args.ties]
+    if args.tie_seed is not None:
+        cmd += ["--tie-seed", str(args.tie_seed)]
     for setting in (*args.set, *settings):
         cmd += ["--set", setting]
     log = log_path(run_dir)
@@ -151,7 +159,10 @@ def point_of(run_dir: Path) -> tuple[Point, int]:
 
 def not_finished(run_dirs: Sequence[Path]) -> str | None:
     """Why these run directories must not enter a mean (no ``metrics.json``, or a run cut short by Ctrl-C or
-    SIGTERM, as its ``"interrupted"`` says), or None when every one finished its budget."""
+    SIGTERM, as its ``"interrupted"`` says), or None when every one finished its budget. A path that does not
+    exist (a mistyped one) is said to be missing, not unfinished."""
+    if absent := [str(d) for d in run_dirs if not d.exists()]:
+        return f"no such folder: {', '.join(absent)}"
     missing = [str(d) for d in run_dirs if not (d / "metrics.json").is_file()]
     if missing:
         return f"not finished runs of sslrec train (no metrics.json): {', '.join(missing)}"
@@ -205,6 +216,92 @@ def repeated(values: Iterable[Hashable]) -> list[Any]:
 def file_not_folder(out: Path) -> str | None:
     """Why `out` cannot be a results folder (a file is there), or None."""
     return f"--out {out} is a file, not a folder: give a folder" if out.is_file() else None
+
+
+# What the benchmark scripts check of their options before they load data or start a run, so that a mistyped
+# name or number ends in one line (``parser.error``), not in a traceback after minutes of work.
+
+
+def at_least(low: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number from `low` (1 for ``--epochs``, 0 for a seed) to below 2**63 (what
+    torch and NumPy hold); another is refused as the options are read, in one line that names the option."""
+
+    def whole_number(text: str) -> int:
+        value = int(text)  # not a whole number: argparse's "invalid int value"
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        if value >= 2**63:
+            raise argparse.ArgumentTypeError(f"must be below 2**63, got {value}")
+        return value
+
+    whole_number.__name__ = "int"  # as argparse names the type in its message
+    return whole_number
+
+
+def comma_separated(text: str) -> list[str]:
+    """The names in a comma-separated option (``--models``), stripped, empty ones left out."""
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def given_twice(flag: str, values: Iterable[Hashable]) -> str | None:
+    """Why the `values` of option `flag` must not be run: some are given more than once (a model or seed would
+    be trained twice, then counted as two), named; None when each is given once."""
+    if twice := repeated(values):
+        return f"{flag} repeats {', '.join(map(str, twice))}: give each once"
+    return None
+
+
+def settings_problem(models: Iterable[str], settings: Sequence[str] = (), **train_changes: Any) -> str | None:
+    """Why `models` cannot train with the ``--set`` `settings` and `train_changes` (``epochs=``, ``device=``...),
+    as the package says it: an unknown model (with the valid names), setting or value, as `resolve_configs`
+    refuses it, or a device this machine lacks (`resolve_device`); None when every model can. Nothing is
+    loaded or trained (its warnings, of settings a closed-form model does not read, are the run's to give)."""
+    from sslrec_utils.experiment import resolve_configs  # imports torch: only where runs are checked
+    from sslrec_utils.train import resolve_device
+
+    try:
+        for model in models:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                _, train_cfg = resolve_configs(model, settings, **train_changes)
+            resolve_device(train_cfg.device)
+    except ValueError as err:  # ConfigError is one
+        return str(err)
+    return None
+
+
+def data_problem(dataset: str, flag: str = "--dataset", **fields: Any) -> str | None:
+    """Why `dataset`, given to `flag`, with these `DataSpec` fields (``split=``, ``seed=``...) names no data that
+    can be loaded and split, checked without reading it: neither a data set nor a file (the package's
+    `unknown_source`, with the closest name), or what `DataSpec` refuses; None when it names some."""
+    from sslrec_utils.data.files import unknown_source  # imports torch: only where data is checked
+    from sslrec_utils.experiment import DataSpec
+
+    if problem := unknown_source(dataset, flag):
+        return problem
+    try:
+        DataSpec(dataset=dataset, **fields)
+    except ValueError as err:  # ConfigError is one
+        return str(err)
+    return None
+
+
+def read_table(path: Path, flag: str, kind: str, columns: Sequence[str], **options: Any) -> pd.DataFrame:
+    """The CSV file `path` given to `flag`, checked to be a `kind` (``"runs.csv"``): to have `columns`.
+
+    Raises:
+        ValueError: no such file; not a CSV file; or a file that lacks some of `columns`, which the message
+            names with the file.
+    """
+    if not path.is_file():
+        raise ValueError(f"no such file: {flag} {path}")
+    try:
+        table = pd.read_csv(path, **options)
+    except ValueError as err:  # pandas' parser errors and a file that is not text are ValueErrors
+        raise ValueError(f"{flag} {path} is not a CSV file: {err}") from err
+    if lacking := [c for c in columns if c not in table]:
+        raise ValueError(f"{flag} {path} is not a {kind}: it lacks {', '.join(lacking)}")
+    return table
 
 
 def run_config(run_dir: Path) -> dict[str, Any]:
@@ -397,16 +494,36 @@ def markdown(
     return "\n".join(lines) + "\n"
 
 
+def add_tie_options(parser: argparse.ArgumentParser) -> None:
+    """``--ties`` and ``--tie-seed``, passed to every run as ``sslrec train`` takes them (the folders measured
+    with ties ordered by item ID, before 2026-12-01, are rebuilt with ``--ties item``)."""
+    from sslrec_utils.data.preprocessing import TIE_ORDERS
+
+    parser.add_argument(
+        "--ties",
+        default=None,
+        choices=TIE_ORDERS,
+        help="order of a user's interactions in one timestamp (default: sslrec train's, random)",
+    )
+    parser.add_argument("--tie-seed", type=int, default=None, help="seed of that random order (default 0)")
+
+
+def tie_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The `DataSpec` fields that `add_tie_options` gave (``ties``, ``tie_seed``), for `data_problem`."""
+    return {k: v for k, v in (("ties", args.ties), ("tie_seed", args.tie_seed)) if v is not None}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--models", default=",".join(ISSUE3_MODELS), help="comma-separated model names")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[2020, 2021, 2022])
+    parser.add_argument("--seeds", type=at_least(0), nargs="+", default=[2020, 2021, 2022])
     parser.add_argument("--dataset", default="ml-100k")
     parser.add_argument("--split", default="holdout")
+    add_tie_options(parser)
     parser.add_argument(
-        "--epochs", type=int, default=None, help="cap epochs (quick runs); default: each model's"
+        "--epochs", type=at_least(1), default=None, help="cap epochs (quick runs); default: each model's"
     )
     parser.add_argument("--device", default="auto")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="passed to every run")
@@ -440,17 +557,19 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--machine describes the runs of --from-dirs; give it with --from-dirs")
     if problem := file_not_folder(args.out):
         parser.error(problem)
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    models = comma_separated(args.models)
     if not models and not (args.from_runs or args.from_dirs):
         parser.error(f"no models in --models {args.models!r}")
     for flag, values in (("--models", models), ("--seeds", args.seeds)):
-        if twice := repeated(values):  # trained twice, then counted as two seeds
-            parser.error(f"{flag} repeats {', '.join(map(str, twice))}: give each once")
-    args.out.mkdir(parents=True, exist_ok=True)
+        if problem := given_twice(flag, values):  # trained twice, then counted as two seeds
+            parser.error(problem)
     if args.from_runs or args.from_dirs:
         if problem := not_run_dirs(args.from_dirs or []):
             parser.error(problem)
-        tables = [pd.read_csv(path) for path in args.from_runs or []]
+        try:
+            tables = [read_table(p, "--from-runs", "runs.csv", RUNS_COLUMNS) for p in args.from_runs or []]
+        except ValueError as err:
+            parser.error(str(err))
         dirs = pd.DataFrame([row_of(d, args.machine) for d in args.from_dirs or []])
         if len(dirs):  # a directory replaces the earlier runs of its model and seed, whatever their options
             dirs = dirs.drop_duplicates(subset=["model", "seed"], keep="last")
@@ -490,13 +609,20 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error(f"the runs mix {key}s {values}: merge one {key} at a time")
             if values:
                 setattr(args, key, values[0])
+        args.out.mkdir(parents=True, exist_ok=True)  # after every check: a refused merge leaves no folder
         write_tables(runs, args)
         return 0
+    # what would fail every run, or one after the models before it trained: refused before the first
+    if problem := settings_problem(models, args.set, epochs=args.epochs, device=args.device) or data_problem(
+        args.dataset, split=args.split, **tie_fields(args)
+    ):
+        parser.error(problem)
     if (args.out / "runs.csv").exists() and not args.force:
         parser.error(
             f"{args.out} holds the tables of earlier runs ({args.out / 'runs.csv'}), which this sweep would "
             "replace: give another --out, merge with --from-runs, or add --force"
         )
+    args.out.mkdir(parents=True, exist_ok=True)
     cap = [f"--epochs {args.epochs}"] if args.epochs is not None else []
     options = " ".join(cap + [f"--set {setting}" for setting in args.set])  # recorded with each run
     rows = []

@@ -44,6 +44,7 @@ if not __package__:  # run by path, not with -m: make `benchmarks` importable
 from benchmarks.leaderboard import (  # noqa: E402
     data_json,
     file_not_folder,
+    read_table,
     recorded_data,
     run_config,
     runs_problem,
@@ -54,6 +55,8 @@ from sslrec_utils.train import evaluate_model  # noqa: E402
 
 METRIC = "ndcg@10"
 Z95 = 1.96
+TABLE_COLUMNS = ("model", "reference", "seed", "quantity", "difference")
+"""The columns ``--from-tables`` needs in a ``paired_runs.csv``."""
 
 
 def per_user(run_dir: Path, device: str = "cpu") -> tuple[str, int, str, pd.DataFrame]:
@@ -346,7 +349,11 @@ def from_tables(parser: argparse.ArgumentParser, paths: list[Path], out: Path) -
     if missing := [str(p) for p in paths if not p.is_file()]:
         parser.error(f"no such file: {', '.join(missing)}")
     try:
-        table = pool_tables([pd.read_csv(p, dtype={"seed": str}) for p in paths])
+        tables = [
+            read_table(p, "--from-tables", "paired_runs.csv", TABLE_COLUMNS, dtype={"seed": str})
+            for p in paths
+        ]
+        table = pool_tables(tables)
     except ValueError as err:
         parser.error(str(err))
     mismatch, unrecorded = recorded_data(table)

@@ -36,6 +36,7 @@ from benchmarks.leaderboard import (  # noqa: E402
     data_settings,
     file_not_folder,
     plus_minus,
+    read_table,
     run_config,
     runs_problem,
 )
@@ -176,11 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     earlier = None
     if args.keep:  # read first: it may be the file written below
         try:
-            earlier = pd.read_csv(args.keep)
-        except ValueError as err:
-            parser.error(f"--keep {args.keep} is not a CSV file: {err}")
-        if lacking := [c for c in KEPT if c not in earlier]:
-            parser.error(f"--keep {args.keep} is not a rescored_runs.csv: it lacks {', '.join(lacking)}")
+            earlier = read_table(args.keep, "--keep", "rescored_runs.csv", KEPT)
+        except ValueError as err:  # not a CSV file, or not a rescored_runs.csv: the columns it lacks named
+            parser.error(str(err))
         kept = [Path(r) for r in earlier["run"] if (Path(r) / "config.json").is_file()]  # folders still there
         if mismatch := data_mismatch([data_settings(run_config(d)) for d in [*kept, *args.runs]]):
             parser.error(f"--keep {args.keep}: {mismatch}")

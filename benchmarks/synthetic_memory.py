@@ -18,14 +18,20 @@ Writes ``synthetic_memory.csv`` under ``--out`` (one row per shape) and prints i
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 from pathlib import Path
 
 if not __package__:  # run by path, not with -m: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.estimates import estimate_over_peak, in_fresh_process, parse_out, write_table  # noqa: E402
+from benchmarks.estimates import (  # noqa: E402
+    ProcessDied,
+    estimate_over_peak,
+    in_fresh_process,
+    parse_out,
+    write_table,
+)
+from benchmarks.leaderboard import this_machine  # noqa: E402
 from sslrec_utils.data.synthetic import check_shape, parse_synthetic, synthetic_bytes  # noqa: E402
 
 # MovieLens-100K's and -1M's shapes, and the ML-20M-sized log gpu_check.sh generates (users and items as issue 4 gives)
@@ -60,9 +66,14 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as err:
             parser.error(f"--shapes: {err}")
         shapes.append(shape)
-    rows = []
+    rows, died = [], 0
     for shape in shapes:
-        got = in_fresh_process(measure_shape, shape)
+        try:
+            got = in_fresh_process(measure_shape, shape)
+        except ProcessDied as err:
+            print(f"synthetic_memory: shape {'x'.join(map(str, shape))}: {err}", file=sys.stderr)
+            died = 1
+            break
         estimate_mb = synthetic_bytes(*shape) / 2**20
         rows.append(
             {
@@ -71,11 +82,11 @@ def main(argv: list[str] | None = None) -> int:
                 "bytes_per_interaction": got["peak_mb"] * 2**20 / shape[2],
                 "estimate_mb": estimate_mb,
                 "estimate_over_peak": estimate_over_peak(estimate_mb, got["peak_mb"]),
-                "machine": platform.processor() or platform.machine(),
+                "machine": this_machine(),
             }
         )
         print(f"{rows[-1]['shape']}: peak {got['peak_mb']:.1f} MiB in {got['seconds']:.2f} s", flush=True)
-    return write_table(rows, args.out, "synthetic_memory.csv", lambda r: r["shape"])
+    return max(write_table(rows, args.out, "synthetic_memory.csv", lambda r: r["shape"]), died)
 
 
 if __name__ == "__main__":

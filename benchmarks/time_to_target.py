@@ -26,7 +26,15 @@ import pandas as pd
 if not __package__:  # run by path, not with -m: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.leaderboard import RECBOLE, file_not_folder, this_machine  # noqa: E402
+from benchmarks.leaderboard import (  # noqa: E402
+    RECBOLE,
+    at_least,
+    comma_separated,
+    file_not_folder,
+    given_twice,
+    settings_problem,
+    this_machine,
+)
 from sslrec_utils.experiment import DataSpec, load_split, resolve_configs, train_on_split  # noqa: E402
 from sslrec_utils.models import build_model, trained_by_epochs  # noqa: E402
 from sslrec_utils.models.base import Recommender, TrainData  # noqa: E402
@@ -129,18 +137,25 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--models", default=",".join(DEFAULT_MODELS), help="comma-separated model names")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[2020])
+    parser.add_argument("--seeds", type=at_least(0), nargs="+", default=[2020])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/time_to_target"))
     args = parser.parse_args(argv)
     if problem := file_not_folder(args.out):
         parser.error(problem)
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    models = comma_separated(args.models)
     if not models:
         parser.error(f"no models in --models {args.models!r}")
     unknown = [m for m in models if m not in RECBOLE]
     if unknown:
         parser.error(f"no RecBole figure for {unknown}; models with one: {sorted(RECBOLE)}")
+    # before the start-up is measured (seconds); a model or seed given twice would be timed twice, as two rows
+    for flag, values in (("--models", models), ("--seeds", args.seeds)):
+        if problem := given_twice(flag, values):
+            parser.error(problem)
+    # a device this machine lacks, as `time_to_target` would find it after the start-up was measured
+    if problem := settings_problem(models, device=args.device):
+        parser.error(problem)
     reuse_freed_memory()  # as `sslrec train` does for its process
     load = os.getloadavg()[0]
     # trained by steps or not -> its start-up, measured for the kinds among the models only (each a few s)

@@ -44,14 +44,20 @@ if not __package__:  # run by path, not with -m: make `benchmarks` importable
 
 from benchmarks.leaderboard import (  # noqa: E402
     Point,
+    add_tie_options,
+    at_least,
     data_mismatch,
+    data_problem,
     data_settings,
     file_not_folder,
+    given_twice,
     not_run_dirs,
     point_of,
     repeated,
     run_config,
     run_one,
+    settings_problem,
+    tie_fields,
 )
 from sslrec_utils.batching import make_batcher  # noqa: E402
 from sslrec_utils.experiment import DataSpec, load_split  # noqa: E402
@@ -254,10 +260,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="'K1=V1 K2=V2'",
         help="an explicit point (beside the grid)",
     )
-    parser.add_argument("--seeds", type=int, nargs="+", default=[2020, 2021])
+    parser.add_argument("--seeds", type=at_least(0), nargs="+", default=[2020, 2021])
     parser.add_argument("--dataset", default="ml-100k")
     parser.add_argument("--split", default="holdout")
-    parser.add_argument("--epochs", type=int, default=None, help="cap epochs; default: the model's")
+    add_tie_options(parser)
+    parser.add_argument("--epochs", type=at_least(1), default=None, help="cap epochs; default: the model's")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="fixed for every run")
     parser.add_argument("--jobs", type=int, default=1, help="runs at once (one thread each)")
@@ -278,8 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
     if problem := file_not_folder(args.out):
         parser.error(problem)
-    if twice := repeated(args.seeds):  # trained twice, then counted as two seeds
-        parser.error(f"--seeds repeats {', '.join(map(str, twice))}: give each once")
+    if problem := given_twice("--seeds", args.seeds):  # trained twice, then counted as two seeds
+        parser.error(problem)
     if args.from_dirs:
         if problem := not_run_dirs(args.from_dirs):
             parser.error(problem)
@@ -312,6 +319,14 @@ def main(argv: list[str] | None = None) -> int:
     if twice := repeated(points):  # a --point that is also a grid point, or given twice
         parser.error(f"the point {label(twice[0])} is given twice: give each once")
     points = points or [()]  # neither: the model's defaults alone
+    # what would fail every run, or every run of a point: refused before the first
+    train = {"epochs": args.epochs, "device": args.device}
+    if problem := data_problem(args.dataset, split=args.split, **tie_fields(args)):
+        parser.error(problem)
+    # the fixed settings alone first, so that a point is named for its own problem only
+    for point in dict.fromkeys([(), *points]):
+        if problem := settings_problem([args.model], [*args.set, *(f"{k}={v}" for k, v in point)], **train):
+            parser.error(f"the point {label(point)}: {problem}" if point else problem)
     args.out.mkdir(parents=True, exist_ok=True)
     runs_dir = args.runs_dir or Path(tempfile.mkdtemp(prefix=f"tune-{args.model}-"))
     jobs = [(p, s) for p in points for s in args.seeds]

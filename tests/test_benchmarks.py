@@ -1,4 +1,5 @@
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -12,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import bert4rec_targets, book_build_time, determinism, leaderboard
+from benchmarks import bert4rec_targets, book_build_time, determinism, leaderboard, tune
 from sslrec_utils.data import movielens, preprocess
 from sslrec_utils.models.base import TrainData
 from sslrec_utils.recommend import TrainedRecommender
@@ -66,7 +67,9 @@ def test_leaderboard_runs_models_over_seeds_and_writes_tables(tmp_path, capsys):
 
 @needs_recbole
 def test_a_run_writes_its_progress_beside_its_folder_and_a_failure_quotes_it(tmp_path):
-    args = argparse.Namespace(dataset="ml-100k", split="holdout", device="cpu", epochs=1, set=[])
+    args = argparse.Namespace(
+        dataset="ml-100k", split="holdout", ties=None, tie_seed=None, device="cpu", epochs=1, set=[]
+    )
     record = leaderboard.run_one("multvae", 2020, args, tmp_path / "runs" / "multvae-2020")
     assert record["epochs"] == 1 and (tmp_path / "runs" / "multvae-2020" / "metrics.json").exists()
     log = (tmp_path / "runs" / "multvae-2020.log").read_text()
@@ -82,9 +85,35 @@ def test_an_interrupted_run_is_not_a_finished_one(tmp_path, monkeypatch):
     record = {"interrupted": True, "epochs": 3, "ndcg@10": 0.3}
     done = argparse.Namespace(returncode=130, stdout=json.dumps(record) + "\n")
     monkeypatch.setattr(leaderboard.subprocess, "run", lambda *a, **k: done)
-    args = argparse.Namespace(dataset="ml-100k", split="holdout", device="cpu", epochs=None, set=[])
+    args = argparse.Namespace(
+        dataset="ml-100k", split="holdout", ties=None, tie_seed=None, device="cpu", epochs=None, set=[]
+    )
     with pytest.raises(RuntimeError, match="interrupted at epoch 3"):
         leaderboard.run_one("multvae", 2020, args, tmp_path / "runs" / "multvae-2020")
+
+
+@pytest.mark.parametrize("script", ["leaderboard", "tune"])
+def test_the_order_of_ties_reaches_every_run(script, tmp_path, monkeypatch):
+    # the folders measured with ties ordered by item ID (before 2026-12-01) could not be rebuilt: neither script
+    # passed --ties on, and `--set ties=item` is refused (a data option, not a setting)
+    module = leaderboard if script == "leaderboard" else tune
+    commands = []
+
+    def run(cmd, **kwargs):
+        commands.append(cmd)
+        return argparse.Namespace(returncode=1, stdout="")
+
+    monkeypatch.setattr(leaderboard.subprocess, "run", run)
+    argv = ["--split", "loo", "--ties", "item", "--tie-seed", "3", "--seeds", "2020"]
+    argv += ["--out", str(tmp_path / "o")]
+    argv += ["--models", "pop"] if script == "leaderboard" else ["--model", "itemknn", "--point", "k=10"]
+    with contextlib.suppress(RuntimeError, SystemExit):
+        module.main(argv)
+    assert commands and all(
+        c[c.index("--ties") + 1] == "item" and c[c.index("--tie-seed") + 1] == "3" for c in commands
+    )
+    with pytest.raises(SystemExit):
+        module.main(["--split", "loo", "--ties", "itemid"])
 
 
 def test_leaderboard_merges_runs_without_training(tmp_path, capsys):
@@ -174,7 +203,7 @@ def test_merged_runs_say_their_split_and_options(tmp_path):
     assert "sasrec: `--set loss=bce`" in (out / "leaderboard.md").read_text()  # the first merge, unchanged
 
 
-def test_epoch_throughput_writes_one_row_per_model(tmp_path):
+def test_epoch_throughput_writes_one_row_per_model(tmp_path, capsys):
     from benchmarks import epoch_throughput
 
     out = tmp_path / "throughput.csv"
@@ -205,12 +234,12 @@ def test_epoch_throughput_writes_one_row_per_model(tmp_path):
     assert row["interactions_per_s"] > 0
     assert 0 <= row["valid_ndcg@10"] <= 1
     assert pd.isna(row["peak_gpu_mb"])  # measured on CUDA only
-    # a run that stops part way (here an unknown model; on the GPU machine a time limit) keeps its rows
+    # an unknown model is refused before any data set is loaded, not after the models before it (a run that
+    # stops part way, on the GPU machine by a time limit, keeps its rows: see the next test)
     out.unlink()
     args[3] = "multvae,no-such-model"
-    with pytest.raises(Exception, match="no-such-model"):
-        epoch_throughput.main([*args, "--set", "hidden_dims=[32,8]", "--out", str(out)])
-    assert list(pd.read_csv(out)["model"]) == ["multvae"]
+    err = _refused(epoch_throughput.main, [*args, "--set", "hidden_dims=[32,8]", "--out", str(out)], capsys)
+    assert "unknown model 'no-such-model'" in err and not out.exists()
 
 
 @needs_recbole
@@ -258,6 +287,35 @@ def test_epoch_throughput_prints_its_step_rate_and_stops_on_ctrl_c(tmp_path, cap
         in capsys.readouterr().err
     )
     assert list(pd.read_csv(out)["model"]) == ["multvae"]
+
+
+def test_the_models_measured_before_are_freed_before_the_next_peak_is_measured(monkeypatch):
+    # the trainer and the step counter leave reference cycles: a model measured before had kept its weights and
+    # gradients alive into the next model's peak GPU memory, until the garbage collector happened to run
+    import gc
+    import weakref
+
+    from benchmarks import epoch_throughput
+    from sslrec_utils.experiment import DataSpec, load_split
+
+    split, _ = load_split(DataSpec(dataset="synthetic:300x200x5000"))
+    built, alive_when_next_measured = [], []
+    fit = epoch_throughput.fit
+
+    def fit_and_look_back(model, *args, **kwargs):
+        alive_when_next_measured.extend(ref() is not None for ref in built)
+        built.append(weakref.ref(model))
+        return fit(model, *args, **kwargs)
+
+    monkeypatch.setattr(epoch_throughput, "fit", fit_and_look_back)
+    gc.collect()
+    gc.disable()
+    try:
+        for step_rate in (True, False, True):
+            epoch_throughput.measure("multvae", split, "cpu", 1, ["hidden_dims=[32,8]"], step_rate=step_rate)
+    finally:
+        gc.enable()
+    assert len(alive_when_next_measured) == 3 and not any(alive_when_next_measured)
 
 
 def test_tune_grid_expands_tied_keys_and_bracketed_values():
@@ -322,10 +380,12 @@ def test_tune_names_its_failed_runs_and_exits_non_zero(tmp_path, capsys):
     from benchmarks import tune
 
     args = ["--model", "pop", "--dataset", "synthetic:60x80x1500", "--split", "loo", "--device", "cpu"]
-    args += ["--seeds", "1", "--point", "", "--point", "nosuch=1", "--out", str(tmp_path)]
+    # a cut-off above the data's 80 items: a setting only the loaded data refuses (an unknown one is refused
+    # before any run starts)
+    args += ["--seeds", "1", "--point", "", "--point", "ks=[10,1000]", "--out", str(tmp_path)]
     args += ["--runs-dir", str(tmp_path / "runs")]
     assert tune.main(args) == 1
-    assert "Failed runs, left out of the means:** nosuch=1 seed 1" in (tmp_path / "tuning.md").read_text()
+    assert "Failed runs, left out of the means:** ks=[10,1000] seed 1" in (tmp_path / "tuning.md").read_text()
     assert list(pd.read_csv(tmp_path / "tuning.csv", index_col=0).index) == ["(defaults)"]
     assert "1 run(s) failed" in capsys.readouterr().err
 
@@ -1015,7 +1075,7 @@ def test_rescore_refuses_runs_it_must_not_average_and_files_it_cannot_keep(tmp_p
     err = _refused(rescore.main, [str(run), str(other), "--out", out], capsys)
     assert "different data or preprocessing (min_user: " in err
     err = _refused(rescore.main, [str(run), str(tmp_path / "nowhere"), "--out", out], capsys)
-    assert "not finished runs of sslrec train (no metrics.json)" in err
+    assert f"no such folder: {tmp_path / 'nowhere'}" in err  # missing, not unfinished
     # --keep takes an earlier rescored_runs.csv, not any CSV; missing files are named, not a traceback
     err = _refused(rescore.main, [str(run), "--out", out, "--keep", str(run / "history.csv")], capsys)
     assert "is not a rescored_runs.csv: it lacks model, seed, run" in err
@@ -1077,6 +1137,152 @@ def test_empty_model_lists_zero_jobs_lone_references_and_file_outs_are_refused(t
         (determinism.main, []),
     ):
         assert "is a file, not a folder" in _refused(main, [*argv, *file], capsys)
+    assert not (tmp_path / "out").exists()
+
+
+def _error(err: str) -> str:
+    """The message of a parser error's last line, ``PROG: error: MESSAGE``, checked to follow the usage only."""
+    *usage, last = err.strip().splitlines()
+    assert usage[0].startswith("usage:") and all(line.startswith(" ") for line in usage[1:]), err
+    return last.split(": error: ", 1)[1]
+
+
+# what each script starts its long work with: refused input must not reach it
+_WORK = {
+    "leaderboard": ["run_one"],
+    "tune": ["run_point"],
+    "epoch_throughput": ["load_data"],
+    "determinism": ["load_split"],
+    "bert4rec_targets": ["load_split"],
+    "time_to_target": ["startup_seconds", "load_split"],
+    "book_build_time": ["stage", "build"],
+}
+_SMALL = ["--datasets", "synthetic:60x40x900", "--models", "multvae"]
+
+
+@pytest.mark.parametrize(
+    ("script", "argv", "message"),
+    [
+        (
+            "leaderboard",
+            ["--models", "pop,nosuch", "--seeds", "2020"],
+            "unknown model 'nosuch'; valid models:",
+        ),
+        (
+            "leaderboard",
+            ["--models", "pop", "--set", "nosuch=1"],
+            "unknown setting(s) ['nosuch'] for model 'pop'",
+        ),
+        ("leaderboard", ["--models", "pop", "--epochs", "0"], "argument --epochs: must be at least 1, got 0"),
+        ("leaderboard", ["--models", "pop", "--seeds", "-1"], "argument --seeds: must be at least 0, got -1"),
+        ("leaderboard", ["--models", "pop", "--device", "nosuch"], "device 'nosuch' is not a device"),
+        (
+            "leaderboard",
+            ["--models", "pop", "--dataset", "nosuch"],
+            "--dataset 'nosuch' is neither a data set",
+        ),
+        ("leaderboard", ["--models", "pop", "--split", "nosuch"], "unknown split='nosuch'"),
+        ("leaderboard", ["--models", "pop", "--tie-seed", "-1"], "tie_seed must be >= 0, got -1"),
+        ("tune", ["--model", "ease", "--tie-seed", "-1"], "tie_seed must be >= 0, got -1"),
+        ("tune", ["--model", "nosuch"], "unknown model 'nosuch'; valid models:"),
+        (
+            "tune",
+            ["--model", "ease", "--point", "nosuch=1"],
+            "the point nosuch=1: unknown setting(s) ['nosuch']",
+        ),
+        ("tune", ["--model", "ease", "--grid", "reg=1,abc"], "the point reg=abc: reg expects a number"),
+        ("tune", ["--model", "ease", "--epochs", "-1"], "argument --epochs: must be at least 1, got -1"),
+        ("tune", ["--model", "ease", "--dataset", "nosuch"], "--dataset 'nosuch' is neither a data set"),
+        ("epoch_throughput", [*_SMALL[:2], "--models", "nosuch"], "unknown model 'nosuch'; valid models:"),
+        (
+            "epoch_throughput",
+            [*_SMALL[2:], "--datasets", "nosuch"],
+            "--datasets 'nosuch' is neither a data set",
+        ),
+        ("epoch_throughput", [*_SMALL, "--epochs", "0"], "argument --epochs: must be at least 1, got 0"),
+        ("epoch_throughput", [*_SMALL, "--epochs", "-1"], "argument --epochs: must be at least 1, got -1"),
+        ("epoch_throughput", [*_SMALL, "--device", "nosuch"], "device 'nosuch' is not a device"),
+        (
+            "epoch_throughput",
+            [*_SMALL, "--set", "nosuch=1"],
+            "unknown setting(s) ['nosuch'] for model 'multvae'",
+        ),
+        ("epoch_throughput", [*_SMALL[:2], "--models", ","], "no models in --models ','"),
+        ("epoch_throughput", [*_SMALL, "--out", "{tmp}"], "--out {tmp} is a folder, not a file"),
+        ("determinism", ["--epochs", "0"], "argument --epochs: must be at least 1, got 0"),
+        ("determinism", ["--epochs", "-3"], "argument --epochs: must be at least 1, got -3"),
+        ("determinism", ["--dataset", "nosuch"], "--dataset 'nosuch' is neither a data set"),
+        ("bert4rec_targets", ["--dataset", "nosuch"], "--dataset 'nosuch' is neither a data set"),
+        ("bert4rec_targets", ["--seed", "-1"], "argument --seed: must be at least 0, got -1"),
+        ("bert4rec_targets", ["--mask-seed", "-1"], "argument --mask-seed: must be at least 0, got -1"),
+        ("time_to_target", ["--device", "nosuch"], "device 'nosuch' is not a device"),
+        ("time_to_target", ["--seeds", "-1"], "argument --seeds: must be at least 0, got -1"),
+        ("time_to_target", ["--seeds", "2020", "2020"], "--seeds repeats 2020: give each once"),
+        (
+            "book_build_time",
+            ["--target-min", "0"],
+            "--target-min must be a positive number of minutes, got 0",
+        ),
+        (
+            "book_build_time",
+            ["--target-min", "-1"],
+            "--target-min must be a positive number of minutes, got -1",
+        ),
+    ],
+)
+def test_bad_input_is_refused_in_one_line_before_any_work(
+    script, argv, message, tmp_path, capsys, monkeypatch
+):
+    # the project's rule: a clear error before any long work starts, with nothing lost; these had ended in a
+    # traceback, often after data was loaded or models trained
+    import importlib
+
+    module = importlib.import_module(f"benchmarks.{script}")
+    for name in _WORK[script]:
+        monkeypatch.setattr(
+            module, name, lambda *a, **k: pytest.fail("work started before the input was checked")
+        )
+    out = [] if script == "bert4rec_targets" or "--out" in argv else ["--out", str(tmp_path / "out")]
+    argv = [a.format(tmp=tmp_path) for a in [*argv, *out]]
+    assert _error(_refused(module.main, argv, capsys)).startswith(message.format(tmp=tmp_path))
+    assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".*.part"))  # nothing written
+
+
+@pytest.mark.parametrize(
+    ("script", "argv", "message"),
+    [
+        ("leaderboard", ["--from-runs", "{tmp}/none.csv"], "no such file: --from-runs {tmp}/none.csv"),
+        (
+            "leaderboard",
+            ["--from-runs", "{tmp}/leaderboard.csv"],
+            "--from-runs {tmp}/leaderboard.csv is not a runs.csv: it lacks seed, ndcg@10, recall@10,",
+        ),
+        (
+            "paired",
+            ["--from-tables", "{tmp}/leaderboard.csv"],
+            "--from-tables {tmp}/leaderboard.csv is not a paired_runs.csv: it lacks reference, seed, quantity, "
+            "difference",
+        ),
+        ("leaderboard", ["--from-dirs", "{tmp}/nowhere"], "no such folder: {tmp}/nowhere"),
+        ("tune", ["--model", "pop", "--from-dirs", "{tmp}/nowhere"], "no such folder: {tmp}/nowhere"),
+        (
+            "paired",
+            ["{tmp}/nowhere", "{tmp}/elsewhere", "--reference", "pop"],
+            "no such folder: {tmp}/nowhere, {tmp}/elsewhere",
+        ),
+        ("rescore", ["{tmp}/nowhere"], "no such folder: {tmp}/nowhere"),
+    ],
+)
+def test_merges_name_a_missing_path_and_the_columns_a_table_lacks(script, argv, message, tmp_path, capsys):
+    # a missing path had been called an unfinished run, a missing file a traceback after OUT was made, and a
+    # leaderboard.csv given for a runs.csv or paired_runs.csv a KeyError
+    import importlib
+
+    board = pd.DataFrame({"model": ["pop"], "ndcg@10_mean": [0.1], "ndcg@10_std": [0.01], "seeds": [3]})
+    board.to_csv(tmp_path / "leaderboard.csv", index=False)
+    main = importlib.import_module(f"benchmarks.{script}").main
+    argv = [a.format(tmp=tmp_path) for a in [*argv, "--out", "{tmp}/out"]]
+    assert _error(_refused(main, argv, capsys)).startswith(message.format(tmp=tmp_path))
     assert not (tmp_path / "out").exists()
 
 
@@ -1148,6 +1354,30 @@ def test_attention_memory_measures_each_point_in_a_fresh_process(tmp_path, capsy
     with pytest.raises(SystemExit):
         attention_memory.main(["--max-len", "1", "--out", str(tmp_path)])
     assert "need --windows >= 1 and --max-len >= 2, got 32 and 1" in capsys.readouterr().err
+
+
+def test_a_measuring_process_that_dies_ends_the_benchmark_with_its_rows_kept(tmp_path, capsys, monkeypatch):
+    # a worker killed (for memory, which these benchmarks exist to stay clear of) had left multiprocessing's pool
+    # starting another and the benchmark waiting for ever, with nothing written
+    from benchmarks import estimates, synthetic_memory
+
+    with pytest.raises(estimates.ProcessDied, match="most likely killed for memory"):
+        estimates.in_fresh_process(os._exit, 9)  # the process ends without a result
+    measure = synthetic_memory.in_fresh_process
+
+    def second_dies(fn, shape):
+        if shape[0] == 301:
+            raise estimates.ProcessDied("died")
+        return measure(fn, shape)
+
+    monkeypatch.setattr(synthetic_memory, "in_fresh_process", second_dies)
+    argv = ["--shapes", "300x200x6000", "301x200x6000", "302x200x6000", "--out", str(tmp_path)]
+    assert synthetic_memory.main(argv) == 1
+    table = pd.read_csv(tmp_path / "synthetic_memory.csv")
+    assert table["shape"].tolist() == ["300x200x6000"]
+    assert "synthetic_memory: shape 301x200x6000: died" in capsys.readouterr().err
+    # the processor's name, as runs.csv records it (it had been platform's "x86_64" on Linux)
+    assert table["machine"].tolist() == [leaderboard.this_machine()]
 
 
 # ---- what a mutation audit found untested (stop 46) -----------------------------------------------------------
