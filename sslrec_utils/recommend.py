@@ -227,8 +227,21 @@ class TrainedRecommender:
 
         Raises:
             KeyError: naming the user IDs the model does not know.
+            ValueError: naming the users with no training interaction (a strong split's held-out users, a
+                time split's newcomers) for a model that scores users by a learned ID: their vectors never
+                trained (evaluation refuses them too); `recommend_for_history` or a model that folds in a
+                history ranks them.
         """
         idx = pd.unique(self.split.user_map.to_index(users, kind="user IDs"))  # "196" and 196: once
+        untrained = idx[~self.trained[idx]]
+        if len(untrained) and "users" in self.model.score_inputs and not self.model.can_fold_in():
+            names = ", ".join(map(str, self.split.user_map.to_original(untrained[:5])))
+            raise ValueError(
+                f"user{'s' * (len(untrained) > 1)} {names}{' ...' * (len(untrained) > 5)} "
+                f"{'have' if len(untrained) > 1 else 'has'} no interaction in the training part: "
+                f"{type(self.model).__name__} scores users by a learned ID, and theirs never trained; use a model "
+                "that folds in a history (EASE, ItemKNN, a sequence model, an autoencoder other than AutoRec)"
+            )
         rows = self.history[idx]
         seqs = _select(self.sequences, idx)
         return self._table(self.split.user_map.to_original(idx), self._scores(idx, rows, seqs), k)
@@ -342,7 +355,7 @@ def _select(seqs: Sequences, users: np.ndarray) -> Sequences:
 
 
 def _check_k(k: int, limit: int) -> int:
-    if not isinstance(k, int | np.integer) or k < 1:
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:  # True is an int
         raise ValueError(f"k must be a positive integer, got {k!r}")
     return int(min(k, limit))
 

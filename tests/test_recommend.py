@@ -60,8 +60,11 @@ def test_unknown_ids_and_bad_k(trained):
         trained.recommend([10_000])
     with pytest.raises(KeyError, match=r"unknown item IDs \[99999\]"):
         trained.recommend_for_history([1, 99_999])
-    with pytest.raises(ValueError, match="k must be a positive integer"):
-        trained.recommend([1], k=0)
+    for k in (0, True, 2.5):  # True had been read as k=1 (metrics.check_k refuses it)
+        with pytest.raises(ValueError, match="k must be a positive integer"):
+            trained.recommend([1], k=k)
+        with pytest.raises(ValueError, match="k must be a positive integer"):
+            trained.similar_items(1, k=k)
     with pytest.raises(ValueError, match="empty"):
         trained.recommend_for_history([])
 
@@ -531,6 +534,26 @@ def test_a_strong_splits_held_out_user_is_scored_from_their_history_alone():
         assert (
             mine["item"].tolist() == folded["item"].tolist() and np.allclose(mine["score"], folded["score"])
         ) is alone
+
+
+def test_a_user_whose_learned_id_never_trained_is_refused():
+    """BPR: a strong split's held-out user (or a time split's newcomer) has a vector that never trained, and
+    recommend had ranked items for them by it without a word (evaluation refuses them); a training user is still
+    served, and fold-in models score such users from their history (the test above). Not fitted: evaluation
+    refuses this split for BPR, and the check reads only which users trained."""
+    from sslrec_utils.splits import strong_split
+
+    split = strong_split(clustered_interactions(n_users=60, n_items=30), n_heldout=6, seed=1)
+    rec = TrainedRecommender(build_model("bpr", TrainData.from_split(split), {"dim": 8}, seed=0), split)
+    held_out = sorted({split.user_map.ids[int(u)] for u in split.parts["test_in"]["user"]})
+    trained_user = split.user_map.ids[int(split.parts["train"]["user"].iloc[0])]
+    assert len(rec.recommend([trained_user], k=3)) == 3
+    with pytest.raises(
+        ValueError, match=rf"^user {held_out[0]} has no interaction in the training part: BPR"
+    ):
+        rec.recommend([trained_user, held_out[0]], k=3)
+    with pytest.raises(ValueError, match=r"^users .* have no interaction .*a model that folds in a history"):
+        rec.recommend(held_out, k=3)
 
 
 def test_item_knn_lists_only_items_it_relates():
