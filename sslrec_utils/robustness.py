@@ -83,7 +83,9 @@ def with_noise(split: Split, rate: float, seed: int) -> Split:
 
     Each fake row pairs a user drawn in proportion to their training activity (active users click more, including
     by accident) with an item drawn uniformly among the items that user has not in training; fake rows get the
-    median rating and a timestamp after the user's training rows, so sequence models see them last.
+    median rating and the timestamp just after the user's latest training row, so they come last in the training
+    sequences (on a leave-one-out split, the validation item, which the test's input also holds, may sort before
+    or after them).
 
     The draw ignores the held-out parts, as a real log's noise would: a fake row may fall on a user's validation
     or test item, which the ranking then excludes as seen, a miss. Drawing only among the items a user has in no
