@@ -789,7 +789,8 @@ def test_results_readme_quotes_the_ties_in_time() -> None:
         f"{ties['top_of_tie_count']:.0f} ratings on average against {ties['rest_of_tie_count']:.0f} for the other "
         "films of ties.",
         f"the log reproduces item-to-item's {unchanged:.4f} {exactly}.",
-        f"the unchanged log read as a file, which reproduces item-to-item's {unchanged:.4f};",  # the folders' table
+        # the folders' table
+        f"the unchanged log read as a file, which reproduces item-to-item's {unchanged:.4f} (with `--ties item`,",
         f"test NDCG@10 falls for item-to-item to {mean_spread(item)} (tie seeds {tie_seeds[0]}-{tie_seeds[-1]}; "
         f"{min(item):.4f} to {max(item):.4f}) and for SASRec to {mean_spread(sas)} (tie seed "
         f"{joined(sorted({run['tie_seed'] for run in sasrec}))}, seeds {sasrec[0]['seed']}-{sasrec[-1]['seed']}, at "
