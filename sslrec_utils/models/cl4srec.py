@@ -16,6 +16,7 @@ The augmentations act on the whole batch at once, on its device, with the traine
 from __future__ import annotations
 
 import dataclasses
+from fractions import Fraction
 from typing import Any, ClassVar, Literal
 
 import torch
@@ -79,10 +80,12 @@ def _draw(shape: tuple[int, ...], generator: torch.Generator, device: torch.devi
 def _floor_share(rate: float, lengths: Tensor) -> Tensor:
     """(B,) ``floor(rate * n)`` of each row's n items, as the paper defines the augmentations' lengths.
 
-    In float64, nudged by 1e-9: a float32 product (``rate * lengths``) fell one short of a whole number now and
-    then (0.53 of 100 items gave 52), and so does float64 for other rates (0.29 * 100 is 28.999999999999996).
+    In whole numbers, the rate read as the fraction it was written as (0.53 is 53/100): a float32 product
+    (``rate * lengths``) fell one short of a whole number now and then (0.53 of 100 items gave 52), and so does
+    float64 for other rates (0.29 * 100 is 28.999999999999996); Apple's MPS has no float64.
     """
-    return (lengths.double() * rate + 1e-9).floor().long()
+    share = Fraction(rate).limit_denominator(10**6)
+    return lengths.long() * share.numerator // share.denominator
 
 
 def crop(seqs: Tensor, lengths: Tensor, rate: float, pad: int, generator: torch.Generator) -> Tensor:

@@ -67,7 +67,8 @@ class SimGCLConfig(LightGCNConfig):
     # +- 0.0024 against 1e-2's 0.2550 +- 0.0037, higher on two seeds of three, and became the default; noise
     # lengths eps 0.05 and 0.2 gave 0.2552 and 0.2547 (at cl_weight 1e-2). The temperature, screened at 0.005
     # under its own rule (tuning/simgcl-temp): 0.1 and 0.5 gave 0.2576 and 0.2579 on seed 2020, below 0.2's 0.2608.
-    cl_weight: float = 5e-3  # weight lambda of the InfoNCE term (the paper searches 0.005..1; the authors' code: 0.5 on Yelp2018)
+    # (the paper searches lambda over 0.005..1; the authors' code takes 0.5 on Yelp2018)
+    cl_weight: float = 5e-3  # weight lambda of the InfoNCE term
     cl_temp: float = 0.2  # InfoNCE temperature tau (the paper's 0.2, kept on validation)
     eps: float = 0.1  # length of the noise added per layer (the paper's 0.1)
     skip_ego: bool = False  # True: final embeddings average layers 1..K as the authors' code; False: 0..K

@@ -1,8 +1,8 @@
 """XSimGCL (Yu et al. 2024, IEEE TKDE, "XSimGCL: Towards Extremely Simple Graph Contrastive Learning for
 Recommendation"): one noisy LightGCN pass per step serves both tasks: BPR on its final embeddings, and InfoNCE
-between its final embeddings and its intermediate layer l*. A third of SimGCL's propagations. Scoring uses a clean pass; final embeddings skip layer 0
-or not as in SimGCL (`skip_ego`), and the L2 penalty is LightGCN's, as in SimGCL (not SELFRec's, which penalises
-the noisy final rows).
+between its final embeddings and its intermediate layer l*. A third of SimGCL's propagations. Scoring uses a
+clean pass; final embeddings skip layer 0 or not as in SimGCL (`skip_ego`), and the L2 penalty is LightGCN's, as
+in SimGCL (not SELFRec's, which penalises the noisy final rows).
 """
 
 from __future__ import annotations
