@@ -22,26 +22,54 @@ DENSE_LIMIT = 2**26  # cells: matrices up to 64M cells (256 MB float32) are kept
 
 
 class RowTable:
-    """Dense rows of a sparse matrix on a device: cached whole when small, sliced per batch when large.
+    """Dense rows of a sparse matrix on a device: cached whole when small. When large, on a GPU its CSR arrays
+    are kept there and each batch's rows are scattered into a dense block there (slicing on the host, then
+    copying, had left the GPU waiting on the CPU at every batch of a large log); on the CPU, SciPy slices them
+    (its zeroed blocks cost less than torch's: 8 ms against 22 ms for 500 rows of 20,000 columns).
 
     Args:
         matrix: (n_rows, n_cols) CSR matrix.
         device: where the rows are returned.
+        gather_on_device: scatter the rows on `device` (default: unless it is the CPU).
     """
 
-    def __init__(self, matrix: sp.csr_matrix, device: torch.device | str) -> None:
+    def __init__(
+        self, matrix: sp.csr_matrix, device: torch.device | str, gather_on_device: bool | None = None
+    ) -> None:
         self.matrix = matrix.tocsr().astype(np.float32)
         self.device = torch.device(device)
         n_cells = matrix.shape[0] * matrix.shape[1]
         self.dense = (
             torch.from_numpy(self.matrix.toarray()).to(self.device) if n_cells <= DENSE_LIMIT else None
         )
+        if gather_on_device is None:
+            gather_on_device = self.device.type != "cpu"
+        self.csr: tuple[Tensor, Tensor, Tensor] | None = None  # indptr, indices, values on the device
+        if self.dense is None and gather_on_device:
+            arrays = (
+                self.matrix.indptr.astype(np.int64),
+                self.matrix.indices.astype(np.int64),
+                self.matrix.data,
+            )
+            self.csr = tuple(torch.as_tensor(a, device=self.device) for a in arrays)
 
     def __call__(self, rows: np.ndarray) -> Tensor:
         """(B,) row indices -> (B, n_cols) float32 tensor on the device."""
         if self.dense is not None:
             return self.dense[torch.as_tensor(rows, device=self.device)]
-        return torch.from_numpy(self.matrix[rows].toarray()).to(self.device, non_blocking=True)
+        if self.csr is None:
+            return torch.from_numpy(self.matrix[rows].toarray()).to(self.device, non_blocking=True)
+        indptr, indices, values = self.csr
+        rows = torch.as_tensor(rows, dtype=torch.int64, device=self.device)
+        starts = indptr[rows]
+        counts = indptr[rows + 1] - starts
+        # the stored entries of each row, in order: its start plus 0, 1, ... count - 1
+        first = torch.cumsum(counts, 0) - counts  # where each row's entries begin among the gathered ones
+        at = torch.arange(int(counts.sum()), device=self.device)
+        entry = at + torch.repeat_interleave(starts - first, counts)
+        block = torch.zeros(len(rows), self.matrix.shape[1], device=self.device)
+        where = (torch.repeat_interleave(torch.arange(len(rows), device=self.device), counts), indices[entry])
+        return block.index_put_(where, values[entry], accumulate=True)  # summed as toarray() sums
 
 
 Batcher = Callable[[np.random.Generator], Iterator[Batch]]

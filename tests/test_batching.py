@@ -177,3 +177,12 @@ def test_row_table_dense_and_sliced_agree(monkeypatch):
     assert dense.dense is not None and sliced.dense is None
     torch.testing.assert_close(dense(rows), sliced(rows))
     torch.testing.assert_close(dense(rows), torch.from_numpy(matrix[rows].toarray()))
+    # empty rows, a batch of none, and entries stored twice (summed, as toarray sums them)
+    matrix[5] = 0
+    matrix.eliminate_zeros()
+    twice = sp.csr_matrix((np.ones(3, np.float32), np.array([2, 2, 7]), np.array([0, 2, 3])), shape=(2, 30))
+    for m, r in ((matrix, np.array([5, 5, 1])), (matrix, np.array([], int)), (twice, np.array([0, 1]))):
+        for on_device in (False, True):  # True: the GPU's way, here on the CPU
+            table = RowTable(m, CPU, gather_on_device=on_device)
+            assert (table.csr is not None) is on_device
+            torch.testing.assert_close(table(r), torch.from_numpy(m[r].toarray()))
