@@ -154,6 +154,44 @@ def _free_port(ephemeral_range: Path = EPHEMERAL_RANGE) -> int:
         return s.getsockname()[1]
 
 
+BROADCASTS = """
+import sys, numpy as np, torch, torch.distributed as dist
+from sslrec_utils.batching import make_batcher
+from sslrec_utils.distributed import DistContext, wrap
+from sslrec_utils.models import build_model
+from sslrec_utils.models.base import StepInfo, TrainData
+from sslrec_utils.splits import holdout_split
+from tests.helpers import clustered_interactions
+
+dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{sys.argv[1]}", rank=0, world_size=1)
+data = TrainData.from_split(holdout_split(clustered_interactions(), seed=7))
+ddp = wrap(build_model("sgl", data, {"embedding_dim": 8, "n_layers": 1}), DistContext(0, 1, 0, torch.device("cpu")))
+sent = []
+broadcast = ddp._default_broadcast_coalesced
+ddp._default_broadcast_coalesced = lambda *a, **k: sent.append(1) or broadcast(*a, **k)
+generator = torch.Generator().manual_seed(0)
+for step, batch in zip(range(3), make_batcher("bpr_triples", data, 256, torch.device("cpu"))[0](np.random.default_rng(0))):
+    ddp(batch, StepInfo(step, 1, 3, generator)).backward()
+print(len(sent))
+dist.destroy_process_group()
+"""
+
+
+def test_no_buffer_is_broadcast_at_each_step():
+    # every rank builds the buffers from the same split and no model changes one: SGL's edge index (an int64 per
+    # stored entry of the graph) had been broadcast from rank 0 before every step
+    done = subprocess.run(
+        [sys.executable, "-c", BROADCASTS, str(_free_port())],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["0"]
+
+
 @pytest.mark.skipif(not EPHEMERAL_RANGE.exists(), reason="Linux's ephemeral port range")
 def test_a_port_found_free_is_one_the_system_never_gives_out(tmp_path: Path) -> None:
     low, high = (int(v) for v in EPHEMERAL_RANGE.read_text().split())
