@@ -54,7 +54,8 @@ class AE(Recommender):
 
     def training_loss(self, batch: Batch, info: StepInfo) -> Tensor:
         x = batch["rows"]
-        return losses.mse(torch.sigmoid(self(x)), x)
+        # in float32: under bf16 autocast, sigmoid (on no autocast list) would round outputs near 1 to 0.004
+        return losses.mse(torch.sigmoid(self(x).float()), x)
 
     def score(self, inputs: Batch) -> Tensor:
         return self(inputs["rows"])

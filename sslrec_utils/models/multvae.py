@@ -110,7 +110,8 @@ class MultVAE(Recommender):
         mu, logvar = self.encoder(h).chunk(2, dim=-1)  # (B, latent) each
         z = mu
         if self.training:
-            eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+            # float32 noise: mu is bfloat16 under autocast, whose 8-bit mantissa would coarsen the draw
+            eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=torch.float32)
             z = mu + eps * torch.exp(0.5 * logvar)
         return VAEOutput(self.decoder(z), mu, logvar)
 
