@@ -186,3 +186,14 @@ def test_row_table_dense_and_sliced_agree(monkeypatch):
             table = RowTable(m, CPU, gather_on_device=on_device)
             assert (table.csr is not None) is on_device
             torch.testing.assert_close(table(r), torch.from_numpy(m[r].toarray()))
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_row_table_scatters_a_large_matrix_on_cuda(monkeypatch):
+    matrix = sp.random(200, 50, density=0.1, format="csr", random_state=4, dtype=np.float32)
+    monkeypatch.setattr(batching, "DENSE_LIMIT", 0)
+    table = RowTable(matrix, "cuda")
+    rows = np.array([7, 0, 199, 7])
+    assert table.csr is not None and table.csr[0].is_cuda
+    torch.testing.assert_close(table(rows).cpu(), torch.from_numpy(matrix[rows].toarray()))
