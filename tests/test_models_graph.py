@@ -70,6 +70,19 @@ def test_normalized_adjacency_is_the_hand_computed_matrix():
     assert (ratings != before).nnz == 0
 
 
+def test_a_graph_of_2_31_entries_or_more_keeps_int64_indices(monkeypatch):
+    # int32 indices are faster on the CPU, but would wrap from 2**31 stored entries (here the threshold lowered)
+    import sslrec_utils.models.graph as graph
+
+    r = sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 0], [1, 1, 1]], dtype=np.float32))
+    narrow = normalized_adjacency(r)
+    assert narrow.col_indices().dtype == torch.int32
+    monkeypatch.setattr(graph, "INT32_ENTRIES", 12)  # the graph stores 2 * 6
+    wide = normalized_adjacency(r)
+    assert wide.col_indices().dtype == wide.crow_indices().dtype == torch.int64
+    np.testing.assert_array_equal(wide.to_dense().numpy(), narrow.to_dense().numpy())
+
+
 def test_propagation_equals_matrix_powers():
     r = random_matrix(9, 7, 0.35, seed=1)
     adj = normalized_adjacency(r)

@@ -20,6 +20,8 @@ from torch import Tensor
 
 from sslrec_utils import losses
 
+INT32_ENTRIES = 2**31  # stored entries from which a graph keeps int64 indices
+
 
 def normalized_adjacency(matrix: sp.spmatrix | sp.sparray) -> Tensor:
     """``D^-1/2 A D^-1/2`` of the bipartite graph of a user-item matrix.
@@ -48,8 +50,11 @@ def _normalized_csr(rows: Tensor, cols: Tensor, n: int) -> Tensor:
     crow[1:] = torch.cumsum(counts, 0)
     values = _inv_sqrt(counts.float())
     values = values[rows] * values[cols]
-    # int32 indices: the CPU kernel otherwise converts them to int32 on every product (~20% of its time)
-    return _csr(crow.int(), cols.int(), values, (n, n))
+    # int32 indices: the CPU kernel otherwise converts them to int32 on every product (~20% of its time); int64
+    # from 2**31 stored entries on (about a billion interactions), which int32 would wrap
+    if len(cols) < INT32_ENTRIES:
+        crow, cols = crow.int(), cols.int()
+    return _csr(crow, cols, values, (n, n))
 
 
 def _csr(crow: Tensor, cols: Tensor, values: Tensor, size: tuple[int, ...] | torch.Size) -> Tensor:
