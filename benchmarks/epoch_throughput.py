@@ -31,7 +31,13 @@ from sslrec_utils.train import fit, resolve_device
 if not __package__:  # run by path, not with -m: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.leaderboard import at_least, comma_separated, data_problem, settings_problem  # noqa: E402
+from benchmarks.leaderboard import (  # noqa: E402
+    at_least,
+    comma_separated,
+    data_problem,
+    given_twice,
+    settings_problem,
+)
 
 SEQUENTIAL = {"sasrec", "bert4rec", "cl4srec", "itemnext"}
 
@@ -122,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     ):
         if not names:
             parser.error(f"no {what} in {flag} {given!r}")
+        if problem := given_twice(flag, names):  # timed twice, as two rows
+            parser.error(problem)
     if args.out is not None and args.out.is_dir():  # found after the first model, it would lose its row
         parser.error(f"--out {args.out} is a folder, not a file: give the CSV file to write")
     # what would fail after a data set is loaded and split (minutes on a large log): refused before any

@@ -264,9 +264,12 @@ def settings_problem(models: Iterable[str], settings: Sequence[str] = (), **trai
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 _, train_cfg = resolve_configs(model, settings, **train_changes)
-            resolve_device(train_cfg.device)
     except ValueError as err:  # ConfigError is one
         return str(err)
+    try:
+        resolve_device(train_cfg.device)
+    except ValueError as err:
+        return f"--device: {err}"
     return None
 
 

@@ -1175,7 +1175,11 @@ _SMALL = ["--datasets", "synthetic:60x40x900", "--models", "multvae"]
         ),
         ("leaderboard", ["--models", "pop", "--epochs", "0"], "argument --epochs: must be at least 1, got 0"),
         ("leaderboard", ["--models", "pop", "--seeds", "-1"], "argument --seeds: must be at least 0, got -1"),
-        ("leaderboard", ["--models", "pop", "--device", "nosuch"], "device 'nosuch' is not a device"),
+        (
+            "leaderboard",
+            ["--models", "pop", "--device", "nosuch"],
+            "--device: device 'nosuch' is not a device",
+        ),
         (
             "leaderboard",
             ["--models", "pop", "--dataset", "nosuch"],
@@ -1201,13 +1205,14 @@ _SMALL = ["--datasets", "synthetic:60x40x900", "--models", "multvae"]
         ),
         ("epoch_throughput", [*_SMALL, "--epochs", "0"], "argument --epochs: must be at least 1, got 0"),
         ("epoch_throughput", [*_SMALL, "--epochs", "-1"], "argument --epochs: must be at least 1, got -1"),
-        ("epoch_throughput", [*_SMALL, "--device", "nosuch"], "device 'nosuch' is not a device"),
+        ("epoch_throughput", [*_SMALL, "--device", "nosuch"], "--device: device 'nosuch' is not a device"),
         (
             "epoch_throughput",
             [*_SMALL, "--set", "nosuch=1"],
             "unknown setting(s) ['nosuch'] for model 'multvae'",
         ),
         ("epoch_throughput", [*_SMALL[:2], "--models", ","], "no models in --models ','"),
+        ("epoch_throughput", [*_SMALL[:2], "--models", "pop,pop"], "--models repeats pop: give each once"),
         ("epoch_throughput", [*_SMALL, "--out", "{tmp}"], "--out {tmp} is a folder, not a file"),
         ("determinism", ["--epochs", "0"], "argument --epochs: must be at least 1, got 0"),
         ("determinism", ["--epochs", "-3"], "argument --epochs: must be at least 1, got -3"),
@@ -1215,7 +1220,7 @@ _SMALL = ["--datasets", "synthetic:60x40x900", "--models", "multvae"]
         ("bert4rec_targets", ["--dataset", "nosuch"], "--dataset 'nosuch' is neither a data set"),
         ("bert4rec_targets", ["--seed", "-1"], "argument --seed: must be at least 0, got -1"),
         ("bert4rec_targets", ["--mask-seed", "-1"], "argument --mask-seed: must be at least 0, got -1"),
-        ("time_to_target", ["--device", "nosuch"], "device 'nosuch' is not a device"),
+        ("time_to_target", ["--device", "nosuch"], "--device: device 'nosuch' is not a device"),
         ("time_to_target", ["--seeds", "-1"], "argument --seeds: must be at least 0, got -1"),
         ("time_to_target", ["--seeds", "2020", "2020"], "--seeds repeats 2020: give each once"),
         (
