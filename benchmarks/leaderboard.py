@@ -259,17 +259,17 @@ def settings_problem(models: Iterable[str], settings: Sequence[str] = (), **trai
     from sslrec_utils.experiment import resolve_configs  # imports torch: only where runs are checked
     from sslrec_utils.train import resolve_device
 
-    try:
-        for model in models:
+    for model in models:
+        try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 _, train_cfg = resolve_configs(model, settings, **train_changes)
-    except ValueError as err:  # ConfigError is one
-        return str(err)
-    try:
-        resolve_device(train_cfg.device)
-    except ValueError as err:
-        return f"--device: {err}"
+        except ValueError as err:  # ConfigError is one
+            return str(err)
+        try:
+            resolve_device(train_cfg.device)
+        except ValueError as err:
+            return f"--device: {err}"
     return None
 
 
