@@ -127,13 +127,13 @@ def data_folder(data_dir: str | os.PathLike[str] | None = None) -> Path:
         )
     named = data_dir if data_dir is not None else (os.environ.get("SSLREC_DATA") or None)
     folder = expand_user(named) if named is not None else default_data_dir()
-    for path in (folder, folder.parent):
-        if path.exists() and not path.is_dir():
-            raise ValueError(
-                f"the data folder {folder} is not a folder: {path} is a file; name a folder "
-                "(data_dir=, --data-dir or SSLREC_DATA)"
-            )
-        if path.is_dir():
+    for path in (folder, folder.parent):  # the folder, else the parent it would be created in
+        if path.exists():
+            if not path.is_dir():
+                raise ValueError(
+                    f"the data folder {folder} is not a folder: {path} is a file; name a folder "
+                    "(data_dir=, --data-dir or SSLREC_DATA)"
+                )
             break
     if named is not None and not folder.is_dir() and not folder.parent.is_dir():
         raise FileNotFoundError(
