@@ -159,8 +159,8 @@ def wrap(model: Recommender, ctx: DistContext | None) -> nn.Module:
     # DDP broadcasts rank 0's buffers to the others and cannot broadcast a sparse one (a graph model's
     # adjacency, AutoRec's ratings); nor need it: every rank builds them from the same split, and no model changes
     # one in training. So no buffer is broadcast before each step either (broadcast_buffers=False): SGL's edge
-    # index, one int64 per stored entry of the graph, had gone from rank 0 to the others at every step (128 MB on
-    # a log of ML-20M's size)
+    # index, one int64 per stored entry of the graph, had gone from rank 0 to the others at every step (by its
+    # size, 8 bytes times about 16 million entries, 128 MB, on a log of ML-20M's shape)
     sparse = [f"model.{name}" for name, buffer in model.named_buffers() if buffer.layout != torch.strided]
     nn.parallel.DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(module, sparse)
     ids: Any = [ctx.device.index] if ctx.device.type == "cuda" else None
